@@ -1,0 +1,1 @@
+"""Newsbot: the Telegram side of the briefings engine."""

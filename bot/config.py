@@ -1,0 +1,219 @@
+"""Settings: the bot's configuration, read once from the environment and an optional `.env`.
+
+Only the entry point (`python -m bot`) reads the environment; everything else receives a
+`Settings` value. Variables set in the real environment win over the `.env` file.
+
+| variable           | default                      | meaning                                  |
+|--------------------|------------------------------|------------------------------------------|
+| TELEGRAM_BOT_TOKEN | (none: runs offline)         | token from @BotFather                    |
+| TELEGRAM_API_URL   | https://api.telegram.org/bot | Bot API base URL; may contain `{token}`  |
+| TELEGRAM_FILE_URL  | from TELEGRAM_API_URL        | Bot API file base URL                    |
+| TELEGRAM_TEST_ENV  | 0                            | 1: Telegram's test environment           |
+| NEWSBOT_DB         | ./newsbot.db                 | SQLite database file                     |
+| NEWSBOT_CORPUS     | the shipped seeds/ folder    | folders ingested at start (os.pathsep)   |
+| NEWSBOT_ADMINS     | (nobody)                     | comma-separated Telegram user ids        |
+| NEWSBOT_TZ         | UTC                          | IANA time zone for dates and schedules   |
+| LOG_LEVEL          | INFO                         | DEBUG, INFO, WARNING, ERROR              |
+| WEBHOOK_URL        | (none: long polling)         | public https URL Telegram posts to       |
+| PORT               | 8443                         | port the webhook server listens on       |
+| WEBHOOK_SECRET     | derived from the token       | 1–256 of A-Za-z0-9_-                     |
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+DEFAULT_API_URL = "https://api.telegram.org/bot"
+DEFAULT_FILE_URL = "https://api.telegram.org/file/bot"
+TEST_ENV_API_URL = "https://api.telegram.org/bot{token}/test"
+TEST_ENV_FILE_URL = "https://api.telegram.org/file/bot{token}/test"
+DEFAULT_DB = "newsbot.db"
+DEFAULT_PORT = 8443
+# The seeds ship next to the package in the source tree, so a fresh checkout has a corpus.
+SHIPPED_CORPUS = Path(__file__).resolve().parent.parent / "seeds"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+_TOKEN = re.compile(r"\d+:[A-Za-z0-9_-]+")
+_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
+_ENV_LINE = re.compile(r"(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)")
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+class ConfigError(Exception):
+    """A configuration value is missing or malformed; the message says which and how to fix it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the bot needs to know about its surroundings."""
+
+    token: str | None = field(default=None, repr=False)  # never in logs or tracebacks
+    api_url: str = DEFAULT_API_URL
+    file_url: str = DEFAULT_FILE_URL
+    is_test_env: bool = False
+    db_path: Path = Path(DEFAULT_DB)
+    corpus: tuple[Path, ...] = (SHIPPED_CORPUS,)
+    admins: frozenset[int] = frozenset()
+    tz: str = "UTC"
+    log_level: str = "INFO"
+    webhook_url: str | None = None
+    port: int = DEFAULT_PORT
+    webhook_secret: str | None = None
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str], env_file: Path | None = None) -> Settings:
+        """Settings from `environ`, filling gaps from `env_file` when it exists."""
+        values = dict(read_env_file(env_file)) if env_file is not None else {}
+        values.update(environ)
+        # An empty value means "not set", as in most .env conventions.
+        get = {key: value.strip() for key, value in values.items() if value.strip()}.get
+
+        token = get("TELEGRAM_BOT_TOKEN")
+        if token is not None and not _TOKEN.fullmatch(token):
+            # Never echo the token itself: it may be a real one with a typo.
+            raise ConfigError(
+                "TELEGRAM_BOT_TOKEN does not look like a token from @BotFather "
+                "(digits, a colon, then letters, digits, _ or -)."
+            )
+        is_test_env = _flag(get("TELEGRAM_TEST_ENV"), "TELEGRAM_TEST_ENV")
+        api_url = get("TELEGRAM_API_URL") or (TEST_ENV_API_URL if is_test_env else DEFAULT_API_URL)
+        file_url = get("TELEGRAM_FILE_URL") or (
+            TEST_ENV_FILE_URL
+            if is_test_env and not get("TELEGRAM_API_URL")
+            else file_url_for(api_url)
+        )
+        webhook_url = get("WEBHOOK_URL")
+        if webhook_url is not None and urlsplit(webhook_url).scheme not in ("http", "https"):
+            raise ConfigError(f"WEBHOOK_URL must be an https:// URL, got {webhook_url!r}.")
+        webhook_secret = get("WEBHOOK_SECRET")
+        if webhook_secret is not None and not _SECRET.fullmatch(webhook_secret):
+            raise ConfigError("WEBHOOK_SECRET must be 1–256 characters of A-Z, a-z, 0-9, _ and -.")
+        log_level = (get("LOG_LEVEL") or "INFO").upper()
+        if log_level not in LOG_LEVELS:
+            raise ConfigError(
+                f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}; got {log_level!r}."
+            )
+        corpus = get("NEWSBOT_CORPUS")
+        return cls(
+            token=token,
+            api_url=api_url,
+            file_url=file_url,
+            is_test_env=is_test_env,
+            db_path=Path(get("NEWSBOT_DB") or DEFAULT_DB),
+            corpus=(
+                tuple(Path(part) for part in corpus.split(os.pathsep) if part.strip())
+                if corpus
+                else (SHIPPED_CORPUS,)
+            ),
+            admins=_admins(get("NEWSBOT_ADMINS")),
+            tz=_time_zone(get("NEWSBOT_TZ") or "UTC"),
+            log_level=log_level,
+            webhook_url=webhook_url,
+            port=_port(get("PORT")),
+            webhook_secret=webhook_secret,
+        )
+
+    @property
+    def is_webhook(self) -> bool:
+        return self.webhook_url is not None
+
+    @property
+    def secret_token(self) -> str:
+        """The webhook secret: WEBHOOK_SECRET, else one derived from the token."""
+        if self.webhook_secret:
+            return self.webhook_secret
+        if not self.token:
+            raise ConfigError("A webhook needs TELEGRAM_BOT_TOKEN (or WEBHOOK_SECRET).")
+        # Hex digits are within Telegram's alphabet, and the token cannot be recovered from it.
+        return hashlib.sha256(f"newsbot-webhook:{self.token}".encode()).hexdigest()
+
+    @property
+    def webhook_path(self) -> str:
+        """The path part of WEBHOOK_URL, which the local webhook server listens on."""
+        return urlsplit(self.webhook_url or "").path.strip("/")
+
+    def is_admin(self, user_id: int | None) -> bool:
+        return user_id is not None and user_id in self.admins
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    """`KEY=value` pairs of a `.env` file; {} when it does not exist.
+
+    Understands blank lines, `#` comments, `export KEY=...`, single or double quotes, and
+    ` # comments` after an unquoted value. Nothing is interpolated.
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}
+    values: dict[str, str] = {}
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        match = _ENV_LINE.fullmatch(line)
+        if match is None:
+            raise ConfigError(f"{path}:{number}: expected KEY=value, got {line[:40]!r}.")
+        key, value = match.groups()
+        values[key] = _unquote(value)
+    return values
+
+
+def file_url_for(api_url: str) -> str:
+    """The file-download base URL matching a Bot API base URL (`.../bot` → `.../file/bot`)."""
+    head, sep, tail = api_url.rpartition("/bot")
+    return f"{head}/file/bot{tail}" if sep else api_url
+
+
+def _unquote(value: str) -> str:
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+        inner = value[1:-1]
+        return inner.replace("\\n", "\n").replace('\\"', '"') if value[0] == '"' else inner
+    comment = value.find(" #")
+    return (value[:comment] if comment >= 0 else value).strip()
+
+
+def _flag(value: str | None, name: str) -> bool:
+    lowered = (value or "").lower()
+    if lowered in _TRUE:
+        return True
+    if lowered in _FALSE:
+        return False
+    raise ConfigError(f"{name} must be 1 or 0; got {value!r}.")
+
+
+def _admins(value: str | None) -> frozenset[int]:
+    parts = [part.strip() for part in (value or "").split(",") if part.strip()]
+    bad = [part for part in parts if not part.lstrip("-").isdigit()]
+    if bad:
+        raise ConfigError(
+            f"NEWSBOT_ADMINS must be comma-separated numeric user ids; {bad[0]!r} is not one "
+            "(ask @userinfobot for yours)."
+        )
+    return frozenset(int(part) for part in parts)
+
+
+def _time_zone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise ConfigError(
+            f"NEWSBOT_TZ={name!r} is not a known time zone; use an IANA name like Europe/Berlin."
+        ) from None
+    return name
+
+
+def _port(value: str | None) -> int:
+    if value is None:
+        return DEFAULT_PORT
+    if not value.isdigit() or not 0 < int(value) < 65536:
+        raise ConfigError(f"PORT must be a number from 1 to 65535; got {value!r}.")
+    return int(value)

@@ -1,0 +1,386 @@
+"""Handlers: one coroutine per command, each parsing its arguments, calling the engine, replying.
+
+Handlers stay thin: blocking engine work runs through `context.engine.call(...)` (off the
+event loop, one call at a time), rendering is the engine's, sending is `bot.replies`'.
+Engine errors (`BriefingError`) and crashes both end in `on_error`, which answers the user.
+The command table `COMMANDS` feeds /help and setMyCommands, so the two cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import InlineKeyboardButtonLimit, MessageLimit
+from telegram.error import TelegramError
+from telegram.ext import CallbackContext, ExtBot
+
+from bot.replies import echo, reply, typing
+from bot.telegram_html import escape
+from briefings.errors import BriefingError
+
+if TYPE_CHECKING:
+    from bot.app import EngineGate
+    from bot.config import Settings
+    from briefings.engine import Engine
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+
+ENGINE_KEY = "engine"
+SETTINGS_KEY = "settings"
+TOPIC_CALLBACK = "brief:t:"
+# Long enough for any real query or name; longer arguments are junk and are refused politely.
+MAX_ARGUMENT_CHARS = 200
+MAX_TOPIC_BUTTONS = 24
+SORRY = "Sorry, something went wrong on my side. Please try again in a minute."
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+@dataclass(frozen=True)
+class Command:
+    """A command as users see it in /help and in Telegram's command menu."""
+
+    name: str
+    arguments: str
+    description: str
+    is_admin: bool = False
+
+    @property
+    def usage(self) -> str:
+        return f"/{self.name} {self.arguments}".rstrip()
+
+
+COMMANDS: tuple[Command, ...] = (
+    Command("start", "", "what this bot does"),
+    Command("help", "", "every command, one line each"),
+    Command(
+        "brief",
+        "[topic | query | YYYY-MM-DD]",
+        "a sourced briefing: latest event, or by topic, words or day",
+    ),
+    Command("who", "[name]", "who is who in the latest event, or everything about one person"),
+    Command("topics", "", "topics of the corpus, with a button for each"),
+    Command("search", "<words>", "articles matching some words"),
+    Command("sources", "", "the outlets and articles behind the briefings"),
+    # --- digest commands (/subscribe, /unsubscribe, /settings) go here ---
+    Command("reingest", "", "re-read the corpus folders (admins)", is_admin=True),
+    Command("stats", "", "figures about the corpus (admins)", is_admin=True),
+)
+_BY_NAME = {command.name: command for command in COMMANDS}
+
+WELCOME = (
+    "<b>Hello! I turn a pile of news articles into short briefings, with sources.</b>\n\n"
+    "Every line of a briefing says which outlets report it, so you can tell a fact many "
+    "agree on from one outlet's claim.\n\n"
+    "Try:\n"
+    "/brief: the latest event\n"
+    "/topics: pick a topic\n"
+    "/who: who is who, and what each outlet calls them\n\n"
+    "/help lists everything I can do."
+)
+
+
+class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
+    """The callback context, with the bot's engine and settings at hand."""
+
+    @property
+    def engine(self) -> EngineGate:
+        return self.bot_data[ENGINE_KEY]  # type: ignore[no-any-return]
+
+    @property
+    def settings(self) -> Settings:
+        return self.bot_data[SETTINGS_KEY]  # type: ignore[no-any-return]
+
+
+def bot_commands() -> list[BotCommand]:
+    """The command menu registered with setMyCommands."""
+    return [BotCommand(command.name, command.description) for command in COMMANDS]
+
+
+def help_text() -> str:
+    """/help: every command with its arguments and one line."""
+
+    def line(command: Command) -> str:
+        return f"{escape(command.usage)} — {escape(command.description)}"
+
+    public = [line(command) for command in COMMANDS if not command.is_admin]
+    admin = [line(command) for command in COMMANDS if command.is_admin]
+    return (
+        "<b>What I can do</b>\n"
+        + "\n".join(public)
+        + "\n\n<b>For admins</b>\n"
+        + "\n".join(admin)
+        + "\n\nIn groups, address me as /command@my_username."
+    )
+
+
+def usage(name: str, problem: str = "") -> str:
+    """A usage line for a command, after an optional (already escaped) problem."""
+    command = _BY_NAME[name]
+    lead = f"{problem}\n" if problem else ""
+    return f"{lead}Usage: <code>{escape(command.usage)}</code> — {escape(command.description)}"
+
+
+def topic_callback(topic: str) -> str:
+    """callback_data for a topic button, cut to Telegram's 64 bytes on a character boundary."""
+    limit = InlineKeyboardButtonLimit.MAX_CALLBACK_DATA
+    data = f"{TOPIC_CALLBACK}{topic}".encode()[:limit]
+    return data.decode("utf-8", errors="ignore")
+
+
+def _argument(context: BotContext) -> str:
+    return " ".join(context.args or ())
+
+
+def _too_long(name: str, text: str) -> str | None:
+    if len(text) <= MAX_ARGUMENT_CHARS:
+        return None
+    return usage(
+        name,
+        f"“{echo(text)}” is too long ({len(text)} characters; at most {MAX_ARGUMENT_CHARS}).",
+    )
+
+
+async def _answer(update: Update, context: BotContext, html: str, **kwargs: Any) -> None:
+    await reply(update, context.bot, html, **kwargs)
+
+
+# -- everyone ---------------------------------------------------------------------------------
+async def start(update: Update, context: BotContext) -> None:
+    """Welcome the user and say what the bot does."""
+    await _answer(update, context, WELCOME)
+
+
+async def help_command(update: Update, context: BotContext) -> None:
+    """List every command with one line each."""
+    await _answer(update, context, help_text())
+
+
+async def brief(update: Update, context: BotContext) -> None:
+    """/brief [topic | query | YYYY-MM-DD]: a sourced briefing."""
+    text = _argument(context)
+    if problem := _too_long("brief", text):
+        await _answer(update, context, problem)
+        return
+    on_date: dt.date | None = None
+    if _ISO_DATE.fullmatch(text):
+        try:
+            on_date = dt.date.fromisoformat(text)
+        except ValueError:
+            await _answer(update, context, usage("brief", f"{escape(text)} is not a date."))
+            return
+    query = text if text and on_date is None else None
+
+    def work(engine: Engine) -> str:
+        briefing = engine.brief(query=query, on_date=on_date)
+        return engine.renderer.briefing(
+            briefing, fmt="html", max_chars=MessageLimit.MAX_TEXT_LENGTH
+        )
+
+    await _answer(update, context, await _slow(update, context, work))
+
+
+async def who(update: Update, context: BotContext) -> None:
+    """/who [name]: the people of the latest event, or one person's card."""
+    name = _argument(context)
+    if problem := _too_long("who", name):
+        await _answer(update, context, problem)
+        return
+
+    def work(engine: Engine) -> str:
+        cards = engine.who(name or None)
+        if not cards:
+            return "No one to show yet: the latest event names no people."
+        if not name:
+            return engine.renderer.people(cards, fmt="html")
+        html = engine.renderer.person(cards[0], fmt="html")
+        if len(cards) > 1:
+            others = ", ".join(escape(card.name) for card in cards[1:6])
+            html += f"\n\nAlso matching: {others}. Ask <code>/who full name</code> for one of them."
+        return html
+
+    await _answer(update, context, await _slow(update, context, work))
+
+
+async def topics(update: Update, context: BotContext) -> None:
+    """/topics: the corpus' topics, with a briefing button for each."""
+
+    def work(engine: Engine) -> tuple[str, list[str]]:
+        found = engine.topics()
+        return engine.renderer.topics(found, fmt="html"), [topic.name for topic in found]
+
+    html, names = await _slow(update, context, work)
+    buttons = [
+        InlineKeyboardButton(name, callback_data=topic_callback(name))
+        for name in names[:MAX_TOPIC_BUTTONS]
+    ]
+    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    await _answer(update, context, html, reply_markup=InlineKeyboardMarkup(rows) if rows else None)
+
+
+async def topic_button(update: Update, context: BotContext) -> None:
+    """A topic button was pressed: answer the press, then send that topic's briefing."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    wanted = query.data.removeprefix(TOPIC_CALLBACK)
+
+    def work(engine: Engine) -> tuple[str | None, str]:
+        names = [topic.name for topic in engine.topics()]
+        # callback_data may have been cut to 64 bytes: the name then only starts with it.
+        name = next((n for n in names if n == wanted), None) or next(
+            (n for n in names if n.startswith(wanted)), None
+        )
+        if name is None:
+            return None, ""
+        briefing = engine.brief(query=name)
+        return name, engine.renderer.briefing(
+            briefing, fmt="html", max_chars=MessageLimit.MAX_TEXT_LENGTH
+        )
+
+    name, html = await context.engine.call(work)
+    if name is None:
+        await query.answer("That topic is gone from the corpus: send /topics again.")
+        return
+    await query.answer(f"Briefing on {name}"[:200])
+    await _answer(update, context, html)
+
+
+async def search(update: Update, context: BotContext) -> None:
+    """/search <words>: articles matching the words."""
+    words = _argument(context)
+    if not words:
+        await _answer(update, context, usage("search", "What should I look for?"))
+        return
+    if problem := _too_long("search", words):
+        await _answer(update, context, problem)
+        return
+
+    def work(engine: Engine) -> str:
+        return engine.renderer.search(words, engine.search(words), fmt="html")
+
+    await _answer(update, context, await _slow(update, context, work))
+
+
+async def sources(update: Update, context: BotContext) -> None:
+    """/sources: the outlets and articles the briefings are built from."""
+
+    def work(engine: Engine) -> str:
+        return engine.renderer.sources(engine.articles(), fmt="html")
+
+    await _answer(update, context, await _slow(update, context, work))
+
+
+# -- admins -----------------------------------------------------------------------------------
+async def _is_admin(update: Update, context: BotContext) -> bool:
+    user = update.effective_user
+    if context.settings.is_admin(user.id if user else None):
+        return True
+    await _answer(update, context, "Sorry, this command is for admins.")
+    return False
+
+
+async def reingest(update: Update, context: BotContext) -> None:
+    """/reingest (admins): re-read the corpus folders and report what changed."""
+    if not await _is_admin(update, context):
+        return
+    folders = context.settings.corpus
+    report = await _slow(update, context, lambda engine: engine.ingest(folders))
+    lines = [
+        f"<b>Re-read {len(folders)} folder(s)</b>",
+        f"added {len(report.added)}, updated {len(report.updated)}, "
+        f"unchanged {len(report.unchanged)}, rejected {len(report.rejected)}",
+    ]
+    lines += [f"• {echo(path)}: {escape(reason)}" for path, reason in report.rejected[:20]]
+    await _answer(update, context, "\n".join(lines))
+
+
+async def stats(update: Update, context: BotContext) -> None:
+    """/stats (admins): how big the corpus is."""
+    if not await _is_admin(update, context):
+        return
+
+    def work(engine: Engine) -> str:
+        articles = engine.articles()
+        english = sum(1 for article in articles if article.language == "en")
+        outlets = {article.outlet for article in articles if article.outlet}
+        return (
+            "<b>Corpus</b>\n"
+            f"articles: {len(articles)} ({english} in English)\n"
+            f"outlets: {len(outlets)}\n"
+            f"events: {len(engine.events())}\n"
+            f"topics: {len(engine.topics())}"
+        )
+
+    await _answer(update, context, await _slow(update, context, work))
+
+
+# -- everything else --------------------------------------------------------------------------
+async def unknown_command(update: Update, context: BotContext) -> None:
+    """A command no handler took: say so and point at /help."""
+    message = update.effective_message
+    if message is None or not message.text:
+        return
+    word = message.text.split(maxsplit=1)[0]
+    command, _, addressee = word.partition("@")
+    if addressee and addressee.lower() != (context.bot.username or "").lower():
+        return  # meant for another bot in the group
+    if not addressee and message.chat.type != message.chat.PRIVATE:
+        return  # in a group, a bare unknown command is likely another bot's
+    known = " ".join(f"/{c.name}" for c in COMMANDS if not c.is_admin and c.name != "start")
+    await _answer(
+        update,
+        context,
+        f"I don't know {echo(command, 40)}. I understand: {known}\nSee /help for what each does.",
+    )
+
+
+async def plain_text(update: Update, context: BotContext) -> None:
+    """Text that is not a command, in a private chat: say how to talk to the bot."""
+    await _answer(
+        update,
+        context,
+        "I answer commands: /brief for the latest briefing, "
+        "<code>/search words</code> to look something up, /help for the rest.",
+    )
+
+
+async def on_error(update: object, context: BotContext) -> None:
+    """Turn engine errors into their message and anything else into an apology plus a log."""
+    error = context.error
+    if isinstance(error, BriefingError):
+        logger.info("engine said: %s", error)
+        text = escape(str(error))
+    else:
+        where = f"update {update.update_id}" if isinstance(update, Update) else "a job"
+        logger.error("Unhandled error while handling %s", where, exc_info=error)
+        text = SORRY
+    if not isinstance(update, Update) or update.effective_chat is None:
+        return
+    if update.callback_query is not None:
+        # It may be answered already, or too old to answer.
+        with contextlib.suppress(TelegramError):
+            await update.callback_query.answer()
+    try:
+        await reply(update, context.bot, text)
+    except TelegramError as send_error:
+        logger.warning(
+            "could not tell chat %s about an error: %s", update.effective_chat.id, send_error
+        )
+
+
+async def _slow(update: Update, context: BotContext, work: Callable[[Engine], T]) -> T:
+    """Run blocking engine work while the chat shows "typing…"."""
+    chat = update.effective_chat
+    if chat is None:
+        return await context.engine.call(work)
+    message = update.effective_message
+    thread_id = message.message_thread_id if message and message.is_topic_message else None
+    async with typing(context.bot, chat.id, thread_id):
+        return await context.engine.call(work)

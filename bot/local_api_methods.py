@@ -1,0 +1,507 @@
+"""The Bot API methods of the local server, with Telegram's validation and error answers.
+
+Each method is a function ``(state, params) -> result`` run under the state's lock, raising
+``ApiError`` with the status and description Telegram would give. Parameters arrive as JSON
+or as form fields (python-telegram-bot sends forms, with objects such as ``reply_markup`` as
+JSON strings); ``normalise_params`` turns both into the same typed values first.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from bot.local_api_state import ApiError, BotApiState, Chat, scope_key
+from bot.telegram_html import MESSAGE_LIMIT, visible_text
+
+Params = dict[str, Any]
+
+TOKEN_PATTERN = re.compile(r"[0-9]+:[A-Za-z0-9_-]{35}")
+_INT_PARAMS = frozenset(
+    {"chat_id", "message_id", "message_thread_id", "offset", "limit", "timeout", "user_id",
+     "reply_to_message_id", "cache_time", "max_connections"}
+)  # fmt: skip
+_JSON_PARAMS = frozenset(
+    {"reply_markup", "allowed_updates", "commands", "scope", "entities", "link_preview_options",
+     "reply_parameters"}
+)  # fmt: skip
+_BOOL_PARAMS = frozenset(
+    {"disable_notification", "protect_content", "disable_web_page_preview",
+     "drop_pending_updates", "show_alert", "allow_sending_without_reply"}
+)  # fmt: skip
+_CHAT_ACTIONS = frozenset(
+    {"typing", "upload_photo", "record_video", "upload_video", "record_voice", "upload_voice",
+     "upload_document", "choose_sticker", "find_location", "record_video_note",
+     "upload_video_note"}
+)  # fmt: skip
+_COMMAND = re.compile(r"[a-z0-9_]{1,32}")
+_SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
+_WEBHOOK_PORTS = frozenset({None, 80, 88, 443, 8443})
+_MAX_UPDATES_TIMEOUT = 50  # seconds; Telegram caps long polling too
+
+
+def normalise_params(raw: Mapping[str, Any]) -> Params:
+    """Give form and JSON parameters the same types: ints, decoded JSON objects, booleans."""
+    params: Params = {}
+    for name, value in raw.items():
+        if isinstance(value, str):
+            if name in _INT_PARAMS and re.fullmatch(r"-?[0-9]+", value.strip()):
+                value = int(value)
+            elif name in _JSON_PARAMS and value.strip():
+                try:
+                    value = json.loads(value)
+                except ValueError:
+                    pass  # left as a string: the method answers "can't parse"
+            elif name in _BOOL_PARAMS and value.lower() in ("true", "false", "1", "0"):
+                value = value.lower() in ("true", "1")
+        params[name] = value
+    return params
+
+
+def begin_call(state: BotApiState, token: str, method: str) -> str:
+    """Authenticate a call and name its method; raise 401, 404 or an injected failure."""
+    with state.lock:
+        if not TOKEN_PATTERN.fullmatch(token) or token in state.invalid_tokens:
+            raise ApiError(401, "Unauthorized")
+        state.bot_id = int(token.split(":", 1)[0])
+        canonical = _CANONICAL.get(method.lower())
+        if canonical is None:
+            raise ApiError(404, "Not Found: method not found")
+        failures = state.injected_failures.get(canonical.lower())
+        if failures:
+            raise failures.popleft()
+        return canonical
+
+
+def call_method(state: BotApiState, method: str, params: Params) -> Any:
+    """Run one (canonically named) method other than getUpdates."""
+    with state.lock:
+        return METHODS[method](state, params)
+
+
+# -- getUpdates ----------------------------------------------------------------------------
+
+
+def start_polling(state: BotApiState, params: Params) -> tuple[int, float]:
+    """Begin a getUpdates call: (poll generation, seconds to wait); ends older polls."""
+    with state.lock:
+        if state.webhook is not None:
+            raise ApiError(
+                409,
+                "Conflict: can't use getUpdates method while webhook is active; "
+                "use deleteWebhook to delete the webhook first",
+            )
+        if "allowed_updates" in params:
+            allowed = params["allowed_updates"]
+            if not isinstance(allowed, list):
+                raise ApiError(400, "Bad Request: can't parse allowed updates JSON array")
+            state.allowed_updates = [str(kind) for kind in allowed] or None
+        timeout = _number(params, "timeout", 0)
+        state.poll_generation += 1
+        state.changed()  # an older poll still waiting must now give up, as on Telegram
+        return state.poll_generation, max(0.0, min(float(timeout), _MAX_UPDATES_TIMEOUT))
+
+
+def take_updates(state: BotApiState, params: Params, generation: int) -> list[dict[str, Any]]:
+    """Confirm updates below ``offset`` and return the next batch (lock held)."""
+    if generation != state.poll_generation:
+        raise ApiError(
+            409,
+            "Conflict: terminated by other getUpdates request; "
+            "make sure that only one bot instance is running",
+        )
+    offset = _number(params, "offset", 0)
+    limit = max(1, min(100, _number(params, "limit", 100)))
+    if offset < 0:
+        state.updates = state.updates[offset:]
+    elif offset:
+        state.updates = [update for update in state.updates if update["update_id"] >= offset]
+    wanted = state.allowed_updates
+    kept = [update for update in state.updates if _is_allowed(update, wanted)]
+    state.updates = kept  # Telegram never delivers an update type the bot did not allow
+    return [json.loads(json.dumps(update)) for update in kept[:limit]]
+
+
+def _is_allowed(update: dict[str, Any], wanted: list[str] | None) -> bool:
+    kind = next(key for key in update if key != "update_id")
+    if wanted is None:
+        return kind not in {"chat_member", "message_reaction", "message_reaction_count"}
+    return kind in wanted
+
+
+# -- parameters ----------------------------------------------------------------------------
+
+
+def _number(params: Params, name: str, default: int) -> int:
+    value = params.get(name, default)
+    if value in (None, ""):
+        return default
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ApiError(400, f"Bad Request: invalid {name} specified")
+    return int(value)
+
+
+def _chat(state: BotApiState, params: Params, *, sending: bool = False) -> Chat:
+    """The chat a call is about, with Telegram's answers for gone, blocked or moved chats."""
+    chat_id = params.get("chat_id")
+    if chat_id in (None, ""):
+        raise ApiError(400, "Bad Request: chat_id is empty")
+    if isinstance(chat_id, str) and chat_id.startswith("@"):
+        chat_id = next(
+            (user_id for user_id, user in state.users.items()
+             if "@" + str(user.get("username")) == chat_id and user_id in state.chats),
+            None,
+        )  # fmt: skip
+    chat = state.chats.get(chat_id) if isinstance(chat_id, int) else None
+    if chat is None:
+        raise ApiError(400, "Bad Request: chat not found")
+    if chat.kicked:
+        raise ApiError(403, f"Forbidden: bot was kicked from the {chat.type} chat")
+    if chat.migrated_to is not None:
+        raise ApiError(
+            400,
+            "Bad Request: group chat was upgraded to a supergroup chat",
+            {"migrate_to_chat_id": chat.migrated_to},
+        )
+    if sending and chat.blocked:
+        raise ApiError(403, "Forbidden: bot was blocked by the user")
+    return chat
+
+
+def _thread(chat: Chat, params: Params) -> int | None:
+    """The forum topic (or reply thread) a message goes to, if it exists and is open."""
+    thread_id = params.get("message_thread_id")
+    if thread_id in (None, ""):
+        return None
+    known = thread_id in chat.topics if chat.is_forum else thread_id in chat.messages
+    if not known:
+        raise ApiError(400, "Bad Request: message thread not found")
+    if chat.topics.get(thread_id):
+        raise ApiError(400, "Bad Request: TOPIC_CLOSED")
+    return int(thread_id)
+
+
+def _text(params: Params) -> tuple[str, str | None, str]:
+    """(text as sent, parse mode, text after entity parsing), checked like Telegram does."""
+    text = params.get("text")
+    if isinstance(text, int | float):
+        text = str(text)
+    if not isinstance(text, str) or not text:
+        raise ApiError(400, "Bad Request: message text is empty")
+    parse_mode = params.get("parse_mode") or None
+    visible = text
+    if parse_mode is not None:
+        mode = str(parse_mode).lower()
+        if mode not in ("html", "markdown", "markdownv2"):
+            raise ApiError(400, "Bad Request: unsupported parse_mode")
+        if mode == "html":  # Markdown modes are stored unchecked
+            try:
+                visible = visible_text(text)
+            except ValueError as error:
+                raise ApiError(400, f"Bad Request: can't parse entities: {error}") from None
+    if not visible.strip():
+        raise ApiError(400, "Bad Request: message text is empty")
+    if len(visible) > MESSAGE_LIMIT:
+        raise ApiError(400, "Bad Request: message is too long")
+    return text, parse_mode, visible
+
+
+def _markup(params: Params) -> dict[str, Any] | None:
+    """The reply markup of a message, with inline buttons checked like Telegram does."""
+    markup = params.get("reply_markup")
+    if markup in (None, ""):
+        return None
+    if not isinstance(markup, dict):
+        raise ApiError(400, "Bad Request: can't parse reply keyboard markup JSON object")
+    rows = markup.get("inline_keyboard")
+    if rows is None:
+        return markup
+    if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
+        raise ApiError(400, "Bad Request: can't parse inline keyboard button: field must be Array")
+    for button in (button for row in rows for button in row):
+        if not isinstance(button, dict) or not button.get("text"):
+            raise ApiError(400, "Bad Request: can't parse inline keyboard button: Text is empty")
+        if "callback_data" in button:
+            size = len(str(button["callback_data"]).encode("utf-8"))
+            if not 1 <= size <= 64:
+                raise ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
+        elif len(button) == 1:
+            raise ApiError(400, "Bad Request: text buttons are unallowed in the inline keyboard")
+    return markup
+
+
+def _own_message(chat: Chat, params: Params) -> dict[str, Any]:
+    """The bot's message an edit is about."""
+    if params.get("inline_message_id"):
+        raise ApiError(400, "Bad Request: MESSAGE_ID_INVALID")
+    message_id = params.get("message_id")
+    if message_id in (None, ""):
+        raise ApiError(400, "Bad Request: message identifier is not specified")
+    record = chat.messages.get(message_id)
+    if record is None:
+        raise ApiError(400, "Bad Request: message to edit not found")
+    if not record["from_bot"]:
+        raise ApiError(400, "Bad Request: message can't be edited")
+    return record
+
+
+def _edit(state: BotApiState, chat: Chat, record: dict[str, Any], **changes: Any) -> Any:
+    """Apply an edit, keeping the previous version in the message's history."""
+    if all(record[key] == value for key, value in changes.items()):
+        raise ApiError(
+            400,
+            "Bad Request: message is not modified: specified new message content and reply "
+            "markup are exactly the same as a current content and reply markup of the message",
+        )
+    kept = ("text", "parse_mode", "visible_text", "reply_markup", "date", "edit_date")
+    record["history"].append({key: record[key] for key in kept})
+    record.update(changes, edited=True, edit_date=int(time.time()))
+    state.seq += 1
+    record["seq"] = state.seq
+    state.changed()
+    return state.message_json(chat, record)
+
+
+# -- methods -------------------------------------------------------------------------------
+
+
+def get_me(state: BotApiState, params: Params) -> Any:
+    return {
+        **state.bot_user(),
+        "can_join_groups": True,
+        "can_read_all_group_messages": False,
+        "supports_inline_queries": False,
+        "can_connect_to_business": False,
+        "has_main_web_app": False,
+    }
+
+
+def send_message(state: BotApiState, params: Params) -> Any:
+    chat = _chat(state, params, sending=True)
+    thread_id = _thread(chat, params)
+    text, parse_mode, visible = _text(params)
+    markup = _markup(params)
+    state.check_flood(chat.id)
+    record = state.new_message(chat, text, parse_mode, visible, markup, thread_id)
+    state.count_sent(chat.id)
+    state.changed()
+    return state.message_json(chat, record)
+
+
+def edit_message_text(state: BotApiState, params: Params) -> Any:
+    chat = _chat(state, params)
+    record = _own_message(chat, params)
+    text, parse_mode, visible = _text(params)
+    # as on Telegram, an edit without reply_markup removes the inline keyboard
+    markup = _markup(params)
+    return _edit(
+        state, chat, record,
+        text=text, parse_mode=parse_mode, visible_text=visible, reply_markup=markup,
+    )  # fmt: skip
+
+
+def edit_message_reply_markup(state: BotApiState, params: Params) -> Any:
+    chat = _chat(state, params)
+    record = _own_message(chat, params)
+    return _edit(state, chat, record, reply_markup=_markup(params))
+
+
+def answer_callback_query(state: BotApiState, params: Params) -> Any:
+    query = state.callback_queries.get(str(params.get("callback_query_id", "")))
+    if query is None or query["answer"] is not None:
+        raise ApiError(
+            400,
+            "Bad Request: query is too old and response timeout expired or query ID is invalid",
+        )
+    if len(str(params.get("text") or "")) > 200:
+        raise ApiError(400, "Bad Request: MESSAGE_TOO_LONG")
+    fields = ("text", "show_alert", "url", "cache_time")
+    query["answer"] = {name: params.get(name) for name in fields}
+    state.changed()
+    return True
+
+
+def send_chat_action(state: BotApiState, params: Params) -> Any:
+    chat = _chat(state, params, sending=True)
+    thread_id = _thread(chat, params)
+    action = params.get("action")
+    if action not in _CHAT_ACTIONS:
+        raise ApiError(400, "Bad Request: wrong parameter action in request")
+    state.chat_actions.append(
+        {"chat_id": chat.id, "action": action, "message_thread_id": thread_id}
+    )
+    state.changed()
+    return True
+
+
+def get_chat(state: BotApiState, params: Params) -> Any:
+    chat = _chat(state, params)
+    gifts = ("unlimited_gifts", "limited_gifts", "unique_gifts", "premium_subscription",
+             "gifts_from_channels")  # fmt: skip
+    return {
+        **chat.json(state.users),
+        "accent_color_id": 0,
+        "max_reaction_count": 11,
+        "accepted_gift_types": dict.fromkeys(gifts, False),
+    }
+
+
+def _member(state: BotApiState, chat: Chat, user_id: int) -> dict[str, Any]:
+    """The ChatMember object for a user (or the bot) in a chat."""
+    if user_id == state.bot_id:
+        user = state.bot_user()
+    elif user_id in state.users:
+        user = dict(state.users[user_id])
+    elif chat.type == "private":
+        raise ApiError(400, "Bad Request: user not found")
+    else:
+        user = state.add_user(user_id)
+    if chat.type == "private":
+        return {"status": "member", "user": user}
+    if user_id == chat.creator_id:
+        return {"status": "creator", "user": user, "is_anonymous": False}
+    if user_id in chat.admins:
+        rights = ("can_manage_chat", "can_delete_messages", "can_manage_video_chats",
+                  "can_restrict_members", "can_change_info", "can_invite_users",
+                  "can_pin_messages")  # fmt: skip
+        return {
+            "status": "administrator",
+            "user": user,
+            "can_be_edited": False,
+            "is_anonymous": False,
+            **dict.fromkeys(rights, True),
+            **dict.fromkeys(("can_promote_members", "can_post_stories", "can_edit_stories",
+                             "can_delete_stories"), False),  # fmt: skip
+        }
+    if user_id in chat.members or user_id == state.bot_id:
+        return {"status": "member", "user": user}
+    return {"status": "left", "user": user}
+
+
+def get_chat_member(state: BotApiState, params: Params) -> Any:
+    chat = _chat(state, params)
+    user_id = params.get("user_id")
+    if not isinstance(user_id, int):
+        raise ApiError(400, "Bad Request: invalid user_id specified")
+    return _member(state, chat, user_id)
+
+
+def get_chat_administrators(state: BotApiState, params: Params) -> Any:
+    chat = _chat(state, params)
+    if chat.type == "private":
+        raise ApiError(400, "Bad Request: there are no administrators in the private chat")
+    ids = ([chat.creator_id] if chat.creator_id is not None else []) + sorted(chat.admins)
+    return [_member(state, chat, user_id) for user_id in dict.fromkeys(ids)]
+
+
+def set_webhook(state: BotApiState, params: Params) -> Any:
+    url = str(params.get("url") or "")
+    if not url:
+        state.webhook = None
+        return True
+    match = re.match(r"https://[^/:]+(?::([0-9]+))?", url)
+    if match is None:
+        raise ApiError(400, "Bad Request: bad webhook: An HTTPS URL must be provided for webhook")
+    if (int(match.group(1)) if match.group(1) else None) not in _WEBHOOK_PORTS:
+        raise ApiError(
+            400, "Bad Request: bad webhook: Webhook can be set up only on ports 80, 88, 443 or 8443"
+        )
+    secret = params.get("secret_token")
+    if secret is not None and not _SECRET_TOKEN.fullmatch(str(secret)):
+        raise ApiError(400, "Bad Request: secret token contains unallowed characters")
+    if params.get("drop_pending_updates"):
+        state.updates.clear()
+    state.webhook = {"url": url, "secret_token": secret,
+                     "allowed_updates": params.get("allowed_updates")}  # fmt: skip
+    return True
+
+
+def delete_webhook(state: BotApiState, params: Params) -> Any:
+    state.webhook = None
+    if params.get("drop_pending_updates"):
+        state.updates.clear()
+    return True
+
+
+def get_webhook_info(state: BotApiState, params: Params) -> Any:
+    info: dict[str, Any] = {
+        "url": state.webhook["url"] if state.webhook else "",
+        "has_custom_certificate": False,
+        "pending_update_count": len(state.updates),
+    }
+    if state.webhook:
+        info["max_connections"] = 40
+        if state.webhook["allowed_updates"]:
+            info["allowed_updates"] = state.webhook["allowed_updates"]
+    return info
+
+
+def _commands_key(params: Params) -> tuple[str, str]:
+    scope = params.get("scope")
+    if scope is not None and not isinstance(scope, dict):
+        raise ApiError(400, "Bad Request: can't parse BotCommandScope JSON object")
+    return scope_key(scope), str(params.get("language_code") or "")
+
+
+def set_my_commands(state: BotApiState, params: Params) -> Any:
+    commands = params.get("commands")
+    if not isinstance(commands, list):
+        raise ApiError(400, "Bad Request: can't parse commands JSON object")
+    if len(commands) > 100:
+        raise ApiError(400, "Bad Request: BOT_COMMANDS_TOO_MUCH")
+    cleaned = []
+    for command in commands:
+        name = str(command.get("command", "")) if isinstance(command, dict) else ""
+        description = str(command.get("description", "")).strip() if name else ""
+        if not _COMMAND.fullmatch(name):
+            raise ApiError(400, "Bad Request: BOT_COMMAND_INVALID")
+        if not 1 <= len(description) <= 256:
+            raise ApiError(400, "Bad Request: BOT_COMMAND_DESCRIPTION_INVALID")
+        cleaned.append({"command": name, "description": description})
+    key = _commands_key(params)
+    if cleaned:
+        state.my_commands[key] = cleaned
+    else:
+        state.my_commands.pop(key, None)
+    state.changed()
+    return True
+
+
+def get_my_commands(state: BotApiState, params: Params) -> Any:
+    return [dict(command) for command in state.my_commands.get(_commands_key(params), [])]
+
+
+def delete_my_commands(state: BotApiState, params: Params) -> Any:
+    state.my_commands.pop(_commands_key(params), None)
+    state.changed()
+    return True
+
+
+def close(state: BotApiState, params: Params) -> Any:
+    return True
+
+
+METHODS: dict[str, Callable[[BotApiState, Params], Any]] = {
+    "getMe": get_me,
+    "sendMessage": send_message,
+    "editMessageText": edit_message_text,
+    "editMessageReplyMarkup": edit_message_reply_markup,
+    "answerCallbackQuery": answer_callback_query,
+    "sendChatAction": send_chat_action,
+    "getChat": get_chat,
+    "getChatMember": get_chat_member,
+    "getChatAdministrators": get_chat_administrators,
+    "setWebhook": set_webhook,
+    "deleteWebhook": delete_webhook,
+    "getWebhookInfo": get_webhook_info,
+    "setMyCommands": set_my_commands,
+    "getMyCommands": get_my_commands,
+    "deleteMyCommands": delete_my_commands,
+    "close": close,
+    "logOut": close,
+}
+# Telegram matches method names case-insensitively
+_CANONICAL = {name.lower(): name for name in [*METHODS, "getUpdates"]}

@@ -1,0 +1,86 @@
+"""One document in, one analysed article out: the pure pipeline every ingested file goes through.
+
+clean → language → date → outlet → sentences → entities → event dates → topics. No I/O here,
+so each stage's contribution can be tested from a string.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from briefings.clean import clean
+from briefings.dates import find_event_dates, find_publication_date
+from briefings.language import detect_language
+from briefings.models import Article, Entities, SourceDocument
+from briefings.outlets import find_outlet
+from briefings.people import find_entities
+from briefings.sentences import split_sentences
+from briefings.topics import Taxonomy
+
+
+def checksum(document: SourceDocument) -> str:
+    """Identifies a document's content, so re-ingesting an unchanged file does nothing."""
+    digest = hashlib.blake2b(digest_size=16)
+    for part in (document.text, document.title, document.url, document.published, document.outlet):
+        digest.update((part or "").encode("utf-8", "surrogatepass"))
+        digest.update(b"\x00")
+    return digest.hexdigest()
+
+
+def analyse(document: SourceDocument, taxonomy: Taxonomy) -> Article:
+    """Turn a source document into an Article with its date, outlet, people and topics."""
+    text = clean(document)
+    body = "\n\n".join(text.paragraphs)
+    language = detect_language(" ".join(filter(None, [text.title, body])))
+    date = find_publication_date(document, text)
+    outlet = find_outlet(document, text)
+    title = text.title or _title_from(text.paragraphs) or document.path.rsplit("/", 1)[-1]
+    if language != "en":
+        # Not parsed as English: no people, no topics, so it cannot leak into English briefings.
+        return Article(
+            path=document.path,
+            title=title,
+            text=body,
+            checksum=checksum(document),
+            outlet=outlet,
+            published=date.published,
+            date_source=date.source,
+            language=language,
+            sentences=split_sentences(text.paragraphs),
+            entities=Entities(),
+            topics=(),
+            contributors=text.contributors,
+            url=document.url,
+            dateline=text.dateline,
+        )
+    sentences = split_sentences(text.paragraphs)
+    entities = find_entities(sentences, title=title)
+    event_dates = find_event_dates([title, *(s.text for s in sentences)], date.published)
+    topics = taxonomy.topics_for(title, body, entities)
+    return Article(
+        path=document.path,
+        title=title,
+        text=body,
+        checksum=checksum(document),
+        outlet=outlet,
+        published=date.published,
+        date_source=date.source,
+        language=language,
+        sentences=sentences,
+        entities=entities,
+        topics=topics,
+        contributors=text.contributors,
+        url=document.url,
+        dateline=text.dateline,
+        event_hints=event_dates,
+    )
+
+
+def _title_from(paragraphs: tuple[str, ...]) -> str | None:
+    if not paragraphs:
+        return None
+    first = paragraphs[0]
+    if len(first) <= 100:
+        return first
+    cut = first[:100].rsplit(" ", 1)[0]
+    return cut + "…"

@@ -1,0 +1,277 @@
+"""Cleaning: an article's raw text → its title and paragraphs, boilerplate out, facts kept.
+
+Scraped articles carry lines that are not the article: section labels, "Filed under" lines,
+photo captions and credits, banners, "originally appeared on" footers, agency sign-offs.
+They are recognised by the patterns in ``data/boilerplate.txt`` and removed; those that
+tell something (a date, an outlet, contributors, a credit) are kept in ``metadata_lines``.
+The dateline opening the body ("MOSCOW, September 12. /TASS/:") is cut off and kept as
+written. Article text itself is never rewritten: only whitespace is collapsed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from briefings.dates import MONTH_PATTERN, WEEKDAY_PATTERN
+from briefings.models import CleanText, SourceDocument
+from briefings.outlets import agency_in_dateline, canonical_outlet, outlet_name
+
+_DATA = Path(__file__).parent / "data" / "boilerplate.txt"
+
+# Kinds of boilerplate whose lines are dropped without a trace: they tell nothing.
+SILENT_KINDS = frozenset({"banner", "subhead"})
+# Kinds that are not matched line by line but by where they stand.
+POSITIONAL_KINDS = frozenset({"dateline", "signoff"})
+# No real boilerplate line is longer; longer lines are text, and are not scanned at all.
+MAX_BOILERPLATE_CHARS = 600
+# A headline is short and is not a sentence; longer first lines open the text itself.
+MAX_TITLE_CHARS = 150
+MIN_TITLE_WORDS = 3
+DERIVED_TITLE_CHARS = 100
+# Subheads: a short line standing alone between paragraphs, with no final punctuation.
+MAX_SUBHEAD_WORDS = 8
+MAX_SUBHEAD_CHARS = 70
+
+_ENDS_SENTENCE = re.compile(r"[.!?…:;,][\"'”’»)\]]*$")
+_SENTENCE_END = re.compile(r"[.!?][\"'”’»)\]]*(?=\s+[\"'“‘«(\[]?[A-Z0-9])")
+
+
+@dataclass(frozen=True)
+class BoilerplatePattern:
+    """One rule of the boilerplate table: lines matching ``regex`` are of ``kind``."""
+
+    kind: str
+    regex: re.Pattern[str]
+
+
+def load_boilerplate(table: str) -> tuple[BoilerplatePattern, ...]:
+    """Parse a boilerplate table: "<kind> <regex>" lines, # comments, {month}/{weekday}."""
+    patterns = []
+    for line in table.splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        kind, expression = line.strip().split(None, 1)
+        expression = expression.replace("{month}", MONTH_PATTERN).replace(
+            "{weekday}", WEEKDAY_PATTERN
+        )
+        patterns.append(BoilerplatePattern(kind, re.compile(expression)))
+    return tuple(patterns)
+
+
+BOILERPLATE: tuple[BoilerplatePattern, ...] = load_boilerplate(_DATA.read_text("utf-8"))
+_LINE_RULES = tuple(p for p in BOILERPLATE if p.kind not in POSITIONAL_KINDS)
+_DATELINE_RULES = tuple(p for p in BOILERPLATE if p.kind == "dateline")
+_SIGNOFF_RULES = tuple(p for p in BOILERPLATE if p.kind == "signoff")
+_MARKER_RULES = tuple(p for p in BOILERPLATE if p.kind == "marker")
+
+
+def boilerplate_kind(line: str) -> str | None:
+    """The kind of boilerplate a whole line is ("caption", "footer", …), or None for text."""
+    match = _match_line(line)
+    if match is not None:
+        return match[0]
+    return "signoff" if _signoff_outlet(line) else None
+
+
+def clean(doc: SourceDocument) -> CleanText:
+    """Split a document into title and paragraphs, keeping what its boilerplate tells."""
+    lines = doc.text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    metadata: list[str] = []
+    _take_marker(lines, metadata)
+    # Blank lines separate paragraphs when a file has them; otherwise every line is one.
+    has_blank_lines = _has_blank_line_between_text(lines)
+
+    # (block number, line) for every line of text, boilerplate removed.
+    kept: list[tuple[int, str]] = []
+    outlet_from_footer: str | None = None
+    contributors: list[str] = []
+    last_removed = ""
+    block = 0
+    for raw in lines:
+        line = " ".join(raw.split())
+        if not line:
+            block += 1
+            continue
+        if line == last_removed or (kept and line == kept[-1][1]):
+            continue  # a caption or line repeated
+        match = _match_line(line)
+        if match is None:
+            kept.append((block if has_blank_lines else len(kept) + block, line))
+            continue
+        kind, found = match
+        last_removed = line
+        if kind in SILENT_KINDS:
+            continue
+        metadata.append(raw.strip())
+        groups = found.groupdict()
+        if kind == "footer" and groups.get("outlet") and outlet_from_footer is None:
+            outlet_from_footer = outlet_name(groups["outlet"])
+        if kind == "contributors" and groups.get("names"):
+            contributors += _split_names(groups["names"])
+
+    title = doc.title.strip() if doc.title and doc.title.strip() else None
+    # A first line opening with a dateline is text, not a headline.
+    dateline, kept = _take_dateline(kept)
+    # One or two words above a headline are a section label ("Politics"), not the title.
+    while title is None and len(kept) > 1 and _is_label(kept[0][1]) and _is_headline(kept[1][1]):
+        metadata.append(kept.pop(0)[1])
+    if dateline is None and kept:
+        first = kept[0][1]
+        if _same_text(first, title) if title else _is_headline(first):
+            title = title or first
+            kept.pop(0)
+            dateline, kept = _take_dateline(kept)
+
+    outlet_from_signoff = _take_signoffs(kept, metadata)
+    kept = _drop_subheads(kept)
+    paragraphs = _paragraphs(kept)
+    if title is None and paragraphs:
+        title = _derive_title(paragraphs[0])
+    outlet = (
+        (agency_in_dateline(dateline) if dateline else None)
+        or outlet_from_footer
+        or outlet_from_signoff
+    )
+    return CleanText(
+        title=title,
+        paragraphs=paragraphs,
+        dateline=dateline,
+        metadata_lines=tuple(metadata),
+        outlet=outlet,
+        contributors=tuple(dict.fromkeys(contributors)),
+    )
+
+
+def _match_line(line: str) -> tuple[str, re.Match[str]] | None:
+    stripped = line.strip()
+    if not stripped or len(stripped) > MAX_BOILERPLATE_CHARS:
+        return None
+    for rule in _LINE_RULES:
+        found = rule.regex.search(stripped)
+        if found:
+            return rule.kind, found
+    return None
+
+
+def _take_marker(lines: list[str], metadata: list[str]) -> None:
+    # The marker opens the first line; the rest of that line is the headline or text.
+    for index, line in enumerate(lines):
+        if not line.strip():
+            continue
+        for rule in _MARKER_RULES:
+            found = rule.regex.match(line)
+            if found:
+                metadata.append(" ".join(found.group(0).split()))
+                lines[index] = line[found.end() :]
+        return
+
+
+def _has_blank_line_between_text(lines: list[str]) -> bool:
+    seen_text = blank_after_text = False
+    for line in lines:
+        if line.strip():
+            if blank_after_text:
+                return True
+            seen_text = True
+        elif seen_text:
+            blank_after_text = True
+    return False
+
+
+def _take_dateline(kept: list[tuple[int, str]]) -> tuple[str | None, list[tuple[int, str]]]:
+    """Cut a dateline off the first line of text; drop the line if nothing else is left."""
+    if not kept:
+        return None, kept
+    block, first = kept[0]
+    for rule in _DATELINE_RULES:
+        found = rule.regex.match(first)
+        if found:
+            rest = first[found.end() :].strip()
+            body = [(block, rest)] if rest else []
+            return found.group("dateline").strip(), body + kept[1:]
+    return None, kept
+
+
+def _is_headline(line: str) -> bool:
+    words = line.split()
+    return (
+        len(line) <= MAX_TITLE_CHARS
+        and len(words) >= MIN_TITLE_WORDS
+        and not line.endswith((".", ",", ";", ":"))
+    )
+
+
+def _is_label(line: str) -> bool:
+    return len(line.split()) < MIN_TITLE_WORDS and not _ENDS_SENTENCE.search(line)
+
+
+def _same_text(a: str, b: str) -> bool:
+    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
+
+
+def _take_signoffs(kept: list[tuple[int, str]], metadata: list[str]) -> str | None:
+    outlet = None
+    while kept and (found := _signoff_outlet(kept[-1][1])):
+        outlet = found
+        metadata.append(kept.pop()[1])
+    return outlet
+
+
+def _signoff_outlet(line: str) -> str | None:
+    if len(line) > 60:
+        return None
+    for rule in _SIGNOFF_RULES:
+        found = rule.regex.match(line.strip())
+        if found and (known := canonical_outlet(found.group("outlet"))):
+            return known
+    return None
+
+
+def _drop_subheads(kept: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    lines_in_block = Counter(block for block, _ in kept)
+    result = []
+    for index, (block, line) in enumerate(kept):
+        # A subhead stands alone, after the first paragraph and before another one.
+        is_subhead = (
+            0 < index < len(kept) - 1
+            and lines_in_block[block] == 1
+            and len(line) <= MAX_SUBHEAD_CHARS
+            and len(line.split()) <= MAX_SUBHEAD_WORDS
+            and line[0].isupper()
+            and not _ENDS_SENTENCE.search(line)
+        )
+        if not is_subhead:
+            result.append((block, line))
+    return result
+
+
+def _paragraphs(kept: list[tuple[int, str]]) -> tuple[str, ...]:
+    paragraphs: list[str] = []
+    previous_block = None
+    for block, line in kept:
+        # Lines of one block are one paragraph, hard-wrapped, unless a line ends a sentence.
+        if block == previous_block and paragraphs and not _ENDS_SENTENCE.search(paragraphs[-1]):
+            paragraphs[-1] += " " + line
+        else:
+            paragraphs.append(line)
+        previous_block = block
+    return tuple(paragraphs)
+
+
+def _derive_title(paragraph: str) -> str:
+    head = paragraph[: DERIVED_TITLE_CHARS * 3]
+    end = _SENTENCE_END.search(head, 20)
+    sentence = head[: end.start() + 1] if end else head
+    sentence = sentence.rstrip(".")
+    if len(sentence) <= DERIVED_TITLE_CHARS:
+        return sentence
+    cut = sentence.rfind(" ", 0, DERIVED_TITLE_CHARS)
+    return sentence[: cut if cut > 0 else DERIVED_TITLE_CHARS].rstrip(",;:–—- ") + "…"
+
+
+def _split_names(names: str) -> list[str]:
+    parts = re.split(r"\s*(?:,|;|&|\band\b)\s*", names.strip().rstrip("."))
+    return [outlet_name(part) for part in parts if part.strip()]

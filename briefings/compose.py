@@ -1,0 +1,396 @@
+"""Composing briefings and people cards from the index.
+
+A briefing covers one event. Its items are sentences of the event's articles that answer a
+facet (purpose, participants, reactions, context); near-identical sentences from several
+outlets become one item citing all of them, and items that more outlets report come first.
+Which sentences answer which facet is decided by the rules in ``data/facets.toml``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from briefings.errors import NothingToBrief, PersonNotFound
+from briefings.facets import FacetRules, load_rules
+from briefings.models import Briefing, Event, Item, PersonCard, RoleClaim, Section, StoredArticle
+from briefings.people_index import Person, merge_people, principals_of, role_key
+from briefings.similarity import SentenceGroup, group_similar
+from briefings.store import Store, StoredSentence, person_key
+
+MAX_ITEM_CHARS = 1500
+"""Visible characters of items in a default briefing: it must read on a phone."""
+
+
+@dataclass(frozen=True)
+class Material:
+    """Everything an event's briefing is made from."""
+
+    event: Event
+    articles: dict[int, StoredArticle]
+    sentences: list[StoredSentence]
+    people: list[Person]
+    principals: list[Person]
+
+    def source(self, article_id: int) -> str:
+        return self.articles[article_id].source_name
+
+    def path(self, article_id: int) -> str:
+        return self.articles[article_id].path
+
+
+def compose_briefing(
+    store: Store,
+    *,
+    query: str | None = None,
+    event_id: int | None = None,
+    on_date: dt.date | None = None,
+    rules: FacetRules | None = None,
+    max_item_chars: int = MAX_ITEM_CHARS,
+) -> Briefing:
+    """The briefing for an event chosen by id, date, query or recency."""
+    rules = rules or load_rules()
+    query = (query or "").strip() or None
+    event, focus = choose_event(store, query=query, event_id=event_id, on_date=on_date)
+    material = gather(store, event)
+    focus_sentences = store.matching_sentences(query, list(event.article_ids)) if query else set()
+    sections = [
+        _purpose(material, rules, focus_sentences),
+        _participants(material, rules),
+        _reactions(material, rules),
+        _context(material, rules, focus_sentences),
+    ]
+    if focus and focus_sentences:
+        sections.insert(0, _focus(material, rules, focus_sentences, query or "", sections))
+    kept = _fit([s for s in sections if s.items], max_item_chars)
+    return Briefing(event=event, headline=headline(material), sections=tuple(kept), query=query)
+
+
+def choose_event(
+    store: Store,
+    *,
+    query: str | None,
+    event_id: int | None,
+    on_date: dt.date | None,
+) -> tuple[Event, bool]:
+    """The event to brief, and whether the query should focus the briefing."""
+    events = store.events()
+    if not events:
+        raise NothingToBrief("The corpus has no English article yet: ingest some files first.")
+    if event_id is not None:
+        event = next((e for e in events if e.id == event_id), None)
+        if event is None:
+            known = ", ".join(str(e.id) for e in events[:10])
+            raise NothingToBrief(f"There is no event {event_id}. Known events: {known}.")
+        return event, bool(query)
+    if on_date is not None:
+        dated = [e for e in events if e.date]
+        near = [e for e in dated if abs((e.date - on_date).days) <= 3]  # type: ignore[operator]
+        if not near:
+            raise NothingToBrief(f"No event in the corpus around {on_date.isoformat()}.")
+        return min(near, key=lambda e: abs((e.date - on_date).days)), bool(query)  # type: ignore[operator]
+    if query is None:
+        return events[0], False
+    by_id = {e.id: e for e in events}
+    article_event = {a.id: a.event_id for a in store.articles() if a.event_id}
+    topic_ids = store.article_ids_for_topic(query)
+    scores: Counter[int] = Counter()
+    for article_id in topic_ids:
+        if article_id in article_event:
+            scores[article_event[article_id]] += 2
+    for hit in store.search(query, limit=200, english_only=True):
+        if hit.article_id in article_event:
+            scores[article_event[hit.article_id]] += 1
+    if not scores:
+        raise NothingToBrief(
+            f"Nothing in the corpus matches {query!r}. Try /topics for what it covers."
+        )
+    latest = {e.id: (e.date or dt.date.min) for e in events}
+    best = max(scores, key=lambda i: (scores[i], latest[i]))
+    return by_id[best], True
+
+
+def gather(store: Store, event: Event) -> Material:
+    articles = {a.id: a for a in store.articles(event.article_ids) if a.language == "en"}
+    ids = list(articles)
+    sentences = store.sentences(ids)
+    mentions = store.mentions(ids)
+    people = merge_people(mentions)
+    titles = {a.id: a.title for a in articles.values()}
+    principals = principals_of(people, sentences, titles)
+    return Material(event, articles, sentences, people, principals)
+
+
+def headline(material: Material) -> str:
+    """Who met whom, where, when — from the data."""
+    names = [p.display_name(material.source) for p in material.principals[:2]]
+    parts = [" and ".join(names)] if names else [material.event.title]
+    if material.event.place:
+        parts.append(material.event.place)
+    if material.event.date:
+        parts.append(material.event.date.strftime("%-d %B %Y"))
+    return " · ".join(parts)
+
+
+# -- facets -----------------------------------------------------------------------------------
+def _items(material: Material, groups: Iterable[SentenceGroup]) -> list[Item]:
+    items = []
+    for group in groups:
+        article_ids = list(dict.fromkeys(s.article_id for s in group.sentences))
+        sources = tuple(dict.fromkeys(material.source(a) for a in article_ids))
+        paths = tuple(material.path(a) for a in article_ids)
+        items.append(Item(text=group.text, sources=sources, articles=paths))
+    return items
+
+
+def _ranked(material: Material, sentences: list[StoredSentence], limit: int,
+            boost: set[tuple[int, int]] | None = None) -> list[Item]:
+    groups = group_similar(sentences)
+    boost = boost or set()
+    order = {(s.article_id, s.index): n for n, s in enumerate(sentences)}
+
+    def rank(group: SentenceGroup) -> tuple[int, int, int]:
+        outlets = len({material.source(s.article_id) for s in group.sentences})
+        boosted = any((s.article_id, s.index) in boost for s in group.sentences)
+        first = min(order[(s.article_id, s.index)] for s in group.sentences)
+        return (-int(boosted), -outlets, first)
+
+    return _items(material, sorted(groups, key=rank)[:limit])
+
+
+def _purpose(material: Material, rules: FacetRules, boost: set[tuple[int, int]]) -> Section:
+    facet = rules.purpose
+    chosen = [
+        s for s in material.sentences
+        if facet.matches(s.text) and rules.requires_purpose(s.text) and not rules.is_elsewhere(s.text)
+    ]
+    return Section("purpose", facet.heading, tuple(_ranked(material, chosen, facet.max_items, boost)))
+
+
+def _context(material: Material, rules: FacetRules, boost: set[tuple[int, int]]) -> Section:
+    facet = rules.context
+    used = {s.text for s in material.sentences if rules.purpose.matches(s.text)}
+    chosen = [
+        s for s in material.sentences
+        if facet.matches(s.text) and s.text not in used and not rules.reactions.matches(s.text)
+    ]
+    return Section("context", facet.heading, tuple(_ranked(material, chosen, facet.max_items, boost)))
+
+
+def _participants(material: Material, rules: FacetRules) -> Section:
+    facet = rules.participants
+    principal_keys = {p.key for p in material.principals}
+    by_index = {(s.article_id, s.index): s for s in material.sentences}
+    items = []
+    for person in material.people:
+        is_principal = person.key in principal_keys
+        if not is_principal and not _took_part(person, material, rules, by_index, principal_keys):
+            continue
+        items.append(_person_item(person, material))
+    return Section("participants", facet.heading, tuple(items[: facet.max_items]))
+
+
+def is_participant(person: Person, material: Material, rules: FacetRules) -> bool:
+    principal_keys = {p.key for p in material.principals}
+    by_index = {(s.article_id, s.index): s for s in material.sentences}
+    return person.key in principal_keys or _took_part(person, material, rules, by_index, principal_keys)
+
+
+def _took_part(person: Person, material: Material, rules: FacetRules,
+               by_index: dict[tuple[int, int], StoredSentence], principal_keys: set[str]) -> bool:
+    """Named, in a sentence about this happening, alongside a principal with a meeting word."""
+    principals = [p for p in material.principals if p.key in principal_keys]
+    for article_id, index in person.sentence_refs:
+        sentence = by_index.get((article_id, index))
+        if sentence is None or rules.is_elsewhere(sentence.text):
+            continue
+        if not rules.participants.matches(sentence.text):
+            continue
+        others = [p for p in principals if p.key != person.key]
+        if any((article_id, index) in p.sentence_refs for p in others):
+            return True
+    return False
+
+
+def _person_item(person: Person, material: Material) -> Item:
+    claims = person.role_claims(material.source, material.path)
+    if not claims:
+        text = person.name
+    elif len(claims) == 1:
+        text = f"{person.name}, {claims[0].role}"
+    else:
+        text = f"{person.name}: " + "; ".join(
+            f"{c.role} ({', '.join(c.sources)})" for c in claims
+        )
+    article_ids = sorted({a for a, _ in person.sentence_refs} | set(person.article_ids))
+    sources = tuple(dict.fromkeys(material.source(a) for a in article_ids if a in material.articles))
+    paths = tuple(material.path(a) for a in article_ids if a in material.articles)
+    return Item(text=text, sources=sources, articles=paths)
+
+
+def _reactions(material: Material, rules: FacetRules) -> Section:
+    facet = rules.reactions
+    parties = rules.party_resolver
+    grouped: dict[str, list[StoredSentence]] = defaultdict(list)
+    subjects: dict[str, list[str]] = defaultdict(list)
+    for sentence in material.sentences:
+        found = facet.first_match(sentence.text)
+        if not found:
+            continue
+        before, verb, after = found
+        party = parties.party_of(before, material)
+        if not party:
+            continue
+        grouped[party].append(sentence)
+        subject = rules.subject_of(after)
+        if subject:
+            subjects[party].append(subject)
+    if not grouped:
+        return Section("reactions", facet.heading, ())
+    items: list[Item] = []
+    headings = []
+    for party, sentences in sorted(grouped.items(), key=lambda kv: -len(kv[1])):
+        subject = _common_subject(subjects[party])
+        headings.append(f"{party} on {subject}" if subject else party)
+        items.extend(_ranked(material, sentences, facet.max_items))
+        if len(items) >= facet.max_items:
+            break
+    heading = f"{facet.heading}: " + "; ".join(headings[:2])
+    return Section("reactions", heading, tuple(items[: facet.max_items]))
+
+
+def _common_subject(subjects: list[str]) -> str | None:
+    """The thing most reactions are about, in its shortest wording."""
+    if not subjects:
+        return None
+    words = Counter(w for s in subjects for w in set(re.findall(r"\w{4,}", s.lower())))
+    def support(s: str) -> tuple[int, int]:
+        return (sum(words[w] for w in set(re.findall(r"\w{4,}", s.lower()))), -len(s))
+    return max(subjects, key=support)
+
+
+def _focus(material: Material, rules: FacetRules, focus: set[tuple[int, int]], query: str,
+           sections: list[Section]) -> Section:
+    shown = {i.text for s in sections for i in s.items}
+    chosen = [s for s in material.sentences if (s.article_id, s.index) in focus and s.text not in shown]
+    items = [i for i in _ranked(material, chosen, 3) if i.text not in shown]
+    return Section("focus", f"On {query}", tuple(items))
+
+
+def _fit(sections: list[Section], budget: int) -> list[Section]:
+    """Drop the least important items until the briefing is short enough to read."""
+    sections = list(sections)
+
+    def size() -> int:
+        return sum(len(i.text) for s in sections for i in s.items)
+
+    # Least important first: extra context, extra reactions, extra purpose, extra participants.
+    order = ["context", "focus", "reactions", "purpose", "participants"]
+    while size() > budget:
+        for facet in order:
+            index = next((n for n, s in enumerate(sections) if s.facet == facet and len(s.items) > 1), None)
+            if index is not None:
+                s = sections[index]
+                sections[index] = Section(s.facet, s.heading, s.items[:-1])
+                break
+        else:
+            break
+    return [s for s in sections if s.items]
+
+
+# -- people -----------------------------------------------------------------------------------
+def people_cards(store: Store, name: str | None, rules: FacetRules | None = None) -> list[PersonCard]:
+    """Cards for the latest event's people, or for the people matching a name."""
+    rules = rules or load_rules()
+    if not name or not name.strip():
+        event, _ = choose_event(store, query=None, event_id=None, on_date=None)
+        material = gather(store, event)
+        cards = [_card(p, material, rules) for p in material.people]
+        return sorted(cards, key=lambda c: (not c.is_participant, -c.mentions))
+    return _find_cards(store, name.strip(), rules)
+
+
+def _find_cards(store: Store, name: str, rules: FacetRules) -> list[PersonCard]:
+    from rapidfuzz import fuzz, process
+
+    wanted = person_key(name)
+    names = store.person_names()
+    keys = {person_key(n): n for n, _ in names}
+    matched = [k for k in keys if _name_matches(wanted, k)]
+    if not matched:
+        close = process.extract(wanted, list(keys), scorer=fuzz.WRatio, limit=5, score_cutoff=80)
+        matched = [k for k, score, _ in close if score >= 88]
+        if not matched:
+            suggestions = [keys[k] for k, _, _ in close[:3]] or _surname_suggestions(wanted, keys)
+            raise PersonNotFound(name[:100], suggestions)
+    mentions = store.mentions_by_keys(matched)
+    people = merge_people(mentions)
+    wanted_tokens = wanted.split()
+    people = [p for p in people if any(_name_matches(wanted, person_key(v)) for v in p.variants)
+              or fuzz.WRatio(wanted, p.key) >= 88 or wanted_tokens[-1:] == p.key.split()[-1:]]
+    cards = []
+    for person in people:
+        events = sorted({store_event for store_event in _events_of(store, person)})
+        material_cache: dict[int, Material] = {}
+        is_part = False
+        for event_id in events:
+            event = store.event(event_id)
+            if event is None:
+                continue
+            material = material_cache.setdefault(event_id, gather(store, event))
+            match = next((p for p in material.people if p.key == person.key), None)
+            if match and is_participant(match, material, rules):
+                is_part = True
+        articles = store.articles(person.article_ids)
+        lookup = {a.id: a for a in articles}
+        cards.append(_card_from(person, lambda a: lookup[a].source_name, lambda a: lookup[a].path,
+                                is_part, tuple(events)))
+    return sorted(cards, key=lambda c: -c.mentions)
+
+
+def _events_of(store: Store, person: Person) -> set[int]:
+    return {a.event_id for a in store.articles(person.article_ids) if a.event_id is not None}
+
+
+def _name_matches(wanted: str, key: str) -> bool:
+    if wanted == key:
+        return True
+    tokens = key.split()
+    wanted_tokens = wanted.split()
+    if not wanted_tokens:
+        return False
+    # A surname, or a name's last tokens ("ben shabbat" for "meir ben shabbat").
+    return tokens[-len(wanted_tokens):] == wanted_tokens or wanted.replace(" ", "") == "".join(
+        tokens[-len(wanted_tokens):]
+    ) or wanted.replace(" ", "") == tokens[-1]
+
+
+def _surname_suggestions(wanted: str, keys: dict[str, str]) -> list[str]:
+    from rapidfuzz import fuzz
+
+    scored = sorted(keys, key=lambda k: -fuzz.ratio(wanted, k.split()[-1]))
+    return [keys[k] for k in scored[:3] if fuzz.ratio(wanted, k.split()[-1]) >= 60]
+
+
+def _card(person: Person, material: Material, rules: FacetRules) -> PersonCard:
+    return _card_from(person, material.source, material.path, is_participant(person, material, rules),
+                      (material.event.id,))
+
+
+def _card_from(person: Person, source, path, is_part: bool, events: Sequence[int]) -> PersonCard:  # type: ignore[no-untyped-def]
+    claims = tuple(person.role_claims(source, path))
+    quote = None
+    if person.quotes:
+        article_id, text = person.quotes[0]
+        quote = Item(text=text, sources=(source(article_id),), articles=(path(article_id),))
+    return PersonCard(
+        name=person.name, roles=claims, is_participant=is_part,
+        articles=tuple(dict.fromkeys(path(a) for a in person.article_ids)),
+        mentions=person.mention_count, events=tuple(events), quote=quote,
+    )
+
+
+__all__ = ["compose_briefing", "people_cards", "choose_event", "RoleClaim", "role_key"]

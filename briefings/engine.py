@@ -1,0 +1,91 @@
+"""The engine's public face: one object that ingests, indexes, briefs and renders.
+
+The CLI and the bot use only this class (and the dataclasses in ``models``), so the rest of
+the package is free to change behind it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from pathlib import Path
+
+from briefings import compose, render
+from briefings.errors import NothingToBrief
+from briefings.ingest import ingest_paths
+from briefings.models import (
+    Briefing,
+    Event,
+    IngestReport,
+    PersonCard,
+    SearchHit,
+    StoredArticle,
+    Topic,
+)
+from briefings.store import Store
+
+
+class Engine:
+    """Briefings over one SQLite database file."""
+
+    def __init__(self, db_path: str | Path, *, templates_dir: str | Path | None = None) -> None:
+        self.store = Store.open(db_path)
+        self.renderer = render.Renderer(templates_dir)
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- corpus ---------------------------------------------------------------------------
+    def ingest(self, paths: Iterable[str | Path]) -> IngestReport:
+        """Read, analyse and index files or folders; regroup events."""
+        return ingest_paths(self.store, paths)
+
+    def articles(self) -> list[StoredArticle]:
+        return self.store.articles()
+
+    def events(self) -> list[Event]:
+        return self.store.events()
+
+    def topics(self) -> list[Topic]:
+        return self.store.topics()
+
+    def search(
+        self,
+        query: str,
+        *,
+        topic: str | None = None,
+        since: dt.date | None = None,
+        until: dt.date | None = None,
+        limit: int = 10,
+    ) -> list[SearchHit]:
+        return self.store.search(query, topic=topic, since=since, until=until, limit=limit)
+
+    # -- briefings ------------------------------------------------------------------------
+    def brief(
+        self,
+        query: str | None = None,
+        *,
+        event_id: int | None = None,
+        on_date: dt.date | None = None,
+    ) -> Briefing:
+        """A briefing on the latest event, or the event matching a query, id or date."""
+        return compose.compose_briefing(self.store, query=query, event_id=event_id, on_date=on_date)
+
+    def who(self, name: str | None = None) -> list[PersonCard]:
+        """People of the latest event (no name), or the cards matching a name (best first).
+
+        Raises PersonNotFound when a name matches no one.
+        """
+        return compose.people_cards(self.store, name)
+
+    def latest_event(self) -> Event:
+        events = self.store.events()
+        if not events:
+            raise NothingToBrief("The corpus has no English article yet: ingest some files first.")
+        return events[0]

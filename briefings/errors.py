@@ -1,0 +1,34 @@
+"""Errors the engine raises, each with a message a user can act on.
+
+    BriefingError
+    ├── UnreadableArticle   a file that cannot be read as an article (empty, binary, too big…)
+    ├── DatabaseError       the database file is damaged or is not ours
+    ├── NothingToBrief      the corpus has no (matching) English article
+    └── PersonNotFound      no one in the corpus matches a name
+"""
+
+from __future__ import annotations
+
+
+class BriefingError(Exception):
+    """Base class: the CLI and the bot show ``str(error)`` to the user."""
+
+
+class UnreadableArticle(BriefingError):
+    pass
+
+
+class DatabaseError(BriefingError):
+    pass
+
+
+class NothingToBrief(BriefingError):
+    pass
+
+
+class PersonNotFound(BriefingError):
+    def __init__(self, name: str, suggestions: list[str]) -> None:
+        self.name = name
+        self.suggestions = suggestions
+        hint = f"; did you mean {', '.join(suggestions)}?" if suggestions else "."
+        super().__init__(f"No one called {name!r} in the corpus{hint}")

@@ -1,0 +1,135 @@
+"""The rules that decide which sentences answer which facet of a briefing.
+
+They are loaded from ``data/facets.toml`` (cue words per facet) and ``data/countries.tsv``
+(who a capital or a demonym stands for), so an editor can change them without code.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from briefings.compose import Material
+
+
+def _cue_pattern(cues: list[str]) -> re.Pattern[str]:
+    ordered = sorted({c.lower() for c in cues}, key=len, reverse=True)
+    return re.compile(r"(?<![\w-])(" + "|".join(re.escape(c) for c in ordered) + ")", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Facet:
+    heading: str
+    max_items: int
+    pattern: re.Pattern[str]
+
+    def matches(self, text: str) -> bool:
+        return self.pattern.search(text) is not None
+
+    def first_match(self, text: str) -> tuple[str, str, str] | None:
+        """(text before, the cue, text after) around the first cue."""
+        found = self.pattern.search(text)
+        if not found:
+            return None
+        return text[: found.start()], found.group(1), text[found.end():]
+
+
+@dataclass(frozen=True)
+class Country:
+    name: str
+    demonym: str
+    capital: str
+
+
+class PartyResolver:
+    """Names the party behind a reaction: a country (by name, capital or demonym) or a person."""
+
+    def __init__(self, countries: list[Country]) -> None:
+        self.by_word: dict[str, str] = {}
+        for country in countries:
+            for word in (country.name, country.capital, country.demonym):
+                if word:
+                    self.by_word[word.lower()] = country.name
+        alternation = "|".join(re.escape(w) for w in sorted(self.by_word, key=len, reverse=True))
+        self.pattern = re.compile(rf"\b({alternation})(?:['’]s)?\b", re.IGNORECASE)
+
+    def party_of(self, before: str, material: Material) -> str | None:
+        """The reacting party: the last country or person named in the verb's own clause."""
+        clause = re.split(r"[,;:(]|\b(?:that|which|who|despite|after|as|while)\b", before)
+        text = clause[-1] if clause[-1].strip() else before
+        words = text.split()
+        if len(words) > 12:
+            return None
+        found = list(self.pattern.finditer(text))
+        if found:
+            return self.by_word[found[-1].group(1).lower()]
+        for person in material.people:
+            if re.search(rf"\b{re.escape(person.surname)}\b", text):
+                return person.name
+        return None
+
+
+@dataclass(frozen=True)
+class FacetRules:
+    purpose: Facet
+    participants: Facet
+    reactions: Facet
+    context: Facet
+    purpose_requires: re.Pattern[str]
+    elsewhere: re.Pattern[str]
+    party_resolver: PartyResolver
+
+    def requires_purpose(self, text: str) -> bool:
+        return self.purpose_requires.search(text) is not None
+
+    def is_elsewhere(self, text: str) -> bool:
+        """True when a sentence is about another time than the happening."""
+        return self.elsewhere.search(text) is not None
+
+    @staticmethod
+    def subject_of(after: str) -> str | None:
+        """What a reaction is about: the phrase after the reaction verb."""
+        text = re.sub(r"^\s*(?:over|of|to|about|at|on|against|what it said was)\s+", "", after)
+        text = re.split(r"[,;.]|\s(?:saying|with|and said|because|as)\s", text)[0].strip(" \"“”")
+        words = text.split()
+        if not words or len(words) > 14:
+            return None
+        return text
+
+
+@lru_cache(maxsize=4)
+def load_rules() -> FacetRules:
+    """Load the shipped facet rules."""
+    data = tomllib.loads(resources.files("briefings").joinpath("data/facets.toml").read_text("utf-8"))
+
+    def facet(name: str, cue_key: str = "cues") -> Facet:
+        section = data[name]
+        return Facet(section["heading"], int(section["max_items"]), _cue_pattern(section[cue_key]))
+
+    return FacetRules(
+        purpose=facet("purpose"),
+        participants=facet("participants"),
+        reactions=facet("reactions", "verbs"),
+        context=facet("context"),
+        purpose_requires=_cue_pattern(data["purpose"]["requires"]),
+        elsewhere=_cue_pattern(data["participants"]["elsewhere"]),
+        party_resolver=PartyResolver(load_countries()),
+    )
+
+
+@lru_cache(maxsize=1)
+def load_countries() -> list[Country]:
+    """The world table: country, demonym, capital (tab-separated)."""
+    raw = resources.files("briefings").joinpath("data/countries.tsv").read_text("utf-8")
+    countries = []
+    for line in raw.splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        name, demonym, capital = (line.split("\t") + ["", ""])[:3]
+        countries.append(Country(name.strip(), demonym.strip(), capital.strip()))
+    return countries

@@ -1,0 +1,100 @@
+"""Ingesting files: read each one, analyse it, index it, then regroup events.
+
+Each file is handled on its own: a bad file is reported and skipped, and nothing already
+indexed is lost. Re-ingesting an unchanged file changes nothing.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+from briefings.analyse import analyse, checksum
+from briefings.errors import UnreadableArticle
+from briefings.events import regroup_events
+from briefings.models import Article, IngestReport, SourceDocument
+from briefings.readers import iter_article_files, read_documents
+from briefings.store import Store
+from briefings.topics import Taxonomy
+
+BATCH = 200
+
+
+def ingest_paths(
+    store: Store, paths: Iterable[str | Path], *, taxonomy: Taxonomy | None = None
+) -> IngestReport:
+    """Ingest files and folders into the store and report what happened to each."""
+    taxonomy = taxonomy or Taxonomy.load()
+    added: list[str] = []
+    updated: list[str] = []
+    unchanged: list[str] = []
+    rejected: list[tuple[str, str]] = []
+    pending: list[Article] = []
+
+    def flush() -> None:
+        if pending:
+            store.save_articles(pending)
+            pending.clear()
+
+    for given in paths:
+        given_path = Path(given)
+        if not given_path.exists():
+            rejected.append((str(given), "no such file or folder"))
+            continue
+        files = list(iter_article_files([given_path]))
+        if given_path.is_dir() and not files:
+            rejected.append(
+                (str(given), "folder holds no article files (.txt .md .html .json .jsonl .xml)")
+            )
+        for file in files:
+            try:
+                result = read_documents(file)
+            except UnreadableArticle as error:
+                rejected.append((str(file), str(error)))
+                continue
+            except OSError as error:
+                rejected.append((str(file), f"cannot read: {error.strerror or error}"))
+                continue
+            rejected.extend(result.rejected)
+            for document in result.documents:
+                status = _ingest_document(store, document, taxonomy, pending)
+                {"added": added, "updated": updated, "unchanged": unchanged}[status].append(
+                    document.path
+                )
+                if len(pending) >= BATCH:
+                    flush()
+    flush()
+    if added or updated:
+        regroup_events(store)
+    store.log_ingest(len(added), len(updated), len(unchanged), [f"{p}: {r}" for p, r in rejected])
+    return IngestReport(tuple(added), tuple(updated), tuple(unchanged), tuple(rejected))
+
+
+def ingest_documents(store: Store, documents: Iterable[SourceDocument]) -> IngestReport:
+    """Ingest documents that did not come from files (feeds)."""
+    taxonomy = Taxonomy.load()
+    report: dict[str, list[str]] = {"added": [], "updated": [], "unchanged": []}
+    pending: list[Article] = []
+    for document in documents:
+        report[_ingest_document(store, document, taxonomy, pending)].append(document.path)
+    store.save_articles(pending)
+    if pending:
+        regroup_events(store)
+    return IngestReport(
+        tuple(report["added"]), tuple(report["updated"]), tuple(report["unchanged"])
+    )
+
+
+def _ingest_document(
+    store: Store, document: SourceDocument, taxonomy: Taxonomy, pending: list[Article]
+) -> str:
+    previous = store.checksum_of(document.path)
+    if previous == checksum(document):
+        return "unchanged"
+    pending.append(analyse(document, taxonomy))
+    return "updated" if previous else "added"
+
+
+def default_db_path() -> str:
+    return os.environ.get("NEWSBOT_DB") or "newsbot.db"

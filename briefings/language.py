@@ -1,0 +1,40 @@
+"""Language: which language an article is written in, as an ISO 639-1 code.
+
+The engine analyses English articles only; others are kept but flagged, so this check runs
+on every article and must be cheap: it reads only the start of the text, and the language
+model is loaded once, on first use.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from typing import Any
+
+UNDETERMINED = "und"
+"""ISO 639 code for "undetermined": the text is too short to tell."""
+
+SAMPLE_CHARS = 2_000
+"""The start of an article says its language as well as the whole text does, much faster."""
+
+MIN_LETTERS = 20
+
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+def detect_language(text: str) -> str:
+    """Return the ISO 639-1 code of the language ``text`` is written in, or "und"."""
+    sample = text[:SAMPLE_CHARS]
+    if len(_LETTER.findall(sample)) < MIN_LETTERS:
+        return UNDETERMINED
+    language, _score = _identifier().classify(sample)
+    return str(language)
+
+
+@functools.cache
+def _identifier() -> Any:
+    # py3langid decompresses its model on first use (~0.8 s); one shared identifier per
+    # process, created only when a text needs it.
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    return LanguageIdentifier.from_model_file(MODEL_FILE)

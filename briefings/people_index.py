@@ -1,0 +1,185 @@
+"""People across articles: one person however each article names them.
+
+Articles name people differently ("Bashar al-Assad", "Bashar Assad", "Netanyahu"); this
+module merges an event's or a search's mentions into people, keeps every role with the
+outlets that give it, and finds the principals of an event (who met whom).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from briefings.facets import load_countries
+from briefings.models import RoleClaim
+from briefings.store import StoredMention, StoredSentence, person_key
+
+LEAD_SENTENCES = 3
+_PARTICLES = frozenset({"al", "el", "bin", "ibn", "ben", "von", "van", "der", "de", "da", "di", "la", "le"})
+
+
+@lru_cache(maxsize=1)
+def _nationality_words() -> re.Pattern[str]:
+    words = set()
+    for country in load_countries():
+        words.update(w for w in (country.name, country.demonym) if w)
+    alternation = "|".join(re.escape(w.lower()) for w in sorted(words, key=len, reverse=True))
+    return re.compile(rf"\b(?:{alternation})(?:['’]s)?\b")
+
+
+def role_key(role: str) -> str:
+    """A role folded so that wordings of one role compare equal ("Russian Defence Minister")."""
+    text = role.lower().replace("defence", "defense").replace("’", "'")
+    text = _nationality_words().sub(" ", text)
+    text = re.sub(r"\b(the|of the|of)\b", " ", text)
+    text = re.sub(r"[^a-z0-9]+", " ", text)
+    return " ".join(text.split())
+
+
+@dataclass
+class Person:
+    key: str
+    name: str
+    variants: set[str] = field(default_factory=set)
+    mentions: list[StoredMention] = field(default_factory=list)
+
+    @property
+    def surname(self) -> str:
+        return self.name.split()[-1]
+
+    @property
+    def article_ids(self) -> list[int]:
+        return list(dict.fromkeys(m.article_id for m in self.mentions))
+
+    @property
+    def sentence_refs(self) -> set[tuple[int, int]]:
+        return {(m.article_id, i) for m in self.mentions for i in m.mention.sentences}
+
+    @property
+    def mention_count(self) -> int:
+        return sum(max(len(m.mention.sentences), 1) for m in self.mentions)
+
+    @property
+    def quotes(self) -> list[tuple[int, str]]:
+        return [(m.article_id, q) for m in self.mentions for q in m.mention.quotes]
+
+    def role_claims(
+        self, source: Callable[[int], str], path: Callable[[int], str]
+    ) -> list[RoleClaim]:
+        """Each distinct role with the outlets and articles that give it, most cited first."""
+        wordings: dict[str, Counter[str]] = defaultdict(Counter)
+        articles: dict[str, list[int]] = defaultdict(list)
+        for m in self.mentions:
+            for role in m.mention.roles:
+                wording = _with_nationality(role, m.mention.nationality)
+                key = role_key(wording)
+                if not key:
+                    continue
+                wordings[key][wording] += 1
+                if m.article_id not in articles[key]:
+                    articles[key].append(m.article_id)
+        keys = _drop_contained(list(wordings), articles)
+        claims = []
+        for key in keys:
+            best = max(wordings[key].items(), key=lambda kv: (kv[1], len(kv[0])))[0]
+            ids = articles[key]
+            claims.append(RoleClaim(
+                role=best,
+                sources=tuple(dict.fromkeys(source(a) for a in ids)),
+                articles=tuple(dict.fromkeys(path(a) for a in ids)),
+            ))
+        return sorted(claims, key=lambda c: -len(c.sources))
+
+    def display_name(self, source: Callable[[int], str]) -> str:
+        """The name with the role most outlets give, for headlines."""
+        claims = self.role_claims(source, lambda a: str(a))
+        return f"{claims[0].role} {self.name}" if claims else self.name
+
+
+def _with_nationality(role: str, nationality: str | None) -> str:
+    if nationality and nationality.lower() not in role.lower() and role[:1].isupper():
+        return f"{nationality} {role}"
+    return role
+
+
+def _drop_contained(keys: list[str], articles: Mapping[str, list[int]]) -> list[str]:
+    """'prime minister' and 'israeli prime minister' are one role: keep the fuller key's claim."""
+    kept = []
+    for key in keys:
+        fuller = [k for k in keys if k != key and re.search(rf"\b{re.escape(key)}\b", k)]
+        if fuller:
+            target = fuller[0]
+            for a in articles[key]:
+                if a not in articles[target]:
+                    articles[target].append(a)  # type: ignore[attr-defined]
+            continue
+        kept.append(key)
+    return kept
+
+
+def _core_tokens(key: str) -> list[str]:
+    return [t for t in key.split() if t not in _PARTICLES]
+
+
+def _compatible(a: str, b: str) -> bool:
+    """Same surname, and first names that do not contradict ("bashar assad" ~ "bashar al assad")."""
+    ta, tb = _core_tokens(a), _core_tokens(b)
+    if not ta or not tb or ta[-1] != tb[-1]:
+        return False
+    if len(ta) == 1 or len(tb) == 1:
+        return True
+    return ta[0] == tb[0] or ta[0][0] == tb[0][0] and (len(ta[0]) <= 2 or len(tb[0]) <= 2)
+
+
+def merge_people(mentions: Iterable[StoredMention]) -> list[Person]:
+    """People from mentions, most widely reported first."""
+    people: list[Person] = []
+    by_surname: dict[str, list[Person]] = defaultdict(list)
+    ordered = sorted(mentions, key=lambda m: -len(m.mention.name.split()))
+    for mention in ordered:
+        key = person_key(mention.mention.name)
+        core = _core_tokens(key)
+        if not core:
+            continue
+        candidates = [p for p in by_surname[core[-1]] if _compatible(p.key, key)]
+        if len(candidates) == 1 or (candidates and len(core) > 1):
+            person = candidates[0]
+        elif candidates:
+            # A bare surname shared by several people: it belongs to the most mentioned one.
+            person = max(candidates, key=lambda p: len(p.mentions))
+        else:
+            person = Person(key=key, name=mention.mention.name)
+            people.append(person)
+            by_surname[core[-1]].append(person)
+        person.mentions.append(mention)
+        person.variants.add(mention.mention.name)
+    for person in people:
+        person.name = _best_name(person)
+        person.key = person_key(person.name)
+    return sorted(people, key=lambda p: (-len(p.article_ids), -p.mention_count, p.name))
+
+
+def _best_name(person: Person) -> str:
+    """The fullest name most articles use."""
+    counts = Counter(m.mention.name for m in person.mentions)
+    return max(counts, key=lambda n: (len(_core_tokens(person_key(n))), counts[n], n))
+
+
+def principals_of(
+    people: Sequence[Person], sentences: Sequence[StoredSentence], titles: Mapping[int, str]
+) -> list[Person]:
+    """Who the event is about: the people its titles and leads name most, at most two."""
+    scores: Counter[str] = Counter()
+    lead = {(s.article_id, s.index) for s in sentences if s.index < LEAD_SENTENCES}
+    for person in people:
+        for article_id in person.article_ids:
+            title = titles.get(article_id, "")
+            in_title = bool(re.search(rf"\b{re.escape(person.surname)}\b", title))
+            in_lead = any((article_id, i) in lead for _, i in
+                          [(a, i) for a, i in person.sentence_refs if a == article_id])
+            scores[person.key] += 2 * in_title + in_lead
+    ranked = sorted(people, key=lambda p: (-scores[p.key], -len(p.article_ids)))
+    return [p for p in ranked[:2] if scores[p.key] > 0]

@@ -1,0 +1,222 @@
+"""Rendering briefings, people and lists as Telegram HTML, plain text or JSON.
+
+Templates are Jinja2 files in ``briefings/templates`` (layout and fixed words only); a folder
+given as ``templates_dir`` overrides them by name. Templates run sandboxed, HTML ones
+autoescaped, so no fact can inject markup and no template can reach into Python.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import html
+import json
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from jinja2.sandbox import SandboxedEnvironment
+from markupsafe import Markup
+
+from briefings.models import (
+    Briefing,
+    PersonCard,
+    SearchHit,
+    Section,
+    StoredArticle,
+    Topic,
+)
+
+FORMATS = ("text", "html", "json")
+TELEGRAM_LIMIT = 4096
+_TAG = re.compile(r"<[^>]+>")
+
+
+@dataclasses.dataclass(frozen=True)
+class TemplateProblem:
+    """A user template that failed to load, and where."""
+
+    name: str
+    message: str
+
+
+def visible_length(rendered_html: str) -> int:
+    """Characters a reader sees once Telegram has parsed the HTML."""
+    return len(html.unescape(_TAG.sub("", rendered_html)))
+
+
+def _highlight(snippet: str) -> Markup:
+    """Search snippets mark matches with [ ]; show them bold, escaping everything else."""
+    escaped = str(html.escape(snippet, quote=False))
+    return Markup(re.sub(r"\[([^\[\]]*)\]", r"<b>\1</b>", escaped))
+
+
+def to_jsonable(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: to_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return [to_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {k: to_jsonable(v) for k, v in value.items()}
+    return value
+
+
+def briefing_json(briefing: Briefing) -> dict[str, Any]:
+    event = briefing.event
+    return {
+        "event": {
+            "id": event.id, "title": event.title,
+            "date": event.date.isoformat() if event.date else None, "place": event.place,
+        },
+        "headline": briefing.headline,
+        "query": briefing.query,
+        "sections": [
+            {"facet": s.facet, "heading": s.heading,
+             "items": [{"text": i.text, "sources": list(i.sources), "articles": list(i.articles)}
+                       for i in s.items]}
+            for s in briefing.sections
+        ],
+    }
+
+
+def person_json(card: PersonCard) -> dict[str, Any]:
+    return {
+        "name": card.name,
+        "roles": [{"role": r.role, "sources": list(r.sources), "articles": list(r.articles)}
+                  for r in card.roles],
+        "participant": card.is_participant,
+        "articles": list(card.articles),
+        "mentions": card.mentions,
+        "events": list(card.events),
+        "quote": to_jsonable(card.quote) if card.quote else None,
+    }
+
+
+def article_json(article: StoredArticle) -> dict[str, Any]:
+    return {
+        "id": article.id, "path": article.path, "title": article.title, "outlet": article.outlet,
+        "published": article.published.isoformat() if article.published else None,
+        "date_source": article.date_source, "language": article.language,
+        "event": article.event_id, "topics": list(article.topics), "url": article.url,
+    }
+
+
+class Renderer:
+    """Renders the engine's facts with the shipped templates or a user's overrides."""
+
+    def __init__(self, templates_dir: str | Path | None = None) -> None:
+        loaders: list[jinja2.BaseLoader] = [jinja2.PackageLoader("briefings", "templates")]
+        self.problems: list[TemplateProblem] = []
+        if templates_dir:
+            user = jinja2.FileSystemLoader(str(templates_dir))
+            loaders.insert(0, _CheckedLoader(user, self.problems))
+        self.env = SandboxedEnvironment(
+            loader=jinja2.ChoiceLoader(loaders),
+            autoescape=jinja2.select_autoescape(enabled_extensions=("html.j2",), default=False),
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=False,
+            keep_trailing_newline=False,
+        )
+        self.env.filters["highlight"] = _highlight
+        if templates_dir:
+            for name in sorted(user.list_templates()):
+                try:
+                    self.env.get_template(name)
+                except jinja2.TemplateError:
+                    pass  # recorded by _CheckedLoader; the shipped template is used instead
+
+    def _render(self, name: str, **context: Any) -> str:
+        text = self.env.get_template(name).render(**context)
+        return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
+
+    def briefing(self, briefing: Briefing, fmt: str = "text", max_chars: int = TELEGRAM_LIMIT) -> str:
+        """The briefing in a format; HTML is trimmed of items until it fits ``max_chars``."""
+        if fmt == "json":
+            return json.dumps(briefing_json(briefing), ensure_ascii=False, indent=2)
+        name = "brief.html.j2" if fmt == "html" else "brief.txt.j2"
+        rendered = self._render(name, briefing=briefing)
+        while visible_length(rendered) > max_chars and _has_items(briefing):
+            briefing = _without_last_item(briefing)
+            rendered = self._render(name, briefing=briefing)
+        return rendered
+
+    def people(self, cards: Sequence[PersonCard], fmt: str = "text", title: str = "People") -> str:
+        if fmt == "json":
+            return json.dumps([person_json(c) for c in cards], ensure_ascii=False, indent=2)
+        return self._render(f"who.{_ext(fmt)}.j2", cards=list(cards), title=title)
+
+    def person(self, card: PersonCard, fmt: str = "text") -> str:
+        if fmt == "json":
+            return json.dumps(person_json(card), ensure_ascii=False, indent=2)
+        return self._render(f"person.{_ext(fmt)}.j2", card=card)
+
+    def topics(self, topics: Sequence[Topic], fmt: str = "text") -> str:
+        if fmt == "json":
+            return json.dumps(to_jsonable(list(topics)), ensure_ascii=False, indent=2)
+        return self._render(f"topics.{_ext(fmt)}.j2", topics=list(topics))
+
+    def search(self, query: str, hits: Sequence[SearchHit], fmt: str = "text") -> str:
+        if fmt == "json":
+            return json.dumps(to_jsonable(list(hits)), ensure_ascii=False, indent=2)
+        return self._render(f"search.{_ext(fmt)}.j2", query=query, hits=list(hits))
+
+    def sources(self, articles: Sequence[StoredArticle], fmt: str = "text") -> str:
+        if fmt == "json":
+            return json.dumps([article_json(a) for a in articles], ensure_ascii=False, indent=2)
+        grouped: dict[str, list[StoredArticle]] = defaultdict(list)
+        for article in articles:
+            grouped[article.outlet or "Outlet not stated"].append(article)
+        outlets = sorted(grouped.items(), key=lambda kv: (kv[0] == "Outlet not stated", kv[0]))
+        return self._render(f"sources.{_ext(fmt)}.j2", outlets=outlets)
+
+    def articles(self, articles: Sequence[StoredArticle], fmt: str = "text") -> str:
+        if fmt == "json":
+            return json.dumps([article_json(a) for a in articles], ensure_ascii=False, indent=2)
+        return self._render("articles.txt.j2", articles=list(articles))
+
+    def render_template(self, name: str, **context: Any) -> str:
+        """Render any template by name (digests and other bot messages use this)."""
+        return self._render(name, **context)
+
+
+def _ext(fmt: str) -> str:
+    return "html" if fmt == "html" else "txt"
+
+
+def _has_items(briefing: Briefing) -> bool:
+    return sum(len(s.items) for s in briefing.sections) > 1
+
+
+def _without_last_item(briefing: Briefing) -> Briefing:
+    sections = list(briefing.sections)
+    largest = max(range(len(sections)), key=lambda n: len(sections[n].items))
+    s = sections[largest]
+    sections[largest] = Section(s.facet, s.heading, s.items[:-1])
+    return dataclasses.replace(briefing, sections=tuple(x for x in sections if x.items))
+
+
+class _CheckedLoader(jinja2.BaseLoader):
+    """A user's template folder: a template that does not compile is reported and skipped."""
+
+    def __init__(self, inner: jinja2.FileSystemLoader, problems: list[TemplateProblem]) -> None:
+        self.inner = inner
+        self.problems = problems
+
+    def get_source(self, environment: jinja2.Environment, template: str):  # type: ignore[no-untyped-def]
+        source, filename, uptodate = self.inner.get_source(environment, template)
+        try:
+            environment.parse(source, template, filename)
+        except jinja2.TemplateSyntaxError as error:
+            message = f"{filename}, line {error.lineno}: {error.message}"
+            if not any(p.name == template for p in self.problems):
+                self.problems.append(TemplateProblem(template, message))
+            raise jinja2.TemplateNotFound(template) from error
+        return source, filename, uptodate
+
+    def list_templates(self) -> list[str]:
+        return self.inner.list_templates()

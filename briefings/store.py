@@ -1,0 +1,608 @@
+"""The index: one SQLite file (through sqlite-utils) holding articles, sentences, people and events.
+
+Full-text search uses FTS5 with the porter stemmer over articles and over sentences, kept in
+step by triggers. The schema is created and upgraded here, at open time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlite_utils
+
+from briefings.errors import DatabaseError
+from briefings.models import (
+    Article,
+    Event,
+    PersonMention,
+    SearchHit,
+    StoredArticle,
+    Topic,
+)
+
+SCHEMA_VERSION = 1
+APPLICATION_ID = 0x4E455753  # "NEWS": marks the file as ours, so a foreign database is refused
+
+
+@dataclass(frozen=True)
+class StoredSentence:
+    article_id: int
+    index: int
+    paragraph: int
+    text: str
+
+
+@dataclass(frozen=True)
+class StoredMention:
+    article_id: int
+    mention: PersonMention
+
+
+def _date(value: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(value) if value else None
+
+
+def _iso(value: dt.date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def fts_query(text: str) -> str:
+    """Turn user text into a safe FTS5 query: words and quoted phrases, all required.
+
+    Users type plain words; FTS5 syntax characters in their text must never raise.
+    """
+    phrases = re.findall(r'"([^"]+)"', text)
+    rest = re.sub(r'"[^"]*"', " ", text)
+    terms = [f'"{p.strip()}"' for p in phrases if p.strip()]
+    for word in re.findall(r"[\w'-]+", rest):
+        cleaned = word.replace('"', "").strip("'-")
+        if cleaned:
+            star = "*" if word.endswith("*") else ""
+            terms.append(f'"{cleaned}"{star}')
+    return " ".join(terms)
+
+
+class Store:
+    """All reads and writes of the index. Takes an open sqlite-utils Database."""
+
+    def __init__(self, db: sqlite_utils.Database) -> None:
+        self.db = db
+        # One connection shared by the bot's worker threads: serialise access to it.
+        self.lock = threading.RLock()
+        self._migrate()
+
+    @classmethod
+    def open(cls, path: str | Path) -> Store:
+        """Open or create the database file; refuse a damaged or foreign one with a clear error."""
+        path = Path(path)
+        if path.parent and not path.parent.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            conn = sqlite3.connect(str(path), check_same_thread=False)
+            db = sqlite_utils.Database(conn)
+            return cls(db)
+        except sqlite3.DatabaseError as error:
+            raise DatabaseError(
+                f"{path} is not a usable newsbot database ({error}). "
+                "Move it away or point NEWSBOT_DB / --db at another file."
+            ) from error
+
+    def close(self) -> None:
+        self.db.conn.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        with self.lock, self.db.conn:
+            yield
+
+    # -- schema -----------------------------------------------------------------------------
+    def _migrate(self) -> None:
+        conn = self.db.conn
+        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+        tables = set(self.db.table_names())
+        if app_id not in (0, APPLICATION_ID) or (
+            app_id == 0 and tables and "articles" not in tables
+        ):
+            raise sqlite3.DatabaseError("the file holds another application's tables")
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise sqlite3.DatabaseError(
+                f"it was written by a newer newsbot (schema {version}, this one knows {SCHEMA_VERSION})"
+            )
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        if version < 1:
+            self._create_v1()
+            conn.execute(f"PRAGMA application_id={APPLICATION_ID}")
+            conn.execute("PRAGMA user_version=1")
+        conn.commit()
+
+    def _create_v1(self) -> None:
+        db = self.db
+        db["articles"].create(
+            {
+                "id": int,
+                "path": str,
+                "title": str,
+                "text": str,
+                "checksum": str,
+                "outlet": str,
+                "published": str,
+                "date_source": str,
+                "language": str,
+                "url": str,
+                "dateline": str,
+                "contributors": str,
+                "topics": str,
+                "event_hints": str,
+                "event_id": int,
+                "word_count": int,
+                "ingested_at": str,
+            },
+            pk="id",
+            not_null={"path", "title", "text", "checksum"},
+            if_not_exists=True,
+        )
+        db["articles"].create_index(["path"], unique=True, if_not_exists=True)
+        db["articles"].create_index(["event_id"], if_not_exists=True)
+        db["articles"].create_index(["published"], if_not_exists=True)
+        db["sentences"].create(
+            {"id": int, "article_id": int, "idx": int, "paragraph": int, "text": str},
+            pk="id",
+            foreign_keys=[("article_id", "articles", "id")],
+            if_not_exists=True,
+        )
+        db["sentences"].create_index(["article_id", "idx"], unique=True, if_not_exists=True)
+        db["mentions"].create(
+            {
+                "id": int,
+                "article_id": int,
+                "name": str,
+                "key": str,
+                "roles": str,
+                "nationality": str,
+                "sentences": str,
+                "quotes": str,
+            },
+            pk="id",
+            foreign_keys=[("article_id", "articles", "id")],
+            if_not_exists=True,
+        )
+        db["mentions"].create_index(["article_id"], if_not_exists=True)
+        db["mentions"].create_index(["key"], if_not_exists=True)
+        db["entities"].create(
+            {"id": int, "article_id": int, "kind": str, "name": str},
+            pk="id",
+            foreign_keys=[("article_id", "articles", "id")],
+            if_not_exists=True,
+        )
+        db["entities"].create_index(["article_id"], if_not_exists=True)
+        db["article_topics"].create(
+            {"article_id": int, "topic": str},
+            pk=("article_id", "topic"),
+            foreign_keys=[("article_id", "articles", "id")],
+            if_not_exists=True,
+        )
+        db["article_topics"].create_index(["topic"], if_not_exists=True)
+        db["events"].create(
+            {"id": int, "title": str, "date": str, "place": str, "people": str},
+            pk="id",
+            if_not_exists=True,
+        )
+        db["ingest_log"].create(
+            {
+                "id": int,
+                "at": str,
+                "added": int,
+                "updated": int,
+                "unchanged": int,
+                "rejected": int,
+                "errors": str,
+            },
+            pk="id",
+            if_not_exists=True,
+        )
+        db["articles"].enable_fts(
+            ["title", "text"], fts_version="FTS5", tokenize="porter", create_triggers=True
+        )
+        db["sentences"].enable_fts(
+            ["text"], fts_version="FTS5", tokenize="porter", create_triggers=True
+        )
+
+    # -- writes -----------------------------------------------------------------------------
+    def checksum_of(self, path: str) -> str | None:
+        with self.lock:
+            row = self.db.execute("SELECT checksum FROM articles WHERE path = ?", [path]).fetchone()
+        return row[0] if row else None
+
+    def paths_by_prefix(self, prefix: str) -> list[str]:
+        with self.lock:
+            rows = self.db.execute(
+                "SELECT path FROM articles WHERE path = ? OR path LIKE ? ESCAPE '\\'",
+                [prefix, prefix.replace("%", "\\%").replace("_", "\\_") + "#%"],
+            ).fetchall()
+        return [r[0] for r in rows]
+
+    def save_articles(self, articles: Sequence[Article]) -> None:
+        """Insert or replace analysed articles (matched by path) in one transaction."""
+        now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+        with self.transaction():
+            for article in articles:
+                self._save_one(article, now)
+
+    def _save_one(self, article: Article, now: str) -> None:
+        db = self.db
+        existing = db.execute(
+            "SELECT id, event_id FROM articles WHERE path = ?", [article.path]
+        ).fetchone()
+        row = {
+            "path": article.path,
+            "title": article.title,
+            "text": article.text,
+            "checksum": article.checksum,
+            "outlet": article.outlet,
+            "published": _iso(article.published),
+            "date_source": article.date_source,
+            "language": article.language,
+            "url": article.url,
+            "dateline": article.dateline,
+            "contributors": json.dumps(list(article.contributors)),
+            "topics": json.dumps(list(article.topics)),
+            "event_hints": json.dumps([d.isoformat() for d in article.event_hints]),
+            "word_count": article.word_count,
+            "ingested_at": now,
+        }
+        if existing:
+            article_id = existing[0]
+            for table in ("sentences", "mentions", "entities", "article_topics"):
+                db.execute(f"DELETE FROM {table} WHERE article_id = ?", [article_id])
+            db["articles"].update(article_id, row)
+        else:
+            article_id = db["articles"].insert(row).last_pk
+        db["sentences"].insert_all(
+            (
+                {"article_id": article_id, "idx": s.index, "paragraph": s.paragraph, "text": s.text}
+                for s in article.sentences
+            ),
+            batch_size=500,
+        )
+        db["mentions"].insert_all(
+            (
+                {
+                    "article_id": article_id,
+                    "name": p.name,
+                    "key": person_key(p.name),
+                    "roles": json.dumps(list(p.roles)),
+                    "nationality": p.nationality,
+                    "sentences": json.dumps(list(p.sentences)),
+                    "quotes": json.dumps(list(p.quotes)),
+                }
+                for p in article.entities.people
+            ),
+        )
+        db["entities"].insert_all(
+            [
+                {"article_id": article_id, "kind": "place", "name": n}
+                for n in article.entities.places
+            ]
+            + [
+                {"article_id": article_id, "kind": "organisation", "name": n}
+                for n in article.entities.organisations
+            ],
+        )
+        db["article_topics"].insert_all(
+            ({"article_id": article_id, "topic": t} for t in dict.fromkeys(article.topics)),
+        )
+
+    def delete_paths(self, paths: Iterable[str]) -> None:
+        with self.transaction():
+            for path in paths:
+                row = self.db.execute("SELECT id FROM articles WHERE path = ?", [path]).fetchone()
+                if row:
+                    for table in ("sentences", "mentions", "entities", "article_topics"):
+                        self.db.execute(f"DELETE FROM {table} WHERE article_id = ?", [row[0]])
+                    self.db.execute("DELETE FROM articles WHERE id = ?", [row[0]])
+
+    def replace_events(self, events: Sequence[Event], inferred_dates: dict[int, dt.date]) -> None:
+        """Store a fresh grouping of articles into events, and dates inferred from them."""
+        with self.transaction():
+            self.db.execute("DELETE FROM events")
+            self.db.execute("UPDATE articles SET event_id = NULL")
+            self.db.execute(
+                "UPDATE articles SET published = NULL, date_source = 'none' "
+                "WHERE date_source = 'inferred from event'"
+            )
+            self.db["events"].insert_all(
+                {
+                    "id": e.id,
+                    "title": e.title,
+                    "date": _iso(e.date),
+                    "place": e.place,
+                    "people": json.dumps(list(e.people)),
+                }
+                for e in events
+            )
+            self.db.conn.executemany(
+                "UPDATE articles SET event_id = ? WHERE id = ?",
+                [(e.id, a) for e in events for a in e.article_ids],
+            )
+            self.db.conn.executemany(
+                "UPDATE articles SET published = ?, date_source = 'inferred from event' WHERE id = ?",
+                [(d.isoformat(), a) for a, d in inferred_dates.items()],
+            )
+
+    def log_ingest(self, added: int, updated: int, unchanged: int, errors: list[str]) -> None:
+        with self.transaction():
+            self.db["ingest_log"].insert(
+                {
+                    "at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+                    "added": added,
+                    "updated": updated,
+                    "unchanged": unchanged,
+                    "rejected": len(errors),
+                    "errors": json.dumps(errors[:50]),
+                }
+            )
+
+    # -- reads ------------------------------------------------------------------------------
+    def _rows(self, sql: str, params: Sequence[object] = ()) -> list[dict]:
+        with self.lock:
+            cursor = self.db.execute(sql, list(params))
+            columns = [c[0] for c in cursor.description]
+            return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+
+    @staticmethod
+    def _article(row: dict) -> StoredArticle:
+        return StoredArticle(
+            id=row["id"],
+            path=row["path"],
+            title=row["title"],
+            outlet=row["outlet"],
+            published=_date(row["published"]),
+            date_source=row["date_source"] or "none",
+            language=row["language"] or "und",
+            event_id=row["event_id"],
+            topics=tuple(json.loads(row["topics"] or "[]")),
+            url=row["url"],
+        )
+
+    _ARTICLE_COLUMNS = (
+        "id, path, title, outlet, published, date_source, language, event_id, topics, url"
+    )
+
+    def articles(self, ids: Iterable[int] | None = None) -> list[StoredArticle]:
+        sql = f"SELECT {self._ARTICLE_COLUMNS} FROM articles"
+        params: list[object] = []
+        if ids is not None:
+            id_list = list(ids)
+            sql += f" WHERE id IN ({','.join('?' * len(id_list))})"
+            params = id_list
+        sql += " ORDER BY path"
+        return [self._article(r) for r in self._rows(sql, params)]
+
+    def article_count(self) -> int:
+        return self._rows("SELECT count(*) AS n FROM articles")[0]["n"]
+
+    def grouping_rows(self) -> list[dict]:
+        """What event grouping needs of every English article, without its text."""
+        return self._rows(
+            "SELECT id, title, published, date_source, event_hints FROM articles "
+            "WHERE language = 'en' ORDER BY id"
+        )
+
+    def sentences(self, article_ids: Sequence[int]) -> list[StoredSentence]:
+        if not article_ids:
+            return []
+        marks = ",".join("?" * len(article_ids))
+        rows = self._rows(
+            f"SELECT article_id, idx, paragraph, text FROM sentences WHERE article_id IN ({marks}) "
+            "ORDER BY article_id, idx",
+            article_ids,
+        )
+        return [StoredSentence(r["article_id"], r["idx"], r["paragraph"], r["text"]) for r in rows]
+
+    def texts(self, article_ids: Sequence[int]) -> list[tuple[int, str]]:
+        """(article id, title and text) for each article."""
+        if not article_ids:
+            return []
+        rows = self._rows(
+            f"SELECT id, title || ' ' || text AS t FROM articles WHERE id IN "
+            f"({','.join('?' * len(article_ids))})",
+            article_ids,
+        )
+        return [(r["id"], r["t"]) for r in rows]
+
+    def lead_sentences(self, article_ids: Sequence[int], count: int) -> list[StoredSentence]:
+        """The first ``count`` sentences of each article."""
+        if not article_ids:
+            return []
+        rows = self._rows(
+            f"SELECT article_id, idx, paragraph, text FROM sentences WHERE idx < ? AND article_id IN "
+            f"({','.join('?' * len(article_ids))}) ORDER BY article_id, idx",
+            [count, *article_ids],
+        )
+        return [StoredSentence(r["article_id"], r["idx"], r["paragraph"], r["text"]) for r in rows]
+
+    def mentions(self, article_ids: Sequence[int] | None = None) -> list[StoredMention]:
+        sql = "SELECT article_id, name, roles, nationality, sentences, quotes FROM mentions"
+        params: Sequence[int] = ()
+        if article_ids is not None:
+            if not article_ids:
+                return []
+            sql += f" WHERE article_id IN ({','.join('?' * len(article_ids))})"
+            params = article_ids
+        return [
+            StoredMention(
+                r["article_id"],
+                PersonMention(
+                    name=r["name"],
+                    roles=tuple(json.loads(r["roles"])),
+                    nationality=r["nationality"],
+                    sentences=tuple(json.loads(r["sentences"])),
+                    quotes=tuple(json.loads(r["quotes"])),
+                ),
+            )
+            for r in self._rows(sql + " ORDER BY article_id, id", params)
+        ]
+
+    def person_names(self) -> list[tuple[str, int]]:
+        """Every distinct person name with the number of articles naming them."""
+        rows = self._rows(
+            "SELECT m.name, count(DISTINCT m.article_id) AS n FROM mentions m "
+            "JOIN articles a ON a.id = m.article_id WHERE a.language = 'en' GROUP BY m.name"
+        )
+        return [(r["name"], r["n"]) for r in rows]
+
+    def mentions_by_keys(self, keys: Sequence[str]) -> list[StoredMention]:
+        if not keys:
+            return []
+        ids = [
+            r["article_id"]
+            for r in self._rows(
+                f"SELECT DISTINCT article_id FROM mentions WHERE key IN ({','.join('?' * len(keys))})",
+                keys,
+            )
+        ]
+        return [m for m in self.mentions(ids) if person_key(m.mention.name) in keys]
+
+    def entities(self, article_ids: Sequence[int], kind: str) -> list[tuple[int, str]]:
+        if not article_ids:
+            return []
+        rows = self._rows(
+            f"SELECT article_id, name FROM entities WHERE kind = ? AND article_id IN "
+            f"({','.join('?' * len(article_ids))}) ORDER BY id",
+            [kind, *article_ids],
+        )
+        return [(r["article_id"], r["name"]) for r in rows]
+
+    def events(self) -> list[Event]:
+        """Events, latest first (undated last)."""
+        rows = self._rows(
+            "SELECT e.id, e.title, e.date, e.place, e.people, group_concat(a.id) AS ids "
+            "FROM events e JOIN articles a ON a.event_id = e.id GROUP BY e.id "
+            "ORDER BY e.date IS NULL, e.date DESC, e.id DESC"
+        )
+        return [self._event(r) for r in rows]
+
+    @staticmethod
+    def _event(row: dict) -> Event:
+        return Event(
+            id=row["id"],
+            title=row["title"],
+            date=_date(row["date"]),
+            place=row["place"],
+            article_ids=tuple(sorted(int(i) for i in str(row["ids"]).split(","))),
+            people=tuple(json.loads(row["people"] or "[]")),
+        )
+
+    def event(self, event_id: int) -> Event | None:
+        return next((e for e in self.events() if e.id == event_id), None)
+
+    def topics(self) -> list[Topic]:
+        rows = self._rows(
+            "SELECT t.topic, count(*) AS n, min(a.published) AS first, max(a.published) AS last "
+            "FROM article_topics t JOIN articles a ON a.id = t.article_id "
+            "WHERE a.language = 'en' GROUP BY t.topic ORDER BY n DESC, t.topic"
+        )
+        return [Topic(r["topic"], r["n"], _date(r["first"]), _date(r["last"])) for r in rows]
+
+    def article_ids_for_topic(self, topic: str) -> list[int]:
+        return [
+            r["article_id"]
+            for r in self._rows(
+                "SELECT article_id FROM article_topics WHERE topic = ?", [topic.lower()]
+            )
+        ]
+
+    def search(
+        self,
+        query: str,
+        *,
+        topic: str | None = None,
+        since: dt.date | None = None,
+        until: dt.date | None = None,
+        limit: int = 10,
+        english_only: bool = False,
+    ) -> list[SearchHit]:
+        """BM25-ranked articles matching the query, with a highlighted snippet."""
+        match = fts_query(query)
+        if not match:
+            return []
+        where = ["articles_fts MATCH ?"]
+        params: list[object] = [match]
+        if topic:
+            where.append("a.id IN (SELECT article_id FROM article_topics WHERE topic = ?)")
+            params.append(topic.lower())
+        if since:
+            where.append("a.published >= ?")
+            params.append(since.isoformat())
+        if until:
+            where.append("a.published <= ?")
+            params.append(until.isoformat())
+        if english_only:
+            where.append("a.language = 'en'")
+        params.append(limit)
+        sql = (
+            "SELECT a.id, a.path, a.title, a.published, "
+            "snippet(articles_fts, 1, '[', ']', '…', 16) AS snippet, bm25(articles_fts) AS score "
+            "FROM articles_fts JOIN articles a ON a.rowid = articles_fts.rowid "
+            f"WHERE {' AND '.join(where)} ORDER BY score LIMIT ?"
+        )
+        try:
+            rows = self._rows(sql, params)
+        except sqlite3.OperationalError:
+            return []
+        return [
+            SearchHit(
+                r["id"], r["path"], r["title"], _date(r["published"]), r["snippet"], r["score"]
+            )
+            for r in rows
+        ]
+
+    def matching_sentences(self, query: str, article_ids: Sequence[int]) -> set[tuple[int, int]]:
+        """(article_id, sentence index) pairs whose text matches the query."""
+        match = fts_query(query)
+        if not match or not article_ids:
+            return set()
+        marks = ",".join("?" * len(article_ids))
+        try:
+            rows = self._rows(
+                "SELECT s.article_id, s.idx FROM sentences_fts JOIN sentences s "
+                f"ON s.rowid = sentences_fts.rowid WHERE sentences_fts MATCH ? AND s.article_id IN ({marks})",
+                [match, *article_ids],
+            )
+        except sqlite3.OperationalError:
+            return set()
+        return {(r["article_id"], r["idx"]) for r in rows}
+
+    def last_ingest(self) -> dict | None:
+        rows = self._rows("SELECT * FROM ingest_log ORDER BY id DESC LIMIT 1")
+        return rows[0] if rows else None
+
+    def articles_ingested_since(self, since: str) -> list[StoredArticle]:
+        return [
+            self._article(r)
+            for r in self._rows(
+                f"SELECT {self._ARTICLE_COLUMNS} FROM articles WHERE ingested_at > ? ORDER BY id",
+                [since],
+            )
+        ]
+
+
+def person_key(name: str) -> str:
+    """A name folded for matching: lower case, no accents, no punctuation."""
+    import unicodedata
+
+    folded = "".join(
+        c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c)
+    ).lower()
+    return re.sub(r"[^a-z0-9]+", " ", folded).strip()
