@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import logging
 import re
@@ -35,14 +36,10 @@ import tornado.httpserver
 import tornado.netutil
 import tornado.web
 
-from bot.local_api_methods import (
-    begin_call,
-    call_method,
-    normalise_params,
-    start_polling,
-    take_updates,
-)
-from bot.local_api_state import ApiError, BotApiState
+from bot.local_api_methods import begin_call, call_method, start_polling, take_updates
+from bot.local_api_params import normalise_params
+from bot.local_api_scenario import ScenarioControls
+from bot.local_api_state import ApiError
 
 __all__ = ["EXAMPLE_TOKEN", "ApiError", "LocalBotApi"]
 
@@ -54,7 +51,7 @@ _MAX_CONTROL_WAIT = 60.0
 _TOKEN_IN_PATH = re.compile(r"/bot[^/]*")
 
 
-class LocalBotApi(BotApiState):
+class LocalBotApi(ScenarioControls):
     """A fake Telegram Bot API server on 127.0.0.1 with the state it serves."""
 
     def __init__(
@@ -274,8 +271,8 @@ class _BotApiHandler(_JsonHandler):
             status, body, description = error.status, error.payload(), error.description
         except Exception:
             logger.exception("local Bot API: %s failed", name)
-            error = ApiError(500, "Internal Server Error")
-            status, body, description = 500, error.payload(), error.description
+            failure = ApiError(500, "Internal Server Error")
+            status, body, description = 500, failure.payload(), failure.description
         self.api.record_call(name, params, status, description)
         self.answer(status, body)
 
@@ -345,11 +342,10 @@ async def _control_chats(api: LocalBotApi, params: dict[str, Any]) -> Any:
 
 
 async def _control_commands(api: LocalBotApi, params: dict[str, Any]) -> Any:
-    scope = params.get("scope")
-    return api.commands_for(
-        json.loads(scope) if isinstance(scope, str) and scope else scope,
-        str(params.get("language_code") or ""),
-    )
+    scope = params.get("scope") or None
+    if isinstance(scope, str):
+        scope = json.loads(scope)
+    return api.commands_for(scope, str(params.get("language_code") or ""))
 
 
 async def _control_calls(api: LocalBotApi, params: dict[str, Any]) -> Any:
@@ -362,14 +358,7 @@ async def _control_messages(api: LocalBotApi, params: dict[str, Any]) -> Any:
     since = int(params.get("since") or 0)
     wait = min(float(params.get("wait") or 0), _MAX_CONTROL_WAIT)
 
-    def newer() -> list[dict[str, Any]]:
-        return [
-            message
-            for message in api.messages(chat_id)
-            if message["message_id"] > after and message["seq"] > since
-        ]
-
-    return await api.wait_until(newer, wait)
+    return await api.wait_until(lambda: api.messages(chat_id, after=after, since=since), wait)
 
 
 _CONTROL_ROUTES = {
@@ -402,9 +391,11 @@ def _log_request(handler: tornado.web.RequestHandler) -> None:
 async def _serve_forever(port: int, bot_username: str) -> None:
     api = LocalBotApi(port=port, bot_username=bot_username)
     async with api:
-        print(f"Local Bot API on {api.url}")
-        print(f"  base_url: {api.base_url}  (any token like {EXAMPLE_TOKEN})")
-        print("  control:  /_local/send, /_local/press, /_local/messages, /_local/chats")
+        print(f"Local Bot API on {api.url}", flush=True)
+        print(f"  base_url: {api.base_url}  (any token like {EXAMPLE_TOKEN})", flush=True)
+        print(
+            "  control:  /_local/send, /_local/press, /_local/messages, /_local/chats", flush=True
+        )
         while True:
             await asyncio.sleep(3600)
 
@@ -421,10 +412,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         format="%(asctime)s %(levelname)s %(message)s",
     )
     logging.getLogger("tornado.access").setLevel(logging.WARNING)
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(_serve_forever(options.port, options.bot_username))
-    except KeyboardInterrupt:
-        pass
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@
 Each method is a function ``(state, params) -> result`` run under the state's lock, raising
 ``ApiError`` with the status and description Telegram would give. Parameters arrive as JSON
 or as form fields (python-telegram-bot sends forms, with objects such as ``reply_markup`` as
-JSON strings); ``normalise_params`` turns both into the same typed values first.
+JSON strings); ``bot.local_api_params`` reads and checks them.
 """
 
 from __future__ import annotations
@@ -11,54 +11,40 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
+from bot.local_api_params import (
+    Params,
+    read_chat,
+    read_markup,
+    read_number,
+    read_own_message,
+    read_text,
+    read_thread,
+)
 from bot.local_api_state import ApiError, BotApiState, Chat, scope_key
-from bot.telegram_html import MESSAGE_LIMIT, visible_text
-
-Params = dict[str, Any]
 
 TOKEN_PATTERN = re.compile(r"[0-9]+:[A-Za-z0-9_-]{35}")
-_INT_PARAMS = frozenset(
-    {"chat_id", "message_id", "message_thread_id", "offset", "limit", "timeout", "user_id",
-     "reply_to_message_id", "cache_time", "max_connections"}
-)  # fmt: skip
-_JSON_PARAMS = frozenset(
-    {"reply_markup", "allowed_updates", "commands", "scope", "entities", "link_preview_options",
-     "reply_parameters"}
-)  # fmt: skip
-_BOOL_PARAMS = frozenset(
-    {"disable_notification", "protect_content", "disable_web_page_preview",
-     "drop_pending_updates", "show_alert", "allow_sending_without_reply"}
-)  # fmt: skip
 _CHAT_ACTIONS = frozenset(
-    {"typing", "upload_photo", "record_video", "upload_video", "record_voice", "upload_voice",
-     "upload_document", "choose_sticker", "find_location", "record_video_note",
-     "upload_video_note"}
-)  # fmt: skip
+    {
+        "typing",
+        "upload_photo",
+        "record_video",
+        "upload_video",
+        "record_voice",
+        "upload_voice",
+        "upload_document",
+        "choose_sticker",
+        "find_location",
+        "record_video_note",
+        "upload_video_note",
+    }
+)
 _COMMAND = re.compile(r"[a-z0-9_]{1,32}")
 _SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
 _WEBHOOK_PORTS = frozenset({None, 80, 88, 443, 8443})
 _MAX_UPDATES_TIMEOUT = 50  # seconds; Telegram caps long polling too
-
-
-def normalise_params(raw: Mapping[str, Any]) -> Params:
-    """Give form and JSON parameters the same types: ints, decoded JSON objects, booleans."""
-    params: Params = {}
-    for name, value in raw.items():
-        if isinstance(value, str):
-            if name in _INT_PARAMS and re.fullmatch(r"-?[0-9]+", value.strip()):
-                value = int(value)
-            elif name in _JSON_PARAMS and value.strip():
-                try:
-                    value = json.loads(value)
-                except ValueError:
-                    pass  # left as a string: the method answers "can't parse"
-            elif name in _BOOL_PARAMS and value.lower() in ("true", "false", "1", "0"):
-                value = value.lower() in ("true", "1")
-        params[name] = value
-    return params
 
 
 def begin_call(state: BotApiState, token: str, method: str) -> str:
@@ -99,7 +85,7 @@ def start_polling(state: BotApiState, params: Params) -> tuple[int, float]:
             if not isinstance(allowed, list):
                 raise ApiError(400, "Bad Request: can't parse allowed updates JSON array")
             state.allowed_updates = [str(kind) for kind in allowed] or None
-        timeout = _number(params, "timeout", 0)
+        timeout = read_number(params, "timeout", 0)
         state.poll_generation += 1
         state.changed()  # an older poll still waiting must now give up, as on Telegram
         return state.poll_generation, max(0.0, min(float(timeout), _MAX_UPDATES_TIMEOUT))
@@ -113,8 +99,8 @@ def take_updates(state: BotApiState, params: Params, generation: int) -> list[di
             "Conflict: terminated by other getUpdates request; "
             "make sure that only one bot instance is running",
         )
-    offset = _number(params, "offset", 0)
-    limit = max(1, min(100, _number(params, "limit", 100)))
+    offset = read_number(params, "offset", 0)
+    limit = max(1, min(100, read_number(params, "limit", 100)))
     if offset < 0:
         state.updates = state.updates[offset:]
     elif offset:
@@ -130,122 +116,6 @@ def _is_allowed(update: dict[str, Any], wanted: list[str] | None) -> bool:
     if wanted is None:
         return kind not in {"chat_member", "message_reaction", "message_reaction_count"}
     return kind in wanted
-
-
-# -- parameters ----------------------------------------------------------------------------
-
-
-def _number(params: Params, name: str, default: int) -> int:
-    value = params.get(name, default)
-    if value in (None, ""):
-        return default
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ApiError(400, f"Bad Request: invalid {name} specified")
-    return int(value)
-
-
-def _chat(state: BotApiState, params: Params, *, sending: bool = False) -> Chat:
-    """The chat a call is about, with Telegram's answers for gone, blocked or moved chats."""
-    chat_id = params.get("chat_id")
-    if chat_id in (None, ""):
-        raise ApiError(400, "Bad Request: chat_id is empty")
-    if isinstance(chat_id, str) and chat_id.startswith("@"):
-        chat_id = next(
-            (user_id for user_id, user in state.users.items()
-             if "@" + str(user.get("username")) == chat_id and user_id in state.chats),
-            None,
-        )  # fmt: skip
-    chat = state.chats.get(chat_id) if isinstance(chat_id, int) else None
-    if chat is None:
-        raise ApiError(400, "Bad Request: chat not found")
-    if chat.kicked:
-        raise ApiError(403, f"Forbidden: bot was kicked from the {chat.type} chat")
-    if chat.migrated_to is not None:
-        raise ApiError(
-            400,
-            "Bad Request: group chat was upgraded to a supergroup chat",
-            {"migrate_to_chat_id": chat.migrated_to},
-        )
-    if sending and chat.blocked:
-        raise ApiError(403, "Forbidden: bot was blocked by the user")
-    return chat
-
-
-def _thread(chat: Chat, params: Params) -> int | None:
-    """The forum topic (or reply thread) a message goes to, if it exists and is open."""
-    thread_id = params.get("message_thread_id")
-    if thread_id in (None, ""):
-        return None
-    known = thread_id in chat.topics if chat.is_forum else thread_id in chat.messages
-    if not known:
-        raise ApiError(400, "Bad Request: message thread not found")
-    if chat.topics.get(thread_id):
-        raise ApiError(400, "Bad Request: TOPIC_CLOSED")
-    return int(thread_id)
-
-
-def _text(params: Params) -> tuple[str, str | None, str]:
-    """(text as sent, parse mode, text after entity parsing), checked like Telegram does."""
-    text = params.get("text")
-    if isinstance(text, int | float):
-        text = str(text)
-    if not isinstance(text, str) or not text:
-        raise ApiError(400, "Bad Request: message text is empty")
-    parse_mode = params.get("parse_mode") or None
-    visible = text
-    if parse_mode is not None:
-        mode = str(parse_mode).lower()
-        if mode not in ("html", "markdown", "markdownv2"):
-            raise ApiError(400, "Bad Request: unsupported parse_mode")
-        if mode == "html":  # Markdown modes are stored unchecked
-            try:
-                visible = visible_text(text)
-            except ValueError as error:
-                raise ApiError(400, f"Bad Request: can't parse entities: {error}") from None
-    if not visible.strip():
-        raise ApiError(400, "Bad Request: message text is empty")
-    if len(visible) > MESSAGE_LIMIT:
-        raise ApiError(400, "Bad Request: message is too long")
-    return text, parse_mode, visible
-
-
-def _markup(params: Params) -> dict[str, Any] | None:
-    """The reply markup of a message, with inline buttons checked like Telegram does."""
-    markup = params.get("reply_markup")
-    if markup in (None, ""):
-        return None
-    if not isinstance(markup, dict):
-        raise ApiError(400, "Bad Request: can't parse reply keyboard markup JSON object")
-    rows = markup.get("inline_keyboard")
-    if rows is None:
-        return markup
-    if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
-        raise ApiError(400, "Bad Request: can't parse inline keyboard button: field must be Array")
-    for button in (button for row in rows for button in row):
-        if not isinstance(button, dict) or not button.get("text"):
-            raise ApiError(400, "Bad Request: can't parse inline keyboard button: Text is empty")
-        if "callback_data" in button:
-            size = len(str(button["callback_data"]).encode("utf-8"))
-            if not 1 <= size <= 64:
-                raise ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
-        elif len(button) == 1:
-            raise ApiError(400, "Bad Request: text buttons are unallowed in the inline keyboard")
-    return markup
-
-
-def _own_message(chat: Chat, params: Params) -> dict[str, Any]:
-    """The bot's message an edit is about."""
-    if params.get("inline_message_id"):
-        raise ApiError(400, "Bad Request: MESSAGE_ID_INVALID")
-    message_id = params.get("message_id")
-    if message_id in (None, ""):
-        raise ApiError(400, "Bad Request: message identifier is not specified")
-    record = chat.messages.get(message_id)
-    if record is None:
-        raise ApiError(400, "Bad Request: message to edit not found")
-    if not record["from_bot"]:
-        raise ApiError(400, "Bad Request: message can't be edited")
-    return record
 
 
 def _edit(state: BotApiState, chat: Chat, record: dict[str, Any], **changes: Any) -> Any:
@@ -280,10 +150,10 @@ def get_me(state: BotApiState, params: Params) -> Any:
 
 
 def send_message(state: BotApiState, params: Params) -> Any:
-    chat = _chat(state, params, sending=True)
-    thread_id = _thread(chat, params)
-    text, parse_mode, visible = _text(params)
-    markup = _markup(params)
+    chat = read_chat(state, params, sending=True)
+    thread_id = read_thread(chat, params)
+    text, parse_mode, visible = read_text(params)
+    markup = read_markup(params)
     state.check_flood(chat.id)
     record = state.new_message(chat, text, parse_mode, visible, markup, thread_id)
     state.count_sent(chat.id)
@@ -292,21 +162,26 @@ def send_message(state: BotApiState, params: Params) -> Any:
 
 
 def edit_message_text(state: BotApiState, params: Params) -> Any:
-    chat = _chat(state, params)
-    record = _own_message(chat, params)
-    text, parse_mode, visible = _text(params)
+    chat = read_chat(state, params)
+    record = read_own_message(chat, params)
+    text, parse_mode, visible = read_text(params)
     # as on Telegram, an edit without reply_markup removes the inline keyboard
-    markup = _markup(params)
+    markup = read_markup(params)
     return _edit(
-        state, chat, record,
-        text=text, parse_mode=parse_mode, visible_text=visible, reply_markup=markup,
-    )  # fmt: skip
+        state,
+        chat,
+        record,
+        text=text,
+        parse_mode=parse_mode,
+        visible_text=visible,
+        reply_markup=markup,
+    )
 
 
 def edit_message_reply_markup(state: BotApiState, params: Params) -> Any:
-    chat = _chat(state, params)
-    record = _own_message(chat, params)
-    return _edit(state, chat, record, reply_markup=_markup(params))
+    chat = read_chat(state, params)
+    record = read_own_message(chat, params)
+    return _edit(state, chat, record, reply_markup=read_markup(params))
 
 
 def answer_callback_query(state: BotApiState, params: Params) -> Any:
@@ -318,15 +193,19 @@ def answer_callback_query(state: BotApiState, params: Params) -> Any:
         )
     if len(str(params.get("text") or "")) > 200:
         raise ApiError(400, "Bad Request: MESSAGE_TOO_LONG")
-    fields = ("text", "show_alert", "url", "cache_time")
-    query["answer"] = {name: params.get(name) for name in fields}
+    query["answer"] = {
+        "text": params.get("text"),
+        "show_alert": params.get("show_alert") is True,
+        "url": params.get("url"),
+        "cache_time": params.get("cache_time"),
+    }
     state.changed()
     return True
 
 
 def send_chat_action(state: BotApiState, params: Params) -> Any:
-    chat = _chat(state, params, sending=True)
-    thread_id = _thread(chat, params)
+    chat = read_chat(state, params, sending=True)
+    thread_id = read_thread(chat, params)
     action = params.get("action")
     if action not in _CHAT_ACTIONS:
         raise ApiError(400, "Bad Request: wrong parameter action in request")
@@ -338,9 +217,14 @@ def send_chat_action(state: BotApiState, params: Params) -> Any:
 
 
 def get_chat(state: BotApiState, params: Params) -> Any:
-    chat = _chat(state, params)
-    gifts = ("unlimited_gifts", "limited_gifts", "unique_gifts", "premium_subscription",
-             "gifts_from_channels")  # fmt: skip
+    chat = read_chat(state, params)
+    gifts = (
+        "unlimited_gifts",
+        "limited_gifts",
+        "unique_gifts",
+        "premium_subscription",
+        "gifts_from_channels",
+    )
     return {
         **chat.json(state.users),
         "accent_color_id": 0,
@@ -364,17 +248,30 @@ def _member(state: BotApiState, chat: Chat, user_id: int) -> dict[str, Any]:
     if user_id == chat.creator_id:
         return {"status": "creator", "user": user, "is_anonymous": False}
     if user_id in chat.admins:
-        rights = ("can_manage_chat", "can_delete_messages", "can_manage_video_chats",
-                  "can_restrict_members", "can_change_info", "can_invite_users",
-                  "can_pin_messages")  # fmt: skip
+        rights = (
+            "can_manage_chat",
+            "can_delete_messages",
+            "can_manage_video_chats",
+            "can_restrict_members",
+            "can_change_info",
+            "can_invite_users",
+            "can_pin_messages",
+        )
         return {
             "status": "administrator",
             "user": user,
             "can_be_edited": False,
             "is_anonymous": False,
             **dict.fromkeys(rights, True),
-            **dict.fromkeys(("can_promote_members", "can_post_stories", "can_edit_stories",
-                             "can_delete_stories"), False),  # fmt: skip
+            **dict.fromkeys(
+                (
+                    "can_promote_members",
+                    "can_post_stories",
+                    "can_edit_stories",
+                    "can_delete_stories",
+                ),
+                False,
+            ),
         }
     if user_id in chat.members or user_id == state.bot_id:
         return {"status": "member", "user": user}
@@ -382,7 +279,7 @@ def _member(state: BotApiState, chat: Chat, user_id: int) -> dict[str, Any]:
 
 
 def get_chat_member(state: BotApiState, params: Params) -> Any:
-    chat = _chat(state, params)
+    chat = read_chat(state, params)
     user_id = params.get("user_id")
     if not isinstance(user_id, int):
         raise ApiError(400, "Bad Request: invalid user_id specified")
@@ -390,7 +287,7 @@ def get_chat_member(state: BotApiState, params: Params) -> Any:
 
 
 def get_chat_administrators(state: BotApiState, params: Params) -> Any:
-    chat = _chat(state, params)
+    chat = read_chat(state, params)
     if chat.type == "private":
         raise ApiError(400, "Bad Request: there are no administrators in the private chat")
     ids = ([chat.creator_id] if chat.creator_id is not None else []) + sorted(chat.admins)
@@ -414,8 +311,11 @@ def set_webhook(state: BotApiState, params: Params) -> Any:
         raise ApiError(400, "Bad Request: secret token contains unallowed characters")
     if params.get("drop_pending_updates"):
         state.updates.clear()
-    state.webhook = {"url": url, "secret_token": secret,
-                     "allowed_updates": params.get("allowed_updates")}  # fmt: skip
+    state.webhook = {
+        "url": url,
+        "secret_token": secret,
+        "allowed_updates": params.get("allowed_updates"),
+    }
     return True
 
 

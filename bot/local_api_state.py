@@ -1,18 +1,18 @@
 """The world behind the local Bot API server: users, chats, messages, updates and call log.
 
 ``BotApiState`` is what Telegram knows about one bot: who wrote to it, what it sent where,
-which updates wait to be fetched. Tests and the sandbox act as users through it
-(``send_user_message``, ``press_button``), shape the world (``block_chat``,
-``migrate_chat``, ``close_topic``, ``fail_next``, ``rate_limit``) and read what the bot did
-(``messages``, ``calls``, ``commands``). Every access holds one re-entrant lock; waiting for
-a change works from any thread (``wait_until_blocking``) or event loop (``wait_until``).
-The Bot API methods themselves live in ``bot.local_api_methods``.
+which updates wait to be fetched, and every call it made. Tests read what the bot did
+through it (``messages``, ``calls``, ``commands``, ``chat_actions``). Every access holds one
+re-entrant lock; waiting for a change works from any thread (``wait_until_blocking``) or
+event loop (``wait_until``). Users acting and chats changing are in
+``bot.local_api_scenario``; the Bot API methods in ``bot.local_api_methods``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import copy
 import math
 import threading
@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 T = TypeVar("T")
-DEFAULT_USER_ID = 424242
 # Telegram's default when a bot never chose allowed_updates
 DEFAULT_EXCLUDED_UPDATES = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
 
@@ -115,10 +114,9 @@ class BotApiState:
         self._condition.notify_all()
         waiters, self._waiters = self._waiters, []
         for loop, event in waiters:
-            try:
+            # a closed loop raises RuntimeError: nobody is waiting there any more
+            with contextlib.suppress(RuntimeError):
                 loop.call_soon_threadsafe(event.set)
-            except RuntimeError:  # that loop is closed: nobody is waiting any more
-                pass
 
     async def wait_until(self, check: Callable[[], T], timeout: float) -> T:
         """Await until ``check()`` (run under the lock) is truthy or ``timeout`` passes."""
@@ -132,10 +130,8 @@ class BotApiState:
                 if result or self.closing or remaining <= 0:
                     return result
                 self._waiters.append((loop, event))
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(event.wait(), remaining)
-            except TimeoutError:
-                pass
 
     def wait_until_blocking(self, check: Callable[[], T], timeout: float) -> T:
         """Block this thread until ``check()`` is truthy or ``timeout`` passes."""
@@ -196,9 +192,11 @@ class BotApiState:
     ) -> dict[str, Any]:
         """Create a chat (or return the existing one) as a Chat object."""
         with self.lock:
-            return self._chat(chat_id, chat_type, title, is_forum, creator_id).json(self.users)
+            return self.ensure_chat(chat_id, chat_type, title, is_forum, creator_id).json(
+                self.users
+            )
 
-    def _chat(
+    def ensure_chat(
         self,
         chat_id: int,
         chat_type: str | None = None,
@@ -224,92 +222,16 @@ class BotApiState:
             chat.members.add(creator_id)
         return chat
 
-    def set_admin(self, chat_id: int, user_id: int, is_admin: bool = True) -> None:
-        """Make ``user_id`` (the bot's id included) an administrator of a chat, or not."""
-        with self.lock:
-            chat = self._chat(chat_id)
-            if is_admin:
-                chat.admins.add(user_id)
-                chat.members.add(user_id)
-            else:
-                chat.admins.discard(user_id)
-
-    def block_chat(self, chat_id: int, blocked: bool = True) -> None:
-        """The user blocks the bot: sending there answers 403."""
-        with self.lock:
-            self._chat(chat_id).blocked = blocked
-
-    def kick_from_chat(self, chat_id: int, kicked: bool = True) -> None:
-        """The bot is removed from a group: every call about it answers 403."""
-        with self.lock:
-            self._chat(chat_id).kicked = kicked
-
-    def migrate_chat(self, old_id: int, new_id: int, *, notify: bool = True) -> None:
-        """Upgrade a group to a supergroup; with ``notify``, queue Telegram's service messages."""
-        with self.lock:
-            old = self._chat(old_id)
-            new = self._chat(new_id, "supergroup", old.title, creator_id=old.creator_id)
-            new.admins |= old.admins
-            new.members |= old.members
-            old.migrated_to = new_id
-            if notify:
-                user_id = old.creator_id or DEFAULT_USER_ID
-                self._user_message(old, user_id, None, None, {"migrate_to_chat_id": new_id})
-                self._user_message(new, user_id, None, None, {"migrate_from_chat_id": old_id})
-            self.changed()
-
-    def add_topic(self, chat_id: int, thread_id: int) -> None:
-        """Open a forum topic the bot may post into."""
-        with self.lock:
-            self._chat(chat_id, is_forum=True).topics[thread_id] = False
-
-    def close_topic(self, chat_id: int, thread_id: int) -> None:
-        """Close a forum topic: posting into it answers 400 TOPIC_CLOSED."""
-        with self.lock:
-            self._chat(chat_id, is_forum=True).topics[thread_id] = True
-
-    def invalidate_token(self, token: str) -> None:
-        """Make every call with ``token`` answer 401 Unauthorized."""
-        with self.lock:
-            self.invalid_tokens.add(token)
-
-    # -- failures and limits -------------------------------------------------------------
-
-    def fail_next(
-        self,
-        method: str,
-        count: int = 1,
-        status: int = 429,
-        retry_after: int = 1,
-        description: str | None = None,
-    ) -> None:
-        """Make the next ``count`` calls of ``method`` answer an error instead."""
-        parameters = {"retry_after": retry_after} if status == 429 else None
-        text = description or _DEFAULT_FAILURES.get(status, f"Error {status}")
-        error = ApiError(status, text.format(retry_after=retry_after), parameters)
-        with self.lock:
-            queue = self.injected_failures.setdefault(method.lower(), collections.deque())
-            queue.extend(error for _ in range(count))
-
-    def rate_limit(
-        self,
-        per_second: float | None = 30,
-        per_group_per_minute: float | None = 20,
-        per_chat_per_second: float | None = None,
-    ) -> None:
-        """Enforce Telegram's flood limits on sendMessage (``None`` switches one off)."""
-        with self.lock:
-            self.limits = {
-                "per_second": per_second,
-                "per_group_per_minute": per_group_per_minute,
-                "per_chat_per_second": per_chat_per_second,
-            }
-            self.sent_at.clear()
+    # -- flood accounting ----------------------------------------------------------------
 
     def _flood_windows(self, chat_id: int) -> list[tuple[object, float | None, float]]:
         return [
             ("all", self.limits.get("per_second"), 1.0),
-            (("group", chat_id), self.limits.get("per_group_per_minute") if chat_id < 0 else None, 60.0),
+            (
+                ("group", chat_id),
+                self.limits.get("per_group_per_minute") if chat_id < 0 else None,
+                60.0,
+            ),
             (("chat", chat_id), self.limits.get("per_chat_per_second"), 1.0),
         ]
 
@@ -324,9 +246,7 @@ class BotApiState:
                 stamps.popleft()
             if len(stamps) >= limit:
                 wait = max(1, math.ceil(stamps[0] + window - now))
-                raise ApiError(
-                    429, f"Too Many Requests: retry after {wait}", {"retry_after": wait}
-                )
+                raise ApiError(429, f"Too Many Requests: retry after {wait}", {"retry_after": wait})
 
     def count_sent(self, chat_id: int) -> None:
         """Remember a message sent, for the flood limits."""
@@ -334,97 +254,6 @@ class BotApiState:
         for key, limit, _window in self._flood_windows(chat_id):
             if limit is not None:
                 self.sent_at.setdefault(key, collections.deque()).append(now)
-
-    # -- what users do -------------------------------------------------------------------
-
-    def send_user_message(
-        self,
-        chat_id: int,
-        text: str,
-        *,
-        user_id: int | None = None,
-        chat_type: str | None = None,
-        chat_title: str | None = None,
-        message_thread_id: int | None = None,
-        is_forum: bool = False,
-    ) -> dict[str, Any]:
-        """A user writes ``text`` in a chat; return the queued Update.
-
-        ``chat_type`` defaults from the id: positive → private, ``-100…`` → supergroup,
-        other negative → group. A leading ``/command`` gets its bot_command entity.
-        """
-        if not text:
-            raise ValueError("a user message needs text")
-        with self.lock:
-            chat = self._chat(chat_id, chat_type, chat_title, is_forum)
-            if chat.type == "private":
-                if user_id not in (None, chat_id):
-                    raise ValueError("in a private chat the user id is the chat id")
-                user_id = chat_id
-            elif user_id is None:
-                user_id = DEFAULT_USER_ID
-            if chat.type != "private" and chat.creator_id is None:
-                chat.creator_id = user_id  # whoever speaks first made the group
-            extra: dict[str, Any] = {"text": text}
-            command = _command_length(text)
-            if command:
-                extra["entities"] = [{"type": "bot_command", "offset": 0, "length": command}]
-            if message_thread_id is not None and chat.is_forum:
-                chat.topics.setdefault(message_thread_id, False)
-            update = self._user_message(chat, user_id, message_thread_id, text, extra)
-            self.changed()
-            return copy.deepcopy(update)
-
-    def _user_message(
-        self,
-        chat: Chat,
-        user_id: int,
-        thread_id: int | None,
-        text: str | None,
-        extra: dict[str, Any],
-    ) -> dict[str, Any]:
-        self.add_user(user_id)
-        chat.members.add(user_id)
-        record = self.new_message(chat, text, None, text, None, thread_id, user_id=user_id)
-        message = self.message_json(chat, record)
-        message.update(extra)
-        record["json"] = message
-        return self.queue_update({"message": message})
-
-    def press_button(
-        self, chat_id: int, message_id: int, data: str, user_id: int | None = None
-    ) -> dict[str, Any]:
-        """A user presses the inline button carrying ``data``; return the queued Update."""
-        with self.lock:
-            chat = self.chats.get(chat_id)
-            record = chat.messages.get(message_id) if chat else None
-            if chat is None or record is None or not record["from_bot"]:
-                raise ValueError(f"the bot sent no message {message_id} in chat {chat_id}")
-            rows = (record["reply_markup"] or {}).get("inline_keyboard", [])
-            if not any(button.get("callback_data") == data for row in rows for button in row):
-                raise ValueError(f"message {message_id} has no button with data {data!r}")
-            if user_id is None:
-                user_id = chat_id if chat.type == "private" else DEFAULT_USER_ID
-            user = self.add_user(user_id)
-            query_id = str(len(self.callback_queries) + 1)
-            self.callback_queries[query_id] = {"id": query_id, "answer": None}
-            query = {
-                "id": query_id,
-                "from": user,
-                "message": self.message_json(chat, record),
-                "chat_instance": str(abs(chat_id)),
-                "data": data,
-            }
-            update = self.queue_update({"callback_query": query})
-            self.changed()
-            return copy.deepcopy(update)
-
-    def inject_update(self, update: dict[str, Any]) -> dict[str, Any]:
-        """Queue any Update body (without ``update_id``); return it with its id."""
-        with self.lock:
-            queued = self.queue_update(copy.deepcopy(update))
-            self.changed()
-            return copy.deepcopy(queued)
 
     def queue_update(self, body: dict[str, Any]) -> dict[str, Any]:
         """Append an update to the queue (lock held)."""
@@ -448,7 +277,7 @@ class BotApiState:
     ) -> dict[str, Any]:
         """Store a message in ``chat`` (lock held); ``user_id`` None means the bot sent it."""
         self.seq += 1
-        record = {
+        record: dict[str, Any] = {
             "message_id": chat.next_message_id,
             "chat_id": chat.id,
             "date": int(time.time()),
@@ -491,12 +320,20 @@ class BotApiState:
             message["reply_markup"] = copy.deepcopy(record["reply_markup"])
         return message
 
-    def messages(self, chat_id: int) -> list[dict[str, Any]]:
-        """Every message the bot sent to a chat, oldest first, as stored records."""
+    def messages(self, chat_id: int, *, after: int = 0, since: int = 0) -> list[dict[str, Any]]:
+        """The bot's messages in a chat, oldest first, as stored records.
+
+        ``after`` keeps those with a larger message id, ``since`` those sent or edited after
+        that change number (``seq``).
+        """
         with self.lock:
             chat = self.chats.get(chat_id)
             records = chat.messages.values() if chat else ()
-            return [_public(record) for record in records if record["from_bot"]]
+            return [
+                _public(record)
+                for record in records
+                if record["from_bot"] and record["message_id"] > after and record["seq"] > since
+            ]
 
     def wait_for_messages(
         self, chat_id: int, count: int, timeout: float = 10
@@ -513,8 +350,10 @@ class BotApiState:
         return found or self._too_few(chat_id, count, timeout)
 
     def _at_least(self, chat_id: int, count: int) -> list[dict[str, Any]]:
-        found = self.messages(chat_id)
-        return found if len(found) >= count else []
+        chat = self.chats.get(chat_id)
+        # counted before copying: this runs on every change while someone waits
+        sent = sum(record["from_bot"] for record in chat.messages.values()) if chat else 0
+        return self.messages(chat_id) if sent >= count else []
 
     def _too_few(self, chat_id: int, count: int, timeout: float) -> list[dict[str, Any]]:
         texts = [message["text"] for message in self.messages(chat_id)]
@@ -603,23 +442,4 @@ def _infer_chat_type(chat_id: int) -> str:
     return "supergroup" if str(chat_id).startswith("-100") else "group"
 
 
-def _command_length(text: str) -> int:
-    """Length of a leading ``/command[@bot]`` (0 if none), as Telegram marks it."""
-    if not text.startswith("/"):
-        return 0
-    end = 1
-    while end < len(text) and (text[end].isalnum() or text[end] in "_@"):
-        end += 1
-    return end if end > 1 else 0
-
-
 _CHAT_TYPES = frozenset({"private", "group", "supergroup", "channel"})
-_DEFAULT_FAILURES = {
-    400: "Bad Request: injected failure",
-    401: "Unauthorized",
-    403: "Forbidden: injected failure",
-    409: "Conflict: injected failure",
-    429: "Too Many Requests: retry after {retry_after}",
-    500: "Internal Server Error",
-    502: "Bad Gateway",
-}

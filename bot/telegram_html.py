@@ -275,9 +275,7 @@ def _start_tag(text: str, at: int, stack: list[str], events: list[Event]) -> int
             position = _SPACES.match(text, position + 1).end()  # type: ignore[union-attr]
             value_match = _ATTR_VALUE.match(text, position)
             if value_match is None:
-                raise ValueError(
-                    f'Unclosed start tag "{name}" at byte offset {_offset(text, at)}'
-                )
+                raise ValueError(f'Unclosed start tag "{name}" at byte offset {_offset(text, at)}')
             value = next(group for group in value_match.groups() if group is not None)
             attributes[attribute] = _decode_attribute(value)
             position = value_match.end()

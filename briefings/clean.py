@@ -13,13 +13,11 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
-from pathlib import Path
+from importlib import resources
 
 from briefings.dates import MONTH_PATTERN, WEEKDAY_PATTERN
 from briefings.models import CleanText, SourceDocument
 from briefings.outlets import agency_in_dateline, canonical_outlet, outlet_name
-
-_DATA = Path(__file__).parent / "data" / "boilerplate.txt"
 
 # Kinds of boilerplate whose lines are dropped without a trace: they tell nothing.
 SILENT_KINDS = frozenset({"banner", "subhead"})
@@ -61,7 +59,9 @@ def load_boilerplate(table: str) -> tuple[BoilerplatePattern, ...]:
     return tuple(patterns)
 
 
-BOILERPLATE: tuple[BoilerplatePattern, ...] = load_boilerplate(_DATA.read_text("utf-8"))
+BOILERPLATE: tuple[BoilerplatePattern, ...] = load_boilerplate(
+    resources.files("briefings").joinpath("data/boilerplate.txt").read_text("utf-8")
+)
 _LINE_RULES = tuple(p for p in BOILERPLATE if p.kind not in POSITIONAL_KINDS)
 _DATELINE_RULES = tuple(p for p in BOILERPLATE if p.kind == "dateline")
 _SIGNOFF_RULES = tuple(p for p in BOILERPLATE if p.kind == "signoff")
@@ -81,36 +81,7 @@ def clean(doc: SourceDocument) -> CleanText:
     lines = doc.text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     metadata: list[str] = []
     _take_marker(lines, metadata)
-    # Blank lines separate paragraphs when a file has them; otherwise every line is one.
-    has_blank_lines = _has_blank_line_between_text(lines)
-
-    # (block number, line) for every line of text, boilerplate removed.
-    kept: list[tuple[int, str]] = []
-    outlet_from_footer: str | None = None
-    contributors: list[str] = []
-    last_removed = ""
-    block = 0
-    for raw in lines:
-        line = " ".join(raw.split())
-        if not line:
-            block += 1
-            continue
-        if line == last_removed or (kept and line == kept[-1][1]):
-            continue  # a caption or line repeated
-        match = _match_line(line)
-        if match is None:
-            kept.append((block if has_blank_lines else len(kept) + block, line))
-            continue
-        kind, found = match
-        last_removed = line
-        if kind in SILENT_KINDS:
-            continue
-        metadata.append(raw.strip())
-        groups = found.groupdict()
-        if kind == "footer" and groups.get("outlet") and outlet_from_footer is None:
-            outlet_from_footer = outlet_name(groups["outlet"])
-        if kind == "contributors" and groups.get("names"):
-            contributors += _split_names(groups["names"])
+    kept, outlet_from_footer, contributors = _strip_boilerplate(lines, metadata)
 
     title = doc.title.strip() if doc.title and doc.title.strip() else None
     # A first line opening with a dateline is text, not a headline.
@@ -120,7 +91,7 @@ def clean(doc: SourceDocument) -> CleanText:
         metadata.append(kept.pop(0)[1])
     if dateline is None and kept:
         first = kept[0][1]
-        if _same_text(first, title) if title else _is_headline(first):
+        if _same_text(first, title) if title else _is_headline(first) and _stands_apart(kept):
             title = title or first
             kept.pop(0)
             dateline, kept = _take_dateline(kept)
@@ -143,6 +114,44 @@ def clean(doc: SourceDocument) -> CleanText:
         outlet=outlet,
         contributors=tuple(dict.fromkeys(contributors)),
     )
+
+
+def _strip_boilerplate(
+    lines: list[str], metadata: list[str]
+) -> tuple[list[tuple[int, str]], str | None, list[str]]:
+    """(paragraph block, line) for each line of text; boilerplate lines go to ``metadata``.
+
+    Also returns the outlet a footer names and the contributors a credit line lists.
+    """
+    # Blank lines separate paragraphs when a file has them; otherwise every line is one.
+    has_blank_lines = _has_blank_line_between_text(lines)
+    kept: list[tuple[int, str]] = []
+    outlet_from_footer: str | None = None
+    contributors: list[str] = []
+    last_removed = ""
+    block = 0
+    for number, raw in enumerate(lines):
+        line = " ".join(raw.split())
+        if not line:
+            block += 1
+            continue
+        if line == last_removed or (kept and line == kept[-1][1]):
+            continue  # a caption or line repeated
+        match = _match_line(line)
+        if match is None:
+            kept.append((block if has_blank_lines else number, line))
+            continue
+        kind, found = match
+        last_removed = line
+        if kind in SILENT_KINDS:
+            continue
+        metadata.append(raw.strip())
+        groups = found.groupdict()
+        if kind == "footer" and groups.get("outlet") and outlet_from_footer is None:
+            outlet_from_footer = outlet_name(groups["outlet"])
+        if kind == "contributors" and groups.get("names"):
+            contributors += _split_names(groups["names"])
+    return kept, outlet_from_footer, contributors
 
 
 def _match_line(line: str) -> tuple[str, re.Match[str]] | None:
@@ -204,6 +213,13 @@ def _is_headline(line: str) -> bool:
     )
 
 
+def _stands_apart(kept: list[tuple[int, str]]) -> bool:
+    # A first line hard-wrapped into the next one ("A long sentence that / wraps") is text.
+    if len(kept) < 2 or kept[1][0] != kept[0][0]:
+        return True
+    return kept[1][1][0].isupper() or kept[1][1][0] in "\"'“‘«("
+
+
 def _is_label(line: str) -> bool:
     return len(line.split()) < MIN_TITLE_WORDS and not _ENDS_SENTENCE.search(line)
 
@@ -232,20 +248,20 @@ def _signoff_outlet(line: str) -> str | None:
 
 def _drop_subheads(kept: list[tuple[int, str]]) -> list[tuple[int, str]]:
     lines_in_block = Counter(block for block, _ in kept)
-    result = []
-    for index, (block, line) in enumerate(kept):
-        # A subhead stands alone, after the first paragraph and before another one.
-        is_subhead = (
-            0 < index < len(kept) - 1
-            and lines_in_block[block] == 1
-            and len(line) <= MAX_SUBHEAD_CHARS
-            and len(line.split()) <= MAX_SUBHEAD_WORDS
-            and line[0].isupper()
-            and not _ENDS_SENTENCE.search(line)
-        )
-        if not is_subhead:
-            result.append((block, line))
-    return result
+    short = [
+        lines_in_block[block] == 1
+        and len(line) <= MAX_SUBHEAD_CHARS
+        and len(line.split()) <= MAX_SUBHEAD_WORDS
+        and line[0].isupper()
+        and not _ENDS_SENTENCE.search(line)
+        for block, line in kept
+    ]
+    # A subhead stands alone between paragraphs of text; a run of short lines is a list.
+    return [
+        item
+        for index, item in enumerate(kept)
+        if not (0 < index < len(kept) - 1 and short[index]) or short[index - 1] or short[index + 1]
+    ]
 
 
 def _paragraphs(kept: list[tuple[int, str]]) -> tuple[str, ...]:

@@ -21,6 +21,8 @@ from briefings.people_index import Person, merge_people, principals_of, role_key
 from briefings.similarity import SentenceGroup, group_similar
 from briefings.store import Store, StoredSentence, person_key
 
+SURNAME_RATIO = 80
+"""How close a misspelt surname must be to a known one (rapidfuzz ratio, 0-100)."""
 MAX_ITEM_CHARS = 1500
 """Visible characters of items in a default briefing: it must read on a phone."""
 
@@ -287,18 +289,19 @@ def _fit(sections: list[Section], budget: int) -> list[Section]:
     def size() -> int:
         return sum(len(i.text) for s in sections for i in s.items)
 
-    # Least important first: extra context, extra reactions, extra purpose, extra participants.
-    order = ["context", "focus", "reactions", "purpose", "participants"]
-    while size() > budget:
-        for facet in order:
-            index = next((n for n, s in enumerate(sections) if s.facet == facet and len(s.items) > 1), None)
-            if index is not None:
-                s = sections[index]
-                sections[index] = Section(s.facet, s.heading, s.items[:-1])
-                break
-        else:
-            break
+    # Least important first, each facet down to a floor before the next gives way.
+    for facet, floor in _TRIM_ORDER:
+        index = next((n for n, s in enumerate(sections) if s.facet == facet), None)
+        while index is not None and size() > budget and len(sections[index].items) > floor:
+            s = sections[index]
+            sections[index] = Section(s.facet, s.heading, s.items[:-1])
     return [s for s in sections if s.items]
+
+
+_TRIM_ORDER = [
+    ("context", 1), ("focus", 1), ("purpose", 2), ("reactions", 2), ("participants", 4),
+    ("purpose", 1), ("reactions", 1), ("participants", 2), ("context", 0), ("focus", 1),
+]
 
 
 # -- people -----------------------------------------------------------------------------------
@@ -323,6 +326,9 @@ def _find_cards(store: Store, name: str, rules: FacetRules) -> list[PersonCard]:
     if not matched:
         close = process.extract(wanted, list(keys), scorer=fuzz.WRatio, limit=5, score_cutoff=80)
         matched = [k for k, score, _ in close if score >= 88]
+        if not matched and " " not in wanted and len(wanted) >= 4:
+            # A misspelt surname ("shoygu"): close to exactly one name's last word.
+            matched = [k for k in keys if fuzz.ratio(wanted, k.split()[-1]) >= SURNAME_RATIO]
         if not matched:
             suggestions = [keys[k] for k, _, _ in close[:3]] or _surname_suggestions(wanted, keys)
             raise PersonNotFound(name[:100], suggestions)
@@ -330,7 +336,8 @@ def _find_cards(store: Store, name: str, rules: FacetRules) -> list[PersonCard]:
     people = merge_people(mentions)
     wanted_tokens = wanted.split()
     people = [p for p in people if any(_name_matches(wanted, person_key(v)) for v in p.variants)
-              or fuzz.WRatio(wanted, p.key) >= 88 or wanted_tokens[-1:] == p.key.split()[-1:]]
+              or fuzz.WRatio(wanted, p.key) >= 88
+              or fuzz.ratio(wanted_tokens[-1], p.key.split()[-1]) >= SURNAME_RATIO]
     cards = []
     for person in people:
         events = sorted({store_event for store_event in _events_of(store, person)})

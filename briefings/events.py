@@ -26,7 +26,9 @@ HINT_WINDOW = (-7, 10)
 """Dates in an article's lead within this many days of publication are the happening's date."""
 LEAD_SENTENCES = 3
 MIN_SIMILARITY_DATED = 0.12
-MIN_SIMILARITY_UNDATED = 0.2
+"""Reports dated within the window join on this similarity, or on two shared people and…"""
+MIN_SIMILARITY_DATED_SHARED = 0.05
+MIN_SIMILARITY_UNDATED = 0.1
 
 _WORD = re.compile(r"[a-zà-ÿ][a-zà-ÿ'-]{2,}")
 _STOPWORDS = frozenset(
@@ -140,14 +142,31 @@ def _best_group(report: _Report, candidates: list[_Group], *, dated: bool) -> _G
         shared = sum(1 for p in report.people if p in group.people)
         if shared == 0:
             continue
+        if not dated and _place_conflict(report, group):
+            continue
         similarity = _cosine(report.vector, group.centroid)
-        threshold = MIN_SIMILARITY_DATED if dated else MIN_SIMILARITY_UNDATED
-        if similarity < threshold:
+        if dated:
+            enough = similarity >= MIN_SIMILARITY_DATED or (
+                shared >= 2 and similarity >= MIN_SIMILARITY_DATED_SHARED
+            )
+        else:
+            enough = similarity >= MIN_SIMILARITY_UNDATED
+        if not enough:
             continue
         score = similarity + 0.02 * min(shared, 3)
         if score > best_score:
             best, best_score = group, score
     return best
+
+
+def _place_conflict(report: _Report, group: _Group) -> bool:
+    """An undated report whose title names a town the event's reports never name is elsewhere."""
+    countries = _country_names()
+    towns = [p for p in report.places if p.lower() not in countries and p in report.title]
+    if not towns:
+        return False
+    group_places = {p for r in group.reports for p in r.places}
+    return not any(t in group_places for t in towns)
 
 
 def _cosine(a: dict[str, float], b: Counter[str]) -> float:
@@ -195,6 +214,7 @@ def _load_reports(store: Store) -> list[_Report]:
                 places=places[article_id],
                 vector=_tf_idf(words.get(article_id, Counter()), document_frequency, total),
                 weekdays={_WEEKDAY_NAMES[w.lower()] for w in _WEEKDAY.findall(lead_text)},
+                lead=lead_text,
             )
         )
     return reports
@@ -255,12 +275,29 @@ def _place(group: _Group) -> str | None:
     countries = _country_names()
     counts: Counter[str] = Counter()
     for report in group.reports:
-        for place in dict.fromkeys(report.places):
-            if re.search(rf"\b(?:in|at|to|of|near)\s+(?:the\s+)?{re.escape(place)}\b", report.lead):
+        named = dict.fromkeys([*report.places, *_TITLE_PLACE.findall(report.title)])
+        for place in named:
+            words = place.split()
+            while words and words[-1] in _NOT_PLACES:
+                words.pop()
+            if not words or words[0] in _NOT_PLACES:
+                continue
+            place = " ".join(words)
+            locative = rf"\b(?:in|at|to|of|near)\s+(?:the\s+)?{re.escape(place)}\b"
+            if re.search(locative, report.title):
+                counts[place] += 2
+            elif re.search(locative, report.lead):
                 counts[place] += 1
     if not counts:
         return None
     return max(counts, key=lambda p: (p.lower() not in countries, counts[p]))
+
+
+_TITLE_PLACE = re.compile(r"\b(?:in|at)\s+((?:[A-Z][\w'-]+)(?:\s[A-Z][\w'-]+)?)")
+_NOT_PLACES = frozenset(
+    "January February March April May June July August September October November December "
+    "Monday Tuesday Wednesday Thursday Friday Saturday Sunday The A An His Her Their Its".split()
+)
 
 
 @lru_cache(maxsize=1)

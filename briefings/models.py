@@ -68,7 +68,7 @@ class PersonMention:
     """A person named in one article, with what that article says they are."""
 
     name: str
-    """The fullest form of the name the article gives ("Sergei Shoigu")."""
+    """The fullest form of the name the article gives ("Anna Maria Berg")."""
     roles: tuple[str, ...] = ()
     """Titles and roles as the article words them ("Russian Defense Minister")."""
     nationality: str | None = None
@@ -138,8 +138,11 @@ class StoredArticle:
 
     @property
     def source_name(self) -> str:
-        """How a briefing cites the article: its outlet, else its file name."""
-        return self.outlet or self.path.rsplit("/", 1)[-1]
+        """How a briefing cites the article: its outlet, else its file name without extension."""
+        if self.outlet:
+            return self.outlet
+        name = self.path.replace("\\", "/").rsplit("/", 1)[-1]
+        return name.rsplit(".", 1)[0] if "." in name and "#" not in name else name
 
 
 @dataclass(frozen=True)

@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from pathlib import Path
+from importlib import resources
 
 from briefings.models import CleanText, SourceDocument
-
-_DATA = Path(__file__).parent / "data" / "outlets.txt"
 
 
 @dataclass(frozen=True)
@@ -36,7 +34,9 @@ def load_outlets(table: str) -> tuple[Outlet, ...]:
     return tuple(outlets)
 
 
-KNOWN_OUTLETS: tuple[Outlet, ...] = load_outlets(_DATA.read_text("utf-8"))
+KNOWN_OUTLETS: tuple[Outlet, ...] = load_outlets(
+    resources.files("briefings").joinpath("data/outlets.txt").read_text("utf-8")
+)
 _BY_SPELLING: dict[str, str] = {
     " ".join(spelling.split()).casefold(): outlet.name
     for outlet in KNOWN_OUTLETS

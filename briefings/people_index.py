@@ -1,6 +1,6 @@
 """People across articles: one person however each article names them.
 
-Articles name people differently ("Bashar al-Assad", "Bashar Assad", "Netanyahu"); this
+Articles name people differently ("Ursula von der Leyen", "von der Leyen", "Leyen"); this
 module merges an event's or a search's mentions into people, keeps every role with the
 outlets that give it, and finds the principals of an event (who met whom).
 """
@@ -100,7 +100,11 @@ class Person:
 
 
 def _with_nationality(role: str, nationality: str | None) -> str:
-    if nationality and nationality.lower() not in role.lower() and role[:1].isupper():
+    """"Defense Minister" of a Russian is shown as "Russian Defense Minister", unless the
+    role already names a country ("US President", "Ukraine's President")."""
+    if _nationality_words().search(role.lower()):
+        return role
+    if nationality and role[:1].isupper():
         return f"{nationality} {role}"
     return role
 

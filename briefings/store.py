@@ -62,8 +62,8 @@ def fts_query(text: str) -> str:
     phrases = re.findall(r'"([^"]+)"', text)
     rest = re.sub(r'"[^"]*"', " ", text)
     terms = [f'"{p.strip()}"' for p in phrases if p.strip()]
-    for word in re.findall(r"[\w'-]+", rest):
-        cleaned = word.replace('"', "").strip("'-")
+    for word in re.findall(r"[\w'-]+\*?", rest):
+        cleaned = word.rstrip("*").strip("'-")
         if cleaned:
             star = "*" if word.endswith("*") else ""
             terms.append(f'"{cleaned}"{star}')

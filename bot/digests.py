@@ -1,0 +1,410 @@
+"""Digests: what is new for a chat since its last digest, and delivering one slot to many chats.
+
+`compose_digest` turns the articles ingested since a chat's watermark into one message:
+each new event with its one-line briefing and the outlets reporting it. When nothing is
+new it follows NEWSBOT_DIGEST_WHEN_QUIET: the current briefing marked as such ("brief"),
+a short note ("note"), or nothing ("skip").
+
+`DigestService.deliver_due` is the exactly-once fan-out: it finds the slot each
+subscription is owed (the latest one, if within the grace period), claims all of them in
+the ledger in one transaction, composes one digest per distinct watermark, then sends at a
+steady pace just under Telegram's 30 messages/s. A 429 pauses the whole fan-out for
+retry_after and the message is sent again; a 403 or "chat not found" ends that
+subscription; a group upgraded to a supergroup keeps its subscription under the new id.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import datetime as dt
+import logging
+import time
+import uuid
+import warnings
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+
+from markupsafe import Markup
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
+from telegram.constants import MessageLimit, ParseMode
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
+
+from bot.schedule import UTC, Slot, next_slot, owed_slot
+from bot.subscriptions import FAILED, GONE, SENT, SKIPPED, Subscription, SubscriptionStore
+from briefings.errors import BriefingError
+from briefings.render import visible_length
+
+if TYPE_CHECKING:
+    from briefings.engine import Engine
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+
+WHEN_QUIET = ("brief", "skip", "note")
+GRACE = dt.timedelta(hours=6)
+# Telegram allows about 30 messages/s per bot; a hair under it never trips the flood limit.
+MESSAGES_PER_SECOND = 29.0
+WORKERS = 32
+MAX_ATTEMPTS = 8
+MAX_ENTRIES = 12
+BUTTON_PREFIX = "digest:"
+ERROR = "error"  # a permanent failure of this one digest (e.g. Telegram refused the text)
+
+
+class Gate(Protocol):
+    """Runs blocking engine work off the event loop (bot.app.EngineGate)."""
+
+    def call(self, work: Callable[[Engine], T]) -> Awaitable[T]: ...
+
+
+# -- composing --------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class DigestEntry:
+    """One new story of a digest: an event's one-line briefing, or a lone article."""
+
+    headline: str
+    title: str | None
+    sources: tuple[str, ...]
+    new_articles: int
+    event_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Digest:
+    """A composed digest message and the content watermark it moves the chat to."""
+
+    html: str
+    watermark: str
+    shown: tuple[int, ...]
+    event_id: int | None = None
+    is_quiet: bool = False
+
+    def keyboard(self) -> InlineKeyboardMarkup | None:
+        """Buttons under the digest: the full briefing and the people of its lead event."""
+        if self.event_id is None:
+            return None
+        return InlineKeyboardMarkup(
+            [
+                [
+                    InlineKeyboardButton(
+                        "Full briefing", callback_data=f"{BUTTON_PREFIX}brief:{self.event_id}"
+                    ),
+                    InlineKeyboardButton(
+                        "Who", callback_data=f"{BUTTON_PREFIX}who:{self.event_id}"
+                    ),
+                ]
+            ]
+        )
+
+
+def iso_seconds(at: dt.datetime) -> str:
+    """An instant as the engine writes `ingested_at` (UTC, whole seconds), so strings compare."""
+    return at.astimezone(UTC).replace(microsecond=0).isoformat()
+
+
+def compose_digest(
+    engine: Engine,
+    *,
+    since: str,
+    shown: Sequence[int] = (),
+    when_quiet: str = "brief",
+    max_chars: int = MessageLimit.MAX_TEXT_LENGTH,
+) -> Digest | None:
+    """The digest of what was ingested after `since` (minus `shown`); None when quiet + skip."""
+    # The watermark trails the clock by a second and remembers the ids of that last second:
+    # `ingested_at` has whole seconds, so an article saved later in this same second is
+    # still new next time, and one shown now is not shown again.
+    watermark = iso_seconds(dt.datetime.now(UTC) - dt.timedelta(seconds=1))
+    store = engine.store
+    skip = set(shown)
+    fresh = [a for a in store.articles_ingested_since(since) if a.id not in skip]
+    boundary = tuple(a.id for a in store.articles_ingested_since(watermark))
+    if not fresh:
+        return _quiet_digest(engine, when_quiet, watermark, boundary, max_chars)
+
+    by_event: dict[int | None, list] = defaultdict(list)
+    for article in fresh:
+        by_event[article.event_id].append(article)
+    entries: list[DigestEntry] = []
+    for event in engine.events():  # latest first
+        articles = by_event.pop(event.id, None)
+        if not articles:
+            continue
+        try:
+            headline = engine.brief(event_id=event.id).headline
+        except BriefingError:
+            headline = event.title
+        entries.append(
+            DigestEntry(headline, event.title, _sources(articles), len(articles), event.id)
+        )
+    for articles in by_event.values():  # not grouped into an event (other languages…)
+        for article in articles:
+            entries.append(DigestEntry(article.title, None, _sources([article]), 1))
+
+    lead = next((e.event_id for e in entries if e.event_id is not None), None)
+    shown_count = min(len(entries), MAX_ENTRIES)
+    while True:
+        html = engine.renderer.render_template(
+            "digest.html.j2",
+            entries=entries[:shown_count],
+            more=len(entries) - shown_count,
+            article_count=len(fresh),
+            story_count=len(entries),
+            is_quiet=False,
+            briefing=None,
+        )
+        if visible_length(html) <= max_chars or shown_count <= 1:
+            break
+        shown_count -= 1
+    return Digest(html, watermark, boundary, lead)
+
+
+def _sources(articles: Sequence[Any]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(article.source_name for article in articles))
+
+
+def _quiet_digest(
+    engine: Engine, when_quiet: str, watermark: str, boundary: tuple[int, ...], max_chars: int
+) -> Digest | None:
+    if when_quiet == "skip":
+        return None
+    briefing_html: str | None = None
+    event_id: int | None = None
+    if when_quiet == "brief":
+        try:
+            briefing = engine.brief()
+        except BriefingError:
+            briefing = None
+        if briefing is not None:
+            # Room for the "nothing new" line above the briefing.
+            briefing_html = engine.renderer.briefing(briefing, "html", max_chars=max_chars - 120)
+            event_id = briefing.event.id
+    html = engine.renderer.render_template(
+        "digest.html.j2",
+        entries=[],
+        more=0,
+        article_count=0,
+        story_count=0,
+        is_quiet=True,
+        briefing=Markup(briefing_html) if briefing_html else None,  # already escaped
+    )
+    return Digest(html, watermark, boundary, event_id, is_quiet=True)
+
+
+# -- delivering -------------------------------------------------------------------------------
+@dataclass
+class FanoutReport:
+    """What one fan-out did."""
+
+    due: int = 0
+    sent: int = 0
+    skipped: int = 0
+    gone: int = 0
+    failed: int = 0
+    errors: int = 0
+    migrated: int = 0
+    retries_429: int = 0
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict[str, float]:
+        return dataclasses.asdict(self)
+
+
+class Pacer:
+    """Spaces sends evenly at `rate` per second; a flood wait pauses every sender."""
+
+    def __init__(self, rate: float) -> None:
+        self.interval = 1.0 / rate
+        self._next = 0.0
+
+    async def wait(self) -> None:
+        now = time.monotonic()
+        at = max(now, self._next)
+        self._next = at + self.interval
+        if at > now:
+            await asyncio.sleep(at - now)
+
+    def pause(self, seconds: float) -> None:
+        self._next = max(self._next, time.monotonic() + seconds)
+
+
+def retry_seconds(error: RetryAfter) -> float:
+    """RetryAfter's wait in seconds, whichever type this PTB version gives it."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # PTB's int → timedelta migration
+        value = error.retry_after
+    return value.total_seconds() if isinstance(value, dt.timedelta) else float(value)
+
+
+class DigestService:
+    """Delivers the slots subscriptions are owed, each once, to as many chats as there are."""
+
+    def __init__(
+        self,
+        store: SubscriptionStore,
+        gate: Gate,
+        bot: Bot,
+        *,
+        when_quiet: str = "brief",
+        grace: dt.timedelta = GRACE,
+        rate: float = MESSAGES_PER_SECOND,
+        workers: int = WORKERS,
+        clock: Callable[[], dt.datetime] | None = None,
+    ) -> None:
+        if when_quiet not in WHEN_QUIET:
+            raise ValueError(f"when_quiet must be one of {WHEN_QUIET}, got {when_quiet!r}")
+        self.store = store
+        self.gate = gate
+        self.bot = bot
+        self.when_quiet = when_quiet
+        self.grace = grace
+        self.workers = workers
+        self.pacer = Pacer(rate)
+        self.clock = clock or (lambda: dt.datetime.now(UTC))
+        # Claims name their process: a claim of another (crashed) owner may be taken over.
+        self.owner = uuid.uuid4().hex
+        self._lock = asyncio.Lock()
+
+    async def deliver_due(self) -> FanoutReport:
+        """Claim and send every slot owed now (including ones missed within the grace period)."""
+        async with self._lock:
+            now = self.clock()
+            subscriptions = await asyncio.to_thread(self.store.all)
+            owed = [
+                (subscription, slot)
+                for subscription in subscriptions
+                if (
+                    slot := owed_slot(
+                        subscription.plan, since=subscription.since, now=now, grace=self.grace
+                    )
+                )
+            ]
+            held = await asyncio.to_thread(
+                self.store.claim, [(s.chat_id, slot) for s, slot in owed], self.owner
+            )
+            keys = {(chat_id, slot.key) for chat_id, slot in held}
+            work = [(s, slot) for s, slot in owed if (s.chat_id, slot.key) in keys]
+            return await self._deliver(work)
+
+    async def next_due_at(self) -> dt.datetime | None:
+        """The earliest upcoming slot of any subscription (None without subscriptions)."""
+        now = self.clock()
+        subscriptions = await asyncio.to_thread(self.store.all)
+        slots = [next_slot(s.plan, now).at for s in subscriptions]
+        return min(slots) if slots else None
+
+    async def _deliver(self, work: Sequence[tuple[Subscription, Slot]]) -> FanoutReport:
+        report = FanoutReport(due=len(work))
+        started = time.monotonic()
+        # Chats that got the same previous digest share one composition.
+        groups: dict[tuple[str, tuple[int, ...]], list[tuple[Subscription, Slot]]] = defaultdict(
+            list
+        )
+        for subscription, slot in work:
+            since = subscription.watermark or iso_seconds(subscription.since)
+            groups[(since, subscription.shown)].append((subscription, slot))
+        queue: asyncio.Queue[tuple[Subscription, Slot, Digest]] = asyncio.Queue()
+        for (since, shown), members in groups.items():
+            digest = await self.gate.call(
+                lambda engine, since=since, shown=shown: compose_digest(
+                    engine, since=since, shown=shown, when_quiet=self.when_quiet
+                )
+            )
+            for subscription, slot in members:
+                if digest is None:
+                    await asyncio.to_thread(
+                        self.store.finish, subscription.chat_id, slot.key, SKIPPED
+                    )
+                    report.skipped += 1
+                else:
+                    queue.put_nowait((subscription, slot, digest))
+
+        async def worker() -> None:
+            while True:
+                try:
+                    subscription, slot, digest = queue.get_nowait()
+                except asyncio.QueueEmpty:
+                    return
+                await self._send(subscription, slot, digest, report)
+
+        await asyncio.gather(*(worker() for _ in range(min(self.workers, queue.qsize()))))
+        report.seconds = time.monotonic() - started
+        if work:
+            logger.info("digest fan-out: %s", report)
+        return report
+
+    async def _send(
+        self, subscription: Subscription, slot: Slot, digest: Digest, report: FanoutReport
+    ) -> None:
+        chat_id, thread_id = subscription.chat_id, subscription.thread_id
+        status, error = FAILED, "gave up after repeated network errors"
+        for attempt in range(MAX_ATTEMPTS):
+            await self.pacer.wait()
+            try:
+                await self.bot.send_message(
+                    chat_id=chat_id,
+                    text=digest.html,
+                    parse_mode=ParseMode.HTML,
+                    link_preview_options=LinkPreviewOptions(is_disabled=True),
+                    message_thread_id=thread_id,
+                    reply_markup=digest.keyboard(),
+                )
+            except RetryAfter as flood:
+                # Telegram's flood wait holds for the whole bot: everyone pauses, then resends.
+                report.retries_429 += 1
+                self.pacer.pause(retry_seconds(flood))
+                continue
+            except ChatMigrated as moved:
+                await asyncio.to_thread(self.store.move, chat_id, moved.new_chat_id)
+                chat_id, thread_id = moved.new_chat_id, None
+                report.migrated += 1
+                continue
+            except Forbidden as refused:  # blocked, kicked, user deactivated
+                status, error = GONE, str(refused)
+                break
+            except BadRequest as bad:
+                text = str(bad).lower()
+                if "chat not found" in text:
+                    status, error = GONE, str(bad)
+                    break
+                if thread_id is not None and ("thread" in text or "topic" in text):
+                    thread_id = None  # the forum topic is gone or closed: post in General
+                    continue
+                status, error = ERROR, str(bad)
+                break
+            except NetworkError as network:  # includes TimedOut
+                error = str(network)
+                await asyncio.sleep(min(2.0**attempt, 30.0))
+                continue
+            except TelegramError as other:
+                status, error = ERROR, str(other)
+                break
+            else:
+                status, error = SENT, None
+                break
+        if status == GONE:
+            logger.info("chat %s is gone (%s): ending its subscription", chat_id, error)
+            await asyncio.to_thread(self.store.remove, chat_id)
+        elif status != SENT:
+            logger.warning("digest for chat %s, slot %s: %s", chat_id, slot.key, error)
+        await asyncio.to_thread(
+            self.store.finish,
+            chat_id,
+            slot.key,
+            status,
+            error=error,
+            watermark=digest.watermark,
+            shown=digest.shown,
+        )
+        field = {SENT: "sent", GONE: "gone", FAILED: "failed", ERROR: "errors"}[status]
+        setattr(report, field, getattr(report, field) + 1)

@@ -1,0 +1,217 @@
+"""What tests and the sandbox make happen on the local Bot API: users and chats acting.
+
+``ScenarioControls`` adds to the recorded world (``bot.local_api_state``) the things a
+person or Telegram itself does: a user writes or presses a button, blocks the bot, a group
+is upgraded to a supergroup, a forum topic closes, Telegram answers 429 or 5xx, flood
+limits apply. Each returns or queues exactly what Telegram would deliver to the bot.
+"""
+
+from __future__ import annotations
+
+import collections
+import copy
+from typing import Any
+
+from bot.local_api_state import ApiError, BotApiState, Chat
+
+DEFAULT_USER_ID = 424242  # who writes in a group when a test does not say
+
+
+class ScenarioControls(BotApiState):
+    """The recorded world plus the switches and user actions that change it."""
+
+    # -- chats changing ------------------------------------------------------------------
+
+    def set_admin(self, chat_id: int, user_id: int, is_admin: bool = True) -> None:
+        """Make ``user_id`` (the bot's id included) an administrator of a chat, or not."""
+        with self.lock:
+            chat = self.ensure_chat(chat_id)
+            if is_admin:
+                chat.admins.add(user_id)
+                chat.members.add(user_id)
+            else:
+                chat.admins.discard(user_id)
+
+    def block_chat(self, chat_id: int, blocked: bool = True) -> None:
+        """The user blocks the bot: sending there answers 403."""
+        with self.lock:
+            self.ensure_chat(chat_id).blocked = blocked
+
+    def kick_from_chat(self, chat_id: int, kicked: bool = True) -> None:
+        """The bot is removed from a group: every call about it answers 403."""
+        with self.lock:
+            self.ensure_chat(chat_id).kicked = kicked
+
+    def migrate_chat(self, old_id: int, new_id: int, *, notify: bool = True) -> None:
+        """Upgrade a group to a supergroup; with ``notify``, queue Telegram's service messages."""
+        with self.lock:
+            old = self.ensure_chat(old_id)
+            new = self.ensure_chat(new_id, "supergroup", old.title, creator_id=old.creator_id)
+            new.admins |= old.admins
+            new.members |= old.members
+            old.migrated_to = new_id
+            if notify:
+                user_id = old.creator_id or DEFAULT_USER_ID
+                self._user_message(old, user_id, None, None, {"migrate_to_chat_id": new_id})
+                self._user_message(new, user_id, None, None, {"migrate_from_chat_id": old_id})
+            self.changed()
+
+    def add_topic(self, chat_id: int, thread_id: int) -> None:
+        """Open a forum topic the bot may post into."""
+        with self.lock:
+            self.ensure_chat(chat_id, is_forum=True).topics[thread_id] = False
+
+    def close_topic(self, chat_id: int, thread_id: int) -> None:
+        """Close a forum topic: posting into it answers 400 TOPIC_CLOSED."""
+        with self.lock:
+            self.ensure_chat(chat_id, is_forum=True).topics[thread_id] = True
+
+    def invalidate_token(self, token: str) -> None:
+        """Make every call with ``token`` answer 401 Unauthorized."""
+        with self.lock:
+            self.invalid_tokens.add(token)
+
+    # -- failures and limits -------------------------------------------------------------
+
+    def fail_next(
+        self,
+        method: str,
+        count: int = 1,
+        status: int = 429,
+        retry_after: int = 1,
+        description: str | None = None,
+    ) -> None:
+        """Make the next ``count`` calls of ``method`` answer an error instead."""
+        parameters = {"retry_after": retry_after} if status == 429 else None
+        text = description or _DEFAULT_FAILURES.get(status, f"Error {status}")
+        error = ApiError(status, text.format(retry_after=retry_after), parameters)
+        with self.lock:
+            queue = self.injected_failures.setdefault(method.lower(), collections.deque())
+            queue.extend(error for _ in range(count))
+
+    def rate_limit(
+        self,
+        per_second: float | None = 30,
+        per_group_per_minute: float | None = 20,
+        per_chat_per_second: float | None = None,
+    ) -> None:
+        """Enforce Telegram's flood limits on sendMessage (``None`` switches one off)."""
+        with self.lock:
+            self.limits = {
+                "per_second": per_second,
+                "per_group_per_minute": per_group_per_minute,
+                "per_chat_per_second": per_chat_per_second,
+            }
+            self.sent_at.clear()
+
+    # -- what users do -------------------------------------------------------------------
+
+    def send_user_message(
+        self,
+        chat_id: int,
+        text: str,
+        *,
+        user_id: int | None = None,
+        chat_type: str | None = None,
+        chat_title: str | None = None,
+        message_thread_id: int | None = None,
+        is_forum: bool = False,
+    ) -> dict[str, Any]:
+        """A user writes ``text`` in a chat; return the queued Update.
+
+        ``chat_type`` defaults from the id: positive → private, ``-100…`` → supergroup,
+        other negative → group. A leading ``/command`` gets its bot_command entity.
+        """
+        if not text:
+            raise ValueError("a user message needs text")
+        with self.lock:
+            chat = self.ensure_chat(chat_id, chat_type, chat_title, is_forum)
+            if chat.type == "private":
+                if user_id not in (None, chat_id):
+                    raise ValueError("in a private chat the user id is the chat id")
+                user_id = chat_id
+            elif user_id is None:
+                user_id = DEFAULT_USER_ID
+            if chat.type != "private" and chat.creator_id is None:
+                chat.creator_id = user_id  # whoever speaks first made the group
+            extra: dict[str, Any] = {"text": text}
+            command = _command_length(text)
+            if command:
+                extra["entities"] = [{"type": "bot_command", "offset": 0, "length": command}]
+            if message_thread_id is not None and chat.is_forum:
+                chat.topics.setdefault(message_thread_id, False)
+            update = self._user_message(chat, user_id, message_thread_id, text, extra)
+            self.changed()
+            return copy.deepcopy(update)
+
+    def _user_message(
+        self,
+        chat: Chat,
+        user_id: int,
+        thread_id: int | None,
+        text: str | None,
+        extra: dict[str, Any],
+    ) -> dict[str, Any]:
+        self.add_user(user_id)
+        chat.members.add(user_id)
+        record = self.new_message(chat, text, None, text, None, thread_id, user_id=user_id)
+        message = self.message_json(chat, record)
+        message.update(extra)
+        record["json"] = message
+        return self.queue_update({"message": message})
+
+    def press_button(
+        self, chat_id: int, message_id: int, data: str, user_id: int | None = None
+    ) -> dict[str, Any]:
+        """A user presses the inline button carrying ``data``; return the queued Update."""
+        with self.lock:
+            chat = self.chats.get(chat_id)
+            record = chat.messages.get(message_id) if chat else None
+            if chat is None or record is None or not record["from_bot"]:
+                raise ValueError(f"the bot sent no message {message_id} in chat {chat_id}")
+            rows = (record["reply_markup"] or {}).get("inline_keyboard", [])
+            if not any(button.get("callback_data") == data for row in rows for button in row):
+                raise ValueError(f"message {message_id} has no button with data {data!r}")
+            if user_id is None:
+                user_id = chat_id if chat.type == "private" else DEFAULT_USER_ID
+            user = self.add_user(user_id)
+            query_id = str(len(self.callback_queries) + 1)
+            self.callback_queries[query_id] = {"id": query_id, "answer": None}
+            query = {
+                "id": query_id,
+                "from": user,
+                "message": self.message_json(chat, record),
+                "chat_instance": str(abs(chat_id)),
+                "data": data,
+            }
+            update = self.queue_update({"callback_query": query})
+            self.changed()
+            return copy.deepcopy(update)
+
+    def inject_update(self, update: dict[str, Any]) -> dict[str, Any]:
+        """Queue any Update body (without ``update_id``); return it with its id."""
+        with self.lock:
+            queued = self.queue_update(copy.deepcopy(update))
+            self.changed()
+            return copy.deepcopy(queued)
+
+
+def _command_length(text: str) -> int:
+    """Length of a leading ``/command[@bot]`` (0 if none), as Telegram marks it."""
+    if not text.startswith("/"):
+        return 0
+    end = 1
+    while end < len(text) and (text[end].isalnum() or text[end] in "_@"):
+        end += 1
+    return end if end > 1 else 0
+
+
+_DEFAULT_FAILURES = {
+    400: "Bad Request: injected failure",
+    401: "Unauthorized",
+    403: "Forbidden: injected failure",
+    409: "Conflict: injected failure",
+    429: "Too Many Requests: retry after {retry_after}",
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+}

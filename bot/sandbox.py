@@ -1,0 +1,326 @@
+"""The sandbox: the bot running against the local Bot API server, with a web chat page.
+
+With no token, `python -m bot` calls `run_sandbox`: one process serves the fake Telegram
+(`bot.local_api`), the chat page (`bot/static/`, same origin) and runs the real bot
+application against them with long polling, exactly as it would run against Telegram.
+
+The page talks to the control API of the local server (`/_local/send`, `press`,
+`commands`) and to three routes added here:
+
+* `GET /_sandbox/state`: the bot's name and the chats, for the sidebar;
+* `POST /_sandbox/chats {type, title}`: "New chat", a private chat or a group with a new id;
+* `GET /_sandbox/feed?since=<seq>&actions=<n>&wait=<s>`: long poll for every message (the
+  user's and the bot's, sent or edited) and "typing…" actions in any chat, so digests due in
+  a chat that is not open still arrive;
+* `GET /_sandbox/answer?id=<callback query id>&wait=<s>`: how the bot answered a button press.
+
+Chats are remembered in the bot's own SQLite file (table `sandbox_chats`), so a subscription
+made in one sandbox run still has its chat to be delivered to in the next.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import sqlite3
+import sys
+import uuid
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
+from pathlib import Path
+from typing import Any
+
+import tornado.web
+
+from bot.config import Settings
+from bot.local_api import LocalBotApi
+from bot.logging_setup import install_token_filter
+
+__all__ = ["DEFAULT_PORT", "SANDBOX_TOKEN", "SandboxServer", "run_sandbox", "sandbox_settings"]
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_PORT = 8080
+# The shape of a real token (digits, colon, 35 characters) so every client accepts it; it only
+# ever reaches the local server.
+SANDBOX_TOKEN = "123456:SANDBOX-newsbot-local-fake-token-00"
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+# Who sits at the page: the first private chat's user, and the author of group messages.
+YOU = "You"
+YOU_ID = 424242
+FIRST_GROUP_ID = -4000000001
+MAX_WAIT = 30.0
+GO_LIVE = (
+    "To go live: get a token from @BotFather, put TELEGRAM_BOT_TOKEN=<token> in .env "
+    "(see .env.example) and run `python -m bot` again."
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class SandboxChat:
+    """A chat opened on the page: private (as one user) or a group."""
+
+    id: int
+    type: str
+    title: str  # the user's name for a private chat, the group's title otherwise
+
+    def json(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+class SandboxChats:
+    """The chats of the page, kept in the bot's SQLite file across sandbox runs."""
+
+    def __init__(self, db_path: Path) -> None:
+        self.db_path = db_path
+        with self._connect() as db:
+            # `id` is not the primary key, so the rowid keeps the order chats were opened in.
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS sandbox_chats "
+                "(id INTEGER NOT NULL UNIQUE, type TEXT NOT NULL, title TEXT NOT NULL)"
+            )
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        # A short-lived connection per call: writes are rare and come from the server thread.
+        with closing(sqlite3.connect(self.db_path, timeout=10)) as db, db:
+            yield db
+
+    def all(self) -> list[SandboxChat]:
+        """Every remembered chat, in the order they were opened."""
+        with self._connect() as db:
+            rows = db.execute("SELECT id, type, title FROM sandbox_chats ORDER BY rowid")
+            return [SandboxChat(*row) for row in rows]
+
+    def add(self, chat: SandboxChat) -> None:
+        """Remember a chat (or its new title)."""
+        with self._connect() as db:
+            db.execute(
+                "INSERT INTO sandbox_chats (id, type, title) VALUES (?, ?, ?) "
+                "ON CONFLICT(id) DO UPDATE SET type = excluded.type, title = excluded.title",
+                (chat.id, chat.type, chat.title),
+            )
+
+
+class SandboxServer(LocalBotApi):
+    """The local Bot API server plus the chat page and its routes, on one port."""
+
+    def __init__(self, db_path: Path, *, port: int = DEFAULT_PORT) -> None:
+        super().__init__(port=port, extra_handlers=page_routes(self))
+        self.store = SandboxChats(db_path)
+        self.epoch = uuid.uuid4().hex  # tells a page left open that the server restarted
+        self.restore_chats()
+
+    def restore_chats(self) -> None:
+        """Recreate the remembered chats, or a first private chat on a fresh database."""
+        chats = self.store.all() or [SandboxChat(YOU_ID, "private", YOU)]
+        for chat in chats:
+            self._open(chat)
+            self.store.add(chat)
+
+    def _open(self, chat: SandboxChat) -> None:
+        if chat.type == "private":
+            self.add_user(chat.id, first_name=chat.title)
+            self.add_chat(chat.id, chat_type="private")
+        else:
+            self.add_user(YOU_ID, first_name=YOU)
+            self.add_chat(chat.id, chat_type=chat.type, title=chat.title)
+
+    def new_chat(self, kind: str, title: str) -> SandboxChat:
+        """Open a private chat (as a new user named `title`) or a group titled `title`."""
+        if kind not in ("private", "group"):
+            raise ValueError("type must be 'private' or 'group'")
+        title = " ".join(title.split())[:64]
+        with self.lock:
+            if kind == "private":
+                taken = [chat_id for chat_id in self.chats if chat_id > 0]
+                chat_id = max(taken, default=YOU_ID - 1) + 1
+                chat = SandboxChat(chat_id, kind, title or f"User {chat_id}")
+            else:
+                taken = [chat_id for chat_id in self.chats if chat_id <= FIRST_GROUP_ID]
+                chat_id = min(taken, default=FIRST_GROUP_ID + 1) - 1
+                number = FIRST_GROUP_ID - chat_id + 1
+                chat = SandboxChat(chat_id, kind, title or f"Group {number}")
+            self._open(chat)
+        self.store.add(chat)
+        return chat
+
+    def chat_entries(self) -> list[dict[str, Any]]:
+        """Every chat the server knows, as the sidebar shows them."""
+        with self.lock:
+            entries = []
+            for chat in self.chats.values():
+                if chat.type == "private":
+                    title = self.users.get(chat.id, {}).get("first_name") or f"User {chat.id}"
+                else:
+                    title = chat.title or f"Chat {chat.id}"
+                entries.append(SandboxChat(chat.id, chat.type, title).json())
+            return entries
+
+    def feed(self, since: int, actions: int) -> dict[str, Any]:
+        """Messages changed after `since` and chat actions after index `actions` (lock held)."""
+        messages = [
+            _page_message(record, self.users)
+            for chat in self.chats.values()
+            for record in chat.messages.values()
+            if record["seq"] > since
+        ]
+        messages.sort(key=lambda message: message["seq"])
+        typing = sorted({action["chat_id"] for action in self.chat_actions[actions:]})
+        return {
+            "epoch": self.epoch,
+            "seq": self.seq,
+            "actions": len(self.chat_actions),
+            "messages": messages,
+            "typing": typing,
+        }
+
+
+def _page_message(record: dict[str, Any], users: dict[int, dict[str, Any]]) -> dict[str, Any]:
+    """A stored message as the page draws it."""
+    sender = None if record["from_bot"] else users.get(record["user_id"], {}).get("first_name")
+    return {
+        "chat_id": record["chat_id"],
+        "message_id": record["message_id"],
+        "seq": record["seq"],
+        "date": record["date"],
+        "edit_date": record["edit_date"],
+        "from_bot": record["from_bot"],
+        "sender": sender,
+        "text": record["text"],
+        "visible_text": record["visible_text"],
+        "is_html": str(record["parse_mode"] or "").lower() == "html",
+        "reply_markup": record["reply_markup"],
+    }
+
+
+class _SandboxHandler(tornado.web.RequestHandler):
+    """JSON plumbing for the page's routes."""
+
+    server: SandboxServer
+
+    def initialize(self, server: SandboxServer) -> None:
+        self.server = server
+
+    def set_default_headers(self) -> None:
+        self.set_header("Cache-Control", "no-store")
+
+    def answer(self, body: Any, status: int = 200) -> None:
+        self.set_status(status)
+        self.set_header("Content-Type", "application/json")
+        self.finish(json.dumps(body, ensure_ascii=False))
+
+    def number(self, name: str, default: float = 0) -> float:
+        value = self.get_query_argument(name, "")
+        try:
+            return float(value) if value else default
+        except ValueError:
+            raise tornado.web.HTTPError(400, f"{name} must be a number") from None
+
+
+class _StateHandler(_SandboxHandler):
+    def get(self) -> None:
+        bot = self.server.bot_user()
+        self.answer(
+            {
+                "ok": True,
+                "epoch": self.server.epoch,
+                "actions": len(self.server.chat_actions),
+                "you": YOU_ID,
+                "bot": {"first_name": bot["first_name"], "username": bot["username"]},
+                "chats": self.server.chat_entries(),
+            }
+        )
+
+
+class _ChatsHandler(_SandboxHandler):
+    def post(self) -> None:
+        try:
+            body = json.loads(self.request.body or b"{}")
+            chat = self.server.new_chat(str(body.get("type", "")), str(body.get("title") or ""))
+        except (ValueError, AttributeError) as error:
+            self.answer({"ok": False, "description": str(error)}, 400)
+            return
+        self.answer({"ok": True, "result": chat.json()})
+
+
+class _FeedHandler(_SandboxHandler):
+    async def get(self) -> None:
+        server = self.server
+        since, actions = int(self.number("since")), int(self.number("actions"))
+        wait = min(self.number("wait"), MAX_WAIT)
+        if actions > len(server.chat_actions):  # a page from before a restart
+            actions = 0
+
+        def news() -> dict[str, Any] | None:
+            feed = server.feed(since, actions)
+            return feed if feed["messages"] or feed["typing"] else None
+
+        found = await server.wait_until(news, wait)
+        with server.lock:
+            self.answer({"ok": True, **(found or server.feed(since, actions))})
+
+
+class _AnswerHandler(_SandboxHandler):
+    async def get(self) -> None:
+        query_id = self.get_query_argument("id")
+        wait = min(self.number("wait"), MAX_WAIT)
+        answer = await self.server.wait_until(lambda: self.server.callback_answer(query_id), wait)
+        self.answer({"ok": True, "result": answer})
+
+
+def page_routes(server: SandboxServer) -> list[Any]:
+    """Tornado routes for the page and its JSON routes."""
+    static = {"path": str(STATIC_DIR), "default_filename": "index.html"}
+    own = {"server": server}
+    return [
+        (r"/()", tornado.web.StaticFileHandler, static),
+        (r"/static/(.*)", tornado.web.StaticFileHandler, static),
+        (r"/_sandbox/state", _StateHandler, own),
+        (r"/_sandbox/chats", _ChatsHandler, own),
+        (r"/_sandbox/feed", _FeedHandler, own),
+        (r"/_sandbox/answer", _AnswerHandler, own),
+    ]
+
+
+def sandbox_settings(settings: Settings, server: LocalBotApi) -> Settings:
+    """`settings` pointed at the local server with the fake token; no webhook."""
+    return dataclasses.replace(
+        settings,
+        token=SANDBOX_TOKEN,
+        api_url=server.base_url,
+        file_url=server.base_file_url,
+        is_test_env=False,
+        webhook_url=None,
+    )
+
+
+def run_sandbox(settings: Settings, port: int = DEFAULT_PORT) -> int:
+    """Serve the chat page and run the bot against the local server until interrupted."""
+    from telegram import Update
+
+    from bot.app import build_application  # late: the engine loads only when it is needed
+
+    install_token_filter(SANDBOX_TOKEN)  # the token is fake, but it stays out of logs anyway
+    try:
+        server = SandboxServer(settings.db_path, port=port)
+        server.start_in_thread()
+    except OSError as error:
+        print(
+            f"newsbot: cannot serve the sandbox on 127.0.0.1:{port} ({error.strerror or error}); "
+            "choose another port with --port.",
+            file=sys.stderr,
+        )
+        return 1
+    except sqlite3.Error as error:
+        print(f"newsbot: cannot open {settings.db_path}: {error}", file=sys.stderr)
+        return 1
+    try:
+        application = build_application(sandbox_settings(settings, server))
+        print(f"newsbot sandbox: chat with the bot at {server.url}/  (Ctrl+C to stop)")
+        print(GO_LIVE, flush=True)
+        application.run_polling(allowed_updates=Update.ALL_TYPES)
+    finally:
+        server.stop()
+    return 0

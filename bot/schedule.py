@@ -1,0 +1,233 @@
+"""Schedules: when a chat's digest is due, as pure functions of a plan and a clock.
+
+A `Plan` is a wall-clock time in an IANA time zone plus a cadence (every day, weekdays, or
+one day a week). Each delivery is a `Slot`: a key naming the local day and time (the
+identity the deliveries table keeps unique per chat) and the UTC instant it falls on.
+
+Daylight saving time is zoneinfo's: a time that does not exist on a spring-forward day
+(02:30 in Berlin on the last Sunday of March) is delivered one gap later (03:30), as
+`fold=0` reads it; a time that occurs twice on a fall-back day is delivered at the first
+occurrence, and, the key being the local day and time, only once.
+
+Weekdays are numbered as Python numbers them (Monday 0 … Sunday 6). PTB 20+ counts
+`run_daily(days=...)` 0–6 as Sunday–Saturday; we never pass days to PTB: the bot computes
+each slot here and arms one `run_once` job for the earliest one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+T = TypeVar("T")
+UTC = dt.UTC
+CADENCES = ("daily", "weekdays", "weekly")
+DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+# Every spelling of a day users type, to its Python weekday number.
+_DAYS = {
+    spelling: number
+    for number, name in enumerate(DAY_NAMES)
+    for spelling in (name.lower(), name[:3].lower(), name[:2].lower())
+    if spelling not in ("su", "sa", "tu", "th", "we", "fr", "mo")  # too short to be sure
+} | {"tues": 1, "thur": 3, "thurs": 3}
+_CADENCE_WORDS = {
+    "daily": "daily",
+    "everyday": "daily",
+    "weekdays": "weekdays",
+    "workdays": "weekdays",
+    "weekly": "weekly",
+}
+_TIME = re.compile(r"(\d{1,2})[:.h](\d{2})")
+_LOOKS_LIKE_TIME = re.compile(r"\d{1,2}(?:[:.h]\d{1,3})?(?:am|pm)?", re.IGNORECASE)
+EXAMPLE = "/subscribe 07:30 Europe/Berlin weekdays"
+
+
+class PlanError(ValueError):
+    """Arguments of /subscribe that do not make a plan; the message says how to fix them."""
+
+
+@dataclass(frozen=True)
+class Plan:
+    """When a chat wants its digest: a local time, a time zone and a cadence."""
+
+    at: dt.time  # naive wall-clock time in `tz`
+    tz: str
+    cadence: str = "daily"
+    weekday: int = 0  # the day of a weekly plan, Monday = 0
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.tz)
+
+    def runs_on(self, day: dt.date) -> bool:
+        """Whether the plan delivers on this local calendar day."""
+        if self.cadence == "weekdays":
+            return day.weekday() < 5
+        if self.cadence == "weekly":
+            return day.weekday() == self.weekday
+        return True
+
+
+@dataclass(frozen=True, order=True)
+class Slot:
+    """One delivery of a plan: when (UTC) and its identity (local day and time)."""
+
+    at: dt.datetime
+    key: str
+
+
+def slot_on(plan: Plan, day: dt.date) -> Slot:
+    """The slot of a plan on a local calendar day (whether or not the plan runs that day)."""
+    local = dt.datetime.combine(day, plan.at, tzinfo=plan.zone)  # fold=0: see module doc
+    return Slot(local.astimezone(UTC), f"{day.isoformat()}T{time_text(plan.at)}")
+
+
+def next_slot(plan: Plan, after: dt.datetime) -> Slot:
+    """The first slot strictly after an aware instant."""
+    start = after.astimezone(plan.zone).date() - dt.timedelta(days=1)
+    for offset in range(9):
+        day = start + dt.timedelta(days=offset)
+        if plan.runs_on(day):
+            slot = slot_on(plan, day)
+            if slot.at > after:
+                return slot
+    raise AssertionError("every plan runs at least once a week")
+
+
+def last_slot(plan: Plan, at: dt.datetime) -> Slot:
+    """The latest slot at or before an aware instant."""
+    start = at.astimezone(plan.zone).date() + dt.timedelta(days=1)
+    for offset in range(9):
+        day = start - dt.timedelta(days=offset)
+        if plan.runs_on(day):
+            slot = slot_on(plan, day)
+            if slot.at <= at:
+                return slot
+    raise AssertionError("every plan runs at least once a week")
+
+
+def owed_slot(
+    plan: Plan, *, since: dt.datetime, now: dt.datetime, grace: dt.timedelta
+) -> Slot | None:
+    """The slot to deliver now, if any: the latest one, when it is after `since` and in grace.
+
+    Slots older than the grace period are skipped for good: a digest hours late is news
+    no more, and the next slot brings what is new anyway.
+    """
+    slot = last_slot(plan, now)
+    if slot.at <= since or slot.at < now - grace:
+        return None
+    return slot
+
+
+def time_text(at: dt.time) -> str:
+    """HH:MM, or HH:MM:SS when the time has seconds (tests schedule a few seconds ahead)."""
+    return at.strftime("%H:%M:%S" if at.second else "%H:%M")
+
+
+def describe(plan: Plan) -> str:
+    """The plan in words: "every day at 07:30 Europe/Moscow"."""
+    when = {
+        "daily": "every day",
+        "weekdays": "every weekday (Monday to Friday)",
+        "weekly": f"every {DAY_NAMES[plan.weekday]}",
+    }[plan.cadence]
+    return f"{when} at {time_text(plan.at)} {plan.tz}"
+
+
+def format_wait(delta: dt.timedelta) -> str:
+    """A wait in words a reader takes in at a glance: "9 h 12 min", "2 d 3 h", "40 s"."""
+    seconds = max(0, int(delta.total_seconds()))
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, seconds = divmod(rest, 60)
+    if days:
+        return f"{days} d {hours} h" if hours else f"{days} d"
+    if hours:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    if minutes:
+        return f"{minutes} min"
+    return f"{seconds} s"
+
+
+def parse_plan(args: Sequence[str], *, default_tz: str, default_time: dt.time) -> Plan:
+    """A plan from /subscribe's arguments, in any order; PlanError says what is wrong."""
+    at: dt.time | None = None
+    tz: str | None = None
+    cadence: str | None = None
+    weekday: int | None = None
+    for word in args:
+        lowered = word.lower()
+        if lowered in _CADENCE_WORDS:
+            cadence = _set_once(cadence, _CADENCE_WORDS[lowered], "how often")
+        elif lowered in _DAYS:
+            weekday = _set_once(weekday, _DAYS[lowered], "the day")
+        elif _LOOKS_LIKE_TIME.fullmatch(word):
+            at = _set_once(at, parse_time(word), "the time")
+        elif "/" in word or lowered in ("utc", "gmt"):
+            tz = _set_once(tz, parse_zone(word), "the time zone")
+        else:
+            raise PlanError(
+                f"I don't understand “{word[:40]}”. Give a time (HH:MM), a time zone "
+                f"(Area/City) and daily, weekdays or weekly, e.g. {EXAMPLE}"
+            )
+    if weekday is not None and cadence not in (None, "weekly"):
+        raise PlanError("A day of the week goes with weekly, e.g. /subscribe weekly monday 08:00")
+    if weekday is not None:
+        cadence = "weekly"
+    return Plan(
+        at=at or default_time,
+        tz=tz or default_tz,
+        cadence=cadence or "daily",
+        weekday=weekday or 0,
+    )
+
+
+def parse_time(word: str) -> dt.time:
+    """HH:MM (also H:MM, HH.MM, HHhMM) as a time of day; PlanError otherwise."""
+    match = _TIME.fullmatch(word)
+    if match:
+        hour, minute = int(match[1]), int(match[2])
+        if hour < 24 and minute < 60:
+            return dt.time(hour, minute)
+    raise PlanError(
+        f"“{word[:20]}” is not a time of day: use 24-hour HH:MM from 00:00 to 23:59, e.g. {EXAMPLE}"
+    )
+
+
+def parse_zone(word: str) -> str:
+    """An IANA time zone name, matched regardless of case; PlanError otherwise."""
+    exact = _known_zones().get(word.lower())
+    if exact is None:
+        raise PlanError(
+            f"“{word[:40]}” is not a time zone I know. Use an Area/City name like "
+            f"Europe/Berlin, America/New_York or Asia/Tokyo, e.g. {EXAMPLE}"
+        )
+    return exact
+
+
+@lru_cache(maxsize=1)
+def _known_zones() -> dict[str, str]:
+    zones = {name.lower(): name for name in available_timezones()}
+    zones.setdefault("utc", "UTC")
+    return zones
+
+
+def is_zone(name: str) -> bool:
+    """Whether zoneinfo knows the name exactly."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return False
+    return True
+
+
+def _set_once(current: T | None, value: T, what: str) -> T:
+    if current is not None and current != value:
+        raise PlanError(f"You gave {what} twice; give it once, e.g. {EXAMPLE}")
+    return value

@@ -1,0 +1,381 @@
+"""Subscriptions: which chats get a digest when, and which digests were sent — in SQLite.
+
+The bot's own tables live in the engine's database file, written through a second
+connection (sqlite-utils over sqlite3, WAL, so the engine's reads never wait on ours):
+
+    digest_subscriptions   one row a chat: its plan, and what its last digest covered
+    digest_deliveries      one row a (chat, slot), UNIQUE: claimed before sending, then
+                           marked sent / skipped / gone / failed — the exactly-once ledger
+    feed_state             per feed URL: ETag / Last-Modified, and since when it fails
+    watched_files          per watched file: size and mtime when last ingested
+    bot_schema             the version of these tables, migrated at open
+
+A claim is taken in one transaction before a message goes out. A claim still "claimed"
+when another process starts (the previous one crashed mid-send) or marked "failed" (a
+network error outlasted the retries) may be taken again; anything else is never re-sent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlite_utils
+
+from bot.schedule import UTC, Plan, Slot
+from briefings.store import Store
+
+SCHEMA_VERSION = 1
+SCHEMA_NAME = "digests"
+# Another connection (the engine's) may hold the write lock for a moment: wait, don't fail.
+BUSY_TIMEOUT_SECONDS = 30.0
+
+CLAIMED, SENT, SKIPPED, GONE, FAILED = "claimed", "sent", "skipped", "gone", "failed"
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """A chat's digest plan, and the content its last digest covered."""
+
+    chat_id: int
+    plan: Plan
+    since: dt.datetime
+    """When the plan was set: slots before it are not owed."""
+    thread_id: int | None = None
+    watermark: str | None = None
+    """Articles ingested after this ISO instant are new to the chat (None: since `since`)."""
+    shown: tuple[int, ...] = ()
+    """Article ids the last digest showed, so the boundary second never repeats them."""
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One row of the ledger."""
+
+    chat_id: int
+    slot: str
+    due_at: str
+    status: str
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class FeedState:
+    """What the bot remembers about one feed URL."""
+
+    url: str
+    etag: str | None = None
+    last_modified: str | None = None
+    checked_at: str | None = None
+    ok_at: str | None = None
+    failing_since: str | None = None
+    last_error: str | None = None
+
+
+def _now() -> str:
+    return dt.datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class SubscriptionStore:
+    """Reads and writes of the bot's tables. Takes an open sqlite-utils Database."""
+
+    def __init__(self, db: sqlite_utils.Database) -> None:
+        self.db = db
+        self.lock = threading.RLock()  # one connection shared by worker threads
+        self._migrate()
+
+    @classmethod
+    def open(cls, path: str | Path) -> SubscriptionStore:
+        """Open the bot's tables in the database file at `path` on a connection of their own."""
+        # The engine refuses a file holding only foreign tables, so let it create its schema
+        # first when the file is new (its open is idempotent and cheap).
+        Store.open(path).close()
+        # Autocommit: transactions are this class's explicit BEGIN IMMEDIATE ... COMMIT.
+        conn = sqlite3.connect(
+            str(path),
+            check_same_thread=False,
+            timeout=BUSY_TIMEOUT_SECONDS,
+            isolation_level=None,
+        )
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        return cls(sqlite_utils.Database(conn))
+
+    def close(self) -> None:
+        with self.lock:
+            self.db.conn.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction, taken at once so that two writers never deadlock."""
+        with self.lock:
+            conn = self.db.conn
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.rollback()
+                raise
+            conn.commit()
+
+    # -- schema -----------------------------------------------------------------------------
+    def _migrate(self) -> None:
+        db = self.db
+        with self.lock:
+            db["bot_schema"].create({"name": str, "version": int}, pk="name", if_not_exists=True)
+            row = db.execute(
+                "SELECT version FROM bot_schema WHERE name = ?", [SCHEMA_NAME]
+            ).fetchone()
+            version = row[0] if row else 0
+            if version > SCHEMA_VERSION:
+                raise sqlite3.DatabaseError(
+                    f"digest tables written by a newer newsbot (schema {version})"
+                )
+            if version < 1:
+                with self.transaction():
+                    self._create_v1()
+                    db.execute(
+                        "INSERT OR REPLACE INTO bot_schema (name, version) VALUES (?, ?)",
+                        [SCHEMA_NAME, 1],
+                    )
+
+    def _create_v1(self) -> None:
+        db = self.db
+        db["digest_subscriptions"].create(
+            {
+                "chat_id": int,
+                "thread_id": int,
+                "at": str,
+                "tz": str,
+                "cadence": str,
+                "weekday": int,
+                "since": str,
+                "watermark": str,
+                "shown": str,
+            },
+            pk="chat_id",
+            not_null={"at", "tz", "cadence", "since"},
+            if_not_exists=True,
+        )
+        db["digest_deliveries"].create(
+            {
+                "id": int,
+                "chat_id": int,
+                "slot": str,
+                "due_at": str,
+                "status": str,
+                "owner": str,
+                "claimed_at": str,
+                "finished_at": str,
+                "error": str,
+            },
+            pk="id",
+            not_null={"chat_id", "slot", "status"},
+            if_not_exists=True,
+        )
+        db["digest_deliveries"].create_index(["chat_id", "slot"], unique=True, if_not_exists=True)
+        db["digest_deliveries"].create_index(["status"], if_not_exists=True)
+        db["feed_state"].create(
+            {
+                "url": str,
+                "etag": str,
+                "last_modified": str,
+                "checked_at": str,
+                "ok_at": str,
+                "failing_since": str,
+                "last_error": str,
+            },
+            pk="url",
+            if_not_exists=True,
+        )
+        db["watched_files"].create(
+            {"path": str, "size": int, "mtime_ns": int}, pk="path", if_not_exists=True
+        )
+
+    # -- subscriptions ----------------------------------------------------------------------
+    def save(self, subscription: Subscription) -> None:
+        """Create or replace a chat's subscription."""
+        plan = subscription.plan
+        row = {
+            "chat_id": subscription.chat_id,
+            "thread_id": subscription.thread_id,
+            "at": plan.at.isoformat(),
+            "tz": plan.tz,
+            "cadence": plan.cadence,
+            "weekday": plan.weekday,
+            "since": subscription.since.astimezone(UTC).isoformat(),
+            "watermark": subscription.watermark,
+            "shown": json.dumps(list(subscription.shown)),
+        }
+        with self.transaction():
+            self.db["digest_subscriptions"].upsert(row, pk="chat_id")
+
+    def remove(self, chat_id: int) -> bool:
+        """End a chat's subscription; whether it had one."""
+        with self.transaction() as conn:
+            cursor = conn.execute("DELETE FROM digest_subscriptions WHERE chat_id = ?", [chat_id])
+            return cursor.rowcount > 0
+
+    def get(self, chat_id: int) -> Subscription | None:
+        rows = self._rows("SELECT * FROM digest_subscriptions WHERE chat_id = ?", [chat_id])
+        return _subscription(rows[0]) if rows else None
+
+    def all(self) -> list[Subscription]:
+        return [
+            _subscription(r) for r in self._rows("SELECT * FROM digest_subscriptions ORDER BY 1")
+        ]
+
+    def move(self, old_chat_id: int, new_chat_id: int) -> bool:
+        """A group became a supergroup: its subscription and ledger follow it to the new id."""
+        with self.transaction() as conn:
+            exists = conn.execute(
+                "SELECT 1 FROM digest_subscriptions WHERE chat_id = ?", [old_chat_id]
+            ).fetchone()
+            if not exists:
+                return False
+            # The old group's plan wins: it is the one the admins set.
+            conn.execute("DELETE FROM digest_subscriptions WHERE chat_id = ?", [new_chat_id])
+            conn.execute(
+                "UPDATE digest_subscriptions SET chat_id = ?, thread_id = NULL WHERE chat_id = ?",
+                [new_chat_id, old_chat_id],
+            )
+            conn.execute(
+                "UPDATE OR IGNORE digest_deliveries SET chat_id = ? WHERE chat_id = ?",
+                [new_chat_id, old_chat_id],
+            )
+            return True
+
+    # -- the ledger -------------------------------------------------------------------------
+    def claim(self, due: Iterable[tuple[int, Slot]], owner: str) -> list[tuple[int, Slot]]:
+        """Claim (chat, slot) pairs for `owner` in one transaction; return those it now holds."""
+        now = _now()
+        held: list[tuple[int, Slot]] = []
+        with self.transaction() as conn:
+            for chat_id, slot in due:
+                inserted = conn.execute(
+                    "INSERT OR IGNORE INTO digest_deliveries "
+                    "(chat_id, slot, due_at, status, owner, claimed_at) VALUES (?, ?, ?, ?, ?, ?)",
+                    [chat_id, slot.key, slot.at.isoformat(), CLAIMED, owner, now],
+                ).rowcount
+                if not inserted:
+                    # Left behind by a crashed process, or failed for a passing reason.
+                    inserted = conn.execute(
+                        "UPDATE digest_deliveries SET status = ?, owner = ?, claimed_at = ?, "
+                        "error = NULL WHERE chat_id = ? AND slot = ? AND "
+                        "(status = ? OR (status = ? AND owner != ?))",
+                        [CLAIMED, owner, now, chat_id, slot.key, FAILED, CLAIMED, owner],
+                    ).rowcount
+                if inserted:
+                    held.append((chat_id, slot))
+        return held
+
+    def finish(
+        self,
+        chat_id: int,
+        slot: str,
+        status: str,
+        *,
+        error: str | None = None,
+        watermark: str | None = None,
+        shown: Sequence[int] = (),
+    ) -> None:
+        """Record how a claimed delivery ended; a sent digest moves the chat's watermark."""
+        with self.transaction() as conn:
+            conn.execute(
+                "UPDATE digest_deliveries SET status = ?, finished_at = ?, error = ? "
+                "WHERE chat_id = ? AND slot = ?",
+                [status, _now(), error, chat_id, slot],
+            )
+            if status == SENT and watermark is not None:
+                conn.execute(
+                    "UPDATE digest_subscriptions SET watermark = ?, shown = ? WHERE chat_id = ?",
+                    [watermark, json.dumps(list(shown)), chat_id],
+                )
+
+    def deliveries(self, chat_id: int | None = None) -> list[Delivery]:
+        sql = "SELECT chat_id, slot, due_at, status, error FROM digest_deliveries"
+        params: list[object] = []
+        if chat_id is not None:
+            sql += " WHERE chat_id = ?"
+            params.append(chat_id)
+        return [Delivery(**r) for r in self._rows(sql + " ORDER BY id", params)]
+
+    # -- live sources -----------------------------------------------------------------------
+    def feed_state(self, url: str) -> FeedState:
+        rows = self._rows("SELECT * FROM feed_state WHERE url = ?", [url])
+        return FeedState(**rows[0]) if rows else FeedState(url)
+
+    def feed_states(self) -> list[FeedState]:
+        return [FeedState(**r) for r in self._rows("SELECT * FROM feed_state ORDER BY url")]
+
+    def record_feed_ok(self, url: str, etag: str | None, last_modified: str | None) -> None:
+        """A feed answered (200 or 304): keep its validators, clear its failure."""
+        now = _now()
+        with self.transaction():
+            self.db["feed_state"].upsert(
+                {
+                    "url": url,
+                    "etag": etag,
+                    "last_modified": last_modified,
+                    "checked_at": now,
+                    "ok_at": now,
+                    "failing_since": None,
+                    "last_error": None,
+                },
+                pk="url",
+            )
+
+    def record_feed_error(self, url: str, error: str) -> None:
+        """A feed failed: remember since when (the first failure) and the latest error."""
+        now = _now()
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT INTO feed_state (url, checked_at, failing_since, last_error) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT(url) DO UPDATE SET "
+                "checked_at = excluded.checked_at, "
+                "failing_since = coalesce(feed_state.failing_since, excluded.failing_since), "
+                "last_error = excluded.last_error",
+                [url, now, now, error],
+            )
+
+    def watched_files(self) -> dict[str, tuple[int, int]]:
+        """Path → (size, mtime_ns) of every watched file already ingested."""
+        return {
+            r["path"]: (r["size"], r["mtime_ns"])
+            for r in self._rows("SELECT path, size, mtime_ns FROM watched_files")
+        }
+
+    def record_watched(self, files: dict[str, tuple[int, int]]) -> None:
+        with self.transaction():
+            self.db["watched_files"].upsert_all(
+                [{"path": p, "size": s, "mtime_ns": m} for p, (s, m) in files.items()], pk="path"
+            )
+
+    # -- helpers ----------------------------------------------------------------------------
+    def _rows(self, sql: str, params: Sequence[object] = ()) -> list[dict]:
+        with self.lock:
+            cursor = self.db.execute(sql, list(params))
+            columns = [c[0] for c in cursor.description]
+            return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _subscription(row: dict) -> Subscription:
+    return Subscription(
+        chat_id=row["chat_id"],
+        plan=Plan(
+            at=dt.time.fromisoformat(row["at"]),
+            tz=row["tz"],
+            cadence=row["cadence"],
+            weekday=row["weekday"] or 0,
+        ),
+        since=dt.datetime.fromisoformat(row["since"]),
+        thread_id=row["thread_id"],
+        watermark=row["watermark"],
+        shown=tuple(json.loads(row["shown"] or "[]")),
+    )

@@ -1,0 +1,401 @@
+"""Entities: the word tables and the capitalised runs that people, places and organisations
+are found in.
+
+A *run* is a stretch of capitalised tokens ("Russian Defense Minister Sergei Shoigu"),
+joined only by spaces and name particles ("von der", "bin"). Each token gets a class from the
+tables in ``data/`` (title, nationality, country, place, organisation cue, stop word…); the
+tokens no table claims can be part of a name. This module also decides which runs name
+places and organisations, from a generic world table and from cue words around them ("the
+resort of X", "the X party", "Foreign Ministry"): never from a list of particular names.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from typing import NamedTuple
+
+# Token classes, as bit flags: a word can be several things ("Chief" is a title and a modifier).
+TITLE = 1
+HONORIFIC = 2
+NATION = 4  # an adjective or demonym: "Russian", "Israelis"
+COUNTRY = 8
+PLACE = 16  # capitals and world regions
+ORG = 32  # a known institution, agency or metonym
+ORG_CUE = 64  # "Ministry", "Party"
+GEO_CUE = 128  # "Sea", "Valley"
+STOP = 256
+MODIFIER = 512  # may stand inside a role: "Deputy", "National"
+COMPASS = 1024
+CUE = 2048  # shows a person but is no role: "counterpart"
+MONTH = 4096
+ACRONYM = 8192
+ABBREVIATION = 16384  # a title written with a full stop: "Gen.", "Mr."
+NOT_NAME = (
+    TITLE | HONORIFIC | NATION | COUNTRY | PLACE | ORG | ORG_CUE | GEO_CUE | STOP | MODIFIER
+) | (COMPASS | CUE | ACRONYM)
+
+_SPACE = r"[ \t\u00a0]"
+# Upper-case letters that can start a name: Latin (with accents), Greek and Cyrillic.
+_UP = "A-Z" + "".join(chr(c) for c in range(0xC0, 0x250) if chr(c).isupper()) + "Α-ΩА-Я"
+_PARTICLES = "de|da|di|du|del|della|der|den|van|von|zu|bin|bint|ibn|al|el|dos|das|ter|ten|la|le|ben"
+
+
+def fold(text: str) -> str:
+    """Lower-case and strip accents, so that "Erdoğan" and "Erdogan" compare equal."""
+    if text.isascii():
+        return text.lower()
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+
+
+def _sections(name: str) -> dict[str, list[str]]:
+    """Read a data file of ``[section]`` headers and one entry per line."""
+    text = resources.files("briefings").joinpath(f"data/{name}").read_text("utf-8")
+    out: dict[str, list[str]] = {"": []}
+    current = ""
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("[") and line.endswith("]"):
+            current = line[1:-1]
+            out.setdefault(current, [])
+        else:
+            out[current].append(line)
+    return out
+
+
+def _alternation(words: list[str]) -> str:
+    return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """The word tables, loaded once from ``briefings/data``."""
+
+    word_class: dict[str, int]
+    """Lower-cased single word → token class flags."""
+    phrases: dict[str, int]
+    """Lower-cased multi-word names ("saudi arabia", "white house") → class flags."""
+    phrase_starts: frozenset[str]
+    nationality: dict[str, str]
+    """Lower-cased country, adjective or demonym → the adjective ("russia" → "Russian")."""
+    speech: re.Pattern[str]
+    speech_before: re.Pattern[str]
+    """A speech verb ending a text: "…,\" said X"."""
+    participles: re.Pattern[str]
+    between_people: frozenset[str]
+    anonymous: re.Pattern[str]
+    token: re.Pattern[str]
+    org_after: re.Pattern[str]
+    org_before: re.Pattern[str]
+    place_after: re.Pattern[str]
+    place_before: re.Pattern[str]
+
+
+@lru_cache(maxsize=1)
+def lexicon() -> Lexicon:
+    """The tables, read from the data files on first use."""
+    word_class: dict[str, int] = {}
+    phrases: dict[str, int] = {}
+    nationality: dict[str, str] = {}
+
+    def add(entry: str, flag: int) -> None:
+        key = entry.lower()
+        table = phrases if " " in key else word_class
+        table[key] = table.get(key, 0) | flag
+
+    nations = _sections("nationalities.txt")
+    for entry in nations.get("other", []):
+        add(entry, NATION)
+    for line in nations[""]:
+        countries, _, adjectives = line.partition(":")
+        words = [w.strip() for w in adjectives.split(",") if w.strip()]
+        main = words[0]
+        for country in countries.split(";"):
+            add(country.strip(), COUNTRY)
+            nationality[country.strip().lower()] = main
+        for word in words:
+            forms = [word] + ([word + "s"] if word.endswith(("an", "i")) else [])
+            for form in forms:
+                add(form, NATION)
+                nationality[form.lower()] = main
+    places = _sections("places.txt")
+    for section, flag in (("capitals", PLACE), ("regions", PLACE), ("compass", COMPASS)):
+        for entry in places[section]:
+            add(entry, flag)
+    for entry in places["name cues"]:
+        add(entry, GEO_CUE)
+    orgs = _sections("organisations.txt")
+    for entry in orgs["known"]:
+        add(entry, ORG)
+    for entry in orgs["name cues"]:
+        add(entry, ORG_CUE)
+    roles = _sections("roles.txt")
+    for section, flag in (
+        ("titles", TITLE),
+        ("modifiers", MODIFIER),
+        ("honorifics", HONORIFIC),
+        ("cues", CUE),
+    ):
+        for entry in roles[section]:
+            add(entry, flag)
+    for entry in roles["abbreviations"]:
+        add(entry, ABBREVIATION | (0 if word_class.get(entry.lower(), 0) & HONORIFIC else TITLE))
+    stops = _sections("stopwords.txt")
+    for section, words in stops.items():
+        for entry in words:
+            add(entry, MONTH if section == "months" else STOP)
+    verbs = _sections("verbs.txt")
+
+    abbreviations = _alternation(roles["abbreviations"])
+    word = r"[^\W_]"
+    letters = r"[^\W\d_]"
+    token = re.compile(
+        rf"(?<![\w'’-])(?:(?:{abbreviations})\.(?=\s)"
+        rf"|(?:[{_UP}]\.){{2,}}|[{_UP}]\.(?=\s)"
+        rf"|(?:(?:al|el|ad|as|ash|at|an|ar|az|ibn|bin|abu)-)?[{_UP}]{word}*"
+        rf"(?:['’]{letters}+)*(?:-{word}+(?:['’]{letters}+)*)*)"
+    )
+    return Lexicon(
+        word_class=word_class,
+        phrases=phrases,
+        phrase_starts=frozenset(p.split()[0] for p in phrases),
+        nationality=nationality,
+        speech=re.compile(rf"(?:{_alternation(verbs['speech'])})\b"),
+        speech_before=re.compile(rf"\b(?:{_alternation(verbs['speech'])}){_SPACE}+$"),
+        participles=re.compile(rf"\b(?:{_alternation(verbs['participles'])})\b"),
+        between_people=frozenset(verbs["between people"]),
+        anonymous=re.compile(rf"\b(?:{_alternation(verbs['anonymous speakers'])})\b"),
+        token=token,
+        org_after=re.compile(rf"{_SPACE}+(?:{_alternation(orgs['cues after'])})\b"),
+        org_before=re.compile(rf"\b(?:{_alternation(orgs['cues before'])}){_SPACE}+$"),
+        place_after=re.compile(rf"{_SPACE}+(?:{_alternation(places['cues after'])})\b"),
+        place_before=re.compile(
+            rf"(?<![\w-])(?:{_alternation(places['cues before'])}){_SPACE}+(?:the{_SPACE}+)?"
+            rf"(?:[{_UP}]\w+['’]s{_SPACE}+)?$"
+        ),
+    )
+
+
+class Token(NamedTuple):
+    start: int
+    end: int
+    text: str
+    """As written, without a possessive "'s"."""
+    lower: str
+    cls: int
+    possessive: bool
+
+
+_CLASS_CACHE: dict[str, int] = {}
+_GAP = re.compile(rf"{_SPACE}+(?:(?:{_PARTICLES}){_SPACE}+){{0,2}}")
+
+
+def _token_class(text: str, word_class: dict[str, int]) -> int:
+    lower = text.lower()
+    cls = word_class.get(lower, 0) or (word_class.get(lower[:-1], 0) if lower[-1] == "." else 0)
+    if cls:
+        return cls
+    if "-" in text and not text.startswith(("al-", "el-")):
+        # "Israeli-Russian", "Russia-US-Israel", "Soviet-born": a compound of a nation word.
+        for part in lower.split("-"):
+            if word_class.get(part, 0) & (NATION | COUNTRY):
+                return NATION
+    if len(text) > 1 and text.isupper() and "." not in text:
+        return ACRONYM
+    return 0
+
+
+def runs(text: str) -> list[list[Token]]:
+    """The capitalised runs of a text; a possessive token ends its run."""
+    lex = lexicon()
+    word_class = lex.word_class
+    gap = _GAP.fullmatch
+    cache = _CLASS_CACHE
+    out: list[list[Token]] = []
+    current: list[Token] = []
+    last: Token | None = None
+    for m in lex.token.finditer(text):
+        raw = m.group()
+        start = m.start()
+        possessive = len(raw) > 3 and raw.endswith(("'s", "’s"))
+        base = raw[:-2] if possessive else raw
+        cls = cache.get(base)
+        if cls is None:
+            if len(cache) > 100_000:  # the cache only saves time: keep it bounded
+                cache.clear()
+            cls = cache[base] = _token_class(base, word_class)
+        tok = Token(start, start + len(base), base, base.lower(), cls, possessive)
+        if last is not None and not last.possessive and gap(text, last.end, start):
+            current.append(tok)
+        else:
+            current = [tok]
+            out.append(current)
+        last = tok
+    starts = lex.phrase_starts
+    for run in out:
+        if len(run) > 1 and any(t.lower in starts for t in run):
+            _mark_phrases(run, lex.phrases)
+    return out
+
+
+def _mark_phrases(run: list[Token], phrases: dict[str, int]) -> None:
+    """Give the tokens of a known multi-word name ("Saudi Arabia") the name's class."""
+    i = 0
+    while i < len(run) - 1:
+        for length in (4, 3, 2):
+            if i + length <= len(run):
+                key = " ".join(t.lower for t in run[i : i + length])
+                cls = phrases.get(key)
+                if cls:
+                    for j in range(i, i + length):
+                        run[j] = run[j]._replace(cls=cls | (run[j].cls & (TITLE | MODIFIER)))
+                    i += length - 1
+                    break
+        i += 1
+
+
+@dataclass
+class Found:
+    """Places and organisations found so far in one article, in order of appearance.
+
+    A *weak* finding rests only on a cue that a person could also stand in ("in X", "the X
+    government", "X Director"): it is dropped if X turns out to be a person.
+    """
+
+    entries: dict[str, tuple[str, str, bool]] = field(default_factory=dict)
+    """Folded name → (kind "place" or "organisation", name as written, is weak)."""
+
+    def add(self, kind: str, name: str, weak: bool = False) -> None:
+        key = fold(name)
+        old = self.entries.get(key)
+        if old is None or (old[2] and not weak):
+            self.entries[key] = (kind, name, weak)
+        elif old[1].isupper() and not name.isupper():  # "MOSCOW, Sept. 12": prefer "Moscow"
+            self.entries[key] = (old[0], name, old[2])
+
+
+def _span(text: str, run: list[Token], i: int, j: int) -> str:
+    return text[run[i].start : run[j].end]
+
+
+def _phrase_end(run: list[Token], i: int, flag: int, phrases: dict[str, int]) -> int:
+    """Index of the last token of the known multi-word name starting at ``i``, else ``i``."""
+    for j in range(min(len(run), i + 4) - 1, i, -1):
+        if all(t.cls & flag for t in run[i : j + 1]):
+            if " ".join(t.lower for t in run[i : j + 1]) in phrases:
+                return j
+    return i
+
+
+def classify_run(text: str, run: list[Token], found: Found) -> set[int]:
+    """Record the places and organisations a run names; return the indexes of their tokens."""
+    lex = lexicon()
+    used: set[int] = set()
+    n = len(run)
+    if n == 1:  # most runs: one capitalised word
+        tok = run[0]
+        if tok.cls & ORG:
+            found.add("organisation", tok.text)
+            return {0}
+        if tok.cls & (COUNTRY | PLACE) and not tok.cls & NATION:
+            found.add("place", tok.text)
+            return {0}
+        if tok.possessive or tok.cls & ((NOT_NAME & ~ACRONYM) | MONTH):
+            return used
+    placeish = COUNTRY | PLACE | COMPASS
+    for i, tok in enumerate(run):
+        if i not in used and tok.cls & ORG:
+            j = _phrase_end(run, i, ORG, lex.phrases)
+            found.add("organisation", _span(text, run, i, j))
+            used.update(range(i, j + 1))
+    for i, tok in enumerate(run):
+        if i in used:
+            continue
+        # "Black Sea", "Mount X", "West Bank", "Middle East": a geographic word with a name.
+        nxt = run[i + 1].cls if i + 1 < n else -1
+        if tok.cls & GEO_CUE or (tok.cls & COMPASS and nxt >= 0 and (not nxt & NOT_NAME or nxt & placeish)):
+            j = i
+            while j > 0 and j - 1 not in used and not run[j - 1].possessive and (
+                not run[j - 1].cls & NOT_NAME or run[j - 1].cls & placeish
+            ):
+                j -= 1
+            k = i
+            while k + 1 < n and k + 1 not in used and not run[k].possessive and (
+                not run[k + 1].cls & NOT_NAME or run[k + 1].cls & (placeish | GEO_CUE)
+            ):
+                k += 1
+            if k > j:
+                found.add("place", _span(text, run, j, k))
+                used.update(range(j, k + 1))
+    for i, tok in enumerate(run):
+        if tok.cls & ORG_CUE and i not in used:
+            j = i
+            while j > 0 and j - 1 not in used and not run[j - 1].cls & (STOP | HONORIFIC) and (
+                not run[j - 1].possessive or run[j - 1].cls & TITLE
+            ):
+                j -= 1
+            k = i
+            while k + 1 < n and run[k + 1].cls & ORG_CUE:
+                k += 1
+            if k > j:
+                found.add("organisation", _span(text, run, j, k))
+                used.update(range(j, k + 1))
+    for i, tok in enumerate(run):
+        if i not in used and tok.cls & (COUNTRY | PLACE) and not tok.cls & NATION:
+            j = _phrase_end(run, i, COUNTRY | PLACE, lex.phrases)
+            found.add("place", _span(text, run, i, j))
+            used.update(range(i, j + 1))
+    if n > 1 and 0 not in used and not run[0].cls & NOT_NAME and run[1].cls & TITLE:
+        # "X Director Y": a single name before a title is the title's institution.
+        found.add("organisation", run[0].text, weak=True)
+        used.add(0)
+    # A name-able tail followed by a lower-case cue ("the X party", "the X residence").
+    tail = _name_tail(run, used)
+    if tail is not None:
+        after = text[run[-1].end : run[-1].end + 24]
+        if lex.org_after.match(after):
+            found.add("organisation", _span(text, run, tail, n - 1), weak=True)
+            used.update(range(tail, n))
+        elif lex.place_after.match(after):
+            found.add("place", _span(text, run, tail, n - 1))
+            used.update(range(tail, n))
+    head = _name_head(run, used)
+    if head is not None:
+        before = text[max(0, run[0].start - 40) : run[0].start]
+        i, j = head
+        if lex.org_before.search(before):
+            found.add("organisation", _span(text, run, i, j), weak=True)
+            used.update(range(i, j + 1))
+        elif lex.place_before.search(before):
+            found.add("place", _span(text, run, i, j), weak=True)
+    return used
+
+
+def _name_tail(run: list[Token], used: set[int]) -> int | None:
+    """Start index of the name-able tokens that end a run, if the run ends with such."""
+    n = len(run)
+    if run[-1].possessive or (n - 1) in used or run[-1].cls & ((NOT_NAME & ~ACRONYM) | MONTH):
+        return None
+    i = n - 1
+    while i > 0 and (i - 1) not in used and not run[i - 1].cls & NOT_NAME:
+        i -= 1
+    return i
+
+
+def _name_head(run: list[Token], used: set[int]) -> tuple[int, int] | None:
+    """The first name-able tokens of a run, after leading nation and compass words."""
+    i = 0
+    while i < len(run) and run[i].cls & (NATION | COMPASS) and i not in used:
+        i += 1
+    if i >= len(run) or i in used or run[i].cls & ((NOT_NAME & ~ACRONYM) | MONTH) or run[i].possessive:
+        return None
+    j = i
+    while j + 1 < len(run) and (j + 1) not in used and not run[j + 1].cls & NOT_NAME:
+        j += 1
+    return i, j

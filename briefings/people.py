@@ -1,0 +1,498 @@
+"""People: who an article names, with their roles, nationality, sentences and quotes.
+
+Rules, not a model. A person is a capitalised name of two to four words (accents, hyphens,
+apostrophes and particles such as "al-", "bin", "von der" allowed) that the article shows to
+be a person: a title or role before it ("Israeli Ambassador to Moscow Gary Koren"), a speech
+verb ("X said", "said X"), a cue ("his rival X", "Mr. X"), a verb between people ("met with
+X"), or its surname being used on its own as a speaker elsewhere in the article. A surname
+alone ("Shoigu", "Netanyahu's") links to the full name wherever it stands; a surname only
+ever seen after a title ("Prime Minister X") is a person named by that surname.
+
+Convention for roles: the role is kept as the article words it, nationality included
+("Russian Defense Minister"), and the nationality is also given on its own ("Russian"). A
+role that only repeats another one without the nationality ("President" beside "Russian
+President") is dropped.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from briefings.entities import (
+    ABBREVIATION,
+    CUE,
+    HONORIFIC,
+    MODIFIER,
+    MONTH,
+    NATION,
+    NOT_NAME,
+    STOP,
+    TITLE,
+    COUNTRY,
+    Found,
+    Token,
+    classify_run,
+    fold,
+    lexicon,
+    runs,
+)
+from briefings.models import Entities, PersonMention, Sentence
+
+_WORD = re.compile(r"\S+")
+_LOWER_WORD = re.compile(r"(?<![\w'’-])[a-z]+\b")
+_CONNECTORS = frozenset({"of", "the", "to", "for"})
+_LINK_VERBS = frozenset({"with", "to", "by"})
+_HARD_STOP = ',;:"“”«»()[]'
+_LEADING_PUNCT = ".\"“‘«(['’"
+_CREDIT = re.compile(r"©|\b(?:[Pp]hotos?|[Pp]icture|[Ii]mage|[Cc]redit)(?: by)?\s*:|\(Photo by\b")
+_CREDIT_END = re.compile(r"\)|\s(?!(?:de|da|van|von|al|el|bin)\s)[a-z]")
+_SLASH_AFTER = re.compile(r"\s*/\s*\S")
+_SLASH_BEFORE = re.compile(r"\S\s*/\s*$")
+_AGE = re.compile(r",\s*\d{1,3},")
+_ADVERBS = r"(?:(?:also|has|had|then|later|previously|earlier|again|once|further|reportedly)\s+)?"
+_APPOSITION = re.compile(
+    r",\s+(?:(?P<who>who\s+(?:also\s+)?(?:serves|served|is|was|has\s+been|had\s+been)\s+"
+    r"(?:as\s+)?)(?:the\s+|an?\s+)?|(?:the\s+|an?\s+))(?P<role>[^,;.\"“”()]{3,80}?)\s*(?=[,;.]|\swho\b|$)"
+)
+_QUOTE = re.compile(r'"([^"]{2,}?)"|“([^”]{2,}?)”|«([^»]{2,}?)»')
+_PRONOUN_SPEECH = re.compile(r"\b(?:[Hh]e|[Ss]he)\s+" + _ADVERBS + r"(?=\w)")
+_SUBJECT_START = re.compile(r"^[\s\"“«‘'(]*(?:(?:But|And|Yet|However|Meanwhile)\b,?\s+)?$")
+_SPEECH_GAP = re.compile(r"(?:,[^,\"“”]{1,60},)?\s+" + _ADVERBS)
+_QUOTE_GAP = re.compile(r"[\s,.;:!?–—-]*")
+_INITIALS = re.compile(r"(?:[A-Z]\.)+")
+
+
+@dataclass
+class _Mention:
+    sentence: int
+    start: int
+    end: int
+    role_start: int
+    name: str
+    key: tuple[str, ...]
+    role: str | None = None
+    nationality: str | None = None
+    titled: bool = False
+    evidence: bool = False
+    spoke: bool = False
+    person: int = -1
+
+
+@dataclass
+class _Person:
+    name: str
+    key: tuple[str, ...]
+    roles: list[str] = field(default_factory=list)
+    nationality: str | None = None
+    sentences: set[int] = field(default_factory=set)
+    quotes: list[str] = field(default_factory=list)
+
+
+def _key(tokens: Sequence[str]) -> tuple[str, ...]:
+    """Folded name tokens, with Arabic article prefixes dropped ("al-Assad" = "Assad")."""
+    out = []
+    for t in tokens:
+        f = fold(t)
+        out.append(f[3:] if f.startswith(("al-", "el-")) and len(f) > 4 else f)
+    return tuple(out)
+
+
+def _is_headline(text: str, title: str) -> bool:
+    """A headline: the article's title, or a short line in which most words are capitalised."""
+    stripped = text.strip()
+    if title and stripped == title.strip():
+        return True
+    words = stripped.split()
+    if not 3 <= len(words) <= 16 or stripped.endswith((".", '"', "”")):
+        return False
+    return sum(w[0].isupper() for w in words) >= 0.7 * len(words)
+
+
+def _word_class(lower: str) -> int:
+    """The class of a word inside a role; "Ukraine's" counts as its country, "state's" as a modifier."""
+    word_class = lexicon().word_class
+    if lower.endswith(("'s", "’s")) and len(lower) > 3:
+        return word_class.get(lower[:-2], 0) & (NATION | COUNTRY) or MODIFIER
+    return word_class.get(lower, 0)
+
+
+def _is_role_word(core: str, lower: str, cls: int) -> bool:
+    if cls & (TITLE | MODIFIER | NATION | COUNTRY) or lower in _CONNECTORS:
+        return True
+    if core[:1].isupper():
+        return not cls & (STOP | MONTH)
+    parts = lower.split("-")
+    word_class = lexicon().word_class
+    return len(parts) > 1 and all(word_class.get(p, 0) & (TITLE | MODIFIER) for p in parts)
+
+
+def _role_before(text: str, start: int) -> tuple[int, str | None, str | None, bool]:
+    """The role written right before a name: (where it starts, role, nationality, is a person cue).
+
+    Walks back word by word over title words, modifiers, nationality words, capitalised words
+    and "of/the/to/for", stopping at punctuation or any other word ("met", "and", "with").
+    """
+    if start and not text[start - 1].isspace():
+        return start, None, None, False
+    kept: list[tuple[int, int, str, int]] = []
+    cue = False
+    window_start = max(0, start - 160)
+    window = text[window_start:start]
+    pos = len(window)
+    for n, word in enumerate(reversed(window.rsplit(None, 11)[-11:])):
+        pos = window.rfind(word, 0, pos)
+        word_start = window_start + pos
+        core = word.strip(_LEADING_PUNCT + ",").rstrip(".")
+        lower = core.lower()
+        cls = _word_class(lower.rstrip("."))
+        if n == 0 and cls & (HONORIFIC | CUE):  # "Mr. X", "his rival, X", "counterpart X"
+            cue = True
+            if cls & HONORIFIC or word.endswith(","):
+                return word_start, None, None, True
+            continue
+        ends_sentence = word.endswith(".") and not cls & ABBREVIATION and not _INITIALS.fullmatch(word)
+        if n > 10 or word[-1] in _HARD_STOP or ends_sentence or not _is_role_word(core, lower, cls):
+            break
+        lead = len(word) - len(word.lstrip(_LEADING_PUNCT))
+        kept.append((word_start + lead, word_start + len(word), lower, cls))
+        if word[0] in _LEADING_PUNCT:
+            break
+    kept.reverse()
+    while kept and kept[0][2] in _CONNECTORS:
+        kept.pop(0)
+    nationality = None
+    for i, (_, _, lower, cls) in enumerate(kept):
+        if cls & (NATION | COUNTRY) and (i == 0 or kept[i - 1][2] in ("of", "the")):
+            nationality = lexicon().nationality.get(lower.removesuffix("'s").removesuffix("’s"))
+            break
+    if kept and not (kept[-1][3] & TITLE or text[kept[-1][0]].isupper()):
+        kept = []  # "the Israeli premier to the former X": the role does not reach the name
+    if not any(cls & TITLE for *_, cls in kept):
+        return start, None, nationality if cue else None, cue
+    return kept[0][0], text[kept[0][0] : kept[-1][1]], nationality, True
+
+
+def _apposition_role(text: str, end: int) -> str | None:
+    """A role given after a name: "X, who also serves as defense minister," / "X, the envoy,"."""
+    m = _APPOSITION.match(text, end)
+    if not m:
+        return None
+    role = m.group("role").strip()
+    words = role.split()
+    if len(words) > 7 or words[0].lower() in _CONNECTORS:
+        return None
+    for w in words:
+        lower = w.lower()
+        if not _is_role_word(w, lower, _word_class(lower)):
+            return None
+    return role if _word_class(words[-1].lower()) & TITLE else None
+
+
+def _credit_zones(text: str) -> list[tuple[int, int]]:
+    """Spans of photo credits ("© Agency / Name", "(Photo: Name/Agency)"): never people."""
+    zones = []
+    for m in _CREDIT.finditer(text):
+        end = _CREDIT_END.search(text, m.end())
+        zones.append((m.start(), end.start() if end else len(text)))
+    return zones
+
+
+def _segments(run: list[Token], used: set[int], initial: bool, lower_words: set[str]):
+    """Index ranges of the tokens of a run that can form a name."""
+    n = len(run)
+
+    def nameable(i: int) -> bool:
+        tok = run[i]
+        if i in used and not (n == 2 and i == 0 and run[0].cls & COUNTRY and not run[0].cls & NATION):
+            return False
+        if i == 0 and initial and tok.lower in lower_words:
+            return False
+        if tok.cls & MONTH and not tok.cls & (NOT_NAME & ~STOP):
+            return i > 0 and nameable(i - 1)
+        return not tok.cls & NOT_NAME
+
+    i = 0
+    while i < n:
+        if not nameable(i):
+            i += 1
+            continue
+        j = i
+        while j + 1 < n and nameable(j + 1):
+            j += 1
+        if j - i < 4 and not (j + 1 < n and run[j + 1].cls & TITLE):
+            yield i, j
+        i = j + 1
+
+
+def _mentions(sentences: Sequence[Sentence], title: str, found: Found) -> list[_Mention]:
+    """Every name-like stretch of every sentence, with the evidence that it is a person."""
+    lex = lexicon()
+    lower_words = set(_LOWER_WORD.findall(" ".join(s.text for s in sentences)))
+    out: list[_Mention] = []
+    for sentence in sentences:
+        text = sentence.text
+        headline = _is_headline(text, title)
+        credits = _credit_zones(text)
+        lead = len(text) - len(text.lstrip(" \t\"“«‘'(-–—"))
+        for run in runs(text):
+            used = classify_run(text, run, found)
+            if len(run) == 1 and (used or run[0].cls & NOT_NAME):
+                continue
+            for i, j in _segments(run, used, run[0].start <= lead, lower_words):
+                start, end = run[i].start, run[j].end
+                key = _key([t.text for t in run[i : j + 1]])
+                m = _Mention(sentence.index, start, end, start, text[start:end], key)
+                out.append(m)
+                if headline:
+                    continue  # headline words link to people but never make one
+                if (
+                    any(a <= start < b for a, b in credits)
+                    or _SLASH_AFTER.match(text, end)
+                    or _SLASH_BEFORE.search(text, max(0, start - 40), start)
+                ):
+                    m.key = ("©", *key)  # a photographer's credit: never a person
+                    continue
+                m.role_start, m.role, m.nationality, cue = _role_before(text, start)
+                m.titled = m.role is not None
+                adverbs = _SPEECH_GAP.match(text, end)
+                m.spoke = bool(adverbs and lex.speech.match(text, adverbs.end())) or bool(
+                    lex.speech_before.search(text, max(0, m.role_start - 30), m.role_start)
+                )
+                apposition = _apposition_role(text, end)
+                if apposition:
+                    m.titled = True
+                    if m.role:  # a second role for the same mention
+                        out.append(_Mention(sentence.index, start, end, start, m.name, key, apposition))
+                    else:
+                        m.role = apposition
+                before = text[max(0, m.role_start - 30) : m.role_start].split()[-2:]
+                after = text[end : end + 30].split()[:1]
+                m.evidence = (
+                    m.titled
+                    or cue
+                    or m.spoke
+                    or bool(_AGE.match(text, end))
+                    or bool(before and before[-1] in lex.between_people)
+                    or (len(before) == 2 and before[1] in _LINK_VERBS and before[0] in lex.between_people)
+                    or bool(after and after[0] in lex.between_people)
+                )
+    return out
+
+
+def _resolve(mentions: list[_Mention], blocked: set[tuple[str, ...]]) -> list[_Person]:
+    """Decide which mentions are people and link the mentions of each person."""
+    credit_surnames = {m.key[-1] for m in mentions if m.key[0] == "©"}
+    usable = [m for m in mentions if m.key[0] != "©" and m.key not in blocked and m.key[-1] not in credit_surnames]
+    surnames = {m.key[-1] for m in usable if m.spoke or (m.titled and len(m.key) == 1)}
+    surnames |= {m.key[-1] for m in usable if len(m.key) > 1 and m.evidence}
+    people: list[_Person] = []
+
+    def find(key: tuple[str, ...]) -> int:
+        for n, p in enumerate(people):
+            short, long = sorted((key, p.key), key=len)
+            if long[-len(short) :] == short:
+                return n
+        return -1
+
+    for m in usable:  # full names first, so that a surname seen earlier still links
+        if len(m.key) > 1 and (m.evidence or m.key[-1] in surnames or find(m.key) >= 0):
+            n = find(m.key)
+            if n < 0:
+                people.append(_Person(m.name, m.key))
+                n = len(people) - 1
+            elif len(m.key) > len(people[n].key):
+                people[n].name, people[n].key = m.name, m.key
+            m.person = n
+    by_surname = {p.key[-1]: n for n, p in reversed(list(enumerate(people)))}
+    for m in usable:
+        if len(m.key) == 1 and m.person < 0:
+            n = by_surname.get(m.key[0], -1)
+            if n < 0 and m.titled:
+                people.append(_Person(m.name, m.key))
+                n = by_surname[m.key[0]] = len(people) - 1
+            m.person = n
+    for m in sorted((m for m in usable if m.person >= 0), key=lambda m: (m.sentence, m.start)):
+        p = people[m.person]
+        p.sentences.add(m.sentence)
+        if m.role:
+            p.roles.append(m.role)
+        p.nationality = p.nationality or m.nationality
+    return people
+
+
+def _role_key(role: str) -> str:
+    """A role without the nationality words around it, to spot repeats."""
+    lex = lexicon()
+    words = [w.lower().removesuffix("'s").removesuffix("’s") for w in role.split()]
+    while words and lex.word_class.get(words[0], 0) & (NATION | COUNTRY):
+        words.pop(0)
+    if len(words) > 2 and words[-2] == "of" and lex.word_class.get(words[-1], 0) & COUNTRY:
+        words = words[:-2]
+    return " ".join(words)
+
+
+def _dedupe_roles(roles: list[str]) -> tuple[str, ...]:
+    best: dict[str, str] = {}
+    for role in roles:
+        key = _role_key(role)
+        if key not in best or (len(role) > len(best[key]) and role.lower() != best[key].lower()):
+            best[key] = role
+    return tuple(dict.fromkeys(best.values()))
+
+
+@dataclass
+class _Spot:
+    """A person's mention in paragraph coordinates."""
+
+    start: int
+    role_start: int
+    end: int
+    person: int
+    sentence_start: int
+
+
+def _paragraphs(sentences: Sequence[Sentence]) -> list[list[Sentence]]:
+    groups: list[list[Sentence]] = []
+    for s in sentences:
+        if groups and groups[-1][-1].paragraph == s.paragraph:
+            groups[-1].append(s)
+        else:
+            groups.append([s])
+    return groups
+
+
+def _attach_quotes(sentences: Sequence[Sentence], mentions: list[_Mention], people: list[_Person]) -> None:
+    """Give each person the direct quotes the article attributes to them.
+
+    Quotes are found per paragraph, so that a quote the sentence splitter cut in two stays
+    whole. A quote belongs to the name (or "he"/"she") with a speech verb right after it,
+    to "X said …"/"X …, saying" before it in its sentence, or to the speaker of the quote
+    just before it. A pronoun stands for the paragraph's speaker or subject, else the last
+    one of the previous paragraphs, unless an unnamed source speaks ("a source told…").
+    """
+    lex = lexicon()
+    by_sentence: dict[int, list[_Mention]] = {}
+    for m in mentions:
+        if m.person >= 0:
+            by_sentence.setdefault(m.sentence, []).append(m)
+    last_subject: int | None = None
+    for group in _paragraphs(sentences):
+        text, spots, starts = "", [], []
+        for s in group:
+            offset = len(text) + (1 if text else 0)
+            text = f"{text} {s.text}" if text else s.text
+            starts.append(offset)
+            spots += [
+                _Spot(offset + m.start, offset + m.role_start, offset + m.end, m.person, offset)
+                for m in by_sentence.get(s.index, ())
+            ]
+        quotes = [(q.start(), q.end(), next(g for g in q.groups() if g)) for q in _QUOTE.finditer(text)]
+        if not quotes:
+            if spots:
+                last_subject = spots[0].person
+            continue
+        outside = [p for p in spots if not any(a <= p.start < b for a, b, _ in quotes)]
+        at = {p.role_start: p for p in outside} | {p.start: p for p in outside}
+        speaker: int | None = None
+        previous_end = -1
+
+        def pronoun(pos: int) -> int | None:
+            if speaker is not None:
+                return speaker
+            before = [p for p in outside if p.end <= pos]
+            subjects = [p for p in before if _SUBJECT_START.match(text, p.sentence_start, p.role_start)]
+            unnamed = [a.start() for a in lex.anonymous.finditer(text, 0, pos)]
+            if unnamed and (not before or unnamed[-1] > before[-1].end):
+                return None  # "a source told X…", "he said": the last speaker has no name
+            if subjects or before:
+                return (subjects or before)[0].person
+            return last_subject
+
+        for qs, qe, content in quotes:
+            found: int | None = None
+            p = _QUOTE_GAP.match(text, qe).end()
+            spot = at.get(p)
+            verb = lex.speech.match(text, p)
+            if spot and (gap := _SPEECH_GAP.match(text, spot.end)) and lex.speech.match(text, gap.end()):
+                found = spot.person
+            elif verb and (gap := re.compile(r"\s+").match(text, verb.end())) and gap.end() in at:
+                found = at[gap.end()].person
+            elif (gap := _PRONOUN_SPEECH.match(text, p)) and lex.speech.match(text, gap.end()):
+                found = pronoun(qs)
+            if found is None:
+                found = _speaker_before(text, qs, outside, starts, pronoun)
+            if found is None and speaker is not None and 0 <= qs - previous_end <= 80:
+                between = [x for x in outside if previous_end <= x.start < qs]
+                if all(x.person == speaker for x in between):
+                    found = speaker
+            if found is not None:
+                people[found].quotes.append(content.strip().rstrip(","))
+                speaker = found
+            previous_end = qe
+        if speaker is not None:
+            last_subject = speaker
+        elif spots:
+            last_subject = spots[0].person
+        elif lex.anonymous.search(text):
+            last_subject = None
+
+
+def _speaker_before(text: str, qs: int, spots: list[_Spot], starts: list[int], pronoun) -> int | None:
+    """The speaker named before a quote in its own sentence ("X said the thing was "…"")."""
+    lex = lexicon()
+    sentence_start = max((s for s in starts if s <= qs), default=0)
+    before = [p for p in spots if sentence_start <= p.start and p.end <= qs]
+    best: tuple[int, int | None] | None = None
+    for p in before:
+        gap = _SPEECH_GAP.match(text, p.end)
+        if gap and lex.speech.match(text, gap.end()):
+            best = (p.end, p.person)
+        elif re.fullmatch(r"\s*[,:]?\s*", text[p.end : qs]) and re.search(
+            r"\b[Aa]ccording to\s+$", text[max(0, p.role_start - 16) : p.role_start]
+        ):
+            best = (p.end, p.person)
+    for m in _PRONOUN_SPEECH.finditer(text, sentence_start, qs):
+        if lex.speech.match(text, m.end()) and (best is None or m.start() > best[0]):
+            best = (m.start(), pronoun(m.start()))
+    if best is not None:
+        return best[1]
+    if before and _SUBJECT_START.match(text, sentence_start, before[0].role_start):
+        if lex.participles.search(text, before[0].end, qs) or lex.speech.search(text, before[0].end, qs):
+            return before[0].person
+    return None
+
+
+def find_entities(sentences: Sequence[Sentence], title: str = "") -> Entities:
+    """The people (with roles, nationality, sentences, quotes), places and organisations of an article."""
+    found = Found()
+    mentions = _mentions(sentences, title, found)
+    blocked = {_key(name.split()) for _, name, weak in found.entries.values() if not weak}
+    people = _resolve(mentions, blocked)
+    _attach_quotes(sentences, mentions, people)
+    first = {}
+    for m in mentions:
+        if m.person >= 0:
+            first.setdefault(m.person, (m.sentence, m.start))
+    order = sorted(first, key=first.__getitem__)
+    person_keys = {people[n].key for n in order} | {(people[n].key[-1],) for n in order}
+    places, organisations = [], []
+    for kind, name, weak in found.entries.values():
+        if weak and _key(name.split()) in person_keys:
+            continue
+        (places if kind == "place" else organisations).append(name)
+    return Entities(
+        people=tuple(
+            PersonMention(
+                name=people[n].name,
+                roles=_dedupe_roles(people[n].roles),
+                nationality=people[n].nationality,
+                sentences=tuple(sorted(people[n].sentences)),
+                quotes=tuple(dict.fromkeys(people[n].quotes)),
+            )
+            for n in order
+        ),
+        places=tuple(places),
+        organisations=tuple(organisations),
+    )

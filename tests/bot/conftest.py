@@ -1,0 +1,24 @@
+"""Fixtures for bot tests: a local Bot API server and a python-telegram-bot ``Bot`` on it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+from telegram import Bot
+
+from bot.local_api import EXAMPLE_TOKEN, LocalBotApi
+
+
+@pytest.fixture
+def local_api() -> Iterator[LocalBotApi]:
+    """A fresh local Bot API server running in its own thread."""
+    with LocalBotApi() as api:
+        yield api
+
+
+@pytest.fixture
+async def local_bot(local_api: LocalBotApi) -> AsyncIterator[Bot]:
+    """A real python-telegram-bot ``Bot`` talking to ``local_api``."""
+    async with Bot(EXAMPLE_TOKEN, base_url=local_api.base_url) as bot:
+        yield bot

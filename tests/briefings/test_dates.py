@@ -1,0 +1,313 @@
+"""Dates: parsing, weekday resolution, publication dates and event dates."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from briefings.clean import clean
+from briefings.dates import (
+    MONTHS,
+    WEEKDAYS,
+    find_event_dates,
+    find_publication_date,
+    parse_date_text,
+    resolve_weekday,
+)
+from briefings.models import DateFinding, SourceDocument
+
+ROOT = Path(__file__).resolve().parents[2]
+SEEDS = ROOT / "seeds"
+CORPUS = ROOT.parent / "shared" / "corpora" / "erdogan-putin"
+D = dt.date
+
+
+def published(text: str, **fields: str) -> DateFinding:
+    doc = SourceDocument(path="a.txt", text=text, **fields)
+    return find_publication_date(doc, clean(doc))
+
+
+# --- tables ----------------------------------------------------------------------------------
+
+
+def test_calendar_tables_name_every_month_and_weekday() -> None:
+    assert (sorted(set(MONTHS.values())), sorted(set(WEEKDAYS.values()))) == (
+        list(range(1, 13)),
+        list(range(7)),
+    )
+
+
+# --- parse_date_text -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "default_year", "expected"),
+    [
+        ("September 12", 2019, D(2019, 9, 12)),
+        ("September 12", None, None),
+        ("Sept. 17, 2018", None, D(2018, 9, 17)),
+        ("Sep 14 2018", None, D(2018, 9, 14)),
+        ("12 September 2019", None, D(2019, 9, 12)),
+        ("2019-09-12", None, D(2019, 9, 12)),
+        ("Nov. 20, 2013", 2020, D(2013, 11, 20)),
+        ("Monday, Sept. 17, 2018. (AP Photo)", None, D(2018, 9, 17)),
+        ("in Sochi. 17 Sep 2018In Sochi started", None, D(2018, 9, 17)),
+        ("the 3rd of March, 2020", None, D(2020, 3, 3)),
+        ("SEPTEMBER 12, 2019", None, D(2019, 9, 12)),
+        ("February 30, 2019", None, None),
+        ("They may meet on 12 occasions in 2019.", None, None),
+        ("in August 2019", None, None),  # no day
+        ("", 2019, None),
+    ],
+)
+def test_parse_date_text(text: str, default_year: int | None, expected: dt.date | None) -> None:
+    assert parse_date_text(text, default_year) == expected
+
+
+# --- resolve_weekday -------------------------------------------------------------------------
+
+THURSDAY = D(2019, 9, 12)
+
+
+@pytest.mark.parametrize(
+    ("name", "direction", "expected"),
+    [
+        ("Thursday", "past", THURSDAY),
+        ("Thursday", "future", THURSDAY),
+        ("Thursday", "last", D(2019, 9, 5)),
+        ("Thursday", "next", D(2019, 9, 19)),
+        ("Wednesday", "past", D(2019, 9, 11)),
+        ("Wednesday", "future", D(2019, 9, 18)),
+        ("Tuesday", "next", D(2019, 9, 17)),
+        ("Monday", "nearest", D(2019, 9, 9)),  # three days back
+        ("Sunday", "nearest", D(2019, 9, 15)),  # three days ahead
+        ("friday", "nearest", D(2019, 9, 13)),
+        ("Sat.", "past", D(2019, 9, 7)),
+    ],
+)
+def test_resolve_weekday(name: str, direction: str, expected: dt.date) -> None:
+    assert resolve_weekday(name, THURSDAY, direction) == expected
+
+
+@pytest.mark.parametrize(("name", "direction"), [("Someday", "past"), ("Monday", "sideways")])
+def test_resolve_weekday_rejects_unknown_names(name: str, direction: str) -> None:
+    with pytest.raises(ValueError):
+        resolve_weekday(name, THURSDAY, direction)
+
+
+# --- find_event_dates ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sentences", "anchor", "expected"),
+    [
+        # Weekdays: tense says which side of the publication date.
+        (["He visited the capital on Thursday."], THURSDAY, (THURSDAY,)),
+        (["The ministry on Wednesday condemned the plan."], THURSDAY, (D(2019, 9, 11),)),
+        (["He will travel there on Wednesday."], THURSDAY, (D(2019, 9, 18),)),
+        (["Voters go to the polls at next Tuesday's election."], THURSDAY, (D(2019, 9, 17),)),
+        (["The talks take place later on Wednesday."], D(2019, 1, 23), (D(2019, 1, 23),)),
+        (["Talks were held last Monday."], THURSDAY, (D(2019, 9, 9),)),
+        (
+            ["The agency said on Friday that they will meet on Monday."],
+            D(2018, 9, 14),
+            (D(2018, 9, 14), D(2018, 9, 17)),
+        ),
+        (["Officials expected to sign the deal on Sunday."], THURSDAY, (D(2019, 9, 15),)),
+        (
+            ["“We are ready today,” he said.", "They met yesterday."],
+            THURSDAY,
+            (THURSDAY, D(2019, 9, 11)),
+        ),
+        # Explicit dates: the year comes from the tense around them when it is missing.
+        (["On September 17, the aircraft was downed."], THURSDAY, (D(2018, 9, 17),)),
+        (["He will face the September 17 election."], THURSDAY, (D(2019, 9, 17),)),
+        (["The meeting is on September 12."], THURSDAY, (THURSDAY,)),
+        (["The leaders met on Monday, Sept. 17, 2018."], D(2018, 9, 17), (D(2018, 9, 17),)),
+        (
+            ["Talks opened on June 25, 2019, and on June 25, 2019 again."],
+            THURSDAY,
+            (D(2019, 6, 25),),
+        ),
+        # Without a publication date only dates with a year can be placed.
+        (["He visited on Thursday, ahead of the Sept. 17 election."], None, ()),
+        (["Talks opened on June 25, 2019."], None, (D(2019, 6, 25),)),
+        # Not dates.
+        (
+            ["Shops expect big sales on Black Friday.", "They may meet in August 2019."],
+            THURSDAY,
+            (),
+        ),
+        (["No dates here at all."], THURSDAY, ()),
+        ([], THURSDAY, ()),
+    ],
+)
+def test_find_event_dates(
+    sentences: list[str], anchor: dt.date | None, expected: tuple[dt.date, ...]
+) -> None:
+    assert find_event_dates(sentences, anchor) == expected
+
+
+# --- find_publication_date: one rule at a time -----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "fields", "expected"),
+    [
+        # An explicit field wins, in the formats readers pass on.
+        ("Text on September 1, 2001.", {"published": "2019-09-12"}, DateFinding(THURSDAY, "field")),
+        ("Text.", {"published": "2019-09-12T23:30:00-04:00"}, DateFinding(THURSDAY, "field")),
+        ("Text.", {"published": "Thu, 12 Sep 2019 10:00:00 GMT"}, DateFinding(THURSDAY, "field")),
+        ("Text.", {"published": "September 12, 2019"}, DateFinding(THURSDAY, "field")),
+        (" date 2019-09-12 Leaders meet\nText.", {}, DateFinding(THURSDAY, "field")),
+        # A dateline with a year, and one whose year the body gives.
+        (
+            "Leaders meet today\n\nLONDON, Sept. 12, 2019 (Reuters) - Text.",
+            {},
+            DateFinding(THURSDAY, "dateline"),
+        ),
+        (
+            "MOSCOW, September 12. /TASS/: Talks were held on June 25, 2019 and in August 2019.",
+            {},
+            DateFinding(THURSDAY, "dateline"),
+        ),
+        # The year after the latest body date, when the dateline would otherwise precede it.
+        (
+            "MOSCOW, January 3. /TASS/: Talks were held on December 20, 2019.",
+            {},
+            DateFinding(D(2020, 1, 3), "dateline"),
+        ),
+        # A dateline without a year and a body without one: no date.
+        (
+            "MOSCOW, September 12. /TASS/: Talks will be held on Thursday.",
+            {},
+            DateFinding(None, "none"),
+        ),
+        # Header date line, footer.
+        ("Sep 14 2018\n\nLeaders to meet\n\nText.", {}, DateFinding(D(2018, 9, 14), "header")),
+        (
+            "Leaders meet today\n\nText.\n\nThis article originally appeared on Some Site, "
+            "August 20, 2017, and reposted with permission.",
+            {},
+            DateFinding(D(2017, 8, 20), "footer"),
+        ),
+        # The footer beats a dated caption.
+        (
+            "Leaders meet today\n\nThe leaders, Nov. 20, 2013. (Photo: Jane Roe)\n\nText.\n\n"
+            "This article originally appeared on Some Site, August 20, 2017.",
+            {},
+            DateFinding(D(2017, 8, 20), "footer"),
+        ),
+        # A dated caption at the top dates an article that has nothing else...
+        (
+            "Leaders meet today\n\nThe leaders, Monday, Sept. 17, 2018. (AP Photo)\n\nText.",
+            {},
+            DateFinding(D(2018, 9, 17), "caption"),
+        ),
+        # ...but not a caption further down.
+        (
+            "Leaders meet today\n\nText.\n\nThe leaders, Monday, Sept. 17, 2018. (AP Photo)\n\n"
+            "More.",
+            {},
+            DateFinding(None, "none"),
+        ),
+        # Dates in the body are background, never the publication date.
+        (
+            "Leaders meet today\n\nOn September 17, 2018, an aircraft was downed.",
+            {},
+            DateFinding(None, "none"),
+        ),
+        ("", {}, DateFinding(None, "none")),
+    ],
+)
+def test_find_publication_date(text: str, fields: dict[str, str], expected: DateFinding) -> None:
+    assert published(text, **fields) == expected
+
+
+def test_unreadable_field_falls_back_to_the_text() -> None:
+    assert published("Sep 14 2018\n\nLeaders meet\n\nText.", published="soon") == DateFinding(
+        D(2018, 9, 14), "header"
+    )
+
+
+# --- hostile input ---------------------------------------------------------------------------
+
+
+def test_one_megabyte_line_without_dates() -> None:
+    text = "word " * 200_000
+    doc = SourceDocument(path="big.txt", text=text)
+    assert (find_publication_date(doc, clean(doc)), find_event_dates([text], THURSDAY)) == (
+        DateFinding(None, "none"),
+        (),
+    )
+
+
+def test_one_megabyte_of_dates_is_deduplicated() -> None:
+    text = "They will meet on Thursday, Sept. 19. " * 30_000
+    assert find_event_dates([text], THURSDAY) == (THURSDAY, D(2019, 9, 19))
+
+
+# --- seeds and corpus ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("prefix", "expected"),
+    [
+        ("000", DateFinding(D(2019, 9, 12), "field")),
+        ("001", DateFinding(None, "none")),
+        ("002", DateFinding(None, "none")),
+        ("003", DateFinding(D(2019, 9, 12), "dateline")),
+        ("004", DateFinding(D(2017, 8, 20), "footer")),  # not the caption's 2013 date
+    ],
+)
+def test_seed_publication_dates(prefix: str, expected: DateFinding) -> None:
+    path = next(SEEDS.glob(f"{prefix}_*.txt"))
+    assert published(path.read_text("utf-8")) == expected
+
+
+@pytest.mark.parametrize(
+    ("prefix", "expected"),
+    [
+        ("000", (D(2019, 9, 12), D(2019, 9, 17))),
+        ("001", ()),  # undated: "Thursday" and "Sept. 17" cannot be placed
+        (
+            "003",
+            (
+                THURSDAY,
+                D(2018, 9, 17),
+                D(2019, 6, 25),
+                D(2019, 9, 17),
+                D(2019, 4, 9),
+                D(2019, 5, 19),
+                D(2019, 5, 30),
+            ),
+        ),
+        ("004", (D(2017, 8, 23), D(2017, 8, 17), D(2017, 8, 20))),
+    ],
+)
+def test_seed_event_dates(prefix: str, expected: tuple[dt.date, ...]) -> None:
+    path = next(SEEDS.glob(f"{prefix}_*.txt"))
+    doc = SourceDocument(path=path.name, text=path.read_text("utf-8"))
+    text = clean(doc)
+    date = find_publication_date(doc, text)
+    assert find_event_dates([text.title or "", *text.paragraphs], date.published) == expected
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="development corpus not present")
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("01.txt", DateFinding(D(2018, 9, 17), "caption")),
+        ("02.txt", DateFinding(D(2018, 9, 17), "caption")),
+        ("03.txt", DateFinding(D(2018, 9, 14), "header")),
+        ("04.txt", DateFinding(D(2021, 9, 29), "field")),
+        ("05.txt", DateFinding(None, "none")),
+        ("06.txt", DateFinding(None, "none")),
+        ("07.txt", DateFinding(D(2019, 10, 22), "field")),
+        ("08.txt", DateFinding(None, "none")),
+    ],
+)
+def test_corpus_publication_dates(name: str, expected: DateFinding) -> None:
+    assert published((CORPUS / name).read_text("utf-8")) == expected

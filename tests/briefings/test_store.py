@@ -1,0 +1,88 @@
+"""The index: schema, idempotent ingest, updates in place, search, bad database files."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from briefings.engine import Engine
+from briefings.errors import DatabaseError
+from briefings.store import Store, fts_query
+from tests.conftest import SEEDS, seed
+
+
+def test_ingesting_the_seeds_twice_changes_nothing(engine: Engine) -> None:
+    first = engine.ingest([SEEDS])
+    second = engine.ingest([SEEDS])
+    assert len(first.added) == 5
+    assert (second.added, second.updated, len(second.unchanged)) == ((), (), 5)
+    assert len(engine.articles()) == 5
+
+
+def test_an_edited_file_is_updated_in_place(engine: Engine, tmp_path: Path) -> None:
+    article = tmp_path / "a.txt"
+    article.write_text(seed("003").read_text("utf-8"), "utf-8")
+    engine.ingest([article])
+    article.write_text(article.read_text("utf-8") + "\nA closing sentence was added.\n", "utf-8")
+    report = engine.ingest([article])
+    assert report.updated == (str(article),)
+    assert len(engine.articles()) == 1
+    assert engine.search("closing sentence added")[0].path == str(article)
+
+
+def test_the_database_uses_wal_and_fts5(engine: Engine) -> None:
+    conn = engine.store.db.conn
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert "articles_fts" in engine.store.db.table_names()
+
+
+def test_search_ranks_highlights_and_filters(seeded: Engine) -> None:
+    hits = seeded.search("annex")
+    assert hits and all("[annex" in h.snippet.lower() for h in hits)
+    assert {h.path.rsplit("/", 1)[-1][:3] for h in hits} >= {"000", "001", "002"}
+    assert seeded.search("annex", until=__import__("datetime").date(2018, 1, 1)) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    ['"unbalanced', "AND OR NOT", "*", "NEAR(", "'; DROP TABLE articles; --", "a" * 3000, "(((", ""],
+)
+def test_search_never_fails_on_hostile_queries(seeded: Engine, text: str) -> None:
+    assert isinstance(seeded.search(text), list)
+
+
+def test_fts_query_quotes_every_term() -> None:
+    assert fts_query('annex "West Bank" valley*') == '"West Bank" "annex" "valley"*'
+
+
+def test_a_foreign_database_is_refused_with_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "other.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE invoices (id INTEGER)")
+    conn.commit()
+    conn.close()
+    with pytest.raises(DatabaseError, match="not a usable newsbot database"):
+        Store.open(path)
+
+
+def test_a_damaged_database_is_refused_with_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "damaged.db"
+    path.write_bytes(b"SQLite format 3\x00" + b"\xff" * 5000)
+    with pytest.raises(DatabaseError):
+        Store.open(path)
+
+
+def test_a_bad_file_is_reported_and_the_rest_is_indexed(engine: Engine, tmp_path: Path) -> None:
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    (folder / "good.txt").write_text(seed("000").read_text("utf-8"), "utf-8")
+    (folder / "empty.txt").write_text("", "utf-8")
+    (folder / "binary.txt").write_bytes(b"\x00\x01\x02" * 100)
+    report = engine.ingest([folder, tmp_path / "missing.txt"])
+    assert len(report.added) == 1
+    rejected = dict(report.rejected)
+    assert set(rejected) == {str(folder / "empty.txt"), str(folder / "binary.txt"),
+                             str(tmp_path / "missing.txt")}
+    assert all(reason for reason in rejected.values())
