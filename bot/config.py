@@ -17,6 +17,11 @@ Only the entry point (`python -m bot`) reads the environment; everything else re
 | WEBHOOK_URL        | (none: long polling)         | public https URL Telegram posts to       |
 | PORT               | 8443                         | port the webhook server listens on       |
 | WEBHOOK_SECRET     | derived from the token       | 1–256 of A-Za-z0-9_-                     |
+| NEWSBOT_FEEDS      | (none)                       | RSS/Atom URLs polled (comma/space)       |
+| NEWSBOT_WATCH      | (none)                       | folder polled for new article files      |
+| NEWSBOT_POLL_SECONDS | 300                        | how often feeds and folder are polled    |
+| NEWSBOT_DIGEST_TIME | 08:00                       | /subscribe's default time of day         |
+| NEWSBOT_DIGEST_WHEN_QUIET | brief                 | nothing new: brief, note or skip         |
 """
 
 from __future__ import annotations
@@ -24,9 +29,10 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -67,6 +73,12 @@ class Settings:
     webhook_url: str | None = None
     port: int = DEFAULT_PORT
     webhook_secret: str | None = None
+    # --- digests and live sources (bot/digests.py, bot/feeds.py) ---
+    feeds: tuple[str, ...] = ()
+    watch: Path | None = None
+    poll_seconds: int = 300
+    digest_time: str = "08:00"
+    digest_when_quiet: str = "brief"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str], env_file: Path | None = None) -> Settings:
@@ -119,6 +131,7 @@ class Settings:
             webhook_url=webhook_url,
             port=_port(get("PORT")),
             webhook_secret=webhook_secret,
+            **_digest_settings(get),
         )
 
     @property
@@ -209,6 +222,33 @@ def _time_zone(name: str) -> str:
             f"NEWSBOT_TZ={name!r} is not a known time zone; use an IANA name like Europe/Berlin."
         ) from None
     return name
+
+
+def _digest_settings(get: Callable[[str], str | None]) -> dict[str, Any]:
+    """NEWSBOT_FEEDS, NEWSBOT_WATCH, NEWSBOT_POLL_SECONDS, NEWSBOT_DIGEST_TIME, …_WHEN_QUIET."""
+    feeds = tuple(u for u in dict.fromkeys(re.split(r"[\s,]+", get("NEWSBOT_FEEDS") or "")) if u)
+    for url in feeds:
+        if urlsplit(url).scheme not in ("http", "https"):
+            raise ConfigError(f"NEWSBOT_FEEDS must hold http(s) URLs; got {url!r}.")
+    poll = get("NEWSBOT_POLL_SECONDS") or "300"
+    if not poll.isdigit() or int(poll) < 10:
+        raise ConfigError(f"NEWSBOT_POLL_SECONDS must be a whole number ≥ 10; got {poll!r}.")
+    digest_time = get("NEWSBOT_DIGEST_TIME") or "08:00"
+    if not re.fullmatch(r"([01]?\d|2[0-3]):[0-5]\d", digest_time):
+        raise ConfigError(f"NEWSBOT_DIGEST_TIME must be HH:MM (24-hour); got {digest_time!r}.")
+    when_quiet = (get("NEWSBOT_DIGEST_WHEN_QUIET") or "brief").lower()
+    if when_quiet not in ("brief", "skip", "note"):
+        raise ConfigError(
+            f"NEWSBOT_DIGEST_WHEN_QUIET must be brief, skip or note; got {when_quiet!r}."
+        )
+    watch = get("NEWSBOT_WATCH")
+    return {
+        "feeds": feeds,
+        "watch": Path(watch) if watch else None,
+        "poll_seconds": int(poll),
+        "digest_time": digest_time,
+        "digest_when_quiet": when_quiet,
+    }
 
 
 def _port(value: str | None) -> int:

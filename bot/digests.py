@@ -70,10 +70,10 @@ class Gate(Protocol):
 # -- composing --------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class DigestEntry:
-    """One new story of a digest: an event's one-line briefing, or a lone article."""
+    """One new story of a digest: an event's title and one-line briefing, or a lone article."""
 
-    headline: str
-    title: str | None
+    title: str
+    line: str | None
     sources: tuple[str, ...]
     new_articles: int
     event_id: int | None = None
@@ -140,12 +140,14 @@ def compose_digest(
         articles = by_event.pop(event.id, None)
         if not articles:
             continue
-        try:
-            headline = engine.brief(event_id=event.id).headline
-        except BriefingError:
-            headline = event.title
         entries.append(
-            DigestEntry(headline, event.title, _sources(articles), len(articles), event.id)
+            DigestEntry(
+                event.title,
+                _one_line(engine, event.id),
+                _sources(articles),
+                len(articles),
+                event.id,
+            )
         )
     for articles in by_event.values():  # not grouped into an event (other languages…)
         for article in articles:
@@ -162,11 +164,24 @@ def compose_digest(
             story_count=len(entries),
             is_quiet=False,
             briefing=None,
+            has_corpus=True,
         )
         if visible_length(html) <= max_chars or shown_count <= 1:
             break
         shown_count -= 1
     return Digest(html, watermark, boundary, lead)
+
+
+def _one_line(engine: Engine, event_id: int) -> str | None:
+    """The event's briefing in one line: its first item, else its headline."""
+    try:
+        briefing = engine.brief(event_id=event_id)
+    except BriefingError:
+        return None
+    for section in briefing.sections:
+        for item in section.items:
+            return item.text
+    return briefing.headline
 
 
 def _sources(articles: Sequence[Any]) -> tuple[str, ...]:
@@ -197,6 +212,7 @@ def _quiet_digest(
         story_count=0,
         is_quiet=True,
         briefing=Markup(briefing_html) if briefing_html else None,  # already escaped
+        has_corpus=bool(engine.store.article_count()),
     )
     return Digest(html, watermark, boundary, event_id, is_quiet=True)
 

@@ -59,10 +59,13 @@ def compose_briefing(
     event, focus = choose_event(store, query=query, event_id=event_id, on_date=on_date)
     material = gather(store, event)
     focus_sentences = store.matching_sentences(query, list(event.article_ids)) if query else set()
+    purpose = _purpose(material, rules, focus_sentences)
+    shown = {(s.article_id, s.index) for s in material.sentences
+             if any(s.text == i.text for i in purpose.items)}
     sections = [
-        _purpose(material, rules, focus_sentences),
+        purpose,
         _participants(material, rules),
-        _reactions(material, rules),
+        _reactions(material, rules, shown),
         _context(material, rules, focus_sentences),
     ]
     if focus and focus_sentences:
@@ -165,16 +168,13 @@ def _ranked(material: Material, sentences: list[StoredSentence], limit: int,
 
 def _purpose(material: Material, rules: FacetRules, boost: set[tuple[int, int]]) -> Section:
     facet = rules.purpose
-    chosen = [
-        s for s in material.sentences
-        if facet.matches(s.text) and rules.requires_purpose(s.text) and not rules.is_elsewhere(s.text)
-    ]
+    chosen = [s for s in material.sentences if rules.is_purpose(s.text)]
     return Section("purpose", facet.heading, tuple(_ranked(material, chosen, facet.max_items, boost)))
 
 
 def _context(material: Material, rules: FacetRules, boost: set[tuple[int, int]]) -> Section:
     facet = rules.context
-    used = {s.text for s in material.sentences if rules.purpose.matches(s.text)}
+    used = {s.text for s in material.sentences if rules.is_purpose(s.text)}
     chosen = [
         s for s in material.sentences
         if facet.matches(s.text) and s.text not in used and not rules.reactions.matches(s.text)
@@ -233,12 +233,14 @@ def _person_item(person: Person, material: Material) -> Item:
     return Item(text=text, sources=sources, articles=paths)
 
 
-def _reactions(material: Material, rules: FacetRules) -> Section:
+def _reactions(material: Material, rules: FacetRules, shown: set[tuple[int, int]]) -> Section:
     facet = rules.reactions
     parties = rules.party_resolver
     grouped: dict[str, list[StoredSentence]] = defaultdict(list)
     subjects: dict[str, list[str]] = defaultdict(list)
     for sentence in material.sentences:
+        if (sentence.article_id, sentence.index) in shown:
+            continue
         found = facet.first_match(sentence.text)
         if not found:
             continue

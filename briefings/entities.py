@@ -105,7 +105,8 @@ def lexicon() -> Lexicon:
     nationality: dict[str, str] = {}
 
     def add(entry: str, flag: int) -> None:
-        key = entry.lower()
+        # Acronyms match as written only: "UN" is not "Un" (Kim Jong Un), "US" is not "us".
+        key = entry if entry.replace(".", "").isupper() and len(entry) > 1 else entry.lower()
         table = phrases if " " in key else word_class
         table[key] = table.get(key, 0) | flag
 
@@ -197,10 +198,10 @@ _GAP = re.compile(rf"{_SPACE}+(?:(?:{_PARTICLES}){_SPACE}+){{0,2}}")
 
 
 def _token_class(text: str, word_class: dict[str, int]) -> int:
-    lower = text.lower()
-    cls = word_class.get(lower, 0) or (word_class.get(lower[:-1], 0) if lower[-1] == "." else 0)
+    cls = class_of(text, word_class)
     if cls:
         return cls
+    lower = text.lower()
     if "-" in text and not text.startswith(("al-", "el-")):
         # "Israeli-Russian", "Russia-US-Israel", "Soviet-born": a compound of a nation word.
         for part in lower.split("-"):
@@ -209,6 +210,16 @@ def _token_class(text: str, word_class: dict[str, int]) -> int:
     if len(text) > 1 and text.isupper() and "." not in text:
         return ACRONYM
     return 0
+
+
+def class_of(word: str, word_class: dict[str, int]) -> int:
+    """The class of one word as written ("UN" and "Un" differ; "Gen." is "Gen")."""
+    if word.replace(".", "").isupper() and len(word) > 1:
+        cls = word_class.get(word, 0) or word_class.get(word.rstrip("."), 0)
+        if cls:
+            return cls
+    lower = word.lower()
+    return word_class.get(lower, 0) or (word_class.get(lower[:-1], 0) if lower[-1] == "." else 0)
 
 
 def runs(text: str) -> list[list[Token]]:

@@ -275,7 +275,8 @@ def _place(group: _Group) -> str | None:
     countries = _country_names()
     counts: Counter[str] = Counter()
     for report in group.reports:
-        named = dict.fromkeys([*report.places, *_TITLE_PLACE.findall(report.title)])
+        in_title = [a or b for a, b in _TITLE_PLACE.findall(report.title)]
+        named = dict.fromkeys([*report.places, *in_title])
         for place in named:
             words = place.split()
             while words and words[-1] in _NOT_PLACES:
@@ -284,7 +285,7 @@ def _place(group: _Group) -> str | None:
                 continue
             place = " ".join(words)
             locative = rf"\b(?:in|at|to|of|near)\s+(?:the\s+)?{re.escape(place)}\b"
-            if re.search(locative, report.title):
+            if place in in_title or re.search(locative, report.title):
                 counts[place] += 2
             elif re.search(locative, report.lead):
                 counts[place] += 1
@@ -293,7 +294,10 @@ def _place(group: _Group) -> str | None:
     return max(counts, key=lambda p: (p.lower() not in countries, counts[p]))
 
 
-_TITLE_PLACE = re.compile(r"\b(?:in|at)\s+((?:[A-Z][\w'-]+)(?:\s[A-Z][\w'-]+)?)")
+_TITLE_PLACE = re.compile(
+    r"\b(?:in|at)\s+((?:[A-Z][\w'-]+)(?:\s[A-Z][\w'-]+)?)"
+    r"|^([A-Z][\w'-]+)\s(?:talks|summit|meeting)\b"
+)
 _NOT_PLACES = frozenset(
     "January February March April May June July August September October November December "
     "Monday Tuesday Wednesday Thursday Friday Saturday Sunday The A An His Her Their Its".split()

@@ -81,23 +81,31 @@ class FacetRules:
     reactions: Facet
     context: Facet
     purpose_requires: re.Pattern[str]
+    purpose_excludes: re.Pattern[str]
     elsewhere: re.Pattern[str]
+    vague_subjects: frozenset[str]
     party_resolver: PartyResolver
 
-    def requires_purpose(self, text: str) -> bool:
-        return self.purpose_requires.search(text) is not None
+    def is_purpose(self, text: str) -> bool:
+        """A sentence that says why the happening happens, and not what it is not about."""
+        return (
+            self.purpose.matches(text)
+            and self.purpose_requires.search(text) is not None
+            and self.purpose_excludes.search(text) is None
+        )
 
     def is_elsewhere(self, text: str) -> bool:
         """True when a sentence is about another time than the happening."""
         return self.elsewhere.search(text) is not None
 
-    @staticmethod
-    def subject_of(after: str) -> str | None:
-        """What a reaction is about: the phrase after the reaction verb."""
+    def subject_of(self, after: str) -> str | None:
+        """What a reaction is about: the phrase after the reaction verb, if it says something."""
         text = re.sub(r"^\s*(?:over|of|to|about|at|on|against|what it said was)\s+", "", after)
         text = re.split(r"[,;.]|\s(?:saying|with|and said|because|as)\s", text)[0].strip(" \"“”")
         words = text.split()
-        if not words or len(words) > 14:
+        if not words or len(words) > 14 or text.lower() in self.vague_subjects:
+            return None
+        if words[0].lower() in {"it", "they", "he", "she", "this", "that", "which"}:
             return None
         return text
 
@@ -117,7 +125,9 @@ def load_rules() -> FacetRules:
         reactions=facet("reactions", "verbs"),
         context=facet("context"),
         purpose_requires=_cue_pattern(data["purpose"]["requires"]),
+        purpose_excludes=_cue_pattern(data["purpose"]["exclude"]),
         elsewhere=_cue_pattern(data["participants"]["elsewhere"]),
+        vague_subjects=frozenset(s.lower() for s in data["reactions"]["vague_subjects"]),
         party_resolver=PartyResolver(load_countries()),
     )
 

@@ -28,11 +28,13 @@ from briefings.entities import (
     MONTH,
     NATION,
     NOT_NAME,
+    ORG_CUE,
     STOP,
     TITLE,
     COUNTRY,
     Found,
     Token,
+    class_of,
     classify_run,
     fold,
     lexicon,
@@ -61,6 +63,7 @@ _PRONOUN_SPEECH = re.compile(r"\b(?:[Hh]e|[Ss]he)\s+" + _ADVERBS + r"(?=\w)")
 _SUBJECT_START = re.compile(r"^[\s\"“«‘'(]*(?:(?:But|And|Yet|However|Meanwhile)\b,?\s+)?$")
 _SPEECH_GAP = re.compile(r"(?:,[^,\"“”]{1,60},)?\s+" + _ADVERBS)
 _QUOTE_GAP = re.compile(r"[\s,.;:!?–—-]*")
+_CUED, _TITLED = 1, 2
 _INITIALS = re.compile(r"(?:[A-Z]\.)+")
 
 
@@ -110,16 +113,16 @@ def _is_headline(text: str, title: str) -> bool:
     return sum(w[0].isupper() for w in words) >= 0.7 * len(words)
 
 
-def _word_class(lower: str) -> int:
+def _word_class(word: str) -> int:
     """The class of a word inside a role; "Ukraine's" counts as its country, "state's" as a modifier."""
     word_class = lexicon().word_class
-    if lower.endswith(("'s", "’s")) and len(lower) > 3:
-        return word_class.get(lower[:-2], 0) & (NATION | COUNTRY) or MODIFIER
-    return word_class.get(lower, 0)
+    if word.endswith(("'s", "’s")) and len(word) > 3:
+        return class_of(word[:-2], word_class) & (NATION | COUNTRY) or MODIFIER
+    return class_of(word, word_class)
 
 
 def _is_role_word(core: str, lower: str, cls: int) -> bool:
-    if cls & (TITLE | MODIFIER | NATION | COUNTRY) or lower in _CONNECTORS:
+    if cls & (TITLE | MODIFIER | NATION | COUNTRY | ORG_CUE) or lower in _CONNECTORS:
         return True
     if core[:1].isupper():
         return not cls & (STOP | MONTH)
@@ -128,14 +131,16 @@ def _is_role_word(core: str, lower: str, cls: int) -> bool:
     return len(parts) > 1 and all(word_class.get(p, 0) & (TITLE | MODIFIER) for p in parts)
 
 
-def _role_before(text: str, start: int) -> tuple[int, str | None, str | None, bool]:
-    """The role written right before a name: (where it starts, role, nationality, is a person cue).
+def _role_before(text: str, start: int) -> tuple[int, str | None, str | None, int]:
+    """The role written right before a name: (where it starts, role, nationality, evidence).
+
+    Evidence is ``_TITLED`` for a title or honorific, ``_CUED`` for a cue such as "rival".
 
     Walks back word by word over title words, modifiers, nationality words, capitalised words
     and "of/the/to/for", stopping at punctuation or any other word ("met", "and", "with").
     """
     if start and not text[start - 1].isspace():
-        return start, None, None, False
+        return start, None, None, 0
     kept: list[tuple[int, int, str, int]] = []
     cue = False
     window_start = max(0, start - 160)
@@ -146,11 +151,13 @@ def _role_before(text: str, start: int) -> tuple[int, str | None, str | None, bo
         word_start = window_start + pos
         core = word.strip(_LEADING_PUNCT + ",").rstrip(".")
         lower = core.lower()
-        cls = _word_class(lower.rstrip("."))
-        if n == 0 and cls & (HONORIFIC | CUE):  # "Mr. X", "his rival, X", "counterpart X"
+        cls = _word_class(core)
+        if n == 0 and cls & HONORIFIC:  # "Mr. X": a person, with no role
+            return word_start, None, None, _TITLED
+        if n == 0 and cls & CUE:  # "his rival, X", "Turkish counterpart X"
             cue = True
-            if cls & HONORIFIC or word.endswith(","):
-                return word_start, None, None, True
+            if word.endswith(","):
+                return word_start, None, None, _CUED
             continue
         ends_sentence = word.endswith(".") and not cls & ABBREVIATION and not _INITIALS.fullmatch(word)
         if n > 10 or word[-1] in _HARD_STOP or ends_sentence or not _is_role_word(core, lower, cls):
@@ -170,8 +177,8 @@ def _role_before(text: str, start: int) -> tuple[int, str | None, str | None, bo
     if kept and not (kept[-1][3] & TITLE or text[kept[-1][0]].isupper()):
         kept = []  # "the Israeli premier to the former X": the role does not reach the name
     if not any(cls & TITLE for *_, cls in kept):
-        return start, None, nationality if cue else None, cue
-    return kept[0][0], text[kept[0][0] : kept[-1][1]], nationality, True
+        return start, None, nationality if cue else None, _CUED if cue else 0
+    return kept[0][0], text[kept[0][0] : kept[-1][1]], nationality, _TITLED
 
 
 def _apposition_role(text: str, end: int) -> str | None:
@@ -184,10 +191,11 @@ def _apposition_role(text: str, end: int) -> str | None:
     if len(words) > 7 or words[0].lower() in _CONNECTORS:
         return None
     for w in words:
-        lower = w.lower()
-        if not _is_role_word(w, lower, _word_class(lower)):
+        if not _is_role_word(w, w.lower(), _word_class(w)):
             return None
-    return role if _word_class(words[-1].lower()) & TITLE else None
+    # The head is the word before "of/for/to…" ("spokeswoman for the ministry"), else the last.
+    head = next((words[i - 1] for i, w in enumerate(words) if i and w.lower() in _CONNECTORS), words[-1])
+    return role if _word_class(head) & TITLE else None
 
 
 def _credit_zones(text: str) -> list[tuple[int, int]]:
@@ -205,7 +213,9 @@ def _segments(run: list[Token], used: set[int], initial: bool, lower_words: set[
 
     def nameable(i: int) -> bool:
         tok = run[i]
-        if i in used and not (n == 2 and i == 0 and run[0].cls & COUNTRY and not run[0].cls & NATION):
+        if n == 2 and i == 0 and tok.cls & COUNTRY and not tok.cls & NATION and not run[1].cls & NOT_NAME:
+            return True  # "Israel Katz said": a country's name can be a first name
+        if i in used:
             return False
         if i == 0 and initial and tok.lower in lower_words:
             return False
@@ -254,15 +264,21 @@ def _mentions(sentences: Sequence[Sentence], title: str, found: Found) -> list[_
                 ):
                     m.key = ("©", *key)  # a photographer's credit: never a person
                     continue
-                m.role_start, m.role, m.nationality, cue = _role_before(text, start)
-                m.titled = m.role is not None
+                m.role_start, m.role, m.nationality, strength = _role_before(text, start)
+                m.titled = strength == _TITLED
                 adverbs = _SPEECH_GAP.match(text, end)
                 m.spoke = bool(adverbs and lex.speech.match(text, adverbs.end())) or bool(
                     lex.speech_before.search(text, max(0, m.role_start - 30), m.role_start)
                 )
                 apposition = _apposition_role(text, end)
                 if apposition:
-                    m.titled = True
+                    # "X, the envoy," shows a person only for a full name (places take
+                    # appositions too); "X, who serves as envoy," does for a surname as well.
+                    m.titled = len(key) > 1 or text.startswith("who", text.index(",", end) + 2)
+                    m.nationality = m.nationality or next(
+                        (lex.nationality.get(w.lower()) for w in apposition.split() if _word_class(w) & NATION),
+                        None,
+                    )
                     if m.role:  # a second role for the same mention
                         out.append(_Mention(sentence.index, start, end, start, m.name, key, apposition))
                     else:
@@ -271,7 +287,7 @@ def _mentions(sentences: Sequence[Sentence], title: str, found: Found) -> list[_
                 after = text[end : end + 30].split()[:1]
                 m.evidence = (
                     m.titled
-                    or cue
+                    or strength
                     or m.spoke
                     or bool(_AGE.match(text, end))
                     or bool(before and before[-1] in lex.between_people)

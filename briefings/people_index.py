@@ -30,6 +30,15 @@ def _nationality_words() -> re.Pattern[str]:
     return re.compile(rf"\b(?:{alternation})(?:['’]s)?\b")
 
 
+@lru_cache(maxsize=1)
+def _generic_roles() -> frozenset[str]:
+    import tomllib
+    from importlib import resources
+
+    data = tomllib.loads(resources.files("briefings").joinpath("data/facets.toml").read_text("utf-8"))
+    return frozenset(role_key(r) for r in data["roles"]["generic"])
+
+
 def role_key(role: str) -> str:
     """A role folded so that wordings of one role compare equal ("Russian Defence Minister")."""
     text = role.lower().replace("defence", "defense").replace("’", "'")
@@ -82,6 +91,8 @@ class Person:
                 if m.article_id not in articles[key]:
                     articles[key].append(m.article_id)
         keys = _drop_contained(list(wordings), articles)
+        specific = [k for k in keys if k not in _generic_roles()]
+        keys = specific or keys
         claims = []
         for key in keys:
             best = max(wordings[key].items(), key=lambda kv: (kv[1], len(kv[0])))[0]
@@ -129,13 +140,20 @@ def _core_tokens(key: str) -> list[str]:
 
 
 def _compatible(a: str, b: str) -> bool:
-    """Same surname, and first names that do not contradict ("bashar assad" ~ "bashar al assad")."""
+    """Same surname, and given names that do not contradict.
+
+    "bashar assad" ~ "bashar al assad", "tayyip erdogan" ~ "recep tayyip erdogan",
+    "h r smith" ~ "harold smith"; but "anna berg" is not "lars berg".
+    """
     ta, tb = _core_tokens(a), _core_tokens(b)
     if not ta or not tb or ta[-1] != tb[-1]:
         return False
     if len(ta) == 1 or len(tb) == 1:
         return True
-    return ta[0] == tb[0] or ta[0][0] == tb[0][0] and (len(ta[0]) <= 2 or len(tb[0]) <= 2)
+    shorter, longer = sorted((ta[:-1], tb[:-1]), key=len)
+    if all(t in longer for t in shorter):
+        return True
+    return ta[0][0] == tb[0][0] and (len(ta[0]) <= 2 or len(tb[0]) <= 2)
 
 
 def merge_people(mentions: Iterable[StoredMention]) -> list[Person]:
