@@ -30,6 +30,12 @@ from telegram.ext import (
 
 from bot import handlers as h
 from bot.config import ConfigError, Settings
+from bot.digest_handlers import (
+    digest_handlers,
+    restore_schedule,
+    start_live_sources,
+    stop_digests,
+)
 from briefings.engine import Engine
 from briefings.errors import BriefingError
 
@@ -107,7 +113,8 @@ def build_application(settings: Settings, engine: Engine | None = None) -> Appli
             CommandHandler("topics", h.topics),
             CommandHandler("search", h.search),
             CommandHandler("sources", h.sources),
-            # --- digest commands (/subscribe, /unsubscribe, /settings) go here ---
+            # Digests: /subscribe, /unsubscribe, /settings, digest buttons, group migration.
+            *digest_handlers(),
             # Admins: the handlers check NEWSBOT_ADMINS themselves, so others get told why.
             CommandHandler("reingest", h.reingest),
             CommandHandler("stats", h.stats),
@@ -146,10 +153,14 @@ async def post_init(application: Application) -> None:
             for path, reason in report.rejected:
                 logger.info("rejected %s: %s", path, reason)
     await application.bot.set_my_commands(h.bot_commands())
+    # --- digests: restore the schedule from SQLite, then poll feeds / the watched folder ---
+    await restore_schedule(application)
+    start_live_sources(application, settings)
 
 
 async def post_shutdown(application: Application) -> None:
     """Close the engine the application opened."""
+    await stop_digests(application)  # digests: before the engine, whose file they share
     gate: EngineGate | None = application.bot_data.get(h.ENGINE_KEY)
     if gate is not None:
         await gate.close()

@@ -70,6 +70,13 @@ COMMANDS: tuple[Command, ...] = (
     Command("search", "<words>", "articles matching some words"),
     Command("sources", "", "the outlets and articles behind the briefings"),
     # --- digest commands (/subscribe, /unsubscribe, /settings) go here ---
+    Command(
+        "subscribe",
+        "[HH:MM] [Area/City] [daily|weekdays|weekly]",
+        "a digest of what is new, at a time of day you pick",
+    ),
+    Command("unsubscribe", "", "stop this chat's digest"),
+    Command("settings", "", "this chat's digest and when the next one comes"),
     Command("reingest", "", "re-read the corpus folders (admins)", is_admin=True),
     Command("stats", "", "figures about the corpus (admins)", is_admin=True),
 )

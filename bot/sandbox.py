@@ -14,8 +14,8 @@ The page talks to the control API of the local server (`/_local/send`, `press`,
   a chat that is not open still arrive;
 * `GET /_sandbox/answer?id=<callback query id>&wait=<s>`: how the bot answered a button press.
 
-Chats are remembered in the bot's own SQLite file (table `sandbox_chats`), so a subscription
-made in one sandbox run still has its chat to be delivered to in the next.
+Chats are remembered next to the bot's database (`<NEWSBOT_DB stem>.sandbox-chats.json`), so a
+subscription made in one sandbox run still has its chat to be delivered to in the next.
 """
 
 from __future__ import annotations
@@ -23,11 +23,8 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-import sqlite3
 import sys
 import uuid
-from collections.abc import Iterator
-from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -70,37 +67,38 @@ class SandboxChat:
 
 
 class SandboxChats:
-    """The chats of the page, kept in the bot's SQLite file across sandbox runs."""
+    """The chats of the page, kept in a JSON file next to the bot's database across runs.
+
+    Not a table in the database itself: the engine's store owns that file and refuses tables
+    it does not know.
+    """
 
     def __init__(self, db_path: Path) -> None:
-        self.db_path = db_path
-        with self._connect() as db:
-            # `id` is not the primary key, so the rowid keeps the order chats were opened in.
-            db.execute(
-                "CREATE TABLE IF NOT EXISTS sandbox_chats "
-                "(id INTEGER NOT NULL UNIQUE, type TEXT NOT NULL, title TEXT NOT NULL)"
-            )
-
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        # A short-lived connection per call: writes are rare and come from the server thread.
-        with closing(sqlite3.connect(self.db_path, timeout=10)) as db, db:
-            yield db
+        self.path = db_path.with_name(f"{db_path.stem}.sandbox-chats.json")
 
     def all(self) -> list[SandboxChat]:
-        """Every remembered chat, in the order they were opened."""
-        with self._connect() as db:
-            rows = db.execute("SELECT id, type, title FROM sandbox_chats ORDER BY rowid")
-            return [SandboxChat(*row) for row in rows]
+        """Every remembered chat, in the order they were opened ([] if none or unreadable)."""
+        try:
+            rows = json.loads(self.path.read_text(encoding="utf-8"))
+            return [
+                SandboxChat(int(row["id"]), str(row["type"]), str(row["title"])) for row in rows
+            ]
+        except FileNotFoundError:
+            return []
+        except (ValueError, TypeError, KeyError) as error:
+            # A damaged file costs the page its chat list, never the bot its start.
+            logger.warning("ignoring %s: %s", self.path, error)
+            return []
 
     def add(self, chat: SandboxChat) -> None:
         """Remember a chat (or its new title)."""
-        with self._connect() as db:
-            db.execute(
-                "INSERT INTO sandbox_chats (id, type, title) VALUES (?, ?, ?) "
-                "ON CONFLICT(id) DO UPDATE SET type = excluded.type, title = excluded.title",
-                (chat.id, chat.type, chat.title),
-            )
+        chats = {known.id: known for known in self.all()}
+        chats[chat.id] = chat
+        text = json.dumps([known.json() for known in chats.values()], ensure_ascii=False, indent=1)
+        # Written aside and renamed, so a crash never leaves half a file.
+        partial = self.path.with_name(self.path.name + ".tmp")
+        partial.write_text(text, encoding="utf-8")
+        partial.replace(self.path)
 
 
 class SandboxServer(LocalBotApi):
@@ -305,6 +303,10 @@ def run_sandbox(settings: Settings, port: int = DEFAULT_PORT) -> int:
     install_token_filter(SANDBOX_TOKEN)  # the token is fake, but it stays out of logs anyway
     try:
         server = SandboxServer(settings.db_path, port=port)
+    except OSError as error:
+        print(f"newsbot: cannot keep the sandbox chats next to {settings.db_path}: {error}")
+        return 1
+    try:
         server.start_in_thread()
     except OSError as error:
         print(
@@ -312,9 +314,6 @@ def run_sandbox(settings: Settings, port: int = DEFAULT_PORT) -> int:
             "choose another port with --port.",
             file=sys.stderr,
         )
-        return 1
-    except sqlite3.Error as error:
-        print(f"newsbot: cannot open {settings.db_path}: {error}", file=sys.stderr)
         return 1
     try:
         application = build_application(sandbox_settings(settings, server))

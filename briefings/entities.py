@@ -1,7 +1,7 @@
 """Entities: the word tables and the capitalised runs that people, places and organisations
 are found in.
 
-A *run* is a stretch of capitalised tokens ("Russian Defense Minister Sergei Shoigu"),
+A *run* is a stretch of capitalised tokens ("Japanese Foreign Minister Kenji Sato"),
 joined only by spaces and name particles ("von der", "bin"). Each token gets a class from the
 tables in ``data/`` (title, nationality, country, place, organisation cue, stop word…); the
 tokens no table claims can be part of a name. This module also decides which runs name
@@ -21,7 +21,7 @@ from typing import NamedTuple
 # Token classes, as bit flags: a word can be several things ("Chief" is a title and a modifier).
 TITLE = 1
 HONORIFIC = 2
-NATION = 4  # an adjective or demonym: "Russian", "Israelis"
+NATION = 4  # an adjective or demonym: "French", "Germans"
 COUNTRY = 8
 PLACE = 16  # capitals and world regions
 ORG = 32  # a known institution, agency or metonym
@@ -45,7 +45,7 @@ _PARTICLES = "de|da|di|du|del|della|der|den|van|von|zu|bin|bint|ibn|al|el|dos|da
 
 
 def fold(text: str) -> str:
-    """Lower-case and strip accents, so that "Erdoğan" and "Erdogan" compare equal."""
+    """Lower-case and strip accents, so that "Øyvind" and "Oyvind" compare equal."""
     if text.isascii():
         return text.lower()
     decomposed = unicodedata.normalize("NFKD", text)
@@ -83,7 +83,7 @@ class Lexicon:
     """Lower-cased multi-word names ("saudi arabia", "white house") → class flags."""
     phrase_starts: frozenset[str]
     nationality: dict[str, str]
-    """Lower-cased country, adjective or demonym → the adjective ("russia" → "Russian")."""
+    """Lower-cased country, adjective or demonym → the adjective ("japan" → "Japanese")."""
     speech: re.Pattern[str]
     speech_before: re.Pattern[str]
     """A speech verb ending a text: "…,\" said X"."""
@@ -203,7 +203,7 @@ def _token_class(text: str, word_class: dict[str, int]) -> int:
         return cls
     lower = text.lower()
     if "-" in text and not text.startswith(("al-", "el-")):
-        # "Israeli-Russian", "Russia-US-Israel", "Soviet-born": a compound of a nation word.
+        # "Franco-German", "Japan-US", "Chinese-born": a compound of a nation word.
         for part in lower.split("-"):
             if word_class.get(part, 0) & (NATION | COUNTRY):
                 return NATION
@@ -298,9 +298,10 @@ def _span(text: str, run: list[Token], i: int, j: int) -> str:
 def _phrase_end(run: list[Token], i: int, flag: int, phrases: dict[str, int]) -> int:
     """Index of the last token of the known multi-word name starting at ``i``, else ``i``."""
     for j in range(min(len(run), i + 4) - 1, i, -1):
-        if all(t.cls & flag for t in run[i : j + 1]):
-            if " ".join(t.lower for t in run[i : j + 1]) in phrases:
-                return j
+        if all(t.cls & flag for t in run[i : j + 1]) and (
+            " ".join(t.lower for t in run[i : j + 1]) in phrases
+        ):
+            return j
     return i
 
 
@@ -328,17 +329,25 @@ def classify_run(text: str, run: list[Token], found: Found) -> set[int]:
     for i, tok in enumerate(run):
         if i in used:
             continue
-        # "Black Sea", "Mount X", "West Bank", "Middle East": a geographic word with a name.
+        # "Red Sea", "Mount X", "North Slope", "Far East": a geographic word with a name.
         nxt = run[i + 1].cls if i + 1 < n else -1
-        if tok.cls & GEO_CUE or (tok.cls & COMPASS and nxt >= 0 and (not nxt & NOT_NAME or nxt & placeish)):
+        if tok.cls & GEO_CUE or (
+            tok.cls & COMPASS and nxt >= 0 and (not nxt & NOT_NAME or nxt & placeish)
+        ):
             j = i
-            while j > 0 and j - 1 not in used and not run[j - 1].possessive and (
-                not run[j - 1].cls & NOT_NAME or run[j - 1].cls & placeish
+            while (
+                j > 0
+                and j - 1 not in used
+                and not run[j - 1].possessive
+                and (not run[j - 1].cls & NOT_NAME or run[j - 1].cls & placeish)
             ):
                 j -= 1
             k = i
-            while k + 1 < n and k + 1 not in used and not run[k].possessive and (
-                not run[k + 1].cls & NOT_NAME or run[k + 1].cls & (placeish | GEO_CUE)
+            while (
+                k + 1 < n
+                and k + 1 not in used
+                and not run[k].possessive
+                and (not run[k + 1].cls & NOT_NAME or run[k + 1].cls & (placeish | GEO_CUE))
             ):
                 k += 1
             if k > j:
@@ -347,8 +356,11 @@ def classify_run(text: str, run: list[Token], found: Found) -> set[int]:
     for i, tok in enumerate(run):
         if tok.cls & ORG_CUE and i not in used:
             j = i
-            while j > 0 and j - 1 not in used and not run[j - 1].cls & (STOP | HONORIFIC) and (
-                not run[j - 1].possessive or run[j - 1].cls & TITLE
+            while (
+                j > 0
+                and j - 1 not in used
+                and not run[j - 1].cls & (STOP | HONORIFIC)
+                and (not run[j - 1].possessive or run[j - 1].cls & TITLE)
             ):
                 j -= 1
             k = i
@@ -404,7 +416,12 @@ def _name_head(run: list[Token], used: set[int]) -> tuple[int, int] | None:
     i = 0
     while i < len(run) and run[i].cls & (NATION | COMPASS) and i not in used:
         i += 1
-    if i >= len(run) or i in used or run[i].cls & ((NOT_NAME & ~ACRONYM) | MONTH) or run[i].possessive:
+    if (
+        i >= len(run)
+        or i in used
+        or run[i].cls & ((NOT_NAME & ~ACRONYM) | MONTH)
+        or run[i].possessive
+    ):
         return None
     j = i
     while j + 1 < len(run) and (j + 1) not in used and not run[j + 1].cls & NOT_NAME:

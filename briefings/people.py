@@ -2,15 +2,15 @@
 
 Rules, not a model. A person is a capitalised name of two to four words (accents, hyphens,
 apostrophes and particles such as "al-", "bin", "von der" allowed) that the article shows to
-be a person: a title or role before it ("Israeli Ambassador to Moscow Gary Koren"), a speech
+be a person: a title or role before it ("Japanese Foreign Minister Kenji Sato"), a speech
 verb ("X said", "said X"), a cue ("his rival X", "Mr. X"), a verb between people ("met with
 X"), or its surname being used on its own as a speaker elsewhere in the article. A surname
-alone ("Shoigu", "Netanyahu's") links to the full name wherever it stands; a surname only
+alone ("Sato", "Sato's") links to the full name wherever it stands; a surname only
 ever seen after a title ("Prime Minister X") is a person named by that surname.
 
 Convention for roles: the role is kept as the article words it, nationality included
-("Russian Defense Minister"), and the nationality is also given on its own ("Russian"). A
-role that only repeats another one without the nationality ("President" beside "Russian
+("Japanese Foreign Minister"), and the nationality is also given on its own ("Japanese").
+A role that only repeats another one without the nationality ("President" beside "French
 President") is dropped.
 """
 
@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 from briefings.entities import (
     ABBREVIATION,
+    COUNTRY,
     CUE,
     HONORIFIC,
     MODIFIER,
@@ -31,7 +32,6 @@ from briefings.entities import (
     ORG_CUE,
     STOP,
     TITLE,
-    COUNTRY,
     Found,
     Token,
     class_of,
@@ -42,7 +42,6 @@ from briefings.entities import (
 )
 from briefings.models import Entities, PersonMention, Sentence
 
-_WORD = re.compile(r"\S+")
 _LOWER_WORD = re.compile(r"(?<![\w'’-])[a-z]+\b")
 _CONNECTORS = frozenset({"of", "the", "to", "for"})
 _LINK_VERBS = frozenset({"with", "to", "by"})
@@ -62,7 +61,10 @@ _QUOTE = re.compile(r'"([^"]{2,}?)"|“([^”]{2,}?)”|«([^»]{2,}?)»')
 _PRONOUN_SPEECH = re.compile(r"\b(?:[Hh]e|[Ss]he)\s+" + _ADVERBS + r"(?=\w)")
 _SUBJECT_START = re.compile(r"^[\s\"“«‘'(]*(?:(?:But|And|Yet|However|Meanwhile)\b,?\s+)?$")
 _SPEECH_GAP = re.compile(r"(?:,[^,\"“”]{1,60},)?\s+" + _ADVERBS)
-_QUOTE_GAP = re.compile(r"[\s,.;:!?–—-]*")
+_QUOTE_GAP = " \t\n,.;:!?–—-"
+_ACCORDING = re.compile(r"\b[Aa]ccording to\s+$")
+_ACCORDING_GAP = re.compile(r"\s*[,:]?\s*")
+_SPACES = re.compile(r"\s+")
 _CUED, _TITLED = 1, 2
 _INITIALS = re.compile(r"(?:[A-Z]\.)+")
 
@@ -114,7 +116,7 @@ def _is_headline(text: str, title: str) -> bool:
 
 
 def _word_class(word: str) -> int:
-    """The class of a word inside a role; "Ukraine's" counts as its country, "state's" as a modifier."""
+    """A word's class inside a role: "Japan's" is its country, "state's" a modifier."""
     word_class = lexicon().word_class
     if word.endswith(("'s", "’s")) and len(word) > 3:
         return class_of(word[:-2], word_class) & (NATION | COUNTRY) or MODIFIER
@@ -159,7 +161,9 @@ def _role_before(text: str, start: int) -> tuple[int, str | None, str | None, in
             if word.endswith(","):
                 return word_start, None, None, _CUED
             continue
-        ends_sentence = word.endswith(".") and not cls & ABBREVIATION and not _INITIALS.fullmatch(word)
+        ends_sentence = (
+            word.endswith(".") and not cls & ABBREVIATION and not _INITIALS.fullmatch(word)
+        )
         if n > 10 or word[-1] in _HARD_STOP or ends_sentence or not _is_role_word(core, lower, cls):
             break
         lead = len(word) - len(word.lstrip(_LEADING_PUNCT))
@@ -175,7 +179,7 @@ def _role_before(text: str, start: int) -> tuple[int, str | None, str | None, in
             nationality = lexicon().nationality.get(lower.removesuffix("'s").removesuffix("’s"))
             break
     if kept and not (kept[-1][3] & TITLE or text[kept[-1][0]].isupper()):
-        kept = []  # "the Israeli premier to the former X": the role does not reach the name
+        kept = []  # "the French premier to the former X": the role does not reach the name
     if not any(cls & TITLE for *_, cls in kept):
         return start, None, nationality if cue else None, _CUED if cue else 0
     return kept[0][0], text[kept[0][0] : kept[-1][1]], nationality, _TITLED
@@ -194,7 +198,9 @@ def _apposition_role(text: str, end: int) -> str | None:
         if not _is_role_word(w, w.lower(), _word_class(w)):
             return None
     # The head is the word before "of/for/to…" ("spokeswoman for the ministry"), else the last.
-    head = next((words[i - 1] for i, w in enumerate(words) if i and w.lower() in _CONNECTORS), words[-1])
+    head = next(
+        (words[i - 1] for i, w in enumerate(words) if i and w.lower() in _CONNECTORS), words[-1]
+    )
     return role if _word_class(head) & TITLE else None
 
 
@@ -213,7 +219,13 @@ def _segments(run: list[Token], used: set[int], initial: bool, lower_words: set[
 
     def nameable(i: int) -> bool:
         tok = run[i]
-        if n == 2 and i == 0 and tok.cls & COUNTRY and not tok.cls & NATION and not run[1].cls & NOT_NAME:
+        if (
+            n == 2
+            and i == 0
+            and tok.cls & COUNTRY
+            and not tok.cls & NATION
+            and not run[1].cls & NOT_NAME
+        ):
             return True  # "Israel Katz said": a country's name can be a first name
         if i in used:
             return False
@@ -276,22 +288,32 @@ def _mentions(sentences: Sequence[Sentence], title: str, found: Found) -> list[_
                     # appositions too); "X, who serves as envoy," does for a surname as well.
                     m.titled = len(key) > 1 or text.startswith("who", text.index(",", end) + 2)
                     m.nationality = m.nationality or next(
-                        (lex.nationality.get(w.lower()) for w in apposition.split() if _word_class(w) & NATION),
+                        (
+                            lex.nationality.get(w.lower())
+                            for w in apposition.split()
+                            if _word_class(w) & NATION
+                        ),
                         None,
                     )
                     if m.role:  # a second role for the same mention
-                        out.append(_Mention(sentence.index, start, end, start, m.name, key, apposition))
+                        out.append(
+                            _Mention(sentence.index, start, end, start, m.name, key, apposition)
+                        )
                     else:
                         m.role = apposition
                 before = text[max(0, m.role_start - 30) : m.role_start].split()[-2:]
                 after = text[end : end + 30].split()[:1]
                 m.evidence = (
                     m.titled
-                    or strength
+                    or strength > 0
                     or m.spoke
                     or bool(_AGE.match(text, end))
                     or bool(before and before[-1] in lex.between_people)
-                    or (len(before) == 2 and before[1] in _LINK_VERBS and before[0] in lex.between_people)
+                    or (
+                        len(before) == 2
+                        and before[1] in _LINK_VERBS
+                        and before[0] in lex.between_people
+                    )
                     or bool(after and after[0] in lex.between_people)
                 )
     return out
@@ -300,7 +322,11 @@ def _mentions(sentences: Sequence[Sentence], title: str, found: Found) -> list[_
 def _resolve(mentions: list[_Mention], blocked: set[tuple[str, ...]]) -> list[_Person]:
     """Decide which mentions are people and link the mentions of each person."""
     credit_surnames = {m.key[-1] for m in mentions if m.key[0] == "©"}
-    usable = [m for m in mentions if m.key[0] != "©" and m.key not in blocked and m.key[-1] not in credit_surnames]
+    usable = [
+        m
+        for m in mentions
+        if m.key[0] != "©" and m.key not in blocked and m.key[-1] not in credit_surnames
+    ]
     surnames = {m.key[-1] for m in usable if m.spoke or (m.titled and len(m.key) == 1)}
     surnames |= {m.key[-1] for m in usable if len(m.key) > 1 and m.evidence}
     people: list[_Person] = []
@@ -379,7 +405,9 @@ def _paragraphs(sentences: Sequence[Sentence]) -> list[list[Sentence]]:
     return groups
 
 
-def _attach_quotes(sentences: Sequence[Sentence], mentions: list[_Mention], people: list[_Person]) -> None:
+def _attach_quotes(
+    sentences: Sequence[Sentence], mentions: list[_Mention], people: list[_Person]
+) -> None:
     """Give each person the direct quotes the article attributes to them.
 
     Quotes are found per paragraph, so that a quote the sentence splitter cut in two stays
@@ -404,7 +432,9 @@ def _attach_quotes(sentences: Sequence[Sentence], mentions: list[_Mention], peop
                 _Spot(offset + m.start, offset + m.role_start, offset + m.end, m.person, offset)
                 for m in by_sentence.get(s.index, ())
             ]
-        quotes = [(q.start(), q.end(), next(g for g in q.groups() if g)) for q in _QUOTE.finditer(text)]
+        quotes = [
+            (q.start(), q.end(), next(g for g in q.groups() if g)) for q in _QUOTE.finditer(text)
+        ]
         if not quotes:
             if spots:
                 last_subject = spots[0].person
@@ -414,31 +444,32 @@ def _attach_quotes(sentences: Sequence[Sentence], mentions: list[_Mention], peop
         speaker: int | None = None
         previous_end = -1
 
-        def pronoun(pos: int) -> int | None:
-            if speaker is not None:
-                return speaker
-            before = [p for p in outside if p.end <= pos]
-            subjects = [p for p in before if _SUBJECT_START.match(text, p.sentence_start, p.role_start)]
-            unnamed = [a.start() for a in lex.anonymous.finditer(text, 0, pos)]
-            if unnamed and (not before or unnamed[-1] > before[-1].end):
-                return None  # "a source told X…", "he said": the last speaker has no name
-            if subjects or before:
-                return (subjects or before)[0].person
-            return last_subject
-
         for qs, qe, content in quotes:
             found: int | None = None
-            p = _QUOTE_GAP.match(text, qe).end()
+            tail = text[qe : qe + 8]
+            p = qe + len(tail) - len(tail.lstrip(_QUOTE_GAP))
             spot = at.get(p)
             verb = lex.speech.match(text, p)
-            if spot and (gap := _SPEECH_GAP.match(text, spot.end)) and lex.speech.match(text, gap.end()):
+            if (
+                spot
+                and (gap := _SPEECH_GAP.match(text, spot.end))
+                and lex.speech.match(text, gap.end())
+            ):
                 found = spot.person
-            elif verb and (gap := re.compile(r"\s+").match(text, verb.end())) and gap.end() in at:
+            elif verb and (gap := _SPACES.match(text, verb.end())) and gap.end() in at:
                 found = at[gap.end()].person
             elif (gap := _PRONOUN_SPEECH.match(text, p)) and lex.speech.match(text, gap.end()):
-                found = pronoun(qs)
+                found = (
+                    speaker if speaker is not None else _pronoun(text, qs, outside, last_subject)
+                )
             if found is None:
-                found = _speaker_before(text, qs, outside, starts, pronoun)
+                found, pronoun_at = _speaker_before(text, qs, outside, starts)
+                if pronoun_at >= 0:
+                    found = (
+                        speaker
+                        if speaker is not None
+                        else _pronoun(text, pronoun_at, outside, last_subject)
+                    )
             if found is None and speaker is not None and 0 <= qs - previous_end <= 80:
                 between = [x for x in outside if previous_end <= x.start < qs]
                 if all(x.person == speaker for x in between):
@@ -455,45 +486,70 @@ def _attach_quotes(sentences: Sequence[Sentence], mentions: list[_Mention], peop
             last_subject = None
 
 
-def _speaker_before(text: str, qs: int, spots: list[_Spot], starts: list[int], pronoun) -> int | None:
-    """The speaker named before a quote in its own sentence ("X said the thing was "…"")."""
+def _pronoun(text: str, pos: int, spots: list[_Spot], last_subject: int | None) -> int | None:
+    """Who "he"/"she" at ``pos`` stands for: the paragraph's subject, else the last one."""
+    before = [p for p in spots if p.end <= pos]
+    unnamed = [a.start() for a in lexicon().anonymous.finditer(text, 0, pos)]
+    if unnamed and (not before or unnamed[-1] > before[-1].end):
+        return None  # "a source told X…", "he said": the last speaker has no name
+    subjects = [p for p in before if _SUBJECT_START.match(text, p.sentence_start, p.role_start)]
+    if subjects or before:
+        return (subjects or before)[0].person
+    return last_subject
+
+
+def _speaker_before(
+    text: str, qs: int, spots: list[_Spot], starts: list[int]
+) -> tuple[int | None, int]:
+    """The speaker named before a quote in its sentence ("X said the thing was "…"").
+
+    Returns (person, -1), or (None, position) when the speaker is a pronoun at that position.
+    """
     lex = lexicon()
     sentence_start = max((s for s in starts if s <= qs), default=0)
     before = [p for p in spots if sentence_start <= p.start and p.end <= qs]
     best: tuple[int, int | None] | None = None
     for p in before:
         gap = _SPEECH_GAP.match(text, p.end)
-        if gap and lex.speech.match(text, gap.end()):
-            best = (p.end, p.person)
-        elif re.fullmatch(r"\s*[,:]?\s*", text[p.end : qs]) and re.search(
-            r"\b[Aa]ccording to\s+$", text[max(0, p.role_start - 16) : p.role_start]
-        ):
+        said = bool(gap and lex.speech.match(text, gap.end()))
+        according = _ACCORDING_GAP.fullmatch(text, p.end, qs) and _ACCORDING.search(
+            text, max(0, p.role_start - 16), p.role_start
+        )
+        if said or according:
             best = (p.end, p.person)
     for m in _PRONOUN_SPEECH.finditer(text, sentence_start, qs):
         if lex.speech.match(text, m.end()) and (best is None or m.start() > best[0]):
-            best = (m.start(), pronoun(m.start()))
+            best = (m.start(), None)
     if best is not None:
-        return best[1]
-    if before and _SUBJECT_START.match(text, sentence_start, before[0].role_start):
-        if lex.participles.search(text, before[0].end, qs) or lex.speech.search(text, before[0].end, qs):
-            return before[0].person
-    return None
+        return best[1], (best[0] if best[1] is None else -1)
+    subject = before[0] if before else None
+    if (
+        subject is not None
+        and _SUBJECT_START.match(text, sentence_start, subject.role_start)
+        and (
+            lex.participles.search(text, subject.end, qs)
+            or lex.speech.search(text, subject.end, qs)
+        )
+    ):
+        return subject.person, -1
+    return None, -1
 
 
 def find_entities(sentences: Sequence[Sentence], title: str = "") -> Entities:
-    """The people (with roles, nationality, sentences, quotes), places and organisations of an article."""
+    """An article's people (roles, nationality, sentences, quotes), places and organisations."""
     found = Found()
     mentions = _mentions(sentences, title, found)
     blocked = {_key(name.split()) for _, name, weak in found.entries.values() if not weak}
     people = _resolve(mentions, blocked)
     _attach_quotes(sentences, mentions, people)
-    first = {}
+    first: dict[int, tuple[int, int]] = {}
     for m in mentions:
         if m.person >= 0:
             first.setdefault(m.person, (m.sentence, m.start))
     order = sorted(first, key=first.__getitem__)
     person_keys = {people[n].key for n in order} | {(people[n].key[-1],) for n in order}
-    places, organisations = [], []
+    places: list[str] = []
+    organisations: list[str] = []
     for kind, name, weak in found.entries.values():
         if weak and _key(name.split()) in person_keys:
             continue

@@ -142,7 +142,7 @@ def _core_tokens(key: str) -> list[str]:
 def _compatible(a: str, b: str) -> bool:
     """Same surname, and given names that do not contradict.
 
-    "bashar assad" ~ "bashar al assad", "tayyip erdogan" ~ "recep tayyip erdogan",
+    "omar ali" ~ "omar al ali", "maria berg" ~ "anna maria berg",
     "h r smith" ~ "harold smith"; but "anna berg" is not "lars berg".
     """
     ta, tb = _core_tokens(a), _core_tokens(b)

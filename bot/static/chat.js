@@ -500,6 +500,12 @@ function showMessage(chat, message, isEdit) {
 // The feed: everything that happens, in every chat
 
 function applyFeed(feed) {
+  // "typing…" comes before the reply it announces: mark it first, so the reply clears it.
+  for (const chatId of feed.typing) {
+    const chat = state.chats.get(chatId);
+    if (chat) chat.typingUntil = Date.now() + TYPING_MS;
+  }
+  if (feed.typing.length) setTimeout(refreshTyping, TYPING_MS + 50);
   let unknownChat = false;
   for (const message of feed.messages) {
     let chat = state.chats.get(message.chat_id);
@@ -517,11 +523,6 @@ function applyFeed(feed) {
       chat.unread += 1;
     }
   }
-  for (const chatId of feed.typing) {
-    const chat = state.chats.get(chatId);
-    if (chat) chat.typingUntil = Date.now() + TYPING_MS;
-  }
-  if (feed.typing.length) setTimeout(refreshTyping, TYPING_MS + 50);
   renderSidebar();
   renderHeader();
   if (unknownChat) loadChats().catch(() => {});

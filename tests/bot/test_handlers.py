@@ -236,9 +236,9 @@ async def test_sources_lists_the_outlets(local_api: LocalBotApi, bot_app: Applic
 
 async def test_unknown_command_points_to_help(local_api: LocalBotApi, bot_app: Application) -> None:
     [answer] = await ask(local_api, USER, "/frobnicate now")
+    public = " ".join(f"/{c.name}" for c in COMMANDS if not c.is_admin and c.name != "start")
     assert answer["visible_text"] == (
-        "I don't know /frobnicate. I understand: /help /brief /who /topics /search /sources\n"
-        "See /help for what each does."
+        f"I don't know /frobnicate. I understand: {public}\nSee /help for what each does."
     )
 
 
@@ -306,20 +306,18 @@ async def test_a_burst_through_429_gets_every_answer(
 
 
 # -- failures -------------------------------------------------------------------------------
-class StubEngine:
-    """An engine whose every briefing fails the way it is told to."""
+class StubEngine(Engine):
+    """A real (empty) engine whose briefings fail the way it is told to."""
 
-    def __init__(self, error: Exception) -> None:
+    def __init__(self, db_path: Path, error: Exception) -> None:
+        super().__init__(db_path)
         self.error = error
 
-    def brief(self, **_: Any) -> Any:
+    def brief(self, *_: Any, **__: Any) -> Any:
         raise self.error
 
     def who(self, name: str | None = None) -> Any:
         raise self.error
-
-    def close(self) -> None:
-        pass
 
 
 @pytest.mark.parametrize(
@@ -345,26 +343,23 @@ async def test_errors_are_answered(
     answer: str,
     is_logged_with_traceback: bool,
 ) -> None:
-    application = build_application(settings_for(local_api, tmp_path), engine=StubEngine(error))  # type: ignore[arg-type]
-    async with running(application):
-        [message] = await ask(local_api, USER, command)
+    with StubEngine(tmp_path / "stub.db", error) as engine:
+        application = build_application(settings_for(local_api, tmp_path), engine=engine)
+        async with running(application):
+            [message] = await ask(local_api, USER, command)
     assert message["visible_text"] == answer
     assert ("Traceback" in caplog.text) is is_logged_with_traceback
 
 
 async def test_token_never_reaches_the_log(
-    local_api: LocalBotApi,
-    seeded_engine: Engine,
-    tmp_path: Path,
-    caplog: pytest.LogCaptureFixture,
+    local_api: LocalBotApi, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
     caplog.handler.addFilter(TokenFilter(EXAMPLE_TOKEN))
-    application = build_application(
-        settings_for(local_api, tmp_path),
-        engine=StubEngine(RuntimeError(f"bad {EXAMPLE_TOKEN}")),  # type: ignore[arg-type]
-    )
-    async with running(application):
-        await ask(local_api, USER, "/brief")
+    crash = RuntimeError(f"request to /bot{EXAMPLE_TOKEN}/sendMessage failed")
+    with StubEngine(tmp_path / "stub.db", crash) as engine:
+        application = build_application(settings_for(local_api, tmp_path), engine=engine)
+        async with running(application):
+            await ask(local_api, USER, "/brief")
     assert "getUpdates" in caplog.text and "Traceback" in caplog.text
     assert EXAMPLE_TOKEN.split(":")[1] not in caplog.text
