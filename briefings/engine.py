@@ -66,6 +66,12 @@ class Engine:
     ) -> list[SearchHit]:
         return self.store.search(query, topic=topic, since=since, until=until, limit=limit)
 
+    def filter_articles(
+        self, article_ids: Iterable[int], include: Iterable[str], exclude: Iterable[str]
+    ) -> set[int]:
+        """Articles matching a chat's keyword filter (see Store.filter_article_ids)."""
+        return self.store.filter_article_ids(list(article_ids), list(include), list(exclude))
+
     # -- briefings ------------------------------------------------------------------------
     def brief(
         self,

@@ -584,6 +584,36 @@ class Store:
             return set()
         return {(r["article_id"], r["idx"]) for r in rows}
 
+    def filter_article_ids(
+        self, article_ids: Sequence[int], include: Sequence[str], exclude: Sequence[str]
+    ) -> set[int]:
+        """The articles that match any include term (all, when there are none) and no exclude term.
+
+        Terms are words or phrases, matched through the FTS5 index: stemmed, case-insensitive,
+        never a user's regular expression.
+        """
+        kept = set(article_ids)
+        if not kept:
+            return kept
+        include_query = " OR ".join(q for q in (fts_query(t) for t in include) if q)
+        exclude_query = " OR ".join(q for q in (fts_query(t) for t in exclude) if q)
+        if include_query:
+            kept &= self._fts_article_ids(include_query, kept)
+        if exclude_query and kept:
+            kept -= self._fts_article_ids(exclude_query, kept)
+        return kept
+
+    def _fts_article_ids(self, match: str, among: set[int]) -> set[int]:
+        marks = ",".join("?" * len(among))
+        try:
+            rows = self._rows(
+                f"SELECT rowid AS id FROM articles_fts WHERE articles_fts MATCH ? AND rowid IN ({marks})",
+                [match, *among],
+            )
+        except sqlite3.OperationalError:
+            return set()
+        return {r["id"] for r in rows}
+
     def last_ingest(self) -> dict | None:
         rows = self._rows("SELECT * FROM ingest_log ORDER BY id DESC LIMIT 1")
         return rows[0] if rows else None

@@ -350,9 +350,16 @@ def test_screenshot(browser: Browser, tmp_path: Path) -> None:
         context.set_default_timeout(TIMEOUT_MS)
         page = context.new_page()
         page.goto(url)
-        send(page, "/brief")
         send(page, "/who Shoigu")
-        send(page, "/topics")
+        topics = send(page, "/topics")
+        before = incoming(page).count()
+        topics.locator(".key").first.click()
+        expect(incoming(page)).to_have_count(before + 1)
+        expect(page.locator("#toast")).to_be_visible()
         expect(page.locator("#chat-status")).to_have_text("bot · @newsbot_local_bot")
+        # the keyboard above, the start of the briefing it brought below
+        incoming(page).last.evaluate(
+            "m => { m.parentElement.scrollTop = m.offsetTop - m.parentElement.offsetTop - 330; }"
+        )
         page.screenshot(path=str(target))
         context.close()

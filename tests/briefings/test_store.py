@@ -86,3 +86,23 @@ def test_a_bad_file_is_reported_and_the_rest_is_indexed(engine: Engine, tmp_path
     assert set(rejected) == {str(folder / "empty.txt"), str(folder / "binary.txt"),
                              str(tmp_path / "missing.txt")}
     assert all(reason for reason in rejected.values())
+
+
+@pytest.mark.parametrize(
+    ("include", "exclude", "expected"),
+    [
+        ([], [], {"000", "001", "002", "003", "004"}),
+        (["annexation"], [], {"000", "001", "002"}),       # stemmed: "annex" matches "annexation"
+        (["ELECTIONS"], ["Lieberman"], {"000", "003"}),   # case-insensitive; exclusion wins
+        (['"Mossad Director"'], [], {"004"}),             # a phrase
+        (["annex", "Mossad"], ["hotline", "hot-line"], {"000", "004"}),
+        (["zzzz"], [], set()),
+        (['"unbalanced', "NEAR("], [], set()),            # hostile text is only words
+    ],
+)
+def test_keyword_filters_go_through_the_full_text_index(
+    seeded: Engine, include: list[str], exclude: list[str], expected: set[str]
+) -> None:
+    articles = {a.id: Path(a.path).name[:3] for a in seeded.articles()}
+    kept = seeded.filter_articles(articles, include, exclude)
+    assert {articles[i] for i in kept} == expected
