@@ -669,8 +669,10 @@ function menuPrefix() {
   return /^\/[A-Za-z0-9_]*$/.test(value) ? value.slice(1).toLowerCase() : null;
 }
 
-async function showMenu(prefix) {
+async function showMenu(prefix, always = false) {
   const commands = await loadCommands();
+  // The input may have changed (or been sent) while the commands were loading.
+  if (!always && menuPrefix() !== prefix) return;
   const items = commands.filter((command) => command.command.startsWith(prefix));
   const menu = $("command-menu");
   menu.replaceChildren();
@@ -805,7 +807,7 @@ function setupComposer() {
       return;
     }
     input.focus();
-    showMenu(menuPrefix() || "");
+    showMenu(menuPrefix() || "", true);
   });
 }
 

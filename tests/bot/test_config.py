@@ -230,3 +230,46 @@ def test_token_filter_redacts_message_arguments_and_traceback(
     assert (
         "RuntimeError: request to https://api.telegram.org/bot<redacted>/sendMessage" in caplog.text
     )
+
+
+# -- how `python -m bot` serves (bot/app.py run) ------------------------------------------------
+@pytest.mark.parametrize(
+    ("environ", "method", "arguments"),
+    [
+        # WEBHOOK_URL set: a webhook on its path, with the secret derived from the token
+        (
+            {"WEBHOOK_URL": "https://bot.example.org/telegram", "PORT": "88"},
+            "run_webhook",
+            {
+                "listen": "0.0.0.0",
+                "port": 88,
+                "url_path": "telegram",
+                "webhook_url": "https://bot.example.org/telegram",
+                "secret_token": Settings.from_env({"TELEGRAM_BOT_TOKEN": TOKEN}).secret_token,
+            },
+        ),
+        # otherwise long polling
+        ({}, "run_polling", {}),
+    ],
+)
+def test_run_picks_webhook_or_polling(
+    monkeypatch: pytest.MonkeyPatch, environ: dict[str, str], method: str, arguments: dict
+) -> None:
+    from telegram.ext import Application
+
+    from bot.app import run
+
+    called: dict[str, dict] = {}
+
+    def record(name: str):  # type: ignore[no-untyped-def]
+        def runner(self: Application, **kwargs: object) -> None:
+            called[name] = kwargs
+
+        return runner
+
+    monkeypatch.setattr(Application, "run_webhook", record("run_webhook"))
+    monkeypatch.setattr(Application, "run_polling", record("run_polling"))
+    run(Settings.from_env({"TELEGRAM_BOT_TOKEN": TOKEN, **environ}))
+    assert list(called) == [method]
+    kwargs = {key: value for key, value in called[method].items() if key != "allowed_updates"}
+    assert kwargs == arguments

@@ -361,5 +361,6 @@ def test_screenshot(browser: Browser, tmp_path: Path) -> None:
         incoming(page).last.evaluate(
             "m => { m.parentElement.scrollTop = m.offsetTop - m.parentElement.offsetTop - 330; }"
         )
+        page.mouse.move(1200, 500)  # no hover effect on the pressed button
         page.screenshot(path=str(target))
         context.close()
