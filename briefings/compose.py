@@ -223,10 +223,13 @@ def _person_item(person: Person, material: Material) -> Item:
         text = person.name
     elif len(claims) == 1:
         text = f"{person.name}, {claims[0].role}"
+    elif len(claims[0].sources) > len(claims[1].sources):
+        # One role most outlets give, others from fewer: name the few that say otherwise.
+        others = "; ".join(f"{c.role} ({', '.join(c.sources)})" for c in claims[1:])
+        text = f"{person.name}, {claims[0].role}; also {others}"
     else:
-        text = f"{person.name}: " + "; ".join(
-            f"{c.role} ({', '.join(c.sources)})" for c in claims
-        )
+        # Outlets disagree with equal weight: show every role with who says it.
+        text = f"{person.name}: " + "; ".join(f"{c.role} ({', '.join(c.sources)})" for c in claims)
     article_ids = sorted({a for a, _ in person.sentence_refs} | set(person.article_ids))
     sources = tuple(dict.fromkeys(material.source(a) for a in article_ids if a in material.articles))
     paths = tuple(material.path(a) for a in article_ids if a in material.articles)
