@@ -3,21 +3,30 @@
 Templates are Jinja2 files in ``briefings/templates`` (layout and fixed words only); a folder
 given as ``templates_dir`` overrides them by name. Templates run sandboxed, HTML ones
 autoescaped, so no fact can inject markup and no template can reach into Python.
+
+A user's template that does not compile, reaches for Python internals (``__class__``) or
+fails while rendering is recorded in ``Renderer.problems`` (file and line) and the shipped
+template is used instead: a bad override costs its look, never an answer.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import html
 import json
+import logging
+import os
 import re
+import traceback
 from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import jinja2
+from jinja2 import nodes
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
@@ -29,6 +38,8 @@ from briefings.models import (
     StoredArticle,
     Topic,
 )
+
+logger = logging.getLogger(__name__)
 
 FORMATS = ("text", "html", "json")
 TELEGRAM_LIMIT = 4096
@@ -110,29 +121,65 @@ class Renderer:
     """Renders the engine's facts with the shipped templates or a user's overrides."""
 
     def __init__(self, templates_dir: str | Path | None = None) -> None:
-        loaders: list[jinja2.BaseLoader] = [jinja2.PackageLoader("briefings", "templates")]
+        shipped = jinja2.PackageLoader("briefings", "templates")
         self.problems: list[TemplateProblem] = []
-        if templates_dir:
-            user = jinja2.FileSystemLoader(str(templates_dir))
-            loaders.insert(0, _CheckedLoader(user, self.problems))
-        self.env = SandboxedEnvironment(
-            loader=jinja2.ChoiceLoader(loaders),
-            autoescape=jinja2.select_autoescape(enabled_extensions=("html.j2",), default=False),
-            undefined=jinja2.StrictUndefined,
-            trim_blocks=False,
-            keep_trailing_newline=False,
-        )
-        self.env.filters["highlight"] = _highlight
-        if templates_dir:
+        self.templates_dir = Path(templates_dir) if templates_dir else None
+        self._user_files = ""
+        self.env = _environment(shipped)
+        # The shipped templates alone: what a user's template falls back to when it fails.
+        self._shipped_env = self.env
+        if self.templates_dir is not None:
+            user = jinja2.FileSystemLoader(str(self.templates_dir))
+            # Tracebacks name the user's files by this prefix (see _user_frame).
+            self._user_files = os.path.join(os.path.abspath(self.templates_dir), "")
+            self.env = _environment(
+                jinja2.ChoiceLoader([_CheckedLoader(user, self.problems), shipped])
+            )
+            known = set(shipped.list_templates())
             for name in sorted(user.list_templates()):
-                try:
+                if name.endswith(".j2") and name not in known and not name.startswith("_"):
+                    self._record(
+                        name,
+                        f"{self.templates_dir / name}: overrides no shipped template "
+                        f"(they are: {', '.join(sorted(known))})",
+                    )
+                # Load each now so that problems show at start; _CheckedLoader records them.
+                with contextlib.suppress(jinja2.TemplateError, UnicodeDecodeError):
                     self.env.get_template(name)
-                except jinja2.TemplateError:
-                    pass  # recorded by _CheckedLoader; the shipped template is used instead
+
+    def _record(self, name: str, message: str) -> bool:
+        """Add a problem unless it is known already; whether it was new."""
+        problem = TemplateProblem(name, message)
+        if problem in self.problems:
+            return False
+        self.problems.append(problem)
+        return True
 
     def _render(self, name: str, **context: Any) -> str:
-        text = self.env.get_template(name).render(**context)
+        try:
+            text = self.env.get_template(name).render(**context)
+        except Exception as error:  # a user's template may fail in any way at all
+            where = self._user_frame(error)
+            if where is None:
+                raise  # the shipped templates' own failures are bugs: let them show
+            filename, line = where
+            kind = "" if isinstance(error, jinja2.TemplateError) else f"{type(error).__name__}: "
+            message = f"{filename}, line {line}: {kind}{error}"
+            if self._record(name, message):
+                logger.warning("template %s failed, the shipped one is used: %s", name, message)
+            text = self._shipped_env.get_template(name).render(**context)
         return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
+
+    def _user_frame(self, error: BaseException) -> tuple[str, int] | None:
+        """File and line of the innermost frame of a user's template in a traceback."""
+        if self.templates_dir is None:
+            return None
+        frames = [
+            (frame.filename, frame.lineno or 0)
+            for frame in traceback.extract_tb(error.__traceback__)
+            if os.path.abspath(frame.filename).startswith(self._user_files)
+        ]
+        return frames[-1] if frames else None
 
     def briefing(self, briefing: Briefing, fmt: str = "text", max_chars: int = TELEGRAM_LIMIT) -> str:
         """The briefing in a format; HTML is trimmed of items until it fits ``max_chars``."""
@@ -184,6 +231,18 @@ class Renderer:
         return self._render(name, **context)
 
 
+def _environment(loader: jinja2.BaseLoader) -> SandboxedEnvironment:
+    env = SandboxedEnvironment(
+        loader=loader,
+        autoescape=jinja2.select_autoescape(enabled_extensions=("html.j2",), default=False),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=False,
+        keep_trailing_newline=False,
+    )
+    env.filters["highlight"] = _highlight
+    return env
+
+
 def _ext(fmt: str) -> str:
     return "html" if fmt == "html" else "txt"
 
@@ -201,22 +260,60 @@ def _without_last_item(briefing: Briefing) -> Briefing:
 
 
 class _CheckedLoader(jinja2.BaseLoader):
-    """A user's template folder: a template that does not compile is reported and skipped."""
+    """A user's template folder: a template that does not compile, or that reaches for Python
+    internals the sandbox would refuse anyway, is reported and skipped."""
 
     def __init__(self, inner: jinja2.FileSystemLoader, problems: list[TemplateProblem]) -> None:
         self.inner = inner
         self.problems = problems
 
     def get_source(self, environment: jinja2.Environment, template: str):  # type: ignore[no-untyped-def]
-        source, filename, uptodate = self.inner.get_source(environment, template)
         try:
-            environment.parse(source, template, filename)
-        except jinja2.TemplateSyntaxError as error:
-            message = f"{filename}, line {error.lineno}: {error.message}"
-            if not any(p.name == template for p in self.problems):
-                self.problems.append(TemplateProblem(template, message))
+            source, filename, uptodate = self.inner.get_source(environment, template)
+        except UnicodeDecodeError as error:
+            self._record(template, f"{template}: not UTF-8 text ({error.reason})")
             raise jinja2.TemplateNotFound(template) from error
+        try:
+            tree = environment.parse(source, template, filename)
+        except jinja2.TemplateSyntaxError as error:
+            self._record(template, f"{filename}, line {error.lineno}: {error.message}")
+            raise jinja2.TemplateNotFound(template) from error
+        if reach := _private_reach(tree):
+            line, attribute = reach
+            self._record(
+                template,
+                f"{filename}, line {line}: {attribute!r} is off limits "
+                "(names starting with _ belong to Python, not to templates)",
+            )
+            raise jinja2.TemplateNotFound(template)
         return source, filename, uptodate
+
+    def _record(self, template: str, message: str) -> None:
+        if not any(p.name == template for p in self.problems):
+            self.problems.append(TemplateProblem(template, message))
 
     def list_templates(self) -> list[str]:
         return self.inner.list_templates()
+
+
+def _private_reach(tree: nodes.Template) -> tuple[int, str] | None:
+    """Line and name of the first `x._name`, `x["_name"]` or `x|attr("_name")` in a template.
+
+    The sandbox refuses these when the template renders; finding them here reports the
+    template at start-up rather than at the first message that uses it.
+    """
+    found: list[tuple[int, str]] = []
+    for node in tree.find_all((nodes.Getattr, nodes.Getitem, nodes.Filter)):
+        if isinstance(node, nodes.Getattr):
+            name: object = node.attr
+        elif isinstance(node, nodes.Getitem):
+            name = node.arg.value if isinstance(node.arg, nodes.Const) else None
+        elif isinstance(node, nodes.Filter) and node.name == "attr" and node.args:
+            first = node.args[0]
+            name = first.value if isinstance(first, nodes.Const) else None
+        else:
+            continue
+        if isinstance(name, str) and name.startswith("_"):
+            found.append((node.lineno, name))
+    # Outer nodes come first: on a tie, the last found is the leftmost (`x.__class__.__mro__`).
+    return min(reversed(found), key=lambda reach: reach[0]) if found else None

@@ -108,9 +108,9 @@ class Store:
         conn = self.db.conn
         app_id = conn.execute("PRAGMA application_id").fetchone()[0]
         tables = set(self.db.table_names())
-        if app_id not in (0, APPLICATION_ID) or (
-            app_id == 0 and tables and "articles" not in tables
-        ):
+        # The bot keeps its own tables in the same file (marked by "bot_schema"): not foreign.
+        is_ours = bool(tables & {"articles", "bot_schema"})
+        if app_id not in (0, APPLICATION_ID) or (app_id == 0 and tables and not is_ours):
             raise sqlite3.DatabaseError("the file holds another application's tables")
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:

@@ -106,3 +106,14 @@ def test_keyword_filters_go_through_the_full_text_index(
     articles = {a.id: Path(a.path).name[:3] for a in seeded.articles()}
     kept = seeded.filter_articles(articles, include, exclude)
     assert {articles[i] for i in kept} == expected
+
+
+def test_a_file_holding_only_the_bots_tables_is_not_foreign(tmp_path: Path) -> None:
+    path = tmp_path / "shared.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE bot_schema (name TEXT PRIMARY KEY, version INTEGER)")
+    conn.commit()
+    conn.close()
+    store = Store.open(path)
+    assert "articles" in store.db.table_names()
+    store.close()
