@@ -54,7 +54,8 @@ def main() -> None:
                     "brief <topic>": lambda: engine.brief("annexation"),
                     "brief <query>": lambda: engine.brief("defense minister"),
                     "who (latest)": lambda: engine.renderer.people(engine.who(), "html"),
-                    "who <name>": lambda: engine.who("Putinaab"),
+                    "who <name>": lambda: engine.who("Putinbaa"),
+                    "who <misspelt>": lambda: engine.who("Putinbxx"),
                 }
                 for what, fn in cases.items():
                     p50, p95 = measure(fn, args.runs)

@@ -23,6 +23,7 @@ from briefings.store import Store, StoredSentence, person_key
 
 SURNAME_RATIO = 80
 """How close a misspelt surname must be to a known one (rapidfuzz ratio, 0-100)."""
+MAX_FUZZY_PEOPLE = 5
 MAX_ITEM_CHARS = 1500
 """Visible characters of items in a default briefing: it must read on a phone."""
 
@@ -82,40 +83,38 @@ def choose_event(
     on_date: dt.date | None,
 ) -> tuple[Event, bool]:
     """The event to brief, and whether the query should focus the briefing."""
-    events = store.events()
-    if not events:
-        raise NothingToBrief("The corpus has no English article yet: ingest some files first.")
     if event_id is not None:
-        event = next((e for e in events if e.id == event_id), None)
+        event = store.event(event_id)
         if event is None:
-            known = ", ".join(str(e.id) for e in events[:10])
-            raise NothingToBrief(f"There is no event {event_id}. Known events: {known}.")
+            known = ", ".join(str(e.id) for e in store.events(limit=10))
+            raise NothingToBrief(f"There is no event {event_id}. Known events: {known or 'none'}.")
         return event, bool(query)
     if on_date is not None:
-        dated = [e for e in events if e.date]
-        near = [e for e in dated if abs((e.date - on_date).days) <= 3]  # type: ignore[operator]
+        near = [e for e in store.events_near(on_date, 3) if e.date]
         if not near:
             raise NothingToBrief(f"No event in the corpus around {on_date.isoformat()}.")
         return min(near, key=lambda e: abs((e.date - on_date).days)), bool(query)  # type: ignore[operator]
     if query is None:
-        return events[0], False
-    by_id = {e.id: e for e in events}
-    article_event = {a.id: a.event_id for a in store.articles() if a.event_id}
-    topic_ids = store.article_ids_for_topic(query)
+        latest = store.latest_event()
+        if latest is None:
+            raise NothingToBrief("The corpus has no English article yet: ingest some files first.")
+        return latest, False
     scores: Counter[int] = Counter()
-    for article_id in topic_ids:
-        if article_id in article_event:
-            scores[article_event[article_id]] += 2
-    for hit in store.search(query, limit=200, english_only=True):
-        if hit.article_id in article_event:
-            scores[article_event[hit.article_id]] += 1
+    for found_event, count in store.event_ids_for_topic(query).items():
+        scores[found_event] += 2 * count
+    hits = store.search(query, limit=200, english_only=True)
+    for found_event in store.event_ids_of_articles([h.article_id for h in hits]).values():
+        scores[found_event] += 1
     if not scores:
+        if store.latest_event() is None:
+            raise NothingToBrief("The corpus has no English article yet: ingest some files first.")
         raise NothingToBrief(
             f"Nothing in the corpus matches {query!r}. Try /topics for what it covers."
         )
-    latest = {e.id: (e.date or dt.date.min) for e in events}
-    best = max(scores, key=lambda i: (scores[i], latest[i]))
-    return by_id[best], True
+    top = sorted(scores, key=lambda i: -scores[i])[:20]
+    candidates = store.events(top)
+    best = max(candidates, key=lambda e: (scores[e.id], e.date or dt.date.min))
+    return best, True
 
 
 def gather(store: Store, event: Event) -> Material:
@@ -325,46 +324,47 @@ def _find_cards(store: Store, name: str, rules: FacetRules) -> list[PersonCard]:
     from rapidfuzz import fuzz, process
 
     wanted = person_key(name)
-    names = store.person_names()
-    keys = {person_key(n): n for n, _ in names}
-    matched = [k for k in keys if _name_matches(wanted, k)]
+    if not wanted:
+        raise PersonNotFound(name[:100], [])
+    matched = store.person_keys_ending(wanted)
+    is_exact = bool(matched)
     if not matched:
+        keys = store.person_keys()
         close = process.extract(wanted, list(keys), scorer=fuzz.WRatio, limit=5, score_cutoff=80)
         matched = [k for k, score, _ in close if score >= 88]
         if not matched and " " not in wanted and len(wanted) >= 4:
-            # A misspelt surname ("shoygu"): close to exactly one name's last word.
-            matched = [k for k in keys if fuzz.ratio(wanted, k.split()[-1]) >= SURNAME_RATIO]
+            # A misspelt surname ("shoygu"): close to a name's last word.
+            scored = {k: fuzz.ratio(wanted, k.rsplit(" ", 1)[-1]) for k in keys}
+            best = max(scored.values(), default=0)
+            if best >= SURNAME_RATIO:
+                matched = [k for k, score in scored.items() if score == best][:MAX_FUZZY_PEOPLE]
         if not matched:
             suggestions = [keys[k] for k, _, _ in close[:3]] or _surname_suggestions(wanted, keys)
             raise PersonNotFound(name[:100], suggestions)
-    mentions = store.mentions_by_keys(matched)
-    people = merge_people(mentions)
-    wanted_tokens = wanted.split()
-    people = [p for p in people if any(_name_matches(wanted, person_key(v)) for v in p.variants)
-              or fuzz.WRatio(wanted, p.key) >= 88
-              or fuzz.ratio(wanted_tokens[-1], p.key.split()[-1]) >= SURNAME_RATIO]
+    people = merge_people(store.mentions_by_keys(matched))
+    if is_exact:
+        people = [p for p in people if any(_name_matches(wanted, person_key(v)) for v in p.variants)]
     cards = []
     for person in people:
-        events = sorted({store_event for store_event in _events_of(store, person)})
-        material_cache: dict[int, Material] = {}
-        is_part = False
-        for event_id in events:
-            event = store.event(event_id)
-            if event is None:
-                continue
-            material = material_cache.setdefault(event_id, gather(store, event))
-            match = next((p for p in material.people if p.key == person.key), None)
-            if match and is_participant(match, material, rules):
-                is_part = True
         articles = store.articles(person.article_ids)
         lookup = {a.id: a for a in articles}
+        event_ids = sorted({a.event_id for a in articles if a.event_id is not None})
         cards.append(_card_from(person, lambda a: lookup[a].source_name, lambda a: lookup[a].path,
-                                is_part, tuple(events)))
+                                _took_part_in_any(store, person, event_ids, rules), tuple(event_ids)))
     return sorted(cards, key=lambda c: -c.mentions)
 
 
-def _events_of(store: Store, person: Person) -> set[int]:
-    return {a.event_id for a in store.articles(person.article_ids) if a.event_id is not None}
+PARTICIPATION_EVENTS_CHECKED = 5
+"""A card checks the person's latest few events for taking part: enough, and it stays fast."""
+
+
+def _took_part_in_any(store: Store, person: Person, event_ids: list[int], rules: FacetRules) -> bool:
+    for event in store.events(event_ids)[:PARTICIPATION_EVENTS_CHECKED]:
+        material = gather(store, event)
+        match = next((p for p in material.people if p.key == person.key), None)
+        if match and is_participant(match, material, rules):
+            return True
+    return False
 
 
 def _name_matches(wanted: str, key: str) -> bool:

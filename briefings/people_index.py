@@ -162,7 +162,7 @@ def merge_people(mentions: Iterable[StoredMention]) -> list[Person]:
     by_surname: dict[str, list[Person]] = defaultdict(list)
     ordered = sorted(mentions, key=lambda m: -len(m.mention.name.split()))
     for mention in ordered:
-        key = person_key(mention.mention.name)
+        key = mention.key or person_key(mention.mention.name)
         core = _core_tokens(key)
         if not core:
             continue

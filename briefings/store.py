@@ -44,6 +44,8 @@ class StoredSentence:
 class StoredMention:
     article_id: int
     mention: PersonMention
+    key: str = ""
+    """The name folded for matching (see person_key), stored at ingest."""
 
 
 def _date(value: str | None) -> dt.date | None:
@@ -433,7 +435,7 @@ class Store:
         return [StoredSentence(r["article_id"], r["idx"], r["paragraph"], r["text"]) for r in rows]
 
     def mentions(self, article_ids: Sequence[int] | None = None) -> list[StoredMention]:
-        sql = "SELECT article_id, name, roles, nationality, sentences, quotes FROM mentions"
+        sql = "SELECT article_id, name, key, roles, nationality, sentences, quotes FROM mentions"
         params: Sequence[int] = ()
         if article_ids is not None:
             if not article_ids:
@@ -450,21 +452,32 @@ class Store:
                     sentences=tuple(json.loads(r["sentences"])),
                     quotes=tuple(json.loads(r["quotes"])),
                 ),
+                r["key"],
             )
             for r in self._rows(sql + " ORDER BY article_id, id", params)
         ]
 
-    def person_names(self) -> list[tuple[str, int]]:
-        """Every distinct person name with the number of articles naming them."""
+    def person_keys(self) -> dict[str, str]:
+        """Every distinct folded name, with one way an English article writes it."""
         rows = self._rows(
-            "SELECT m.name, count(DISTINCT m.article_id) AS n FROM mentions m "
-            "JOIN articles a ON a.id = m.article_id WHERE a.language = 'en' GROUP BY m.name"
+            "SELECT m.key, min(m.name) AS name FROM mentions m "
+            "JOIN articles a ON a.id = m.article_id WHERE a.language = 'en' GROUP BY m.key"
         )
-        return [(r["name"], r["n"]) for r in rows]
+        return {r["key"]: r["name"] for r in rows}
+
+    def person_keys_ending(self, wanted: str) -> list[str]:
+        """Folded names equal to ``wanted`` or ending with it as whole words ("ben shabbat")."""
+        escaped = wanted.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        rows = self._rows(
+            "SELECT DISTINCT key FROM mentions WHERE key = ? OR key LIKE ? ESCAPE '\\'",
+            [wanted, f"% {escaped}"],
+        )
+        return [r["key"] for r in rows]
 
     def mentions_by_keys(self, keys: Sequence[str]) -> list[StoredMention]:
         if not keys:
             return []
+        wanted = set(keys)
         ids = [
             r["article_id"]
             for r in self._rows(
@@ -472,7 +485,7 @@ class Store:
                 keys,
             )
         ]
-        return [m for m in self.mentions(ids) if person_key(m.mention.name) in keys]
+        return [m for m in self.mentions(ids) if m.key in wanted]
 
     def entities(self, article_ids: Sequence[int], kind: str) -> list[tuple[int, str]]:
         if not article_ids:
@@ -484,14 +497,24 @@ class Store:
         )
         return [(r["article_id"], r["name"]) for r in rows]
 
-    def events(self) -> list[Event]:
-        """Events, latest first (undated last)."""
-        rows = self._rows(
-            "SELECT e.id, e.title, e.date, e.place, e.people, group_concat(a.id) AS ids "
-            "FROM events e JOIN articles a ON a.event_id = e.id GROUP BY e.id "
-            "ORDER BY e.date IS NULL, e.date DESC, e.id DESC"
-        )
-        return [self._event(r) for r in rows]
+    _EVENT_SQL = (
+        "SELECT e.id, e.title, e.date, e.place, e.people, group_concat(a.id) AS ids "
+        "FROM events e JOIN articles a ON a.event_id = e.id "
+    )
+    _LATEST_FIRST = " ORDER BY e.date IS NULL, e.date DESC, e.id DESC"
+
+    def events(self, ids: Sequence[int] | None = None, *, limit: int | None = None) -> list[Event]:
+        """Events (all, or those with the given ids), latest first and undated last."""
+        sql, params = self._EVENT_SQL, []
+        if ids is not None:
+            if not ids:
+                return []
+            sql += f"WHERE e.id IN ({','.join('?' * len(ids))}) "
+            params = list(ids)
+        sql += "GROUP BY e.id" + self._LATEST_FIRST
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        return [self._event(r) for r in self._rows(sql, params)]
 
     @staticmethod
     def _event(row: dict) -> Event:
@@ -505,7 +528,44 @@ class Store:
         )
 
     def event(self, event_id: int) -> Event | None:
-        return next((e for e in self.events() if e.id == event_id), None)
+        found = self.events([event_id])
+        return found[0] if found else None
+
+    def latest_event(self) -> Event | None:
+        """The event with the latest date (events are never empty of articles)."""
+        rows = self._rows("SELECT id FROM events e" + self._LATEST_FIRST + " LIMIT 1")
+        return self.event(rows[0]["id"]) if rows else None
+
+    def events_near(self, day: dt.date, days: int) -> list[Event]:
+        """Events dated within ``days`` of a day."""
+        rows = self._rows(
+            "SELECT id FROM events WHERE date BETWEEN ? AND ?",
+            [(day - dt.timedelta(days=days)).isoformat(), (day + dt.timedelta(days=days)).isoformat()],
+        )
+        return self.events([r["id"] for r in rows])
+
+    def event_ids_of_articles(self, article_ids: Sequence[int]) -> dict[int, int]:
+        """article id → event id, for articles that belong to an event."""
+        if not article_ids:
+            return {}
+        rows = self._rows(
+            f"SELECT id, event_id FROM articles WHERE event_id IS NOT NULL AND id IN "
+            f"({','.join('?' * len(article_ids))})",
+            list(article_ids),
+        )
+        return {r["id"]: r["event_id"] for r in rows}
+
+    def event_ids_for_topic(self, topic: str) -> dict[int, int]:
+        """event id → number of its articles filed under a topic."""
+        rows = self._rows(
+            "SELECT a.event_id, count(*) AS n FROM article_topics t JOIN articles a "
+            "ON a.id = t.article_id WHERE t.topic = ? AND a.event_id IS NOT NULL GROUP BY a.event_id",
+            [topic.lower()],
+        )
+        return {r["event_id"]: r["n"] for r in rows}
+
+    def event_count(self) -> int:
+        return self._rows("SELECT count(*) AS n FROM events")[0]["n"]
 
     def topics(self) -> list[Topic]:
         rows = self._rows(
