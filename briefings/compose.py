@@ -102,8 +102,8 @@ def choose_event(
     scores: Counter[int] = Counter()
     for found_event, count in store.event_ids_for_topic(query).items():
         scores[found_event] += 2 * count
-    hits = store.search(query, limit=200, english_only=True)
-    for found_event in store.event_ids_of_articles([h.article_id for h in hits]).values():
+    hits = store.search_article_ids(query, limit=200)
+    for found_event in store.event_ids_of_articles(hits).values():
         scores[found_event] += 1
     if not scores:
         if store.latest_event() is None:

@@ -271,7 +271,8 @@ class _CheckedLoader(jinja2.BaseLoader):
         try:
             source, filename, uptodate = self.inner.get_source(environment, template)
         except UnicodeDecodeError as error:
-            self._record(template, f"{template}: not UTF-8 text ({error.reason})")
+            filename = os.path.join(self.inner.searchpath[0], template)
+            self._record(template, f"{filename}: not UTF-8 text ({error.reason})")
             raise jinja2.TemplateNotFound(template) from error
         try:
             tree = environment.parse(source, template, filename)

@@ -628,6 +628,21 @@ class Store:
             for r in rows
         ]
 
+    def search_article_ids(self, query: str, *, limit: int = 200) -> list[int]:
+        """English articles matching the query, best first: search without snippets."""
+        match = fts_query(query)
+        if not match:
+            return []
+        try:
+            rows = self._rows(
+                "SELECT f.rowid AS id FROM articles_fts f JOIN articles a ON a.id = f.rowid "
+                "WHERE articles_fts MATCH ? AND a.language = 'en' ORDER BY f.rank LIMIT ?",
+                [match, limit],
+            )
+        except sqlite3.OperationalError:
+            return []
+        return [r["id"] for r in rows]
+
     def matching_sentences(self, query: str, article_ids: Sequence[int]) -> set[tuple[int, int]]:
         """(article_id, sentence index) pairs whose text matches the query."""
         match = fts_query(query)
