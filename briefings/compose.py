@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from briefings.errors import NothingToBrief, PersonNotFound
@@ -151,16 +151,19 @@ def _items(material: Material, groups: Iterable[SentenceGroup]) -> list[Item]:
 
 
 def _ranked(material: Material, sentences: list[StoredSentence], limit: int,
-            boost: set[tuple[int, int]] | None = None) -> list[Item]:
+            boost: set[tuple[int, int]] | None = None,
+            relevance: Callable[[str], int] | None = None) -> list[Item]:
+    """Items from sentences: focused first, then most outlets, most relevant, earliest."""
     groups = group_similar(sentences)
     boost = boost or set()
     order = {(s.article_id, s.index): n for n, s in enumerate(sentences)}
 
-    def rank(group: SentenceGroup) -> tuple[int, int, int]:
+    def rank(group: SentenceGroup) -> tuple[int, int, int, int]:
         outlets = len({material.source(s.article_id) for s in group.sentences})
         boosted = any((s.article_id, s.index) in boost for s in group.sentences)
         first = min(order[(s.article_id, s.index)] for s in group.sentences)
-        return (-int(boosted), -outlets, first)
+        score = max(relevance(s.text) for s in group.sentences) if relevance else 0
+        return (-int(boosted), -outlets, -score, first)
 
     return _items(material, sorted(groups, key=rank)[:limit])
 
@@ -168,7 +171,18 @@ def _ranked(material: Material, sentences: list[StoredSentence], limit: int,
 def _purpose(material: Material, rules: FacetRules, boost: set[tuple[int, int]]) -> Section:
     facet = rules.purpose
     chosen = [s for s in material.sentences if rules.is_purpose(s.text)]
-    return Section("purpose", facet.heading, tuple(_ranked(material, chosen, facet.max_items, boost)))
+
+    def relevance(text: str) -> int:
+        # About the principals themselves, and not what surrounds the happening.
+        return _principal_mentions(material, rules, text) - 2 * rules.context.matches(text)
+
+    items = _ranked(material, chosen, facet.max_items, boost, relevance)
+    return Section("purpose", facet.heading, tuple(items))
+
+
+def _principal_mentions(material: Material, rules: FacetRules, text: str) -> int:
+    count = sum(1 for p in material.principals if re.search(rf"\b{re.escape(p.surname)}\b", text))
+    return count or (2 if rules.refers_to_principals(text) else 0)
 
 
 def _context(material: Material, rules: FacetRules, boost: set[tuple[int, int]]) -> Section:
@@ -212,6 +226,8 @@ def _took_part(person: Person, material: Material, rules: FacetRules,
             continue
         others = [p for p in principals if p.key != person.key]
         if any((article_id, index) in p.sentence_refs for p in others):
+            return True
+        if others and rules.refers_to_principals(sentence.text):
             return True
     return False
 

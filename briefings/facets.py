@@ -84,6 +84,7 @@ class FacetRules:
     purpose_excludes: re.Pattern[str]
     elsewhere: re.Pattern[str]
     vague_subjects: frozenset[str]
+    principal_references: re.Pattern[str]
     party_resolver: PartyResolver
 
     def is_purpose(self, text: str) -> bool:
@@ -93,6 +94,10 @@ class FacetRules:
             and self.purpose_requires.search(text) is not None
             and self.purpose_excludes.search(text) is None
         )
+
+    def refers_to_principals(self, text: str) -> bool:
+        """True when a sentence names the principals together ("the two leaders")."""
+        return self.principal_references.search(text) is not None
 
     def is_elsewhere(self, text: str) -> bool:
         """True when a sentence is about another time than the happening."""
@@ -128,6 +133,7 @@ def load_rules() -> FacetRules:
         purpose_excludes=_cue_pattern(data["purpose"]["exclude"]),
         elsewhere=_cue_pattern(data["participants"]["elsewhere"]),
         vague_subjects=frozenset(s.lower() for s in data["reactions"]["vague_subjects"]),
+        principal_references=_cue_pattern(data["participants"]["principal_references"]),
         party_resolver=PartyResolver(load_countries()),
     )
 
