@@ -3,6 +3,10 @@
 Reads the settings once, sets up token-safe logging, then either serves Telegram (token set)
 or, with no token, runs the sandbox: the bot on a local Bot API server with a web chat page
 (`--port`, default 8080), and says how to go live.
+
+Only one bot runs on a database at a time (bot.instance). `--check` validates the settings,
+the database and the templates and exits 0 or 1 without starting anything: usable as a
+container health check.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from bot.config import ConfigError, Settings
+from bot.instance import EXIT_ALREADY_RUNNING, AlreadyRunning, InstanceLock
 from bot.logging_setup import setup_logging
 
 logger = logging.getLogger("bot")
@@ -25,12 +30,22 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m bot",
         description="Run newsbot: on Telegram with TELEGRAM_BOT_TOKEN, else a local sandbox.",
+        epilog=(
+            "exit status: 0 stopped normally; 1 --check found problems; 2 bad configuration; "
+            "3 another instance runs on this database; 4 another instance polls this token"
+        ),
     )
     parser.add_argument(
         "--port",
         type=int,
         default=8080,
         help="port of the sandbox chat page when no token is set (default 8080)",
+    )
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="validate configuration, database and templates, print what is wrong, "
+        "exit 0 or 1 (starts nothing)",
     )
     return parser.parse_args(list(argv))
 
@@ -42,18 +57,36 @@ def main(
 ) -> int:
     """Run the bot; returns the process exit status."""
     options = parse_args(argv)
+    environ = os.environ if environ is None else environ
+    if options.check:
+        return check(environ, env_file)
     try:
-        settings = Settings.from_env(os.environ if environ is None else environ, env_file)
+        settings = Settings.from_env(environ, env_file)
     except ConfigError as error:
         print(f"newsbot: {error}", file=sys.stderr)
         return 2
     setup_logging(settings.log_level, settings.token)
-    if not settings.token:
-        return run_without_token(settings, options.port)
-    from bot.app import run  # imported late: PTB is not needed to run without a token
+    try:
+        lock = InstanceLock(settings.db_path).acquire()
+    except AlreadyRunning as error:
+        print(f"newsbot: {error}", file=sys.stderr)
+        return EXIT_ALREADY_RUNNING
+    with lock:
+        if not settings.token:
+            return run_without_token(settings, options.port)
+        from bot.app import run  # imported late: PTB is not needed to run without a token
 
-    run(settings)
-    return 0
+        return run(settings)
+
+
+def check(environ: Mapping[str, str], env_file: Path | None) -> int:
+    """`--check`: print one line per check and return 0 when all pass, else 1."""
+    from bot.health import check as run_checks
+    from bot.health import format_check
+
+    results = run_checks(environ, env_file)
+    print(format_check(results))
+    return 0 if all(result.is_ok for result in results) else 1
 
 
 def run_without_token(settings: Settings, port: int = 8080) -> int:

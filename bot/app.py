@@ -8,6 +8,7 @@ URLs, the rate limiter, HTML defaults, the engine's lifecycle (opened and fed th
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 import threading
 from collections.abc import Callable
@@ -36,6 +37,8 @@ from bot.digest_handlers import (
     start_live_sources,
     stop_digests,
 )
+from bot.health import STARTED_KEY
+from bot.instance import exit_status
 from briefings.engine import Engine
 from briefings.errors import BriefingError
 
@@ -100,6 +103,7 @@ def build_application(settings: Settings, engine: Engine | None = None) -> Appli
         .build()
     )
     application.bot_data[h.SETTINGS_KEY] = settings
+    application.bot_data[STARTED_KEY] = dt.datetime.now(dt.UTC)  # /status's uptime
     if engine is not None:
         application.bot_data[h.ENGINE_KEY] = EngineGate(engine, is_owned=False)
 
@@ -118,6 +122,7 @@ def build_application(settings: Settings, engine: Engine | None = None) -> Appli
             # Admins: the handlers check NEWSBOT_ADMINS themselves, so others get told why.
             CommandHandler("reingest", h.reingest),
             CommandHandler("stats", h.stats),
+            CommandHandler("status", h.status),
             # Buttons under /topics.
             CallbackQueryHandler(h.topic_button, pattern=f"^{h.TOPIC_CALLBACK}"),
             # Last: whatever the handlers above did not take.
@@ -133,9 +138,14 @@ async def post_init(application: Application) -> None:
     """Open the engine, ingest the corpus folders and register the command menu."""
     settings: Settings = application.bot_data[h.SETTINGS_KEY]
     if h.ENGINE_KEY not in application.bot_data:
-        engine = await asyncio.to_thread(Engine, settings.db_path)
+        engine = await asyncio.to_thread(
+            Engine, settings.db_path, templates_dir=settings.templates_dir
+        )
         application.bot_data[h.ENGINE_KEY] = EngineGate(engine)
     gate: EngineGate = application.bot_data[h.ENGINE_KEY]
+    for problem in gate.engine.renderer.problems:
+        # The shipped template stands in, so the bot still answers; the admin should know.
+        logger.warning("template %s not used: %s", problem.name, problem.message)
     if settings.corpus:
         try:
             report = await gate.call(lambda engine: engine.ingest(settings.corpus))
@@ -166,8 +176,11 @@ async def post_shutdown(application: Application) -> None:
         await gate.close()
 
 
-def run(settings: Settings) -> None:
-    """Serve until interrupted: a webhook when WEBHOOK_URL is set, long polling otherwise."""
+def run(settings: Settings) -> int:
+    """Serve until interrupted: a webhook when WEBHOOK_URL is set, long polling otherwise.
+
+    Returns the exit status: 0, or bot.instance.EXIT_CONFLICT when another instance polled.
+    """
     application = build_application(settings)
     if settings.is_webhook:
         logger.info("serving a webhook on port %d", settings.port)
@@ -182,3 +195,4 @@ def run(settings: Settings) -> None:
     else:
         logger.info("polling for updates")
         application.run_polling(allowed_updates=Update.ALL_TYPES)
+    return exit_status(application)

@@ -13,6 +13,7 @@ Only the entry point (`python -m bot`) reads the environment; everything else re
 | NEWSBOT_CORPUS     | the shipped seeds/ folder    | folders ingested at start (os.pathsep)   |
 | NEWSBOT_ADMINS     | (nobody)                     | comma-separated Telegram user ids        |
 | NEWSBOT_TZ         | UTC                          | IANA time zone for dates and schedules   |
+| NEWSBOT_TEMPLATES  | (none: shipped templates)    | folder of Jinja2 files overriding ours   |
 | LOG_LEVEL          | INFO                         | DEBUG, INFO, WARNING, ERROR              |
 | WEBHOOK_URL        | (none: long polling)         | public https URL Telegram posts to       |
 | PORT               | 8443                         | port the webhook server listens on       |
@@ -69,6 +70,7 @@ class Settings:
     corpus: tuple[Path, ...] = (SHIPPED_CORPUS,)
     admins: frozenset[int] = frozenset()
     tz: str = "UTC"
+    templates_dir: Path | None = None
     log_level: str = "INFO"
     webhook_url: str | None = None
     port: int = DEFAULT_PORT
@@ -127,6 +129,7 @@ class Settings:
             ),
             admins=_admins(get("NEWSBOT_ADMINS")),
             tz=_time_zone(get("NEWSBOT_TZ") or "UTC"),
+            templates_dir=_templates_dir(get("NEWSBOT_TEMPLATES")),
             log_level=log_level,
             webhook_url=webhook_url,
             port=_port(get("PORT")),
@@ -222,6 +225,18 @@ def _time_zone(name: str) -> str:
             f"NEWSBOT_TZ={name!r} is not a known time zone; use an IANA name like Europe/Berlin."
         ) from None
     return name
+
+
+def _templates_dir(value: str | None) -> Path | None:
+    if value is None:
+        return None
+    path = Path(value)
+    if not path.is_dir():
+        raise ConfigError(
+            f"NEWSBOT_TEMPLATES={value!r} is not a folder; point it at a folder of .j2 files "
+            "named like the shipped ones (see docs/templates.md), or leave it empty."
+        )
+    return path
 
 
 def _digest_settings(get: Callable[[str], str | None]) -> dict[str, Any]:

@@ -45,6 +45,7 @@ from bot.schedule import (
     format_wait,
     next_slot,
     parse_plan,
+    parse_time,
     time_text,
 )
 from bot.subscriptions import Subscription, SubscriptionStore
@@ -182,7 +183,7 @@ async def subscribe(update: Update, context: Context) -> None:
         plan = parse_plan(
             context.args or (),
             default_tz=settings.tz,
-            default_time=dt.time.fromisoformat(settings.digest_time),
+            default_time=parse_time(settings.digest_time),
         )
     except PlanError as error:
         await reply(update, context.bot, escape(str(error)))

@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import datetime as dt
+import functools
 import logging
 import time
 import uuid
@@ -52,6 +53,7 @@ T = TypeVar("T")
 
 WHEN_QUIET = ("brief", "skip", "note")
 GRACE = dt.timedelta(hours=6)
+KEEP_LEDGER = dt.timedelta(days=7)
 # Telegram allows about 30 messages/s per bot; a hair under it never trips the flood limit.
 MESSAGES_PER_SECOND = 29.0
 WORKERS = 32
@@ -290,11 +292,15 @@ class DigestService:
         # Claims name their process: a claim of another (crashed) owner may be taken over.
         self.owner = uuid.uuid4().hex
         self._lock = asyncio.Lock()
+        # Slots up to this instant have been looked at; the timer is armed from here, so a slot
+        # falling due during a long fan-out is not stepped over.
+        self.checked_until: dt.datetime | None = None
 
     async def deliver_due(self) -> FanoutReport:
         """Claim and send every slot owed now (including ones missed within the grace period)."""
         async with self._lock:
             now = self.clock()
+            self.checked_until = now
             subscriptions = await asyncio.to_thread(self.store.all)
             owed = [
                 (subscription, slot)
@@ -308,15 +314,17 @@ class DigestService:
             held = await asyncio.to_thread(
                 self.store.claim, [(s.chat_id, slot) for s, slot in owed], self.owner
             )
+            # The ledger only needs to outlive the grace period; a week is plenty.
+            await asyncio.to_thread(self.store.prune, now - KEEP_LEDGER)
             keys = {(chat_id, slot.key) for chat_id, slot in held}
             work = [(s, slot) for s, slot in owed if (s.chat_id, slot.key) in keys]
             return await self._deliver(work)
 
     async def next_due_at(self) -> dt.datetime | None:
-        """The earliest upcoming slot of any subscription (None without subscriptions)."""
-        now = self.clock()
+        """The earliest slot after the last check (None without subscriptions); may be past."""
+        after = self.checked_until or self.clock()
         subscriptions = await asyncio.to_thread(self.store.all)
-        slots = [next_slot(s.plan, now).at for s in subscriptions]
+        slots = [next_slot(s.plan, after).at for s in subscriptions]
         return min(slots) if slots else None
 
     async def _deliver(self, work: Sequence[tuple[Subscription, Slot]]) -> FanoutReport:
@@ -332,8 +340,8 @@ class DigestService:
         queue: asyncio.Queue[tuple[Subscription, Slot, Digest]] = asyncio.Queue()
         for (since, shown), members in groups.items():
             digest = await self.gate.call(
-                lambda engine, since=since, shown=shown: compose_digest(
-                    engine, since=since, shown=shown, when_quiet=self.when_quiet
+                functools.partial(
+                    compose_digest, since=since, shown=shown, when_quiet=self.when_quiet
                 )
             )
             for subscription, slot in members:
@@ -363,7 +371,8 @@ class DigestService:
         self, subscription: Subscription, slot: Slot, digest: Digest, report: FanoutReport
     ) -> None:
         chat_id, thread_id = subscription.chat_id, subscription.thread_id
-        status, error = FAILED, "gave up after repeated network errors"
+        status = FAILED
+        error: str | None = "gave up after repeated network errors"
         for attempt in range(MAX_ATTEMPTS):
             await self.pacer.wait()
             try:

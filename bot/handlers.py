@@ -8,6 +8,7 @@ The command table `COMMANDS` feeds /help and setMyCommands, so the two cannot dr
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import datetime as dt
 import logging
@@ -18,9 +19,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import InlineKeyboardButtonLimit, MessageLimit
-from telegram.error import TelegramError
+from telegram.error import Conflict, TelegramError
 from telegram.ext import CallbackContext, ExtBot
 
+from bot import health
+from bot.instance import stop_on_conflict
 from bot.replies import echo, reply, typing
 from bot.telegram_html import escape
 from briefings.errors import BriefingError
@@ -79,6 +82,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("settings", "", "this chat's digest and when the next one comes"),
     Command("reingest", "", "re-read the corpus folders (admins)", is_admin=True),
     Command("stats", "", "figures about the corpus (admins)", is_admin=True),
+    Command("status", "", "health: uptime, ingest, feeds, digests (admins)", is_admin=True),
 )
 _BY_NAME = {command.name: command for command in COMMANDS}
 
@@ -328,6 +332,20 @@ async def stats(update: Update, context: BotContext) -> None:
     await _answer(update, context, await _slow(update, context, work))
 
 
+async def status(update: Update, context: BotContext) -> None:
+    """/status (admins): uptime, corpus, last ingest, failing feeds, digests, template problems."""
+    if not await _is_admin(update, context):
+        return
+    settings = context.settings
+    corpus = await _slow(update, context, health.corpus_health)
+    now = dt.datetime.now(dt.UTC)
+    started_at = context.bot_data.get(health.STARTED_KEY, now)
+    report = await asyncio.to_thread(
+        health.read_health, corpus, started_at=started_at, now=now, settings=settings
+    )
+    await _answer(update, context, health.status_html(report, settings.tz))
+
+
 # -- everything else --------------------------------------------------------------------------
 async def unknown_command(update: Update, context: BotContext) -> None:
     """A command no handler took: say so and point at /help."""
@@ -361,6 +379,10 @@ async def plain_text(update: Update, context: BotContext) -> None:
 async def on_error(update: object, context: BotContext) -> None:
     """Turn engine errors into their message and anything else into an apology plus a log."""
     error = context.error
+    if isinstance(error, Conflict):
+        # Another process polls with our token: say so once and stop, rather than retry forever.
+        stop_on_conflict(context.application)
+        return
     if isinstance(error, BriefingError):
         logger.info("engine said: %s", error)
         text = escape(str(error))

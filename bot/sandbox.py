@@ -9,7 +9,7 @@ The page talks to the control API of the local server (`/_local/send`, `press`,
 
 * `GET /_sandbox/state`: the bot's name and the chats, for the sidebar;
 * `POST /_sandbox/chats {type, title}`: "New chat", a private chat or a group with a new id;
-* `GET /_sandbox/feed?since=<seq>&actions=<n>&wait=<s>`: long poll for every message (the
+* `GET /_sandbox/feed?since=<seq>&actions=<n>&epoch=<e>&wait=<s>`: long poll for every message (the
   user's and the bot's, sent or edited) and "typing…" actions in any chat, so digests due in
   a chat that is not open still arrive;
 * `GET /_sandbox/answer?id=<callback query id>&wait=<s>`: how the bot answered a button press.
@@ -110,12 +110,18 @@ class SandboxServer(LocalBotApi):
         self.epoch = uuid.uuid4().hex  # tells a page left open that the server restarted
         self.restore_chats()
 
+    def __enter__(self) -> SandboxServer:
+        self.start_in_thread()
+        return self
+
     def restore_chats(self) -> None:
         """Recreate the remembered chats, or a first private chat on a fresh database."""
-        chats = self.store.all() or [SandboxChat(YOU_ID, "private", YOU)]
+        chats = self.store.all()
+        if not chats:
+            chats = [SandboxChat(YOU_ID, "private", YOU)]
+            self.store.add(chats[0])
         for chat in chats:
             self._open(chat)
-            self.store.add(chat)
 
     def _open(self, chat: SandboxChat) -> None:
         if chat.type == "private":
@@ -248,12 +254,14 @@ class _FeedHandler(_SandboxHandler):
         server = self.server
         since, actions = int(self.number("since")), int(self.number("actions"))
         wait = min(self.number("wait"), MAX_WAIT)
-        if actions > len(server.chat_actions):  # a page from before a restart
+        # A page from before a restart must hear of it at once, not after a long poll.
+        is_stale = self.get_query_argument("epoch", server.epoch) != server.epoch
+        if actions > len(server.chat_actions):
             actions = 0
 
         def news() -> dict[str, Any] | None:
             feed = server.feed(since, actions)
-            return feed if feed["messages"] or feed["typing"] else None
+            return feed if feed["messages"] or feed["typing"] or is_stale else None
 
         found = await server.wait_until(news, wait)
         with server.lock:

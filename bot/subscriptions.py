@@ -128,7 +128,9 @@ class SubscriptionStore:
     def _migrate(self) -> None:
         db = self.db
         with self.lock:
-            db["bot_schema"].create({"name": str, "version": int}, pk="name", if_not_exists=True)
+            db.table("bot_schema").create(
+                {"name": str, "version": int}, pk="name", if_not_exists=True
+            )
             row = db.execute(
                 "SELECT version FROM bot_schema WHERE name = ?", [SCHEMA_NAME]
             ).fetchone()
@@ -147,7 +149,7 @@ class SubscriptionStore:
 
     def _create_v1(self) -> None:
         db = self.db
-        db["digest_subscriptions"].create(
+        db.table("digest_subscriptions").create(
             {
                 "chat_id": int,
                 "thread_id": int,
@@ -163,7 +165,7 @@ class SubscriptionStore:
             not_null={"at", "tz", "cadence", "since"},
             if_not_exists=True,
         )
-        db["digest_deliveries"].create(
+        db.table("digest_deliveries").create(
             {
                 "id": int,
                 "chat_id": int,
@@ -179,9 +181,11 @@ class SubscriptionStore:
             not_null={"chat_id", "slot", "status"},
             if_not_exists=True,
         )
-        db["digest_deliveries"].create_index(["chat_id", "slot"], unique=True, if_not_exists=True)
-        db["digest_deliveries"].create_index(["status"], if_not_exists=True)
-        db["feed_state"].create(
+        db.table("digest_deliveries").create_index(
+            ["chat_id", "slot"], unique=True, if_not_exists=True
+        )
+        db.table("digest_deliveries").create_index(["status"], if_not_exists=True)
+        db.table("feed_state").create(
             {
                 "url": str,
                 "etag": str,
@@ -194,27 +198,23 @@ class SubscriptionStore:
             pk="url",
             if_not_exists=True,
         )
-        db["watched_files"].create(
+        db.table("watched_files").create(
             {"path": str, "size": int, "mtime_ns": int}, pk="path", if_not_exists=True
         )
 
     # -- subscriptions ----------------------------------------------------------------------
     def save(self, subscription: Subscription) -> None:
         """Create or replace a chat's subscription."""
-        plan = subscription.plan
-        row = {
-            "chat_id": subscription.chat_id,
-            "thread_id": subscription.thread_id,
-            "at": plan.at.isoformat(),
-            "tz": plan.tz,
-            "cadence": plan.cadence,
-            "weekday": plan.weekday,
-            "since": subscription.since.astimezone(UTC).isoformat(),
-            "watermark": subscription.watermark,
-            "shown": json.dumps(list(subscription.shown)),
-        }
-        with self.transaction():
-            self.db["digest_subscriptions"].upsert(row, pk="chat_id")
+        self.save_all([subscription])
+
+    def save_all(self, subscriptions: Iterable[Subscription]) -> None:
+        """Create or replace many subscriptions in one transaction."""
+        with self.transaction() as conn:
+            conn.executemany(
+                "INSERT OR REPLACE INTO digest_subscriptions (chat_id, thread_id, at, tz, "
+                "cadence, weekday, since, watermark, shown) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [_row(subscription) for subscription in subscriptions],
+            )
 
     def remove(self, chat_id: int) -> bool:
         """End a chat's subscription; whether it had one."""
@@ -298,6 +298,14 @@ class SubscriptionStore:
                     [watermark, json.dumps(list(shown)), chat_id],
                 )
 
+    def prune(self, before: dt.datetime) -> int:
+        """Forget finished deliveries due before an instant (long past any grace period)."""
+        with self.transaction() as conn:
+            return conn.execute(
+                "DELETE FROM digest_deliveries WHERE due_at < ? AND status != ?",
+                [before.astimezone(UTC).isoformat(), CLAIMED],
+            ).rowcount
+
     def deliveries(self, chat_id: int | None = None) -> list[Delivery]:
         sql = "SELECT chat_id, slot, due_at, status, error FROM digest_deliveries"
         params: list[object] = []
@@ -318,7 +326,7 @@ class SubscriptionStore:
         """A feed answered (200 or 304): keep its validators, clear its failure."""
         now = _now()
         with self.transaction():
-            self.db["feed_state"].upsert(
+            self.db.table("feed_state").upsert(
                 {
                     "url": url,
                     "etag": etag,
@@ -353,7 +361,7 @@ class SubscriptionStore:
 
     def record_watched(self, files: dict[str, tuple[int, int]]) -> None:
         with self.transaction():
-            self.db["watched_files"].upsert_all(
+            self.db.table("watched_files").upsert_all(
                 [{"path": p, "size": s, "mtime_ns": m} for p, (s, m) in files.items()], pk="path"
             )
 
@@ -363,6 +371,21 @@ class SubscriptionStore:
             cursor = self.db.execute(sql, list(params))
             columns = [c[0] for c in cursor.description]
             return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _row(subscription: Subscription) -> tuple[object, ...]:
+    plan = subscription.plan
+    return (
+        subscription.chat_id,
+        subscription.thread_id,
+        plan.at.isoformat(),
+        plan.tz,
+        plan.cadence,
+        plan.weekday,
+        subscription.since.astimezone(UTC).isoformat(),
+        subscription.watermark,
+        json.dumps(list(subscription.shown)),
+    )
 
 
 def _subscription(row: dict) -> Subscription:

@@ -541,7 +541,7 @@ function setConnected(isConnected) {
 async function pollFeed() {
   for (;;) {
     try {
-      const query = `since=${state.since}&actions=${state.actions}&wait=${FEED_WAIT_SECONDS}`;
+      const query = `since=${state.since}&actions=${state.actions}&epoch=${state.epoch}&wait=${FEED_WAIT_SECONDS}`;
       const feed = await getJSON(`/_sandbox/feed?${query}`);
       setConnected(true);
       if (feed.epoch !== state.epoch) {

@@ -234,6 +234,11 @@ def test_feed_waits_for_the_next_message(server: SandboxServer) -> None:
     assert [message["text"] for message in feed["messages"]] == ["hi"]
 
 
+def test_feed_tells_a_page_from_before_a_restart_at_once(server: SandboxServer) -> None:
+    feed = get(server, "/_sandbox/feed?since=99&epoch=before-the-restart&wait=20")
+    assert (feed["epoch"], feed["messages"]) == (server.epoch, [])
+
+
 def test_feed_reports_typing_once(server: SandboxServer) -> None:
     as_bot(server, "sendChatAction", chat_id=YOU_ID, action="typing")
     first = get(server, "/_sandbox/feed?since=0&actions=0")

@@ -18,7 +18,7 @@ from bot.schedule import (
     parse_plan,
 )
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 def utc(text: str) -> dt.datetime:
@@ -29,40 +29,50 @@ def plan(at: str, tz: str, cadence: str = "daily", weekday: int = 0) -> Plan:
     return Plan(dt.time.fromisoformat(at), tz, cadence, weekday)
 
 
+MOSCOW = plan("07:30", "Europe/Moscow")
+BERLIN = plan("08:00", "Europe/Berlin")
+BERLIN_NIGHT = plan("02:30", "Europe/Berlin")
+NEW_YORK = plan("08:00", "America/New_York")
+NEW_YORK_NIGHT = plan("02:30", "America/New_York")
+NEW_YORK_LATE = plan("01:30", "America/New_York")
+
+
 @pytest.mark.parametrize(
-    ("the_plan", "after", "expected"),
+    ("the_plan", "after", "slot_utc", "key"),
     [
         # Moscow has no DST: always UTC+3.
-        (plan("07:30", "Europe/Moscow"), "2024-05-01 00:00", Slot(utc("2024-05-01 04:30"), "2024-05-01T07:30")),
+        (MOSCOW, "05-01 00:00", "05-01 04:30", "05-01T07:30"),
         # Strictly after: at the slot itself, the next day's.
-        (plan("07:30", "Europe/Moscow"), "2024-05-01 04:30", Slot(utc("2024-05-02 04:30"), "2024-05-02T07:30")),
+        (MOSCOW, "05-01 04:30", "05-02 04:30", "05-02T07:30"),
         # Berlin, the day before spring forward (CET, UTC+1) and the day of it (CEST, UTC+2).
-        (plan("08:00", "Europe/Berlin"), "2024-03-30 00:00", Slot(utc("2024-03-30 07:00"), "2024-03-30T08:00")),
-        (plan("08:00", "Europe/Berlin"), "2024-03-30 07:00", Slot(utc("2024-03-31 06:00"), "2024-03-31T08:00")),
+        (BERLIN, "03-30 00:00", "03-30 07:00", "03-30T08:00"),
+        (BERLIN, "03-30 07:00", "03-31 06:00", "03-31T08:00"),
         # 02:30 does not exist in Berlin on 31 March 2024: delivered one gap later (03:30 CEST).
-        (plan("02:30", "Europe/Berlin"), "2024-03-30 12:00", Slot(utc("2024-03-31 01:30"), "2024-03-31T02:30")),
+        (BERLIN_NIGHT, "03-30 12:00", "03-31 01:30", "03-31T02:30"),
         # 02:30 happens twice on 27 October 2024: the first (CEST) one, and only it.
-        (plan("02:30", "Europe/Berlin"), "2024-10-26 12:00", Slot(utc("2024-10-27 00:30"), "2024-10-27T02:30")),
-        (plan("02:30", "Europe/Berlin"), "2024-10-27 00:30", Slot(utc("2024-10-28 01:30"), "2024-10-28T02:30")),
+        (BERLIN_NIGHT, "10-26 12:00", "10-27 00:30", "10-27T02:30"),
+        (BERLIN_NIGHT, "10-27 00:30", "10-28 01:30", "10-28T02:30"),
         # New York: spring forward on 10 March, fall back on 3 November 2024.
-        (plan("08:00", "America/New_York"), "2024-03-09 14:00", Slot(utc("2024-03-10 12:00"), "2024-03-10T08:00")),
-        (plan("02:30", "America/New_York"), "2024-03-10 00:00", Slot(utc("2024-03-10 07:30"), "2024-03-10T02:30")),
-        (plan("01:30", "America/New_York"), "2024-11-03 00:00", Slot(utc("2024-11-03 05:30"), "2024-11-03T01:30")),
-        (plan("01:30", "America/New_York"), "2024-11-03 05:30", Slot(utc("2024-11-04 06:30"), "2024-11-04T01:30")),
+        (NEW_YORK, "03-09 14:00", "03-10 12:00", "03-10T08:00"),
+        (NEW_YORK_NIGHT, "03-10 00:00", "03-10 07:30", "03-10T02:30"),
+        (NEW_YORK_LATE, "11-03 00:00", "11-03 05:30", "11-03T01:30"),
+        (NEW_YORK_LATE, "11-03 05:30", "11-04 06:30", "11-04T01:30"),
         # Weekdays: after Friday's slot comes Monday's (3 May 2024 was a Friday).
-        (plan("09:00", "UTC", "weekdays"), "2024-05-03 09:00", Slot(utc("2024-05-06 09:00"), "2024-05-06T09:00")),
+        (plan("09:00", "UTC", "weekdays"), "05-03 09:00", "05-06 09:00", "05-06T09:00"),
         # Weekly on Sunday (6).
-        (plan("18:00", "UTC", "weekly", 6), "2024-05-01 00:00", Slot(utc("2024-05-05 18:00"), "2024-05-05T18:00")),
+        (plan("18:00", "UTC", "weekly", 6), "05-01 00:00", "05-05 18:00", "05-05T18:00"),
         # A local date ahead of UTC: Tokyo 07:00 on 2 May is 22:00 UTC on 1 May.
-        (plan("07:00", "Asia/Tokyo"), "2024-05-01 21:00", Slot(utc("2024-05-01 22:00"), "2024-05-02T07:00")),
+        (plan("07:00", "Asia/Tokyo"), "05-01 21:00", "05-01 22:00", "05-02T07:00"),
         # Seconds (tests schedule a few seconds ahead) appear in the key.
-        (plan("10:00:05", "UTC"), "2024-05-01 10:00", Slot(utc("2024-05-01 10:00:05"), "2024-05-01T10:00:05")),
+        (plan("10:00:05", "UTC"), "05-01 10:00", "05-01 10:00:05", "05-01T10:00:05"),
     ],
-)  # fmt: skip
+)
 def test_next_slot_is_the_first_delivery_after_an_instant(
-    the_plan: Plan, after: str, expected: Slot
+    the_plan: Plan, after: str, slot_utc: str, key: str
 ) -> None:
-    assert next_slot(the_plan, utc(after)) == expected
+    """Dates are in 2024."""
+    expected = Slot(utc(f"2024-{slot_utc}"), f"2024-{key}")
+    assert next_slot(the_plan, utc(f"2024-{after}")) == expected
 
 
 def test_consecutive_daily_slots_across_dst_are_23_and_25_hours_apart() -> None:

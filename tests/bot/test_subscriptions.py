@@ -12,7 +12,7 @@ from bot.schedule import Plan, Slot
 from bot.subscriptions import Delivery, FeedState, Subscription, SubscriptionStore
 from briefings.engine import Engine
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 SINCE = dt.datetime(2024, 5, 1, 6, 0, tzinfo=UTC)
 SLOT = Slot(dt.datetime(2024, 5, 1, 8, 0, tzinfo=UTC), "2024-05-01T08:00")
 OTHER_SLOT = Slot(dt.datetime(2024, 5, 2, 8, 0, tzinfo=UTC), "2024-05-02T08:00")
@@ -36,9 +36,7 @@ def store(tmp_path: Path) -> Iterator[SubscriptionStore]:
 
 
 def test_a_subscription_round_trips(store: SubscriptionStore) -> None:
-    saved = subscription(
-        -1001, thread_id=7, watermark="2024-05-01T07:00:00+00:00", shown=(3, 4)
-    )
+    saved = subscription(-1001, thread_id=7, watermark="2024-05-01T07:00:00+00:00", shown=(3, 4))
     store.save(saved)
     assert store.get(-1001) == saved
     assert store.all() == [saved]
@@ -131,3 +129,13 @@ def test_watched_files_are_remembered(store: SubscriptionStore) -> None:
     store.record_watched({"/w/a.txt": (10, 111)})
     store.record_watched({"/w/a.txt": (12, 222), "/w/b.txt": (5, 333)})
     assert store.watched_files() == {"/w/a.txt": (12, 222), "/w/b.txt": (5, 333)}
+
+
+def test_prune_forgets_finished_deliveries_only(store: SubscriptionStore) -> None:
+    store.claim([(5, SLOT), (6, SLOT), (5, OTHER_SLOT)], owner="a")
+    store.finish(5, SLOT.key, "sent")
+    assert store.prune(OTHER_SLOT.at) == 1  # 6's claim is still open: kept
+    assert [(d.chat_id, d.slot) for d in store.deliveries()] == [
+        (6, SLOT.key),
+        (5, OTHER_SLOT.key),
+    ]

@@ -1,0 +1,361 @@
+"""Health: is the bot well? The figures behind /status, and `python -m bot --check`.
+
+/status gathers three things: the corpus (through the engine: articles, events, the last
+ingest and its errors, template problems), the live sources and digests (read-only SQL on
+the tables `bot.subscriptions` owns: `feed_state`, `digest_subscriptions`,
+`digest_deliveries`), and the process itself (uptime, from `STARTED_KEY` in bot_data).
+
+`--check` validates what a start would need — settings, the database file, the templates,
+the folders — without starting anything, and prints one line per check: a container
+health check or a deploy script can run it and read its exit status.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sqlite3
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from bot.schedule import Plan, format_wait, next_slot
+from bot.subscriptions import FAILED, SENT
+from bot.telegram_html import escape
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+    from briefings.engine import Engine
+
+UTC = dt.UTC
+STARTED_KEY = "started_at"
+# digest_deliveries statuses that count as failed: gave up after retries, or refused for good
+# ("error" is bot.digests.ERROR, spelled out here so that --check needs no telegram import).
+FAILED_STATUSES = (FAILED, "error")
+MAX_INGEST_ERRORS_SHOWN = 5
+MAX_ERROR_CHARS = 200
+
+
+# -- facts ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class IngestRun:
+    """The last ingest, as the engine logged it."""
+
+    at: dt.datetime | None
+    added: int
+    updated: int
+    unchanged: int
+    rejected: int
+    errors: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class CorpusHealth:
+    """What the engine holds, and where."""
+
+    database: Path
+    articles: int
+    events: int
+    last_ingest: IngestRun | None
+    template_problems: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class FeedHealth:
+    """One configured feed: when it last answered, and since when it fails (if it does)."""
+
+    url: str
+    checked_at: dt.datetime | None = None
+    ok_at: dt.datetime | None = None
+    failing_since: dt.datetime | None = None
+    last_error: str | None = None
+
+    @property
+    def is_failing(self) -> bool:
+        return self.failing_since is not None
+
+
+@dataclass(frozen=True)
+class DigestHealth:
+    """Subscriptions, today's deliveries and the next one due."""
+
+    subscriptions: int = 0
+    sent_today: int = 0
+    failed_today: int = 0
+    next_due: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class Health:
+    """Everything /status shows."""
+
+    started_at: dt.datetime
+    now: dt.datetime
+    corpus: CorpusHealth
+    feeds: tuple[FeedHealth, ...]
+    digests: DigestHealth
+
+    @property
+    def uptime(self) -> dt.timedelta:
+        return self.now - self.started_at
+
+
+# -- reading ----------------------------------------------------------------------------------
+def corpus_health(engine: Engine) -> CorpusHealth:
+    """The engine's figures (blocking: call through the engine gate)."""
+    rows = engine.store.db.execute("PRAGMA database_list").fetchall()
+    database = Path(next(row[2] for row in rows if row[1] == "main"))
+    row = engine.store.last_ingest()
+    last = None
+    if row is not None:
+        last = IngestRun(
+            at=_instant(row.get("at")),
+            added=row.get("added") or 0,
+            updated=row.get("updated") or 0,
+            unchanged=row.get("unchanged") or 0,
+            rejected=row.get("rejected") or 0,
+            errors=tuple(json.loads(row.get("errors") or "[]")),
+        )
+    return CorpusHealth(
+        database=database,
+        articles=engine.store.article_count(),
+        events=len(engine.events()),
+        last_ingest=last,
+        template_problems=tuple(p.message for p in engine.renderer.problems),
+    )
+
+
+def open_read_only(database: Path) -> sqlite3.Connection:
+    """A connection that cannot write, so that looking never changes what is looked at."""
+    uri = Path(database).resolve().as_uri() + "?mode=ro"
+    return sqlite3.connect(uri, uri=True)
+
+
+def feed_health(conn: sqlite3.Connection, feeds: Sequence[str]) -> list[FeedHealth]:
+    """The state of each configured feed, as bot.feeds records it in `feed_state`.
+
+    A feed not polled yet has no row and comes back with every time None.
+    """
+    try:
+        rows = conn.execute(
+            "SELECT url, checked_at, ok_at, failing_since, last_error FROM feed_state"
+        ).fetchall()
+    except sqlite3.OperationalError:  # the digest tables are created at the first start
+        rows = []
+    known = {row[0]: row for row in rows}
+    found = []
+    for url in feeds:
+        _, checked_at, ok_at, failing_since, last_error = known.get(url, (url, *[None] * 4))
+        found.append(
+            FeedHealth(
+                url=url,
+                checked_at=_instant(checked_at),
+                ok_at=_instant(ok_at),
+                failing_since=_instant(failing_since),
+                last_error=last_error,
+            )
+        )
+    return found
+
+
+def digest_health(conn: sqlite3.Connection, *, now: dt.datetime, tz: str) -> DigestHealth:
+    """Subscriptions, digests sent and failed since midnight in `tz`, and the next slot due."""
+    midnight = dt.datetime.combine(now.astimezone(ZoneInfo(tz)).date(), dt.time(), ZoneInfo(tz))
+    # finished_at is written as UTC ISO text with seconds, so text order is time order.
+    since = midnight.astimezone(UTC).isoformat(timespec="seconds")
+    try:
+        plans = [
+            Plan(at=dt.time.fromisoformat(at), tz=zone, cadence=cadence, weekday=weekday or 0)
+            for at, zone, cadence, weekday in conn.execute(
+                "SELECT at, tz, cadence, weekday FROM digest_subscriptions"
+            )
+        ]
+        counts = dict(
+            conn.execute(
+                "SELECT status, count(*) FROM digest_deliveries WHERE finished_at >= ? "
+                "GROUP BY status",
+                [since],
+            ).fetchall()
+        )
+    except sqlite3.OperationalError:  # the digest tables are created at the first start
+        return DigestHealth()
+    return DigestHealth(
+        subscriptions=len(plans),
+        sent_today=counts.get(SENT, 0),
+        failed_today=sum(counts.get(status, 0) for status in FAILED_STATUSES),
+        next_due=min((next_slot(plan, now).at for plan in plans), default=None),
+    )
+
+
+def read_health(
+    corpus: CorpusHealth, *, started_at: dt.datetime, now: dt.datetime, settings: Settings
+) -> Health:
+    """Add the feeds and digests (blocking: run in a thread) to the engine's figures."""
+    conn = open_read_only(corpus.database)
+    try:
+        feeds = feed_health(conn, settings.feeds)
+        digests = digest_health(conn, now=now, tz=settings.tz)
+    finally:
+        conn.close()
+    return Health(started_at, now, corpus, tuple(feeds), digests)
+
+
+# -- showing ----------------------------------------------------------------------------------
+def status_html(health: Health, tz: str) -> str:
+    """/status as Telegram HTML, times in the bot's time zone."""
+    zone = ZoneInfo(tz)
+
+    def when(at: dt.datetime) -> str:
+        return escape(f"{at.astimezone(zone):%Y-%m-%d %H:%M} {tz}")
+
+    corpus, digests = health.corpus, health.digests
+    lines = [
+        "<b>Status</b>",
+        f"up {format_wait(health.uptime)}, since {when(health.started_at)}",
+        f"articles: {corpus.articles}, events: {corpus.events}",
+    ]
+    last = corpus.last_ingest
+    if last is None:
+        lines.append("last ingest: none yet")
+    else:
+        at = when(last.at) if last.at else "at an unknown time"
+        lines.append(
+            f"last ingest: {at} — added {last.added}, updated {last.updated}, "
+            f"unchanged {last.unchanged}, rejected {last.rejected}"
+        )
+        lines += [f"  • {_short(error)}" for error in last.errors[:MAX_INGEST_ERRORS_SHOWN]]
+        if len(last.errors) > MAX_INGEST_ERRORS_SHOWN:
+            lines.append(f"  …and {len(last.errors) - MAX_INGEST_ERRORS_SHOWN} more")
+
+    failing = [feed for feed in health.feeds if feed.is_failing]
+    if not health.feeds:
+        lines.append("feeds: none configured")
+    else:
+        lines.append(f"feeds: {len(health.feeds)}, failing: {len(failing)}")
+        for feed in failing:
+            assert feed.failing_since is not None
+            lines.append(
+                f"  • {escape(feed.url)} failing since {when(feed.failing_since)}: "
+                f"{_short(feed.last_error or 'unknown error')}"
+            )
+        lines += [
+            f"  • {escape(feed.url)}: not checked yet"
+            for feed in health.feeds
+            if not feed.checked_at
+        ]
+
+    lines.append(f"subscriptions: {digests.subscriptions}")
+    lines.append(f"digests today: {digests.sent_today} sent, {digests.failed_today} failed")
+    if digests.next_due is None:
+        lines.append("next digest: none scheduled")
+    else:
+        wait = format_wait(digests.next_due - health.now)
+        lines.append(f"next digest: {when(digests.next_due)} (in {wait})")
+    if corpus.template_problems:
+        lines.append(f"template problems: {len(corpus.template_problems)}")
+        lines += [f"  • {_short(problem)}" for problem in corpus.template_problems]
+    return "\n".join(lines)
+
+
+def _short(text: str) -> str:
+    text = " ".join(text.split())
+    if len(text) > MAX_ERROR_CHARS:
+        text = text[: MAX_ERROR_CHARS - 1] + "…"
+    return escape(text)
+
+
+def _instant(value: Any) -> dt.datetime | None:
+    if not value:
+        return None
+    try:
+        at = dt.datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
+
+
+# -- python -m bot --check --------------------------------------------------------------------
+@dataclass(frozen=True)
+class CheckResult:
+    """One line of `--check`: what was checked, whether it is fine, and the details."""
+
+    what: str
+    is_ok: bool
+    detail: str
+
+
+def check(environ: Mapping[str, str], env_file: Path | None) -> list[CheckResult]:
+    """Validate settings, database, templates and folders, starting nothing."""
+    from bot.config import SHIPPED_CORPUS, ConfigError, Settings
+
+    try:
+        settings = Settings.from_env(environ, env_file)
+    except ConfigError as error:
+        return [CheckResult("configuration", False, str(error))]
+    mode = "webhook" if settings.is_webhook else "long polling"
+    results = [
+        CheckResult(
+            "configuration",
+            True,
+            f"token set, {mode}" if settings.token else "no token: would run the local sandbox",
+        ),
+        check_database(settings.db_path),
+    ]
+    results += check_templates(settings.templates_dir)
+    folders = [(f"corpus folder {path}", path) for path in settings.corpus]
+    if settings.watch is not None:
+        folders.append((f"watched folder {settings.watch}", settings.watch))
+    for what, path in folders:
+        if path.is_dir():
+            results.append(CheckResult(what, True, "exists"))
+        elif path != SHIPPED_CORPUS:  # the default: absent from installed packages, harmless
+            results.append(CheckResult(what, False, "is not a folder"))
+    return results
+
+
+def check_database(database: Path) -> CheckResult:
+    """Open the database as the bot would; a damaged or foreign file fails."""
+    from bot.instance import lock_holder
+    from briefings.errors import DatabaseError
+    from briefings.store import Store
+
+    what = f"database {database}"
+    if not database.exists():
+        parent = database.parent if str(database.parent) else Path(".")
+        if parent.exists() and not os.access(parent, os.W_OK):
+            return CheckResult(what, False, f"does not exist, and {parent} is not writable")
+        return CheckResult(what, True, "does not exist yet: created at the first start")
+    try:
+        store = Store.open(database)
+    except DatabaseError as error:
+        return CheckResult(what, False, str(error))
+    try:
+        articles = store.article_count()
+    finally:
+        store.close()
+    holder = lock_holder(database)
+    running = f"; a bot is running on it (pid {holder})" if holder else ""
+    return CheckResult(what, True, f"{articles} articles{running}")
+
+
+def check_templates(templates_dir: Path | None) -> list[CheckResult]:
+    """Compile every override in NEWSBOT_TEMPLATES; each problem is one failed line."""
+    if templates_dir is None:
+        return []
+    from briefings.render import Renderer
+
+    problems = Renderer(templates_dir).problems
+    if not problems:
+        return [CheckResult(f"templates {templates_dir}", True, "all compile")]
+    return [CheckResult(f"template {problem.name}", False, problem.message) for problem in problems]
+
+
+def format_check(results: Sequence[CheckResult]) -> str:
+    """The report `--check` prints: one line a check, then a verdict."""
+    lines = [f"{'ok  ' if r.is_ok else 'FAIL'}  {r.what}: {r.detail}" for r in results]
+    failed = sum(1 for r in results if not r.is_ok)
+    lines.append(f"newsbot --check: {failed} problem(s)" if failed else "newsbot --check: all good")
+    return "\n".join(lines)

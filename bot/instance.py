@@ -1,0 +1,158 @@
+"""One instance at a time: a lock on the database, and stopping on Telegram's 409 Conflict.
+
+Two bots on one database would send every digest twice and fight over the schedule; two
+bots polling one token make Telegram answer 409 Conflict to one of them, forever. So:
+
+- `InstanceLock` takes an exclusive `flock` on `<database>.lock` for the life of the process
+  and writes the holder's pid into it. The OS drops the lock when the process ends, even by
+  SIGKILL or a crash, so a stale lock file never blocks a restart. The file stays: deleting
+  it would let a late starter lock a file no one else can see.
+- `stop_on_conflict` (called by the error handler) reports a 409 plainly and stops the
+  application, instead of PTB's default of retrying the poll every few seconds.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+from pathlib import Path
+from types import TracebackType
+from typing import IO, TYPE_CHECKING, Any
+
+try:
+    import fcntl
+except ImportError:  # Windows: no flock; the instance check is skipped there
+    fcntl = None  # type: ignore[assignment]
+
+if TYPE_CHECKING:
+    from telegram.ext import Application
+
+logger = logging.getLogger(__name__)
+
+# Exit statuses of `python -m bot`, distinct so that a supervisor can tell them apart
+# (e.g. systemd's RestartPreventExitStatus=3 4: restarting would only fail again).
+EXIT_ALREADY_RUNNING = 3
+EXIT_CONFLICT = 4
+EXIT_STATUS_KEY = "exit_status"
+CONFLICT_MESSAGE = (
+    "Telegram answered 409 Conflict: another bot instance is polling with this token; "
+    "stop it (or give this one its own token from @BotFather), then start this one again. "
+    "Stopping now rather than fighting over updates."
+)
+
+
+class AlreadyRunning(Exception):
+    """Another newsbot process holds the lock on this database."""
+
+    def __init__(self, database: Path, pid: int | None) -> None:
+        self.database = database
+        self.pid = pid
+        holder = f" (pid {pid})" if pid else ""
+        super().__init__(
+            f"another newsbot{holder} is already running on {database}; stop it first, "
+            "or point NEWSBOT_DB at another database file."
+        )
+
+
+def lock_path(database: Path) -> Path:
+    """The lock file of a database: `<database>.lock`, beside it."""
+    return database.with_name(database.name + ".lock")
+
+
+class InstanceLock:
+    """An exclusive lock on a database for this process; `with` it, or acquire() / release()."""
+
+    def __init__(self, database: Path) -> None:
+        self.database = database
+        self.path = lock_path(database)
+        self._file: IO[str] | None = None
+
+    def acquire(self) -> InstanceLock:
+        """Take the lock (if not held already), or raise AlreadyRunning naming the holder."""
+        if self._file is not None:
+            return self
+        if fcntl is None:
+            logger.warning("no flock on this system: not checking for a second instance")
+            return self
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # "a+": never truncate before holding the lock; the holder's pid must stay readable.
+        file = self.path.open("a+", encoding="ascii")
+        try:
+            fcntl.flock(file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            pid = _read_pid(file)
+            file.close()
+            raise AlreadyRunning(self.database, pid) from None
+        except BaseException:
+            file.close()
+            raise
+        file.seek(0)
+        file.truncate()
+        file.write(f"{os.getpid()}\n")
+        file.flush()
+        self._file = file
+        return self
+
+    def release(self) -> None:
+        """Give the lock up (closing the file releases the flock)."""
+        if self._file is not None:
+            with contextlib.suppress(OSError):
+                self._file.seek(0)
+                self._file.truncate()
+            self._file.close()
+            self._file = None
+
+    def __enter__(self) -> InstanceLock:
+        return self.acquire()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.release()
+
+
+def lock_holder(database: Path) -> int | None:
+    """The pid of the process running on `database` (0: pid unknown); None when none is."""
+    path = lock_path(database)
+    if fcntl is None or not path.exists():
+        return None
+    with path.open("r", encoding="ascii") as file:
+        try:
+            # A shared lock is refused only while an instance holds the exclusive one.
+            fcntl.flock(file.fileno(), fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return _read_pid(file) or 0
+        fcntl.flock(file.fileno(), fcntl.LOCK_UN)
+    return None
+
+
+def _read_pid(file: IO[str]) -> int | None:
+    file.seek(0)
+    text = file.read(32).strip()
+    return int(text) if text.isdigit() else None
+
+
+def stop_on_conflict(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Report a 409 Conflict once and stop the application with EXIT_CONFLICT."""
+    if application.bot_data.get(EXIT_STATUS_KEY) == EXIT_CONFLICT:
+        return  # the poll may fail once more before the stop takes effect
+    logger.error(CONFLICT_MESSAGE)
+    application.bot_data[EXIT_STATUS_KEY] = EXIT_CONFLICT
+    updater = application.updater
+    if updater is not None:
+        # On the way out PTB polls once more to confirm the updates it fetched; that poll
+        # would in turn end the other instance's poll with a 409 and stop it too. The
+        # attribute is private (name-mangled): when PTB renames it, only this nicety is lost.
+        with contextlib.suppress(AttributeError):
+            updater._Updater__polling_cleanup_cb = None  # type: ignore[attr-defined]
+    if application.running:
+        application.stop_running()
+
+
+def exit_status(application: Application[Any, Any, Any, Any, Any, Any]) -> int:
+    """The process exit status an application asked for when it stopped (0: none)."""
+    return int(application.bot_data.get(EXIT_STATUS_KEY, 0))
