@@ -194,6 +194,7 @@ class Token(NamedTuple):
 
 
 _CLASS_CACHE: dict[str, int] = {}
+_REGNAL_NUMBER = re.compile(r"(?:X{0,2})(?:IX|IV|V?I{1,3}|V)")
 _GAP = re.compile(rf"{_SPACE}+(?:(?:{_PARTICLES}){_SPACE}+){{0,2}}")
 
 
@@ -207,6 +208,8 @@ def _token_class(text: str, word_class: dict[str, int]) -> int:
         for part in lower.split("-"):
             if word_class.get(part, 0) & (NATION | COUNTRY):
                 return NATION
+    if _REGNAL_NUMBER.fullmatch(text):
+        return 0  # "Mohammed VI", "Charles III": part of a name, not an acronym
     if len(text) > 1 and text.isupper() and "." not in text:
         return ACRONYM
     return 0

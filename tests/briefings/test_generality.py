@@ -1,0 +1,84 @@
+"""The engine on articles it was not built around: other formats, outlets, people and places.
+
+The texts are written here (invented wire copy about a Franco-German meeting and a visit to
+Rabat), in the shapes real feeds take: a Reuters dateline without a year, an AP dateline and
+a footer date, an HTML page with metadata, a JSONL feed item.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from briefings.engine import Engine
+from briefings.render import briefing_json
+
+ARTICLES = {
+    'ap.txt': 'France, Germany vow unity on anniversary of friendship treaty\n\nBERLIN (AP) — German Chancellor Olaf Scholz traveled to Paris on Sunday for talks with French President Emmanuel Macron aimed at smoothing over differences on energy and defense.\n\nScholz, who was accompanied by Defense Minister Boris Pistorius, said the two countries would work together to support Ukraine "for as long as it takes."\n\nThe meeting comes ahead of a European Union summit next month where leaders are expected to discuss a response to U.S. subsidies for green industries.\n\nPolish Prime Minister Mateusz Morawiecki criticized the meeting, saying Germany was still too slow to send tanks to Ukraine.\n\nKyiv welcomed the joint declaration, with Ukrainian President Volodymyr Zelenskyy thanking both leaders in his nightly address.\n\nJanuary 22, 2023\n',
+    'feed.jsonl': '{"title": "Spain\'s Sanchez visits Rabat", "text": "Spanish Prime Minister Pedro Sanchez met Moroccan King Mohammed VI in Rabat on Thursday to discuss migration and trade.\\n\\nSanchez said the visit was designed to open a new stage in relations between the two countries.", "url": "https://example.org/a", "published": "2023-02-02", "outlet": "Example Wire"}\n',
+    'page.html': '<html><head><title>Macron and Scholz celebrate treaty - Example News</title>\n<meta property="og:site_name" content="Example News">\n<meta property="article:published_time" content="2023-01-22T18:00:00Z">\n</head><body><nav>Home | World | Sport</nav>\n<article><h1>Macron and Scholz celebrate treaty</h1>\n<p>French President Emmanuel Macron and German Chancellor Olaf Scholz met in Paris on Sunday to celebrate sixty years of the Elysee Treaty and to discuss European defence.</p>\n<p>The talks were intended to overcome tensions over energy policy, officials said.</p>\n<p>Ukrainian President Volodymyr Zelenskyy welcomed the meeting.</p>\n</article><footer>Copyright Example News. Subscribe to our newsletter.</footer></body></html>\n',
+    'reuters.txt': 'Macron, Scholz pledge closer defence ties at Paris meeting\n\nPARIS, Jan 22 (Reuters) - French President Emmanuel Macron and German Chancellor Olaf Scholz met in Paris on Sunday to mark the 60th anniversary of the Elysee Treaty, pledging to deepen cooperation on defence and energy as Europe responds to the war in Ukraine.\n\nThe two leaders, who were joined by French Foreign Minister Catherine Colonna and German Foreign Minister Annalena Baerbock, held talks at the Elysee Palace before a joint cabinet meeting.\n\n"Germany and France are pioneers of European unity," Scholz told a ceremony at the Sorbonne university.\n\nMacron said the meeting was meant to show that the Franco-German partnership remained "the engine of Europe" despite recent disagreements over energy prices and defence procurement.\n\nPoland\'s Prime Minister Mateusz Morawiecki criticised the meeting, saying Berlin was still too slow to send tanks to Ukraine.\n\n(Reporting by John Irish and Sarah Marsh; Editing by Alex Richardson)\n',
+}
+
+
+@pytest.fixture
+def other(engine: Engine, tmp_path: Path) -> Engine:
+    folder = tmp_path / "other"
+    folder.mkdir()
+    for name, text in ARTICLES.items():
+        (folder / name).write_text(text, "utf-8")
+    report = engine.ingest([folder])
+    assert len(report.added) == 4 and not report.rejected
+    return engine
+
+
+def _by_name(engine: Engine) -> dict[str, object]:
+    return {Path(a.path.split("#")[0]).name: a for a in engine.articles()}
+
+
+def test_outlets_come_from_datelines_metadata_and_fields(other: Engine) -> None:
+    outlets = {name: a.outlet for name, a in _by_name(other).items()}  # type: ignore[attr-defined]
+    assert outlets == {"ap.txt": "AP", "reuters.txt": "Reuters", "page.html": "Example News",
+                       "feed.jsonl": "Example Wire"}
+
+
+def test_dates_come_from_footers_metadata_and_the_event(other: Engine) -> None:
+    articles = _by_name(other)
+    assert str(articles["ap.txt"].published) == "2023-01-22"  # type: ignore[attr-defined]
+    assert str(articles["page.html"].published) == "2023-01-22"  # type: ignore[attr-defined]
+    reuters = articles["reuters.txt"]
+    # "PARIS, Jan 22 (Reuters)" has no year: the event supplies it, flagged as inferred.
+    assert (str(reuters.published), reuters.date_source) == ("2023-01-22", "inferred from event")  # type: ignore[attr-defined]
+
+
+def test_the_paris_reports_form_one_event_and_rabat_another(other: Engine) -> None:
+    events = {name: a.event_id for name, a in _by_name(other).items()}  # type: ignore[attr-defined]
+    assert events["ap.txt"] == events["reuters.txt"] == events["page.html"]
+    assert events["feed.jsonl"] != events["ap.txt"]
+
+
+def test_the_paris_briefing_names_who_met_where_and_who_reacted(other: Engine) -> None:
+    paris = next(e for e in other.events() if e.place == "Paris")
+    brief = briefing_json(other.brief(event_id=paris.id))
+    sections = {s["facet"]: s for s in brief["sections"]}
+    assert "Olaf Scholz" in brief["headline"] and "Emmanuel Macron" in brief["headline"]
+    participants = " ".join(i["text"] for i in sections["participants"]["items"])
+    assert "Annalena Baerbock" in participants and "Boris Pistorius" in participants
+    assert "Zelenskyy" not in participants and "Morawiecki" not in participants
+    assert sections["reactions"]["heading"].startswith("Reactions: Poland on the meeting")
+    poland = sections["reactions"]["items"][0]
+    assert "Morawiecki" in poland["text"] and set(poland["sources"]) == {"AP", "Reuters"}
+    assert any("meant to" in i["text"] for i in sections["purpose"]["items"])
+
+
+def test_a_king_keeps_his_regnal_number(other: Engine) -> None:
+    card = other.who("Mohammed")[0]
+    assert card.name == "Mohammed VI"
+    assert [r.role for r in card.roles] == ["Moroccan King"]
+
+
+def test_nothing_of_the_seeds_is_needed(other: Engine) -> None:
+    blob = json.dumps(briefing_json(other.brief()))
+    assert "Rabat" in blob and "Pedro Sanchez" in blob
