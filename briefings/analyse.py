@@ -7,6 +7,7 @@ so each stage's contribution can be tested from a string.
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 
 from briefings.clean import clean
 from briefings.dates import find_event_dates, find_publication_date
@@ -57,6 +58,9 @@ def analyse(document: SourceDocument, taxonomy: Taxonomy) -> Article:
     entities = find_entities(sentences, title=title)
     event_dates = find_event_dates([title, *(s.text for s in sentences)], date.published)
     topics = taxonomy.topics_for(title, body, entities)
+    sentences = tuple(
+        replace(s, topics=taxonomy.sentence_topics(s.text, topics)) for s in sentences
+    )
     return Article(
         path=document.path,
         title=title,

@@ -59,7 +59,10 @@ def compose_briefing(
     query = (query or "").strip() or None
     event, focus = choose_event(store, query=query, event_id=event_id, on_date=on_date)
     material = gather(store, event)
-    focus_sentences = store.matching_sentences(query, list(event.article_ids)) if query else set()
+    focus_sentences: set[tuple[int, int]] = set()
+    if query:
+        ids = list(event.article_ids)
+        focus_sentences = store.matching_sentences(query, ids) | store.sentences_on_topic(query, ids)
     purpose = _purpose(material, rules, focus_sentences)
     shown = {(s.article_id, s.index) for s in material.sentences
              if any(s.text == i.text for i in purpose.items)}

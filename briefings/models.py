@@ -61,6 +61,7 @@ class Sentence:
     index: int
     paragraph: int
     text: str
+    topics: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

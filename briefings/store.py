@@ -158,7 +158,7 @@ class Store:
         db["articles"].create_index(["event_id"], if_not_exists=True)
         db["articles"].create_index(["published"], if_not_exists=True)
         db["sentences"].create(
-            {"id": int, "article_id": int, "idx": int, "paragraph": int, "text": str},
+            {"id": int, "article_id": int, "idx": int, "paragraph": int, "text": str, "topics": str},
             pk="id",
             foreign_keys=[("article_id", "articles", "id")],
             if_not_exists=True,
@@ -270,39 +270,29 @@ class Store:
             db["articles"].update(article_id, row)
         else:
             article_id = db["articles"].insert(row).last_pk
-        db["sentences"].insert_all(
-            (
-                {"article_id": article_id, "idx": s.index, "paragraph": s.paragraph, "text": s.text}
-                for s in article.sentences
-            ),
-            batch_size=500,
+        # Plain executemany: sqlite-utils' per-call overhead dominated ingest time here.
+        conn = db.conn
+        conn.executemany(
+            "INSERT INTO sentences (article_id, idx, paragraph, text, topics) VALUES (?, ?, ?, ?, ?)",
+            [(article_id, s.index, s.paragraph, s.text, " ".join(s.topics)) for s in article.sentences],
         )
-        db["mentions"].insert_all(
-            (
-                {
-                    "article_id": article_id,
-                    "name": p.name,
-                    "key": person_key(p.name),
-                    "roles": json.dumps(list(p.roles)),
-                    "nationality": p.nationality,
-                    "sentences": json.dumps(list(p.sentences)),
-                    "quotes": json.dumps(list(p.quotes)),
-                }
-                for p in article.entities.people
-            ),
-        )
-        db["entities"].insert_all(
+        conn.executemany(
+            "INSERT INTO mentions (article_id, name, key, roles, nationality, sentences, quotes) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
             [
-                {"article_id": article_id, "kind": "place", "name": n}
-                for n in article.entities.places
-            ]
-            + [
-                {"article_id": article_id, "kind": "organisation", "name": n}
-                for n in article.entities.organisations
+                (article_id, p.name, person_key(p.name), json.dumps(list(p.roles)), p.nationality,
+                 json.dumps(list(p.sentences)), json.dumps(list(p.quotes)))
+                for p in article.entities.people
             ],
         )
-        db["article_topics"].insert_all(
-            ({"article_id": article_id, "topic": t} for t in dict.fromkeys(article.topics)),
+        conn.executemany(
+            "INSERT INTO entities (article_id, kind, name) VALUES (?, ?, ?)",
+            [(article_id, "place", n) for n in article.entities.places]
+            + [(article_id, "organisation", n) for n in article.entities.organisations],
+        )
+        conn.executemany(
+            "INSERT INTO article_topics (article_id, topic) VALUES (?, ?)",
+            [(article_id, t) for t in dict.fromkeys(article.topics)],
         )
 
     def delete_paths(self, paths: Iterable[str]) -> None:
@@ -627,6 +617,17 @@ class Store:
             )
             for r in rows
         ]
+
+    def sentences_on_topic(self, topic: str, article_ids: Sequence[int]) -> set[tuple[int, int]]:
+        """(article id, sentence index) of the sentences filed under a topic."""
+        if not article_ids:
+            return set()
+        rows = self._rows(
+            "SELECT article_id, idx FROM sentences WHERE (' ' || topics || ' ') LIKE ? "
+            f"AND article_id IN ({','.join('?' * len(article_ids))})",
+            [f"% {topic.lower()} %", *article_ids],
+        )
+        return {(r["article_id"], r["idx"]) for r in rows}
 
     def search_article_ids(self, query: str, *, limit: int = 200) -> list[int]:
         """English articles matching the query, best first: search without snippets."""

@@ -117,3 +117,10 @@ def test_a_file_holding_only_the_bots_tables_is_not_foreign(tmp_path: Path) -> N
     store = Store.open(path)
     assert "articles" in store.db.table_names()
     store.close()
+
+
+def test_sentences_are_indexed_by_topic(seeded: Engine) -> None:
+    ids = [a.id for a in seeded.articles()]
+    on_annexation = seeded.store.sentences_on_topic("annexation", ids)
+    texts = {s.text for s in seeded.store.sentences(ids) if (s.article_id, s.index) in on_annexation}
+    assert texts and all("annex" in t.lower() or "sovereignty" in t.lower() for t in texts)
