@@ -42,10 +42,20 @@ def run_one(n: int, requests: int) -> None:
         api = LocalBotApi()
         api.start_in_thread()
         env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "NEWSBOT_"))}
-        env.update(TELEGRAM_BOT_TOKEN=EXAMPLE_TOKEN, TELEGRAM_API_URL=api.base_url,
-                   NEWSBOT_DB=str(db), NEWSBOT_CORPUS=str(corpus), LOG_LEVEL="WARNING")
-        process = subprocess.Popen([sys.executable, "-m", "bot"], cwd=ROOT, env=env,
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        env.update(
+            TELEGRAM_BOT_TOKEN=EXAMPLE_TOKEN,
+            TELEGRAM_API_URL=api.base_url,
+            NEWSBOT_DB=str(db),
+            NEWSBOT_CORPUS=str(corpus),
+            LOG_LEVEL="WARNING",
+        )
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
         try:
             api.wait_for_calls("setMyCommands", 1, timeout=600)
             chat = 1000

@@ -41,8 +41,11 @@ def build(n: int, out: Path, folders: list[Path] | None = None, seed: int = 7) -
         text = texts[base]
         suffix = _suffix(group)
         shift = group % 30
-        text = _NAME.sub(lambda m: m.group(1) + suffix if _looks_like_surname(m.group(1)) else m.group(1), text)
-        text = _YEAR.sub(lambda m: str(int(m.group(1)) + shift), text)
+        text = _NAME.sub(
+            lambda m, s=suffix: m.group(1) + s if _looks_like_surname(m.group(1)) else m.group(1),
+            text,
+        )
+        text = _YEAR.sub(lambda m, s=shift: str(int(m.group(1)) + s), text)
         paragraphs = text.split("\n\n")
         head, body = paragraphs[:2], paragraphs[2:]
         rng.shuffle(body)
@@ -51,12 +54,84 @@ def build(n: int, out: Path, folders: list[Path] | None = None, seed: int = 7) -
 
 
 _COMMON = set(
-    """This That There These Those When Where Which While With From Into Over After Before About
-    Prime Minister President Russian Israeli Turkish Syrian Iranian Russia Israel Turkey Syria Iran
-    Moscow Thursday Wednesday Monday Tuesday Friday Saturday Sunday January February March April
-    June July August September October November December Middle East West Bank Black Sea
-    Foreign Ministry Defense Defence Chief General Staff Force Forces Party Council Security
-    Kremlin National Office Relations Meetings Speaking Prior Last Earlier Netherlands""".split()
+    [
+        "This",
+        "That",
+        "There",
+        "These",
+        "Those",
+        "When",
+        "Where",
+        "Which",
+        "While",
+        "With",
+        "From",
+        "Into",
+        "Over",
+        "After",
+        "Before",
+        "About",
+        "Prime",
+        "Minister",
+        "President",
+        "Russian",
+        "Israeli",
+        "Turkish",
+        "Syrian",
+        "Iranian",
+        "Russia",
+        "Israel",
+        "Turkey",
+        "Syria",
+        "Iran",
+        "Moscow",
+        "Thursday",
+        "Wednesday",
+        "Monday",
+        "Tuesday",
+        "Friday",
+        "Saturday",
+        "Sunday",
+        "January",
+        "February",
+        "March",
+        "April",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+        "Middle",
+        "East",
+        "West",
+        "Bank",
+        "Black",
+        "Sea",
+        "Foreign",
+        "Ministry",
+        "Defense",
+        "Defence",
+        "Chief",
+        "General",
+        "Staff",
+        "Force",
+        "Forces",
+        "Party",
+        "Council",
+        "Security",
+        "Kremlin",
+        "National",
+        "Office",
+        "Relations",
+        "Meetings",
+        "Speaking",
+        "Prior",
+        "Last",
+        "Earlier",
+        "Netherlands",
+    ]
 )
 
 

@@ -21,8 +21,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.corpus import ROOT, build, words_in  # noqa: E402
 from briefings.engine import Engine  # noqa: E402
 
-QUERIES = ["annex", "syria iran", "election", "defense minister", "ceasefire", "\"West Bank\"",
-           "talks", "security", "prime minister", "idlib*"]
+QUERIES = [
+    "annex",
+    "syria iran",
+    "election",
+    "defense minister",
+    "ceasefire",
+    '"West Bank"',
+    "talks",
+    "security",
+    "prime minister",
+    "idlib*",
+]
 
 
 def main() -> None:
@@ -30,9 +40,13 @@ def main() -> None:
     parser.add_argument("sizes", nargs="*", type=int, default=[1000, 10000])
     parser.add_argument("--corpus", action="append", type=Path, default=[])
     args = parser.parse_args()
-    folders = args.corpus or [p for p in [ROOT.parent / "shared" / "corpora" / "erdogan-putin"] if p.is_dir()]
-    print(f"{'articles':>9} {'seconds':>8} {'art/s':>8} {'words/s':>9} {'peak MB':>8} "
-          f"{'db B/art':>9} {'search p50 ms':>13} {'p95 ms':>7}")
+    folders = args.corpus or [
+        p for p in [ROOT.parent / "shared" / "corpora" / "erdogan-putin"] if p.is_dir()
+    ]
+    print(
+        f"{'articles':>9} {'seconds':>8} {'art/s':>8} {'words/s':>9} {'peak MB':>8} "
+        f"{'db B/art':>9} {'search p50 ms':>13} {'p95 ms':>7}"
+    )
     for n in args.sizes:
         with tempfile.TemporaryDirectory() as tmp:
             corpus = build(n, Path(tmp) / "corpus", folders)
@@ -53,9 +67,11 @@ def main() -> None:
             db_bytes = sum(p.stat().st_size for p in Path(tmp).glob("bench.db*"))
             peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
             timings.sort()
-            print(f"{len(report.added):>9} {seconds:>8.1f} {n / seconds:>8.0f} {words / seconds:>9.0f} "
-                  f"{peak_mb:>8.0f} {db_bytes / n:>9.0f} {statistics.median(timings):>13.2f} "
-                  f"{timings[int(len(timings) * 0.95)]:>7.2f}")
+            print(
+                f"{len(report.added):>9} {seconds:>8.1f} {n / seconds:>8.0f} {words / seconds:>9.0f} "
+                f"{peak_mb:>8.0f} {db_bytes / n:>9.0f} {statistics.median(timings):>13.2f} "
+                f"{timings[int(len(timings) * 0.95)]:>7.2f}"
+            )
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ from dataclasses import replace
 from briefings.clean import clean
 from briefings.dates import find_event_dates, find_publication_date
 from briefings.language import detect_language
-from briefings.models import Article, Entities, SourceDocument
+from briefings.models import Article, SourceDocument
 from briefings.outlets import find_outlet
 from briefings.people import find_entities
 from briefings.sentences import split_sentences
@@ -36,32 +36,8 @@ def analyse(document: SourceDocument, taxonomy: Taxonomy) -> Article:
     date = find_publication_date(document, text)
     outlet = find_outlet(document, text)
     title = text.title or _title_from(text.paragraphs) or document.path.rsplit("/", 1)[-1]
-    if language != "en":
-        # Not parsed as English: no people, no topics, so it cannot leak into English briefings.
-        return Article(
-            path=document.path,
-            title=title,
-            text=body,
-            checksum=checksum(document),
-            outlet=outlet,
-            published=date.published,
-            date_source=date.source,
-            language=language,
-            sentences=split_sentences(text.paragraphs),
-            entities=Entities(),
-            topics=(),
-            contributors=text.contributors,
-            url=document.url,
-            dateline=text.dateline,
-        )
     sentences = split_sentences(text.paragraphs)
-    entities = find_entities(sentences, title=title)
-    event_dates = find_event_dates([title, *(s.text for s in sentences)], date.published)
-    topics = taxonomy.topics_for(title, body, entities)
-    sentences = tuple(
-        replace(s, topics=taxonomy.sentence_topics(s.text, topics)) for s in sentences
-    )
-    return Article(
+    article = Article(
         path=document.path,
         title=title,
         text=body,
@@ -71,12 +47,23 @@ def analyse(document: SourceDocument, taxonomy: Taxonomy) -> Article:
         date_source=date.source,
         language=language,
         sentences=sentences,
-        entities=entities,
-        topics=topics,
         contributors=text.contributors,
         url=document.url,
         dateline=text.dateline,
-        event_hints=event_dates,
+    )
+    if language != "en":
+        # Not parsed as English: no people, no topics, so it cannot leak into English briefings.
+        return article
+    entities = find_entities(sentences, title=title)
+    topics = taxonomy.topics_for(title, body, entities)
+    return replace(
+        article,
+        entities=entities,
+        topics=topics,
+        sentences=tuple(
+            replace(s, topics=taxonomy.sentence_topics(s.text, topics)) for s in sentences
+        ),
+        event_hints=find_event_dates([title, *(s.text for s in sentences)], date.published),
     )
 
 

@@ -30,14 +30,16 @@ def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     # SUPPRESS: --db may come before or after the command without one erasing the other.
     common.add_argument(
-        "--db", default=argparse.SUPPRESS,
+        "--db",
+        default=argparse.SUPPRESS,
         help=f"SQLite database file (default: $NEWSBOT_DB, else ./{DEFAULT_DB})",
     )
     fmt = argparse.ArgumentParser(add_help=False)
     fmt.add_argument("--format", choices=FORMATS, default="text")
 
     parser = argparse.ArgumentParser(
-        prog="python -m briefings", parents=[common],
+        prog="python -m briefings",
+        parents=[common],
         description="Ingest news articles and compose short, sourced briefings.",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -82,8 +84,11 @@ def _run(engine: Engine, args: argparse.Namespace) -> int:
     render = engine.renderer
     if args.command == "ingest":
         report = engine.ingest(args.paths)
-        print(f"added {len(report.added)}, updated {len(report.updated)}, "
-              f"unchanged {len(report.unchanged)}, rejected {len(report.rejected)}", file=out)
+        print(
+            f"added {len(report.added)}, updated {len(report.updated)}, "
+            f"unchanged {len(report.unchanged)}, rejected {len(report.rejected)}",
+            file=out,
+        )
         for path, reason in report.rejected:
             print(f"  rejected {path}: {reason}", file=out)
         return 0
@@ -95,11 +100,14 @@ def _run(engine: Engine, args: argparse.Namespace) -> int:
         _print_events(engine, fmt)
     elif args.command == "search":
         query = " ".join(args.query)
-        hits = engine.search(query, topic=args.topic, since=args.since, until=args.until,
-                             limit=args.limit)
+        hits = engine.search(
+            query, topic=args.topic, since=args.since, until=args.until, limit=args.limit
+        )
         out.write(render.search(query, hits, fmt))
     elif args.command == "brief":
-        briefing = engine.brief(" ".join(args.query) or None, event_id=args.event, on_date=args.date)
+        briefing = engine.brief(
+            " ".join(args.query) or None, event_id=args.event, on_date=args.date
+        )
         out.write(render.briefing(briefing, fmt))
     elif args.command == "who":
         name = " ".join(args.name)
@@ -119,15 +127,30 @@ def _print_events(engine: Engine, fmt: str) -> None:
     articles = {a.id: a for a in engine.articles()}
     events = engine.events()
     if fmt == "json":
-        print(json.dumps([
-            {"id": e.id, "title": e.title, "date": e.date.isoformat() if e.date else None,
-             "place": e.place, "people": list(e.people),
-             "articles": [article_json(articles[i]) for i in e.article_ids if i in articles]}
-            for e in events
-        ], ensure_ascii=False, indent=2))
+        print(
+            json.dumps(
+                [
+                    {
+                        "id": e.id,
+                        "title": e.title,
+                        "date": e.date.isoformat() if e.date else None,
+                        "place": e.place,
+                        "people": list(e.people),
+                        "articles": [
+                            article_json(articles[i]) for i in e.article_ids if i in articles
+                        ],
+                    }
+                    for e in events
+                ],
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
         return
     for e in events:
-        print(f"event {e.id}  {e.date.isoformat() if e.date else 'undated'}  {e.place or ''}  {e.title}")
+        print(
+            f"event {e.id}  {e.date.isoformat() if e.date else 'undated'}  {e.place or ''}  {e.title}"
+        )
         for i in e.article_ids:
             if i in articles:
                 print(f"    {articles[i].path}")

@@ -62,10 +62,15 @@ def compose_briefing(
     focus_sentences: set[tuple[int, int]] = set()
     if query:
         ids = list(event.article_ids)
-        focus_sentences = store.matching_sentences(query, ids) | store.sentences_on_topic(query, ids)
+        focus_sentences = store.matching_sentences(query, ids) | store.sentences_on_topic(
+            query, ids
+        )
     purpose = _purpose(material, rules, focus_sentences)
-    shown = {(s.article_id, s.index) for s in material.sentences
-             if any(s.text == i.text for i in purpose.items)}
+    shown = {
+        (s.article_id, s.index)
+        for s in material.sentences
+        if any(s.text == i.text for i in purpose.items)
+    }
     sections = [
         purpose,
         _participants(material, rules),
@@ -153,9 +158,13 @@ def _items(material: Material, groups: Iterable[SentenceGroup]) -> list[Item]:
     return items
 
 
-def _ranked(material: Material, sentences: list[StoredSentence], limit: int,
-            boost: set[tuple[int, int]] | None = None,
-            relevance: Callable[[str], int] | None = None) -> list[Item]:
+def _ranked(
+    material: Material,
+    sentences: list[StoredSentence],
+    limit: int,
+    boost: set[tuple[int, int]] | None = None,
+    relevance: Callable[[str], int] | None = None,
+) -> list[Item]:
     """Items from sentences: focused first, then most outlets, most relevant, earliest."""
     groups = group_similar(sentences)
     boost = boost or set()
@@ -192,10 +201,13 @@ def _context(material: Material, rules: FacetRules, boost: set[tuple[int, int]])
     facet = rules.context
     used = {s.text for s in material.sentences if rules.is_purpose(s.text)}
     chosen = [
-        s for s in material.sentences
+        s
+        for s in material.sentences
         if facet.matches(s.text) and s.text not in used and not rules.reactions.matches(s.text)
     ]
-    return Section("context", facet.heading, tuple(_ranked(material, chosen, facet.max_items, boost)))
+    return Section(
+        "context", facet.heading, tuple(_ranked(material, chosen, facet.max_items, boost))
+    )
 
 
 def _participants(material: Material, rules: FacetRules) -> Section:
@@ -214,11 +226,18 @@ def _participants(material: Material, rules: FacetRules) -> Section:
 def is_participant(person: Person, material: Material, rules: FacetRules) -> bool:
     principal_keys = {p.key for p in material.principals}
     by_index = {(s.article_id, s.index): s for s in material.sentences}
-    return person.key in principal_keys or _took_part(person, material, rules, by_index, principal_keys)
+    return person.key in principal_keys or _took_part(
+        person, material, rules, by_index, principal_keys
+    )
 
 
-def _took_part(person: Person, material: Material, rules: FacetRules,
-               by_index: dict[tuple[int, int], StoredSentence], principal_keys: set[str]) -> bool:
+def _took_part(
+    person: Person,
+    material: Material,
+    rules: FacetRules,
+    by_index: dict[tuple[int, int], StoredSentence],
+    principal_keys: set[str],
+) -> bool:
     """Named, in a sentence about this happening, alongside a principal with a meeting word."""
     principals = [p for p in material.principals if p.key in principal_keys]
     for article_id, index in person.sentence_refs:
@@ -249,7 +268,9 @@ def _person_item(person: Person, material: Material) -> Item:
         # Outlets disagree with equal weight: show every role with who says it.
         text = f"{person.name}: " + "; ".join(f"{c.role} ({', '.join(c.sources)})" for c in claims)
     article_ids = sorted({a for a, _ in person.sentence_refs} | set(person.article_ids))
-    sources = tuple(dict.fromkeys(material.source(a) for a in article_ids if a in material.articles))
+    sources = tuple(
+        dict.fromkeys(material.source(a) for a in article_ids if a in material.articles)
+    )
     paths = tuple(material.path(a) for a in article_ids if a in material.articles)
     return Item(text=text, sources=sources, articles=paths)
 
@@ -292,15 +313,24 @@ def _common_subject(subjects: list[str]) -> str | None:
     if not subjects:
         return None
     words = Counter(w for s in subjects for w in set(re.findall(r"\w{4,}", s.lower())))
+
     def support(s: str) -> tuple[int, int]:
         return (sum(words[w] for w in set(re.findall(r"\w{4,}", s.lower()))), -len(s))
+
     return max(subjects, key=support)
 
 
-def _focus(material: Material, rules: FacetRules, focus: set[tuple[int, int]], query: str,
-           sections: list[Section]) -> Section:
+def _focus(
+    material: Material,
+    rules: FacetRules,
+    focus: set[tuple[int, int]],
+    query: str,
+    sections: list[Section],
+) -> Section:
     shown = {i.text for s in sections for i in s.items}
-    chosen = [s for s in material.sentences if (s.article_id, s.index) in focus and s.text not in shown]
+    chosen = [
+        s for s in material.sentences if (s.article_id, s.index) in focus and s.text not in shown
+    ]
     items = [i for i in _ranked(material, chosen, 3) if i.text not in shown]
     return Section("focus", f"On {query}", tuple(items))
 
@@ -322,13 +352,23 @@ def _fit(sections: list[Section], budget: int) -> list[Section]:
 
 
 _TRIM_ORDER = [
-    ("context", 1), ("focus", 1), ("purpose", 2), ("reactions", 2), ("participants", 4),
-    ("purpose", 1), ("reactions", 1), ("participants", 2), ("context", 0), ("focus", 1),
+    ("context", 1),
+    ("focus", 1),
+    ("purpose", 2),
+    ("reactions", 2),
+    ("participants", 4),
+    ("purpose", 1),
+    ("reactions", 1),
+    ("participants", 2),
+    ("context", 0),
+    ("focus", 1),
 ]
 
 
 # -- people -----------------------------------------------------------------------------------
-def people_cards(store: Store, name: str | None, rules: FacetRules | None = None) -> list[PersonCard]:
+def people_cards(
+    store: Store, name: str | None, rules: FacetRules | None = None
+) -> list[PersonCard]:
     """Cards for the latest event's people, or for the people matching a name."""
     rules = rules or load_rules()
     if not name or not name.strip():
@@ -362,14 +402,23 @@ def _find_cards(store: Store, name: str, rules: FacetRules) -> list[PersonCard]:
             raise PersonNotFound(name[:100], suggestions)
     people = merge_people(store.mentions_by_keys(matched))
     if is_exact:
-        people = [p for p in people if any(_name_matches(wanted, person_key(v)) for v in p.variants)]
+        people = [
+            p for p in people if any(_name_matches(wanted, person_key(v)) for v in p.variants)
+        ]
     cards = []
     for person in people:
         articles = store.articles(person.article_ids)
         lookup = {a.id: a for a in articles}
         event_ids = sorted({a.event_id for a in articles if a.event_id is not None})
-        cards.append(_card_from(person, lambda a: lookup[a].source_name, lambda a: lookup[a].path,
-                                _took_part_in_any(store, person, event_ids, rules), tuple(event_ids)))
+        cards.append(
+            _card_from(
+                person,
+                lambda a, lookup=lookup: lookup[a].source_name,  # type: ignore[misc]
+                lambda a, lookup=lookup: lookup[a].path,  # type: ignore[misc]
+                _took_part_in_any(store, person, event_ids, rules),
+                tuple(event_ids),
+            )
+        )
     return sorted(cards, key=lambda c: -c.mentions)
 
 
@@ -377,7 +426,9 @@ PARTICIPATION_EVENTS_CHECKED = 5
 """A card checks the person's latest few events for taking part: enough, and it stays fast."""
 
 
-def _took_part_in_any(store: Store, person: Person, event_ids: list[int], rules: FacetRules) -> bool:
+def _took_part_in_any(
+    store: Store, person: Person, event_ids: list[int], rules: FacetRules
+) -> bool:
     for event in store.events(event_ids)[:PARTICIPATION_EVENTS_CHECKED]:
         material = gather(store, event)
         match = next((p for p in material.people if p.key == person.key), None)
@@ -394,9 +445,11 @@ def _name_matches(wanted: str, key: str) -> bool:
     if not wanted_tokens:
         return False
     # A surname, or a name's last tokens ("ben shabbat" for "meir ben shabbat").
-    return tokens[-len(wanted_tokens):] == wanted_tokens or wanted.replace(" ", "") == "".join(
-        tokens[-len(wanted_tokens):]
-    ) or wanted.replace(" ", "") == tokens[-1]
+    return (
+        tokens[-len(wanted_tokens) :] == wanted_tokens
+        or wanted.replace(" ", "") == "".join(tokens[-len(wanted_tokens) :])
+        or wanted.replace(" ", "") == tokens[-1]
+    )
 
 
 def _surname_suggestions(wanted: str, keys: dict[str, str]) -> list[str]:
@@ -407,8 +460,13 @@ def _surname_suggestions(wanted: str, keys: dict[str, str]) -> list[str]:
 
 
 def _card(person: Person, material: Material, rules: FacetRules) -> PersonCard:
-    return _card_from(person, material.source, material.path, is_participant(person, material, rules),
-                      (material.event.id,))
+    return _card_from(
+        person,
+        material.source,
+        material.path,
+        is_participant(person, material, rules),
+        (material.event.id,),
+    )
 
 
 def _card_from(person: Person, source, path, is_part: bool, events: Sequence[int]) -> PersonCard:  # type: ignore[no-untyped-def]
@@ -418,9 +476,13 @@ def _card_from(person: Person, source, path, is_part: bool, events: Sequence[int
         article_id, text = person.quotes[0]
         quote = Item(text=text, sources=(source(article_id),), articles=(path(article_id),))
     return PersonCard(
-        name=person.name, roles=claims, is_participant=is_part,
+        name=person.name,
+        roles=claims,
+        is_participant=is_part,
         articles=tuple(dict.fromkeys(path(a) for a in person.article_ids)),
-        mentions=person.mention_count, events=tuple(events), quote=quote,
+        mentions=person.mention_count,
+        events=tuple(events),
+        quote=quote,
     )
 
 

@@ -32,13 +32,7 @@ MIN_SIMILARITY_UNDATED = 0.1
 
 _WORD = re.compile(r"[a-zà-ÿ][a-zà-ÿ'-]{2,}")
 _STOPWORDS = frozenset(
-    """the and for that with this from have has had was were are will would could should said
-    says his her their its they them than then there which who whom what when where while also
-    been being into over after before about against between during under more most other some
-    such only own same very can just not but all any both each few how our out off once here
-    again further why because until these those you your yours she him himself herself itself
-    themselves ourselves what's it's one two three new last year years week month day time
-    told according""".split()
+    ["the", "and", "for", "that", "with", "this", "from", "have", "has", "had", "was", "were", "are", "will", "would", "could", "should", "said", "says", "his", "her", "their", "its", "they", "them", "than", "then", "there", "which", "who", "whom", "what", "when", "where", "while", "also", "been", "being", "into", "over", "after", "before", "about", "against", "between", "during", "under", "more", "most", "other", "some", "such", "only", "own", "same", "very", "can", "just", "not", "but", "all", "any", "both", "each", "few", "how", "our", "out", "off", "once", "here", "again", "further", "why", "because", "until", "these", "those", "you", "your", "yours", "she", "him", "himself", "herself", "itself", "themselves", "ourselves", "what's", "it's", "one", "two", "three", "new", "last", "year", "years", "week", "month", "day", "time", "told", "according"]
 )
 _WEEKDAY_NAMES = {
     "monday": 0,
@@ -97,20 +91,12 @@ def regroup_events(store: Store) -> list[Event]:
 
 def group_reports(reports: list[_Report]) -> list[_Group]:
     dated = sorted((r for r in reports if r.happened), key=lambda r: (r.happened, r.id))
-    undated = [r for r in reports if not r.happened]
+    undated = sorted((r for r in reports if not r.happened), key=lambda r: r.id)
     groups: list[_Group] = []
     by_person: dict[str, list[_Group]] = defaultdict(list)
-    for report in dated:
-        best = _best_group(report, _candidates(report, by_person), dated=True)
-        if best is None:
-            best = _Group()
-            groups.append(best)
-        best.add(report)
-        for person in report.people:
-            if best not in by_person[person]:
-                by_person[person].append(best)
-    for report in sorted(undated, key=lambda r: r.id):
-        best = _best_group(report, _candidates(report, by_person), dated=False)
+    # Dated reports first, in date order, so undated ones meet events whose dates are known.
+    for report, is_dated in [(r, True) for r in dated] + [(r, False) for r in undated]:
+        best = _best_group(report, _candidates(report, by_person), dated=is_dated)
         if best is None:
             best = _Group()
             groups.append(best)
@@ -299,8 +285,7 @@ _TITLE_PLACE = re.compile(
     r"|^([A-Z][\w'-]+)\s(?:talks|summit|meeting)\b"
 )
 _NOT_PLACES = frozenset(
-    "January February March April May June July August September October November December "
-    "Monday Tuesday Wednesday Thursday Friday Saturday Sunday The A An His Her Their Its".split()
+    ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "The", "A", "An", "His", "Her", "Their", "Its"]
 )
 
 

@@ -36,7 +36,7 @@ class Facet:
         found = self.pattern.search(text)
         if not found:
             return None
-        return text[: found.start()], found.group(1), text[found.end():]
+        return text[: found.start()], found.group(1), text[found.end() :]
 
 
 @dataclass(frozen=True)
@@ -106,7 +106,7 @@ class FacetRules:
     def subject_of(self, after: str) -> str | None:
         """What a reaction is about: the phrase after the reaction verb, if it says something."""
         text = re.sub(r"^\s*(?:over|of|to|about|at|on|against|what it said was)\s+", "", after)
-        text = re.split(r"[,;.]|\s(?:saying|with|and said|because|as)\s", text)[0].strip(" \"“”")
+        text = re.split(r"[,;.]|\s(?:saying|with|and said|because|as)\s", text)[0].strip(' "“”')
         words = text.split()
         if not words or len(words) > 14 or text.lower() in self.vague_subjects:
             return None
@@ -118,7 +118,9 @@ class FacetRules:
 @lru_cache(maxsize=4)
 def load_rules() -> FacetRules:
     """Load the shipped facet rules."""
-    data = tomllib.loads(resources.files("briefings").joinpath("data/facets.toml").read_text("utf-8"))
+    data = tomllib.loads(
+        resources.files("briefings").joinpath("data/facets.toml").read_text("utf-8")
+    )
 
     def facet(name: str, cue_key: str = "cues") -> Facet:
         section = data[name]

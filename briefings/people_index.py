@@ -18,7 +18,9 @@ from briefings.models import RoleClaim
 from briefings.store import StoredMention, StoredSentence, person_key
 
 LEAD_SENTENCES = 3
-_PARTICLES = frozenset({"al", "el", "bin", "ibn", "ben", "von", "van", "der", "de", "da", "di", "la", "le"})
+_PARTICLES = frozenset(
+    {"al", "el", "bin", "ibn", "ben", "von", "van", "der", "de", "da", "di", "la", "le"}
+)
 
 
 @lru_cache(maxsize=1)
@@ -35,7 +37,9 @@ def _generic_roles() -> frozenset[str]:
     import tomllib
     from importlib import resources
 
-    data = tomllib.loads(resources.files("briefings").joinpath("data/facets.toml").read_text("utf-8"))
+    data = tomllib.loads(
+        resources.files("briefings").joinpath("data/facets.toml").read_text("utf-8")
+    )
     return frozenset(role_key(r) for r in data["roles"]["generic"])
 
 
@@ -97,11 +101,13 @@ class Person:
         for key in keys:
             best = max(wordings[key].items(), key=lambda kv: (kv[1], len(kv[0])))[0]
             ids = articles[key]
-            claims.append(RoleClaim(
-                role=best,
-                sources=tuple(dict.fromkeys(source(a) for a in ids)),
-                articles=tuple(dict.fromkeys(path(a) for a in ids)),
-            ))
+            claims.append(
+                RoleClaim(
+                    role=best,
+                    sources=tuple(dict.fromkeys(source(a) for a in ids)),
+                    articles=tuple(dict.fromkeys(path(a) for a in ids)),
+                )
+            )
         return sorted(claims, key=lambda c: -len(c.sources))
 
     def display_name(self, source: Callable[[int], str]) -> str:
@@ -111,7 +117,7 @@ class Person:
 
 
 def _with_nationality(role: str, nationality: str | None) -> str:
-    """"Defense Minister" of a Russian is shown as "Russian Defense Minister", unless the
+    """ "Defense Minister" of a Russian is shown as "Russian Defense Minister", unless the
     role already names a country ("US President", "Ukraine's President")."""
     if _nationality_words().search(role.lower()):
         return role
@@ -200,8 +206,10 @@ def principals_of(
         for article_id in person.article_ids:
             title = titles.get(article_id, "")
             in_title = bool(re.search(rf"\b{re.escape(person.surname)}\b", title))
-            in_lead = any((article_id, i) in lead for _, i in
-                          [(a, i) for a, i in person.sentence_refs if a == article_id])
+            in_lead = any(
+                (article_id, i) in lead
+                for _, i in [(a, i) for a, i in person.sentence_refs if a == article_id]
+            )
             scores[person.key] += 2 * in_title + in_lead
     ranked = sorted(people, key=lambda p: (-scores[p.key], -len(p.article_ids)))
     return [p for p in ranked[:2] if scores[p.key] > 0]

@@ -81,15 +81,22 @@ def briefing_json(briefing: Briefing) -> dict[str, Any]:
     event = briefing.event
     return {
         "event": {
-            "id": event.id, "title": event.title,
-            "date": event.date.isoformat() if event.date else None, "place": event.place,
+            "id": event.id,
+            "title": event.title,
+            "date": event.date.isoformat() if event.date else None,
+            "place": event.place,
         },
         "headline": briefing.headline,
         "query": briefing.query,
         "sections": [
-            {"facet": s.facet, "heading": s.heading,
-             "items": [{"text": i.text, "sources": list(i.sources), "articles": list(i.articles)}
-                       for i in s.items]}
+            {
+                "facet": s.facet,
+                "heading": s.heading,
+                "items": [
+                    {"text": i.text, "sources": list(i.sources), "articles": list(i.articles)}
+                    for i in s.items
+                ],
+            }
             for s in briefing.sections
         ],
     }
@@ -98,8 +105,10 @@ def briefing_json(briefing: Briefing) -> dict[str, Any]:
 def person_json(card: PersonCard) -> dict[str, Any]:
     return {
         "name": card.name,
-        "roles": [{"role": r.role, "sources": list(r.sources), "articles": list(r.articles)}
-                  for r in card.roles],
+        "roles": [
+            {"role": r.role, "sources": list(r.sources), "articles": list(r.articles)}
+            for r in card.roles
+        ],
         "participant": card.is_participant,
         "articles": list(card.articles),
         "mentions": card.mentions,
@@ -110,10 +119,16 @@ def person_json(card: PersonCard) -> dict[str, Any]:
 
 def article_json(article: StoredArticle) -> dict[str, Any]:
     return {
-        "id": article.id, "path": article.path, "title": article.title, "outlet": article.outlet,
+        "id": article.id,
+        "path": article.path,
+        "title": article.title,
+        "outlet": article.outlet,
         "published": article.published.isoformat() if article.published else None,
-        "date_source": article.date_source, "language": article.language,
-        "event": article.event_id, "topics": list(article.topics), "url": article.url,
+        "date_source": article.date_source,
+        "language": article.language,
+        "event": article.event_id,
+        "topics": list(article.topics),
+        "url": article.url,
     }
 
 
@@ -181,7 +196,9 @@ class Renderer:
         ]
         return frames[-1] if frames else None
 
-    def briefing(self, briefing: Briefing, fmt: str = "text", max_chars: int = TELEGRAM_LIMIT) -> str:
+    def briefing(
+        self, briefing: Briefing, fmt: str = "text", max_chars: int = TELEGRAM_LIMIT
+    ) -> str:
         """The briefing in a format; HTML is trimmed of items until it fits ``max_chars``."""
         if fmt == "json":
             return json.dumps(briefing_json(briefing), ensure_ascii=False, indent=2)

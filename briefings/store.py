@@ -158,7 +158,14 @@ class Store:
         db["articles"].create_index(["event_id"], if_not_exists=True)
         db["articles"].create_index(["published"], if_not_exists=True)
         db["sentences"].create(
-            {"id": int, "article_id": int, "idx": int, "paragraph": int, "text": str, "topics": str},
+            {
+                "id": int,
+                "article_id": int,
+                "idx": int,
+                "paragraph": int,
+                "text": str,
+                "topics": str,
+            },
             pk="id",
             foreign_keys=[("article_id", "articles", "id")],
             if_not_exists=True,
@@ -236,7 +243,7 @@ class Store:
 
     def save_articles(self, articles: Sequence[Article]) -> None:
         """Insert or replace analysed articles (matched by path) in one transaction."""
-        now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+        now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         with self.transaction():
             for article in articles:
                 self._save_one(article, now)
@@ -274,14 +281,24 @@ class Store:
         conn = db.conn
         conn.executemany(
             "INSERT INTO sentences (article_id, idx, paragraph, text, topics) VALUES (?, ?, ?, ?, ?)",
-            [(article_id, s.index, s.paragraph, s.text, " ".join(s.topics)) for s in article.sentences],
+            [
+                (article_id, s.index, s.paragraph, s.text, " ".join(s.topics))
+                for s in article.sentences
+            ],
         )
         conn.executemany(
             "INSERT INTO mentions (article_id, name, key, roles, nationality, sentences, quotes) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
             [
-                (article_id, p.name, person_key(p.name), json.dumps(list(p.roles)), p.nationality,
-                 json.dumps(list(p.sentences)), json.dumps(list(p.quotes)))
+                (
+                    article_id,
+                    p.name,
+                    person_key(p.name),
+                    json.dumps(list(p.roles)),
+                    p.nationality,
+                    json.dumps(list(p.sentences)),
+                    json.dumps(list(p.quotes)),
+                )
                 for p in article.entities.people
             ],
         )
@@ -336,7 +353,7 @@ class Store:
         with self.transaction():
             self.db["ingest_log"].insert(
                 {
-                    "at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+                    "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
                     "added": added,
                     "updated": updated,
                     "unchanged": unchanged,
@@ -530,7 +547,10 @@ class Store:
         """Events dated within ``days`` of a day."""
         rows = self._rows(
             "SELECT id FROM events WHERE date BETWEEN ? AND ?",
-            [(day - dt.timedelta(days=days)).isoformat(), (day + dt.timedelta(days=days)).isoformat()],
+            [
+                (day - dt.timedelta(days=days)).isoformat(),
+                (day + dt.timedelta(days=days)).isoformat(),
+            ],
         )
         return self.events([r["id"] for r in rows])
 

@@ -65,7 +65,9 @@ class Taxonomy:
         """The article's topics a sentence itself speaks of (cue words, or the place named)."""
         cued = self.topics_of_text(text)
         lowered = text.lower()
-        return tuple(t for t in article_topics if t in cued or (t not in self.cues and t in lowered))
+        return tuple(
+            t for t in article_topics if t in cued or (t not in self.cues and t in lowered)
+        )
 
     def topics_of_text(self, text: str) -> set[str]:
         """Taxonomy topics whose cues occur in a short text (a sentence, a query)."""

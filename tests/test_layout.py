@@ -30,7 +30,15 @@ def test_no_seed_names_in_code_templates_or_data() -> None:
     offenders = []
     for folder in ("briefings", "bot"):
         for path in (ROOT / folder).rglob("*"):
-            if path.is_file() and path.suffix in {".py", ".j2", ".html", ".js", ".toml", ".txt", ".tsv"}:
+            if path.is_file() and path.suffix in {
+                ".py",
+                ".j2",
+                ".html",
+                ".js",
+                ".toml",
+                ".txt",
+                ".tsv",
+            }:
                 if SEED_WORDS.search(path.read_text("utf-8", errors="replace")):
                     offenders.append(str(path.relative_to(ROOT)))
     assert offenders == []

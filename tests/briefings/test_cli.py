@@ -15,7 +15,10 @@ from tests.conftest import ROOT, SEEDS
 def run(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "briefings", "--db", str(db), *args],
-        cwd=ROOT, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -31,8 +34,16 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_articles_as_json_have_the_documented_fields(db: Path) -> None:
     articles = json.loads(run(db, "articles", "--format", "json").stdout)
     assert len(articles) == 5
-    assert set(articles[0]) >= {"path", "title", "outlet", "published", "date_source", "event",
-                                "topics", "language"}
+    assert set(articles[0]) >= {
+        "path",
+        "title",
+        "outlet",
+        "published",
+        "date_source",
+        "event",
+        "topics",
+        "language",
+    }
     by_name = {Path(a["path"]).name[:3]: a for a in articles}
     assert by_name["003"]["outlet"] == "TASS"
     assert by_name["000"]["outlet"] is None
@@ -53,8 +64,12 @@ def test_brief_text_html_and_by_event(db: Path) -> None:
     assert run(db, "brief", "--format", "html").stdout.startswith("<b>")
     events = json.loads(run(db, "events", "--format", "json").stdout)
     older = events[-1]["id"]
-    assert json.loads(run(db, "brief", "--event", str(older), "--format", "json").stdout)[
-        "event"]["id"] == older
+    assert (
+        json.loads(run(db, "brief", "--event", str(older), "--format", "json").stdout)["event"][
+            "id"
+        ]
+        == older
+    )
 
 
 def test_who_json_list_and_card(db: Path) -> None:

@@ -33,8 +33,13 @@ def test_the_default_briefing_is_on_the_latest_event(seeded: Engine) -> None:
 
 def test_participants_are_named_with_their_roles(seeded: Engine) -> None:
     participants = _text(_sections(seeded)["participants"])
-    for name in ("Benjamin Netanyahu", "Vladimir Putin", "Sergei Shoigu", "Meir Ben-Shabbat",
-                 "Aviv Kochavi"):
+    for name in (
+        "Benjamin Netanyahu",
+        "Vladimir Putin",
+        "Sergei Shoigu",
+        "Meir Ben-Shabbat",
+        "Aviv Kochavi",
+    ):
         assert name in participants
     assert "Defen" in participants and "Minister" in participants
 

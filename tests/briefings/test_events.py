@@ -46,7 +46,9 @@ def test_event_ids_stay_stable_when_more_articles_arrive(seeded: Engine, tmp_pat
     assert before < after
 
 
-def test_four_meetings_of_the_same_two_leaders_stay_four_events(engine: Engine, dev_corpus: Path) -> None:
+def test_four_meetings_of_the_same_two_leaders_stay_four_events(
+    engine: Engine, dev_corpus: Path
+) -> None:
     engine.ingest([dev_corpus])
     events = {Path(a.path).name: a.event_id for a in engine.articles()}
     assert events["01.txt"] == events["02.txt"] == events["03.txt"]

@@ -47,7 +47,16 @@ def test_search_ranks_highlights_and_filters(seeded: Engine) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ['"unbalanced', "AND OR NOT", "*", "NEAR(", "'; DROP TABLE articles; --", "a" * 3000, "(((", ""],
+    [
+        '"unbalanced',
+        "AND OR NOT",
+        "*",
+        "NEAR(",
+        "'; DROP TABLE articles; --",
+        "a" * 3000,
+        "(((",
+        "",
+    ],
 )
 def test_search_never_fails_on_hostile_queries(seeded: Engine, text: str) -> None:
     assert isinstance(seeded.search(text), list)
@@ -83,8 +92,11 @@ def test_a_bad_file_is_reported_and_the_rest_is_indexed(engine: Engine, tmp_path
     report = engine.ingest([folder, tmp_path / "missing.txt"])
     assert len(report.added) == 1
     rejected = dict(report.rejected)
-    assert set(rejected) == {str(folder / "empty.txt"), str(folder / "binary.txt"),
-                             str(tmp_path / "missing.txt")}
+    assert set(rejected) == {
+        str(folder / "empty.txt"),
+        str(folder / "binary.txt"),
+        str(tmp_path / "missing.txt"),
+    }
     assert all(reason for reason in rejected.values())
 
 
@@ -92,12 +104,12 @@ def test_a_bad_file_is_reported_and_the_rest_is_indexed(engine: Engine, tmp_path
     ("include", "exclude", "expected"),
     [
         ([], [], {"000", "001", "002", "003", "004"}),
-        (["annexation"], [], {"000", "001", "002"}),       # stemmed: "annex" matches "annexation"
-        (["ELECTIONS"], ["Lieberman"], {"000", "003"}),   # case-insensitive; exclusion wins
-        (['"Mossad Director"'], [], {"004"}),             # a phrase
+        (["annexation"], [], {"000", "001", "002"}),  # stemmed: "annex" matches "annexation"
+        (["ELECTIONS"], ["Lieberman"], {"000", "003"}),  # case-insensitive; exclusion wins
+        (['"Mossad Director"'], [], {"004"}),  # a phrase
         (["annex", "Mossad"], ["hotline", "hot-line"], {"000", "004"}),
         (["zzzz"], [], set()),
-        (['"unbalanced', "NEAR("], [], set()),            # hostile text is only words
+        (['"unbalanced', "NEAR("], [], set()),  # hostile text is only words
     ],
 )
 def test_keyword_filters_go_through_the_full_text_index(
@@ -122,5 +134,7 @@ def test_a_file_holding_only_the_bots_tables_is_not_foreign(tmp_path: Path) -> N
 def test_sentences_are_indexed_by_topic(seeded: Engine) -> None:
     ids = [a.id for a in seeded.articles()]
     on_annexation = seeded.store.sentences_on_topic("annexation", ids)
-    texts = {s.text for s in seeded.store.sentences(ids) if (s.article_id, s.index) in on_annexation}
+    texts = {
+        s.text for s in seeded.store.sentences(ids) if (s.article_id, s.index) in on_annexation
+    }
     assert texts and all("annex" in t.lower() or "sovereignty" in t.lower() for t in texts)
