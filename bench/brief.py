@@ -48,7 +48,7 @@ def main() -> None:
                 middle = engine.events()[len(engine.events()) // 2].id
                 cases = {
                     "brief (latest)": lambda: engine.renderer.briefing(engine.brief(), "html"),
-                    "brief --event": lambda: engine.renderer.briefing(
+                    "brief --event": lambda middle=middle: engine.renderer.briefing(
                         engine.brief(event_id=middle), "html"
                     ),
                     "brief <topic>": lambda: engine.brief("annexation"),

@@ -25,7 +25,7 @@ _PARTICLES = frozenset(
 
 @lru_cache(maxsize=1)
 def _nationality_words() -> re.Pattern[str]:
-    words = set()
+    words: set[str] = set()
     for country in load_countries():
         words.update(w for w in (country.name, country.demonym) if w)
     alternation = "|".join(re.escape(w.lower()) for w in sorted(words, key=len, reverse=True))

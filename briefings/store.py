@@ -130,7 +130,7 @@ class Store:
 
     def _create_v1(self) -> None:
         db = self.db
-        db["articles"].create(
+        db.table("articles").create(
             {
                 "id": int,
                 "path": str,
@@ -154,10 +154,10 @@ class Store:
             not_null={"path", "title", "text", "checksum"},
             if_not_exists=True,
         )
-        db["articles"].create_index(["path"], unique=True, if_not_exists=True)
-        db["articles"].create_index(["event_id"], if_not_exists=True)
-        db["articles"].create_index(["published"], if_not_exists=True)
-        db["sentences"].create(
+        db.table("articles").create_index(["path"], unique=True, if_not_exists=True)
+        db.table("articles").create_index(["event_id"], if_not_exists=True)
+        db.table("articles").create_index(["published"], if_not_exists=True)
+        db.table("sentences").create(
             {
                 "id": int,
                 "article_id": int,
@@ -170,8 +170,8 @@ class Store:
             foreign_keys=[("article_id", "articles", "id")],
             if_not_exists=True,
         )
-        db["sentences"].create_index(["article_id", "idx"], unique=True, if_not_exists=True)
-        db["mentions"].create(
+        db.table("sentences").create_index(["article_id", "idx"], unique=True, if_not_exists=True)
+        db.table("mentions").create(
             {
                 "id": int,
                 "article_id": int,
@@ -186,28 +186,28 @@ class Store:
             foreign_keys=[("article_id", "articles", "id")],
             if_not_exists=True,
         )
-        db["mentions"].create_index(["article_id"], if_not_exists=True)
-        db["mentions"].create_index(["key"], if_not_exists=True)
-        db["entities"].create(
+        db.table("mentions").create_index(["article_id"], if_not_exists=True)
+        db.table("mentions").create_index(["key"], if_not_exists=True)
+        db.table("entities").create(
             {"id": int, "article_id": int, "kind": str, "name": str},
             pk="id",
             foreign_keys=[("article_id", "articles", "id")],
             if_not_exists=True,
         )
-        db["entities"].create_index(["article_id"], if_not_exists=True)
-        db["article_topics"].create(
+        db.table("entities").create_index(["article_id"], if_not_exists=True)
+        db.table("article_topics").create(
             {"article_id": int, "topic": str},
             pk=("article_id", "topic"),
             foreign_keys=[("article_id", "articles", "id")],
             if_not_exists=True,
         )
-        db["article_topics"].create_index(["topic"], if_not_exists=True)
-        db["events"].create(
+        db.table("article_topics").create_index(["topic"], if_not_exists=True)
+        db.table("events").create(
             {"id": int, "title": str, "date": str, "place": str, "people": str},
             pk="id",
             if_not_exists=True,
         )
-        db["ingest_log"].create(
+        db.table("ingest_log").create(
             {
                 "id": int,
                 "at": str,
@@ -220,10 +220,10 @@ class Store:
             pk="id",
             if_not_exists=True,
         )
-        db["articles"].enable_fts(
+        db.table("articles").enable_fts(
             ["title", "text"], fts_version="FTS5", tokenize="porter", create_triggers=True
         )
-        db["sentences"].enable_fts(
+        db.table("sentences").enable_fts(
             ["text"], fts_version="FTS5", tokenize="porter", create_triggers=True
         )
 
@@ -274,9 +274,9 @@ class Store:
             article_id = existing[0]
             for table in ("sentences", "mentions", "entities", "article_topics"):
                 db.execute(f"DELETE FROM {table} WHERE article_id = ?", [article_id])
-            db["articles"].update(article_id, row)
+            db.table("articles").update(article_id, row)
         else:
-            article_id = db["articles"].insert(row).last_pk
+            article_id = db.table("articles").insert(row).last_pk
         # Plain executemany: sqlite-utils' per-call overhead dominated ingest time here.
         conn = db.conn
         conn.executemany(
@@ -330,7 +330,7 @@ class Store:
                 "UPDATE articles SET published = NULL, date_source = 'none' "
                 "WHERE date_source = 'inferred from event'"
             )
-            self.db["events"].insert_all(
+            self.db.table("events").insert_all(
                 {
                     "id": e.id,
                     "title": e.title,
@@ -351,7 +351,7 @@ class Store:
 
     def log_ingest(self, added: int, updated: int, unchanged: int, errors: list[str]) -> None:
         with self.transaction():
-            self.db["ingest_log"].insert(
+            self.db.table("ingest_log").insert(
                 {
                     "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
                     "added": added,
@@ -390,7 +390,7 @@ class Store:
 
     def articles(self, ids: Iterable[int] | None = None) -> list[StoredArticle]:
         sql = f"SELECT {self._ARTICLE_COLUMNS} FROM articles"
-        params: list[object] = []
+        params: Sequence[object] = []
         if ids is not None:
             id_list = list(ids)
             sql += f" WHERE id IN ({','.join('?' * len(id_list))})"

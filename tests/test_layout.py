@@ -13,6 +13,9 @@ SEED_WORDS = re.compile(
 )
 
 
+SOURCE_SUFFIXES = {".py", ".j2", ".html", ".js", ".toml", ".txt", ".tsv"}
+
+
 def test_the_engine_imports_nothing_from_the_bot_or_telegram() -> None:
     for path in (ROOT / "briefings").rglob("*.py"):
         tree = ast.parse(path.read_text("utf-8"))
@@ -30,15 +33,7 @@ def test_no_seed_names_in_code_templates_or_data() -> None:
     offenders = []
     for folder in ("briefings", "bot"):
         for path in (ROOT / folder).rglob("*"):
-            if path.is_file() and path.suffix in {
-                ".py",
-                ".j2",
-                ".html",
-                ".js",
-                ".toml",
-                ".txt",
-                ".tsv",
-            }:
-                if SEED_WORDS.search(path.read_text("utf-8", errors="replace")):
-                    offenders.append(str(path.relative_to(ROOT)))
+            is_source = path.suffix in SOURCE_SUFFIXES
+            if is_source and SEED_WORDS.search(path.read_text("utf-8", errors="replace")):
+                offenders.append(str(path.relative_to(ROOT)))
     assert offenders == []
