@@ -15,7 +15,7 @@ from collections import Counter
 from dataclasses import dataclass
 from importlib import resources
 
-from briefings.dates import MONTH_PATTERN, WEEKDAY_PATTERN
+from briefings.dates import MONTH_PATTERN, WEEKDAY_PATTERN, is_date_line
 from briefings.models import CleanText, SourceDocument
 from briefings.outlets import agency_in_dateline, canonical_outlet, outlet_name
 
@@ -138,6 +138,10 @@ def _strip_boilerplate(
         if line == last_removed or (kept and line == kept[-1][1]):
             continue  # a caption or line repeated
         match = _match_line(line)
+        if match is None and is_date_line(line):
+            metadata.append(raw.strip())  # a header or footer that only dates the page
+            last_removed = line
+            continue
         if match is None:
             kept.append((block if has_blank_lines else number, line))
             continue

@@ -84,8 +84,12 @@ _DAY_MONTH_YEAR = (
 )
 _ISO = r"(?<!\d)(?P<y3>(?:19|20)\d\d)-(?P<m3>[01]\d)-(?P<d3>[0-3]\d)(?!\d)"
 _MONTH_YEAR = rf"(?P<m4>{MONTH_PATTERN})(?![A-Za-z])\s+(?P<y4>{_YEAR})"
+# "16/06/2021", "16.06.2021": day first, as most of the world writes it, unless that cannot be.
+_NUMERIC = (
+    r"(?<![\d/.])(?P<d5>\d{1,2})(?P<sep>[./])(?P<m5>\d{1,2})(?P=sep)(?P<y5>(?:19|20)\d\d)(?!\d)"
+)
 
-_DATE = re.compile(rf"\b(?:{_MONTH_DAY_YEAR}|{_DAY_MONTH_YEAR}|{_ISO})")
+_DATE = re.compile(rf"\b(?:{_MONTH_DAY_YEAR}|{_DAY_MONTH_YEAR}|{_ISO}|{_NUMERIC})")
 # Dates with a year, and "in August 2019": what a body says about when things happened.
 _YEAR_ANCHOR = re.compile(rf"\b(?:{_MONTH_DAY_YEAR}|{_DAY_MONTH_YEAR}|{_ISO}|{_MONTH_YEAR})")
 _MARKER = re.compile(r"^\s*date\s+(\d{4}-\d{2}-\d{2})(?!\d)")
@@ -139,6 +143,34 @@ def resolve_weekday(name: str, anchor: dt.date, direction: str) -> dt.date:
     return anchor + dt.timedelta(days=offset)
 
 
+_TIME = re.compile(
+    r"\b\d{1,2}[:.]\d{2}(?::\d{2})?(?:\s*[AaPp]\.?[Mm]\.?)?(?:\s*(?:[A-Z]{2,5}|[+-]\d{2}:?\d{2}))?"
+)
+_DATE_LINE_WORDS = re.compile(
+    r"(?i)\b(?:published|updated|posted|last|modified|first|originally|date|on|at|by|min|mins|"
+    r"minute|minutes|read|ago|am|pm|utc|gmt)\b"
+)
+_BYLINE = re.compile(r"\bBy\s+(?:[A-Z][\w'’.-]+\s?){1,4}")
+
+
+def is_date_line(line: str) -> bool:
+    """A short line that is a date and little else: "Updated 12:30 GMT, 16 June 2021",
+    "By Jane Doe | June 16, 2021 | 5 min read", "Published: 2021-06-16T10:00:00Z"."""
+    if len(line) > 100 or line.rstrip().endswith((".", "?", "!")) and not _DATE.search(line[-14:]):
+        return False
+    found = _DATE.search(line)
+    if not found or not (
+        found.group("y1") or found.group("y2") or found.group("y3") or found.group("y5")
+    ):
+        return False
+    rest = _DATE.sub(" ", line)
+    rest = re.sub(r"T\d{2}:\d{2}(?::\d{2})?(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?", " ", rest)
+    rest = _TIME.sub(" ", _BYLINE.sub(" ", rest))
+    rest = _DATE_LINE_WORDS.sub(" ", rest)
+    words = re.findall(r"[^\W\d_]{2,}", rest)
+    return len(words) <= 2
+
+
 def parse_date_text(s: str, default_year: int | None = None) -> dt.date | None:
     """The first date written in ``s`` ("Sept. 17, 2018", "12 September", "2019-09-12")."""
     for match in _DATE.finditer(s):
@@ -162,7 +194,10 @@ def find_publication_date(doc: SourceDocument, text: CleanText) -> DateFinding:
             return DateFinding(marked, "field")
     if text.dateline and (from_dateline := _dateline_date(text)):
         return DateFinding(from_dateline, "dateline")
-    kinds = [(line, boilerplate_kind(line)) for line in text.metadata_lines]
+    kinds = [
+        (line, boilerplate_kind(line) or ("date" if is_date_line(line) else None))
+        for line in text.metadata_lines
+    ]
     for wanted, source in (("date", "header"), ("footer", "footer")):
         for line, kind in kinds:
             if kind == wanted and (found := parse_date_text(line)):
@@ -257,6 +292,11 @@ def _parts(match: re.Match[str]) -> tuple[int | None, int, int]:
             return year, MONTHS[groups[m].rstrip(".").lower()], int(groups[d])
     if groups.get("m3"):
         return int(groups["y3"]), int(groups["m3"]), int(groups["d3"])
+    if groups.get("m5"):
+        day, month = int(groups["d5"]), int(groups["m5"])
+        if month > 12 >= day:
+            day, month = month, day
+        return int(groups["y5"]), month, day
     return int(groups["y4"]), MONTHS[groups["m4"].rstrip(".").lower()], 0
 
 

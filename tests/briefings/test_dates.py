@@ -311,3 +311,28 @@ def test_seed_event_dates(prefix: str, expected: tuple[dt.date, ...]) -> None:
 )
 def test_corpus_publication_dates(name: str, expected: DateFinding) -> None:
     assert published((CORPUS / name).read_text("utf-8")) == expected
+
+
+HEADLINE = "Leaders meet in Geneva\n\n"
+BODY = "US President Joe Biden met Russian President Vladimir Putin in Geneva on Wednesday."
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Header and footer lines that only date the page, in the shapes sites print them.
+        (HEADLINE + "Published: 2021-06-16T10:00:00Z\n\n" + BODY, "2021-06-16"),
+        (HEADLINE + "Updated 12:30 GMT, 16 June 2021\n\n" + BODY, "2021-06-16"),
+        (HEADLINE + "By Jane Doe | June 16, 2021 | 5 min read\n\n" + BODY, "2021-06-16"),
+        (HEADLINE + "16/06/2021\n\n" + BODY, "2021-06-16"),
+        (HEADLINE + "06/16/2021\n\n" + BODY, "2021-06-16"),  # month first when day-first cannot be
+        (HEADLINE + BODY + "\n\nPublished on 16.06.2021", "2021-06-16"),
+        # A sentence that mentions a date is text, not the page's date.
+        (HEADLINE + "The summit was held on June 16, 2021.\n\n" + BODY, None),
+        (HEADLINE + "Geneva talks on June 16, 2021 ended without a deal.\n\n" + BODY, None),
+    ],
+)
+def test_date_lines_of_common_site_layouts(text: str, expected: str | None) -> None:
+    doc = SourceDocument(path="x.txt", text=text)
+    found = find_publication_date(doc, clean(doc)).published
+    assert (found.isoformat() if found else None) == expected
