@@ -37,6 +37,7 @@ from bot.digest_handlers import (
     start_live_sources,
     stop_digests,
 )
+from bot.filter_handlers import filter_handlers
 from bot.health import STARTED_KEY
 from bot.instance import exit_status
 from briefings.engine import Engine
@@ -119,6 +120,8 @@ def build_application(settings: Settings, engine: Engine | None = None) -> Appli
             CommandHandler("sources", h.sources),
             # Digests: /subscribe, /unsubscribe, /settings, digest buttons, group migration.
             *digest_handlers(),
+            # Keyword filters and instant alerts: /filter, /alerts.
+            *filter_handlers(),
             # Admins: the handlers check NEWSBOT_ADMINS themselves, so others get told why.
             CommandHandler("reingest", h.reingest),
             CommandHandler("stats", h.stats),

@@ -33,6 +33,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.alerts import AlertService
 from bot.digests import BUTTON_PREFIX, DigestService
 from bot.feeds import LiveSources
 from bot.handlers import ENGINE_KEY, SETTINGS_KEY
@@ -77,6 +78,7 @@ class DigestRuntime:
     store: SubscriptionStore
     service: DigestService
     live: LiveSources | None = None
+    alerts: AlertService | None = None
 
 
 def digest_handlers() -> list[BaseHandler[Any, Any, Any]]:
@@ -98,7 +100,8 @@ async def restore_schedule(application: Application[Any, Any, Any, Any, Any, Any
     path = await gate.call(_database_path)
     store = await asyncio.to_thread(SubscriptionStore.open, path)
     service = DigestService(store, gate, application.bot, when_quiet=settings.digest_when_quiet)
-    application.bot_data[DIGESTS_KEY] = DigestRuntime(store, service)
+    alerts = AlertService(store, gate, service)
+    application.bot_data[DIGESTS_KEY] = DigestRuntime(store, service, alerts=alerts)
     job_queue = _job_queue(application)
     # Run at once: slots missed while the bot was down (within grace) and claims a crash left.
     job_queue.run_once(_slot_job, when=0, name=SLOT_JOB, job_kwargs=_LATE_OK)
@@ -167,8 +170,12 @@ async def _sweep_job(context: Context) -> None:
 
 async def _poll_job(context: Context) -> None:
     runtime: DigestRuntime | None = context.bot_data.get(DIGESTS_KEY)
-    if runtime is not None and runtime.live is not None:
-        await runtime.live.poll()
+    if runtime is None or runtime.live is None:
+        return
+    checks = await runtime.live.poll()
+    # Instant alerts for what this poll brought, through the digests' delivery path.
+    if runtime.alerts is not None and any(c.added or c.updated for c in checks):
+        await runtime.alerts.deliver_new()
 
 
 # -- commands ----------------------------------------------------------------------------------
@@ -188,7 +195,7 @@ async def subscribe(update: Update, context: Context) -> None:
     except PlanError as error:
         await reply(update, context.bot, escape(str(error)))
         return
-    if not await _may_change(update, context):
+    if not await may_change(update, context):
         return
     now = runtime.service.clock()
     message = update.effective_message
@@ -218,7 +225,7 @@ async def unsubscribe(update: Update, context: Context) -> None:
     """/unsubscribe: no more digests in this chat."""
     runtime = _runtime(context)
     chat = update.effective_chat
-    if runtime is None or chat is None or not await _may_change(update, context):
+    if runtime is None or chat is None or not await may_change(update, context):
         return
     removed = await asyncio.to_thread(runtime.store.remove, chat.id)
     await arm(context.application)
@@ -339,8 +346,8 @@ def _next_text(plan: Plan, now: dt.datetime) -> str:
     return f"next one in {format_wait(slot.at - now)} ({local:%a %d %b} {time_text(local.time())})"
 
 
-async def _may_change(update: Update, context: Context) -> bool:
-    """In groups, only administrators change the subscription; say so to anyone else."""
+async def may_change(update: Update, context: Context, what: str = "digest") -> bool:
+    """In groups, only administrators change the subscription (or `what`); tell anyone else."""
     chat = update.effective_chat
     message = update.effective_message
     if chat is None or chat.type == chat.PRIVATE:
@@ -355,9 +362,9 @@ async def _may_change(update: Update, context: Context) -> bool:
         member = await context.bot.get_chat_member(chat.id, user.id)
     except TelegramError as error:
         logger.info("getChatMember failed in chat %s: %s", chat.id, error)
-        await reply(update, context.bot, "I could not check who may change this group's digest.")
+        await reply(update, context.bot, f"I could not check who may change this group's {what}.")
         return False
     if member.status in _ADMIN_STATUSES:
         return True
-    await reply(update, context.bot, "Only this group's administrators can change its digest.")
+    await reply(update, context.bot, f"Only this group's administrators can change its {what}.")
     return False

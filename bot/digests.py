@@ -11,6 +11,11 @@ the ledger in one transaction, composes one digest per distinct watermark, then 
 steady pace just under Telegram's 30 messages/s. A 429 pauses the whole fan-out for
 retry_after and the message is sent again; a 403 or "chat not found" ends that
 subscription; a group upgraded to a supergroup keeps its subscription under the new id.
+
+A chat's keyword filter (`bot.filters`) narrows its digest to the articles that match. When
+nothing matches, the chat is told so once; later slots stay silent until something matches
+or the filter changes. A forum topic that was closed or deleted is reported to the group's
+admins once; the subscription then posts to the General topic, starting with that slot.
 """
 
 from __future__ import annotations
@@ -40,8 +45,10 @@ from telegram.error import (
     TelegramError,
 )
 
+from bot.filters import ChatFilter
 from bot.schedule import UTC, Slot, next_slot, owed_slot
 from bot.subscriptions import FAILED, GONE, SENT, SKIPPED, Subscription, SubscriptionStore
+from bot.telegram_html import escape
 from briefings.errors import BriefingError
 from briefings.render import visible_length
 
@@ -60,6 +67,16 @@ WORKERS = 32
 MAX_ATTEMPTS = 8
 MAX_ENTRIES = 12
 BUTTON_PREFIX = "digest:"
+UNMATCHED_HTML = (
+    "<b>Your digest: nothing new matches your filter.</b>\n"
+    "I'll stay quiet until something does. /filter shows the filter and how to change it."
+)
+TOPIC_LOST_HTML = (
+    "The forum topic this chat's digest was posted in is closed or was deleted, so from now "
+    "on it comes here, to the General topic. To move it, an admin sends /subscribe inside "
+    "another topic."
+)
+MAX_MENTIONS = 10
 ERROR = "error"  # a permanent failure of this one digest (e.g. Telegram refused the text)
 
 
@@ -90,6 +107,8 @@ class Digest:
     shown: tuple[int, ...]
     event_id: int | None = None
     is_quiet: bool = False
+    is_unmatched: bool = False
+    """Nothing matched the chat's filter: the chat is told once, then left in peace."""
 
     def keyboard(self) -> InlineKeyboardMarkup | None:
         """Buttons under the digest: the full briefing and the people of its lead event."""
@@ -121,8 +140,14 @@ def compose_digest(
     shown: Sequence[int] = (),
     when_quiet: str = "brief",
     max_chars: int = MessageLimit.MAX_TEXT_LENGTH,
+    include: Sequence[str] = (),
+    exclude: Sequence[str] = (),
 ) -> Digest | None:
-    """The digest of what was ingested after `since` (minus `shown`); None when quiet + skip."""
+    """The digest of what was ingested after `since` (minus `shown`); None when quiet + skip.
+
+    With filter terms (`include`, `exclude`), only matching articles are carried; when none
+    match, the digest says so (`is_unmatched`).
+    """
     # The watermark trails the clock by a second and remembers the ids of that last second:
     # `ingested_at` has whole seconds, so an article saved later in this same second is
     # still new next time, and one shown now is not shown again.
@@ -131,6 +156,14 @@ def compose_digest(
     skip = set(shown)
     fresh = [a for a in store.articles_ingested_since(since) if a.id not in skip]
     boundary = tuple(a.id for a in store.articles_ingested_since(watermark))
+    if include or exclude:
+        if not fresh and when_quiet == "skip":
+            return None
+        matching = engine.filter_articles((a.id for a in fresh), include, exclude)
+        fresh = [a for a in fresh if a.id in matching]
+        if not fresh:
+            # A filtered chat never gets the unfiltered current briefing as a stand-in.
+            return Digest(UNMATCHED_HTML, watermark, boundary, is_unmatched=True)
     if not fresh:
         return _quiet_digest(engine, when_quiet, watermark, boundary, max_chars)
 
@@ -232,6 +265,7 @@ class FanoutReport:
     errors: int = 0
     migrated: int = 0
     retries_429: int = 0
+    topics_lost: int = 0
     seconds: float = 0.0
 
     def as_dict(self) -> dict[str, float]:
@@ -318,7 +352,8 @@ class DigestService:
             await asyncio.to_thread(self.store.prune, now - KEEP_LEDGER)
             keys = {(chat_id, slot.key) for chat_id, slot in held}
             work = [(s, slot) for s, slot in owed if (s.chat_id, slot.key) in keys]
-            return await self._deliver(work)
+            chat_filters = await asyncio.to_thread(self.store.chat_filters) if work else {}
+            return await self._deliver(work, chat_filters)
 
     async def next_due_at(self) -> dt.datetime | None:
         """The earliest slot after the last check (None without subscriptions); may be past."""
@@ -327,39 +362,61 @@ class DigestService:
         slots = [next_slot(s.plan, after).at for s in subscriptions]
         return min(slots) if slots else None
 
-    async def _deliver(self, work: Sequence[tuple[Subscription, Slot]]) -> FanoutReport:
+    async def _deliver(
+        self,
+        work: Sequence[tuple[Subscription, Slot]],
+        chat_filters: dict[int, ChatFilter],
+    ) -> FanoutReport:
         report = FanoutReport(due=len(work))
         started = time.monotonic()
-        # Chats that got the same previous digest share one composition.
-        groups: dict[tuple[str, tuple[int, ...]], list[tuple[Subscription, Slot]]] = defaultdict(
+        # Chats that got the same previous digest and filter share one composition.
+        groups: dict[tuple[Any, ...], list[tuple[Subscription, Slot, ChatFilter]]] = defaultdict(
             list
         )
         for subscription, slot in work:
             since = subscription.watermark or iso_seconds(subscription.since)
-            groups[(since, subscription.shown)].append((subscription, slot))
-        queue: asyncio.Queue[tuple[Subscription, Slot, Digest]] = asyncio.Queue()
-        for (since, shown), members in groups.items():
+            chat_filter = chat_filters.get(subscription.chat_id) or ChatFilter(subscription.chat_id)
+            key = (since, subscription.shown, chat_filter.include, chat_filter.exclude)
+            groups[key].append((subscription, slot, chat_filter))
+        queue: asyncio.Queue[tuple[Subscription, Slot, Digest, ChatFilter]] = asyncio.Queue()
+        for (since, shown, include, exclude), members in groups.items():
             digest = await self.gate.call(
                 functools.partial(
-                    compose_digest, since=since, shown=shown, when_quiet=self.when_quiet
+                    compose_digest,
+                    since=since,
+                    shown=shown,
+                    when_quiet=self.when_quiet,
+                    include=include,
+                    exclude=exclude,
                 )
             )
-            for subscription, slot in members:
+            for subscription, slot, chat_filter in members:
                 if digest is None:
                     await asyncio.to_thread(
                         self.store.finish, subscription.chat_id, slot.key, SKIPPED
                     )
                     report.skipped += 1
+                elif digest.is_unmatched and chat_filter.told_nothing_matched:
+                    # Told once already: stay silent, but the articles are behind the chat now.
+                    await asyncio.to_thread(
+                        self.store.finish,
+                        subscription.chat_id,
+                        slot.key,
+                        SKIPPED,
+                        watermark=digest.watermark,
+                        shown=digest.shown,
+                    )
+                    report.skipped += 1
                 else:
-                    queue.put_nowait((subscription, slot, digest))
+                    queue.put_nowait((subscription, slot, digest, chat_filter))
 
         async def worker() -> None:
             while True:
                 try:
-                    subscription, slot, digest = queue.get_nowait()
+                    subscription, slot, digest, chat_filter = queue.get_nowait()
                 except asyncio.QueueEmpty:
                     return
-                await self._send(subscription, slot, digest, report)
+                await self._send(subscription, slot, digest, chat_filter, report)
 
         await asyncio.gather(*(worker() for _ in range(min(self.workers, queue.qsize()))))
         report.seconds = time.monotonic() - started
@@ -368,9 +425,56 @@ class DigestService:
         return report
 
     async def _send(
-        self, subscription: Subscription, slot: Slot, digest: Digest, report: FanoutReport
+        self,
+        subscription: Subscription,
+        slot: Slot,
+        digest: Digest,
+        chat_filter: ChatFilter,
+        report: FanoutReport,
     ) -> None:
-        chat_id, thread_id = subscription.chat_id, subscription.thread_id
+        outcome = await self.send(
+            subscription.chat_id,
+            subscription.thread_id,
+            digest.html,
+            reply_markup=digest.keyboard(),
+            report=report,
+        )
+        if outcome.status != SENT:
+            logger.warning(
+                "digest for chat %s, slot %s: %s", outcome.chat_id, slot.key, outcome.error
+            )
+        elif digest.is_unmatched != chat_filter.told_nothing_matched:
+            # Told now that nothing matched, or something matched again: tell again next time.
+            await asyncio.to_thread(
+                self.store.set_told_nothing_matched, outcome.chat_id, digest.is_unmatched
+            )
+        await asyncio.to_thread(
+            self.store.finish,
+            outcome.chat_id,
+            slot.key,
+            outcome.status,
+            error=outcome.error,
+            watermark=digest.watermark,
+            shown=digest.shown,
+        )
+        field = {SENT: "sent", GONE: "gone", FAILED: "failed", ERROR: "errors"}[outcome.status]
+        setattr(report, field, getattr(report, field) + 1)
+
+    async def send(
+        self,
+        chat_id: int,
+        thread_id: int | None,
+        html: str,
+        *,
+        reply_markup: InlineKeyboardMarkup | None = None,
+        report: FanoutReport | None = None,
+    ) -> Outcome:
+        """Send one message at the shared pace, riding out 429s, migrations and lost topics.
+
+        The delivery path of digests and alerts alike: a chat that is gone ends its
+        subscription, a forum topic that is gone falls back to General (admins told once).
+        """
+        report = report if report is not None else FanoutReport()
         status = FAILED
         error: str | None = "gave up after repeated network errors"
         for attempt in range(MAX_ATTEMPTS):
@@ -378,11 +482,11 @@ class DigestService:
             try:
                 await self.bot.send_message(
                     chat_id=chat_id,
-                    text=digest.html,
+                    text=html,
                     parse_mode=ParseMode.HTML,
                     link_preview_options=LinkPreviewOptions(is_disabled=True),
                     message_thread_id=thread_id,
-                    reply_markup=digest.keyboard(),
+                    reply_markup=reply_markup,
                 )
             except RetryAfter as flood:
                 # Telegram's flood wait holds for the whole bot: everyone pauses, then resends.
@@ -403,7 +507,10 @@ class DigestService:
                     status, error = GONE, str(bad)
                     break
                 if thread_id is not None and ("thread" in text or "topic" in text):
-                    thread_id = None  # the forum topic is gone or closed: post in General
+                    # The forum topic is gone or closed: this message and the next go to General.
+                    thread_id = None
+                    if await self._topic_lost(chat_id, str(bad)):
+                        report.topics_lost += 1
                     continue
                 status, error = ERROR, str(bad)
                 break
@@ -419,17 +526,53 @@ class DigestService:
                 break
         if status == GONE:
             logger.info("chat %s is gone (%s): ending its subscription", chat_id, error)
-            await asyncio.to_thread(self.store.remove, chat_id)
-        elif status != SENT:
-            logger.warning("digest for chat %s, slot %s: %s", chat_id, slot.key, error)
-        await asyncio.to_thread(
-            self.store.finish,
-            chat_id,
-            slot.key,
-            status,
-            error=error,
-            watermark=digest.watermark,
-            shown=digest.shown,
-        )
-        field = {SENT: "sent", GONE: "gone", FAILED: "failed", ERROR: "errors"}[status]
-        setattr(report, field, getattr(report, field) + 1)
+            await asyncio.to_thread(self.store.forget_chat, chat_id)
+        return Outcome(chat_id, status, error)
+
+    async def _topic_lost(self, chat_id: int, reason: str) -> bool:
+        """Move the chat to General and tell its admins there, once; whether this call did."""
+        if not await asyncio.to_thread(self.store.forget_thread, chat_id):
+            return False  # another send of this chat noticed first and told them
+        logger.info("forum topic of chat %s lost (%s): posting to General", chat_id, reason)
+        mentions = await self._admin_mentions(chat_id)
+        html = TOPIC_LOST_HTML + (f"\n{mentions}" if mentions else "")
+        for _ in range(MAX_ATTEMPTS):
+            await self.pacer.wait()
+            try:
+                await self.bot.send_message(
+                    chat_id=chat_id,
+                    text=html,
+                    parse_mode=ParseMode.HTML,
+                    link_preview_options=LinkPreviewOptions(is_disabled=True),
+                )
+            except RetryAfter as flood:
+                self.pacer.pause(retry_seconds(flood))
+                continue
+            except TelegramError as error:
+                # The digest itself still goes out; the notice is a courtesy.
+                logger.warning("could not tell chat %s its topic is gone: %s", chat_id, error)
+            break
+        return True
+
+    async def _admin_mentions(self, chat_id: int) -> str:
+        """The chat's human administrators as mention links (empty when unknown)."""
+        try:
+            members = await self.bot.get_chat_administrators(chat_id)
+        except TelegramError as error:
+            logger.info("getChatAdministrators failed in chat %s: %s", chat_id, error)
+            return ""
+        links = [
+            f'<a href="tg://user?id={member.user.id}">{escape(member.user.full_name)}</a>'
+            for member in members
+            if not member.user.is_bot
+        ]
+        return ", ".join(links[:MAX_MENTIONS])
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How sending one message ended, and the chat id it ended in (after a migration)."""
+
+    chat_id: int
+    status: str
+    error: str | None = None

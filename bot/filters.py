@@ -102,7 +102,7 @@ def parse_terms(text: str) -> list[Term]:
             raise FilterError(f"“{term}” has no letters or digits to look for.")
         terms.append(Term(term, is_phrase, is_excluded))
     if not terms:
-        raise FilterError("Give some words, e.g. /filter add election \"West Bank\" -sport")
+        raise FilterError('Give some words, e.g. /filter add election "West Bank" -sport')
     # The same term twice counts once, on the side it was given last.
     return list({term.key: term for term in terms}.values())
 

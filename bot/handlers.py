@@ -80,6 +80,12 @@ COMMANDS: tuple[Command, ...] = (
     ),
     Command("unsubscribe", "", "stop this chat's digest"),
     Command("settings", "", "this chat's digest and when the next one comes"),
+    Command(
+        "filter",
+        "[add|remove words… | clear]",
+        "keep the digest to articles with some words, and without others (-word)",
+    ),
+    Command("alerts", "[on|off]", "new articles matching the filter, as they arrive"),
     Command("reingest", "", "re-read the corpus folders (admins)", is_admin=True),
     Command("stats", "", "figures about the corpus (admins)", is_admin=True),
     Command("status", "", "health: uptime, ingest, feeds, digests (admins)", is_admin=True),

@@ -8,7 +8,11 @@ connection (sqlite-utils over sqlite3, WAL, so the engine's reads never wait on 
                            marked sent / skipped / gone / failed — the exactly-once ledger
     feed_state             per feed URL: ETag / Last-Modified, and since when it fails
     watched_files          per watched file: size and mtime when last ingested
-    bot_schema             the version of these tables, migrated at open
+    chat_filters           one row a chat: its keyword filter and its instant-alert switch
+    alert_deliveries       one row a (chat, article), the primary key: the alert ledger, so an
+                           article is alerted to a chat once
+    bot_schema             the version of these tables, migrated at open (1: digests and
+                           live sources; 2: filters and alerts)
 
 A claim is taken in one transaction before a message goes out. A claim still "claimed"
 when another process starts (the previous one crashed mid-send) or marked "failed" (a
@@ -28,10 +32,11 @@ from pathlib import Path
 
 import sqlite_utils
 
+from bot.filters import ChatFilter
 from bot.schedule import UTC, Plan, Slot
 from briefings.store import Store
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 SCHEMA_NAME = "digests"
 # Another connection (the engine's) may hold the write lock for a moment: wait, don't fail.
 BUSY_TIMEOUT_SECONDS = 30.0
@@ -146,6 +151,13 @@ class SubscriptionStore:
                         "INSERT OR REPLACE INTO bot_schema (name, version) VALUES (?, ?)",
                         [SCHEMA_NAME, 1],
                     )
+            if version < 2:
+                with self.transaction():
+                    self._create_v2()
+                    db.execute(
+                        "INSERT OR REPLACE INTO bot_schema (name, version) VALUES (?, ?)",
+                        [SCHEMA_NAME, 2],
+                    )
 
     def _create_v1(self) -> None:
         db = self.db
@@ -202,6 +214,28 @@ class SubscriptionStore:
             {"path": str, "size": int, "mtime_ns": int}, pk="path", if_not_exists=True
         )
 
+    def _create_v2(self) -> None:
+        db = self.db
+        db.table("chat_filters").create(
+            {
+                "chat_id": int,
+                "include": str,
+                "exclude": str,
+                "alerts": int,
+                "alerts_since": str,
+                "alerts_thread_id": int,
+                "told_nothing_matched": int,
+            },
+            pk="chat_id",
+            if_not_exists=True,
+        )
+        db.table("alert_deliveries").create(
+            {"chat_id": int, "article_id": int, "status": str, "at": str},
+            pk=("chat_id", "article_id"),
+            not_null={"status"},
+            if_not_exists=True,
+        )
+
     # -- subscriptions ----------------------------------------------------------------------
     def save(self, subscription: Subscription) -> None:
         """Create or replace a chat's subscription."""
@@ -231,9 +265,43 @@ class SubscriptionStore:
             _subscription(r) for r in self._rows("SELECT * FROM digest_subscriptions ORDER BY 1")
         ]
 
-    def move(self, old_chat_id: int, new_chat_id: int) -> bool:
-        """A group became a supergroup: its subscription and ledger follow it to the new id."""
+    def forget_chat(self, chat_id: int) -> None:
+        """The chat is gone (blocked, kicked): drop its subscription, filter and alerts."""
         with self.transaction() as conn:
+            conn.execute("DELETE FROM digest_subscriptions WHERE chat_id = ?", [chat_id])
+            conn.execute("DELETE FROM chat_filters WHERE chat_id = ?", [chat_id])
+
+    def forget_thread(self, chat_id: int) -> bool:
+        """The chat's forum topic is gone or closed: post to General; whether it had a topic."""
+        with self.transaction() as conn:
+            changed = conn.execute(
+                "UPDATE digest_subscriptions SET thread_id = NULL "
+                "WHERE chat_id = ? AND thread_id IS NOT NULL",
+                [chat_id],
+            ).rowcount
+            changed += conn.execute(
+                "UPDATE chat_filters SET alerts_thread_id = NULL "
+                "WHERE chat_id = ? AND alerts_thread_id IS NOT NULL",
+                [chat_id],
+            ).rowcount
+            return changed > 0
+
+    def move(self, old_chat_id: int, new_chat_id: int) -> bool:
+        """A group became a supergroup: its subscription, filter and ledgers follow it."""
+        with self.transaction() as conn:
+            if conn.execute(
+                "SELECT 1 FROM chat_filters WHERE chat_id = ?", [old_chat_id]
+            ).fetchone():
+                conn.execute("DELETE FROM chat_filters WHERE chat_id = ?", [new_chat_id])
+                conn.execute(
+                    "UPDATE chat_filters SET chat_id = ?, alerts_thread_id = NULL "
+                    "WHERE chat_id = ?",
+                    [new_chat_id, old_chat_id],
+                )
+                conn.execute(
+                    "UPDATE OR IGNORE alert_deliveries SET chat_id = ? WHERE chat_id = ?",
+                    [new_chat_id, old_chat_id],
+                )
             exists = conn.execute(
                 "SELECT 1 FROM digest_subscriptions WHERE chat_id = ?", [old_chat_id]
             ).fetchone()
@@ -285,14 +353,15 @@ class SubscriptionStore:
         watermark: str | None = None,
         shown: Sequence[int] = (),
     ) -> None:
-        """Record how a claimed delivery ended; a sent digest moves the chat's watermark."""
+        """Record how a claimed delivery ended; a sent (or filtered-out) digest moves the
+        chat's watermark."""
         with self.transaction() as conn:
             conn.execute(
                 "UPDATE digest_deliveries SET status = ?, finished_at = ?, error = ? "
                 "WHERE chat_id = ? AND slot = ?",
                 [status, _now(), error, chat_id, slot],
             )
-            if status == SENT and watermark is not None:
+            if status in (SENT, SKIPPED) and watermark is not None:
                 conn.execute(
                     "UPDATE digest_subscriptions SET watermark = ?, shown = ? WHERE chat_id = ?",
                     [watermark, json.dumps(list(shown)), chat_id],
@@ -300,10 +369,13 @@ class SubscriptionStore:
 
     def prune(self, before: dt.datetime) -> int:
         """Forget finished deliveries due before an instant (long past any grace period)."""
+        cutoff = before.astimezone(UTC).isoformat()
         with self.transaction() as conn:
+            # Alerted articles are behind every chat's alert watermark by then.
+            conn.execute("DELETE FROM alert_deliveries WHERE at < ?", [cutoff])
             return conn.execute(
                 "DELETE FROM digest_deliveries WHERE due_at < ? AND status != ?",
-                [before.astimezone(UTC).isoformat(), CLAIMED],
+                [cutoff, CLAIMED],
             ).rowcount
 
     def deliveries(self, chat_id: int | None = None) -> list[Delivery]:
@@ -313,6 +385,85 @@ class SubscriptionStore:
             sql += " WHERE chat_id = ?"
             params.append(chat_id)
         return [Delivery(**r) for r in self._rows(sql + " ORDER BY id", params)]
+
+    # -- filters and alerts -----------------------------------------------------------------
+    def chat_filter(self, chat_id: int) -> ChatFilter:
+        """The chat's filter (an empty one, alerts off, when it never set one)."""
+        rows = self._rows("SELECT * FROM chat_filters WHERE chat_id = ?", [chat_id])
+        return _chat_filter(rows[0]) if rows else ChatFilter(chat_id)
+
+    def chat_filters(self) -> dict[int, ChatFilter]:
+        """Every stored filter by chat id."""
+        return {r["chat_id"]: _chat_filter(r) for r in self._rows("SELECT * FROM chat_filters")}
+
+    def alert_chats(self) -> list[ChatFilter]:
+        """The filters of chats with instant alerts on."""
+        rows = self._rows("SELECT * FROM chat_filters WHERE alerts = 1 ORDER BY chat_id")
+        return [_chat_filter(r) for r in rows]
+
+    def save_filter(self, chat_filter: ChatFilter) -> None:
+        """Create or replace a chat's filter."""
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT OR REPLACE INTO chat_filters (chat_id, include, exclude, alerts, "
+                "alerts_since, alerts_thread_id, told_nothing_matched) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    chat_filter.chat_id,
+                    json.dumps(list(chat_filter.include)),
+                    json.dumps(list(chat_filter.exclude)),
+                    int(chat_filter.alerts),
+                    chat_filter.alerts_since,
+                    chat_filter.alerts_thread_id,
+                    int(chat_filter.told_nothing_matched),
+                ],
+            )
+
+    def set_told_nothing_matched(self, chat_id: int, told: bool) -> None:
+        """Remember whether the chat was told its filter matched nothing (told once, not daily)."""
+        with self.transaction() as conn:
+            conn.execute(
+                "UPDATE chat_filters SET told_nothing_matched = ? WHERE chat_id = ?",
+                [int(told), chat_id],
+            )
+
+    def claim_alerts(self, chat_id: int, article_ids: Iterable[int]) -> list[int]:
+        """Claim articles to alert a chat about; return those never claimed for it before."""
+        now = _now()
+        held = []
+        with self.transaction() as conn:
+            for article_id in article_ids:
+                if conn.execute(
+                    "INSERT OR IGNORE INTO alert_deliveries (chat_id, article_id, status, at) "
+                    "VALUES (?, ?, ?, ?)",
+                    [chat_id, article_id, CLAIMED, now],
+                ).rowcount:
+                    held.append(article_id)
+        return held
+
+    def finish_alerts(
+        self, chat_id: int, article_ids: Sequence[int], status: str, alerts_since: str | None
+    ) -> None:
+        """Record how an alert ended and move the chat's alert watermark."""
+        now = _now()
+        with self.transaction() as conn:
+            conn.executemany(
+                "UPDATE alert_deliveries SET status = ?, at = ? WHERE chat_id = ? AND article_id = ?",
+                [(status, now, chat_id, article_id) for article_id in article_ids],
+            )
+            if alerts_since is not None:
+                conn.execute(
+                    "UPDATE chat_filters SET alerts_since = ? WHERE chat_id = ?",
+                    [alerts_since, chat_id],
+                )
+
+    def alert_ledger(self, chat_id: int) -> list[tuple[int, str]]:
+        """(article id, status) of every alert claimed for a chat."""
+        rows = self._rows(
+            "SELECT article_id, status FROM alert_deliveries WHERE chat_id = ? ORDER BY article_id",
+            [chat_id],
+        )
+        return [(r["article_id"], r["status"]) for r in rows]
 
     # -- live sources -----------------------------------------------------------------------
     def feed_state(self, url: str) -> FeedState:
@@ -401,4 +552,16 @@ def _subscription(row: dict) -> Subscription:
         thread_id=row["thread_id"],
         watermark=row["watermark"],
         shown=tuple(json.loads(row["shown"] or "[]")),
+    )
+
+
+def _chat_filter(row: dict) -> ChatFilter:
+    return ChatFilter(
+        chat_id=row["chat_id"],
+        include=tuple(json.loads(row["include"] or "[]")),
+        exclude=tuple(json.loads(row["exclude"] or "[]")),
+        alerts=bool(row["alerts"]),
+        alerts_since=row["alerts_since"],
+        alerts_thread_id=row["alerts_thread_id"],
+        told_nothing_matched=bool(row["told_nothing_matched"]),
     )
