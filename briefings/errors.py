@@ -1,10 +1,10 @@
 """Errors the engine raises, each with a message a user can act on.
 
-    BriefingError
-    ├── UnreadableArticle   a file that cannot be read as an article (empty, binary, too big…)
-    ├── DatabaseError       the database file is damaged or is not ours
-    ├── NothingToBrief      the corpus has no (matching) English article
-    └── PersonNotFound      no one in the corpus matches a name
+BriefingError
+├── UnreadableArticle   a file that cannot be read as an article (empty, binary, too big…)
+├── DatabaseError       the database file is damaged or is not ours
+├── NothingToBrief      the corpus has no (matching) English article
+└── PersonNotFound      no one in the corpus matches a name
 """
 
 from __future__ import annotations

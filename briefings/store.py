@@ -28,7 +28,7 @@ from briefings.models import (
     Topic,
 )
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 APPLICATION_ID = 0x4E455753  # "NEWS": marks the file as ours, so a foreign database is refused
 
 
@@ -54,6 +54,11 @@ def _date(value: str | None) -> dt.date | None:
 
 def _iso(value: dt.date | None) -> str | None:
     return value.isoformat() if value else None
+
+
+def _json_ids(ids: Iterable[int]) -> str:
+    """Ids as one JSON parameter: ``IN (SELECT value FROM json_each(?))`` has no variable limit."""
+    return json.dumps([int(i) for i in ids])
 
 
 def fts_query(text: str) -> str:
@@ -126,7 +131,15 @@ class Store:
             self._create_v1()
             conn.execute(f"PRAGMA application_id={APPLICATION_ID}")
             conn.execute("PRAGMA user_version=1")
+        if version < 2:
+            self._upgrade_to_v2()
+            conn.execute("PRAGMA user_version=2")
         conn.commit()
+
+    def _upgrade_to_v2(self) -> None:
+        """Sentences get their topics, so a briefing on a topic can focus on its sentences."""
+        if "topics" not in self.db.table("sentences").columns_dict:
+            self.db.execute("ALTER TABLE sentences ADD COLUMN topics TEXT")
 
     def _create_v1(self) -> None:
         db = self.db
@@ -164,7 +177,6 @@ class Store:
                 "idx": int,
                 "paragraph": int,
                 "text": str,
-                "topics": str,
             },
             pk="id",
             foreign_keys=[("article_id", "articles", "id")],
@@ -393,8 +405,8 @@ class Store:
         params: Sequence[object] = []
         if ids is not None:
             id_list = list(ids)
-            sql += f" WHERE id IN ({','.join('?' * len(id_list))})"
-            params = id_list
+            sql += " WHERE id IN (SELECT value FROM json_each(?))"
+            params = [_json_ids(id_list)]
         sql += " ORDER BY path"
         return [self._article(r) for r in self._rows(sql, params)]
 
@@ -411,11 +423,10 @@ class Store:
     def sentences(self, article_ids: Sequence[int]) -> list[StoredSentence]:
         if not article_ids:
             return []
-        marks = ",".join("?" * len(article_ids))
         rows = self._rows(
-            f"SELECT article_id, idx, paragraph, text FROM sentences WHERE article_id IN ({marks}) "
+            "SELECT article_id, idx, paragraph, text FROM sentences WHERE article_id IN (SELECT value FROM json_each(?)) "
             "ORDER BY article_id, idx",
-            article_ids,
+            [_json_ids(article_ids)],
         )
         return [StoredSentence(r["article_id"], r["idx"], r["paragraph"], r["text"]) for r in rows]
 
@@ -424,9 +435,8 @@ class Store:
         if not article_ids:
             return []
         rows = self._rows(
-            f"SELECT id, title || ' ' || text AS t FROM articles WHERE id IN "
-            f"({','.join('?' * len(article_ids))})",
-            article_ids,
+            "SELECT id, title || ' ' || text AS t FROM articles WHERE id IN (SELECT value FROM json_each(?))",
+            [_json_ids(article_ids)],
         )
         return [(r["id"], r["t"]) for r in rows]
 
@@ -435,9 +445,9 @@ class Store:
         if not article_ids:
             return []
         rows = self._rows(
-            f"SELECT article_id, idx, paragraph, text FROM sentences WHERE idx < ? AND article_id IN "
-            f"({','.join('?' * len(article_ids))}) ORDER BY article_id, idx",
-            [count, *article_ids],
+            "SELECT article_id, idx, paragraph, text FROM sentences WHERE idx < ? AND article_id "
+            "IN (SELECT value FROM json_each(?)) ORDER BY article_id, idx",
+            [count, _json_ids(article_ids)],
         )
         return [StoredSentence(r["article_id"], r["idx"], r["paragraph"], r["text"]) for r in rows]
 
@@ -447,8 +457,8 @@ class Store:
         if article_ids is not None:
             if not article_ids:
                 return []
-            sql += f" WHERE article_id IN ({','.join('?' * len(article_ids))})"
-            params = article_ids
+            sql += " WHERE article_id IN (SELECT value FROM json_each(?))"
+            params = [_json_ids(article_ids)]
         return [
             StoredMention(
                 r["article_id"],
@@ -488,8 +498,8 @@ class Store:
         ids = [
             r["article_id"]
             for r in self._rows(
-                f"SELECT DISTINCT article_id FROM mentions WHERE key IN ({','.join('?' * len(keys))})",
-                keys,
+                "SELECT DISTINCT article_id FROM mentions WHERE key IN (SELECT value FROM json_each(?))",
+                [json.dumps(list(keys))],
             )
         ]
         return [m for m in self.mentions(ids) if m.key in wanted]
@@ -498,9 +508,9 @@ class Store:
         if not article_ids:
             return []
         rows = self._rows(
-            f"SELECT article_id, name FROM entities WHERE kind = ? AND article_id IN "
-            f"({','.join('?' * len(article_ids))}) ORDER BY id",
-            [kind, *article_ids],
+            "SELECT article_id, name FROM entities WHERE kind = ? AND article_id "
+            "IN (SELECT value FROM json_each(?)) ORDER BY id",
+            [kind, _json_ids(article_ids)],
         )
         return [(r["article_id"], r["name"]) for r in rows]
 
@@ -516,8 +526,8 @@ class Store:
         if ids is not None:
             if not ids:
                 return []
-            sql += f"WHERE e.id IN ({','.join('?' * len(ids))}) "
-            params = list(ids)
+            sql += "WHERE e.id IN (SELECT value FROM json_each(?)) "
+            params = [_json_ids(ids)]
         sql += "GROUP BY e.id" + self._LATEST_FIRST
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
@@ -559,9 +569,8 @@ class Store:
         if not article_ids:
             return {}
         rows = self._rows(
-            f"SELECT id, event_id FROM articles WHERE event_id IS NOT NULL AND id IN "
-            f"({','.join('?' * len(article_ids))})",
-            list(article_ids),
+            "SELECT id, event_id FROM articles WHERE event_id IS NOT NULL AND id IN (SELECT value FROM json_each(?))",
+            [_json_ids(article_ids)],
         )
         return {r["id"]: r["event_id"] for r in rows}
 
@@ -644,8 +653,8 @@ class Store:
             return set()
         rows = self._rows(
             "SELECT article_id, idx FROM sentences WHERE (' ' || topics || ' ') LIKE ? "
-            f"AND article_id IN ({','.join('?' * len(article_ids))})",
-            [f"% {topic.lower()} %", *article_ids],
+            "AND article_id IN (SELECT value FROM json_each(?))",
+            [f"% {topic.lower()} %", _json_ids(article_ids)],
         )
         return {(r["article_id"], r["idx"]) for r in rows}
 
@@ -669,12 +678,12 @@ class Store:
         match = fts_query(query)
         if not match or not article_ids:
             return set()
-        marks = ",".join("?" * len(article_ids))
         try:
             rows = self._rows(
                 "SELECT s.article_id, s.idx FROM sentences_fts JOIN sentences s "
-                f"ON s.rowid = sentences_fts.rowid WHERE sentences_fts MATCH ? AND s.article_id IN ({marks})",
-                [match, *article_ids],
+                "ON s.rowid = sentences_fts.rowid WHERE sentences_fts MATCH ? "
+                "AND s.article_id IN (SELECT value FROM json_each(?))",
+                [match, _json_ids(article_ids)],
             )
         except sqlite3.OperationalError:
             return set()
@@ -700,11 +709,10 @@ class Store:
         return kept
 
     def _fts_article_ids(self, match: str, among: set[int]) -> set[int]:
-        marks = ",".join("?" * len(among))
         try:
             rows = self._rows(
-                f"SELECT rowid AS id FROM articles_fts WHERE articles_fts MATCH ? AND rowid IN ({marks})",
-                [match, *among],
+                "SELECT rowid AS id FROM articles_fts WHERE articles_fts MATCH ? AND rowid IN (SELECT value FROM json_each(?))",
+                [match, _json_ids(among)],
             )
         except sqlite3.OperationalError:
             return set()

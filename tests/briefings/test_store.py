@@ -138,3 +138,22 @@ def test_sentences_are_indexed_by_topic(seeded: Engine) -> None:
         s.text for s in seeded.store.sentences(ids) if (s.article_id, s.index) in on_annexation
     }
     assert texts and all("annex" in t.lower() or "sovereignty" in t.lower() for t in texts)
+
+
+def test_id_lists_beyond_sqlites_variable_limit_are_fine(seeded: Engine) -> None:
+    ids = [a.id for a in seeded.articles()] + list(range(100_000, 140_000))
+    assert len(seeded.store.articles(ids)) == 5
+    assert len(seeded.filter_articles(ids, ["annex"], [])) == 3
+
+
+def test_a_version_1_database_is_upgraded_in_place(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    store = Store.open(path)
+    store.db.execute("ALTER TABLE sentences DROP COLUMN topics")
+    store.db.execute("PRAGMA user_version=1")
+    store.db.conn.commit()
+    store.close()
+    with Engine(path) as engine:
+        engine.ingest([SEEDS])
+        assert engine.brief("annexation").sections
+        assert engine.store.db.execute("PRAGMA user_version").fetchone()[0] == 2
