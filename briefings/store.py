@@ -453,7 +453,7 @@ class Store:
 
     def mentions(self, article_ids: Sequence[int] | None = None) -> list[StoredMention]:
         sql = "SELECT article_id, name, key, roles, nationality, sentences, quotes FROM mentions"
-        params: Sequence[int] = ()
+        params: Sequence[object] = ()
         if article_ids is not None:
             if not article_ids:
                 return []
