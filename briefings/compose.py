@@ -117,12 +117,17 @@ def choose_event(
         if store.latest_event() is None:
             raise NothingToBrief("The corpus has no English article yet: ingest some files first.")
         raise NothingToBrief(
-            f"Nothing in the corpus matches {query!r}. Try /topics for what it covers."
+            f"Nothing in the corpus matches {_shortened(query)!r}. Try /topics for what it covers."
         )
     top = sorted(scores, key=lambda i: -scores[i])[:20]
     candidates = store.events(top)
     best = max(candidates, key=lambda e: (scores[e.id], e.date or dt.date.min))
     return best, True
+
+
+def _shortened(text: str, limit: int = 60) -> str:
+    """User text quoted back in a message: enough to recognise, never a wall."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def gather(store: Store, event: Event) -> Material:
@@ -384,7 +389,7 @@ def _find_cards(store: Store, name: str, rules: FacetRules) -> list[PersonCard]:
 
     wanted = person_key(name)
     if not wanted:
-        raise PersonNotFound(name[:100], [])
+        raise PersonNotFound(_shortened(name), [])
     matched = store.person_keys_ending(wanted)
     is_exact = bool(matched)
     if not matched:
@@ -399,7 +404,7 @@ def _find_cards(store: Store, name: str, rules: FacetRules) -> list[PersonCard]:
                 matched = [k for k, score in scored.items() if score == best][:MAX_FUZZY_PEOPLE]
         if not matched:
             suggestions = [keys[k] for k, _, _ in close[:3]] or _surname_suggestions(wanted, keys)
-            raise PersonNotFound(name[:100], suggestions)
+            raise PersonNotFound(_shortened(name), suggestions)
     people = merge_people(store.mentions_by_keys(matched))
     if is_exact:
         people = [

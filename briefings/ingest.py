@@ -47,6 +47,8 @@ def ingest_paths(
             rejected.append(
                 (str(given), "folder holds no article files (.txt .md .html .json .jsonl .xml)")
             )
+        elif not given_path.is_dir() and not files:
+            rejected.append((str(given), "not a regular file"))
         for file in files:
             try:
                 result = read_documents(file)

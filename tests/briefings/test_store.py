@@ -157,3 +157,16 @@ def test_a_version_1_database_is_upgraded_in_place(tmp_path: Path) -> None:
         engine.ingest([SEEDS])
         assert engine.brief("annexation").sections
         assert engine.store.db.execute("PRAGMA user_version").fetchone()[0] == 2
+
+
+def test_a_special_file_is_rejected_with_a_reason(engine: Engine) -> None:
+    report = engine.ingest(["/dev/null"])
+    assert report.rejected == (("/dev/null", "not a regular file"),)
+
+
+def test_a_huge_query_is_quoted_back_short(seeded: Engine) -> None:
+    from briefings.errors import NothingToBrief
+
+    with pytest.raises(NothingToBrief) as error:
+        seeded.brief("<junk>" * 500)
+    assert len(str(error.value)) < 200
