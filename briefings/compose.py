@@ -24,6 +24,8 @@ from briefings.store import Store, StoredSentence, person_key
 SURNAME_RATIO = 80
 """How close a misspelt surname must be to a known one (rapidfuzz ratio, 0-100)."""
 MAX_FUZZY_PEOPLE = 5
+RELEVANT_SHARE = 0.5
+"""An event matching a query at least this well, relative to the best match, may be briefed."""
 MAX_ITEM_CHARS = 1500
 """Visible characters of items in a default briefing: it must read on a phone."""
 
@@ -119,9 +121,10 @@ def choose_event(
         raise NothingToBrief(
             f"Nothing in the corpus matches {_shortened(query)!r}. Try /topics for what it covers."
         )
+    # The latest of the events substantially about the query: news readers want what is new.
     top = sorted(scores, key=lambda i: -scores[i])[:20]
-    candidates = store.events(top)
-    best = max(candidates, key=lambda e: (scores[e.id], e.date or dt.date.min))
+    strong = [i for i in top if scores[i] >= RELEVANT_SHARE * scores[top[0]]]
+    best = max(store.events(strong), key=lambda e: (e.date or dt.date.min, scores[e.id]))
     return best, True
 
 

@@ -181,3 +181,9 @@ def test_a_second_corpus_written_here_is_briefed_from_its_own_facts(
     purpose = sections["purpose"]["items"][0]
     assert "Arctic shipping" in purpose["text"] and set(purpose["sources"]) == {"Reuters", "AFP"}
     assert sections["reactions"]["heading"].startswith("Reactions: China")
+
+
+def test_a_query_both_events_answer_briefs_the_latest(seeded: Engine) -> None:
+    briefing = seeded.brief("syria")
+    assert briefing.event.date is not None and briefing.event.date.year == 2019
+    assert seeded.brief("Mossad").event.date.year == 2017  # type: ignore[union-attr]
