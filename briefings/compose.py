@@ -400,11 +400,7 @@ def _find_cards(store: Store, name: str, rules: FacetRules) -> list[PersonCard]:
         close = process.extract(wanted, list(keys), scorer=fuzz.WRatio, limit=5, score_cutoff=80)
         matched = [k for k, score, _ in close if score >= 88]
         if not matched and " " not in wanted and len(wanted) >= 4:
-            # A misspelt surname ("shoygu"): close to a name's last word.
-            scored = {k: fuzz.ratio(wanted, k.rsplit(" ", 1)[-1]) for k in keys}
-            best = max(scored.values(), default=0)
-            if best >= SURNAME_RATIO:
-                matched = [k for k, score in scored.items() if score == best][:MAX_FUZZY_PEOPLE]
+            matched = _misspelt_surname(wanted, keys)
         if not matched:
             suggestions = [keys[k] for k, _, _ in close[:3]] or _surname_suggestions(wanted, keys)
             raise PersonNotFound(_shortened(name), suggestions)
@@ -460,11 +456,39 @@ def _name_matches(wanted: str, key: str) -> bool:
     )
 
 
-def _surname_suggestions(wanted: str, keys: dict[str, str]) -> list[str]:
-    from rapidfuzz import fuzz
+def _by_surname(keys: dict[str, str]) -> dict[str, list[str]]:
+    surnames: dict[str, list[str]] = defaultdict(list)
+    for key in keys:
+        surnames[key.rsplit(" ", 1)[-1]].append(key)
+    return surnames
 
-    scored = sorted(keys, key=lambda k: -fuzz.ratio(wanted, k.split()[-1]))
-    return [keys[k] for k in scored[:3] if fuzz.ratio(wanted, k.split()[-1]) >= 60]
+
+def _misspelt_surname(wanted: str, keys: dict[str, str]) -> list[str]:
+    """The people whose surname is closest to a misspelt one ("shoygu"), if close enough."""
+    from rapidfuzz import fuzz, process
+
+    surnames = _by_surname(keys)
+    close = process.extract(
+        wanted,
+        list(surnames),
+        scorer=fuzz.ratio,
+        limit=MAX_FUZZY_PEOPLE,
+        score_cutoff=SURNAME_RATIO,
+    )
+    if not close:
+        return []
+    best = close[0][1]
+    return [k for surname, score, _ in close if score == best for k in surnames[surname]][
+        :MAX_FUZZY_PEOPLE
+    ]
+
+
+def _surname_suggestions(wanted: str, keys: dict[str, str]) -> list[str]:
+    from rapidfuzz import fuzz, process
+
+    surnames = _by_surname(keys)
+    close = process.extract(wanted, list(surnames), scorer=fuzz.ratio, limit=3, score_cutoff=60)
+    return [keys[surnames[surname][0]] for surname, _, _ in close]
 
 
 def _card(person: Person, material: Material, rules: FacetRules) -> PersonCard:
