@@ -84,6 +84,8 @@ class Store:
         self.db = db
         # One connection shared by the bot's worker threads: serialise access to it.
         self.lock = threading.RLock()
+        self._person_keys: dict[str, str] | None = None
+        self._person_keys_version = -1
         self._migrate()
 
     @classmethod
@@ -108,6 +110,7 @@ class Store:
     @contextmanager
     def transaction(self) -> Iterator[None]:
         with self.lock, self.db.conn:
+            self._person_keys = None  # every write may change who is in the corpus
             yield
 
     # -- schema -----------------------------------------------------------------------------
@@ -475,7 +478,16 @@ class Store:
         ]
 
     def person_keys(self) -> dict[str, str]:
-        """Every distinct folded name, with one way an English article writes it."""
+        """Every distinct folded name, with one way an English article writes it (cached)."""
+        with self.lock:
+            # data_version changes when another connection (a CLI ingest) commits.
+            version = self.db.execute("PRAGMA data_version").fetchone()[0]
+            if self._person_keys is None or self._person_keys_version != version:
+                self._person_keys = self._load_person_keys()
+                self._person_keys_version = version
+            return self._person_keys
+
+    def _load_person_keys(self) -> dict[str, str]:
         rows = self._rows(
             "SELECT m.key, min(m.name) AS name FROM mentions m "
             "JOIN articles a ON a.id = m.article_id WHERE a.language = 'en' GROUP BY m.key"

@@ -170,3 +170,17 @@ def test_a_huge_query_is_quoted_back_short(seeded: Engine) -> None:
     with pytest.raises(NothingToBrief) as error:
         seeded.brief("<junk>" * 500)
     assert len(str(error.value)) < 200
+
+
+def test_people_added_by_another_process_are_found(seeded: Engine, tmp_path: Path) -> None:
+    assert seeded.who("Shoigu")
+    other = tmp_path / "other.txt"
+    other.write_text(
+        "Berg meets Sato\n\nOSLO, March 3, 2021 (Reuters) - Norwegian Prime Minister Anna Berg "
+        "met Japanese Foreign Minister Kenji Sato in Oslo on Wednesday.\n",
+        "utf-8",
+    )
+    db_file = seeded.store.db.execute("PRAGMA database_list").fetchone()[2]
+    with Engine(db_file) as second:
+        second.ingest([other])
+    assert seeded.who("Kenji Sato")[0].name == "Kenji Sato"
