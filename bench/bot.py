@@ -25,6 +25,9 @@ from bot.local_api import EXAMPLE_TOKEN, LocalBotApi  # noqa: E402
 from briefings.engine import Engine  # noqa: E402
 
 
+REQUEST_GAP_SECONDS = 0.1
+
+
 def peak_rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
@@ -63,6 +66,9 @@ def run_one(n: int, requests: int) -> None:
             api.wait_for_messages(chat, 1, timeout=60)
             timings = []
             for k in range(requests):
+                # Spaced as a chat's messages are: back to back, two API calls a /brief (typing,
+                # then the answer) would hit the 30 requests/s limiter and time its pacing.
+                time.sleep(REQUEST_GAP_SECONDS)
                 before = len(api.messages(chat))
                 start = time.perf_counter()
                 api.send_user_message(chat, "/brief")
