@@ -2,6 +2,7 @@
 
     python bench/fanout.py 2000        # about 70 s
     python bench/fanout.py 10000       # about 6 minutes
+    python bench/fanout.py 2000 10000  # both, one after the other
 
 N chats (one in ten a group) are subscribed to a slot a minute ago, so the slot job that
 post_init runs at start delivers all of them. The local Bot API server enforces Telegram's
@@ -111,10 +112,11 @@ async def run(count: int, workdir: Path) -> None:
 
 
 def main() -> None:
-    count = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
+    counts = [int(arg) for arg in sys.argv[1:]] or [2000]
     os.environ.setdefault("PTB_TIMEDELTA", "true")
-    with tempfile.TemporaryDirectory() as folder:
-        asyncio.run(run(count, Path(folder)))
+    for count in counts:
+        with tempfile.TemporaryDirectory() as folder:
+            asyncio.run(run(count, Path(folder)))
 
 
 if __name__ == "__main__":

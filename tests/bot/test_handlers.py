@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +23,7 @@ from bot.logging_setup import TokenFilter
 from bot.telegram_html import validate_telegram_html, visible_length
 from briefings.engine import Engine
 from briefings.errors import PersonNotFound
+from tests.bot.support import running
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 ADMIN = 4242
@@ -51,23 +51,6 @@ def settings_for(api: LocalBotApi, tmp_path: Path) -> Settings:
         corpus=(),
         admins=frozenset({ADMIN}),
     )
-
-
-@asynccontextmanager
-async def running(application: Application) -> AsyncIterator[Application]:
-    """Run an application like run_polling does, inside the test's event loop."""
-    async with application:
-        assert application.post_init is not None and application.post_shutdown is not None
-        await application.post_init(application)
-        assert application.updater is not None
-        await application.updater.start_polling(poll_interval=0, timeout=1)
-        await application.start()
-        try:
-            yield application
-        finally:
-            await application.updater.stop()
-            await application.stop()
-    await application.post_shutdown(application)
 
 
 @pytest.fixture

@@ -15,13 +15,11 @@ import shutil
 import sqlite3
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from telegram.ext import Application
 
 from bot.__main__ import main
 from bot.app import build_application
@@ -43,6 +41,7 @@ from bot.schedule import Plan, Slot, next_slot
 from bot.subscriptions import FAILED, GONE, SENT, Subscription, SubscriptionStore
 from bot.telegram_html import validate_telegram_html
 from briefings.engine import Engine
+from tests.bot.support import running
 
 PROJECT = Path(__file__).resolve().parents[2]
 SEEDS = PROJECT / "seeds"
@@ -230,21 +229,6 @@ def test_digest_health_before_the_digest_tables_exist(tmp_path: Path) -> None:
 
 
 # -- /status through the bot ---------------------------------------------------------------------
-@asynccontextmanager
-async def running(application: Application) -> AsyncIterator[Application]:
-    """Run an application like run_polling does, inside the test's event loop."""
-    async with application:
-        assert application.post_init is not None and application.post_shutdown is not None
-        await application.post_init(application)
-        assert application.updater is not None
-        await application.updater.start_polling(poll_interval=0, timeout=1)
-        await application.start()
-        try:
-            yield application
-        finally:
-            await application.updater.stop()
-            await application.stop()
-    await application.post_shutdown(application)
 
 
 async def ask(api: LocalBotApi, chat_id: int, text: str) -> dict[str, Any]:

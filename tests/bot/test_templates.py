@@ -10,13 +10,10 @@ from __future__ import annotations
 
 import logging
 import shutil
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
-from telegram.ext import Application
 
 from bot.app import build_application
 from bot.config import ConfigError, Settings
@@ -24,6 +21,7 @@ from bot.local_api import EXAMPLE_TOKEN, LocalBotApi
 from bot.telegram_html import validate_telegram_html
 from briefings.engine import Engine
 from briefings.render import Renderer, TemplateProblem
+from tests.bot.support import running
 
 USER = 1001
 
@@ -184,21 +182,6 @@ def test_newsbot_templates_names_a_folder(tmp_path: Path) -> None:
 
 
 # -- through the bot --------------------------------------------------------------------------
-@asynccontextmanager
-async def running(application: Application) -> AsyncIterator[Application]:
-    """Run an application like run_polling does, inside the test's event loop."""
-    async with application:
-        assert application.post_init is not None and application.post_shutdown is not None
-        await application.post_init(application)
-        assert application.updater is not None
-        await application.updater.start_polling(poll_interval=0, timeout=1)
-        await application.start()
-        try:
-            yield application
-        finally:
-            await application.updater.stop()
-            await application.stop()
-    await application.post_shutdown(application)
 
 
 async def ask(api: LocalBotApi, chat_id: int, text: str) -> list[dict[str, Any]]:
