@@ -68,6 +68,8 @@ def compose_briefing(
             query, ids
         )
     purpose = _purpose(material, rules, focus_sentences)
+    if not purpose.items:
+        purpose = _summary(material, rules, focus_sentences)
     shown = {
         (s.article_id, s.index)
         for s in material.sentences
@@ -198,6 +200,14 @@ def _purpose(material: Material, rules: FacetRules, boost: set[tuple[int, int]])
 
     items = _ranked(material, chosen, facet.max_items, boost, relevance)
     return Section("purpose", facet.heading, tuple(items))
+
+
+def _summary(material: Material, rules: FacetRules, boost: set[tuple[int, int]]) -> Section:
+    """What happened, when no sentence says what for: the leads most outlets agree on."""
+    facet = rules.summary
+    leads = [s for s in material.sentences if s.index == 0]
+    items = _ranked(material, leads, facet.max_items, boost)
+    return Section("summary", facet.heading, tuple(items))
 
 
 def _principal_mentions(material: Material, rules: FacetRules, text: str) -> int:
@@ -360,6 +370,7 @@ def _fit(sections: list[Section], budget: int) -> list[Section]:
 
 
 _TRIM_ORDER = [
+    ("summary", 1),
     ("context", 1),
     ("focus", 1),
     ("purpose", 2),

@@ -71,12 +71,32 @@ class PartyResolver:
         for person in material.people:
             if re.search(rf"\b{re.escape(person.surname)}\b", text):
                 return person.name
-        return None
+        # An organisation heading the clause: "The European Union condemned…".
+        named = [_strip_openers(n) for n in _CAPITALISED.findall(text)]
+        named = [n for n in named if n]
+        return named[-1] if named else None
+
+
+_CAPITALISED = re.compile(r"\b((?:[A-Z][\w'’.-]+)(?:\s+(?:of\s+)?[A-Z][\w'’.-]+){0,4})")
+# Capitalised words that open clauses or name times, not parties.
+_NOT_PARTIES = frozenset(
+    "The A An It Its This That These Those He She They We But And Meanwhile However Also In On "
+    "At Last Earlier Later Monday Tuesday Wednesday Thursday Friday Saturday Sunday January "
+    "February March April May June July August September October November December".split()
+)
+
+
+def _strip_openers(phrase: str) -> str:
+    words = phrase.split()
+    while words and words[0] in _NOT_PARTIES:
+        words.pop(0)
+    return " ".join(words)
 
 
 @dataclass(frozen=True)
 class FacetRules:
     purpose: Facet
+    summary: Facet
     participants: Facet
     reactions: Facet
     context: Facet
@@ -106,7 +126,9 @@ class FacetRules:
     def subject_of(self, after: str) -> str | None:
         """What a reaction is about: the phrase after the reaction verb, if it says something."""
         text = re.sub(r"^\s*(?:over|of|to|about|at|on|against|what it said was)\s+", "", after)
-        text = re.split(r"[,;.]|\s(?:saying|with|and said|because|as)\s", text)[0].strip(' "“”')
+        # The object ends at a clause break, or where a second verb joins ("…and urged calm").
+        clauses = re.split(r"[,;.]|\s(?:saying|with|and said|because|as)\s|\sand\s+\w+ed\b", text)
+        text = clauses[0].strip(' "“”')
         words = text.split()
         if not words or len(words) > 14 or text.lower() in self.vague_subjects:
             return None
@@ -128,6 +150,9 @@ def load_rules() -> FacetRules:
 
     return FacetRules(
         purpose=facet("purpose"),
+        summary=Facet(
+            data["summary"]["heading"], int(data["summary"]["max_items"]), re.compile("")
+        ),
         participants=facet("participants"),
         reactions=facet("reactions", "verbs"),
         context=facet("context"),

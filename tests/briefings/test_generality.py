@@ -86,3 +86,35 @@ def test_a_king_keeps_his_regnal_number(other: Engine) -> None:
 def test_nothing_of_the_seeds_is_needed(other: Engine) -> None:
     blob = json.dumps(briefing_json(other.brief()))
     assert "Rabat" in blob and "Pedro Sanchez" in blob
+
+
+QUAKE = {
+    "a.txt": (
+        "Strong earthquake strikes southern Turkey\n\n"
+        "ANKARA, Feb 6, 2023 (Reuters) - A magnitude 7.8 earthquake struck southern Turkey and "
+        "northwest Syria early on Monday, killing hundreds of people and toppling buildings.\n\n"
+        "Turkish President Tayyip Erdogan said 45 countries had offered help with search and "
+        "rescue efforts.\n\n"
+        "The European Union condemned reports of looting and urged calm, while the United Nations "
+        "said it was sending teams to assess the damage.\n"
+    ),
+    "b.txt": (
+        "Rescuers race to find survivors after quake\n\n"
+        "ISTANBUL (AP) — Rescue teams dug through rubble on Monday after a powerful earthquake "
+        "struck southern Turkey and northern Syria, killing hundreds.\n\n"
+        "President Recep Tayyip Erdogan declared seven days of national mourning.\n"
+    ),
+}
+
+
+def test_news_that_is_not_a_meeting_briefs_what_happened_and_who_reacted(
+    engine: Engine, tmp_path: Path
+) -> None:
+    for name, text in QUAKE.items():
+        (tmp_path / name).write_text(text, "utf-8")
+    engine.ingest([tmp_path / name for name in QUAKE])
+    brief = briefing_json(engine.brief())
+    sections = {s["facet"]: s for s in brief["sections"]}
+    assert sections["summary"]["heading"] == "What happened"
+    assert all("earthquake" in i["text"] for i in sections["summary"]["items"])
+    assert sections["reactions"]["heading"] == "Reactions: European Union on reports of looting"
