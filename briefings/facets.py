@@ -80,9 +80,7 @@ class PartyResolver:
 _CAPITALISED = re.compile(r"\b((?:[A-Z][\w'’.-]+)(?:\s+(?:of\s+)?[A-Z][\w'’.-]+){0,4})")
 # Capitalised words that open clauses or name times, not parties.
 _NOT_PARTIES = frozenset(
-    "The A An It Its This That These Those He She They We But And Meanwhile However Also In On "
-    "At Last Earlier Later Monday Tuesday Wednesday Thursday Friday Saturday Sunday January "
-    "February March April May June July August September October November December".split()
+    ["The", "A", "An", "It", "Its", "This", "That", "These", "Those", "He", "She", "They", "We", "But", "And", "Meanwhile", "However", "Also", "In", "On", "At", "Last", "Earlier", "Later", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"]
 )
 
 
