@@ -24,7 +24,6 @@ from bench.corpus import ROOT, build  # noqa: E402
 from bot.local_api import EXAMPLE_TOKEN, LocalBotApi  # noqa: E402
 from briefings.engine import Engine  # noqa: E402
 
-
 REQUEST_GAP_SECONDS = 0.1
 
 

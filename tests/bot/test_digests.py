@@ -10,8 +10,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import re
-import shutil
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -29,6 +28,7 @@ from bot.schedule import Plan, owed_slot
 from bot.subscriptions import Delivery, Subscription, SubscriptionStore
 from bot.telegram_html import validate_telegram_html
 from briefings.engine import Engine
+from tests.bot.seeded_fixtures import db, engine, store, timedelta_retry_after  # noqa: F401
 
 UTC = dt.UTC
 NOW = dt.datetime(2024, 5, 1, 9, 30, tzinfo=UTC)
@@ -56,33 +56,6 @@ class Clock:
 
     def __call__(self) -> dt.datetime:
         return self.now
-
-
-@pytest.fixture(autouse=True)
-def timedelta_retry_after(monkeypatch: pytest.MonkeyPatch) -> None:
-    """PTB warns (an error here) when a RetryAfter is built unless it may use timedelta."""
-    monkeypatch.setenv("PTB_TIMEDELTA", "true")
-
-
-@pytest.fixture
-def db(seeded_db: Path, tmp_path: Path) -> Path:
-    """A private copy of the seeded database."""
-    path = tmp_path / "newsbot.db"
-    shutil.copy(seeded_db, path)
-    return path
-
-
-@pytest.fixture
-def engine(db: Path) -> Iterator[Engine]:
-    with Engine(db) as opened:
-        yield opened
-
-
-@pytest.fixture
-def store(db: Path, engine: Engine) -> Iterator[SubscriptionStore]:
-    opened = SubscriptionStore.open(db)
-    yield opened
-    opened.close()
 
 
 def daily(at: str, tz: str = "UTC") -> Plan:

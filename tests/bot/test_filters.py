@@ -10,8 +10,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import datetime as dt
-import shutil
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -33,6 +32,7 @@ from bot.filters import (
 from bot.local_api import LocalBotApi
 from bot.subscriptions import SCHEMA_VERSION, Delivery, Subscription, SubscriptionStore
 from briefings.engine import Engine
+from tests.bot.seeded_fixtures import db, engine, store, timedelta_retry_after  # noqa: F401
 from tests.bot.test_digests import (
     LONG_AGO,
     NEW_ARTICLE,
@@ -57,32 +57,6 @@ hours will be paid for by closing one small branch that few people used, the boa
 
 The library also plans a reading room for children on the ground floor next year.
 """
-
-
-@pytest.fixture(autouse=True)
-def timedelta_retry_after(monkeypatch: pytest.MonkeyPatch) -> None:
-    """PTB warns (an error here) when a RetryAfter is built unless it may use timedelta."""
-    monkeypatch.setenv("PTB_TIMEDELTA", "true")
-
-
-@pytest.fixture
-def db(seeded_db: Path, tmp_path: Path) -> Path:
-    path = tmp_path / "newsbot.db"
-    shutil.copy(seeded_db, path)
-    return path
-
-
-@pytest.fixture
-def engine(db: Path) -> Iterator[Engine]:
-    with Engine(db) as opened:
-        yield opened
-
-
-@pytest.fixture
-def store(db: Path, engine: Engine) -> Iterator[SubscriptionStore]:
-    opened = SubscriptionStore.open(db)
-    yield opened
-    opened.close()
 
 
 # -- parsing and editing --------------------------------------------------------------------------

@@ -8,8 +8,7 @@ of a forum supergroup on the local Bot API server); the fallback tests drive
 from __future__ import annotations
 
 import datetime as dt
-import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -21,6 +20,7 @@ from bot.filters import ChatFilter
 from bot.local_api import LocalBotApi
 from bot.subscriptions import Subscription, SubscriptionStore
 from briefings.engine import Engine
+from tests.bot.seeded_fixtures import db, engine, store, timedelta_retry_after  # noqa: F401
 from tests.bot.test_digests import (
     LONG_AGO,
     NOW,
@@ -36,32 +36,6 @@ FORUM = -1001234
 TOPIC = 7
 ADMIN = 1
 DAY = dt.timedelta(days=1)
-
-
-@pytest.fixture(autouse=True)
-def timedelta_retry_after(monkeypatch: pytest.MonkeyPatch) -> None:
-    """PTB warns (an error here) when a RetryAfter is built unless it may use timedelta."""
-    monkeypatch.setenv("PTB_TIMEDELTA", "true")
-
-
-@pytest.fixture
-def db(seeded_db: Path, tmp_path: Path) -> Path:
-    path = tmp_path / "newsbot.db"
-    shutil.copy(seeded_db, path)
-    return path
-
-
-@pytest.fixture
-def engine(db: Path) -> Iterator[Engine]:
-    with Engine(db) as opened:
-        yield opened
-
-
-@pytest.fixture
-def store(db: Path, engine: Engine) -> Iterator[SubscriptionStore]:
-    opened = SubscriptionStore.open(db)
-    yield opened
-    opened.close()
 
 
 @pytest.fixture
