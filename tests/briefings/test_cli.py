@@ -104,3 +104,13 @@ def test_a_foreign_database_is_an_error_message(tmp_path: Path) -> None:
     result = run(path, "articles")
     assert result.returncode == 2
     assert "not a usable newsbot database" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_every_command_is_documented_in_the_readme() -> None:
+    from briefings.cli import build_parser
+
+    readme = (ROOT / "README.md").read_text("utf-8")
+    parser = build_parser()
+    commands = next(a for a in parser._actions if a.dest == "command").choices
+    missing = [c for c in commands if f"python -m briefings {c}" not in readme]
+    assert missing == []
