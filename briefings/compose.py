@@ -79,7 +79,7 @@ def compose_briefing(
         purpose,
         _participants(material, rules),
         _reactions(material, rules, shown),
-        _context(material, rules, focus_sentences),
+        _context(material, rules, focus_sentences, shown),
     ]
     if focus and focus_sentences:
         sections.insert(0, _focus(material, rules, focus_sentences, query or "", sections))
@@ -174,19 +174,34 @@ def _ranked(
     limit: int,
     boost: set[tuple[int, int]] | None = None,
     relevance: Callable[[str], int] | None = None,
+    *,
+    select_by_relevance: bool = False,
 ) -> list[Item]:
-    """Items from sentences: focused first, then most outlets, most relevant, earliest."""
+    """Items from sentences: focused first, then most outlets, most relevant, earliest.
+
+    With ``select_by_relevance`` the most relevant are chosen first, and the chosen are then
+    ordered by how many outlets report them.
+    """
     groups = group_similar(sentences)
     boost = boost or set()
     order = {(s.article_id, s.index): n for n, s in enumerate(sentences)}
 
-    def rank(group: SentenceGroup) -> tuple[int, int, int, int]:
+    def facts(group: SentenceGroup) -> tuple[int, int, int, int]:
         outlets = len({material.source(s.article_id) for s in group.sentences})
         boosted = any((s.article_id, s.index) in boost for s in group.sentences)
         first = min(order[(s.article_id, s.index)] for s in group.sentences)
         score = max(relevance(s.text) for s in group.sentences) if relevance else 0
-        return (-int(boosted), -outlets, -score, first)
+        return int(boosted), outlets, score, first
 
+    def rank(group: SentenceGroup) -> tuple[int, int, int, int]:
+        boosted, outlets, score, first = facts(group)
+        return (-boosted, -outlets, -score, first)
+
+    if select_by_relevance:
+        chosen = sorted(
+            groups, key=lambda g: (-facts(g)[0], -facts(g)[2], -facts(g)[1], facts(g)[3])
+        )
+        return _items(material, sorted(chosen[:limit], key=rank))
     return _items(material, sorted(groups, key=rank)[:limit])
 
 
@@ -215,17 +230,26 @@ def _principal_mentions(material: Material, rules: FacetRules, text: str) -> int
     return count or (2 if rules.refers_to_principals(text) else 0)
 
 
-def _context(material: Material, rules: FacetRules, boost: set[tuple[int, int]]) -> Section:
+def _context(
+    material: Material, rules: FacetRules, boost: set[tuple[int, int]], shown: set[tuple[int, int]]
+) -> Section:
     facet = rules.context
-    used = {s.text for s in material.sentences if rules.is_purpose(s.text)}
+    used = {s.text for s in material.sentences if (s.article_id, s.index) in shown}
     chosen = [
         s
         for s in material.sentences
         if facet.matches(s.text) and s.text not in used and not rules.reactions.matches(s.text)
     ]
-    return Section(
-        "context", facet.heading, tuple(_ranked(material, chosen, facet.max_items, boost))
-    )
+
+    def relevance(text: str) -> int:
+        # Ties the happening to what surrounds it: several cues, and the visit itself named.
+        cues = len({m.lower() for m in facet.pattern.findall(text)})
+        return (
+            cues + int(rules.requires_happening(text)) + _principal_mentions(material, rules, text)
+        )
+
+    items = _ranked(material, chosen, facet.max_items, boost, relevance, select_by_relevance=True)
+    return Section("context", facet.heading, tuple(items))
 
 
 def _participants(material: Material, rules: FacetRules) -> Section:

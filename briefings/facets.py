@@ -80,7 +80,51 @@ class PartyResolver:
 _CAPITALISED = re.compile(r"\b((?:[A-Z][\w'’.-]+)(?:\s+(?:of\s+)?[A-Z][\w'’.-]+){0,4})")
 # Capitalised words that open clauses or name times, not parties.
 _NOT_PARTIES = frozenset(
-    ["The", "A", "An", "It", "Its", "This", "That", "These", "Those", "He", "She", "They", "We", "But", "And", "Meanwhile", "However", "Also", "In", "On", "At", "Last", "Earlier", "Later", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"]
+    [
+        "The",
+        "A",
+        "An",
+        "It",
+        "Its",
+        "This",
+        "That",
+        "These",
+        "Those",
+        "He",
+        "She",
+        "They",
+        "We",
+        "But",
+        "And",
+        "Meanwhile",
+        "However",
+        "Also",
+        "In",
+        "On",
+        "At",
+        "Last",
+        "Earlier",
+        "Later",
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Saturday",
+        "Sunday",
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ]
 )
 
 
@@ -104,6 +148,10 @@ class FacetRules:
     vague_subjects: frozenset[str]
     principal_references: re.Pattern[str]
     party_resolver: PartyResolver
+
+    def requires_happening(self, text: str) -> bool:
+        """True when a sentence names the happening itself (a meeting, talks, a visit)."""
+        return self.purpose_requires.search(text) is not None
 
     def is_purpose(self, text: str) -> bool:
         """A sentence that says why the happening happens, and not what it is not about."""

@@ -187,3 +187,8 @@ def test_a_query_both_events_answer_briefs_the_latest(seeded: Engine) -> None:
     briefing = seeded.brief("syria")
     assert briefing.event.date is not None and briefing.event.date.year == 2019
     assert seeded.brief("Mossad").event.date.year == 2017  # type: ignore[union-attr]
+
+
+def test_the_context_line_is_the_election_the_visit_precedes(seeded: Engine) -> None:
+    context = _sections(seeded)["context"]
+    assert "election" in context[0]["text"].lower()
