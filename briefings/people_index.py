@@ -166,6 +166,7 @@ def merge_people(mentions: Iterable[StoredMention]) -> list[Person]:
     """People from mentions, most widely reported first."""
     people: list[Person] = []
     by_surname: dict[str, list[Person]] = defaultdict(list)
+    by_first_name: dict[str, list[Person]] = defaultdict(list)
     ordered = sorted(mentions, key=lambda m: -len(m.mention.name.split()))
     for mention in ordered:
         key = mention.key or person_key(mention.mention.name)
@@ -173,6 +174,11 @@ def merge_people(mentions: Iterable[StoredMention]) -> list[Person]:
         if not core:
             continue
         candidates = [p for p in by_surname[core[-1]] if _compatible(p.key, key)]
+        if not candidates and len(core) == 1:
+            # Family name first ("Xi Jinping", then "Mr. Xi"): a lone name that is no one's
+            # surname is the first name of one, and only one, fuller name.
+            firsts = by_first_name.get(core[0], [])
+            candidates = firsts if len(firsts) == 1 else []
         if len(candidates) == 1 or (candidates and len(core) > 1):
             person = candidates[0]
         elif candidates:
@@ -182,6 +188,8 @@ def merge_people(mentions: Iterable[StoredMention]) -> list[Person]:
             person = Person(key=key, name=mention.mention.name)
             people.append(person)
             by_surname[core[-1]].append(person)
+            if len(core) > 1:
+                by_first_name[core[0]].append(person)
         person.mentions.append(mention)
         person.variants.add(mention.mention.name)
     for person in people:

@@ -38,8 +38,15 @@ class SentenceGroup:
         return min((s.text for s in self.sentences), key=len)
 
 
+SAME_PREFIX_WORDS = 5
+"""A short report that another outlet carries with more words after it is the same report."""
+
+
 def is_same_report(a: str, b: str) -> bool:
     if fuzz.ratio(a, b) >= SAME_REPORT_RATIO:
+        return True
+    shorter, longer = sorted((a, b), key=len)
+    if len(shorter.split()) >= SAME_PREFIX_WORDS and longer.startswith(shorter + " "):
         return True
     lead_a, lead_b = a.split()[:SAME_LEAD_WORDS], b.split()[:SAME_LEAD_WORDS]
     return len(lead_a) == SAME_LEAD_WORDS and lead_a == lead_b

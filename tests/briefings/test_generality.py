@@ -118,3 +118,25 @@ def test_news_that_is_not_a_meeting_briefs_what_happened_and_who_reacted(
     assert sections["summary"]["heading"] == "What happened"
     assert all("earthquake" in i["text"] for i in sections["summary"]["items"])
     assert sections["reactions"]["heading"] == "Reactions: European Union on reports of looting"
+
+
+BALI = {
+    "nyt.txt": "Biden and Xi Meet in Bali, Seeking to Ease Tensions\n\nNUSA DUA, Indonesia — President Biden met China's leader, Xi Jinping, on Monday on the Indonesian island of Bali, their first in-person meeting since Mr. Biden took office.\n\nMr. Biden said the talks were meant to keep competition from veering into conflict. Mr. Xi said the two countries should \"chart the right course\" for relations.\n\nSecretary of State Antony Blinken and Treasury Secretary Janet L. Yellen joined Mr. Biden at the meeting, while Mr. Xi was accompanied by Wang Yi, his top diplomat.\n\nTaiwan's presidential office welcomed the meeting, saying it hoped for stability in the region.\n\nNovember 14, 2022\n",
+    "reuters.txt": "Xi, Biden hold talks in Bali ahead of G20 summit\n\nNUSA DUA, Indonesia, Nov 14 (Reuters) - U.S. President Joe Biden and Chinese President Xi Jinping met on Monday in Bali, Indonesia, on the sidelines of the Group of 20 summit, aiming to manage competition between the world's two largest economies.\n\nXi told Biden the world expected China and the United States to handle their relationship properly.\n\nTaiwan's presidential office welcomed the meeting.\n",
+}
+
+
+def test_family_name_first_honorifics_and_shorter_copies(engine: Engine, tmp_path: Path) -> None:
+    for name, text in BALI.items():
+        (tmp_path / name).write_text(text, "utf-8")
+    engine.ingest([tmp_path / name for name in BALI])
+    brief = briefing_json(engine.brief())
+    sections = {s["facet"]: s for s in brief["sections"]}
+    # "Xi Jinping" and, later, "Mr. Xi" are one person, whom both outlets name.
+    assert "Chinese President Xi Jinping" in brief["headline"]
+    xi = next(i for i in sections["participants"]["items"] if "Xi" in i["text"])
+    assert xi["text"].startswith("Xi Jinping") and set(xi["sources"]) == {"nyt", "Reuters"}
+    # A report one outlet carries with more words after it is one item citing both.
+    [taiwan] = sections["reactions"]["items"]
+    assert set(taiwan["sources"]) == {"nyt", "Reuters"}
+    assert any("aiming to" in i["text"] for i in sections["purpose"]["items"])
