@@ -225,7 +225,16 @@ def find_event_dates(sentences: Sequence[str], published: dt.date | None) -> tup
             previous_end = match.end()
             if resolved is not None:
                 found.setdefault(resolved, None)
+        if published is not None:
+            # "next week": a week on, as near as the text allows.
+            for week in _RELATIVE_WEEK.finditer(sentence):
+                offset = _WEEK_OFFSETS[week.group(1).lower()]
+                found.setdefault(published + dt.timedelta(days=offset), None)
     return tuple(found)
+
+
+_RELATIVE_WEEK = re.compile(r"\b(next|this|last|coming)\s+week\b", re.IGNORECASE)
+_WEEK_OFFSETS = {"next": 7, "coming": 7, "this": 0, "last": -7}
 
 
 def _resolve(

@@ -52,7 +52,7 @@ def fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
 
 
-def _sections(name: str) -> dict[str, list[str]]:
+def read_sections(name: str) -> dict[str, list[str]]:
     """Read a data file of ``[section]`` headers and one entry per line."""
     text = resources.files("briefings").joinpath(f"data/{name}").read_text("utf-8")
     out: dict[str, list[str]] = {"": []}
@@ -110,7 +110,7 @@ def lexicon() -> Lexicon:
         table = phrases if " " in key else word_class
         table[key] = table.get(key, 0) | flag
 
-    nations = _sections("nationalities.txt")
+    nations = read_sections("nationalities.txt")
     for entry in nations.get("other", []):
         add(entry, NATION)
     for line in nations[""]:
@@ -125,18 +125,18 @@ def lexicon() -> Lexicon:
             for form in forms:
                 add(form, NATION)
                 nationality[form.lower()] = main
-    places = _sections("places.txt")
+    places = read_sections("places.txt")
     for section, flag in (("capitals", PLACE), ("regions", PLACE), ("compass", COMPASS)):
         for entry in places[section]:
             add(entry, flag)
     for entry in places["name cues"]:
         add(entry, GEO_CUE)
-    orgs = _sections("organisations.txt")
+    orgs = read_sections("organisations.txt")
     for entry in orgs["known"]:
         add(entry, ORG)
     for entry in orgs["name cues"]:
         add(entry, ORG_CUE)
-    roles = _sections("roles.txt")
+    roles = read_sections("roles.txt")
     for section, flag in (
         ("titles", TITLE),
         ("modifiers", MODIFIER),
@@ -147,11 +147,11 @@ def lexicon() -> Lexicon:
             add(entry, flag)
     for entry in roles["abbreviations"]:
         add(entry, ABBREVIATION | (0 if word_class.get(entry.lower(), 0) & HONORIFIC else TITLE))
-    stops = _sections("stopwords.txt")
+    stops = read_sections("stopwords.txt")
     for section, words in stops.items():
         for entry in words:
             add(entry, MONTH if section == "months" else STOP)
-    verbs = _sections("verbs.txt")
+    verbs = read_sections("verbs.txt")
 
     abbreviations = _alternation(roles["abbreviations"])
     word = r"[^\W_]"

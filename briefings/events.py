@@ -362,26 +362,34 @@ def _place(group: _Group) -> str | None:
     A city beats a country (a meeting "in Russia" took place in some city of it), and places
     named in more articles beat places named once.
     """
-    countries = _country_names()
+    broad = _broad_places()
     counts: Counter[str] = Counter()
     for report in group.reports:
         in_title = [a or b for a, b in _TITLE_PLACE.findall(report.title)]
-        named = dict.fromkeys([*report.places, *in_title])
-        for place in named:
+        known = set(report.places)
+        for place in dict.fromkeys([*report.places, *in_title]):
             words = place.split()
             while words and words[-1] in _NOT_PLACES:
                 words.pop()
-            if not words or words[0] in _NOT_PLACES:
-                continue
+            if not words or words[0] in _NOT_PLACES or any(c.isdigit() for c in place):
+                continue  # "G20", "COP28": gatherings, not places
             place = " ".join(words)
             locative = rf"\b(?:in|at|to|of|near)\s+(?:the\s+)?{re.escape(place)}\b"
             if place in in_title or re.search(locative, report.title):
-                counts[place] += 2
+                counts[place] += 2 + (place in known)
             elif re.search(locative, report.lead):
-                counts[place] += 1
+                counts[place] += 1 + (place in known)
     if not counts:
         return None
-    return max(counts, key=lambda p: (p.lower() not in countries, counts[p]))
+    return max(counts, key=lambda p: (not _is_broad(p, broad), counts[p]))
+
+
+def _is_broad(place: str, broad: frozenset[str]) -> bool:
+    """A country or a region ("Middle East"): where a meeting took place, but not which city."""
+    return place.lower() in broad or place.split()[-1].lower() in _BROAD_ENDINGS
+
+
+_BROAD_ENDINGS = frozenset({"east", "west", "asia", "europe", "africa", "america", "americas"})
 
 
 _TITLE_PLACE = re.compile(
@@ -425,3 +433,12 @@ def _country_names() -> frozenset[str]:
     from briefings.facets import load_countries
 
     return frozenset(c.name.lower() for c in load_countries())
+
+
+@lru_cache(maxsize=1)
+def _broad_places() -> frozenset[str]:
+    """Countries and world regions (the regions of the entity tables)."""
+    from briefings.entities import read_sections
+
+    regions = {r.lower() for r in read_sections("places.txt").get("regions", [])}
+    return _country_names() | regions

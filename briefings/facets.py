@@ -44,6 +44,8 @@ class Country:
     name: str
     demonym: str
     capital: str
+    aliases: tuple[str, ...] = ()
+    """Short names as written ("US", "U.K."): matched case-sensitively, never the pronoun "us"."""
 
 
 class PartyResolver:
@@ -57,6 +59,9 @@ class PartyResolver:
                     self.by_word[word.lower()] = country.name
         alternation = "|".join(re.escape(w) for w in sorted(self.by_word, key=len, reverse=True))
         self.pattern = re.compile(rf"\b({alternation})(?:['’]s)?\b", re.IGNORECASE)
+        self.by_alias = {a: c.name for c in countries for a in c.aliases}
+        aliases = "|".join(re.escape(a) for a in sorted(self.by_alias, key=len, reverse=True))
+        self.alias_pattern = re.compile(rf"(?<![\w.])({aliases})(?![\w])")
 
     def party_of(self, before: str, material: Material) -> str | None:
         """The reacting party: the last country or person named in the verb's own clause."""
@@ -65,9 +70,12 @@ class PartyResolver:
         words = text.split()
         if len(words) > 12:
             return None
-        found = list(self.pattern.finditer(text))
+        found = sorted(
+            [(m.start(), self.by_word[m.group(1).lower()]) for m in self.pattern.finditer(text)]
+            + [(m.start(), self.by_alias[m.group(1)]) for m in self.alias_pattern.finditer(text)]
+        )
         if found:
-            return self.by_word[found[-1].group(1).lower()]
+            return found[-1][1]
         for person in material.people:
             if re.search(rf"\b{re.escape(person.surname)}\b", text):
                 return person.name
@@ -219,6 +227,13 @@ def load_countries() -> list[Country]:
     for line in raw.splitlines():
         if not line.strip() or line.startswith("#"):
             continue
-        name, demonym, capital = (line.split("\t") + ["", ""])[:3]
-        countries.append(Country(name.strip(), demonym.strip(), capital.strip()))
+        name, demonym, capital, aliases = (line.split("\t") + ["", "", ""])[:4]
+        countries.append(
+            Country(
+                name.strip(),
+                demonym.strip(),
+                capital.strip(),
+                tuple(a.strip() for a in aliases.split("|") if a.strip()),
+            )
+        )
     return countries

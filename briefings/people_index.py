@@ -27,9 +27,10 @@ _PARTICLES = frozenset(
 def _nationality_words() -> re.Pattern[str]:
     words: set[str] = set()
     for country in load_countries():
-        words.update(w for w in (country.name, country.demonym) if w)
+        words.update(w for w in (country.name, country.demonym, *country.aliases) if w)
     alternation = "|".join(re.escape(w.lower()) for w in sorted(words, key=len, reverse=True))
-    return re.compile(rf"\b(?:{alternation})(?:['’]s)?\b")
+    # Roles are matched lower-cased; "u.s." ends in a dot, so no \b after it.
+    return re.compile(rf"(?<![\w.])(?:{alternation})(?:['’]s)?(?!\w)")
 
 
 @lru_cache(maxsize=1)

@@ -284,7 +284,8 @@ def test_seed_publication_dates(prefix: str, expected: DateFinding) -> None:
                 D(2019, 5, 30),
             ),
         ),
-        ("004", (D(2017, 8, 23), D(2017, 8, 17), D(2017, 8, 20))),
+        # "this week" (the week of publication) now counts, in the sentence that says it.
+        ("004", (D(2017, 8, 23), D(2017, 8, 20), D(2017, 8, 17))),
     ],
 )
 def test_seed_event_dates(prefix: str, expected: tuple[dt.date, ...]) -> None:
@@ -315,6 +316,22 @@ def test_corpus_publication_dates(name: str, expected: DateFinding) -> None:
 
 HEADLINE = "Leaders meet in Geneva\n\n"
 BODY = "US President Joe Biden met Russian President Vladimir Putin in Geneva on Wednesday."
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("Modi will travel to Washington next week for talks.", dt.date(2023, 6, 22)),
+        ("The talks took place last week.", dt.date(2023, 6, 8)),
+        ("The coming week will bring talks.", dt.date(2023, 6, 22)),
+        ("The talks ran for a week.", None),
+    ],
+)
+def test_relative_weeks_resolve_against_the_publication_date(
+    sentence: str, expected: dt.date | None
+) -> None:
+    found = find_event_dates([sentence], dt.date(2023, 6, 15))
+    assert (found[0] if found else None) == expected
 
 
 @pytest.mark.parametrize(

@@ -140,3 +140,22 @@ def test_family_name_first_honorifics_and_shorter_copies(engine: Engine, tmp_pat
     [taiwan] = sections["reactions"]["items"]
     assert set(taiwan["sources"]) == {"nyt", "Reuters"}
     assert any("aiming to" in i["text"] for i in sections["purpose"]["items"])
+
+
+MODI_FEED = '<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0"><channel><title>Example Times</title><link>https://example.org</link>\n<item><title>Modi to visit Washington next week</title><link>https://example.org/1</link><pubDate>Thu, 15 Jun 2023 09:00:00 GMT</pubDate>\n<description>Indian Prime Minister Narendra Modi will travel to Washington next week for talks with US President Joe Biden on defence and technology, the foreign ministry said on Thursday.</description></item>\n<item><title>Biden hosts Modi at White House</title><link>https://example.org/2</link><pubDate>Thu, 22 Jun 2023 20:00:00 GMT</pubDate>\n<description>US President Joe Biden welcomed Indian Prime Minister Narendra Modi to the White House on Thursday for talks aimed at deepening defence and technology ties. Biden said the partnership was "among the most consequential in the world".</description></item>\n<item><title>Modi addresses Congress a day after Biden talks</title><link>https://example.org/3</link><pubDate>Fri, 23 Jun 2023 18:00:00 GMT</pubDate>\n<description>Indian Prime Minister Narendra Modi addressed the US Congress on Thursday, hours after his talks with President Joe Biden, and on Friday met business leaders.</description></item>\n<item><title>Modi and Biden meet again at G20 in Delhi</title><link>https://example.org/4</link><pubDate>Fri, 08 Sep 2023 19:00:00 GMT</pubDate>\n<description>Indian Prime Minister Narendra Modi hosted US President Joe Biden for bilateral talks in New Delhi on Friday, on the eve of the G20 summit, to discuss jet engines and nuclear cooperation.</description></item>\n</channel></rss>\n'
+
+
+def test_a_visit_covered_over_several_days_is_one_event(engine: Engine, tmp_path: Path) -> None:
+    (tmp_path / "feed.xml").write_text(MODI_FEED, "utf-8")
+    report = engine.ingest([tmp_path / "feed.xml"])
+    assert len(report.added) == 4
+    events = {a.title[:12]: a.event_id for a in engine.articles()}
+    # The preview ("next week"), the visit and the next day's report: one event.
+    assert events["Modi to visi"] == events["Biden hosts "] == events["Modi address"]
+    # The same two leaders, months later elsewhere: another.
+    assert events["Modi and Bid"] != events["Biden hosts "]
+    brief = briefing_json(engine.brief())
+    assert brief["headline"] == (
+        "US President Joe Biden and Indian Prime Minister Narendra Modi · New Delhi · 8 September 2023"
+    )
+    assert all(i["sources"] == ["Example Times"] for s in brief["sections"] for i in s["items"])
