@@ -9,6 +9,7 @@ group, so they stay stable as the corpus grows.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import json
 import math
@@ -168,20 +169,26 @@ class _Group:
     reports: list[_Report] = field(default_factory=list)
     centroid: Counter[str] = field(default_factory=Counter)
     people: Counter[str] = field(default_factory=Counter)
+    dates: list[dt.date] = field(default_factory=list)
+    """The happening dates its reports give, kept sorted."""
+    places: set[str] = field(default_factory=set)
 
     def add(self, report: _Report) -> None:
         self.reports.append(report)
         self.centroid.update(report.vector)
         self.people.update(report.people)
-
-    @property
-    def dates(self) -> list[dt.date]:
-        return [r.happened for r in self.reports if r.happened]
+        self.places.update(report.places)
+        if report.happened:
+            bisect.insort(self.dates, report.happened)
 
     @property
     def date(self) -> dt.date | None:
-        dates = sorted(self.dates)
-        return dates[len(dates) // 2] if dates else None
+        return self.dates[len(self.dates) // 2] if self.dates else None
+
+    def is_near(self, day: dt.date, days: int) -> bool:
+        """Whether a report of the group dates the happening within ``days`` of ``day``."""
+        i = bisect.bisect_left(self.dates, day - dt.timedelta(days=days))
+        return i < len(self.dates) and self.dates[i] <= day + dt.timedelta(days=days)
 
 
 def regroup_events(store: Store) -> list[Event]:
@@ -225,7 +232,7 @@ def _best_group(report: _Report, candidates: list[_Group], *, dated: bool) -> _G
         date = group.date
         if dated:
             assert report.happened is not None
-            if not any(abs((d - report.happened).days) <= EVENT_WINDOW_DAYS for d in group.dates):
+            if not group.is_near(report.happened, EVENT_WINDOW_DAYS):
                 continue
         elif date and report.weekdays and date.weekday() not in report.weekdays:
             continue
@@ -255,8 +262,7 @@ def _place_conflict(report: _Report, group: _Group) -> bool:
     towns = [p for p in report.places if p.lower() not in countries and p in report.title]
     if not towns:
         return False
-    group_places = {p for r in group.reports for p in r.places}
-    return not any(t in group_places for t in towns)
+    return not any(t in group.places for t in towns)
 
 
 def _cosine(a: dict[str, float], b: Counter[str]) -> float:
@@ -374,14 +380,39 @@ def _place(group: _Group) -> str | None:
             if not words or words[0] in _NOT_PLACES or any(c.isdigit() for c in place):
                 continue  # "G20", "COP28": gatherings, not places
             place = " ".join(words)
-            locative = rf"\b(?:in|at|to|of|near)\s+(?:the\s+)?{re.escape(place)}\b"
-            if place in in_title or re.search(locative, report.title):
+            if place in in_title or _after_locative(place, report.title):
                 counts[place] += 2 + (place in known)
-            elif re.search(locative, report.lead):
+            elif _after_locative(place, report.lead):
                 counts[place] += 1 + (place in known)
     if not counts:
         return None
     return max(counts, key=lambda p: (not _is_broad(p, broad), counts[p]))
+
+
+_LOCATIVES = tuple(
+    f"{preposition} {article}"
+    for preposition in ("in", "at", "to", "of", "near")
+    for article in ("", "the ")
+)
+"""Words before a place name that put something there ("in ", "at the ")."""
+
+
+def _after_locative(place: str, text: str) -> bool:
+    """Whether the text says "in <place>", "at the <place>"…, as whole words.
+
+    Plain substring checks: a regular expression per place overflowed re's cache.
+    """
+    for locative in _LOCATIVES:
+        phrase = locative + place
+        start = text.find(phrase)
+        while start != -1:
+            end = start + len(phrase)
+            if (start == 0 or not text[start - 1].isalnum()) and (
+                end == len(text) or not text[end].isalnum()
+            ):
+                return True
+            start = text.find(phrase, start + 1)
+    return False
 
 
 def _is_broad(place: str, broad: frozenset[str]) -> bool:

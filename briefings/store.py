@@ -28,7 +28,7 @@ from briefings.models import (
     Topic,
 )
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 APPLICATION_ID = 0x4E455753  # "NEWS": marks the file as ours, so a foreign database is refused
 
 
@@ -137,7 +137,26 @@ class Store:
         if version < 2:
             self._upgrade_to_v2()
             conn.execute("PRAGMA user_version=2")
+        if version < 3:
+            self._upgrade_to_v3()
+            conn.execute("PRAGMA user_version=3")
         conn.commit()
+
+    def _upgrade_to_v3(self) -> None:
+        """Re-index an article's text only when its title or text changes.
+
+        The trigger sqlite-utils creates fires on any update, so setting an article's event
+        re-indexed its whole text: most of the time event grouping took.
+        """
+        self.db.execute('DROP TRIGGER IF EXISTS "articles_au"')
+        self.db.execute(
+            'CREATE TRIGGER "articles_au" AFTER UPDATE OF "title", "text" ON "articles" BEGIN\n'
+            '  INSERT INTO "articles_fts" ("articles_fts", rowid, "title", "text") '
+            'VALUES(\'delete\', old.rowid, old."title", old."text");\n'
+            '  INSERT INTO "articles_fts" (rowid, "title", "text") '
+            'VALUES (new.rowid, new."title", new."text");\n'
+            "END"
+        )
 
     def _upgrade_to_v2(self) -> None:
         """Sentences get their topics, so a briefing on a topic can focus on its sentences."""

@@ -9,7 +9,7 @@ import pytest
 
 from briefings.engine import Engine
 from briefings.errors import DatabaseError
-from briefings.store import Store, fts_query
+from briefings.store import SCHEMA_VERSION, Store, fts_query
 from tests.conftest import SEEDS, seed
 
 
@@ -156,7 +156,20 @@ def test_a_version_1_database_is_upgraded_in_place(tmp_path: Path) -> None:
     with Engine(path) as engine:
         engine.ingest([SEEDS])
         assert engine.brief("annexation").sections
-        assert engine.store.db.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert engine.store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+
+
+def test_setting_an_articles_event_does_not_reindex_its_text(seeded: Engine) -> None:
+    trigger = seeded.store.db.execute(
+        "SELECT sql FROM sqlite_master WHERE name = 'articles_au'"
+    ).fetchone()[0]
+    assert 'AFTER UPDATE OF "title", "text"' in trigger
+    article = seeded.articles()[0]
+    seeded.store.db.execute("UPDATE articles SET event_id = 999 WHERE id = ?", [article.id])
+    seeded.store.db.execute(
+        "UPDATE articles SET text = text || ' zanzibarish' WHERE id = ?", [article.id]
+    )
+    assert [h.article_id for h in seeded.search("zanzibarish")] == [article.id]
 
 
 def test_a_special_file_is_rejected_with_a_reason(engine: Engine) -> None:
