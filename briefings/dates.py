@@ -51,6 +51,8 @@ MONTHS: dict[str, int] = {
 WEEKDAYS: dict[str, int] = {
     name.lower(): number for number, names in enumerate(WEEKDAY_NAMES) for name in names
 }
+CALENDAR_WORDS: frozenset[str] = frozenset(names[0] for names in MONTH_NAMES + WEEKDAY_NAMES)
+"""Full month and weekday names as written ("March", "Monday"): never a place or a party."""
 
 
 def _alternation(table: tuple[tuple[str, ...], ...], *, full_only: bool = False) -> str:

@@ -18,6 +18,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from briefings.dates import CALENDAR_WORDS, WEEKDAY_NAMES
 from briefings.models import Event
 from briefings.store import Store, person_key
 
@@ -139,15 +140,7 @@ _STOPWORDS = frozenset(
         "according",
     ]
 )
-_WEEKDAY_NAMES = {
-    "monday": 0,
-    "tuesday": 1,
-    "wednesday": 2,
-    "thursday": 3,
-    "friday": 4,
-    "saturday": 5,
-    "sunday": 6,
-}
+_WEEKDAY_NAMES = {names[0].lower(): number for number, names in enumerate(WEEKDAY_NAMES)}
 _WEEKDAY = re.compile(r"\b(" + "|".join(_WEEKDAY_NAMES) + r")\b", re.IGNORECASE)
 
 
@@ -427,36 +420,7 @@ _TITLE_PLACE = re.compile(
     r"\b(?:in|at)\s+((?:[A-Z][\w'-]+)(?:\s[A-Z][\w'-]+)?)"
     r"|^([A-Z][\w'-]+)\s(?:talks|summit|meeting)\b"
 )
-_NOT_PLACES = frozenset(
-    [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-        "Monday",
-        "Tuesday",
-        "Wednesday",
-        "Thursday",
-        "Friday",
-        "Saturday",
-        "Sunday",
-        "The",
-        "A",
-        "An",
-        "His",
-        "Her",
-        "Their",
-        "Its",
-    ]
-)
+_NOT_PLACES = CALENDAR_WORDS | {"The", "A", "An", "His", "Her", "Their", "Its"}
 
 
 @lru_cache(maxsize=1)

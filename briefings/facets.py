@@ -13,6 +13,8 @@ from functools import lru_cache
 from importlib import resources
 from typing import TYPE_CHECKING
 
+from briefings.dates import CALENDAR_WORDS
+
 if TYPE_CHECKING:
     from briefings.compose import Material
 
@@ -87,53 +89,32 @@ class PartyResolver:
 
 _CAPITALISED = re.compile(r"\b((?:[A-Z][\w'’.-]+)(?:\s+(?:of\s+)?[A-Z][\w'’.-]+){0,4})")
 # Capitalised words that open clauses or name times, not parties.
-_NOT_PARTIES = frozenset(
-    [
-        "The",
-        "A",
-        "An",
-        "It",
-        "Its",
-        "This",
-        "That",
-        "These",
-        "Those",
-        "He",
-        "She",
-        "They",
-        "We",
-        "But",
-        "And",
-        "Meanwhile",
-        "However",
-        "Also",
-        "In",
-        "On",
-        "At",
-        "Last",
-        "Earlier",
-        "Later",
-        "Monday",
-        "Tuesday",
-        "Wednesday",
-        "Thursday",
-        "Friday",
-        "Saturday",
-        "Sunday",
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ]
-)
+_NOT_PARTIES = CALENDAR_WORDS | {
+    "The",
+    "A",
+    "An",
+    "It",
+    "Its",
+    "This",
+    "That",
+    "These",
+    "Those",
+    "He",
+    "She",
+    "They",
+    "We",
+    "But",
+    "And",
+    "Meanwhile",
+    "However",
+    "Also",
+    "In",
+    "On",
+    "At",
+    "Last",
+    "Earlier",
+    "Later",
+}
 
 
 def _strip_openers(phrase: str) -> str:
