@@ -45,6 +45,8 @@ def analyse(document: SourceDocument, taxonomy: Taxonomy) -> Article:
         outlet=outlet,
         published=date.published,
         date_source=date.source,
+        partial_date=date.partial,
+        picture_dates=date.picture_dates,
         language=language,
         sentences=sentences,
         contributors=text.contributors,

@@ -52,6 +52,12 @@ class DateFinding:
 
     published: dt.date | None
     source: str
+    partial: tuple[int, int] | None = None
+    """(month, day) when the evidence gives no year ("MOSCOW, December 22."): the year is
+    taken later from the article's event, or the article stays undated."""
+    picture_dates: tuple[dt.date, ...] = ()
+    """Dates printed in photo captions: when the pictured scene happened, never when the
+    article was published. Evidence of which happening the article shows."""
 
 
 @dataclass(frozen=True)
@@ -112,6 +118,10 @@ class Article:
     dateline: str | None = None
     event_hints: tuple[dt.date, ...] = ()
     """Dates the text gives for what it reports (resolved weekdays, "on September 12")."""
+    partial_date: tuple[int, int] | None = None
+    """(month, day) of a publication date written without its year."""
+    picture_dates: tuple[dt.date, ...] = ()
+    """Dates of the scenes its photo captions show."""
 
     @property
     def is_english(self) -> bool:

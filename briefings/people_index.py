@@ -13,14 +13,12 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from briefings.entities import NAME_PARTICLES
 from briefings.facets import load_countries
 from briefings.models import RoleClaim
 from briefings.store import StoredMention, StoredSentence, person_key
 
 LEAD_SENTENCES = 3
-_PARTICLES = frozenset(
-    {"al", "el", "bin", "ibn", "ben", "von", "van", "der", "de", "da", "di", "la", "le"}
-)
 
 
 @lru_cache(maxsize=1)
@@ -143,7 +141,7 @@ def _drop_contained(keys: list[str], articles: Mapping[str, list[int]]) -> list[
 
 
 def _core_tokens(key: str) -> list[str]:
-    return [t for t in key.split() if t not in _PARTICLES]
+    return [t for t in key.split() if t not in NAME_PARTICLES]
 
 
 def _compatible(a: str, b: str) -> bool:
@@ -164,7 +162,30 @@ def _compatible(a: str, b: str) -> bool:
 
 
 def merge_people(mentions: Iterable[StoredMention]) -> list[Person]:
-    """People from mentions, most widely reported first."""
+    """People from mentions, most widely reported first.
+
+    Mentions that carry the person the corpus resolved them to (see ``identity``) are
+    grouped by it; others are merged here by surname and given names.
+    """
+    resolved: dict[str, Person] = {}
+    unresolved: list[StoredMention] = []
+    for mention in mentions:
+        if not mention.person:
+            unresolved.append(mention)
+            continue
+        person = resolved.get(mention.person)
+        if person is None:
+            person = resolved[mention.person] = Person(key=mention.person, name=mention.mention.name)
+        person.mentions.append(mention)
+        person.variants.add(mention.mention.name)
+    people = _merge_by_names(unresolved)
+    for person in resolved.values():
+        person.name = _best_name(person)
+        people.append(person)
+    return sorted(people, key=lambda p: (-len(p.article_ids), -p.mention_count, p.name))
+
+
+def _merge_by_names(mentions: Iterable[StoredMention]) -> list[Person]:
     people: list[Person] = []
     by_surname: dict[str, list[Person]] = defaultdict(list)
     by_first_name: dict[str, list[Person]] = defaultdict(list)
@@ -196,7 +217,7 @@ def merge_people(mentions: Iterable[StoredMention]) -> list[Person]:
     for person in people:
         person.name = _best_name(person)
         person.key = person_key(person.name)
-    return sorted(people, key=lambda p: (-len(p.article_ids), -p.mention_count, p.name))
+    return people
 
 
 def _best_name(person: Person) -> str:

@@ -28,7 +28,7 @@ from briefings.models import (
     Topic,
 )
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 APPLICATION_ID = 0x4E455753  # "NEWS": marks the file as ours, so a foreign database is refused
 
 
@@ -46,6 +46,8 @@ class StoredMention:
     mention: PersonMention
     key: str = ""
     """The name folded for matching (see person_key), stored at ingest."""
+    person: str = ""
+    """The folded name of the person this name stands for in the corpus (see identity)."""
 
 
 def _date(value: str | None) -> dt.date | None:
@@ -140,7 +142,31 @@ class Store:
         if version < 3:
             self._upgrade_to_v3()
             conn.execute("PRAGMA user_version=3")
+        if version < 4:
+            self._upgrade_to_v4()
+            conn.execute("PRAGMA user_version=4")
         conn.commit()
+
+    def _upgrade_to_v4(self) -> None:
+        """Derived facts get columns and tables of their own, apart from what articles say.
+
+        - A date inferred from an article's event lives in ``inferred_date`` (with how it was
+          inferred), never over ``published``; a dateline's month and day without a year is
+          kept in ``partial_date``; caption dates in ``picture_dates``.
+        - ``person_names`` maps every folded name to the one person it names in the corpus.
+        """
+        columns = self.db.table("articles").columns_dict
+        for column in ("partial_date", "picture_dates", "inferred_date", "inferred_source"):
+            if column not in columns:
+                self.db.execute(f"ALTER TABLE articles ADD COLUMN {column} TEXT")
+        self.db.execute(
+            "UPDATE articles SET inferred_date = published, inferred_source = date_source, "
+            "published = NULL, date_source = 'none' WHERE date_source = 'inferred from event'"
+        )
+        self.db.execute(
+            "CREATE TABLE IF NOT EXISTS person_names (key TEXT PRIMARY KEY, person TEXT NOT NULL)"
+        )
+        self.db.execute("CREATE INDEX IF NOT EXISTS person_names_person ON person_names(person)")
 
     def _upgrade_to_v3(self) -> None:
         """Re-index an article's text only when its title or text changes.
@@ -301,6 +327,8 @@ class Store:
             "contributors": json.dumps(list(article.contributors)),
             "topics": json.dumps(list(article.topics)),
             "event_hints": json.dumps([d.isoformat() for d in article.event_hints]),
+            "partial_date": "%02d-%02d" % article.partial_date if article.partial_date else None,
+            "picture_dates": json.dumps([d.isoformat() for d in article.picture_dates]),
             "word_count": article.word_count,
             "ingested_at": now,
         }
@@ -355,14 +383,15 @@ class Store:
                         self.db.execute(f"DELETE FROM {table} WHERE article_id = ?", [row[0]])
                     self.db.execute("DELETE FROM articles WHERE id = ?", [row[0]])
 
-    def replace_events(self, events: Sequence[Event], inferred_dates: dict[int, dt.date]) -> None:
-        """Store a fresh grouping of articles into events, and dates inferred from them."""
+    def replace_events(
+        self, events: Sequence[Event], inferred_dates: dict[int, tuple[dt.date, str]]
+    ) -> None:
+        """Store a fresh grouping of articles into events, and dates inferred from them
+        (article id → (date, how it was inferred))."""
         with self.transaction():
             self.db.execute("DELETE FROM events")
-            self.db.execute("UPDATE articles SET event_id = NULL")
             self.db.execute(
-                "UPDATE articles SET published = NULL, date_source = 'none' "
-                "WHERE date_source = 'inferred from event'"
+                "UPDATE articles SET event_id = NULL, inferred_date = NULL, inferred_source = NULL"
             )
             self.db.table("events").insert_all(
                 {
@@ -379,8 +408,16 @@ class Store:
                 [(e.id, a) for e in events for a in e.article_ids],
             )
             self.db.conn.executemany(
-                "UPDATE articles SET published = ?, date_source = 'inferred from event' WHERE id = ?",
-                [(d.isoformat(), a) for a, d in inferred_dates.items()],
+                "UPDATE articles SET inferred_date = ?, inferred_source = ? WHERE id = ?",
+                [(d.isoformat(), how, a) for a, (d, how) in inferred_dates.items()],
+            )
+
+    def replace_person_names(self, names: dict[str, str]) -> None:
+        """Store which person each folded name stands for (name key → person key)."""
+        with self.transaction():
+            self.db.execute("DELETE FROM person_names")
+            self.db.conn.executemany(
+                "INSERT INTO person_names (key, person) VALUES (?, ?)", list(names.items())
             )
 
     def log_ingest(self, added: int, updated: int, unchanged: int, errors: list[str]) -> None:
@@ -410,8 +447,12 @@ class Store:
             path=row["path"],
             title=row["title"],
             outlet=row["outlet"],
-            published=_date(row["published"]),
-            date_source=row["date_source"] or "none",
+            published=_date(row["published"] or row["inferred_date"]),
+            date_source=(
+                row["date_source"]
+                if row["published"]
+                else row["inferred_source"] or row["date_source"] or "none"
+            ),
             language=row["language"] or "und",
             event_id=row["event_id"],
             topics=tuple(json.loads(row["topics"] or "[]")),
@@ -419,7 +460,8 @@ class Store:
         )
 
     _ARTICLE_COLUMNS = (
-        "id, path, title, outlet, published, date_source, language, event_id, topics, url"
+        "id, path, title, outlet, published, date_source, language, event_id, topics, url, "
+        "inferred_date, inferred_source"
     )
 
     def articles(self, ids: Iterable[int] | None = None) -> list[StoredArticle]:
@@ -438,7 +480,8 @@ class Store:
     def grouping_rows(self) -> list[dict]:
         """What event grouping needs of every English article, without its text."""
         return self._rows(
-            "SELECT id, title, published, date_source, event_hints FROM articles "
+            "SELECT id, title, published, date_source, event_hints, partial_date, picture_dates "
+            "FROM articles "
             "WHERE language = 'en' ORDER BY id"
         )
 
@@ -474,12 +517,16 @@ class Store:
         return [StoredSentence(r["article_id"], r["idx"], r["paragraph"], r["text"]) for r in rows]
 
     def mentions(self, article_ids: Sequence[int] | None = None) -> list[StoredMention]:
-        sql = "SELECT article_id, name, key, roles, nationality, sentences, quotes FROM mentions"
+        sql = (
+            "SELECT m.article_id, m.name, m.key, m.roles, m.nationality, m.sentences, m.quotes, "
+            "coalesce(p.person, m.key) AS person FROM mentions m "
+            "LEFT JOIN person_names p ON p.key = m.key"
+        )
         params: Sequence[object] = ()
         if article_ids is not None:
             if not article_ids:
                 return []
-            sql += " WHERE article_id IN (SELECT value FROM json_each(?))"
+            sql += " WHERE m.article_id IN (SELECT value FROM json_each(?))"
             params = [_json_ids(article_ids)]
         return [
             StoredMention(
@@ -492,9 +539,36 @@ class Store:
                     quotes=tuple(json.loads(r["quotes"])),
                 ),
                 r["key"],
+                r["person"],
             )
-            for r in self._rows(sql + " ORDER BY article_id, id", params)
+            for r in self._rows(sql + " ORDER BY m.article_id, m.id", params)
         ]
+
+    def name_evidence(self) -> list[tuple[str, int, str | None, str]]:
+        """(folded name, article id, nationality, roles as JSON) of every English mention."""
+        rows = self.db.execute(
+            "SELECT m.key, m.article_id, m.nationality, m.roles FROM mentions m "
+            "JOIN articles a ON a.id = m.article_id WHERE a.language = 'en'"
+        ).fetchall()
+        return [(r[0], r[1], r[2], r[3]) for r in rows]
+
+    def persons_of_keys(self, keys: Sequence[str]) -> list[str]:
+        """The people the folded names stand for (a name not yet resolved stands for itself)."""
+        rows = self._rows(
+            "SELECT DISTINCT coalesce(p.person, k.value) AS person FROM json_each(?) k "
+            "LEFT JOIN person_names p ON p.key = k.value",
+            [json.dumps(list(keys))],
+        )
+        return [r["person"] for r in rows]
+
+    def keys_of_persons(self, persons: Sequence[str]) -> list[str]:
+        """Every folded name that stands for one of these people."""
+        rows = self._rows(
+            "SELECT key FROM person_names WHERE person IN (SELECT value FROM json_each(?)) "
+            "UNION SELECT value FROM json_each(?)",
+            [json.dumps(list(persons)), json.dumps(list(persons))],
+        )
+        return [r["key"] for r in rows]
 
     def person_keys(self) -> dict[str, str]:
         """Every distinct folded name, with one way an English article writes it (cached)."""
@@ -619,7 +693,7 @@ class Store:
 
     def topics(self) -> list[Topic]:
         rows = self._rows(
-            "SELECT t.topic, count(*) AS n, min(a.published) AS first, max(a.published) AS last "
+            "SELECT t.topic, count(*) AS n, min(coalesce(a.published, a.inferred_date)) AS first, max(coalesce(a.published, a.inferred_date)) AS last "
             "FROM article_topics t JOIN articles a ON a.id = t.article_id "
             "WHERE a.language = 'en' GROUP BY t.topic ORDER BY n DESC, t.topic"
         )
@@ -653,16 +727,16 @@ class Store:
             where.append("a.id IN (SELECT article_id FROM article_topics WHERE topic = ?)")
             params.append(topic.lower())
         if since:
-            where.append("a.published >= ?")
+            where.append("coalesce(a.published, a.inferred_date) >= ?")
             params.append(since.isoformat())
         if until:
-            where.append("a.published <= ?")
+            where.append("coalesce(a.published, a.inferred_date) <= ?")
             params.append(until.isoformat())
         if english_only:
             where.append("a.language = 'en'")
         params.append(limit)
         sql = (
-            "SELECT a.id, a.path, a.title, a.published, "
+            "SELECT a.id, a.path, a.title, coalesce(a.published, a.inferred_date) AS published, "
             "snippet(articles_fts, 1, '[', ']', '…', 16) AS snippet, bm25(articles_fts) AS score "
             "FROM articles_fts JOIN articles a ON a.rowid = articles_fts.rowid "
             f"WHERE {' AND '.join(where)} ORDER BY score LIMIT ?"

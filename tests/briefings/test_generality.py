@@ -54,7 +54,10 @@ def test_dates_come_from_footers_metadata_and_the_event(other: Engine) -> None:
     assert str(articles["page.html"].published) == "2023-01-22"  # type: ignore[attr-defined]
     reuters = articles["reuters.txt"]
     # "PARIS, Jan 22 (Reuters)" has no year: the event supplies it, flagged as inferred.
-    assert (str(reuters.published), reuters.date_source) == ("2023-01-22", "inferred from event")  # type: ignore[attr-defined]
+    assert (str(reuters.published), reuters.date_source) == (
+        "2023-01-22",
+        "dateline, year inferred from event",
+    )  # type: ignore[attr-defined]
 
 
 def test_the_paris_reports_form_one_event_and_rabat_another(other: Engine) -> None:
