@@ -212,7 +212,9 @@ def find_publication_date(doc: SourceDocument, text: CleanText) -> DateFinding:
     return DateFinding(None, "none", partial=_dateline_partial(text), picture_dates=pictures)
 
 
-def _picture_dates(metadata_lines: Sequence[str], kinds: Sequence[str | None]) -> tuple[dt.date, ...]:
+def _picture_dates(
+    metadata_lines: Sequence[str], kinds: Sequence[str | None]
+) -> tuple[dt.date, ...]:
     found: dict[dt.date, None] = {}
     for line, kind in zip(metadata_lines, kinds, strict=True):
         if kind == "caption":

@@ -120,7 +120,12 @@ def _broad_places() -> frozenset[str]:
 
     regions = {r.lower() for r in read_sections("places.txt").get("regions", [])}
     lex = lexicon()
-    countries = {w.lower() for table in (lex.word_class, lex.phrases) for w, c in table.items() if c & COUNTRY}
+    countries = {
+        w.lower()
+        for table in (lex.word_class, lex.phrases)
+        for w, c in table.items()
+        if c & COUNTRY
+    }
     for country in load_countries():
         countries.add(country.name.lower())
         countries.update(a.lower() for a in country.aliases)

@@ -64,9 +64,7 @@ _WEEKDAY_NAMES = {names[0].lower(): number for number, names in enumerate(WEEKDA
 
 @lru_cache(maxsize=1)
 def _stopwords() -> frozenset[str]:
-    return frozenset(
-        w.lower() for words in read_sections("stopwords.txt").values() for w in words
-    )
+    return frozenset(w.lower() for words in read_sections("stopwords.txt").values() for w in words)
 
 
 @lru_cache(maxsize=1)
@@ -300,9 +298,7 @@ def _contradicts(report: _Report, group: _Group) -> bool:
     """Evidence that the report is about another happening than the group's."""
     date = group.date
     if date is not None:
-        if report.pictures and all(
-            abs((p - date).days) > LATE_DAYS for p in report.pictures
-        ):
+        if report.pictures and all(abs((p - date).days) > LATE_DAYS for p in report.pictures):
             return True  # its photos show another day
         if report.partial and not report.happened and not _partial_fits(report.partial, date):
             return True
@@ -312,11 +308,16 @@ def _contradicts(report: _Report, group: _Group) -> bool:
             else:  # only publication dates: previews date a group a few days early
                 low, high, slack = group.dates[0], group.dates[-1], 4
             span = range(-1, (high - low).days + slack + 1)
-            if not report.happening_weekdays & {(low + dt.timedelta(days=n)).weekday() for n in span}:
+            if not report.happening_weekdays & {
+                (low + dt.timedelta(days=n)).weekday() for n in span
+            }:
                 return True
-        if report.month_days and not report.happened:
-            if not any(_partial_fits(md, date) for md in report.month_days):
-                return True  # its lead dates the happening on another day of the year
+        if (
+            report.month_days
+            and not report.happened
+            and not any(_partial_fits(md, date) for md in report.month_days)
+        ):
+            return True  # its lead dates the happening on another day of the year
     return _place_conflict(report, group)
 
 

@@ -90,9 +90,8 @@ def _given_names_agree(a: list[str], b: list[str]) -> tuple[bool, bool]:
 
 
 def _evidence_agrees(a: NameEvidence, b: NameEvidence) -> bool:
-    if a.nationalities and b.nationalities:
-        if set(a.nationalities) & set(b.nationalities):
-            return True
+    if a.nationalities and b.nationalities and set(a.nationalities) & set(b.nationalities):
+        return True
     return bool(a.roles & b.roles)
 
 
@@ -133,7 +132,7 @@ def resolve_people(names: Iterable[NameEvidence]) -> dict[str, str]:
     surnames_by_initial: dict[str, list[str]] = defaultdict(list)
     for surname in by_surname:
         surnames_by_initial[surname[0]].append(surname)
-    for initial, surnames in surnames_by_initial.items():
+    for surnames in surnames_by_initial.values():
         for i, s1 in enumerate(surnames):
             for s2 in surnames[i:]:
                 exact = s1 == s2
@@ -188,7 +187,6 @@ def _maybe_join(a: NameEvidence, b: NameEvidence, same_surname: bool, union: _Un
     compatible, plain = _given_names_agree(a.core[:-1], b.core[:-1])
     if not compatible:
         return
-    if same_surname and plain:
-        union.union(a.key, b.key)
-    elif _evidence_agrees(a, b) or (plain and a.core[:-1] == b.core[:-1]):
+    # Plainly the same given names: one person. Other spellings: only if the evidence agrees.
+    if (same_surname and plain) or _evidence_agrees(a, b) or a.core[:-1] == b.core[:-1]:
         union.union(a.key, b.key)

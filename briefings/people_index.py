@@ -175,7 +175,9 @@ def merge_people(mentions: Iterable[StoredMention]) -> list[Person]:
             continue
         person = resolved.get(mention.person)
         if person is None:
-            person = resolved[mention.person] = Person(key=mention.person, name=mention.mention.name)
+            person = resolved[mention.person] = Person(
+                key=mention.person, name=mention.mention.name
+            )
         person.mentions.append(mention)
         person.variants.add(mention.mention.name)
     people = _merge_by_names(unresolved)

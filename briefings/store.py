@@ -327,7 +327,11 @@ class Store:
             "contributors": json.dumps(list(article.contributors)),
             "topics": json.dumps(list(article.topics)),
             "event_hints": json.dumps([d.isoformat() for d in article.event_hints]),
-            "partial_date": "%02d-%02d" % article.partial_date if article.partial_date else None,
+            "partial_date": (
+                f"{article.partial_date[0]:02d}-{article.partial_date[1]:02d}"
+                if article.partial_date
+                else None
+            ),
             "picture_dates": json.dumps([d.isoformat() for d in article.picture_dates]),
             "word_count": article.word_count,
             "ingested_at": now,
