@@ -276,12 +276,21 @@ def date_mentions(sentence: str, anchor: dt.date) -> list[tuple[int, dt.date]]:
 _MONTH_DAY = re.compile(rf"\b(?:{_MONTH_DAY_YEAR}|{_DAY_MONTH_YEAR})")
 
 
+_OPENS_WITH_WEEKDAY = re.compile(WEEKDAY_PATTERN)
+
+
 def month_day_mentions(sentence: str) -> list[tuple[int, tuple[int, int]]]:
-    """(position, (month, day)) of dates written without a year ("Friday, November 4")."""
+    """(position, (month, day)) of dates written with a weekday but no year ("Friday,
+    November 4"): the day of something in the article's present, not a date in the past."""
     found = []
     for match in _MONTH_DAY.finditer(sentence):
         year, month, day = _parts(match)
-        if year is None and day and _make_date(2000, month, day) is not None:
+        if (
+            year is None
+            and day
+            and _make_date(2000, month, day) is not None
+            and _OPENS_WITH_WEEKDAY.match(match.group())
+        ):
             found.append((match.start(), (month, day)))
     return found
 

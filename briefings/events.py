@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from briefings.dates import WEEKDAY_NAMES, date_mentions, month_day_mentions
-from briefings.entities import fold, read_sections
+from briefings.entities import fold, lexicon, read_sections
 from briefings.event_places import event_place, is_broad_place, places_happening, places_in
 from briefings.identity import NameEvidence, resolve_people
 from briefings.models import Event
@@ -457,9 +457,21 @@ def _read_happening(
         else:
             for match in re.finditer(r"\b(" + "|".join(_WEEKDAY_NAMES) + r")\b", text, re.I):
                 # "met on Monday", "talks later on Wednesday": the day follows the word;
-                # "on Monday criticised the visit" dates the criticism, not the visit.
-                if any(0 < match.start() - p <= 160 for p in found):
+                # "on Monday criticised the visit" and "after the visit, X said on Monday"
+                # date what was said, not the visit.
+                if any(0 < match.start() - p <= 160 for p in found) and not _said_on(
+                    text, match.start()
+                ):
                     report.happening_weekdays.add(_WEEKDAY_NAMES[match.group(1).lower()])
+
+
+_DAY_LEAD_IN = re.compile(r"(?:\b(?:on|late|early|this|last|next|reporters|journalists)\s+)+$")
+
+
+def _said_on(text: str, at: int) -> bool:
+    """Whether the weekday at ``at`` dates a speech verb: "…, X said on Monday"."""
+    before = _DAY_LEAD_IN.sub("", text[max(0, at - 40) : at])
+    return lexicon().speech_before.search(before) is not None
 
 
 _PRONOUN = re.compile(r"\b(?:[Hh]e|[Ss]he|[Hh]is|[Hh]er)\b")
@@ -542,7 +554,9 @@ def _event_date(group: _Group) -> dt.date | None:
         if report.happened:
             votes[report.happened] += 1
     if not votes:
-        return group.date
+        # Nothing dates it but its photos: the day they show the happening.
+        pictures = Counter(d for report in group.reports for d in set(report.pictures))
+        return max(pictures, key=lambda d: (pictures[d], -d.toordinal())) if pictures else None
     return max(votes, key=lambda d: (votes[d], -d.toordinal()))
 
 
