@@ -13,11 +13,30 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 
 from briefings.dates import CALENDAR_WORDS
+from briefings.entities import fold
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
+_WORDS = re.compile(r"[\w'’-]+")
+_SETTING = re.compile(
+    r"(?:\bthe\s+)?(?:\b(?!(?:in|at|to)\b)[A-Za-z-]+\s+){0,3}(?:city|town|resort|village|capital|port|region)\s+of\s+$",
+    re.IGNORECASE,
+)
+"""Words between a locative and a town: "in the Russian city of", "at the resort of"."""
+_HAPPENING_AFTER = re.compile(r"\s+")
+_OF_A_NAME = re.compile(r"[A-Z][\w'’-]+\s+(?:in|at|to)(?:\s+the)?$")
+"""A locative right after a capitalised name says where that name lies, not the happening."""
+
+
+def _is_happening(sentence: str, end: int) -> bool:
+    from briefings.events import happening_words
+
+    return happening_words().match(sentence, end + 1) is not None
+
+
 _STATIC_LOCATIVES = ("in", "at", "in the", "at the")
 """Words that put something in a place whatever the verb."""
 _MOTION_LOCATIVES = ("to", "to the")
@@ -27,36 +46,85 @@ _MOTION_REACH = 40
 _BROAD_ENDINGS = frozenset({"east", "west", "asia", "europe", "africa", "america", "americas"})
 
 
-def event_place(reports: Sequence[tuple[str, str, Sequence[str]]]) -> str | None:
-    """The place of a happening from its reports' (title, lead, places named) triples."""
+@dataclass(frozen=True)
+class PlaceEvidence:
+    """What one report says of where things happened."""
+
+    title: str
+    sentences: Sequence[str]
+    """Its sentences that name a happening near a locative."""
+    places: Sequence[str]
+    principal_names: Sequence[frozenset[str]] = ()
+    """The words of each principal's names: a sentence naming two of them puts the
+    principals themselves somewhere ("X met Y in Z")."""
+
+
+def event_place(reports: Sequence[PlaceEvidence]) -> str | None:
+    """The place of a happening from what its reports say."""
     from briefings.events import happening_words
 
     words = happening_words()
     scores: Counter[str] = Counter()
     visited: Counter[str] = Counter()
-    for title, lead, places in reports:
-        known = [p for p in dict.fromkeys(places) if _usable(p)]
-        for is_title, text in ((True, title), (False, lead[len(title) :])):
-            for sentence in _SENTENCE.split(text):
-                happenings = [m.end() for m in words.finditer(sentence)]
-                for place in known:
-                    score = _placed(sentence, place, happenings)
-                    if score:
-                        scores[place] += score + is_title
-                        if is_broad_place(place) and happenings:
-                            visited[place] += 1
+    mentioned: set[str] = set()
+    for report in reports:
+        known = [p for p in dict.fromkeys(report.places) if _usable(p)]
+        mentioned.update(known)
+        for is_title, sentence in ((True, report.title), *((False, s) for s in report.sentences)):
+            happenings = [m for m in words.finditer(sentence)]
+            if not happenings and not is_title:
+                continue
+            # The principals themselves at the happening: "X said at a press conference in Y",
+            # "X met Y in Z"; not a meeting of others that mentions them.
+            principal = any(
+                _principal_before(sentence, m.start(), report.principal_names) for m in happenings
+            )
+            ends = [m.end() for m in happenings]
+            for place in known:
+                score = _placed(sentence, place, ends)
+                if score:
+                    scores[place] += score + is_title + 2 * principal
+                    if is_broad_place(place) and score > 1:
+                        visited[place] += score
     if not scores:
         return None
     towns = {p: n for p, n in scores.items() if not is_broad_place(p)}
-    if not towns:
+    best = max(towns, key=lambda p: (towns[p], p)) if towns else None
+    if visited:
+        # A visit to a country: where its leaders receive a visitor is its capital, unless
+        # the reports put the happening in another of its towns more firmly.
+        country = max(visited, key=lambda c: (visited[c], c))
+        capital = _capitals().get(country.lower())
+        if (
+            capital
+            and capital != best
+            and (
+                (best is None and capital in mentioned)
+                or (capital in towns and best is not None and 2 * towns[capital] >= towns[best])
+            )
+        ):
+            return capital
+    if best is None:
         return max(scores, key=lambda p: (scores[p], p))
-    best = max(towns, key=lambda p: (towns[p], p))
-    capitals = _capitals()
-    for country in visited:
-        capital = capitals.get(country.lower())
-        if capital and capital in towns and capital != best and 2 * towns[capital] >= towns[best]:
-            return capital  # a visit to a country over several towns: its capital
     return best
+
+
+_PRINCIPAL_REACH = 80
+"""How far before a happening word a principal's name stands in the clause that has them do it."""
+
+
+def _principal_before(sentence: str, at: int, names: Sequence[frozenset[str]]) -> bool:
+    clause = re.split(
+        r"[;.]\s|\b(?:after|while|as|when|but)\b", sentence[max(0, at - _PRINCIPAL_REACH) : at]
+    )[-1]
+    return _principals_named(clause, names) >= 1
+
+
+def _principals_named(sentence: str, names: Sequence[frozenset[str]]) -> int:
+    if not names:
+        return 0
+    words = {fold(w) for w in _WORDS.findall(sentence)}
+    return sum(1 for tokens in names if tokens & words)
 
 
 def places_happening(text: str, place: str) -> bool:
@@ -79,14 +147,19 @@ def _placed(sentence: str, place: str, happenings: list[int]) -> int:
         if (start == 0 or not sentence[start - 1].isalnum()) and (
             end == len(sentence) or not sentence[end].isalnum()
         ):
-            before = sentence[max(0, start - 12) : start].lower().rstrip()
+            raw = _SETTING.sub("", sentence[max(0, start - 40) : start]).rstrip()
+            before = raw.lower()
             static = any(before.endswith(" " + w) or before == w for w in _STATIC_LOCATIVES)
             motion = any(before.endswith(" " + w) or before == w for w in _MOTION_LOCATIVES)
             near = any(0 <= start - h <= _MOTION_REACH for h in happenings)
-            if static:
+            if (static or motion) and _OF_A_NAME.search(raw):
+                pass  # "the valley in the West Bank", "Idlib in Syria": where a place lies
+            elif static:
                 best = max(best, 1 + bool(happenings) + near)
             elif motion and near:
                 best = max(best, 2)
+            elif _HAPPENING_AFTER.match(sentence, end) and _is_happening(sentence, end):
+                best = max(best, 2)  # "Moscow talks", "the Hanoi summit"
         start = sentence.find(place, start + 1)
     return best
 

@@ -33,7 +33,13 @@ from functools import lru_cache
 
 from briefings.dates import WEEKDAY_NAMES, date_mentions, month_day_mentions
 from briefings.entities import fold, lexicon, read_sections
-from briefings.event_places import event_place, is_broad_place, places_happening, places_in
+from briefings.event_places import (
+    PlaceEvidence,
+    event_place,
+    is_broad_place,
+    places_happening,
+    places_in,
+)
 from briefings.identity import NameEvidence, resolve_people
 from briefings.models import Event
 from briefings.store import Store
@@ -94,6 +100,10 @@ class _Report:
     """Weekdays an undated lead gives the happening ("met on Monday")."""
     title_places: list[str] = field(default_factory=list)
     """Towns its title names."""
+    happening_sentences: list[str] = field(default_factory=list)
+    """Its sentences that name a happening near a locative: where it may have happened."""
+    name_words: dict[str, set[str]] = field(default_factory=dict)
+    """The words of the names it gives each person."""
     partial: tuple[int, int] | None = None
     month_days: set[tuple[int, int]] = field(default_factory=set)
     """Months and days an undated lead gives the happening ("on Friday, November 4")."""
@@ -119,7 +129,23 @@ class _Group:
     def place(self) -> str | None:
         """Where its happening took place, as its reports say so far."""
         if self._place is None or self._place[0] != len(self.reports):
-            found = event_place([(r.title, r.lead, r.places) for r in self.reports])
+            principals = self.principals
+            names: dict[str, set[str]] = defaultdict(set)
+            for r in self.reports:
+                for person in principals & r.people:
+                    names[person] |= r.name_words.get(person, set())
+            principal_names = [frozenset(words) for words in names.values()]
+            found = event_place(
+                [
+                    PlaceEvidence(
+                        r.title,
+                        r.happening_sentences,
+                        [*r.places, *r.title_places],
+                        principal_names,
+                    )
+                    for r in self.reports
+                ]
+            )
             self._place = (len(self.reports), found)
         return self._place[1]
 
@@ -336,7 +362,11 @@ def _partial_fits(partial: tuple[int, int], date: dt.date) -> bool:
 def _place_conflict(report: _Report, group: _Group) -> bool:
     """A report whose title puts its happening in a town ("Moscow talks", "meet in X") is
     about another happening than a group that happened elsewhere."""
-    placed = [t for t in report.title_places if places_happening(report.title, t)]
+    placed = [
+        t
+        for t in report.title_places
+        if not is_broad_place(t) and places_happening(report.title, t)
+    ]
     if not placed:
         return False
     where = group.place()
@@ -386,8 +416,10 @@ def _load_reports(store: Store) -> list[_Report]:
     for article_id, name in store.entities(ids, "place"):
         places[article_id].append(name)
     words: dict[int, Counter[str]] = {}
+    located: dict[int, list[str]] = {}
     for article_id, text in store.texts(ids):
         words[article_id] = Counter(w for w in _WORD.findall(text.lower()) if w not in stopwords)
+        located[article_id] = _located_happenings(text)
     leads: dict[int, list[tuple[int, str]]] = defaultdict(list)
     for sentence in store.lead_sentences(ids, LEAD_SENTENCES):
         leads[sentence.article_id].append((sentence.index, sentence.text))
@@ -415,7 +447,9 @@ def _load_reports(store: Store) -> list[_Report]:
             places=places[article_id],
             vector=_tf_idf(words.get(article_id, Counter()), document_frequency, total),
             prominent=title_people | in_lead[article_id],
-            title_places=[p for p in places_in(title) if not is_broad_place(p)],
+            title_places=places_in(title),
+            happening_sentences=located.get(article_id, []),
+            name_words=names[article_id],
             partial=_partial(row["partial_date"]),
             pictures=[dt.date.fromisoformat(d) for d in json.loads(row["picture_dates"] or "[]")],
             lead=" ".join([title] + [t for _, t in leads[article_id]]),
@@ -423,6 +457,23 @@ def _load_reports(store: Store) -> list[_Report]:
         _read_happening(report, title, title_people, leads[article_id], by_sentence)
         reports.append(report)
     return reports
+
+
+_LOCATIVE = re.compile(r"\b(?:in|at|to)\s+(?:the\s+)?[A-Z]")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"“‘'(])")
+MAX_LOCATED_SENTENCES = 30
+
+
+def _located_happenings(text: str) -> list[str]:
+    """Sentences that name a happening and a capitalised place after a locative."""
+    words = happening_words()
+    found = []
+    for sentence in _SENTENCE_END.split(text):
+        if _LOCATIVE.search(sentence) and words.search(sentence):
+            found.append(sentence)
+            if len(found) == MAX_LOCATED_SENTENCES:
+                break
+    return found
 
 
 def _read_happening(
