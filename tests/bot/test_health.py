@@ -373,7 +373,8 @@ CHECKS: list[tuple[str, Callable[[Path], dict[str, str]], int, str]] = [
         "ok    database {tmp}/seeded.db: 5 articles\n"
         "FAIL  template brief.html.j2: {tmp}/broken/brief.html.j2, line 2: "
         "Expected an expression, got 'end of print statement'\n"
-        "FAIL  corpus folder {tmp}/nowhere: is not a folder\n"
+        "FAIL  corpus folder {tmp}/nowhere: does not exist (NEWSBOT_CORPUS names it): "
+        "the bot would ingest nothing\n"
         "newsbot --check: 2 problem(s)\n",
     ),
     (
