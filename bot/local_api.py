@@ -123,7 +123,8 @@ class LocalBotApi(ScenarioControls):
         self._server = tornado.httpserver.HTTPServer(self.make_app())
         self._server.add_sockets(sockets)
         self._port = sockets[0].getsockname()[1]
-        logger.info("local Bot API listening on %s", self.url)
+        where = "" if self._host == "127.0.0.1" else f" (bound to {self._host})"
+        logger.info("local Bot API listening on %s%s", self.url, where)
 
     async def aclose(self) -> None:
         """Stop serving (inside the loop it runs in); pending long polls answer at once."""

@@ -66,7 +66,8 @@ class BotMetrics:
         )
         self.ingest_articles = Counter(
             "newsbot_ingest_articles",
-            "Articles seen by ingests (start-up, /reingest, feeds, watched folder), by outcome.",
+            "Articles seen by ingests (start-up, /reingest, feeds, watched folder), by outcome; "
+            "rejected counts the files or entries refused.",
             ["outcome"],
             registry=self.registry,
         )
@@ -131,7 +132,10 @@ def caller_name(work: Callable[..., Any]) -> str:
     """
     inner = getattr(work, "func", work)  # functools.partial
     qualname = getattr(inner, "__qualname__", "") or type(inner).__name__
-    return qualname.split(".<locals>", 1)[0] or "unknown"
+    if ".<locals>" in qualname:
+        # The innermost function that defined it: `a.<locals>.brief.<locals>.work` → brief.
+        qualname = qualname.rsplit(".<locals>", 1)[0].rsplit(".<locals>.", 1)[-1]
+    return qualname or "unknown"
 
 
 class DeliveryLedgers(Collector):
