@@ -9,10 +9,11 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import pytest
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.app import build_application
 from bot.config import Settings
-from bot.handlers import help_text
+from bot.handlers import help_text, topic_callback
 from bot.local_api import EXAMPLE_TOKEN, LocalBotApi
 from bot.startup import LOG_EVERY_SECONDS, StartupIngest
 from briefings.engine import Engine
@@ -65,7 +66,7 @@ async def test_commands_are_answered_while_the_corpus_is_read(
     )
     engine = PausingEngine(settings.db_path)
     try:
-        async with running(build_application(settings, engine=engine)):
+        async with running(build_application(settings, engine=engine)) as application:
             assert await asyncio.to_thread(engine.paused.wait, 15)
             files = len(list(SEEDS.glob("*.txt")))
             assert await ask(local_api, "/brief") == (
@@ -73,6 +74,17 @@ async def test_commands_are_answered_while_the_corpus_is_read(
             )
             assert (await ask(local_api, "/who")).startswith("I'm still reading the corpus, 1 of")
             assert await ask(local_api, "/help") == help_text()  # needs no corpus
+            # A button (say, a topic's under an earlier /topics) gets the same, as a notice.
+            button = InlineKeyboardButton("a topic", callback_data=topic_callback("a topic"))
+            listing = await application.bot.send_message(
+                USER, "Topics", reply_markup=InlineKeyboardMarkup([[button]])
+            )
+            press = local_api.press_button(USER, listing.message_id, topic_callback("a topic"))
+            query_id = press["callback_query"]["id"]
+            answer = await asyncio.to_thread(
+                local_api.wait_until_blocking, lambda: local_api.callback_answer(query_id), 15
+            )
+            assert answer is not None and answer["text"].startswith("I'm still reading the corpus")
             assert local_api.calls("setMyCommands") == []  # the menu comes once it is read
 
             engine.resume.set()
