@@ -150,6 +150,20 @@ def test_no_match_is_worded_for_a_terminal_not_a_chat(db: Path) -> None:
     assert "/topics" not in result.stderr
 
 
+def test_the_chat_keeps_its_own_wording_for_no_match(seeded) -> None:  # type: ignore[no-untyped-def]
+    """The bot shows str(error): its hint names the chat's command, the CLI's its own."""
+    from briefings.cli import terminal_message
+    from briefings.errors import NoMatch
+
+    with pytest.raises(NoMatch) as caught:
+        seeded.brief("zzyzx")
+    assert (
+        str(caught.value)
+        == "Nothing in the corpus matches 'zzyzx'. Try /topics for what it covers."
+    )
+    assert "newsbot-briefings topics" in terminal_message(caught.value)
+
+
 def test_the_console_script_names_itself() -> None:
     from briefings.cli import build_parser
 
