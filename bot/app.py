@@ -11,6 +11,7 @@ import asyncio
 import datetime as dt
 import logging
 import threading
+import time
 from collections.abc import Callable
 from typing import TypeVar
 from zoneinfo import ZoneInfo
@@ -30,6 +31,7 @@ from telegram.ext import (
 )
 
 from bot import handlers as h
+from bot import startup
 from bot.config import ConfigError, Settings
 from bot.digest_handlers import (
     digest_handlers,
@@ -40,12 +42,13 @@ from bot.digest_handlers import (
 from bot.filter_handlers import filter_handlers
 from bot.health import STARTED_KEY
 from bot.instance import exit_status
+from bot.metrics import BotMetrics, MeteredRateLimiter
 from briefings.engine import Engine
-from briefings.errors import BriefingError
 
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
+METRICS_KEY = "metrics"
 # Retry a request Telegram answered with 429 after waiting as told, up to three times.
 RATE_LIMIT_RETRIES = 3
 
@@ -57,9 +60,12 @@ class EngineGate:
     two updates from using the one SQLite connection at once.
     """
 
-    def __init__(self, engine: Engine, *, is_owned: bool = True) -> None:
+    def __init__(
+        self, engine: Engine, *, is_owned: bool = True, metrics: BotMetrics | None = None
+    ) -> None:
         self.engine = engine
         self.is_owned = is_owned
+        self.metrics = metrics  # latency and ingest figures for /metrics, when it is on
         self._lock = threading.Lock()
 
     async def call(self, work: Callable[[Engine], T]) -> T:
@@ -67,7 +73,12 @@ class EngineGate:
 
         def locked() -> T:
             with self._lock:
-                return work(self.engine)
+                if self.metrics is None:
+                    return work(self.engine)
+                started = time.perf_counter()
+                result = work(self.engine)
+                self.metrics.observe_engine_call(work, time.perf_counter() - started, result)
+                return result
 
         return await asyncio.to_thread(locked)
 
@@ -85,12 +96,18 @@ def build_application(settings: Settings, engine: Engine | None = None) -> Appli
     """
     if not settings.token:
         raise ConfigError("TELEGRAM_BOT_TOKEN is needed to talk to Telegram.")
+    metrics = BotMetrics(settings.db_path) if settings.metrics_port is not None else None
+    rate_limiter = (
+        MeteredRateLimiter(metrics, max_retries=RATE_LIMIT_RETRIES)
+        if metrics is not None
+        else AIORateLimiter(max_retries=RATE_LIMIT_RETRIES)
+    )
     application = (
         ApplicationBuilder()
         .token(settings.token)
         .base_url(settings.api_url)
         .base_file_url(settings.file_url)
-        .rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
+        .rate_limiter(rate_limiter)
         .defaults(
             Defaults(
                 parse_mode=ParseMode.HTML,
@@ -105,8 +122,12 @@ def build_application(settings: Settings, engine: Engine | None = None) -> Appli
     )
     application.bot_data[h.SETTINGS_KEY] = settings
     application.bot_data[STARTED_KEY] = dt.datetime.now(dt.UTC)  # /status's uptime
+    application.bot_data[METRICS_KEY] = metrics
     if engine is not None:
-        application.bot_data[h.ENGINE_KEY] = EngineGate(engine, is_owned=False)
+        application.bot_data[h.ENGINE_KEY] = EngineGate(engine, is_owned=False, metrics=metrics)
+
+    # While the start-up ingest runs: "still reading the corpus" instead of a long wait.
+    application.add_handlers(startup.reading_handlers(), group=-1)
 
     application.add_handlers(
         [
@@ -138,45 +159,53 @@ def build_application(settings: Settings, engine: Engine | None = None) -> Appli
 
 
 async def post_init(application: Application) -> None:
-    """Open the engine, ingest the corpus folders and register the command menu."""
+    """Open the engine, start reading the corpus folders and register the command menu.
+
+    The corpus is read in the background (bot.startup), and the command menu registered
+    once it is read; without corpus folders, at once.
+    """
     settings: Settings = application.bot_data[h.SETTINGS_KEY]
+    metrics: BotMetrics | None = application.bot_data.get(METRICS_KEY)
     if h.ENGINE_KEY not in application.bot_data:
         engine = await asyncio.to_thread(
             Engine, settings.db_path, templates_dir=settings.templates_dir
         )
-        application.bot_data[h.ENGINE_KEY] = EngineGate(engine)
+        application.bot_data[h.ENGINE_KEY] = EngineGate(engine, metrics=metrics)
     gate: EngineGate = application.bot_data[h.ENGINE_KEY]
     for problem in gate.engine.renderer.problems:
         # The shipped template stands in, so the bot still answers; the admin should know.
         logger.warning("template %s not used: %s", problem.name, problem.message)
-    if settings.corpus:
+    if metrics is not None and settings.metrics_port is not None:
         try:
-            report = await gate.call(lambda engine: engine.ingest(settings.corpus))
-        except (BriefingError, OSError) as error:
-            # The bot can still answer from what the database already holds.
-            logger.warning("could not ingest the corpus: %s", error)
-        else:
-            logger.info(
-                "corpus: %d added, %d updated, %d unchanged, %d rejected",
-                len(report.added),
-                len(report.updated),
-                len(report.unchanged),
-                len(report.rejected),
+            metrics.serve(settings.metrics_host, settings.metrics_port)
+        except OSError as error:
+            # Metrics are for the operator; the bot's users should not lose the bot over them.
+            logger.error(
+                "cannot serve metrics on %s:%d (%s); check NEWSBOT_METRICS",
+                settings.metrics_host,
+                settings.metrics_port,
+                error.strerror or error,
             )
-            for path, reason in report.rejected:
-                logger.info("rejected %s: %s", path, reason)
-    await application.bot.set_my_commands(h.bot_commands())
     # --- digests: restore the schedule from SQLite, then poll feeds / the watched folder ---
+    # (before the corpus ingest holds the engine; their jobs wait for it to end)
     await restore_schedule(application)
     start_live_sources(application, settings)
+    if settings.corpus:
+        startup.begin(application, gate)  # registers the command menu when done
+    else:
+        await application.bot.set_my_commands(h.bot_commands())
 
 
 async def post_shutdown(application: Application) -> None:
     """Close the engine the application opened."""
+    await startup.finish(application)
     await stop_digests(application)  # digests: before the engine, whose file they share
     gate: EngineGate | None = application.bot_data.get(h.ENGINE_KEY)
     if gate is not None:
         await gate.close()
+    metrics: BotMetrics | None = application.bot_data.get(METRICS_KEY)
+    if metrics is not None:
+        metrics.stop()
 
 
 def run(settings: Settings) -> int:

@@ -58,12 +58,15 @@ class LocalBotApi(ScenarioControls):
         self,
         *,
         port: int = 0,
+        host: str = "127.0.0.1",
         bot_username: str = "newsbot_local_bot",
         bot_first_name: str = "Newsbot",
         extra_handlers: Sequence[Any] = (),
     ) -> None:
         super().__init__(bot_username=bot_username, bot_first_name=bot_first_name)
         self._requested_port = port
+        # 0.0.0.0 only where the page must be reached from outside, e.g. a container's port.
+        self._host = host
         self._extra_handlers = list(extra_handlers)  # e.g. the sandbox page, same origin
         self._port: int | None = None
         self._server: tornado.httpserver.HTTPServer | None = None
@@ -115,12 +118,13 @@ class LocalBotApi(ScenarioControls):
             self.closing = False
         self._loop = asyncio.get_running_loop()
         sockets = tornado.netutil.bind_sockets(
-            self._requested_port, "127.0.0.1", family=socket.AF_INET
+            self._requested_port, self._host, family=socket.AF_INET
         )
         self._server = tornado.httpserver.HTTPServer(self.make_app())
         self._server.add_sockets(sockets)
         self._port = sockets[0].getsockname()[1]
-        logger.info("local Bot API listening on %s", self.url)
+        where = "" if self._host == "127.0.0.1" else f" (bound to {self._host})"
+        logger.info("local Bot API listening on %s%s", self.url, where)
 
     async def aclose(self) -> None:
         """Stop serving (inside the loop it runs in); pending long polls answer at once."""

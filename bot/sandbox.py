@@ -50,7 +50,7 @@ FIRST_GROUP_ID = -4000000001
 MAX_WAIT = 30.0
 GO_LIVE = (
     "To go live: get a token from @BotFather, put TELEGRAM_BOT_TOKEN=<token> in .env "
-    "(see .env.example) and run `python -m bot` again."
+    "(see .env.example) and start newsbot again."
 )
 
 
@@ -104,8 +104,8 @@ class SandboxChats:
 class SandboxServer(LocalBotApi):
     """The local Bot API server plus the chat page and its routes, on one port."""
 
-    def __init__(self, db_path: Path, *, port: int = DEFAULT_PORT) -> None:
-        super().__init__(port=port, extra_handlers=page_routes(self))
+    def __init__(self, db_path: Path, *, port: int = DEFAULT_PORT, host: str = "127.0.0.1") -> None:
+        super().__init__(port=port, host=host, extra_handlers=page_routes(self))
         self.store = SandboxChats(db_path)
         self.epoch = uuid.uuid4().hex  # tells a page left open that the server restarted
         self.restore_chats()
@@ -302,15 +302,18 @@ def sandbox_settings(settings: Settings, server: LocalBotApi) -> Settings:
     )
 
 
-def run_sandbox(settings: Settings, port: int = DEFAULT_PORT) -> int:
-    """Serve the chat page and run the bot against the local server until interrupted."""
+def run_sandbox(settings: Settings, port: int = DEFAULT_PORT, host: str = "127.0.0.1") -> int:
+    """Serve the chat page and run the bot against the local server until interrupted.
+
+    `host` is the address the page listens on: 127.0.0.1, or 0.0.0.0 in a container.
+    """
     from telegram import Update
 
     from bot.app import build_application  # late: the engine loads only when it is needed
 
     install_token_filter(SANDBOX_TOKEN)  # the token is fake, but it stays out of logs anyway
     try:
-        server = SandboxServer(settings.db_path, port=port)
+        server = SandboxServer(settings.db_path, port=port, host=host)
     except OSError as error:
         print(f"newsbot: cannot keep the sandbox chats next to {settings.db_path}: {error}")
         return 1
@@ -318,7 +321,7 @@ def run_sandbox(settings: Settings, port: int = DEFAULT_PORT) -> int:
         server.start_in_thread()
     except OSError as error:
         print(
-            f"newsbot: cannot serve the sandbox on 127.0.0.1:{port} ({error.strerror or error}); "
+            f"newsbot: cannot serve the sandbox on {host}:{port} ({error.strerror or error}); "
             "choose another port with --port.",
             file=sys.stderr,
         )

@@ -14,7 +14,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from briefings.errors import NothingToBrief, PersonNotFound
+from briefings.errors import NoMatch, NothingToBrief, PersonNotFound
 from briefings.facets import FacetRules, load_rules
 from briefings.models import Briefing, Event, Item, PersonCard, RoleClaim, Section, StoredArticle
 from briefings.people_index import Person, merge_people, principals_of, role_key
@@ -120,9 +120,7 @@ def choose_event(
     if not scores:
         if store.latest_event() is None:
             raise NothingToBrief("The corpus has no English article yet: ingest some files first.")
-        raise NothingToBrief(
-            f"Nothing in the corpus matches {_shortened(query)!r}. Try /topics for what it covers."
-        )
+        raise NoMatch(_shortened(query))
     # The latest of the events substantially about the query: news readers want what is new.
     top = sorted(scores, key=lambda i: -scores[i])[:20]
     strong = [i for i in top if scores[i] >= RELEVANT_SHARE * scores[top[0]]]

@@ -7,7 +7,7 @@ the package is free to change behind it.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from briefings import compose, render
@@ -16,6 +16,7 @@ from briefings.ingest import ingest_paths
 from briefings.models import (
     Briefing,
     Event,
+    IngestProgress,
     IngestReport,
     PersonCard,
     SearchHit,
@@ -42,9 +43,17 @@ class Engine:
         self.close()
 
     # -- corpus ---------------------------------------------------------------------------
-    def ingest(self, paths: Iterable[str | Path]) -> IngestReport:
-        """Read, analyse and index files or folders; regroup events."""
-        return ingest_paths(self.store, paths)
+    def ingest(
+        self,
+        paths: Iterable[str | Path],
+        *,
+        progress: Callable[[IngestProgress], None] | None = None,
+    ) -> IngestReport:
+        """Read, analyse and index files or folders; regroup events.
+
+        `progress` is called after each file (see ingest_paths), e.g. for a progress bar.
+        """
+        return ingest_paths(self.store, paths, progress=progress)
 
     def articles(self) -> list[StoredArticle]:
         return self.store.articles()

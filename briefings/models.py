@@ -237,3 +237,17 @@ class IngestReport:
     unchanged: tuple[str, ...] = ()
     rejected: tuple[tuple[str, str], ...] = ()
     """(path, reason) for every file that was not indexed."""
+
+
+@dataclass(frozen=True)
+class IngestProgress:
+    """How far an ingest has got, for a progress bar or a log line."""
+
+    files_done: int
+    files_total: int
+    """Article files found in the given paths, known before the first one is read."""
+    articles: int
+    """Articles read so far: added, updated or found unchanged."""
+    rejected: int
+    stage: str = "reading"
+    """"reading" the files, then "grouping" events once every file is read."""

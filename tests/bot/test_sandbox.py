@@ -373,7 +373,7 @@ def test_python_m_bot_without_token_serves_the_sandbox(tmp_path: Path) -> None:
         [
             f"newsbot sandbox: chat with the bot at {base}/  (Ctrl+C to stop)",
             "To go live: get a token from @BotFather, put TELEGRAM_BOT_TOKEN=<token> in .env "
-            "(see .env.example) and run `python -m bot` again.",
+            "(see .env.example) and start newsbot again.",
         ],
     )
     secret = SANDBOX_TOKEN.split(":")[1]
