@@ -27,8 +27,8 @@ _SETTING = re.compile(
 )
 """Words between a locative and a town: "in the Russian city of", "at the resort of"."""
 _HAPPENING_AFTER = re.compile(r"\s+")
-_OF_A_NAME = re.compile(r"[A-Z][\w'’-]+\s+(?:in|at|to)(?:\s+the)?$")
-"""A locative right after a capitalised name says where that name lies, not the happening."""
+_OF_A_NAME = re.compile(r"([A-Z][\w'’-]+)\s+(?:in|at|to)(?:\s+the)?$")
+"""A locative right after a place's name says where that place lies, not the happening."""
 
 
 def _is_happening(sentence: str, end: int) -> bool:
@@ -43,6 +43,17 @@ _MOTION_LOCATIVES = ("to", "to the")
 """Words that put a happening in a place only after a happening word ("visit to")."""
 _MOTION_REACH = 40
 """How far before "to <place>" a happening word must stand ("his first visit to")."""
+
+
+@lru_cache(maxsize=1)
+def _travel_words() -> re.Pattern[str]:
+    from briefings.entities import read_sections
+
+    words = read_sections("happenings.txt")["travel words"]
+    alternation = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    return re.compile(rf"\b(?:{alternation})\b(?:\s+[\w'’.-]+){{0,3}}\s+to(?:\s+the)?\s*$", re.I)
+
+
 _BROAD_ENDINGS = frozenset({"east", "west", "asia", "europe", "africa", "america", "americas"})
 
 
@@ -64,7 +75,9 @@ def event_place(reports: Sequence[PlaceEvidence]) -> str | None:
     from briefings.events import happening_words
 
     words = happening_words()
-    scores: Counter[str] = Counter()
+    # Two tiers: places where the principals themselves are at the happening ("X said at a
+    # press conference in Y", "X met Y in Z"), then any happening the reports place.
+    scores: dict[bool, Counter[str]] = {True: Counter(), False: Counter()}
     visited: Counter[str] = Counter()
     mentioned: set[str] = set()
     for report in reports:
@@ -74,21 +87,22 @@ def event_place(reports: Sequence[PlaceEvidence]) -> str | None:
             happenings = [m for m in words.finditer(sentence)]
             if not happenings and not is_title:
                 continue
-            # The principals themselves at the happening: "X said at a press conference in Y",
-            # "X met Y in Z"; not a meeting of others that mentions them.
             principal = any(
                 _principal_before(sentence, m.start(), report.principal_names) for m in happenings
             )
             ends = [m.end() for m in happenings]
             for place in known:
-                score = _placed(sentence, place, ends)
+                score = _placed(sentence, place, ends, known)
                 if score:
-                    scores[place] += score + is_title + 2 * principal
+                    scores[principal][place] += score + is_title
                     if is_broad_place(place) and score > 1:
                         visited[place] += score
-    if not scores:
+    tier = scores[True] if any(not is_broad_place(p) for p in scores[True]) else scores[False]
+    if not tier:
+        tier = scores[True]
+    if not tier:
         return None
-    towns = {p: n for p, n in scores.items() if not is_broad_place(p)}
+    towns = _fuller_names({p: n for p, n in tier.items() if not is_broad_place(p)})
     best = max(towns, key=lambda p: (towns[p], p)) if towns else None
     if visited:
         # A visit to a country: where its leaders receive a visitor is its capital, unless
@@ -105,8 +119,18 @@ def event_place(reports: Sequence[PlaceEvidence]) -> str | None:
         ):
             return capital
     if best is None:
-        return max(scores, key=lambda p: (scores[p], p))
+        return max(tier, key=lambda p: (tier[p], p))
     return best
+
+
+def _fuller_names(towns: dict[str, int]) -> dict[str, int]:
+    """ "Delhi" in a title and "New Delhi" in the text are one town, by its fuller name."""
+    merged = dict(towns)
+    for town in towns:
+        fuller = [t for t in towns if t != town and t.endswith(" " + town)]
+        if fuller:
+            merged[fuller[0]] += merged.pop(town)
+    return merged
 
 
 _PRINCIPAL_REACH = 80
@@ -138,7 +162,7 @@ def places_happening(text: str, place: str) -> bool:
     return at >= 0 and words.match(text, at + len(place) + 1) is not None
 
 
-def _placed(sentence: str, place: str, happenings: list[int]) -> int:
+def _placed(sentence: str, place: str, happenings: list[int], known: Sequence[str] = ()) -> int:
     """How firmly a sentence puts a happening in a place (0: it does not)."""
     best = 0
     start = sentence.find(place)
@@ -152,11 +176,17 @@ def _placed(sentence: str, place: str, happenings: list[int]) -> int:
             static = any(before.endswith(" " + w) or before == w for w in _STATIC_LOCATIVES)
             motion = any(before.endswith(" " + w) or before == w for w in _MOTION_LOCATIVES)
             near = any(0 <= start - h <= _MOTION_REACH for h in happenings)
-            if (static or motion) and _OF_A_NAME.search(raw):
+            travelled = _travel_words().search(sentence[max(0, start - _MOTION_REACH) : start])
+            lies_in = _OF_A_NAME.search(raw)
+            if (
+                (static or motion)
+                and lies_in
+                and any(raw[: lies_in.end(1)].endswith(k) for k in known)
+            ):
                 pass  # "the valley in the West Bank", "Idlib in Syria": where a place lies
             elif static:
                 best = max(best, 1 + bool(happenings) + near)
-            elif motion and near:
+            elif motion and travelled:
                 best = max(best, 2)
             elif _HAPPENING_AFTER.match(sentence, end) and _is_happening(sentence, end):
                 best = max(best, 2)  # "Moscow talks", "the Hanoi summit"
