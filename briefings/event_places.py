@@ -240,3 +240,15 @@ def _capitals() -> dict[str, str]:
     from briefings.facets import load_countries
 
     return {c.name.lower(): c.capital for c in load_countries() if c.capital}
+
+
+def country_of(place: str) -> str | None:
+    """The country a capital is the capital of."""
+    return _countries_by_capital().get(place.lower())
+
+
+@lru_cache(maxsize=1)
+def _countries_by_capital() -> dict[str, str]:
+    from briefings.facets import load_countries
+
+    return {c.capital.lower(): c.name for c in load_countries() if c.capital}

@@ -203,11 +203,23 @@ class Section:
 
 
 @dataclass(frozen=True)
+class EventRole:
+    """What one person is in an event, and the sentences that decided it."""
+
+    name: str
+    role: str
+    """principal, participant, reactor, commentator or mentioned."""
+    evidence: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Briefing:
     event: Event
     headline: str
     sections: tuple[Section, ...]
     query: str | None = None
+    people: tuple[EventRole, ...] = ()
+    """Everyone the event's articles name, with their role in it."""
 
 
 @dataclass(frozen=True)

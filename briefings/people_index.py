@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 from briefings.entities import NAME_PARTICLES
 from briefings.facets import load_countries
 from briefings.models import RoleClaim
-from briefings.store import StoredMention, StoredSentence, person_key
+from briefings.store import StoredMention, person_key
 
 LEAD_SENTENCES = 3
 
@@ -226,22 +226,3 @@ def _best_name(person: Person) -> str:
     """The fullest name most articles use."""
     counts = Counter(m.mention.name for m in person.mentions)
     return max(counts, key=lambda n: (len(_core_tokens(person_key(n))), counts[n], n))
-
-
-def principals_of(
-    people: Sequence[Person], sentences: Sequence[StoredSentence], titles: Mapping[int, str]
-) -> list[Person]:
-    """Who the event is about: the people its titles and leads name most, at most two."""
-    scores: Counter[str] = Counter()
-    lead = {(s.article_id, s.index) for s in sentences if s.index < LEAD_SENTENCES}
-    for person in people:
-        for article_id in person.article_ids:
-            title = titles.get(article_id, "")
-            in_title = bool(re.search(rf"\b{re.escape(person.surname)}\b", title))
-            in_lead = any(
-                (article_id, i) in lead
-                for _, i in [(a, i) for a, i in person.sentence_refs if a == article_id]
-            )
-            scores[person.key] += 2 * in_title + in_lead
-    ranked = sorted(people, key=lambda p: (-scores[p.key], -len(p.article_ids)))
-    return [p for p in ranked[:2] if scores[p.key] > 0]

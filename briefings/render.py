@@ -99,6 +99,9 @@ def briefing_json(briefing: Briefing) -> dict[str, Any]:
             }
             for s in briefing.sections
         ],
+        "people": [
+            {"name": r.name, "role": r.role, "evidence": list(r.evidence)} for r in briefing.people
+        ],
     }
 
 
