@@ -140,7 +140,17 @@ class Store:
         if version < 3:
             self._upgrade_to_v3()
             conn.execute("PRAGMA user_version=3")
+        self._add_outlet_source()
         conn.commit()
+
+    def _add_outlet_source(self) -> None:
+        """How each article's outlet was found, so a guessed one is shown as a guess.
+
+        Added when missing rather than by schema version: a column of its own, that older
+        rows leave empty ("none": found before this was recorded).
+        """
+        if "outlet_source" not in self.db.table("articles").columns_dict:
+            self.db.execute("ALTER TABLE articles ADD COLUMN outlet_source TEXT")
 
     def _upgrade_to_v3(self) -> None:
         """Re-index an article's text only when its title or text changes.
@@ -293,6 +303,7 @@ class Store:
             "text": article.text,
             "checksum": article.checksum,
             "outlet": article.outlet,
+            "outlet_source": article.outlet_source,
             "published": _iso(article.published),
             "date_source": article.date_source,
             "language": article.language,
@@ -416,10 +427,12 @@ class Store:
             event_id=row["event_id"],
             topics=tuple(json.loads(row["topics"] or "[]")),
             url=row["url"],
+            outlet_source=row.get("outlet_source") or "none",
         )
 
     _ARTICLE_COLUMNS = (
-        "id, path, title, outlet, published, date_source, language, event_id, topics, url"
+        "id, path, title, outlet, published, date_source, language, event_id, topics, url, "
+        "outlet_source"
     )
 
     def articles(self, ids: Iterable[int] | None = None) -> list[StoredArticle]:
@@ -431,6 +444,20 @@ class Store:
             params = [_json_ids(id_list)]
         sql += " ORDER BY path"
         return [self._article(r) for r in self._rows(sql, params)]
+
+    def articles_by_paths(self, paths: Iterable[str]) -> list[StoredArticle]:
+        """The articles stored under these paths (those that are)."""
+        wanted = list(dict.fromkeys(paths))
+        if not wanted:
+            return []
+        return [
+            self._article(r)
+            for r in self._rows(
+                f"SELECT {self._ARTICLE_COLUMNS} FROM articles "
+                "WHERE path IN (SELECT value FROM json_each(?)) ORDER BY path",
+                [json.dumps(wanted)],
+            )
+        ]
 
     def article_count(self) -> int:
         return self._rows("SELECT count(*) AS n FROM articles")[0]["n"]

@@ -112,7 +112,9 @@ def test_brief_with_sources(live_bot: LiveBot) -> None:
     answer = live_bot.ask(102, "/brief")
     text = "\n".join(message["visible_text"] for message in answer)
     assert "Netanyahu" in text
-    assert re.search(r"\[[^\]]*(AFP|TASS|Reuters)[^\]]*\]", text)
+    # numbered markers after each item, the outlets once each in the sources list
+    assert re.search(r"\. (\[\d+\])+$", text, re.MULTILINE)
+    assert re.search(r"^\[\d+\] (AFP|TASS) · ", text, re.MULTILINE)
     assert all(message["parse_mode"] == "HTML" for message in answer)
 
 

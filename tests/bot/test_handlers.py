@@ -110,8 +110,9 @@ async def test_brief_gives_a_briefing_with_sources(
     answer = await ask(local_api, USER, "/brief")
     text = "\n".join(message["visible_text"] for message in answer)
     assert "Netanyahu" in text and "Putin" in text
-    # every item cites its outlets in brackets
-    assert re.search(r"\[[^\]]*(AFP|TASS|Reuters)[^\]]*\]", text)
+    # every item ends with numbered markers; the sources list names the outlets once each
+    assert re.search(r"\. (\[\d+\])+$", text, re.MULTILINE)
+    assert re.search(r"^\[\d+\] (AFP|TASS) · ", text, re.MULTILINE)
     assert local_api.calls("sendChatAction"), "slow work shows a typing action"
 
 
