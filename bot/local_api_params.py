@@ -103,7 +103,11 @@ def read_chat(state: BotApiState, params: Params, *, sending: bool = False) -> C
             ),
             None,
         ) or next(
-            (known.id for known in state.chats.values() if (known.username or "").lower() == wanted),
+            (
+                known.id
+                for known in state.chats.values()
+                if (known.username or "").lower() == wanted
+            ),
             None,
         )
     chat = state.chats.get(chat_id) if isinstance(chat_id, int) else None

@@ -100,6 +100,18 @@ class Engine:
         """The latest events first (undated ones last)."""
         return self.store.events(limit=limit)
 
+    def event_ids_matching(self, query: str, *, limit: int = 5) -> list[int]:
+        """Events the words are about, best first (the latest events for no words)."""
+        if not query.strip():
+            return [e.id for e in self.store.events(limit=limit)]
+        scores: dict[int, float] = {}
+        for event_id, count in self.store.event_ids_for_topic(query).items():
+            scores[event_id] = scores.get(event_id, 0) + 2 * count
+        hits = self.store.search_article_ids(query, limit=200)
+        for event_id in self.store.event_ids_of_articles(hits).values():
+            scores[event_id] = scores.get(event_id, 0) + 1
+        return sorted(scores, key=lambda e: -scores[e])[:limit]
+
     def roles_by_event(self, card: PersonCard) -> list[EventRoles]:
         """What each event's articles call a person, latest event first."""
         articles = {a.path: a for a in self.store.articles_by_paths(card.articles)}
