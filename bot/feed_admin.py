@@ -109,8 +109,9 @@ def from_opml(document: str) -> list[tuple[str, str | None]]:
     found = []
     for outline in root.iter("outline"):
         url = (outline.get("xmlUrl") or "").strip()
+        title = outline.get("title") or outline.get("text")
         if url:
-            found.append((url, outline.get("title") or outline.get("text")))
+            found.append((url, title if title and title != url else None))
     return found[:MAX_FEEDS]
 
 
