@@ -82,11 +82,12 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def run_python_m_bot(directory: Path) -> Iterator[str]:
+def run_python_m_bot(directory: Path, extra: dict[str, str] | None = None) -> Iterator[str]:
     """`python -m bot --port <free>` as a newcomer runs it; yields the page's URL."""
     port = free_port()
     environ = {key: value for key, value in os.environ.items() if key != "TELEGRAM_BOT_TOKEN"}
     environ["NEWSBOT_DB"] = str(directory / "newsbot.db")
+    environ.update(extra or {})
     # Run from `directory` (no developer .env there), importing this checkout.
     environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT), environ.get("PYTHONPATH")]))
     process = subprocess.Popen(
