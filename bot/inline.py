@@ -1,4 +1,4 @@
-"""Inline mode: "@bot idlib" in any chat offers the matching briefings, sent as the briefing.
+"""Inline mode: "@bot summit" in any chat offers the matching briefings, sent as the briefing.
 
 Each result is one event's briefing (its headline as the title; date, place and how many
 sources as the description), sent as Telegram HTML with its "Share" button. An empty query

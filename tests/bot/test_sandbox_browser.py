@@ -165,8 +165,10 @@ def test_brief_reply_shows_its_formatting_and_sources(page: Page, live_url: str)
 def test_topic_button_answers_and_sends_that_topics_briefing(page: Page, live_url: str) -> None:
     page.goto(live_url)
     send(page, "/topics")
-    # found by its keyboard, not its position: the chat is shared with the other tests
-    button = incoming(page).filter(has=page.locator(".keyboard")).last.locator(".key").first
+    # found by its keyboard and heading, not its position: the chat is shared with the other
+    # tests, and briefings have a button too (Share)
+    topics = incoming(page).filter(has=page.locator(".keyboard")).filter(has_text="Topics").last
+    button = topics.locator(".key").first
     topic = button.inner_text()
     before = incoming(page).count()
     button.click()
