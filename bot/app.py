@@ -186,7 +186,9 @@ async def post_init(application: Application) -> None:
     await restore_schedule(application)
     runtime = application.bot_data[DIGESTS_KEY]
     # Chats' languages and the feeds admins add live in the same file as the digests.
-    application.bot_data[LANGUAGES_KEY] = await asyncio.to_thread(ChatLanguages, runtime.store)
+    languages = await asyncio.to_thread(ChatLanguages, runtime.store)
+    application.bot_data[LANGUAGES_KEY] = languages
+    runtime.service.language_of = languages.get  # digests in the chat's chosen language
     feed_list = await asyncio.to_thread(FeedList, runtime.store)
     application.bot_data[FEEDS_KEY] = feed_list
     live = start_live_sources(application, settings)

@@ -46,6 +46,7 @@ from telegram.error import (
 )
 
 from bot.filters import ChatFilter
+from bot.i18n import translator
 from bot.schedule import UTC, Slot, next_slot, owed_slot
 from bot.subscriptions import FAILED, GONE, SENT, SKIPPED, Subscription, SubscriptionStore
 from bot.telegram_html import escape
@@ -364,6 +365,8 @@ class DigestService:
         # Slots up to this instant have been looked at; the timer is armed from here, so a slot
         # falling due during a long fan-out is not stepped over.
         self.checked_until: dt.datetime | None = None
+        # A chat's chosen language (/language), for the digest's own words; None: English.
+        self.language_of: Callable[[int], str | None] = lambda chat_id: None
 
     async def deliver_due(self) -> FanoutReport:
         """Claim and send every slot owed now (including ones missed within the grace period)."""
@@ -411,10 +414,11 @@ class DigestService:
         for subscription, slot in work:
             since = subscription.watermark or iso_seconds(subscription.since)
             chat_filter = chat_filters.get(subscription.chat_id) or ChatFilter(subscription.chat_id)
-            key = (since, subscription.shown, chat_filter.include, chat_filter.exclude)
+            language = self.language_of(subscription.chat_id)
+            key = (since, subscription.shown, chat_filter.include, chat_filter.exclude, language)
             groups[key].append((subscription, slot, chat_filter))
         queue: asyncio.Queue[tuple[Subscription, Slot, Digest, ChatFilter]] = asyncio.Queue()
-        for (since, shown, include, exclude), members in groups.items():
+        for (since, shown, include, exclude, language), members in groups.items():
             digest = await self.gate.call(
                 functools.partial(
                     compose_digest,
@@ -423,6 +427,7 @@ class DigestService:
                     when_quiet=self.when_quiet,
                     include=include,
                     exclude=exclude,
+                    translate=translator(language),
                 )
             )
             for subscription, slot, chat_filter in members:

@@ -187,6 +187,18 @@ async def test_a_russian_user_gets_russian_headings_over_english_items(
     assert unknown["visible_text"].startswith("I speak: en (English), ru (Русский)")
 
 
+async def test_a_chat_that_chose_russian_gets_its_digest_in_russian(
+    local_api: LocalBotApi, app: Application
+) -> None:
+    await ask(local_api, USER, "/language ru")
+    await ask(local_api, USER, "/subscribe 08:00 UTC")
+    before = len(local_api.messages(USER))
+    await deliver_now(app, USER)
+    digest = local_api.messages(USER)[before]
+    assert digest["text"].startswith("<b>Ваша сводка: новых статей — 5, сюжетов — 2</b>")
+    assert "\n<b>Источники</b>\n" in digest["text"]
+
+
 # -- events --------------------------------------------------------------------------------------
 async def test_events_lists_recent_events_as_buttons(
     local_api: LocalBotApi, app: Application
