@@ -192,7 +192,7 @@ async def post_init(application: Application) -> None:
     feed_list = await asyncio.to_thread(FeedList, runtime.store)
     application.bot_data[FEEDS_KEY] = feed_list
     live = start_live_sources(application, settings)
-    if live is not None or await asyncio.to_thread(feed_list.urls):
+    if live is not None or bool(await asyncio.to_thread(feed_list.urls)):
         ensure_live(application, runtime, feed_list)
 
 

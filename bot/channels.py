@@ -16,7 +16,7 @@ import logging
 import re
 from typing import Any
 
-from telegram import Chat, Update
+from telegram import Chat, ChatFullInfo, Update
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import TelegramError
 from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
@@ -97,7 +97,7 @@ async def from_private_chat(update: Update, context: BotContext) -> None:
 
 
 async def _user_is_admin(
-    context: BotContext, chat: Chat, user_id: int, translate: Translator
+    context: BotContext, chat: Chat | ChatFullInfo, user_id: int, translate: Translator
 ) -> str | None:
     try:
         member = await context.bot.get_chat_member(chat.id, user_id)
@@ -112,7 +112,9 @@ async def _user_is_admin(
     return None
 
 
-async def _bot_may_post(context: BotContext, chat: Chat, translate: Translator) -> str | None:
+async def _bot_may_post(
+    context: BotContext, chat: Chat | ChatFullInfo, translate: Translator
+) -> str | None:
     try:
         member = await context.bot.get_chat_member(chat.id, context.bot.id)
     except TelegramError as error:
@@ -132,7 +134,11 @@ async def _bot_may_post(context: BotContext, chat: Chat, translate: Translator) 
 
 
 async def _act(
-    context: BotContext, chat: Chat, command: str, args: list[str], translate: Translator
+    context: BotContext,
+    chat: Chat | ChatFullInfo,
+    command: str,
+    args: list[str],
+    translate: Translator,
 ) -> str:
     """Do /subscribe, /unsubscribe or /settings for a channel; the answer to show."""
     runtime = context.bot_data.get(DIGESTS_KEY)
@@ -179,5 +185,5 @@ def _next(plan: Any, now: dt.datetime) -> str:
     return f"next in {format_wait(slot.at - now)} ({local:%a %d %b %H:%M})"
 
 
-def _name(chat: Chat) -> str:
+def _name(chat: Chat | ChatFullInfo) -> str:
     return f"@{chat.username}" if chat.username else (chat.title or str(chat.id))

@@ -59,9 +59,10 @@ def available_languages() -> tuple[str, ...]:
 def language_name(code: str) -> str:
     """A language's name in that language ("Русский")."""
     try:
-        return Locale.parse(code).get_display_name(code).capitalize()
+        name = Locale.parse(code).get_display_name(code)
     except (UnknownLocaleError, ValueError):
         return code
+    return name.capitalize() if name else code
 
 
 def pick_language(*candidates: str | None) -> str:
