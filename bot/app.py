@@ -26,22 +26,30 @@ from telegram.ext import (
     CommandHandler,
     ContextTypes,
     Defaults,
+    InlineQueryHandler,
     MessageHandler,
     filters,
 )
 
 from bot import handlers as h
 from bot import startup
+from bot.channels import channel_handlers
 from bot.config import ConfigError, Settings
 from bot.digest_handlers import (
+    DIGESTS_KEY,
     digest_handlers,
     restore_schedule,
     start_live_sources,
     stop_digests,
 )
+from bot.event_handlers import event_handlers
+from bot.feed_admin import FEEDS_KEY, FeedList, ensure_live, feed_handlers
 from bot.filter_handlers import filter_handlers
 from bot.health import STARTED_KEY
+from bot.inline import inline_query
 from bot.instance import exit_status
+from bot.languages import LANGUAGES_KEY, ChatLanguages
+from bot.menus import register_menus
 from bot.metrics import BotMetrics, MeteredRateLimiter
 from briefings.engine import Engine
 
@@ -139,6 +147,10 @@ def build_application(settings: Settings, engine: Engine | None = None) -> Appli
             CommandHandler("topics", h.topics),
             CommandHandler("search", h.search),
             CommandHandler("sources", h.sources),
+            # /events and its buttons; /language.
+            *event_handlers(),
+            # Channels: posts in a channel (digest commands only), /subscribe @channel.
+            *channel_handlers(),
             # Digests: /subscribe, /unsubscribe, /settings, digest buttons, group migration.
             *digest_handlers(),
             # Keyword filters and instant alerts: /filter, /alerts.
@@ -147,6 +159,9 @@ def build_application(settings: Settings, engine: Engine | None = None) -> Appli
             CommandHandler("reingest", h.reingest),
             CommandHandler("stats", h.stats),
             CommandHandler("status", h.status),
+            *feed_handlers(),
+            # "@bot words" in any chat: matching briefings.
+            InlineQueryHandler(inline_query),
             # Buttons under /topics.
             CallbackQueryHandler(h.topic_button, pattern=f"^{h.TOPIC_CALLBACK}"),
             # Last: whatever the handlers above did not take.
@@ -189,11 +204,21 @@ async def post_init(application: Application) -> None:
     # --- digests: restore the schedule from SQLite, then poll feeds / the watched folder ---
     # (before the corpus ingest holds the engine; their jobs wait for it to end)
     await restore_schedule(application)
-    start_live_sources(application, settings)
+    runtime = application.bot_data[DIGESTS_KEY]
+    # Chats' languages and the feeds admins add live in the same file as the digests.
+    languages = await asyncio.to_thread(ChatLanguages, runtime.store)
+    application.bot_data[LANGUAGES_KEY] = languages
+    runtime.service.language_of = languages.get  # digests in the chat's chosen language
+    feed_list = await asyncio.to_thread(FeedList, runtime.store)
+    application.bot_data[FEEDS_KEY] = feed_list
+    live = start_live_sources(application, settings)
+    if live is not None or bool(await asyncio.to_thread(feed_list.urls)):
+        ensure_live(application, runtime, feed_list)
     if settings.corpus:
-        startup.begin(application, gate)  # registers the command menu when done
+        startup.begin(application, gate)  # registers the command menus when done
     else:
-        await application.bot.set_my_commands(h.bot_commands())
+        # Menus by scope and language: admins' commands in the admins' menus only.
+        await register_menus(application.bot, settings.admins)
 
 
 async def post_shutdown(application: Application) -> None:

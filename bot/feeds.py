@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -143,6 +143,8 @@ class LiveSources:
         self.gate = gate
         self.feeds = tuple(feeds)
         self.folder = folder
+        # Feeds admins added with /feeds (bot.feed_admin), read afresh at every poll.
+        self.managed_feeds: Callable[[], Sequence[str]] = tuple
         self.client = httpx.AsyncClient(
             timeout=FETCH_TIMEOUT_SECONDS,
             follow_redirects=True,
@@ -153,14 +155,16 @@ class LiveSources:
 
     @property
     def is_empty(self) -> bool:
-        return not self.feeds and self.folder is None
+        return not self.feeds and self.folder is None and not self.managed_feeds()
 
     async def poll(self) -> list[SourceCheck]:
         """Check every source once; feeds concurrently, then the folder."""
         async with self._lock:  # a slow poll and the next tick must not overlap
+            managed = await asyncio.to_thread(self.managed_feeds)
+            feeds = tuple(dict.fromkeys((*self.feeds, *managed)))
             checks = list(
                 await asyncio.gather(
-                    *(check_feed(self.client, self.store, self.gate, url) for url in self.feeds)
+                    *(check_feed(self.client, self.store, self.gate, url) for url in feeds)
                 )
             )
             if self.folder is not None:

@@ -167,10 +167,18 @@ def digest_health(conn: sqlite3.Connection, *, now: dt.datetime, tz: str) -> Dig
     # finished_at is written as UTC ISO text with seconds, so text order is time order.
     since = midnight.astimezone(UTC).isoformat(timespec="seconds")
     try:
+        columns = {row[1] for row in conn.execute("PRAGMA table_info(digest_subscriptions)")}
+        also = "also_at" if "also_at" in columns else "NULL"  # several digests a day
         plans = [
-            Plan(at=dt.time.fromisoformat(at), tz=zone, cadence=cadence, weekday=weekday or 0)
-            for at, zone, cadence, weekday in conn.execute(
-                "SELECT at, tz, cadence, weekday FROM digest_subscriptions"
+            Plan(
+                at=dt.time.fromisoformat(at),
+                tz=zone,
+                cadence=cadence,
+                weekday=weekday or 0,
+                also_at=tuple(dt.time.fromisoformat(t) for t in json.loads(more or "[]")),
+            )
+            for at, zone, cadence, weekday, more in conn.execute(
+                f"SELECT at, tz, cadence, weekday, {also} FROM digest_subscriptions"
             )
         ]
         counts = dict(

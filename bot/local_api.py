@@ -321,14 +321,39 @@ def _int_or_none(value: Any) -> int | None:
 
 
 async def _control_send(api: LocalBotApi, params: dict[str, Any]) -> Any:
+    chat_id = int(params["chat_id"])
+    with api.lock:
+        known = api.chats.get(chat_id)
+    if known is not None and known.type == "channel":
+        return api.send_channel_post(chat_id, str(params["text"]))
     return api.send_user_message(
-        int(params["chat_id"]),
+        chat_id,
         str(params["text"]),
         user_id=_int_or_none(params.get("user_id")),
         chat_type=params.get("chat_type") or None,
         chat_title=params.get("chat_title") or None,
         message_thread_id=_int_or_none(params.get("message_thread_id")),
         is_forum=params.get("is_forum") in (True, "true", "1"),
+        language_code=params.get("language_code") or None,
+    )
+
+
+async def _control_inline(api: LocalBotApi, params: dict[str, Any]) -> Any:
+    """POST inline {user_id, query[, chat_type][, wait]}: the query and the bot's answer."""
+    update = api.send_inline_query(
+        int(params["user_id"]), str(params.get("query") or ""),
+        chat_type=str(params.get("chat_type") or "private"),
+    )  # fmt: skip
+    query_id = update["inline_query"]["id"]
+    wait = min(float(params.get("wait") or 0), _MAX_CONTROL_WAIT)
+    answer = await api.wait_until(lambda: api.inline_answer(query_id), wait)
+    return {"id": query_id, "answer": answer}
+
+
+async def _control_choose(api: LocalBotApi, params: dict[str, Any]) -> Any:
+    """POST choose {chat_id, query_id, result_id}: post the chosen result in the chat."""
+    return api.choose_inline_result(
+        int(params["chat_id"]), str(params["query_id"]), str(params["result_id"])
     )
 
 
@@ -349,7 +374,10 @@ async def _control_commands(api: LocalBotApi, params: dict[str, Any]) -> Any:
     scope = params.get("scope") or None
     if isinstance(scope, str):
         scope = json.loads(scope)
-    return api.commands_for(scope, str(params.get("language_code") or ""))
+    language = str(params.get("language_code") or "")
+    found = api.commands_for(scope, language)
+    # As Telegram does: no list for the user's language means the list for all languages.
+    return found if found or not language else api.commands_for(scope, "")
 
 
 async def _control_calls(api: LocalBotApi, params: dict[str, Any]) -> Any:
@@ -368,6 +396,8 @@ async def _control_messages(api: LocalBotApi, params: dict[str, Any]) -> Any:
 _CONTROL_ROUTES = {
     ("POST", "send"): _control_send,
     ("POST", "press"): _control_press,
+    ("POST", "inline"): _control_inline,
+    ("POST", "choose"): _control_choose,
     ("GET", "chats"): _control_chats,
     ("GET", "commands"): _control_commands,
     ("GET", "calls"): _control_calls,

@@ -27,6 +27,7 @@ from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot import handlers as h
+from bot.menus import register_menus
 from bot.replies import reply
 from briefings.errors import BriefingError
 from briefings.models import IngestProgress, IngestReport
@@ -133,7 +134,8 @@ async def _read_corpus(
     finally:
         state.is_reading = False
     try:
-        await application.bot.set_my_commands(h.bot_commands())
+        # Menus by scope and language: admins' commands in the admins' menus only.
+        await register_menus(application.bot, application.bot_data[h.SETTINGS_KEY].admins)
     except TelegramError as error:
         # The menu is a convenience: commands work without it.
         logger.warning("could not register the command menu: %s", error)

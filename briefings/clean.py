@@ -3,7 +3,8 @@
 Scraped articles carry lines that are not the article: section labels, "Filed under" lines,
 photo captions and credits, banners, "originally appeared on" footers, agency sign-offs.
 They are recognised by the patterns in ``data/boilerplate.txt`` and removed; those that
-tell something (a date, an outlet, contributors, a credit) are kept in ``metadata_lines``.
+tell something (a date, an outlet, contributors, a credit, the article's address) are kept
+in ``metadata_lines``.
 The dateline opening the body ("MOSCOW, September 12. /TASS/:") is cut off and kept as
 written. Article text itself is never rewritten: only whitespace is collapsed.
 """
@@ -69,6 +70,8 @@ _LINE_RULES = tuple(p for p in BOILERPLATE if p.kind not in POSITIONAL_KINDS)
 _DATELINE_RULES = tuple(p for p in BOILERPLATE if p.kind == "dateline")
 _SIGNOFF_RULES = tuple(p for p in BOILERPLATE if p.kind == "signoff")
 _MARKER_RULES = tuple(p for p in BOILERPLATE if p.kind == "marker")
+# The article's own address on a line of its own ("url: https://…"): a source's link.
+_ADDRESS = next(p.regex for p in BOILERPLATE if p.kind == "address")
 
 
 def boilerplate_kind(line: str) -> str | None:
@@ -85,6 +88,10 @@ def clean(doc: SourceDocument) -> CleanText:
     metadata: list[str] = []
     _take_marker(lines, metadata)
     kept, outlet_from_footer, contributors = _strip_boilerplate(lines, metadata)
+    url = next(
+        (found.group("url") for line in metadata if (found := _ADDRESS.match(line.strip()))),
+        None,
+    )
 
     title = doc.title.strip() if doc.title and doc.title.strip() else None
     # A first line opening with a dateline is text, not a headline.
@@ -121,6 +128,7 @@ def clean(doc: SourceDocument) -> CleanText:
         metadata_lines=tuple(metadata),
         outlet=outlet,
         contributors=tuple(dict.fromkeys(contributors)),
+        url=url,
     )
 
 
@@ -175,6 +183,15 @@ def _match_line(line: str) -> tuple[str, re.Match[str]] | None:
         if found:
             return rule.kind, found
     return None
+
+
+def cut_marker(line: str) -> str:
+    """A first line without the scraper's marker that may open it ("date 2019-09-12 …")."""
+    for rule in _MARKER_RULES:
+        found = rule.regex.match(line)
+        if found:
+            return line[found.end() :]
+    return line
 
 
 def _take_marker(lines: list[str], metadata: list[str]) -> None:

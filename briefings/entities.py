@@ -107,7 +107,7 @@ def lexicon() -> Lexicon:
     nationality: dict[str, str] = {}
 
     def add(entry: str, flag: int) -> None:
-        # Acronyms match as written only: "UN" is not "Un" (Kim Jong Un), "US" is not "us".
+        # Acronyms match as written only: "UN" is not "Un" (a Korean given name), "US" is not "us".
         key = entry if entry.replace(".", "").isupper() and len(entry) > 1 else entry.lower()
         table = phrases if " " in key else word_class
         table[key] = table.get(key, 0) | flag

@@ -1,7 +1,7 @@
 """Where a happening took place: the town or site its reports put it in.
 
 A place is where it happened when the reports put the happening there: a happening word and
-a locative before the place in one sentence ("met in Hanoi", "a press conference in X", "his
+a locative before the place in one sentence ("met in Oslo", "a press conference in X", "his
 visit to Y"), most of all in titles. A place named for another reason is not: what the news is
 about ("sovereignty over the valley"), a party's capital ("a close ally of Moscow"), a word
 inside a name. A town beats a country or region (a visit "to China" happened in some town of
@@ -183,13 +183,13 @@ def _placed(sentence: str, place: str, happenings: list[int], known: Sequence[st
                 and lies_in
                 and any(raw[: lies_in.end(1)].endswith(k) for k in known)
             ):
-                pass  # "the valley in the West Bank", "Idlib in Syria": where a place lies
+                pass  # "the valley in the province", "a town in its region": where a place lies
             elif static:
                 best = max(best, 1 + bool(happenings) + near)
             elif motion and travelled:
                 best = max(best, 2)
             elif _HAPPENING_AFTER.match(sentence, end) and _is_happening(sentence, end):
-                best = max(best, 2)  # "Moscow talks", "the Hanoi summit"
+                best = max(best, 2)  # "Lisbon talks", "the Oslo summit"
         start = sentence.find(place, start + 1)
     return best
 

@@ -7,14 +7,14 @@ reacted to days after. The model:
   people and vocabulary.
 - **Reports further off** (a reaction days later, a preview days before) and **undated
   reports** join only on positive evidence that they are about this happening: they name one
-  of its principals with a happening word ("after Lula's visit to China", "the summit in
-  Hanoi"), name its place, carry a dateline or photo date that fits it, or read much alike.
+  of its principals with a happening word ("after Sousa's visit to Peru", "the summit in
+  Oslo"), name its place, carry a dateline or photo date that fits it, or read much alike.
 - **Contradictions veto**: a photo of the pictured scene dated months away, a dateline whose
   month and day fit no year near the event, a town in the title the event never names, a
   weekday of the happening that is not the event's. Two happenings years apart never merge.
 
 People are compared as the persons the corpus resolved them to (see ``identity``), so
-"Xi" and "Xi Jinping" are one. An undated article takes its event's date, flagged as
+"Li" and "Li Wei" are one. An undated article takes its event's date, flagged as
 inferred; a dateline's month and day take their year from the event. Event ids are the
 smallest article id in the group, so they stay stable as the corpus grows.
 """

@@ -1,18 +1,18 @@
 """Identity: which names in the corpus stand for one person.
 
-Articles spell one person many ways: "Volodymyr Zelensky", "Vladimir Zelenskiy", "Zelenskyy",
-"Mr. Zelensky"; "Xi Jinping" and "Xi"; "Luiz Inácio Lula da Silva" and "Lula". This module
+Articles spell one person many ways: "Oleksandr Petrenko", "Aleksandr Petrenkko", "Petrenko",
+"Mr. Petrenko"; "Li Wei" and "Li"; "Paulo Roberto Sousa da Costa" and "Sousa". This module
 decides, over the whole corpus, which folded names (see ``store.person_key``) are one person,
 and names each person by its fullest, most used spelling.
 
 The model:
 - Two full names are one person when their surnames are spellings of one name and their given
   names do not contradict. Spellings of one name are equal, or share their consonant skeleton
-  (transliterations: "Volodymyr"/"Vladimir", "Zelenskyy"/"Zelenskiy"), or differ by a typo.
-  Where the given names are not plainly the same ("Emanuel"/"Emmanuel", "Vladimir"/
-  "Volodymyr"), the evidence must agree too: the same nationality or the same role.
+  (transliterations: "Oleksandr"/"Aleksandr", "Petrenko"/"Petrenkko"), or differ by a typo.
+  Where the given names are not plainly the same ("Emanuel"/"Emmanuel", "Aleksandr"/
+  "Oleksandr"), the evidence must agree too: the same nationality or the same role.
 - A name of one word is the surname of a full name, else its first word (family name first:
-  "Xi", "Kim"), else one of its words ("Lula"), taking the most reported person that fits.
+  "Li", "Park"), else one of its words ("Sousa"), taking the most reported person that fits.
 - Two people who share only a surname and whose given names differ stay two people.
 """
 
@@ -56,7 +56,7 @@ def core_tokens(key: str) -> list[str]:
 def skeleton(word: str) -> str:
     """The consonants of a word, doubled letters once: what transliterations keep.
 
-    "volodymyr" and "vladimir" → "vldmr"; "zelenskyy" and "zelenskiy" → "zlnsk".
+    "oleksandr" and "aleksandr" → "lksndr"; "petrenko" and "petrenkko" → "ptrnk".
     """
     return _REPEATS.sub(r"\1", _VOWELS.sub("", word))
 

@@ -352,15 +352,15 @@ def _resolve(mentions: list[_Mention], blocked: set[tuple[str, ...]]) -> list[_P
             m.person = n
     by_surname = {p.key[-1]: n for n, p in reversed(list(enumerate(people)))}
     # A name of one word is a surname, else another word of a full name: a family name
-    # written first ("Xi" of "Xi Jinping"), a name people go by ("Lula" of "Luiz Inácio
-    # Lula da Silva").
+    # written first ("Li" of "Li Wei"), a name people go by ("Sousa" of "Paulo Roberto
+    # Sousa da Costa").
     by_word: dict[str, int] = {}
     for n, p in reversed(list(enumerate(people))):
         for word in p.key[:-1]:
             if word not in NAME_PARTICLES:
                 by_word[word] = n
     # A lone speaker is a person where a capitalised common word cannot be: inside a
-    # sentence ("…," Xi said), not opening it ("Analysts said").
+    # sentence ("…," Li said), not opening it ("Analysts said").
     speakers = {m.key for m in usable if len(m.key) == 1 and m.spoke and not m.opens_sentence}
     for m in usable:
         if len(m.key) == 1 and m.person < 0:

@@ -1,6 +1,6 @@
 """People across articles: one person however each article names them.
 
-Articles name people differently ("Ursula von der Leyen", "von der Leyen", "Leyen"); this
+Articles name people differently ("Anna von der Berg", "von der Berg", "Berg"); this
 module merges an event's or a search's mentions into people, keeps every role with the
 outlets that give it, and finds the principals of an event (who met whom).
 """
@@ -199,7 +199,7 @@ def _merge_by_names(mentions: Iterable[StoredMention]) -> list[Person]:
             continue
         candidates = [p for p in by_surname[core[-1]] if _compatible(p.key, key)]
         if not candidates and len(core) == 1:
-            # Family name first ("Xi Jinping", then "Mr. Xi"): a lone name that is no one's
+            # Family name first ("Li Wei", then "Mr. Li"): a lone name that is no one's
             # surname is the first name of one, and only one, fuller name.
             firsts = by_first_name.get(core[0], [])
             candidates = firsts if len(firsts) == 1 else []

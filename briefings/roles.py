@@ -3,11 +3,11 @@
 Every person an event's articles name gets one role, with the sentences that decided it:
 
 - **principal**: who the happening is about. Titles and leads name them with a happening
-  word ("Trump-Kim summit", "Lula arrives in China to meet Xi"), and not as the subject of a
-  stance ("Japan's Abe backs Trump": Abe reacts).
+  word ("Berg-Sato summit", "Sousa arrives in Peru to meet Li"), and not as the subject of a
+  stance ("Norway's Berg backs Sato": Berg reacts).
 - **participant**: a sentence puts them at the happening beside a principal ("accompanied
   by", "held talks with", "in the delegation"), not by phone, not at another time.
-- **reactor**: the subject of a stance on the happening ("Kirby accused Lula of…").
+- **reactor**: the subject of a stance on the happening ("Holm accused Sousa of…").
 - **commentator**: says something about the happening, without a stance word.
 - **mentioned**: everyone else, the press among them.
 """
@@ -122,7 +122,7 @@ class Names:
                     if len(folded) > 1 and word[:1].isupper():
                         owners[folded].add(person.key)
         # A word two people share names the one the articles name most, if it is a name
-        # that one goes by ("Kim", "Xi"): a shared first name ("Vladimir") names no one.
+        # that one goes by ("Park", "Li"): a shared first name ("Anna") names no one.
         weight = {p.key: p.mention_count for p in people}
         alone = {
             p.key: {fold(v.split()[-1]) for v in p.variants} | {fold(v) for v in p.variants}
@@ -156,10 +156,10 @@ class Names:
 def is_subject_of(text: str, at: int, verbs: re.Pattern[str]) -> bool:
     """Whether the name at ``at`` is the subject of one of the verbs.
 
-    The verb follows the name closely: "Shinzo Abe backed", "Kirby on Monday sharply
+    The verb follows the name closely: "Kenji Sato backed", "Holm on Monday sharply
     criticised", "China's Foreign Ministry, in a statement, summoned". A verb further on
-    belongs to another clause ("Abe repeated his desire to hold a meeting"), and one after
-    "on his" is someone else's ("updated Abe on his meeting").
+    belongs to another clause ("Berg repeated her wish to hold a meeting"), and one after
+    "on his" is someone else's ("updated Berg on his meeting").
     """
     window = text[at : at + SUBJECT_REACH]
     name = _NAME_REST.match(window)
@@ -301,7 +301,7 @@ def _principals(
 ) -> list[Person]:
     """Who the happening is about: named with a happening word in titles (twice the weight)
     and leads, and not there as the subject of a stance; and whom two or more of those
-    titles and leads have a principal meet ("Zelensky to meet Biden")."""
+    titles and leads have a principal meet ("Sato to meet Berg")."""
     scores: Counter[str] = Counter()
     mentions: Counter[str] = Counter()
     texts: list[tuple[int, int, str]] = [(a, 2, t) for a, t in titles.items()]

@@ -152,11 +152,14 @@ class Store:
 
         - A date inferred from an article's event lives in ``inferred_date`` (with how it was
           inferred), never over ``published``; a dateline's month and day without a year is
-          kept in ``partial_date``; caption dates in ``picture_dates``.
+          kept in ``partial_date``; caption dates in ``picture_dates``; how the outlet was
+          found in ``outlet_source``.
         - ``person_names`` maps every folded name to the one person it names in the corpus.
         """
         columns = self.db.table("articles").columns_dict
-        for column in ("partial_date", "picture_dates", "inferred_date", "inferred_source"):
+        columns_added = ("partial_date", "picture_dates", "inferred_date", "inferred_source")
+        # How each article's outlet was found, so a guessed one is shown as a guess.
+        for column in (*columns_added, "outlet_source"):
             if column not in columns:
                 self.db.execute(f"ALTER TABLE articles ADD COLUMN {column} TEXT")
         self.db.execute(
@@ -319,6 +322,7 @@ class Store:
             "text": article.text,
             "checksum": article.checksum,
             "outlet": article.outlet,
+            "outlet_source": article.outlet_source,
             "published": _iso(article.published),
             "date_source": article.date_source,
             "language": article.language,
@@ -461,11 +465,12 @@ class Store:
             event_id=row["event_id"],
             topics=tuple(json.loads(row["topics"] or "[]")),
             url=row["url"],
+            outlet_source=row.get("outlet_source") or "none",
         )
 
     _ARTICLE_COLUMNS = (
         "id, path, title, outlet, published, date_source, language, event_id, topics, url, "
-        "inferred_date, inferred_source"
+        "inferred_date, inferred_source, outlet_source"
     )
 
     def articles(self, ids: Iterable[int] | None = None) -> list[StoredArticle]:
@@ -477,6 +482,20 @@ class Store:
             params = [_json_ids(id_list)]
         sql += " ORDER BY path"
         return [self._article(r) for r in self._rows(sql, params)]
+
+    def articles_by_paths(self, paths: Iterable[str]) -> list[StoredArticle]:
+        """The articles stored under these paths (those that are)."""
+        wanted = list(dict.fromkeys(paths))
+        if not wanted:
+            return []
+        return [
+            self._article(r)
+            for r in self._rows(
+                f"SELECT {self._ARTICLE_COLUMNS} FROM articles "
+                "WHERE path IN (SELECT value FROM json_each(?)) ORDER BY path",
+                [json.dumps(wanted)],
+            )
+        ]
 
     def article_count(self) -> int:
         return self._rows("SELECT count(*) AS n FROM articles")[0]["n"]

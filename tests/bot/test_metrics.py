@@ -86,7 +86,8 @@ async def test_metrics_count_messages_429s_deliveries_ingests_and_engine_calls(
     assert samples[("newsbot_ingest_articles_total", (("outcome", "rejected"),))] == 0
     assert samples[("newsbot_ingest_seconds_count", ())] == 1
     assert samples[("newsbot_ingest_seconds_sum", ())] > 0
-    for caller in ("brief", "who"):
+    # Labelled by the function that made the call: send_briefing and send_person.
+    for caller in ("send_briefing", "send_person"):
         assert samples[("newsbot_engine_call_seconds_count", (("caller", caller),))] == 1
     # Stopped with the bot: nothing listens any more.
     with pytest.raises(httpx.TransportError):
