@@ -27,6 +27,7 @@ from briefings.models import (
     StoredArticle,
 )
 from briefings.people_index import Person, merge_people, role_key
+from briefings.reactions import reactions_section
 from briefings.roles import PARTICIPANT, PRINCIPAL, ROLES, TITLE, Cast, assign_roles
 from briefings.similarity import SentenceGroup, group_similar
 from briefings.store import Store, StoredSentence, person_key
@@ -92,7 +93,7 @@ def compose_briefing(
     sections = [
         purpose,
         _participants(material, rules),
-        _reactions(material, rules, shown),
+        reactions_section(material, rules, shown, _ranked),
         _context(material, rules, focus_sentences, shown),
     ]
     if focus and focus_sentences:
@@ -326,51 +327,6 @@ def _person_item(person: Person, material: Material) -> Item:
     )
     paths = tuple(material.path(a) for a in article_ids if a in material.articles)
     return Item(text=text, sources=sources, articles=paths)
-
-
-def _reactions(material: Material, rules: FacetRules, shown: set[tuple[int, int]]) -> Section:
-    facet = rules.reactions
-    parties = rules.party_resolver
-    grouped: dict[str, list[StoredSentence]] = defaultdict(list)
-    subjects: dict[str, list[str]] = defaultdict(list)
-    for sentence in material.sentences:
-        if (sentence.article_id, sentence.index) in shown:
-            continue
-        found = facet.first_match(sentence.text)
-        if not found:
-            continue
-        before, verb, after = found
-        party = parties.party_of(before, material)
-        if not party:
-            continue
-        grouped[party].append(sentence)
-        subject = rules.subject_of(after)
-        if subject:
-            subjects[party].append(subject)
-    if not grouped:
-        return Section("reactions", facet.heading, ())
-    items: list[Item] = []
-    headings = []
-    for party, sentences in sorted(grouped.items(), key=lambda kv: -len(kv[1])):
-        subject = _common_subject(subjects[party])
-        headings.append(f"{party} on {subject}" if subject else party)
-        items.extend(_ranked(material, sentences, facet.max_items))
-        if len(items) >= facet.max_items:
-            break
-    heading = f"{facet.heading}: " + "; ".join(headings[:2])
-    return Section("reactions", heading, tuple(items[: facet.max_items]))
-
-
-def _common_subject(subjects: list[str]) -> str | None:
-    """The thing most reactions are about, in its shortest wording."""
-    if not subjects:
-        return None
-    words = Counter(w for s in subjects for w in set(re.findall(r"\w{4,}", s.lower())))
-
-    def support(s: str) -> tuple[int, int]:
-        return (sum(words[w] for w in set(re.findall(r"\w{4,}", s.lower()))), -len(s))
-
-    return max(subjects, key=support)
 
 
 def _focus(

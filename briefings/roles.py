@@ -202,7 +202,7 @@ PRESENCE_REACH = 120
 _CLAUSE_BREAK = re.compile(r"[.;:!?\"“”]|\b(?:said|told|says|who|which|while|after|as|but)\b")
 
 
-def _is_elsewhere(text: str, rules: FacetRules, day: dt.date | None) -> bool:
+def is_elsewhere(text: str, rules: FacetRules, day: dt.date | None) -> bool:
     """A sentence about another time than the happening: "last year", "on July 8"."""
     if rules.is_elsewhere(text):
         return True
@@ -265,7 +265,7 @@ def assign_roles(
             if about_it and any(is_subject_of(text, at, stance) for at in spots):
                 reacting.append(ref)
                 continue
-            if _is_elsewhere(text, rules, day):
+            if is_elsewhere(text, rules, day):
                 continue
             if (
                 (others or rules.refers_to_principals(text))

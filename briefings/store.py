@@ -28,7 +28,7 @@ from briefings.models import (
     Topic,
 )
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 APPLICATION_ID = 0x4E455753  # "NEWS": marks the file as ours, so a foreign database is refused
 
 
@@ -145,6 +145,9 @@ class Store:
         if version < 4:
             self._upgrade_to_v4()
             conn.execute("PRAGMA user_version=4")
+        if version < 5:
+            self._upgrade_to_v5()
+            conn.execute("PRAGMA user_version=5")
         conn.commit()
 
     def _upgrade_to_v4(self) -> None:
@@ -152,14 +155,11 @@ class Store:
 
         - A date inferred from an article's event lives in ``inferred_date`` (with how it was
           inferred), never over ``published``; a dateline's month and day without a year is
-          kept in ``partial_date``; caption dates in ``picture_dates``; how the outlet was
-          found in ``outlet_source``.
+          kept in ``partial_date``; caption dates in ``picture_dates``.
         - ``person_names`` maps every folded name to the one person it names in the corpus.
         """
         columns = self.db.table("articles").columns_dict
-        columns_added = ("partial_date", "picture_dates", "inferred_date", "inferred_source")
-        # How each article's outlet was found, so a guessed one is shown as a guess.
-        for column in (*columns_added, "outlet_source"):
+        for column in ("partial_date", "picture_dates", "inferred_date", "inferred_source"):
             if column not in columns:
                 self.db.execute(f"ALTER TABLE articles ADD COLUMN {column} TEXT")
         self.db.execute(
@@ -170,6 +170,11 @@ class Store:
             "CREATE TABLE IF NOT EXISTS person_names (key TEXT PRIMARY KEY, person TEXT NOT NULL)"
         )
         self.db.execute("CREATE INDEX IF NOT EXISTS person_names_person ON person_names(person)")
+
+    def _upgrade_to_v5(self) -> None:
+        """How each article's outlet was found, so that a guessed one is shown as a guess."""
+        if "outlet_source" not in self.db.table("articles").columns_dict:
+            self.db.execute("ALTER TABLE articles ADD COLUMN outlet_source TEXT")
 
     def _upgrade_to_v3(self) -> None:
         """Re-index an article's text only when its title or text changes.
