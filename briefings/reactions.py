@@ -62,8 +62,11 @@ _OPENERS = re.compile(
     re.I,
 )
 _CAPITALISED_PHRASE = re.compile(
-    r"(?:[A-Z][\w'’.-]*\s+(?:of\s+(?:the\s+)?)?)*[A-Z][\w'’.-]*(?:\s+[a-z][\w-]*){0,2}"
+    r"(?:[A-Z][\w'’.-]*\s+(?:of\s+(?:the\s+)?)?)*[A-Z][\w'’.-]*"
+    r"(?:\s+(?![a-z]+(?:ed|ing)\b)[a-z][\w-]*){0,2}"
 )
+"""A group named by its capitalised words and up to two nouns: "Arab foreign ministers"."""
+_PARENTHESES = re.compile(r"\s*\([^()]{0,40}\)")
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,8 @@ class Stance:
     party: str
     sentence: StoredSentence
     strength: int
+    about: str | None = None
+    """What the stance is on, in clean words ("the plan to annex the valley"), if it says."""
 
 
 def find_stances(
@@ -102,19 +107,83 @@ def find_stances(
         if is_elsewhere(text, rules, material.event.date) or not (about or near):
             continue
         stances = _stances_in(text, about)
-        parties = []
+        parties: dict[str, tuple[int, str | None]] = {}
         for strength, start, end in stances:
             party = _party(text, start, end, material, names, insiders, rules)
             if party == "":
                 party = previous.get(sentence.article_id, "")
-            if party:
-                parties.append((party, strength))
-        for party, strength in dict(
-            sorted(parties, key=lambda ps: ps[1])
-        ).items():  # each party once, at its strongest
-            found.append(Stance(party, sentence, strength))
+            if party and strength > parties.get(party, (0, None))[0]:
+                # Each party once a sentence, at its strongest stance.
+                about_it = _object_of(text, end) if strength == STANCE else None
+                parties[party] = (strength, about_it)
+        for party, (strength, about_it) in parties.items():
+            found.append(Stance(party, sentence, strength, about_it))
             previous[sentence.article_id] = party
     return found
+
+
+def _title_parties(material: Material, rules: FacetRules) -> dict[str, int]:
+    """Parties the titles show reacting ("X accuses Y of…"): the reactions the news led with."""
+    names = Names(material.people)
+    insiders = [p for p in material.people if material.cast.role_of(p) in (PRINCIPAL, PARTICIPANT)]
+    counts: dict[str, int] = defaultdict(int)
+    for article in material.articles.values():
+        title = article.title
+        for strength, start, end in _stances_in(title, about=True):
+            if strength == SPEECH and not happening_pattern().search(title):
+                continue
+            party = _party(title, start, end, material, names, insiders, rules)
+            if party:
+                counts[party] += 1
+                break
+    return counts
+
+
+def _object_of(text: str, end: int) -> str | None:
+    """What a stance verb is about, when its object reads cleanly ("the meeting",
+    "Netanyahu's vow to annex the valley", "reports of looting"): a noun phrase of a few
+    words, opening with a determiner, a possessive or a name, ending on a noun."""
+    after = _unquoted(text)[end:]
+    after = re.sub(r"^\s*(?:over|of|to|about|at|on|against|as)\s+", " ", after)
+    phrase = _OBJECT_END.split(after, maxsplit=1)[0].strip()
+    words = phrase.split()
+    if not 1 < len(words) <= MAX_OBJECT_WORDS:
+        return None
+    first, last = words[0], words[-1].lower()
+    opens = first.lower() in _DETERMINERS or first.lower() not in _stopwords()
+    if not opens or last in _stopwords() or first.lower() in _TIME_WORDS:
+        return None
+    if any(w.lower() in _TIME_WORDS for w in words[:2]):
+        return None
+    return phrase
+
+
+MAX_OBJECT_WORDS = 10
+_OBJECT_END = re.compile(
+    r"[,;:.!?()\"“”«»]|\s(?:saying|and|after|as|because|for|with|which|that|while|but|"
+    r"amid|despite|over|from|in|on|at|by|since|who|calling|describing)\s"
+)
+_DETERMINERS = frozenset({"the", "a", "an", "his", "her", "their", "its", "this", "that"})
+_TIME_WORDS = frozenset(
+    {
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "today",
+        "yesterday",
+        "tomorrow",
+        "week",
+        "month",
+        "year",
+        "night",
+        "morning",
+        "evening",
+    }
+)
 
 
 def _stances_in(text: str, about: bool) -> list[tuple[int, int, int]]:
@@ -149,7 +218,7 @@ def _party(
     sentence (the last party named), None for nobody (a passive, a negation, a principal's
     own words, no subject to be found)."""
     plain = _unquoted(text)
-    before = _RELATIVE.sub(" ", plain[:start])
+    before = _RELATIVE.sub(" ", _PARENTHESES.sub(lambda m: " " * len(m.group()), plain[:start]))
     if _PASSIVE.search(before) or _NEGATION.search(before):
         return None  # "was welcomed by": a ceremony; "has not condemned": no stance
     held_by = _HELD_BY.match(plain, end)
@@ -216,7 +285,7 @@ def _names_someone(phrase: str, material: Material, names: Names, rules: FacetRu
 _HEAD_REACH = 60
 _FRONTED = re.compile(
     r"^\s*(?:earlier|later|meanwhile|however|also|in|on|at|after|before|during|following|"
-    r"since|as|while|when|despite|amid|with|for|by|from|under|ahead)\b",
+    r"since|as|while|when|despite|amid|with|for|by|from|under|ahead|[a-z]+ing)\b",
     re.I,
 )
 _RELATIVE = re.compile(r",\s+(?:who|which|whose)\b[^,]*,")
@@ -308,10 +377,13 @@ def reactions_section(
     if not by_party:
         return Section("reactions", facet.heading, ())
 
-    def weight(party: str) -> tuple[int, int, int]:
+    in_titles = _title_parties(material, rules)
+
+    def weight(party: str) -> tuple[int, int, int, int]:
         found = by_party[party]
         articles = {s.sentence.article_id for s in found}
         return (
+            -in_titles.get(party, 0),
             -max(s.strength for s in found),
             -len(articles),
             -sum(s.strength for s in found),
@@ -329,7 +401,13 @@ def reactions_section(
             continue
         used.add(best[0].text)
         items.append(best[0])
-        headings.append(party)
+        if not headings:
+            # The main reaction's heading says what it is on, when its words say so cleanly.
+            on = next((s.about for s in found if s.about and s.sentence.text == best[0].text), None)
+            on = on or next((s.about for s in found if s.about), None)
+            headings.append(f"{party} on {on}" if on else party)
+        else:
+            headings.append(party)
         if len(items) >= facet.max_items:
             break
     heading = f"{facet.heading}: " + "; ".join(headings[:3]) + ("…" if len(headings) > 3 else "")
