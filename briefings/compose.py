@@ -37,8 +37,9 @@ SURNAME_RATIO = 80
 MAX_FUZZY_PEOPLE = 5
 RELEVANT_SHARE = 0.5
 """An event matching a query at least this well, relative to the best match, may be briefed."""
-MAX_ITEM_CHARS = 1500
-"""Visible characters of items in a default briefing: it must read on a phone."""
+MAX_ITEM_CHARS = 2600
+"""Visible characters of items in a default briefing: with its headings and sources it fits
+one Telegram message (4,096 characters), and reads on a phone."""
 
 
 @dataclass(frozen=True)
@@ -364,9 +365,10 @@ _TRIM_ORDER = [
     ("summary", 1),
     ("context", 1),
     ("focus", 1),
+    ("reactions", 4),
     ("purpose", 2),
-    ("reactions", 2),
     ("participants", 4),
+    ("reactions", 2),
     ("purpose", 1),
     ("reactions", 1),
     ("participants", 2),

@@ -122,11 +122,36 @@ def find_stances(
     return found
 
 
-def _title_parties(material: Material, rules: FacetRules) -> dict[str, int]:
-    """Parties the titles show reacting ("X accuses Y of…"): the reactions the news led with."""
+def _best_first(stances: list[Stance], title_articles: set[int]) -> list[Stance]:
+    """A party's sentences, the one that says its reaction best first: the lead of an
+    article whose title is that reaction, then the sentence most like the party's others
+    (the gist the outlets share), then the strongest stance."""
+    words = [set(_CONTENT.findall(s.sentence.text.lower())) for s in stances]
+
+    def centrality(n: int) -> float:
+        others = [w for m, w in enumerate(words) if m != n]
+        if not others or not words[n]:
+            return 0.0
+        return sum(len(words[n] & w) / len(words[n] | w) for w in others) / len(others)
+
+    def score(n: int) -> tuple[bool, float]:
+        stance = stances[n]
+        leads = stance.sentence.article_id in title_articles and stance.sentence.index < 2
+        return leads, centrality(n) + stance.strength / 10
+
+    order = sorted(range(len(stances)), key=score, reverse=True)
+    return [stances[n] for n in order]
+
+
+_CONTENT = re.compile(r"[a-z][a-z'-]{3,}")
+
+
+def _title_parties(material: Material, rules: FacetRules) -> dict[str, set[int]]:
+    """Parties the titles show reacting ("X accuses Y of…"): the reactions the news led
+    with, and the articles that led with them."""
     names = Names(material.people)
     insiders = [p for p in material.people if material.cast.role_of(p) in (PRINCIPAL, PARTICIPANT)]
-    counts: dict[str, int] = defaultdict(int)
+    counts: dict[str, set[int]] = defaultdict(set)
     for article in material.articles.values():
         title = article.title
         for strength, start, end in _stances_in(title, about=True):
@@ -134,7 +159,7 @@ def _title_parties(material: Material, rules: FacetRules) -> dict[str, int]:
                 continue
             party = _party(title, start, end, material, names, insiders, rules)
             if party:
-                counts[party] += 1
+                counts[party].add(article.id)
                 break
     return counts
 
@@ -160,7 +185,7 @@ def _object_of(text: str, end: int) -> str | None:
 
 MAX_OBJECT_WORDS = 10
 _OBJECT_END = re.compile(
-    r"[,;:.!?()\"“”«»]|\s(?:saying|and|after|as|because|for|with|which|that|while|but|"
+    r"[,;:!?()\"“”«»]|\.(?!\w)|\s(?:saying|and|after|as|because|for|with|which|that|while|but|"
     r"amid|despite|over|from|in|on|at|by|since|who|calling|describing)\s"
 )
 _DETERMINERS = frozenset({"the", "a", "an", "his", "her", "their", "its", "this", "that"})
@@ -219,11 +244,16 @@ def _party(
     own words, no subject to be found)."""
     plain = _unquoted(text)
     before = _RELATIVE.sub(" ", _PARENTHESES.sub(lambda m: " " * len(m.group()), plain[:start]))
+    inside = _OPEN_RELATIVE.match(before)
+    if inside:  # "China, which claims … and opposes": the relative's antecedent takes it
+        before = inside.group(1) + " "
     if _PASSIVE.search(before) or _NEGATION.search(before):
         return None  # "was welcomed by": a ceremony; "has not condemned": no stance
     held_by = _HELD_BY.match(plain, end)
     if held_by:  # "criticism from the allies", "a backlash from Republican lawmakers"
         return _name_party(held_by.group(1), material, names, insiders, rules)
+    if _CAUSED.search(before):
+        return None  # "the visit prompted fury": whose fury, the sentence does not say
     clause = _CLAUSE.split(before)[-1]
     subject = clause.strip(" ,\"“”'‘’-–—")
     if not subject:
@@ -289,8 +319,14 @@ _FRONTED = re.compile(
     re.I,
 )
 _RELATIVE = re.compile(r",\s+(?:who|which|whose)\b[^,]*,")
+_OPEN_RELATIVE = re.compile(r"^(.*?),\s+(?:who|which)\b[^,]*$")
 
 
+_CAUSED = re.compile(
+    r"\b(?:prompted|drew|draws|sparked|sparks|triggered|caused|provoked|fuelled|fueled|met with)"
+    r"\s+(?:\w+\s+){0,2}$",
+    re.I,
+)
 _NEGATION = re.compile(r"\b(?:not|never|yet to|no longer|nor)\s+(?:\w+\s+)?$", re.I)
 _HELD_BY = re.compile(r"\s+(?:from|by)\s+((?:the\s+)?[^,;.]{2,60})")
 
@@ -328,7 +364,8 @@ def _name_party(
         if owner is not None and not re.search(
             r"[,;]", phrase[end : names.positions(owner, phrase)[0]]
         ):
-            candidates.append((start, None if owner in insiders else country))
+            # The country is the person's: the person is the party.
+            candidates.append((start, None if owner in insiders else owner.name))
         else:
             candidates.append((start, country))
     for at, person in people:
@@ -339,7 +376,10 @@ def _name_party(
     found = _CAPITALISED_PHRASE.search(phrase)
     if not found:
         return None
-    party = found.group(0).strip(" .,")
+    words = found.group(0).strip(" .,").split()
+    while len(words) > 1 and words[-1].islower() and words[-1] in _stopwords():
+        words.pop()  # "White House has": the party is "White House"
+    party = " ".join(words)
     words = party.lower().split()
     if not party[:1].isupper() or all(w in _stopwords() or w in _NOT_PARTIES for w in words):
         return None
@@ -383,7 +423,7 @@ def reactions_section(
         found = by_party[party]
         articles = {s.sentence.article_id for s in found}
         return (
-            -in_titles.get(party, 0),
+            -len(in_titles.get(party, ())),
             -max(s.strength for s in found),
             -len(articles),
             -sum(s.strength for s in found),
@@ -393,18 +433,17 @@ def reactions_section(
     headings: list[str] = []
     used: set[str] = set()
     for party in sorted(by_party, key=weight):
-        found = by_party[party]
-        strongest = max(s.strength for s in found)
-        sentences = [s.sentence for s in found if s.strength == strongest]
-        best = [i for i in ranked(material, sentences, 3) if i.text not in used]
+        found = _best_first(by_party[party], in_titles.get(party, set()))
+        best = [
+            i for i in ranked(material, [s.sentence for s in found[:1]], 1) if i.text not in used
+        ]
         if not best:
             continue
         used.add(best[0].text)
         items.append(best[0])
         if not headings:
             # The main reaction's heading says what it is on, when its words say so cleanly.
-            on = next((s.about for s in found if s.about and s.sentence.text == best[0].text), None)
-            on = on or next((s.about for s in found if s.about), None)
+            on = found[0].about or next((s.about for s in found if s.about), None)
             headings.append(f"{party} on {on}" if on else party)
         else:
             headings.append(party)

@@ -353,7 +353,8 @@ def _elsewhere_place(text: str, place: str | None) -> bool:
     if not others or place in text:
         return False
     return any(
-        re.search(rf"\b(?:visiting|in|at|to)\s+(?:the\s+)?{re.escape(p)}\b", text) for p in others
+        re.search(rf"\b(?:visiting|in|at|to)\s+(?:the\s+)?{re.escape(p)}\b", text, re.I)
+        for p in others
     )
 
 
