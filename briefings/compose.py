@@ -94,7 +94,7 @@ def compose_briefing(
     sections = [
         purpose,
         _participants(material, rules),
-        reactions_section(material, rules, shown, _ranked),
+        reactions_section(material, rules, shown, _items),
         _context(material, rules, focus_sentences, shown),
     ]
     if focus and focus_sentences:

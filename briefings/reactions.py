@@ -37,12 +37,13 @@ from briefings.roles import (
     stance_noun_pattern,
     stance_pattern,
 )
+from briefings.similarity import SentenceGroup, group_similar
 from briefings.store import StoredSentence
 
 if TYPE_CHECKING:
     from briefings.compose import Material
 
-    Ranker = Callable[[Material, list[StoredSentence], int], list[Item]]
+    ItemMaker = Callable[[Material, list[SentenceGroup]], list[Item]]
 
 MAX_SUBJECT_WORDS = 14
 """A subject longer than this is not one phrase: the verb belongs to another clause."""
@@ -364,8 +365,12 @@ def _name_party(
         if owner is not None and not re.search(
             r"[,;]", phrase[end : names.positions(owner, phrase)[0]]
         ):
-            # The country is the person's: the person is the party.
-            candidates.append((start, None if owner in insiders else owner.name))
+            # The country is the person's role: an official speaks for it ("Polish Prime
+            # Minister X" is Poland), anyone else for themselves ("Former US president Y").
+            role = phrase[end : names.positions(owner, phrase)[0]].lower()
+            official = _OFFICIAL.search(role) and not _OWN_VOICE.search(phrase[:start] + role)
+            label = country if official else owner.name
+            candidates.append((start, None if owner in insiders else label))
         else:
             candidates.append((start, country))
     for at, person in people:
@@ -387,6 +392,11 @@ def _name_party(
 
 
 _ROLE_REACH = 60
+_OFFICIAL = re.compile(
+    r"\b(?:president|prime minister|premier|chancellor|king|queen|emir|foreign minister|"
+    r"minister|ministry|spokes(?:man|woman|person)|ambassador|envoy|government|office)\b"
+)
+_OWN_VOICE = re.compile(r"\b(?:former|ex-|opposition|senator|sen\.|mp|lawmaker|activist)", re.I)
 """How far a country word may stand before a person's name in their role."""
 
 
@@ -406,7 +416,7 @@ def reactions_section(
     material: Material,
     rules: FacetRules,
     shown: set[tuple[int, int]],
-    ranked: Ranker,
+    to_items: ItemMaker,
 ) -> Section:
     """One item per reacting party, the parties with most reactions first."""
     facet = rules.reactions
@@ -434,13 +444,14 @@ def reactions_section(
     used: set[str] = set()
     for party in sorted(by_party, key=weight):
         found = _best_first(by_party[party], in_titles.get(party, set()))
-        best = [
-            i for i in ranked(material, [s.sentence for s in found[:1]], 1) if i.text not in used
-        ]
-        if not best:
+        # The best sentence with its near copies in other outlets: one item citing them all.
+        groups = group_similar([s.sentence for s in found])
+        chosen = next(g for g in groups if found[0].sentence in g.sentences)
+        item = to_items(material, [chosen])[0]
+        if item.text in used:
             continue
-        used.add(best[0].text)
-        items.append(best[0])
+        used.add(item.text)
+        items.append(item)
         if not headings:
             # The main reaction's heading says what it is on, when its words say so cleanly.
             on = found[0].about or next((s.about for s in found if s.about), None)

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.telegram_html import validate_telegram_html
+from briefings.compose import MAX_ITEM_CHARS
 from briefings.engine import Engine
 from briefings.errors import NothingToBrief, PersonNotFound
 from briefings.render import briefing_json, visible_length
@@ -87,7 +88,7 @@ def test_the_2017_event_is_briefable_on_its_own(seeded: Engine) -> None:
 
 def test_the_default_briefing_is_short_and_valid_telegram_html(seeded: Engine) -> None:
     briefing = seeded.brief()
-    assert sum(len(i.text) for s in briefing.sections for i in s.items) <= 1500
+    assert sum(len(i.text) for s in briefing.sections for i in s.items) <= MAX_ITEM_CHARS
     html = seeded.renderer.briefing(briefing, "html")
     validate_telegram_html(html)
     assert visible_length(html) <= 4096
