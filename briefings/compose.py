@@ -27,7 +27,8 @@ from briefings.models import (
     StoredArticle,
 )
 from briefings.people_index import Person, merge_people, role_key
-from briefings.reactions import reactions_section
+from briefings.purpose import purpose_sentences
+from briefings.reactions import SPEECH, find_stances, reactions_section
 from briefings.roles import PARTICIPANT, PRINCIPAL, ROLES, TITLE, Cast, assign_roles
 from briefings.similarity import SentenceGroup, group_similar
 from briefings.store import Store, StoredSentence, person_key
@@ -51,6 +52,9 @@ class Material:
     sentences: list[StoredSentence]
     people: list[Person]
     cast: Cast
+    prose: list[StoredSentence]
+    """The sentences that read as sentences: what items are made of (not headlines, bullets,
+    link lines or page furniture that the text kept)."""
 
     @property
     def principals(self) -> tuple[Person, ...]:
@@ -163,7 +167,22 @@ def gather(store: Store, event: Event, rules: FacetRules | None = None) -> Mater
     people = merge_people(mentions)
     titles = {a.id: a.title for a in articles.values()}
     cast = assign_roles(people, sentences, titles, rules or load_rules(), event.date, event.place)
-    return Material(event, articles, sentences, people, cast)
+    prose = [s for s in sentences if is_prose(s.text)]
+    return Material(event, articles, sentences, people, cast, prose)
+
+
+MIN_PROSE_WORDS = 5
+_ENDS_PROSE = re.compile(r"[.!?…][\"'”’»)\]]*$")
+
+
+def is_prose(text: str) -> bool:
+    """A sentence of running text: long enough, ending as sentences end, not a list bullet."""
+    stripped = text.strip()
+    return (
+        len(stripped.split()) >= MIN_PROSE_WORDS
+        and stripped[:1] not in "•·*▪–-"
+        and _ENDS_PROSE.search(stripped) is not None
+    )
 
 
 def event_roles(material: Material) -> tuple[EventRole, ...]:
@@ -251,21 +270,22 @@ def _ranked(
 
 
 def _purpose(material: Material, rules: FacetRules, boost: set[tuple[int, int]]) -> Section:
+    """The stated aims, the most strongly stated first; never a third party's stance."""
     facet = rules.purpose
-    chosen = [s for s in material.sentences if rules.is_purpose(s.text)]
-
-    def relevance(text: str) -> int:
-        # About the principals themselves, and not what surrounds the happening.
-        return _principal_mentions(material, rules, text) - 2 * rules.context.matches(text)
-
-    items = _ranked(material, chosen, facet.max_items, boost, relevance)
+    reactions = {
+        (s.sentence.article_id, s.sentence.index)
+        for s in find_stances(material, rules, set())
+        if s.strength > SPEECH
+    }
+    chosen, relevance = purpose_sentences(material, rules, reactions)
+    items = _ranked(material, chosen, facet.max_items, boost, relevance, select_by_relevance=True)
     return Section("purpose", facet.heading, tuple(items))
 
 
 def _summary(material: Material, rules: FacetRules, boost: set[tuple[int, int]]) -> Section:
     """What happened, when no sentence says what for: the leads most outlets agree on."""
     facet = rules.summary
-    leads = [s for s in material.sentences if s.index == 0]
+    leads = [s for s in material.prose if s.index == 0]
     items = _ranked(material, leads, facet.max_items, boost)
     return Section("summary", facet.heading, tuple(items))
 
@@ -279,10 +299,10 @@ def _context(
     material: Material, rules: FacetRules, boost: set[tuple[int, int]], shown: set[tuple[int, int]]
 ) -> Section:
     facet = rules.context
-    used = {s.text for s in material.sentences if (s.article_id, s.index) in shown}
+    used = {s.text for s in material.prose if (s.article_id, s.index) in shown}
     chosen = [
         s
-        for s in material.sentences
+        for s in material.prose
         if facet.matches(s.text) and s.text not in used and not rules.reactions.matches(s.text)
     ]
 
@@ -338,9 +358,7 @@ def _focus(
     sections: list[Section],
 ) -> Section:
     shown = {i.text for s in sections for i in s.items}
-    chosen = [
-        s for s in material.sentences if (s.article_id, s.index) in focus and s.text not in shown
-    ]
+    chosen = [s for s in material.prose if (s.article_id, s.index) in focus and s.text not in shown]
     items = [i for i in _ranked(material, chosen, 3) if i.text not in shown]
     return Section("focus", f"On {query}", tuple(items))
 

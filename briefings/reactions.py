@@ -92,7 +92,7 @@ def find_stances(
     found: list[Stance] = []
     previous: dict[int, str] = {}
     was_about: dict[int, int] = {}
-    for sentence in material.sentences:
+    for sentence in material.prose:
         text = sentence.text
         about = (
             sentence.index < LEAD_SENTENCES

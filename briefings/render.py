@@ -103,8 +103,16 @@ def citation_json(citation: Any) -> dict[str, Any]:
         "date_inferred": article.is_date_inferred,
         "date_source": article.date_source,
         "url": article.url,
-        "article": article.path,
+        "article": article_name(article.path),
     }
+
+
+def article_name(path: str) -> str:
+    """How the JSON names an article: its address, or its file's name without the folders
+    it was read from (a machine's paths are nobody else's business)."""
+    if "://" in path:
+        return path
+    return path.replace("\\", "/").rsplit("/", 1)[-1]
 
 
 def briefing_json(briefing: Briefing) -> dict[str, Any]:
@@ -128,7 +136,7 @@ def briefing_json(briefing: Briefing) -> dict[str, Any]:
                     {
                         "text": i.text,
                         "sources": list(i.sources),
-                        "articles": list(i.articles),
+                        "articles": [article_name(p) for p in i.articles],
                         "citations": sorted({by_path[p] for p in i.articles if p in by_path}),
                     }
                     for i in s.items
