@@ -13,6 +13,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 from briefings.errors import NoMatch, NothingToBrief, PersonNotFound
 from briefings.facets import FacetRules, load_rules
@@ -29,7 +30,7 @@ from briefings.models import (
 from briefings.people_index import Person, merge_people, role_key
 from briefings.purpose import purpose_sentences
 from briefings.reactions import SPEECH, find_stances, reactions_section
-from briefings.roles import PARTICIPANT, PRINCIPAL, ROLES, TITLE, Cast, assign_roles
+from briefings.roles import PARTICIPANT, PRINCIPAL, ROLES, TITLE, Cast, Names, assign_roles
 from briefings.similarity import SentenceGroup, group_similar
 from briefings.store import Store, StoredSentence, person_key
 
@@ -41,6 +42,11 @@ RELEVANT_SHARE = 0.5
 MAX_ITEM_CHARS = 2600
 """Visible characters of items in a default briefing: with its headings and sources it fits
 one Telegram message (4,096 characters), and reads on a phone."""
+
+
+REFERENT_REACH = 3
+"""How many sentences back a pronoun opening a sentence may find its person."""
+_OPENING_PRONOUN = re.compile(r"^[\"“‘']?(?:He|She|His|Her)\b")
 
 
 @dataclass(frozen=True)
@@ -59,6 +65,28 @@ class Material:
     @property
     def principals(self) -> tuple[Person, ...]:
         return self.cast.principals
+
+    def referent(self, sentence: StoredSentence) -> Person | None:
+        """Who a sentence opening with "He", "She", "His" or "Her" stands for: the person
+        the sentences just before it in its article name first, the nearest of them."""
+        if not _OPENING_PRONOUN.match(sentence.text):
+            return None
+        names = self.names
+        by_ref = {(s.article_id, s.index): s for s in self.sentences}
+        for back in range(1, REFERENT_REACH + 1):
+            earlier = by_ref.get((sentence.article_id, sentence.index - back))
+            if earlier is None:
+                continue
+            named = [
+                (spots[0], p) for p in self.people if (spots := names.positions(p, earlier.text))
+            ]
+            if named:
+                return min(named, key=lambda n: n[0])[1]
+        return None
+
+    @cached_property
+    def names(self) -> Names:
+        return Names(self.people)
 
     def source(self, article_id: int) -> str:
         return self.articles[article_id].source_name
@@ -228,8 +256,21 @@ def _items(material: Material, groups: Iterable[SentenceGroup]) -> list[Item]:
         article_ids = list(dict.fromkeys(s.article_id for s in group.sentences))
         sources = tuple(dict.fromkeys(material.source(a) for a in article_ids))
         paths = tuple(material.path(a) for a in article_ids)
-        items.append(Item(text=group.text, sources=sources, articles=paths))
+        items.append(Item(text=_named(group.best, material), sources=sources, articles=paths))
     return items
+
+
+def _named(sentence: StoredSentence, material: Material) -> str:
+    """A sentence as an item: an opening pronoun gets its person's name in brackets, as
+    editors mark their insertions ("[Berg] said…"), so no item opens on someone unseen."""
+    person = material.referent(sentence)
+    if person is None:
+        return sentence.text
+    found = _OPENING_PRONOUN.match(sentence.text)
+    assert found is not None
+    pronoun = found.group(0).lstrip("\"“‘'")
+    name = person.surname + ("'s" if pronoun in ("His", "Her") else "")
+    return sentence.text[: found.end() - len(pronoun)] + f"[{name}]" + sentence.text[found.end() :]
 
 
 def _ranked(

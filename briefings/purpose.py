@@ -55,14 +55,22 @@ def purpose_sentences(
         text = sentence.text
         if (sentence.article_id, sentence.index) in excluded:
             continue
-        if rules.purpose_excludes.search(text) or is_elsewhere(text, rules, material.event.date):
+        # A purpose may recall the past in what it aims at ("a return to a ceasefire agreed
+        # last year"): another time before its cue, or another day, is another happening.
+        cue = rules.purpose.pattern.search(text)
+        if (
+            rules.purpose_excludes.search(text)
+            or is_elsewhere(text, rules, material.event.date, phrases=False)
+            or rules.is_elsewhere(text[: cue.start()] if cue else text)
+        ):
             continue
-        named = sum(1 for p in principals if names.positions(p, text))
+        referent = material.referent(sentence)
+        named = sum(1 for p in principals if names.positions(p, text) or p is referent)
         has_happening = happening.search(text) is not None
         kind = 0
         if rules.purpose.matches(text) and (has_happening or named):
             kind = AGENDA
-        elif has_happening and _AIM_AFTER_HAPPENING(text):
+        elif has_happening and named and _aim_of_happening(text):
             kind = AIM
         elif (
             named
@@ -72,9 +80,15 @@ def purpose_sentences(
             kind = OWN_WORDS
         if not kind:
             continue
-        speaks = named > 0 and _principal_speaks(text, principals, names, speech)
-        # The principals' own statement of their aims outranks what others say of them.
+        speaks = named > 0 and (
+            _principal_speaks(text, principals, names, speech)
+            or (referent in principals and is_subject_of(text, 0, speech))
+        )
+        # The principals' own statement of their aims outranks what others say of them, and
+        # an aim of the meeting itself ("the talks are meant to…", "the focus of the
+        # discussions") outranks a principal's private motives ("hoping to burnish his image").
         score = 3 * kind + min(named, 2) + 2 * speaks + (sentence.index < LEAD_SENTENCES)
+        score += 3 * (kind == AGENDA and _aim_of_the_meeting(text, rules))
         score += 2 * (sentence.article_id in about_it)
         score -= 2 * rules.context.matches(text)
         strength[text] = max(strength.get(text, 0), score)
@@ -82,20 +96,41 @@ def purpose_sentences(
     return chosen, lambda text: strength.get(text, 0)
 
 
-def _AIM_AFTER_HAPPENING(text: str) -> bool:
-    """A happening word with an infinitive of purpose after it: "lands … to strengthen ties"."""
-    for found in happening_pattern().finditer(text):
-        after = text[found.end() : found.end() + _AIM_REACH]
-        aim = _INFINITIVE.search(after)
-        if aim and not happening_pattern().match(aim.group(1)):
+_TIE_REACH = 50
+_MOTIVE = re.compile(r"(?:hop\w*|looking|seek\w*|sought|in a bid|wants?|intends?)\b", re.I)
+_DISCUSSION = re.compile(r"\b(?:discuss\w*|agenda|topics?|focus)\b", re.I)
+
+
+def _aim_of_the_meeting(text: str, rules: FacetRules) -> bool:
+    """Whether the purpose cue is the meeting's: a happening word just before it ("the trip
+    was designed to"), or a cue of discussion ("will discuss", "on the agenda")."""
+    ends = [m.end() for m in happening_pattern().finditer(text)]
+    for cue in rules.purpose.pattern.finditer(text):
+        if _MOTIVE.match(cue.group(0)):
+            continue  # a person's hopes, not the meeting's aims
+        if _DISCUSSION.search(cue.group(0)) or any(
+            0 <= cue.start() - end <= _TIE_REACH for end in ends
+        ):
             return True
     return False
 
 
-_AIM_REACH = 70
+def _aim_of_happening(text: str) -> bool:
+    """An infinitive of purpose in a sentence about the happening: "lands … to strengthen
+    ties", "went out of his way to woo the host on his state visit"; not "to visit", "to be"."""
+    happening = happening_pattern()
+    return any(
+        not happening.match(aim.group(1)) and aim.group(1) not in _NOT_AIMS
+        for aim in _INFINITIVE.finditer(text)
+    )
+
+
+_NOT_AIMS = frozenset({"be", "have", "the", "date", "become", "say", "tell", "see"})
+
+
 _INFINITIVE = re.compile(
     r"\b(?:in order |so as |meant |aimed |designed )?to\s+(?!the\b|a\b|an\b|his\b|her\b|their\b)"
-    r"([a-z]{3,})\b"
+    r"([a-z]{2,})\b"
 )
 
 

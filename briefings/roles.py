@@ -202,9 +202,14 @@ PRESENCE_REACH = 120
 _CLAUSE_BREAK = re.compile(r"[.;:!?\"“”]|\b(?:said|told|says|who|which|while|after|as|but)\b")
 
 
-def is_elsewhere(text: str, rules: FacetRules, day: dt.date | None) -> bool:
-    """A sentence about another time than the happening: "last year", "on July 8"."""
-    if rules.is_elsewhere(text):
+def is_elsewhere(
+    text: str, rules: FacetRules, day: dt.date | None, *, phrases: bool = True
+) -> bool:
+    """A sentence about another time than the happening: "last year", "on July 8".
+
+    With ``phrases`` off, only dates written out count, not words such as "last year".
+    """
+    if phrases and rules.is_elsewhere(text):
         return True
     if day is None:
         return False
@@ -220,7 +225,7 @@ def is_elsewhere(text: str, rules: FacetRules, day: dt.date | None) -> bool:
 _MONTH_IN = re.compile(
     r"\b(?:in|since|last|on)\s+("
     + "|".join(m.capitalize() for m in MONTHS if len(m) > 3)
-    + r")\b(?!\s+\d)"
+    + r")\b(?!\s+\d{1,2}\b)"
 )
 _YEAR = re.compile(r"\b((?:19|20)\d\d)\b")
 
