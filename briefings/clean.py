@@ -37,6 +37,7 @@ DERIVED_TITLE_CHARS = 100
 MAX_SUBHEAD_WORDS = 8
 MAX_SUBHEAD_CHARS = 70
 
+_ENDS_TEXT = re.compile(r"[.!?…][\"'”’»)\]]*$")
 _ENDS_SENTENCE = re.compile(r"[.!?…:;,][\"'”’»)\]]*$")
 _SENTENCE_END = re.compile(r"[.!?][\"'”’»)\]]*(?=\s+[\"'“‘«(\[]?[A-Z0-9])")
 
@@ -159,7 +160,10 @@ def _strip_boilerplate(
             last_removed = line
             continue
         if match is None:
-            kept.append((block if has_blank_lines else number, line))
+            paragraph = block if has_blank_lines else number
+            if not has_blank_lines and kept and _continues(kept[-1][1], line):
+                paragraph = kept[-1][0]  # a hard-wrapped line: the same paragraph goes on
+            kept.append((paragraph, line))
             continue
         kind, found = match
         last_removed = line
@@ -172,6 +176,20 @@ def _strip_boilerplate(
         if kind == "contributors" and groups.get("names"):
             contributors += _split_names(groups["names"])
     return kept, outlet_from_footer, contributors
+
+
+_OPEN_END = re.compile(
+    r"(?:[,;(\u201c\u2018-]|\b(?:said|says|told|and|or|of|the|a|an|to|with|by|for|in|on|at|from|that)\b)$"
+)
+
+
+def _continues(previous: str, line: str) -> bool:
+    """Whether a line goes on from the one before in a file with no blank lines: the line
+    before stops mid-sentence ("…," said / Ali Vaez, / the director…), or this one opens
+    in lower case."""
+    if _ENDS_SENTENCE.search(previous) and not previous.endswith(","):
+        return False
+    return bool(_OPEN_END.search(previous)) or line[:1].islower()
 
 
 def _match_line(line: str) -> tuple[str, re.Match[str]] | None:
@@ -354,7 +372,7 @@ def _paragraphs(kept: list[tuple[int, str]]) -> tuple[str, ...]:
     previous_block = None
     for block, line in kept:
         # Lines of one block are one paragraph, hard-wrapped, unless a line ends a sentence.
-        if block == previous_block and paragraphs and not _ENDS_SENTENCE.search(paragraphs[-1]):
+        if block == previous_block and paragraphs and not _ENDS_TEXT.search(paragraphs[-1]):
             paragraphs[-1] += " " + line
         else:
             paragraphs.append(line)

@@ -453,7 +453,7 @@ def people_cards(
 def _find_cards(store: Store, name: str, rules: FacetRules) -> list[PersonCard]:
     from rapidfuzz import fuzz, process
 
-    wanted = person_key(name)
+    wanted = person_key(_without_titles(name))
     if not wanted:
         raise PersonNotFound(_shortened(name), [])
     matched = store.person_keys_ending(wanted)
@@ -467,7 +467,9 @@ def _find_cards(store: Store, name: str, rules: FacetRules) -> list[PersonCard]:
         if not matched:
             suggestions = [keys[k] for k, _, _ in close[:3]] or _surname_suggestions(wanted, keys)
             raise PersonNotFound(_shortened(name), suggestions)
-    people = merge_people(store.mentions_by_keys(matched))
+    # Every spelling of the people found (see identity): one card a person.
+    keys = store.keys_of_persons(store.persons_of_keys(matched))
+    people = merge_people(store.mentions_by_keys(keys))
     if is_exact:
         people = [
             p for p in people if any(_name_matches(wanted, person_key(v)) for v in p.variants)
@@ -502,6 +504,19 @@ def _took_part_in_any(
         if match and is_participant(match, material, rules):
             return True
     return False
+
+
+def _without_titles(name: str) -> str:
+    """A name asked for without the titles before it: "Mr Berg", "President Berg" → "Berg"."""
+    from briefings.entities import HONORIFIC, MODIFIER, NATION, TITLE, class_of, lexicon
+
+    words = name.split()
+    word_class = lexicon().word_class
+    while len(words) > 1 and class_of(words[0], word_class) & (
+        HONORIFIC | TITLE | MODIFIER | NATION
+    ):
+        words.pop(0)
+    return " ".join(words)
 
 
 def _name_matches(wanted: str, key: str) -> bool:

@@ -170,7 +170,11 @@ def lexicon() -> Lexicon:
         phrase_starts=frozenset(p.split()[0] for p in phrases),
         nationality=nationality,
         speech=re.compile(rf"(?:{_alternation(verbs['speech'])})\b"),
-        speech_before=re.compile(rf"\b(?:{_alternation(verbs['speech'])}){_SPACE}+$"),
+        # "…," said X: the verbs whose speaker may follow them, not those that take an object
+        # ("told X", "asked X", "urged X": X listens).
+        speech_before=re.compile(
+            rf"\b(?:{_alternation([v for v in verbs['speech'] if v not in _TAKES_OBJECT])}){_SPACE}+$"
+        ),
         participles=re.compile(rf"\b(?:{_alternation(verbs['participles'])})\b"),
         between_people=frozenset(verbs["between people"]),
         anonymous=re.compile(rf"\b(?:{_alternation(verbs['anonymous speakers'])})\b"),
@@ -183,6 +187,11 @@ def lexicon() -> Lexicon:
             rf"(?:[{_UP}]\w+['’]s{_SPACE}+)?$"
         ),
     )
+
+
+_TAKES_OBJECT = frozenset(
+    {"told", "tells", "asked", "urged", "warned", "warns", "reminded", "thanked", "cautioned"}
+)
 
 
 class Token(NamedTuple):
@@ -218,13 +227,17 @@ def _token_class(text: str, word_class: dict[str, int]) -> int:
 
 
 def class_of(word: str, word_class: dict[str, int]) -> int:
-    """The class of one word as written ("UN" and "Un" differ; "Gen." is "Gen")."""
+    """The class of one word as written ("UN" and "Un" differ; "Gen." is "Gen"; "Presidents"
+    is a title as "President" is)."""
     if word.replace(".", "").isupper() and len(word) > 1:
         cls = word_class.get(word, 0) or word_class.get(word.rstrip("."), 0)
         if cls:
             return cls
     lower = word.lower()
-    return word_class.get(lower, 0) or (word_class.get(lower[:-1], 0) if lower[-1] == "." else 0)
+    found = word_class.get(lower, 0) or (word_class.get(lower[:-1], 0) if lower[-1] == "." else 0)
+    if not found and len(lower) > 4 and lower.endswith("s"):
+        found = word_class.get(lower[:-1], 0) & (TITLE | MODIFIER)
+    return found
 
 
 def runs(text: str) -> list[list[Token]]:

@@ -202,19 +202,23 @@ def _resolve_names(store: Store) -> dict[str, str]:
     from briefings.people_index import role_key
 
     evidence: dict[str, NameEvidence] = {}
-    seen: set[tuple[str, int]] = set()
+    by_article: dict[int, set[str]] = defaultdict(set)
     for key, article_id, nationality, roles in store.name_evidence():
         found = evidence.get(key)
         if found is None:
             found = evidence[key] = NameEvidence(key)
-        if (key, article_id) not in seen:
-            seen.add((key, article_id))
+        if key not in by_article[article_id]:
+            by_article[article_id].add(key)
             found.articles += 1
         if nationality:
             found.nationalities[nationality] += 1
         for role in json.loads(roles or "[]"):
             if folded := role_key(role):
                 found.roles.add(folded)
+    for keys in by_article.values():
+        surnames = {k.rsplit(" ", 1)[-1] for k in keys}
+        for key in keys:
+            evidence[key].company |= surnames - {key.rsplit(" ", 1)[-1]}
     return resolve_people(evidence.values())
 
 

@@ -10,7 +10,8 @@ The model:
   names do not contradict. Spellings of one name are equal, or share their consonant skeleton
   (transliterations: "Oleksandr"/"Aleksandr", "Petrenko"/"Petrenkko"), or differ by a typo.
   Where the given names are not plainly the same ("Emanuel"/"Emmanuel", "Aleksandr"/
-  "Oleksandr"), the evidence must agree too: the same nationality or the same role.
+  "Oleksandr"), the evidence must agree too: the same nationality, the same role, or the
+  same people named around them.
 - A name of one word is the surname of a full name, else its first word (family name first:
   "Li", "Park"), else one of its words ("Sousa"), taking the most reported person that fits.
 - Two people who share only a surname and whose given names differ stay two people.
@@ -42,6 +43,9 @@ class NameEvidence:
     articles: int = 0
     nationalities: Counter[str] = field(default_factory=Counter)
     roles: set[str] = field(default_factory=set)
+    company: set[str] = field(default_factory=set)
+    """The surnames of the others its articles name: two spellings met in the same
+    company are one person's."""
 
     @property
     def core(self) -> list[str]:
@@ -90,9 +94,10 @@ def _given_names_agree(a: list[str], b: list[str]) -> tuple[bool, bool]:
 
 
 def _evidence_agrees(a: NameEvidence, b: NameEvidence) -> bool:
+    """The same nationality, the same role, or the same people around them."""
     if a.nationalities and b.nationalities and set(a.nationalities) & set(b.nationalities):
         return True
-    return bool(a.roles & b.roles)
+    return bool(a.roles & b.roles) or bool(a.company & b.company)
 
 
 class _Union:

@@ -55,9 +55,12 @@ _SLASH_BEFORE = re.compile(r"\S\s*/\s*$")
 _AGE = re.compile(r",\s*\d{1,3},")
 _ADVERBS = r"(?:(?:also|has|had|then|later|previously|earlier|again|once|further|reportedly)\s+)?"
 _APPOSITION = re.compile(
-    r",\s+(?:(?P<who>who\s+(?:also\s+)?(?:serves|served|is|was|has\s+been|had\s+been)\s+"
-    r"(?:as\s+)?)(?:the\s+|an?\s+)?|(?:the\s+|an?\s+))(?P<role>[^,;.\"“”()]{3,80}?)\s*(?=[,;.]|\swho\b|$)"
+    r"(?:,|\s+(?:--|–|—))\s+(?:(?P<who>who\s+(?:also\s+)?(?:serves|served|is|was|has\s+been|"
+    r"had\s+been)\s+(?:as\s+)?)(?:the\s+|an?\s+)?|(?:the\s+|an?\s+)?)"
+    r"(?P<role>[^,;.\"“”()–—]{3,80}?)\s*(?=[,;.–—]|\s--|\swho\b|$)"
 )
+_ROLE_ENDS = re.compile(r"\s+(?:in|at|from|on|since|until|during|with|and|who|which)\s.*$")
+"""Where a role given after a name stops: "a vice minister in the capital" is a vice minister."""
 _QUOTE = re.compile(r'"([^"]{2,}?)"|“([^”]{2,}?)”|«([^»]{2,}?)»')
 _PRONOUN_SPEECH = re.compile(r"\b(?:[Hh]e|[Ss]he)\s+" + _ADVERBS + r"(?=\w)")
 _SUBJECT_START = re.compile(r"^[\s\"“«‘'(]*(?:(?:But|And|Yet|However|Meanwhile)\b,?\s+)?$")
@@ -67,6 +70,10 @@ _ACCORDING = re.compile(r"\b[Aa]ccording to\s+$")
 _ACCORDING_GAP = re.compile(r"\s*[,:]?\s*")
 _SPACES = re.compile(r"\s+")
 _CUED, _TITLED = 1, 2
+_AFTER_TITLE = re.compile(
+    r"\b(?:speaker|minister|president|spokesman|spokeswoman|envoy|chairman|leader)\s+$", re.I
+)
+_AFTER_PREPOSITION = re.compile(r"\b(?:of|in|from|to|at|for|by|on)\s+$")
 _INITIALS = re.compile(r"(?:[A-Z]\.)+")
 
 
@@ -84,6 +91,7 @@ class _Mention:
     evidence: bool = False
     spoke: bool = False
     opens_sentence: bool = False
+    after_preposition: bool = False
     person: int = -1
 
 
@@ -173,6 +181,12 @@ def _role_before(text: str, start: int) -> tuple[int, str | None, str | None, in
         if word[0] in _LEADING_PUNCT:
             break
     kept.reverse()
+    # "a trade adviser to former president X": the title after "to"/"for" is X's; the one
+    # before it is someone else's.
+    for n in range(len(kept) - 1, 0, -1):
+        if kept[n][2] in ("to", "for") and any(c & TITLE for *_, c in kept[n + 1 :]):
+            kept = kept[n + 1 :]
+            break
     while kept and kept[0][2] in _CONNECTORS:
         kept.pop(0)
     nationality = None
@@ -180,7 +194,8 @@ def _role_before(text: str, start: int) -> tuple[int, str | None, str | None, in
         if cls & (NATION | COUNTRY) and (i == 0 or kept[i - 1][2] in ("of", "the")):
             nationality = lexicon().nationality.get(lower.removesuffix("'s").removesuffix("’s"))
             break
-    if kept and not (kept[-1][3] & TITLE or text[kept[-1][0]].isupper()):
+    of_a_title = len(kept) > 2 and kept[-2][2] == "of" and kept[-1][3] & MODIFIER
+    if kept and not (kept[-1][3] & TITLE or text[kept[-1][0]].isupper() or of_a_title):
         kept = []  # "the French premier to the former X": the role does not reach the name
     if not any(cls & TITLE for *_, cls in kept):
         return start, None, nationality if cue else None, _CUED if cue else 0
@@ -192,10 +207,17 @@ def _apposition_role(text: str, end: int) -> str | None:
     m = _APPOSITION.match(text, end)
     if not m:
         return None
-    role = m.group("role").strip()
+    role = _ROLE_ENDS.sub("", m.group("role").strip())
     words = role.split()
-    if len(words) > 7 or words[0].lower() in _CONNECTORS:
+    if not words or len(words) > 7 or words[0].lower() in _CONNECTORS:
         return None
+    article = text[m.start() : m.start("role")].rstrip().endswith(("the", "a", "an"))
+    if (
+        not article
+        and not m.group("who")
+        and not _word_class(words[0]) & (TITLE | MODIFIER | NATION | COUNTRY)
+    ):
+        return None  # without "the"/"a", a role opens on a title or a country ("Russia's")
     for w in words:
         if not _is_role_word(w, w.lower(), _word_class(w)):
             return None
@@ -215,12 +237,23 @@ def _credit_zones(text: str) -> list[tuple[int, int]]:
     return zones
 
 
-def _segments(run: list[Token], used: set[int], initial: bool, lower_words: set[str]):
-    """Index ranges of the tokens of a run that can form a name."""
+def _segments(
+    run: list[Token],
+    used: set[int],
+    initial: bool,
+    lower_words: set[str],
+    after_title: bool = False,
+):
+    """Index ranges of the tokens of a run that can form a name.
+
+    After a title ("speaker You Si-kun"), a first word that is also a common word is a name.
+    """
     n = len(run)
 
     def nameable(i: int) -> bool:
         tok = run[i]
+        if i == 0 and after_title and n > 1 and tok.cls & STOP and not tok.cls & (NOT_NAME & ~STOP):
+            return not run[1].cls & NOT_NAME
         if (
             n == 2
             and i == 0
@@ -264,11 +297,17 @@ def _mentions(sentences: Sequence[Sentence], title: str, found: Found) -> list[_
             used = classify_run(text, run, found)
             if len(run) == 1 and (used or run[0].cls & NOT_NAME):
                 continue
-            for i, j in _segments(run, used, run[0].start <= lead, lower_words):
-                start, end = run[i].start, run[j].end
+            after_title = bool(_AFTER_TITLE.search(text, max(0, run[0].start - 30), run[0].start))
+            for i, j in _segments(run, used, run[0].start <= lead, lower_words, after_title):
                 key = _key([t.text for t in run[i : j + 1]])
+                half = len(key) // 2
+                if half and len(key) == 2 * half and key[:half] == key[half:]:
+                    j -= half  # "Ali Khamenei Ali Khamenei": a name printed twice (tag lists)
+                    key = key[:half]
+                start, end = run[i].start, run[j].end
                 m = _Mention(sentence.index, start, end, start, text[start:end], key)
                 m.opens_sentence = start <= lead
+                m.after_preposition = bool(_AFTER_PREPOSITION.search(text, 0, start))
                 out.append(m)
                 if headline:
                     continue  # headline words link to people but never make one
@@ -361,7 +400,11 @@ def _resolve(mentions: list[_Mention], blocked: set[tuple[str, ...]]) -> list[_P
                 by_word[word] = n
     # A lone speaker is a person where a capitalised common word cannot be: inside a
     # sentence ("…," Li said), not opening it ("Analysts said").
-    speakers = {m.key for m in usable if len(m.key) == 1 and m.spoke and not m.opens_sentence}
+    speakers = {
+        m.key
+        for m in usable
+        if len(m.key) == 1 and m.spoke and not m.opens_sentence and not m.after_preposition
+    }
     for m in usable:
         if len(m.key) == 1 and m.person < 0:
             n = by_surname.get(m.key[0], by_word.get(m.key[0], -1))
