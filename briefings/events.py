@@ -203,10 +203,11 @@ def _resolve_names(store: Store) -> dict[str, str]:
 
     evidence: dict[str, NameEvidence] = {}
     by_article: dict[int, set[str]] = defaultdict(set)
-    for key, article_id, nationality, roles in store.name_evidence():
+    for key, article_id, nationality, roles, weak in store.name_evidence():
         found = evidence.get(key)
         if found is None:
             found = evidence[key] = NameEvidence(key)
+        found.strong = found.strong or not weak
         if key not in by_article[article_id]:
             by_article[article_id].add(key)
             found.articles += 1

@@ -43,6 +43,9 @@ class NameEvidence:
     articles: int = 0
     nationalities: Counter[str] = field(default_factory=Counter)
     roles: set[str] = field(default_factory=set)
+    strong: bool = False
+    """Some article gives evidence that it names a person (a title, a speech verb…); a name
+    only ever seen without evidence is a person only if it joins one that is."""
     company: set[str] = field(default_factory=set)
     """The surnames of the others its articles name: two spellings met in the same
     company are one person's."""
@@ -182,7 +185,9 @@ def resolve_people(names: Iterable[NameEvidence]) -> dict[str, str]:
         members[union.find(n.key)].append(n)
     resolved: dict[str, str] = {}
     for group in members.values():
-        best = max(group, key=lambda n: (len(n.core) > 1, n.articles, len(n.core), n.key))
+        if not any(n.strong for n in group):
+            continue  # names never shown to be a person: no one
+        best = max(group, key=lambda n: (n.strong, len(n.core) > 1, n.articles, len(n.core), n.key))
         for n in group:
             resolved[n.key] = best.key
     return resolved

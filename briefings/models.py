@@ -108,6 +108,9 @@ class PersonMention:
     """Indexes of the sentences that mention the person (full name or surname)."""
     quotes: tuple[str, ...] = ()
     """Direct quotes the article attributes to the person, verbatim."""
+    weak: bool = False
+    """A name the article gives no evidence for ("after Berg's visit"): a person only if the
+    corpus knows one by that name from other articles."""
 
     @property
     def surname(self) -> str:
@@ -121,6 +124,9 @@ class Entities:
     people: tuple[PersonMention, ...] = ()
     places: tuple[str, ...] = ()
     organisations: tuple[str, ...] = ()
+    unconfirmed: tuple[PersonMention, ...] = ()
+    """Names the article gives no evidence for (``weak``): people only if the corpus knows
+    one by that name from other articles."""
 
 
 @dataclass(frozen=True)

@@ -92,6 +92,7 @@ class _Mention:
     spoke: bool = False
     opens_sentence: bool = False
     after_preposition: bool = False
+    in_headline: bool = False
     person: int = -1
 
 
@@ -103,6 +104,7 @@ class _Person:
     nationality: str | None = None
     sentences: set[int] = field(default_factory=set)
     quotes: list[str] = field(default_factory=list)
+    weak: bool = False
 
 
 def _key(tokens: Sequence[str]) -> tuple[str, ...]:
@@ -310,6 +312,7 @@ def _mentions(sentences: Sequence[Sentence], title: str, found: Found) -> list[_
                 m.after_preposition = bool(_AFTER_PREPOSITION.search(text, 0, start))
                 out.append(m)
                 if headline:
+                    m.in_headline = True
                     continue  # headline words link to people but never make one
                 if (
                     any(a <= start < b for a, b in credits)
@@ -361,7 +364,11 @@ def _mentions(sentences: Sequence[Sentence], title: str, found: Found) -> list[_
     return out
 
 
-def _resolve(mentions: list[_Mention], blocked: set[tuple[str, ...]]) -> list[_Person]:
+def _resolve(
+    mentions: list[_Mention],
+    blocked: set[tuple[str, ...]],
+    named_things: set[tuple[str, ...]] = frozenset(),  # type: ignore[assignment]
+) -> list[_Person]:
     """Decide which mentions are people and link the mentions of each person."""
     credit_surnames = {m.key[-1] for m in mentions if m.key[0] == "©"}
     usable = [
@@ -411,6 +418,21 @@ def _resolve(mentions: list[_Mention], blocked: set[tuple[str, ...]]) -> list[_P
             if n < 0 and (m.titled or m.key in speakers):
                 people.append(_Person(m.name, m.key))
                 n = by_surname[m.key[0]] = len(people) - 1
+            m.person = n
+    # Names with no evidence here ("Berg and Sato reached a deal"): weak people, kept for the
+    # corpus to recognise if other articles show who they are.
+    for m in usable:
+        if (
+            m.person < 0
+            and not m.in_headline
+            and not (len(m.key) == 1 and m.opens_sentence)
+            and m.key not in named_things  # a place or an organisation, however weakly
+        ):
+            n = find(m.key) if len(m.key) > 1 else by_surname.get(m.key[0], -1)
+            if n < 0:
+                people.append(_Person(m.name, m.key, weak=True))
+                n = len(people) - 1
+                by_surname.setdefault(m.key[-1], n)
             m.person = n
     for m in sorted((m for m in usable if m.person >= 0), key=lambda m: (m.sentence, m.start)):
         p = people[m.person]
@@ -597,31 +619,36 @@ def find_entities(sentences: Sequence[Sentence], title: str = "") -> Entities:
     found = Found()
     mentions = _mentions(sentences, title, found)
     blocked = {_key(name.split()) for _, name, weak in found.entries.values() if not weak}
-    people = _resolve(mentions, blocked)
+    places = {_key(name.split()) for _, name, _ in found.entries.values()}
+    people = _resolve(mentions, blocked, places)
     _attach_quotes(sentences, mentions, people)
     first: dict[int, tuple[int, int]] = {}
     for m in mentions:
         if m.person >= 0:
             first.setdefault(m.person, (m.sentence, m.start))
     order = sorted(first, key=first.__getitem__)
-    person_keys = {people[n].key for n in order} | {(people[n].key[-1],) for n in order}
+    strong = [n for n in order if not people[n].weak]
+    person_keys = {people[n].key for n in strong} | {(people[n].key[-1],) for n in strong}
     places: list[str] = []
     organisations: list[str] = []
     for kind, name, weak in found.entries.values():
         if weak and _key(name.split()) in person_keys:
             continue
         (places if kind == "place" else organisations).append(name)
+    mentioned = [
+        PersonMention(
+            name=people[n].name,
+            roles=_dedupe_roles(people[n].roles),
+            nationality=people[n].nationality,
+            sentences=tuple(sorted(people[n].sentences)),
+            quotes=tuple(dict.fromkeys(people[n].quotes)),
+            weak=people[n].weak,
+        )
+        for n in order
+    ]
     return Entities(
-        people=tuple(
-            PersonMention(
-                name=people[n].name,
-                roles=_dedupe_roles(people[n].roles),
-                nationality=people[n].nationality,
-                sentences=tuple(sorted(people[n].sentences)),
-                quotes=tuple(dict.fromkeys(people[n].quotes)),
-            )
-            for n in order
-        ),
+        people=tuple(p for p in mentioned if not p.weak),
         places=tuple(places),
         organisations=tuple(organisations),
+        unconfirmed=tuple(p for p in mentioned if p.weak),
     )

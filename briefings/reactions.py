@@ -105,7 +105,9 @@ def find_stances(
             was_about[sentence.article_id] = sentence.index
         if (sentence.article_id, sentence.index) in shown:
             continue
-        if is_elsewhere(text, rules, material.event.date) or not (about or near):
+        # A reaction days later calls the happening "last week": only a date written out
+        # puts a sentence at another time.
+        if is_elsewhere(text, rules, material.event.date, phrases=False) or not (about or near):
             continue
         stances = _stances_in(text, about)
         parties: dict[str, tuple[int, str | None]] = {}
@@ -172,6 +174,9 @@ def _object_of(text: str, end: int) -> str | None:
     after = _unquoted(text)[end:]
     after = re.sub(r"^\s*(?:over|of|to|about|at|on|against|as)\s+", " ", after)
     phrase = _OBJECT_END.split(after, maxsplit=1)[0].strip()
+    between = _BETWEEN.match(after)
+    if between and re.search(r"\bbetween\s+\S+$", phrase):
+        phrase = between.group(0).strip()  # "the talks between X and Y": one object
     words = phrase.split()
     if not 1 < len(words) <= MAX_OBJECT_WORDS:
         return None
@@ -185,6 +190,7 @@ def _object_of(text: str, end: int) -> str | None:
 
 
 MAX_OBJECT_WORDS = 10
+_BETWEEN = re.compile(r"\s*[^,;:.]*?\bbetween\s+[\w'’-]+\s+and\s+[\w'’-]+")
 _OBJECT_END = re.compile(
     r"[,;:!?()\"“”«»]|\.(?!\w)|\s(?:saying|and|after|as|because|for|with|which|that|while|but|"
     r"amid|despite|over|from|in|on|at|by|since|who|calling|describing)\s"

@@ -252,6 +252,7 @@ def assign_roles(
     for p in principals:
         roles[p.key] = PersonRole(p.key, p.name, PRINCIPAL, _title_refs(p, titles, names))
     remote = _remote_pattern()
+    stance_nouns = stance_noun_pattern()
     for person in people:
         if person.key in principal_keys:
             continue
@@ -267,8 +268,12 @@ def assign_roles(
             spots = names.positions(person, text)
             others = [p for p in principals if p.key != person.key and names.positions(p, text)]
             about_it = bool(others) or happening.search(text) is not None
-            if about_it and any(is_subject_of(text, at, stance) for at in spots):
-                reacting.append(ref)
+            if about_it and any(
+                is_subject_of(text, at, stance)
+                or (is_subject_of(text, at, speech) and stance_nouns.search(text))
+                for at in spots
+            ):
+                reacting.append(ref)  # "X condemned…", "X said the visit was a mistake"
                 continue
             if is_elsewhere(text, rules, day):
                 continue

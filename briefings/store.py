@@ -172,9 +172,13 @@ class Store:
         self.db.execute("CREATE INDEX IF NOT EXISTS person_names_person ON person_names(person)")
 
     def _upgrade_to_v5(self) -> None:
-        """How each article's outlet was found, so that a guessed one is shown as a guess."""
+        """How each article's outlet was found, so that a guessed one is shown as a guess; and
+        which mentions are weak (a name with no evidence in its article, a person only if the
+        corpus knows one by that name)."""
         if "outlet_source" not in self.db.table("articles").columns_dict:
             self.db.execute("ALTER TABLE articles ADD COLUMN outlet_source TEXT")
+        if "weak" not in self.db.table("mentions").columns_dict:
+            self.db.execute("ALTER TABLE mentions ADD COLUMN weak INTEGER NOT NULL DEFAULT 0")
 
     def _upgrade_to_v3(self) -> None:
         """Re-index an article's text only when its title or text changes.
@@ -362,8 +366,8 @@ class Store:
             ],
         )
         conn.executemany(
-            "INSERT INTO mentions (article_id, name, key, roles, nationality, sentences, quotes) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO mentions (article_id, name, key, roles, nationality, sentences, quotes, "
+            "weak) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (
                     article_id,
@@ -373,8 +377,9 @@ class Store:
                     p.nationality,
                     json.dumps(list(p.sentences)),
                     json.dumps(list(p.quotes)),
+                    int(p.weak),
                 )
-                for p in article.entities.people
+                for p in (*article.entities.people, *article.entities.unconfirmed)
             ],
         )
         conn.executemany(
@@ -548,13 +553,15 @@ class Store:
         sql = (
             "SELECT m.article_id, m.name, m.key, m.roles, m.nationality, m.sentences, m.quotes, "
             "coalesce(p.person, m.key) AS person FROM mentions m "
-            "LEFT JOIN person_names p ON p.key = m.key"
+            "LEFT JOIN person_names p ON p.key = m.key "
+            # A weak mention is a person only if the corpus resolved its name to one.
+            "WHERE (m.weak = 0 OR p.person IS NOT NULL)"
         )
         params: Sequence[object] = ()
         if article_ids is not None:
             if not article_ids:
                 return []
-            sql += " WHERE m.article_id IN (SELECT value FROM json_each(?))"
+            sql += " AND m.article_id IN (SELECT value FROM json_each(?))"
             params = [_json_ids(article_ids)]
         return [
             StoredMention(
@@ -572,13 +579,14 @@ class Store:
             for r in self._rows(sql + " ORDER BY m.article_id, m.id", params)
         ]
 
-    def name_evidence(self) -> list[tuple[str, int, str | None, str]]:
-        """(folded name, article id, nationality, roles as JSON) of every English mention."""
+    def name_evidence(self) -> list[tuple[str, int, str | None, str, bool]]:
+        """(folded name, article id, nationality, roles as JSON, weak) of every English
+        mention."""
         rows = self.db.execute(
-            "SELECT m.key, m.article_id, m.nationality, m.roles FROM mentions m "
+            "SELECT m.key, m.article_id, m.nationality, m.roles, m.weak FROM mentions m "
             "JOIN articles a ON a.id = m.article_id WHERE a.language = 'en'"
         ).fetchall()
-        return [(r[0], r[1], r[2], r[3]) for r in rows]
+        return [(r[0], r[1], r[2], r[3], bool(r[4])) for r in rows]
 
     def persons_of_keys(self, keys: Sequence[str]) -> list[str]:
         """The people the folded names stand for (a name not yet resolved stands for itself)."""
@@ -611,7 +619,8 @@ class Store:
     def _load_person_keys(self) -> dict[str, str]:
         rows = self._rows(
             "SELECT m.key, min(m.name) AS name FROM mentions m "
-            "JOIN articles a ON a.id = m.article_id WHERE a.language = 'en' GROUP BY m.key"
+            "JOIN articles a ON a.id = m.article_id LEFT JOIN person_names p ON p.key = m.key "
+            "WHERE a.language = 'en' AND (m.weak = 0 OR p.person IS NOT NULL) GROUP BY m.key"
         )
         return {r["key"]: r["name"] for r in rows}
 
@@ -619,7 +628,8 @@ class Store:
         """Folded names equal to ``wanted`` or ending with it as whole words ("ben shabbat")."""
         escaped = wanted.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         rows = self._rows(
-            "SELECT DISTINCT key FROM mentions WHERE key = ? OR key LIKE ? ESCAPE '\\'",
+            "SELECT DISTINCT m.key FROM mentions m LEFT JOIN person_names p ON p.key = m.key "
+            "WHERE (m.key = ? OR m.key LIKE ? ESCAPE '\\') AND (m.weak = 0 OR p.person IS NOT NULL)",
             [wanted, f"% {escaped}"],
         )
         return [r["key"] for r in rows]

@@ -444,7 +444,7 @@ def test_a_made_up_article_gives_its_people_places_and_organisations() -> None:
                 ),
             ),
         ),
-        places=("Arctic", "Oslo", "Tokyo", "Japan"),
+        places=("Arctic", "Oslo", "Akershus Fortress", "Tokyo", "Japan"),
         organisations=("European Commission", "European Union", "Norwegian Coast Guard"),
     )
 
