@@ -311,7 +311,7 @@ class _BotApiHandler(_JsonHandler):
     def _hang_up(self) -> None:
         """Close the connection without an answer, as a dropped network link does."""
         self._gone = True
-        self.request.connection.stream.close()  # type: ignore[attr-defined]
+        self.request.connection.stream.close()  # type: ignore[union-attr]
         # tornado finishes a handler that returns unfinished; make that a no-op.
         self._finished = True
 
