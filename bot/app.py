@@ -18,7 +18,6 @@ from zoneinfo import ZoneInfo
 from telegram import LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
@@ -40,14 +39,14 @@ from bot.digest_handlers import (
 from bot.filter_handlers import filter_handlers
 from bot.health import STARTED_KEY
 from bot.instance import exit_status
+from bot.network import FLOOD_BUDGET_SECONDS, FloodBudgetLimiter, PollingHealth, WatchedRequest
 from briefings.engine import Engine
 from briefings.errors import BriefingError
 
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
-# Retry a request Telegram answered with 429 after waiting as told, up to three times.
-RATE_LIMIT_RETRIES = 3
+NOT_A_CHANNEL_POST = ~filters.UpdateType.CHANNEL_POSTS
 
 
 class EngineGate:
@@ -77,20 +76,29 @@ class EngineGate:
             await self.call(lambda engine: engine.close())
 
 
-def build_application(settings: Settings, engine: Engine | None = None) -> Application:
+def build_application(
+    settings: Settings,
+    engine: Engine | None = None,
+    *,
+    flood_budget: float = FLOOD_BUDGET_SECONDS,
+) -> Application:
     """The bot, ready for `run_polling()` / `run_webhook()` or `async with` in tests.
 
     Pass `engine` to use an already open one (the application will not close it); otherwise
-    post_init opens `settings.db_path`.
+    post_init opens `settings.db_path`. A request Telegram answers with 429 is sent again
+    after each retry_after, for at most `flood_budget` seconds of waiting in all.
     """
     if not settings.token:
         raise ConfigError("TELEGRAM_BOT_TOKEN is needed to talk to Telegram.")
+    polling = PollingHealth()
     application = (
         ApplicationBuilder()
         .token(settings.token)
         .base_url(settings.api_url)
         .base_file_url(settings.file_url)
-        .rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
+        .rate_limiter(FloodBudgetLimiter(budget=flood_budget))
+        # One WARNING line when polling fails, not a traceback a poll (bot.network).
+        .get_updates_request(WatchedRequest(polling, connection_pool_size=1))
         .defaults(
             Defaults(
                 parse_mode=ParseMode.HTML,
@@ -104,6 +112,7 @@ def build_application(settings: Settings, engine: Engine | None = None) -> Appli
         .build()
     )
     application.bot_data[h.SETTINGS_KEY] = settings
+    application.bot_data[h.POLLING_KEY] = polling
     application.bot_data[STARTED_KEY] = dt.datetime.now(dt.UTC)  # /status's uptime
     if engine is not None:
         application.bot_data[h.ENGINE_KEY] = EngineGate(engine, is_owned=False)
@@ -128,9 +137,14 @@ def build_application(settings: Settings, engine: Engine | None = None) -> Appli
             CommandHandler("status", h.status),
             # Buttons under /topics.
             CallbackQueryHandler(h.topic_button, pattern=f"^{h.TOPIC_CALLBACK}"),
-            # Last: whatever the handlers above did not take.
-            MessageHandler(filters.COMMAND, h.unknown_command),
-            MessageHandler(filters.TEXT & filters.ChatType.PRIVATE, h.plain_text),
+            # Last: whatever the handlers above did not take. Channel posts are not served
+            # (CommandHandler never sees them), so they are not answered as unknown either.
+            MessageHandler(NOT_A_CHANNEL_POST & filters.COMMAND, h.unknown_command),
+            MessageHandler(
+                NOT_A_CHANNEL_POST & filters.TEXT & filters.ChatType.PRIVATE, h.plain_text
+            ),
+            # Every press gets an answer, or the client keeps spinning: unknown data expired.
+            CallbackQueryHandler(h.expired_button),
         ]
     )
     application.add_error_handler(h.on_error)

@@ -36,7 +36,7 @@ from telegram.ext import (
 from bot.alerts import AlertService
 from bot.digests import BUTTON_PREFIX, DigestService
 from bot.feeds import LiveSources
-from bot.handlers import ENGINE_KEY, SETTINGS_KEY
+from bot.handlers import ENGINE_KEY, EXPIRED, SETTINGS_KEY, in_a_chat
 from bot.replies import reply
 from bot.schedule import (
     EXAMPLE,
@@ -258,7 +258,7 @@ async def settings_command(update: Update, context: Context) -> None:
         update,
         context.bot,
         f"<b>Digest</b> {escape(describe(subscription.plan))}\n"
-        f"{_next_text(subscription.plan, now).capitalize()}.\n"
+        f"{_capitalised(_next_text(subscription.plan, now))}.\n"
         "Change it with /subscribe, stop it with /unsubscribe.",
     )
 
@@ -286,7 +286,9 @@ async def digest_button(update: Update, context: Context) -> None:
         return
     kind, _, event_text = query.data.removeprefix(BUTTON_PREFIX).partition(":")
     if not event_text.isdigit() or kind not in ("brief", "who"):
-        await query.answer("This button is out of date.")
+        await query.answer(EXPIRED)
+        return
+    if not await in_a_chat(update):
         return
     event_id = int(event_text)
     gate = context.bot_data[ENGINE_KEY]
@@ -338,6 +340,11 @@ def _database_path(engine: Engine) -> Path:
     """The file the engine's connection has open, so both connections use the same one."""
     rows = engine.store.db.execute("PRAGMA database_list").fetchall()
     return Path(next(row[2] for row in rows if row[1] == "main"))
+
+
+def _capitalised(text: str) -> str:
+    """The first letter upper case, the rest as written (str.capitalize lowers "Mon Nov")."""
+    return text[:1].upper() + text[1:]
 
 
 def _next_text(plan: Plan, now: dt.datetime) -> str:

@@ -212,6 +212,56 @@ class ScenarioControls(BotApiState):
             self.changed()
             return copy.deepcopy(update)
 
+    def press_forged_button(
+        self,
+        data: str,
+        *,
+        chat_id: int | None = None,
+        message_id: int | None = None,
+        inline_message_id: str | None = None,
+        user_id: int = DEFAULT_USER_ID,
+    ) -> dict[str, Any]:
+        """A button press the bot never offered: any data, under a message of the bot's in a
+        chat, or under an inline message (``inline_message_id``); return the queued Update."""
+        with self.lock:
+            user = self.add_user(user_id)
+            query_id = str(len(self.callback_queries) + 1)
+            self.callback_queries[query_id] = {"id": query_id, "answer": None}
+            query: dict[str, Any] = {"id": query_id, "from": user, "data": data}
+            if inline_message_id is not None:
+                query.update(inline_message_id=inline_message_id, chat_instance="inline")
+            else:
+                chat = self.chats.get(chat_id) if chat_id is not None else None
+                record = chat.messages.get(message_id or 0) if chat else None
+                if chat is None or record is None:
+                    raise ValueError(f"no message {message_id} in chat {chat_id}")
+                query.update(
+                    message=self.message_json(chat, record), chat_instance=str(abs(chat.id))
+                )
+            update = self.queue_update({"callback_query": query})
+            self.changed()
+            return copy.deepcopy(update)
+
+    def post_in_channel(self, chat_id: int, text: str) -> dict[str, Any]:
+        """A channel admin posts ``text`` in a channel the bot is in; return the queued Update."""
+        with self.lock:
+            chat = self.ensure_chat(chat_id, "channel")
+            record = self.new_message(chat, text, None, text, None, None, user_id=0)
+            message = {
+                "message_id": record["message_id"],
+                "sender_chat": chat.json(self.users),
+                "chat": chat.json(self.users),
+                "date": record["date"],
+                "text": text,
+            }
+            command = _command_length(text)
+            if command:
+                message["entities"] = [{"type": "bot_command", "offset": 0, "length": command}]
+            record["json"] = message
+            update = self.queue_update({"channel_post": message})
+            self.changed()
+            return copy.deepcopy(update)
+
     def inject_update(self, update: dict[str, Any]) -> dict[str, Any]:
         """Queue any Update body (without ``update_id``); return it with its id."""
         with self.lock:

@@ -26,7 +26,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 import httpx
-from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
+from telegram.error import BadRequest, NetworkError, RetryAfter
 from telegram.ext import AIORateLimiter
 from telegram.request import BaseRequest, HTTPXRequest, RequestData
 
@@ -44,7 +44,7 @@ _NEVER_LEFT = (
 
 
 # -- what a failure proves ---------------------------------------------------------------------
-def may_have_arrived(error: TelegramError) -> bool:
+def may_have_arrived(error: object) -> bool:
     """Whether a request that failed with `error` may still have been carried out."""
     if not isinstance(error, NetworkError) or isinstance(error, BadRequest):
         return False  # Telegram answered: it said what it did
