@@ -169,6 +169,8 @@ async def post_init(application: Application) -> None:
         except (BriefingError, OSError) as error:
             # The bot can still answer from what the database already holds.
             logger.warning("could not ingest the corpus: %s", error)
+        except Exception:  # a file is rejected on its own; this is a bug, but not fatal
+            logger.exception("could not ingest the corpus")
         else:
             logger.info(
                 "corpus: %d added, %d updated, %d unchanged, %d rejected",

@@ -35,7 +35,8 @@ from telegram.ext import (
 
 from bot.alerts import AlertService
 from bot.digests import BUTTON_PREFIX, DigestService
-from bot.feeds import LiveSources
+from bot.feeds import LiveSources, SourceCheck
+from bot.fetch import FetchLimits
 from bot.handlers import ENGINE_KEY, EXPIRED, SETTINGS_KEY, in_a_chat
 from bot.replies import reply
 from bot.schedule import (
@@ -62,7 +63,8 @@ logger = logging.getLogger(__name__)
 DIGESTS_KEY = "digests"
 SLOT_JOB = "digest-slot"
 SWEEP_JOB = "digest-sweep"
-POLL_JOB = "live-sources"
+FEEDS_JOB = "feeds"
+FOLDER_JOB = "watched-folder"
 SWEEP_SECONDS = 120
 MAX_WHO_CARDS = 8
 # Fire a late slot job whatever the delay: the grace period, not APScheduler, decides.
@@ -120,11 +122,17 @@ def start_live_sources(
         application.bot_data[ENGINE_KEY],
         feeds=settings.feeds,
         folder=settings.watch,
+        limits=FetchLimits(allow_private=settings.feeds_allow_private),
     )
     runtime.live = live
-    _job_queue(application).run_repeating(
-        _poll_job, interval=settings.poll_seconds, first=1, name=POLL_JOB
-    )
+    # Two jobs, so that a slow feed never holds up the folder (nor the folder the feeds).
+    job_queue = _job_queue(application)
+    if settings.feeds:
+        job_queue.run_repeating(_feeds_job, interval=settings.poll_seconds, first=1, name=FEEDS_JOB)
+    if settings.watch is not None:
+        job_queue.run_repeating(
+            _folder_job, interval=settings.poll_seconds, first=1, name=FOLDER_JOB
+        )
     return live
 
 
@@ -168,11 +176,19 @@ async def _sweep_job(context: Context) -> None:
         await runtime.service.deliver_due()
 
 
-async def _poll_job(context: Context) -> None:
+async def _feeds_job(context: Context) -> None:
     runtime: DigestRuntime | None = context.bot_data.get(DIGESTS_KEY)
-    if runtime is None or runtime.live is None:
-        return
-    checks = await runtime.live.poll()
+    if runtime is not None and runtime.live is not None:
+        await _alert_news(runtime, await runtime.live.poll_feeds())
+
+
+async def _folder_job(context: Context) -> None:
+    runtime: DigestRuntime | None = context.bot_data.get(DIGESTS_KEY)
+    if runtime is not None and runtime.live is not None:
+        await _alert_news(runtime, await runtime.live.scan_folder())
+
+
+async def _alert_news(runtime: DigestRuntime, checks: list[SourceCheck]) -> None:
     # Instant alerts for what this poll brought, through the digests' delivery path.
     if runtime.alerts is not None and any(c.added or c.updated for c in checks):
         await runtime.alerts.deliver_new()

@@ -344,9 +344,22 @@ def check_database(database: Path) -> CheckResult:
     except DatabaseError as error:
         return CheckResult(what, False, str(error))
     try:
+        # Opening reads the schema only: a damaged page elsewhere shows here, not mid-run.
+        damage = [row[0] for row in store.db.execute("PRAGMA quick_check(1)").fetchall()]
         articles = store.article_count()
+    except sqlite3.DatabaseError as error:
+        damage = [str(error)]
     finally:
         store.close()
+    if damage != ["ok"]:
+        # quick_check's first finding, on one line ("*** in database main ***\nPage 131: …").
+        finding = " ".join(damage[0].replace("*** in database main ***", "").split())
+        return CheckResult(
+            what,
+            False,
+            f"{database} is damaged ({finding}). Restore it from a backup, or move it away "
+            "and point NEWSBOT_DB / --db at another file.",
+        )
     holder = lock_holder(database)
     running = f"; a bot is running on it (pid {holder})" if holder else ""
     return CheckResult(what, True, f"{articles} articles{running}")

@@ -1,7 +1,7 @@
 """Ingesting files: read each one, analyse it, index it, then regroup events.
 
-Each file is handled on its own: a bad file is reported and skipped, and nothing already
-indexed is lost. Re-ingesting an unchanged file changes nothing.
+Each file is handled on its own: a bad file (any error while reading or analysing it) is
+reported and skipped, and nothing already indexed is lost. Re-ingesting an unchanged file changes nothing.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ def ingest_paths(
         if not given_path.exists():
             rejected.append((str(given), "no such file or folder"))
             continue
-        files = list(iter_article_files([given_path]))
+        files = list(iter_article_files([given_path], refused=rejected))
         if given_path.is_dir() and not files:
             rejected.append(
                 (str(given), "folder holds no article files (.txt .md .html .json .jsonl .xml)")
@@ -58,9 +58,16 @@ def ingest_paths(
             except OSError as error:
                 rejected.append((str(file), f"cannot read: {error.strerror or error}"))
                 continue
+            except Exception as error:  # any failure of one file rejects that file only
+                rejected.append((str(file), _failure(error)))
+                continue
             rejected.extend(result.rejected)
             for document in result.documents:
-                status = _ingest_document(store, document, taxonomy, pending)
+                try:
+                    status = _ingest_document(store, document, taxonomy, pending)
+                except Exception as error:
+                    rejected.append((document.path, _failure(error)))
+                    continue
                 {"added": added, "updated": updated, "unchanged": unchanged}[status].append(
                     document.path
                 )
@@ -86,6 +93,13 @@ def ingest_documents(store: Store, documents: Iterable[SourceDocument]) -> Inges
     return IngestReport(
         tuple(report["added"]), tuple(report["updated"]), tuple(report["unchanged"])
     )
+
+
+def _failure(error: Exception) -> str:
+    """Why a file could not be read or analysed, for the ingest report."""
+    if isinstance(error, RecursionError):
+        return "nested too deeply to read"
+    return f"could not be read ({type(error).__name__}: {error})"[:300]
 
 
 def _ingest_document(
