@@ -220,9 +220,9 @@ def test_a_bad_file_in_the_corpus_does_not_stop_the_bot(
     corpus = tmp_path / "corpus"
     (corpus / "deep.json").write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
     bot = start_bot()
-    local_api.wait_for_calls("getUpdates", count=1, timeout=START_TIMEOUT)  # it polls
+    local_api.wait_for_calls("setMyCommands", count=1, timeout=START_TIMEOUT)
     local_api.send_user_message(5, "/start")
-    local_api.wait_for_messages(5, 1, timeout=20)
+    local_api.wait_for_messages(5, 1, timeout=20)  # it polls and answers
     assert bot.poll() is None
     bot.terminate()
     log = bot.communicate(timeout=20)[0]

@@ -216,7 +216,7 @@ def test_polling_trouble_is_one_warning_then_one_error_if_it_lasts(
 def test_a_passing_get_updates_failure_is_one_warning_line(
     local_api: LocalBotApi, tmp_path: Path
 ) -> None:
-    """The real process: two 502s and a dropped connection on getUpdates, then recovery."""
+    """The real process: a 502 and a dropped connection on getUpdates, then recovery."""
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     environ = {
@@ -232,7 +232,7 @@ def test_a_passing_get_updates_failure_is_one_warning_line(
         PYTHONUNBUFFERED="1",
         PYTHONPATH=os.pathsep.join(filter(None, [str(PROJECT), os.environ.get("PYTHONPATH")])),
     )
-    local_api.inject("getUpdates", Fault.server_error(502), count=2)
+    local_api.inject("getUpdates", Fault.server_error(502), count=1)
     local_api.inject("getUpdates", Fault.drop(), count=1)
     log_path = tmp_path / "bot.log"
     with log_path.open("wb") as log:
