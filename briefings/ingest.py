@@ -1,7 +1,8 @@
 """Ingesting files: read each one, analyse it, index it, then regroup events.
 
 Each file is handled on its own: a bad file (any error while reading or analysing it) is
-reported and skipped, and nothing already indexed is lost. Re-ingesting an unchanged file changes nothing.
+reported and skipped, and nothing already indexed is lost. Re-ingesting an unchanged file
+changes nothing.
 """
 
 from __future__ import annotations
@@ -59,14 +60,14 @@ def ingest_paths(
                 rejected.append((str(file), f"cannot read: {error.strerror or error}"))
                 continue
             except Exception as error:  # any failure of one file rejects that file only
-                rejected.append((str(file), _failure(error)))
+                rejected.append((str(file), _failure("read", error)))
                 continue
             rejected.extend(result.rejected)
             for document in result.documents:
                 try:
                     status = _ingest_document(store, document, taxonomy, pending)
                 except Exception as error:
-                    rejected.append((document.path, _failure(error)))
+                    rejected.append((document.path, _failure("analysed", error)))
                     continue
                 {"added": added, "updated": updated, "unchanged": unchanged}[status].append(
                     document.path
@@ -95,11 +96,11 @@ def ingest_documents(store: Store, documents: Iterable[SourceDocument]) -> Inges
     )
 
 
-def _failure(error: Exception) -> str:
+def _failure(stage: str, error: Exception) -> str:
     """Why a file could not be read or analysed, for the ingest report."""
     if isinstance(error, RecursionError):
-        return "nested too deeply to read"
-    return f"could not be read ({type(error).__name__}: {error})"[:300]
+        return f"nested too deeply to be {stage}"
+    return f"could not be {stage} ({type(error).__name__}: {error})"[:300]
 
 
 def _ingest_document(

@@ -4,6 +4,7 @@ A reader only gets text and the metadata a format states explicitly (a JSON fiel
 element, an HTML meta tag); it never interprets the text. Cleaning, titles found in the text
 and dates found in the text belong to later stages. Bad files raise ``UnreadableArticle``
 with a reason a user can act on; bad entries of a multi-article file are rejected one by one.
+A link found in a folder that leads out of it is never followed.
 """
 
 from __future__ import annotations

@@ -73,7 +73,10 @@ def test_any_failure_while_reading_or_analysing_one_file_rejects_that_file(
     report = engine.ingest([folder])
     assert report.rejected == (
         (str(folder / "a.txt"), "could not be read (MemoryError: a reader ran out of memory)"),
-        (str(folder / "b.txt"), "could not be read (ValueError: a rule tripped over this text)"),
+        (
+            str(folder / "b.txt"),
+            "could not be analysed (ValueError: a rule tripped over this text)",
+        ),
     )
     assert [Path(p).name for p in report.added] == ["c.txt"]
 
