@@ -37,8 +37,8 @@ PLAN = Plan(dt.time(9, 0), "UTC")
 
 @pytest.fixture
 async def impatient_bot(local_api: LocalBotApi) -> AsyncIterator[Bot]:
-    """A bot that waits half a second for Telegram's answer (PTB's default is 5 s)."""
-    request = HTTPXRequest(read_timeout=0.5, connect_timeout=1)
+    """A bot that waits a second for Telegram's answer (PTB's default is 5 s)."""
+    request = HTTPXRequest(read_timeout=1.0, connect_timeout=1)
     async with Bot(EXAMPLE_TOKEN, base_url=local_api.base_url, request=request) as bot:
         yield bot
 
@@ -90,9 +90,9 @@ async def test_a_send_accepted_but_unanswered_is_recorded_unknown_not_resent(
         # Telegram took it, then the connection died: delivered, the bot cannot know.
         (Fault.drop(after_accepting=True), 1, "unknown"),
         # Telegram took it after the bot stopped waiting.
-        (Fault.hang(1.0), 1, "unknown"),
+        (Fault.hang(2.0), 1, "unknown"),
         # Slow, but within the bot's patience.
-        (Fault.hang(0.2), 1, "sent"),
+        (Fault.hang(0.1), 1, "sent"),
         # Telegram answered an error: it did not take it, so it is sent again, once.
         (Fault.server_error(502), 1, "sent"),
         (Fault.server_error(500), 1, "sent"),
@@ -111,7 +111,7 @@ async def test_what_a_failed_send_proves_decides_whether_it_is_sent_again(
     local_api.inject("sendMessage", fault, chat_id=311)
     await service(store, engine, impatient_bot).deliver_due()
     if delivered:  # a hung request is carried out after the bot stopped waiting
-        await local_api.await_messages(311, delivered, timeout=3)
+        await local_api.await_messages(311, delivered, timeout=5)
     assert (received(local_api, [311]), [d.status for d in store.deliveries()]) == (
         [delivered],
         [status],

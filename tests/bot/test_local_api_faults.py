@@ -32,8 +32,8 @@ def timedelta_retry_after(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 async def impatient_bot(local_api: LocalBotApi) -> AsyncIterator[Bot]:
-    """A bot that waits half a second for an answer."""
-    request = HTTPXRequest(read_timeout=0.5, connect_timeout=1)
+    """A bot that waits a second for an answer."""
+    request = HTTPXRequest(read_timeout=1.0, connect_timeout=1)
     async with Bot(EXAMPLE_TOKEN, base_url=local_api.base_url, request=request) as bot:
         local_api.add_chat(CHAT)
         local_api.add_chat(OTHER)
@@ -77,7 +77,7 @@ async def test_accept_then_silence_times_out_with_the_message_sent(
 async def test_a_hang_longer_than_the_bot_waits_still_delivers_later(
     local_api: LocalBotApi, impatient_bot: Bot
 ) -> None:
-    local_api.inject("sendMessage", Fault.hang(1.0))
+    local_api.inject("sendMessage", Fault.hang(2.0))
     with pytest.raises(TimedOut):
         await impatient_bot.send_message(CHAT, "late")
     assert texts(local_api, CHAT) == []
@@ -86,7 +86,7 @@ async def test_a_hang_longer_than_the_bot_waits_still_delivers_later(
 
 
 async def test_a_short_hang_is_only_slow(local_api: LocalBotApi, impatient_bot: Bot) -> None:
-    local_api.inject("sendMessage", Fault.hang(0.2))
+    local_api.inject("sendMessage", Fault.hang(0.1))
     message = await impatient_bot.send_message(CHAT, "slow")
     assert (message.text, texts(local_api, CHAT)) == ("slow", ["slow"])
 
