@@ -46,10 +46,11 @@ from telegram.error import (
     RetryAfter,
     TelegramError,
 )
+from telegram.ext import ExtBot
 
 from bot.filters import ChatFilter
 from bot.instance import process_owner
-from bot.network import may_have_arrived, retry_seconds
+from bot.network import NO_FLOOD_WAITS, may_have_arrived, retry_seconds
 from bot.schedule import UTC, Slot, next_slot, owed_slot
 from bot.subscriptions import (
     CLAIMED,
@@ -516,6 +517,10 @@ class DigestService:
                 await asyncio.to_thread(self.store.mark, chat_id, slot, new_status)
                 is_marked = new_status == SENDING
 
+        # 429s are waited out here, the claim back to "claimed" meanwhile, not in the rate
+        # limiter (bot.network.FloodBudgetLimiter) with the claim still "sending".
+        limited = isinstance(self.bot, ExtBot) and self.bot.rate_limiter is not None
+        no_flood_waits: dict[str, Any] = {"rate_limit_args": NO_FLOOD_WAITS} if limited else {}
         for attempt in range(MAX_ATTEMPTS):
             await self.pacer.wait()
             await mark(SENDING)  # committed before the request leaves
@@ -527,6 +532,7 @@ class DigestService:
                     link_preview_options=LinkPreviewOptions(is_disabled=True),
                     message_thread_id=thread_id,
                     reply_markup=reply_markup,
+                    **no_flood_waits,
                 )
             except RetryAfter as flood:
                 # Telegram's flood wait holds for the whole bot: everyone pauses, then resends.

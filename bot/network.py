@@ -23,6 +23,7 @@ import logging
 import time
 import warnings
 from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -63,12 +64,23 @@ def retry_seconds(error: RetryAfter) -> float:
 
 
 # -- flood waits ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class FloodBudget:
+    """`rate_limit_args` of one call: how long FloodBudgetLimiter may wait out its 429s."""
+
+    seconds: float
+
+
+NO_FLOOD_WAITS = FloodBudget(0.0)
+
+
 class FloodBudgetLimiter(AIORateLimiter):
     """AIORateLimiter's pacing, with 429s retried for as long as a total budget allows.
 
     AIORateLimiter retries a fixed number of times: four 429s in a row lose the answer. Here
     each retry_after is waited out (every request pausing meanwhile, as AIORateLimiter does)
-    until the waits would pass `budget` seconds for this request.
+    until the waits would pass `budget` seconds for this request. A call may pass
+    `rate_limit_args=FloodBudget(seconds)` for another budget (0: raise RetryAfter at once).
     """
 
     def __init__(self, budget: float = FLOOD_BUDGET_SECONDS, **limits: Any) -> None:
@@ -82,7 +94,7 @@ class FloodBudgetLimiter(AIORateLimiter):
         kwargs: dict[str, Any],
         endpoint: str,
         data: dict[str, Any],
-        rate_limit_args: int | None,
+        rate_limit_args: Any,
     ) -> bool | dict[str, Any] | list[dict[str, Any]]:
         # Which limits apply, as AIORateLimiter decides it: every chat counts towards the
         # overall rate, groups and channels (negative or @name ids) towards their own too.
@@ -93,6 +105,10 @@ class FloodBudgetLimiter(AIORateLimiter):
             chat_id
             if isinstance(chat_id, str) or (isinstance(chat_id, int) and chat_id < 0)
             else False
+        )
+        # A caller that handles 429s itself (the digest fan-out) passes FloodBudget(0).
+        budget = (
+            rate_limit_args.seconds if isinstance(rate_limit_args, FloodBudget) else self.budget
         )
         waited = 0.0
         while True:
@@ -109,14 +125,15 @@ class FloodBudgetLimiter(AIORateLimiter):
                 )
             except RetryAfter as flood:
                 wait = retry_seconds(flood) + 0.1
-                if waited + wait > self.budget:
-                    logger.warning(
-                        "%s: Telegram still asks to wait %.0f s after %.0f s of flood waits; "
-                        "giving up on this request",
-                        endpoint,
-                        wait,
-                        waited,
-                    )
+                if waited + wait > budget:
+                    if budget:
+                        logger.warning(
+                            "%s: Telegram still asks to wait %.0f s after %.0f s of flood "
+                            "waits; giving up on this request",
+                            endpoint,
+                            wait,
+                            waited,
+                        )
                     raise
                 waited += wait
                 logger.info("%s: flood wait of %.1f s (%.0f s so far)", endpoint, wait, waited)
@@ -226,6 +243,8 @@ def _short(error: Exception) -> str:
 
 __all__ = [
     "FLOOD_BUDGET_SECONDS",
+    "NO_FLOOD_WAITS",
+    "FloodBudget",
     "FloodBudgetLimiter",
     "PollingHealth",
     "WatchedRequest",

@@ -16,6 +16,7 @@ import httpx
 import pytest
 from telegram import Bot
 from telegram.error import NetworkError, TelegramError, TimedOut
+from telegram.ext import ExtBot
 from telegram.request import HTTPXRequest
 
 from bench.faults import Scenario, run_scenario
@@ -23,7 +24,7 @@ from bot.app import EngineGate
 from bot.digests import DigestService
 from bot.local_api import EXAMPLE_TOKEN, LocalBotApi
 from bot.local_api_faults import Fault
-from bot.network import may_have_arrived
+from bot.network import FloodBudgetLimiter, may_have_arrived
 from bot.schedule import Plan
 from bot.subscriptions import Subscription, SubscriptionStore
 from briefings.engine import Engine
@@ -187,6 +188,25 @@ async def test_may_have_arrived_reads_real_failures(
         "a refusal by Telegram": False,
     }
     assert isinstance(TimedOut(), NetworkError)
+
+
+# -- 429s: the fan-out waits them out itself -----------------------------------------------------
+async def test_the_fan_out_sees_each_429_and_the_interactive_limiter_waits_them_out(
+    store: SubscriptionStore, engine: Engine, local_api: LocalBotApi
+) -> None:
+    """Through the application's rate limiter, a digest's 429 reaches the fan-out (which puts
+    the claim back to "claimed" while it waits); any other request waits within the budget."""
+    subscribe(local_api, store, [351, 352])
+    async with ExtBot(
+        EXAMPLE_TOKEN, base_url=local_api.base_url, rate_limiter=FloodBudgetLimiter()
+    ) as bot:
+        local_api.inject("sendMessage", Fault.flood(1), chat_id=351, count=2)
+        report = await service(store, engine, bot).deliver_due()
+        assert (report.sent, report.retries_429) == (2, 2)
+        local_api.inject("sendMessage", Fault.flood(1), chat_id=352, count=2)
+        await bot.send_message(352, "an answer")  # waited out by the limiter: no error
+    assert received(local_api, [351, 352]) == [1, 2]
+    assert [d.status for d in store.deliveries()] == ["sent", "sent"]
 
 
 # -- item 6: kill -9 during a fan-out, then restart ------------------------------------------------
