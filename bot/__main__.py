@@ -1,8 +1,8 @@
-"""Entry point: `python -m bot` (Procfile `worker: python -m bot`).
+"""Entry point: the `newsbot` command, or `python -m bot` (Procfile `worker: python -m bot`).
 
 Reads the settings once, sets up token-safe logging, then either serves Telegram (token set)
 or, with no token, runs the sandbox: the bot on a local Bot API server with a web chat page
-(`--port`, default 8080), and says how to go live.
+(`--port`, default 8080; `--host 0.0.0.0` in a container), and says how to go live.
 
 Only one bot runs on a database at a time (bot.instance). `--check` validates the settings,
 the database and the templates and exits 0 or 1 without starting anything: usable as a
@@ -26,10 +26,10 @@ logger = logging.getLogger("bot")
 EXIT_BAD_CONFIGURATION = 2  # settings, or a database that cannot be used
 
 
-def parse_args(argv: Sequence[str]) -> argparse.Namespace:
-    """The command line of `python -m bot`."""
+def parse_args(argv: Sequence[str], prog: str = "python -m bot") -> argparse.Namespace:
+    """The command line of `newsbot` / `python -m bot`."""
     parser = argparse.ArgumentParser(
-        prog="python -m bot",
+        prog=prog,
         description="Run newsbot: on Telegram with TELEGRAM_BOT_TOKEN, else a local sandbox.",
         epilog=(
             "exit status: 0 stopped normally; 1 --check found problems; 2 bad configuration "
@@ -44,6 +44,12 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
         help="port of the sandbox chat page when no token is set (default 8080)",
     )
     parser.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address the sandbox chat page listens on (default 127.0.0.1; "
+        "0.0.0.0 to publish it from a container)",
+    )
+    parser.add_argument(
         "--check",
         action="store_true",
         help="validate configuration, database and templates, print what is wrong, "
@@ -56,9 +62,10 @@ def main(
     environ: Mapping[str, str] | None = None,
     env_file: Path | None = Path(".env"),
     argv: Sequence[str] = (),
+    prog: str = "python -m bot",
 ) -> int:
     """Run the bot; returns the process exit status."""
-    options = parse_args(argv)
+    options = parse_args(argv, prog)
     environ = os.environ if environ is None else environ
     if options.check:
         return check(environ, env_file)
@@ -84,7 +91,7 @@ def main(
             return EXIT_BAD_CONFIGURATION
         try:
             if not settings.token:
-                return run_without_token(settings, options.port)
+                return run_without_token(settings, options.port, options.host)
             from bot.app import run  # imported late: PTB is not needed to run without a token
 
             return run(settings)
@@ -103,11 +110,16 @@ def check(environ: Mapping[str, str], env_file: Path | None) -> int:
     return 0 if all(result.is_ok for result in results) else 1
 
 
-def run_without_token(settings: Settings, port: int = 8080) -> int:
+def run_without_token(settings: Settings, port: int = 8080, host: str = "127.0.0.1") -> int:
     """Run the sandbox: the bot on a local Bot API server, with a web chat page on `port`."""
     from bot.sandbox import run_sandbox
 
-    return run_sandbox(settings, port=port)
+    return run_sandbox(settings, port=port, host=host)
+
+
+def run_command_line() -> int:
+    """The `newsbot` console script."""
+    return main(argv=sys.argv[1:], prog="newsbot")
 
 
 if __name__ == "__main__":

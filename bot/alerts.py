@@ -61,7 +61,9 @@ def alert_html(articles: Sequence[StoredArticle], *, is_filtered: bool) -> str:
         url = article.url or ""
         if url.startswith(("https://", "http://")):
             title = f'<a href="{html.escape(url, quote=True)}">{title}</a>'
-        lines.append(f"• {title} <i>[{escape(article.source_name)}]</i>")
+        # An article without an outlet is cited by its headline: here, the line itself.
+        source = f" <i>[{escape(article.source_name)}]</i>" if article.outlet else ""
+        lines.append(f"• {title}{source}")
     if count > MAX_ALERT_ITEMS:
         lines.append(f"…and {count - MAX_ALERT_ITEMS} more: your next digest has them all.")
     return "\n".join(lines)

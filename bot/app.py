@@ -11,6 +11,7 @@ import asyncio
 import datetime as dt
 import logging
 import threading
+import time
 from collections.abc import Callable
 from typing import TypeVar
 from zoneinfo import ZoneInfo
@@ -24,28 +25,38 @@ from telegram.ext import (
     CommandHandler,
     ContextTypes,
     Defaults,
+    InlineQueryHandler,
     MessageHandler,
     filters,
 )
 
 from bot import handlers as h
+from bot import startup
+from bot.channels import channel_handlers
 from bot.config import ConfigError, Settings
 from bot.digest_handlers import (
+    DIGESTS_KEY,
     digest_handlers,
     restore_schedule,
     start_live_sources,
     stop_digests,
 )
+from bot.event_handlers import event_handlers
+from bot.feed_admin import FEEDS_KEY, FeedList, ensure_live, feed_handlers
 from bot.filter_handlers import filter_handlers
 from bot.health import STARTED_KEY
+from bot.inline import inline_query
 from bot.instance import exit_status
+from bot.languages import LANGUAGES_KEY, ChatLanguages
+from bot.menus import register_menus
+from bot.metrics import BotMetrics, MeteredRateLimiter
 from bot.network import FLOOD_BUDGET_SECONDS, FloodBudgetLimiter, PollingHealth, WatchedRequest
 from briefings.engine import Engine
-from briefings.errors import BriefingError
 
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
+METRICS_KEY = "metrics"
 NOT_A_CHANNEL_POST = ~filters.UpdateType.CHANNEL_POSTS
 
 
@@ -56,9 +67,12 @@ class EngineGate:
     two updates from using the one SQLite connection at once.
     """
 
-    def __init__(self, engine: Engine, *, is_owned: bool = True) -> None:
+    def __init__(
+        self, engine: Engine, *, is_owned: bool = True, metrics: BotMetrics | None = None
+    ) -> None:
         self.engine = engine
         self.is_owned = is_owned
+        self.metrics = metrics  # latency and ingest figures for /metrics, when it is on
         self._lock = threading.Lock()
 
     async def call(self, work: Callable[[Engine], T]) -> T:
@@ -66,7 +80,12 @@ class EngineGate:
 
         def locked() -> T:
             with self._lock:
-                return work(self.engine)
+                if self.metrics is None:
+                    return work(self.engine)
+                started = time.perf_counter()
+                result = work(self.engine)
+                self.metrics.observe_engine_call(work, time.perf_counter() - started, result)
+                return result
 
         return await asyncio.to_thread(locked)
 
@@ -91,12 +110,18 @@ def build_application(
     if not settings.token:
         raise ConfigError("TELEGRAM_BOT_TOKEN is needed to talk to Telegram.")
     polling = PollingHealth()
+    metrics = BotMetrics(settings.db_path) if settings.metrics_port is not None else None
+    rate_limiter = (
+        MeteredRateLimiter(metrics, budget=flood_budget)
+        if metrics is not None
+        else FloodBudgetLimiter(budget=flood_budget)
+    )
     application = (
         ApplicationBuilder()
         .token(settings.token)
         .base_url(settings.api_url)
         .base_file_url(settings.file_url)
-        .rate_limiter(FloodBudgetLimiter(budget=flood_budget))
+        .rate_limiter(rate_limiter)
         # One WARNING line when polling fails, not a traceback a poll (bot.network).
         .get_updates_request(WatchedRequest(polling, connection_pool_size=1))
         .defaults(
@@ -114,8 +139,12 @@ def build_application(
     application.bot_data[h.SETTINGS_KEY] = settings
     application.bot_data[h.POLLING_KEY] = polling
     application.bot_data[STARTED_KEY] = dt.datetime.now(dt.UTC)  # /status's uptime
+    application.bot_data[METRICS_KEY] = metrics
     if engine is not None:
-        application.bot_data[h.ENGINE_KEY] = EngineGate(engine, is_owned=False)
+        application.bot_data[h.ENGINE_KEY] = EngineGate(engine, is_owned=False, metrics=metrics)
+
+    # While the start-up ingest runs: "still reading the corpus" instead of a long wait.
+    application.add_handlers(startup.reading_handlers(), group=-1)
 
     application.add_handlers(
         [
@@ -127,6 +156,10 @@ def build_application(
             CommandHandler("topics", h.topics),
             CommandHandler("search", h.search),
             CommandHandler("sources", h.sources),
+            # /events and its buttons; /language.
+            *event_handlers(),
+            # Channels: posts in a channel (digest commands only), /subscribe @channel.
+            *channel_handlers(),
             # Digests: /subscribe, /unsubscribe, /settings, digest buttons, group migration.
             *digest_handlers(),
             # Keyword filters and instant alerts: /filter, /alerts.
@@ -135,6 +168,9 @@ def build_application(
             CommandHandler("reingest", h.reingest),
             CommandHandler("stats", h.stats),
             CommandHandler("status", h.status),
+            *feed_handlers(),
+            # "@bot words" in any chat: matching briefings.
+            InlineQueryHandler(inline_query),
             # Buttons under /topics.
             CallbackQueryHandler(h.topic_button, pattern=f"^{h.TOPIC_CALLBACK}"),
             # Last: whatever the handlers above did not take. Channel posts are not served
@@ -152,47 +188,63 @@ def build_application(
 
 
 async def post_init(application: Application) -> None:
-    """Open the engine, ingest the corpus folders and register the command menu."""
+    """Open the engine, start reading the corpus folders and register the command menu.
+
+    The corpus is read in the background (bot.startup), and the command menu registered
+    once it is read; without corpus folders, at once.
+    """
     settings: Settings = application.bot_data[h.SETTINGS_KEY]
+    metrics: BotMetrics | None = application.bot_data.get(METRICS_KEY)
     if h.ENGINE_KEY not in application.bot_data:
         engine = await asyncio.to_thread(
             Engine, settings.db_path, templates_dir=settings.templates_dir
         )
-        application.bot_data[h.ENGINE_KEY] = EngineGate(engine)
+        application.bot_data[h.ENGINE_KEY] = EngineGate(engine, metrics=metrics)
     gate: EngineGate = application.bot_data[h.ENGINE_KEY]
     for problem in gate.engine.renderer.problems:
         # The shipped template stands in, so the bot still answers; the admin should know.
         logger.warning("template %s not used: %s", problem.name, problem.message)
-    if settings.corpus:
+    if metrics is not None and settings.metrics_port is not None:
         try:
-            report = await gate.call(lambda engine: engine.ingest(settings.corpus))
-        except (BriefingError, OSError) as error:
-            # The bot can still answer from what the database already holds.
-            logger.warning("could not ingest the corpus: %s", error)
-        except Exception:  # a file is rejected on its own; this is a bug, but not fatal
-            logger.exception("could not ingest the corpus")
-        else:
-            logger.info(
-                "corpus: %d added, %d updated, %d unchanged, %d rejected",
-                len(report.added),
-                len(report.updated),
-                len(report.unchanged),
-                len(report.rejected),
+            metrics.serve(settings.metrics_host, settings.metrics_port)
+        except OSError as error:
+            # Metrics are for the operator; the bot's users should not lose the bot over them.
+            logger.error(
+                "cannot serve metrics on %s:%d (%s); check NEWSBOT_METRICS",
+                settings.metrics_host,
+                settings.metrics_port,
+                error.strerror or error,
             )
-            for path, reason in report.rejected:
-                logger.info("rejected %s: %s", path, reason)
-    await application.bot.set_my_commands(h.bot_commands())
     # --- digests: restore the schedule from SQLite, then poll feeds / the watched folder ---
+    # (before the corpus ingest holds the engine; their jobs wait for it to end)
     await restore_schedule(application)
-    start_live_sources(application, settings)
+    runtime = application.bot_data[DIGESTS_KEY]
+    # Chats' languages and the feeds admins add live in the same file as the digests.
+    languages = await asyncio.to_thread(ChatLanguages, runtime.store)
+    application.bot_data[LANGUAGES_KEY] = languages
+    runtime.service.language_of = languages.get  # digests in the chat's chosen language
+    feed_list = await asyncio.to_thread(FeedList, runtime.store)
+    application.bot_data[FEEDS_KEY] = feed_list
+    live = start_live_sources(application, settings)
+    if live is not None or bool(await asyncio.to_thread(feed_list.urls)):
+        ensure_live(application, runtime, feed_list)
+    if settings.corpus:
+        startup.begin(application, gate)  # registers the command menus when done
+    else:
+        # Menus by scope and language: admins' commands in the admins' menus only.
+        await register_menus(application.bot, settings.admins)
 
 
 async def post_shutdown(application: Application) -> None:
     """Close the engine the application opened."""
+    await startup.finish(application)
     await stop_digests(application)  # digests: before the engine, whose file they share
     gate: EngineGate | None = application.bot_data.get(h.ENGINE_KEY)
     if gate is not None:
         await gate.close()
+    metrics: BotMetrics | None = application.bot_data.get(METRICS_KEY)
+    if metrics is not None:
+        metrics.stop()
 
 
 def run(settings: Settings) -> int:

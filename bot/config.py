@@ -24,6 +24,7 @@ Only the entry point (`python -m bot`) reads the environment; everything else re
 | NEWSBOT_FEEDS_ALLOW_PRIVATE | 0                   | 1: feeds may reach private addresses     |
 | NEWSBOT_DIGEST_TIME | 08:00                       | /subscribe's default time of day         |
 | NEWSBOT_DIGEST_WHEN_QUIET | brief                 | nothing new: brief, note or skip         |
+| NEWSBOT_METRICS    | (none: no endpoint)          | `[host:]port` serving /metrics           |
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -44,8 +46,22 @@ TEST_ENV_API_URL = "https://api.telegram.org/bot{token}/test"
 TEST_ENV_FILE_URL = "https://api.telegram.org/file/bot{token}/test"
 DEFAULT_DB = "newsbot.db"
 DEFAULT_PORT = 8443
-# The seeds ship next to the package in the source tree, so a fresh checkout has a corpus.
-SHIPPED_CORPUS = Path(__file__).resolve().parent.parent / "seeds"
+DEFAULT_METRICS_HOST = "127.0.0.1"
+
+
+def shipped_corpus() -> Path:
+    """The seed articles newsbot comes with, so that a first start has something to brief.
+
+    The wheel carries the top-level `seeds/` folder as `bot/seeds` (pyproject.toml maps it);
+    a checkout, editable install included, has it beside the package.
+    """
+    packaged = resources.files("bot").joinpath("seeds")
+    if isinstance(packaged, Path) and packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parent.parent / "seeds"
+
+
+SHIPPED_CORPUS = shipped_corpus()
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 _TOKEN = re.compile(r"\d+:[A-Za-z0-9_-]+")
@@ -84,6 +100,9 @@ class Settings:
     """Feeds may reach loopback, private, link-local or reserved addresses (bot.fetch)."""
     digest_time: str = "08:00"
     digest_when_quiet: str = "brief"
+    # --- /metrics for Prometheus (bot/metrics.py): off unless NEWSBOT_METRICS gives a port ---
+    metrics_port: int | None = None
+    metrics_host: str = DEFAULT_METRICS_HOST
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str], env_file: Path | None = None) -> Settings:
@@ -138,6 +157,7 @@ class Settings:
             port=_port(get("PORT")),
             webhook_secret=webhook_secret,
             **_digest_settings(get),
+            **_metrics_settings(get("NEWSBOT_METRICS")),
         )
 
     @property
@@ -270,6 +290,19 @@ def _digest_settings(get: Callable[[str], str | None]) -> dict[str, Any]:
         "digest_time": digest_time,
         "digest_when_quiet": when_quiet,
     }
+
+
+def _metrics_settings(value: str | None) -> dict[str, Any]:
+    """NEWSBOT_METRICS: `port` (on 127.0.0.1) or `host:port`; unset means no endpoint."""
+    if value is None:
+        return {}
+    host, _, port = value.rpartition(":")
+    host = host.strip("[]") or DEFAULT_METRICS_HOST
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        raise ConfigError(
+            f"NEWSBOT_METRICS must be a port (9100) or host:port (0.0.0.0:9100); got {value!r}."
+        )
+    return {"metrics_port": int(port), "metrics_host": host}
 
 
 def _port(value: str | None) -> int:

@@ -128,12 +128,20 @@ def start_live_sources(
     # Two jobs, so that a slow feed never holds up the folder (nor the folder the feeds).
     job_queue = _job_queue(application)
     if settings.feeds:
-        job_queue.run_repeating(_feeds_job, interval=settings.poll_seconds, first=1, name=FEEDS_JOB)
+        poll_feeds_regularly(application)
     if settings.watch is not None:
         job_queue.run_repeating(
             _folder_job, interval=settings.poll_seconds, first=1, name=FOLDER_JOB
         )
     return live
+
+
+def poll_feeds_regularly(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Start the feeds job unless it runs already (admins may add the first feed later)."""
+    job_queue = _job_queue(application)
+    if not job_queue.get_jobs_by_name(FEEDS_JOB):
+        settings: Settings = application.bot_data[SETTINGS_KEY]
+        job_queue.run_repeating(_feeds_job, interval=settings.poll_seconds, first=1, name=FEEDS_JOB)
 
 
 async def stop_digests(application: Application[Any, Any, Any, Any, Any, Any]) -> None:

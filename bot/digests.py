@@ -49,6 +49,7 @@ from telegram.error import (
 from telegram.ext import ExtBot
 
 from bot.filters import ChatFilter
+from bot.i18n import translator
 from bot.instance import process_owner
 from bot.network import NO_FLOOD_WAITS, may_have_arrived, retry_seconds
 from bot.schedule import UTC, Slot, next_slot, owed_slot
@@ -65,6 +66,7 @@ from bot.subscriptions import (
 )
 from bot.telegram_html import escape
 from briefings.errors import BriefingError
+from briefings.models import Citation, StoredArticle
 from briefings.render import visible_length
 
 if TYPE_CHECKING:
@@ -113,6 +115,9 @@ class DigestEntry:
     sources: tuple[str, ...]
     new_articles: int
     event_id: int | None = None
+    articles: tuple[StoredArticle, ...] = ()
+    citations: tuple[Citation, ...] = ()
+    """The entry's articles as numbered sources of the digest ([1][2]), as briefings cite."""
 
 
 @dataclass(frozen=True)
@@ -159,6 +164,7 @@ def compose_digest(
     max_chars: int = MessageLimit.MAX_TEXT_LENGTH,
     include: Sequence[str] = (),
     exclude: Sequence[str] = (),
+    translate: Callable[[str], str] | None = None,
 ) -> Digest | None:
     """The digest of what was ingested after `since` (minus `shown`); None when quiet + skip.
 
@@ -182,7 +188,7 @@ def compose_digest(
             # A filtered chat never gets the unfiltered current briefing as a stand-in.
             return Digest(UNMATCHED_HTML, watermark, boundary, is_unmatched=True)
     if not fresh:
-        return _quiet_digest(engine, when_quiet, watermark, boundary, max_chars)
+        return _quiet_digest(engine, when_quiet, watermark, boundary, max_chars, translate)
 
     by_event: dict[int | None, list] = defaultdict(list)
     for article in fresh:
@@ -199,18 +205,24 @@ def compose_digest(
                 _sources(articles),
                 len(articles),
                 event.id,
+                tuple(articles),
             )
         )
     for articles in by_event.values():  # not grouped into an event (other languages…)
         for article in articles:
-            entries.append(DigestEntry(article.title, None, _sources([article]), 1))
+            entries.append(
+                DigestEntry(article.title, None, _sources([article]), 1, articles=(article,))
+            )
 
     lead = next((e.event_id for e in entries if e.event_id is not None), None)
     shown_count = min(len(entries), MAX_ENTRIES)
     while True:
+        shown_entries = numbered(entries[:shown_count])
         html = engine.renderer.render_template(
             "digest.html.j2",
-            entries=entries[:shown_count],
+            translate=translate,
+            entries=shown_entries,
+            citations=[c for entry in shown_entries for c in entry.citations],
             more=len(entries) - shown_count,
             article_count=len(fresh),
             story_count=len(entries),
@@ -222,6 +234,19 @@ def compose_digest(
             break
         shown_count -= 1
     return Digest(html, watermark, boundary, lead)
+
+
+def numbered(entries: Sequence[DigestEntry]) -> list[DigestEntry]:
+    """Entries whose articles are numbered as the digest's sources, in reading order."""
+    count = 0
+    result = []
+    for entry in entries:
+        citations = []
+        for article in entry.articles:
+            count += 1
+            citations.append(Citation(count, article))
+        result.append(dataclasses.replace(entry, citations=tuple(citations)))
+    return result
 
 
 def _one_line(engine: Engine, event_id: int) -> str | None:
@@ -241,7 +266,12 @@ def _sources(articles: Sequence[Any]) -> tuple[str, ...]:
 
 
 def _quiet_digest(
-    engine: Engine, when_quiet: str, watermark: str, boundary: tuple[int, ...], max_chars: int
+    engine: Engine,
+    when_quiet: str,
+    watermark: str,
+    boundary: tuple[int, ...],
+    max_chars: int,
+    translate: Callable[[str], str] | None = None,
 ) -> Digest | None:
     if when_quiet == "skip":
         return None
@@ -254,11 +284,15 @@ def _quiet_digest(
             briefing = None
         if briefing is not None:
             # Room for the "nothing new" line above the briefing.
-            briefing_html = engine.renderer.briefing(briefing, "html", max_chars=max_chars - 120)
+            briefing_html = engine.renderer.briefing(
+                briefing, "html", max_chars=max_chars - 120, translate=translate
+            )
             event_id = briefing.event.id
     html = engine.renderer.render_template(
         "digest.html.j2",
+        translate=translate,
         entries=[],
+        citations=[],
         more=0,
         article_count=0,
         story_count=0,
@@ -342,6 +376,8 @@ class DigestService:
         # Slots up to this instant have been looked at; the timer is armed from here, so a slot
         # falling due during a long fan-out is not stepped over.
         self.checked_until: dt.datetime | None = None
+        # A chat's chosen language (/language), for the digest's own words; None: English.
+        self.language_of: Callable[[int], str | None] = lambda chat_id: None
 
     async def deliver_due(self) -> FanoutReport:
         """Claim and send every slot owed now (including ones missed within the grace period)."""
@@ -402,10 +438,11 @@ class DigestService:
         for subscription, slot in work:
             since = subscription.watermark or iso_seconds(subscription.since)
             chat_filter = chat_filters.get(subscription.chat_id) or ChatFilter(subscription.chat_id)
-            key = (since, subscription.shown, chat_filter.include, chat_filter.exclude)
+            language = self.language_of(subscription.chat_id)
+            key = (since, subscription.shown, chat_filter.include, chat_filter.exclude, language)
             groups[key].append((subscription, slot, chat_filter))
         queue: asyncio.Queue[tuple[Subscription, Slot, Digest, ChatFilter]] = asyncio.Queue()
-        for (since, shown, include, exclude), members in groups.items():
+        for (since, shown, include, exclude, language), members in groups.items():
             digest = await self.gate.call(
                 functools.partial(
                     compose_digest,
@@ -414,6 +451,7 @@ class DigestService:
                     when_quiet=self.when_quiet,
                     include=include,
                     exclude=exclude,
+                    translate=translator(language),
                 )
             )
             for subscription, slot, chat_filter in members:

@@ -23,7 +23,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -187,6 +187,9 @@ class LiveSources:
         self.feeds = tuple(feeds)
         self.folder = folder
         self.limits = limits or FetchLimits()
+        # Feeds admins added with /feeds (bot.feed_admin), read afresh at every poll; they go
+        # through the same fetcher, limits and address rules as NEWSBOT_FEEDS.
+        self.managed_feeds: Callable[[], Sequence[str]] = tuple
         self.client = httpx.AsyncClient(
             timeout=FETCH_TIMEOUT_SECONDS,
             follow_redirects=False,  # bot.fetch follows them, checking each hop
@@ -200,7 +203,7 @@ class LiveSources:
 
     @property
     def is_empty(self) -> bool:
-        return not self.feeds and self.folder is None
+        return not self.feeds and self.folder is None and not self.managed_feeds()
 
     async def poll(self) -> list[SourceCheck]:
         """Check every source once: the feeds and the folder side by side."""
@@ -208,9 +211,7 @@ class LiveSources:
         return feeds + folder
 
     async def poll_feeds(self) -> list[SourceCheck]:
-        """Fetch every feed, a few at a time, each within its limits."""
-        if not self.feeds:
-            return []
+        """Fetch every feed, configured or added by admins, a few at a time, within limits."""
         slots = asyncio.Semaphore(FEED_CONCURRENCY)
 
         async def one(url: str) -> SourceCheck:
@@ -218,7 +219,9 @@ class LiveSources:
                 return await check_feed(self.client, self.store, self.gate, url, self.limits)
 
         async with self._feeds_lock:
-            checks = list(await asyncio.gather(*(one(url) for url in self.feeds)))
+            managed = await asyncio.to_thread(self.managed_feeds)
+            feeds = tuple(dict.fromkeys((*self.feeds, *managed)))
+            checks = list(await asyncio.gather(*(one(url) for url in feeds)))
         _log_news(checks)
         return checks
 

@@ -23,7 +23,10 @@ from telegram.error import Conflict, RetryAfter, TelegramError
 from telegram.ext import CallbackContext, ExtBot
 
 from bot import health
+from bot.i18n import ENGLISH, N_, Translator
 from bot.instance import stop_on_conflict
+from bot.languages import chat_translator
+from bot.links import brief_payload, parse_payload, share_keyboard, who_payload
 from bot.network import PollingHealth, is_network_trouble, may_have_arrived, retry_seconds
 from bot.replies import echo, reply, typing
 from bot.telegram_html import escape
@@ -62,6 +65,9 @@ class Command:
     arguments: str
     description: str
     is_admin: bool = False
+    """For the bot's admins (NEWSBOT_ADMINS) only: shown in their menu alone."""
+    changes_chat: bool = False
+    """Changes a chat's settings: in groups, for the group's administrators."""
 
     @property
     def usage(self) -> str:
@@ -69,44 +75,59 @@ class Command:
 
 
 COMMANDS: tuple[Command, ...] = (
-    Command("start", "", "what this bot does"),
-    Command("help", "", "every command, one line each"),
+    Command("start", "", N_("what this bot does")),
+    Command("help", "", N_("every command, one line each")),
     Command(
         "brief",
         "[topic | query | YYYY-MM-DD]",
-        "a sourced briefing: latest event, or by topic, words or day",
+        N_("a sourced briefing: latest event, or by topic, words or day"),
     ),
-    Command("who", "[name]", "who is who in the latest event, or everything about one person"),
-    Command("topics", "", "topics of the corpus, with a button for each"),
-    Command("search", "<words>", "articles matching some words"),
-    Command("sources", "", "the outlets and articles behind the briefings"),
+    Command("who", "[name]", N_("who is who in the latest event, or everything about one person")),
+    Command("events", "", N_("recent events, with a button for each")),
+    Command("topics", "", N_("topics of the corpus, with a button for each")),
+    Command("search", "<words>", N_("articles matching some words")),
+    Command("sources", "", N_("the outlets and articles behind the briefings")),
     # --- digest commands (/subscribe, /unsubscribe, /settings) go here ---
     Command(
         "subscribe",
-        "[HH:MM] [Area/City] [daily|weekdays|weekly]",
-        "a digest of what is new, at a time of day you pick",
+        "[HH:MM[,HH:MM…]] [Area/City] [daily|weekdays|weekly] [@channel]",
+        N_("a digest of what is new, at the times of day you pick"),
+        changes_chat=True,
     ),
-    Command("unsubscribe", "", "stop this chat's digest"),
-    Command("settings", "", "this chat's digest and when the next one comes"),
+    Command("unsubscribe", "[@channel]", N_("stop this chat's digest"), changes_chat=True),
+    Command("settings", "[@channel]", N_("this chat's digest and when the next one comes")),
     Command(
         "filter",
         "[add|remove words… | clear]",
-        "keep the digest to articles with some words, and without others (-word)",
+        N_("keep the digest to articles with some words, and without others (-word)"),
+        changes_chat=True,
     ),
-    Command("alerts", "[on|off]", "new articles matching the filter, as they arrive"),
-    Command("reingest", "", "re-read the corpus folders (admins)", is_admin=True),
-    Command("stats", "", "figures about the corpus (admins)", is_admin=True),
-    Command("status", "", "health: uptime, ingest, feeds, digests (admins)", is_admin=True),
+    Command(
+        "alerts",
+        "[on|off]",
+        N_("new articles matching the filter, as they arrive"),
+        changes_chat=True,
+    ),  # fmt: skip
+    Command("language", "[code]", N_("the language I answer in here"), changes_chat=True),
+    Command("reingest", "", N_("re-read the corpus folders (admins)"), is_admin=True),
+    Command("stats", "", N_("figures about the corpus (admins)"), is_admin=True),
+    Command("status", "", N_("health: uptime, ingest, feeds, digests (admins)"), is_admin=True),
+    Command(
+        "feeds",
+        "[add URL | remove URL|number | export | import]",
+        N_("the RSS/Atom feeds I poll (admins)"),
+        is_admin=True,
+    ),
 )
 _BY_NAME = {command.name: command for command in COMMANDS}
 
-WELCOME = (
+WELCOME = N_(
     "<b>Hello! I turn a pile of news articles into short briefings, with sources.</b>\n\n"
     "Every line of a briefing says which outlets report it, so you can tell a fact many "
     "agree on from one outlet's claim.\n\n"
     "Try:\n"
     "/brief: the latest event\n"
-    "/topics: pick a topic\n"
+    "/events: pick a recent event\n"
     "/who: who is who, and what each outlet calls them\n\n"
     "/help lists everything I can do."
 )
@@ -124,33 +145,47 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
         return self.bot_data[SETTINGS_KEY]  # type: ignore[no-any-return]
 
 
-def bot_commands() -> list[BotCommand]:
-    """The command menu registered with setMyCommands."""
-    return [BotCommand(command.name, command.description) for command in COMMANDS]
+async def tr(update: Update, context: BotContext) -> Translator:
+    """The language to answer this update in (the chat's choice, else the user's)."""
+    return await chat_translator(update, context.bot_data)
 
 
-def help_text() -> str:
+def bot_commands(
+    translate: Translator = ENGLISH, *, include: Callable[[Command], bool] | None = None
+) -> list[BotCommand]:
+    """A command menu for setMyCommands: the commands `include` keeps (all by default)."""
+    return [
+        BotCommand(command.name, translate(command.description))
+        for command in COMMANDS
+        if include is None or include(command)
+    ]
+
+
+def help_text(translate: Translator = ENGLISH) -> str:
     """/help: every command with its arguments and one line."""
 
     def line(command: Command) -> str:
-        return f"{escape(command.usage)} — {escape(command.description)}"
+        return f"{escape(command.usage)} — {escape(translate(command.description))}"
 
     public = [line(command) for command in COMMANDS if not command.is_admin]
     admin = [line(command) for command in COMMANDS if command.is_admin]
+    heading, admins = translate("What I can do"), translate("For admins")
     return (
-        "<b>What I can do</b>\n"
+        f"<b>{heading}</b>\n"
         + "\n".join(public)
-        + "\n\n<b>For admins</b>\n"
+        + f"\n\n<b>{admins}</b>\n"
         + "\n".join(admin)
-        + "\n\nIn groups, address me as /command@my_username."
+        + "\n\n"
+        + translate("In groups, address me as /command@my_username.")
     )
 
 
-def usage(name: str, problem: str = "") -> str:
+def usage(name: str, problem: str = "", translate: Translator = ENGLISH) -> str:
     """A usage line for a command, after an optional (already escaped) problem."""
     command = _BY_NAME[name]
     lead = f"{problem}\n" if problem else ""
-    return f"{lead}Usage: <code>{escape(command.usage)}</code> — {escape(command.description)}"
+    label = translate("Usage:")
+    return f"{lead}{label} <code>{escape(command.usage)}</code> — {escape(translate(command.description))}"
 
 
 def topic_callback(topic: str) -> str:
@@ -164,13 +199,13 @@ def _argument(context: BotContext) -> str:
     return " ".join(context.args or ())
 
 
-def _too_long(name: str, text: str) -> str | None:
+def _too_long(name: str, text: str, translate: Translator = ENGLISH) -> str | None:
     if len(text) <= MAX_ARGUMENT_CHARS:
         return None
-    return usage(
-        name,
-        f"“{echo(text)}” is too long ({len(text)} characters; at most {MAX_ARGUMENT_CHARS}).",
+    problem = translate("“{text}” is too long ({count} characters; at most {limit}).").format(
+        text=echo(text), count=len(text), limit=MAX_ARGUMENT_CHARS
     )
+    return usage(name, problem, translate)
 
 
 async def _answer(update: Update, context: BotContext, html: str, **kwargs: Any) -> None:
@@ -179,19 +214,33 @@ async def _answer(update: Update, context: BotContext, html: str, **kwargs: Any)
 
 # -- everyone ---------------------------------------------------------------------------------
 async def start(update: Update, context: BotContext) -> None:
-    """Welcome the user and say what the bot does."""
-    await _answer(update, context, WELCOME)
+    """Welcome the user, or open what a deep link names (?start=brief_12, ?start=who_Name)."""
+    translate = await tr(update, context)
+    user = update.effective_user
+    if user is not None and context.settings.is_admin(user.id):
+        # The admins' menu needs a chat with them: the first /start gives one.
+        from bot.menus import register_admin_menu
+
+        await register_admin_menu(context.bot, user.id)
+    opened = parse_payload(context.args[0]) if context.args else None
+    if opened is not None and opened[0] == "brief":
+        await send_briefing(update, context, translate, event_id=int(opened[1]))
+    elif opened is not None:
+        await send_person(update, context, translate, opened[1])
+    else:
+        await _answer(update, context, translate(WELCOME))
 
 
 async def help_command(update: Update, context: BotContext) -> None:
     """List every command with one line each."""
-    await _answer(update, context, help_text())
+    await _answer(update, context, help_text(await tr(update, context)))
 
 
 async def brief(update: Update, context: BotContext) -> None:
     """/brief [topic | query | YYYY-MM-DD]: a sourced briefing."""
+    translate = await tr(update, context)
     text = _argument(context)
-    if problem := _too_long("brief", text):
+    if problem := _too_long("brief", text, translate):
         await _answer(update, context, problem)
         return
     on_date: dt.date | None = None
@@ -199,47 +248,92 @@ async def brief(update: Update, context: BotContext) -> None:
         try:
             on_date = dt.date.fromisoformat(text)
         except ValueError:
-            await _answer(update, context, usage("brief", f"{escape(text)} is not a date."))
+            problem = translate("{text} is not a date.").format(text=escape(text))
+            await _answer(update, context, usage("brief", problem, translate))
             return
     query = text if text and on_date is None else None
+    await send_briefing(update, context, translate, query=query, on_date=on_date)
+
+
+async def send_briefing(
+    update: Update,
+    context: BotContext,
+    translate: Translator,
+    *,
+    query: str | None = None,
+    on_date: dt.date | None = None,
+    event_id: int | None = None,
+) -> None:
+    """A briefing, with its "Share" button (a deep link to the same briefing)."""
+
+    def work(engine: Engine) -> tuple[str, int, str]:
+        briefing = engine.brief(query=query, on_date=on_date, event_id=event_id)
+        html = engine.renderer.briefing(
+            briefing, fmt="html", max_chars=MessageLimit.MAX_TEXT_LENGTH, translate=translate
+        )
+        return html, briefing.event.id, briefing.headline
+
+    html, found_event, headline = await _slow(update, context, work)
+    keyboard = share_keyboard(
+        context.bot.username, brief_payload(found_event), headline, translate("Share")
+    )
+    await _answer(update, context, html, reply_markup=keyboard)
+
+
+async def who(update: Update, context: BotContext) -> None:
+    """/who [name]: the people of the latest event, or one person's card."""
+    translate = await tr(update, context)
+    name = _argument(context)
+    if problem := _too_long("who", name, translate):
+        await _answer(update, context, problem)
+        return
+    if name:
+        await send_person(update, context, translate, name)
+        return
 
     def work(engine: Engine) -> str:
-        briefing = engine.brief(query=query, on_date=on_date)
-        return engine.renderer.briefing(
-            briefing, fmt="html", max_chars=MessageLimit.MAX_TEXT_LENGTH
+        cards = engine.who(None)
+        if not cards:
+            return translate("No one to show yet: the latest event names no people.")
+        return engine.renderer.people(
+            cards, fmt="html", title=translate("People"), translate=translate
         )
 
     await _answer(update, context, await _slow(update, context, work))
 
 
-async def who(update: Update, context: BotContext) -> None:
-    """/who [name]: the people of the latest event, or one person's card."""
-    name = _argument(context)
-    if problem := _too_long("who", name):
-        await _answer(update, context, problem)
-        return
+async def send_person(
+    update: Update, context: BotContext, translate: Translator, name: str
+) -> None:
+    """One person's card: roles as each outlet gives them, and per event with its date."""
 
-    def work(engine: Engine) -> str:
-        cards = engine.who(name or None)
-        if not cards:
-            return "No one to show yet: the latest event names no people."
-        if not name:
-            return engine.renderer.people(cards, fmt="html")
-        html = engine.renderer.person(cards[0], fmt="html")
+    def work(engine: Engine) -> tuple[str, str]:
+        cards = engine.who(name)
+        card = cards[0]
+        html = engine.renderer.person(
+            card, fmt="html", events=engine.roles_by_event(card), translate=translate
+        )
         if len(cards) > 1:
-            others = ", ".join(escape(card.name) for card in cards[1:6])
-            html += f"\n\nAlso matching: {others}. Ask <code>/who full name</code> for one of them."
-        return html
+            others = ", ".join(escape(other.name) for other in cards[1:6])
+            html += "\n\n" + translate(
+                "Also matching: {others}. Ask <code>/who full name</code> for one of them."
+            ).format(others=others)
+        return html, card.name
 
-    await _answer(update, context, await _slow(update, context, work))
+    html, found = await _slow(update, context, work)
+    keyboard = share_keyboard(context.bot.username, who_payload(found), found, translate("Share"))
+    await _answer(update, context, html, reply_markup=keyboard)
 
 
 async def topics(update: Update, context: BotContext) -> None:
     """/topics: the corpus' topics, with a briefing button for each."""
 
+    translate = await tr(update, context)
+
     def work(engine: Engine) -> tuple[str, list[str]]:
         found = engine.topics()
-        return engine.renderer.topics(found, fmt="html"), [topic.name for topic in found]
+        html = engine.renderer.topics(found, fmt="html", translate=translate)
+        return html, [topic.name for topic in found]
 
     html, names = await _slow(update, context, work)
     buttons = [
@@ -271,14 +365,15 @@ async def topic_button(update: Update, context: BotContext) -> None:
             return None, ""
         briefing = engine.brief(query=name)
         return name, engine.renderer.briefing(
-            briefing, fmt="html", max_chars=MessageLimit.MAX_TEXT_LENGTH
+            briefing, fmt="html", max_chars=MessageLimit.MAX_TEXT_LENGTH, translate=translate
         )
 
+    translate = await tr(update, context)
     name, html = await context.engine.call(work)
     if name is None:
-        await query.answer("That topic is gone from the corpus: send /topics again.")
+        await query.answer(translate("That topic is gone from the corpus: send /topics again."))
         return
-    await query.answer(f"Briefing on {name}"[:200])
+    await query.answer(translate("Briefing on {topic}").format(topic=name)[:200])
     await _answer(update, context, html)
 
 
@@ -303,16 +398,19 @@ async def expired_button(update: Update, context: BotContext) -> None:
 
 async def search(update: Update, context: BotContext) -> None:
     """/search <words>: articles matching the words."""
+    translate = await tr(update, context)
     words = _argument(context)
     if not words:
-        await _answer(update, context, usage("search", "What should I look for?"))
+        await _answer(
+            update, context, usage("search", translate("What should I look for?"), translate)
+        )
         return
-    if problem := _too_long("search", words):
+    if problem := _too_long("search", words, translate):
         await _answer(update, context, problem)
         return
 
     def work(engine: Engine) -> str:
-        return engine.renderer.search(words, engine.search(words), fmt="html")
+        return engine.renderer.search(words, engine.search(words), fmt="html", translate=translate)
 
     await _answer(update, context, await _slow(update, context, work))
 
@@ -320,8 +418,10 @@ async def search(update: Update, context: BotContext) -> None:
 async def sources(update: Update, context: BotContext) -> None:
     """/sources: the outlets and articles the briefings are built from."""
 
+    translate = await tr(update, context)
+
     def work(engine: Engine) -> str:
-        return engine.renderer.sources(engine.articles(), fmt="html")
+        return engine.renderer.sources(engine.articles(), fmt="html", translate=translate)
 
     await _answer(update, context, await _slow(update, context, work))
 
@@ -331,7 +431,8 @@ async def _is_admin(update: Update, context: BotContext) -> bool:
     user = update.effective_user
     if context.settings.is_admin(user.id if user else None):
         return True
-    await _answer(update, context, "Sorry, this command is for admins.")
+    translate = await tr(update, context)
+    await _answer(update, context, translate("Sorry, this command is for admins."))
     return False
 
 
@@ -396,21 +497,28 @@ async def unknown_command(update: Update, context: BotContext) -> None:
         return  # meant for another bot in the group
     if not addressee and message.chat.type != message.chat.PRIVATE:
         return  # in a group, a bare unknown command is likely another bot's
+    if message.chat.type == message.chat.CHANNEL:
+        return  # in a channel, only the digest commands are answered (bot.channels)
+    translate = await tr(update, context)
     known = " ".join(f"/{c.name}" for c in COMMANDS if not c.is_admin and c.name != "start")
     await _answer(
         update,
         context,
-        f"I don't know {echo(command, 40)}. I understand: {known}\nSee /help for what each does.",
-    )
+        translate("I don't know {command}. I understand: {known}\nSee /help for what each does.")
+        .format(command=echo(command, 40), known=known),
+    )  # fmt: skip
 
 
 async def plain_text(update: Update, context: BotContext) -> None:
     """Text that is not a command, in a private chat: say how to talk to the bot."""
+    translate = await tr(update, context)
     await _answer(
         update,
         context,
-        "I answer commands: /brief for the latest briefing, "
-        "<code>/search words</code> to look something up, /help for the rest.",
+        translate(
+            "I answer commands: /brief for the latest briefing, "
+            "<code>/search words</code> to look something up, /help for the rest."
+        ),
     )
 
 

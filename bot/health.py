@@ -169,10 +169,18 @@ def digest_health(conn: sqlite3.Connection, *, now: dt.datetime, tz: str) -> Dig
     # finished_at is written as UTC ISO text with seconds, so text order is time order.
     since = midnight.astimezone(UTC).isoformat(timespec="seconds")
     try:
+        columns = {row[1] for row in conn.execute("PRAGMA table_info(digest_subscriptions)")}
+        also = "also_at" if "also_at" in columns else "NULL"  # several digests a day
         plans = [
-            Plan(at=dt.time.fromisoformat(at), tz=zone, cadence=cadence, weekday=weekday or 0)
-            for at, zone, cadence, weekday in conn.execute(
-                "SELECT at, tz, cadence, weekday FROM digest_subscriptions"
+            Plan(
+                at=dt.time.fromisoformat(at),
+                tz=zone,
+                cadence=cadence,
+                weekday=weekday or 0,
+                also_at=tuple(dt.time.fromisoformat(t) for t in json.loads(more or "[]")),
+            )
+            for at, zone, cadence, weekday, more in conn.execute(
+                f"SELECT at, tz, cadence, weekday, {also} FROM digest_subscriptions"
             )
         ]
         counts = dict(
@@ -316,15 +324,44 @@ def check(environ: Mapping[str, str], env_file: Path | None) -> list[CheckResult
         check_database(settings.db_path),
     ]
     results += check_templates(settings.templates_dir)
-    folders = [(f"corpus folder {path}", path) for path in settings.corpus]
+    results += [
+        check_corpus_folder(path, is_shipped=path == SHIPPED_CORPUS) for path in settings.corpus
+    ]
     if settings.watch is not None:
-        folders.append((f"watched folder {settings.watch}", settings.watch))
-    for what, path in folders:
-        if path.is_dir():
+        what = f"watched folder {settings.watch}"
+        if settings.watch.is_dir():
             results.append(CheckResult(what, True, "exists"))
-        elif path != SHIPPED_CORPUS:  # the default: absent from installed packages, harmless
-            results.append(CheckResult(what, False, "is not a folder"))
+        else:
+            results.append(CheckResult(what, False, "is not a folder (NEWSBOT_WATCH)"))
     return results
+
+
+def check_corpus_folder(path: Path, *, is_shipped: bool = False) -> CheckResult:
+    """A folder the bot ingests at start: missing means the bot would brief nothing from it."""
+    from briefings.readers import FORMATS
+
+    what = f"corpus folder {path}"
+    if not path.exists():
+        if is_shipped:
+            return CheckResult(
+                what,
+                False,
+                "the seed articles are missing from this installation: reinstall newsbot, "
+                "or point NEWSBOT_CORPUS at your articles",
+            )
+        return CheckResult(
+            what, False, "does not exist (NEWSBOT_CORPUS names it): the bot would ingest nothing"
+        )
+    if not path.is_dir():
+        return CheckResult(what, False, "is not a folder (NEWSBOT_CORPUS names folders)")
+    for _folder, dirnames, filenames in os.walk(path):
+        dirnames[:] = [name for name in dirnames if not name.startswith(".")]
+        if any(
+            not name.startswith(".") and Path(name).suffix.lower() in FORMATS for name in filenames
+        ):
+            return CheckResult(what, True, "exists")
+    kinds = " ".join(sorted(FORMATS))
+    return CheckResult(what, True, f"exists, but holds no article files yet ({kinds})")
 
 
 def check_database(database: Path) -> CheckResult:

@@ -59,12 +59,15 @@ class LocalBotApi(ScenarioControls):
         self,
         *,
         port: int = 0,
+        host: str = "127.0.0.1",
         bot_username: str = "newsbot_local_bot",
         bot_first_name: str = "Newsbot",
         extra_handlers: Sequence[Any] = (),
     ) -> None:
         super().__init__(bot_username=bot_username, bot_first_name=bot_first_name)
         self._requested_port = port
+        # 0.0.0.0 only where the page must be reached from outside, e.g. a container's port.
+        self._host = host
         self._extra_handlers = list(extra_handlers)  # e.g. the sandbox page, same origin
         self._port: int | None = None
         self._server: tornado.httpserver.HTTPServer | None = None
@@ -116,12 +119,13 @@ class LocalBotApi(ScenarioControls):
             self.closing = False
         self._loop = asyncio.get_running_loop()
         sockets = tornado.netutil.bind_sockets(
-            self._requested_port, "127.0.0.1", family=socket.AF_INET
+            self._requested_port, self._host, family=socket.AF_INET
         )
         self._server = tornado.httpserver.HTTPServer(self.make_app())
         self._server.add_sockets(sockets)
         self._port = sockets[0].getsockname()[1]
-        logger.info("local Bot API listening on %s", self.url)
+        where = "" if self._host == "127.0.0.1" else f" (bound to {self._host})"
+        logger.info("local Bot API listening on %s%s", self.url, where)
 
     async def aclose(self) -> None:
         """Stop serving (inside the loop it runs in); pending long polls answer at once."""
@@ -356,14 +360,39 @@ def _int_or_none(value: Any) -> int | None:
 
 
 async def _control_send(api: LocalBotApi, params: dict[str, Any]) -> Any:
+    chat_id = int(params["chat_id"])
+    with api.lock:
+        known = api.chats.get(chat_id)
+    if known is not None and known.type == "channel":
+        return api.send_channel_post(chat_id, str(params["text"]))
     return api.send_user_message(
-        int(params["chat_id"]),
+        chat_id,
         str(params["text"]),
         user_id=_int_or_none(params.get("user_id")),
         chat_type=params.get("chat_type") or None,
         chat_title=params.get("chat_title") or None,
         message_thread_id=_int_or_none(params.get("message_thread_id")),
         is_forum=params.get("is_forum") in (True, "true", "1"),
+        language_code=params.get("language_code") or None,
+    )
+
+
+async def _control_inline(api: LocalBotApi, params: dict[str, Any]) -> Any:
+    """POST inline {user_id, query[, chat_type][, wait]}: the query and the bot's answer."""
+    update = api.send_inline_query(
+        int(params["user_id"]), str(params.get("query") or ""),
+        chat_type=str(params.get("chat_type") or "private"),
+    )  # fmt: skip
+    query_id = update["inline_query"]["id"]
+    wait = min(float(params.get("wait") or 0), _MAX_CONTROL_WAIT)
+    answer = await api.wait_until(lambda: api.inline_answer(query_id), wait)
+    return {"id": query_id, "answer": answer}
+
+
+async def _control_choose(api: LocalBotApi, params: dict[str, Any]) -> Any:
+    """POST choose {chat_id, query_id, result_id}: post the chosen result in the chat."""
+    return api.choose_inline_result(
+        int(params["chat_id"]), str(params["query_id"]), str(params["result_id"])
     )
 
 
@@ -384,7 +413,10 @@ async def _control_commands(api: LocalBotApi, params: dict[str, Any]) -> Any:
     scope = params.get("scope") or None
     if isinstance(scope, str):
         scope = json.loads(scope)
-    return api.commands_for(scope, str(params.get("language_code") or ""))
+    language = str(params.get("language_code") or "")
+    found = api.commands_for(scope, language)
+    # As Telegram does: no list for the user's language means the list for all languages.
+    return found if found or not language else api.commands_for(scope, "")
 
 
 async def _control_calls(api: LocalBotApi, params: dict[str, Any]) -> Any:
@@ -403,6 +435,8 @@ async def _control_messages(api: LocalBotApi, params: dict[str, Any]) -> Any:
 _CONTROL_ROUTES = {
     ("POST", "send"): _control_send,
     ("POST", "press"): _control_press,
+    ("POST", "inline"): _control_inline,
+    ("POST", "choose"): _control_choose,
     ("GET", "chats"): _control_chats,
     ("GET", "commands"): _control_commands,
     ("GET", "calls"): _control_calls,

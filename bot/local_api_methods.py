@@ -140,7 +140,7 @@ def get_me(state: BotApiState, params: Params) -> Any:
         **state.bot_user(),
         "can_join_groups": True,
         "can_read_all_group_messages": False,
-        "supports_inline_queries": False,
+        "supports_inline_queries": state.supports_inline_queries,
         "can_connect_to_business": False,
         "has_main_web_app": False,
     }
@@ -336,11 +336,39 @@ def get_webhook_info(state: BotApiState, params: Params) -> Any:
     return info
 
 
-def _commands_key(params: Params) -> tuple[str, str]:
+_SCOPES = frozenset(
+    {
+        "default",
+        "all_private_chats",
+        "all_group_chats",
+        "all_chat_administrators",
+        "chat",
+        "chat_administrators",
+        "chat_member",
+    }
+)
+
+
+def _commands_key(state: BotApiState, params: Params) -> tuple[str, str]:
     scope = params.get("scope")
     if scope is not None and not isinstance(scope, dict):
         raise ApiError(400, "Bad Request: can't parse BotCommandScope JSON object")
-    return scope_key(scope), str(params.get("language_code") or "")
+    if scope is not None:
+        kind = scope.get("type")
+        if kind not in _SCOPES:
+            raise ApiError(400, "Bad Request: wrong BotCommandScope type specified")
+        if kind in ("chat", "chat_administrators", "chat_member"):
+            # Telegram refuses a chat the bot never met ("chat not found"), and a group's
+            # admin scope in a private chat.
+            chat = read_chat(state, {"chat_id": scope.get("chat_id")})
+            if kind == "chat_administrators" and chat.type == "private":
+                raise ApiError(400, "Bad Request: can't use chat_administrators in private chats")
+            if kind == "chat_member" and not isinstance(scope.get("user_id"), int):
+                raise ApiError(400, "Bad Request: invalid user_id specified")
+    language = str(params.get("language_code") or "")
+    if language and not re.fullmatch(r"[a-z]{2}", language):
+        raise ApiError(400, "Bad Request: invalid language code specified")
+    return scope_key(scope), language
 
 
 def set_my_commands(state: BotApiState, params: Params) -> Any:
@@ -358,7 +386,7 @@ def set_my_commands(state: BotApiState, params: Params) -> Any:
         if not 1 <= len(description) <= 256:
             raise ApiError(400, "Bad Request: BOT_COMMAND_DESCRIPTION_INVALID")
         cleaned.append({"command": name, "description": description})
-    key = _commands_key(params)
+    key = _commands_key(state, params)
     if cleaned:
         state.my_commands[key] = cleaned
     else:
@@ -368,16 +396,71 @@ def set_my_commands(state: BotApiState, params: Params) -> Any:
 
 
 def get_my_commands(state: BotApiState, params: Params) -> Any:
-    return [dict(command) for command in state.my_commands.get(_commands_key(params), [])]
+    return [dict(command) for command in state.my_commands.get(_commands_key(state, params), [])]
 
 
 def delete_my_commands(state: BotApiState, params: Params) -> Any:
-    state.my_commands.pop(_commands_key(params), None)
+    state.my_commands.pop(_commands_key(state, params), None)
     state.changed()
     return True
 
 
 def close(state: BotApiState, params: Params) -> Any:
+    return True
+
+
+_INLINE_RESULT_TYPES = frozenset(
+    {"article", "photo", "gif", "mpeg4_gif", "video", "audio", "voice", "document"}
+)
+
+
+def answer_inline_query(state: BotApiState, params: Params) -> Any:
+    """Telegram's checks: a live query answered once, ≤ 50 results, unique ids ≤ 64 bytes,
+    articles with a title and a message whose text parses."""
+    query = state.inline_queries.get(str(params.get("inline_query_id", "")))
+    if query is None or query["answer"] is not None:
+        raise ApiError(
+            400,
+            "Bad Request: query is too old and response timeout expired or query ID is invalid",
+        )
+    results = params.get("results")
+    if not isinstance(results, list):
+        raise ApiError(400, "Bad Request: can't parse inline query results JSON object")
+    if len(results) > 50:
+        raise ApiError(400, "Bad Request: RESULTS_TOO_MUCH")
+    seen: set[str] = set()
+    checked = []
+    for result in results:
+        if not isinstance(result, dict) or result.get("type") not in _INLINE_RESULT_TYPES:
+            raise ApiError(400, "Bad Request: RESULT_TYPE_INVALID")
+        result_id = str(result.get("id", ""))
+        if not 1 <= len(result_id.encode("utf-8")) <= 64 or result_id in seen:
+            raise ApiError(400, "Bad Request: RESULT_ID_INVALID" if result_id not in seen
+                           else "Bad Request: RESULT_ID_DUPLICATE")  # fmt: skip
+        seen.add(result_id)
+        result = dict(result)
+        if result["type"] == "article":
+            if not str(result.get("title") or "").strip():
+                raise ApiError(400, "Bad Request: RESULT_TITLE_EMPTY")
+            content = result.get("input_message_content")
+            if not isinstance(content, dict):
+                raise ApiError(400, "Bad Request: MESSAGE_EMPTY")
+            text, parse_mode, visible = read_text(
+                {"text": content.get("message_text"), "parse_mode": content.get("parse_mode")}
+            )
+            result["input_message_content"] = {
+                **content, "message_text": text, "parse_mode": parse_mode, "visible_text": visible
+            }  # fmt: skip
+        if "reply_markup" in result:
+            result["reply_markup"] = read_markup({"reply_markup": result["reply_markup"]})
+        checked.append(result)
+    query["answer"] = {
+        "results": checked,
+        "cache_time": params.get("cache_time"),
+        "is_personal": params.get("is_personal") is True,
+        "next_offset": params.get("next_offset"),
+    }
+    state.changed()
     return True
 
 
@@ -399,6 +482,7 @@ METHODS: dict[str, Callable[[BotApiState, Params], Any]] = {
     "deleteMyCommands": delete_my_commands,
     "close": close,
     "logOut": close,
+    "answerInlineQuery": answer_inline_query,
 }
 # Telegram matches method names case-insensitively
 _CANONICAL = {name.lower(): name for name in [*METHODS, "getUpdates"]}

@@ -43,6 +43,9 @@ _JSON_PARAMS = frozenset(
         "entities",
         "link_preview_options",
         "reply_parameters",
+        "results",
+        "button",
+        "input_message_content",
     }
 )
 _BOOL_PARAMS = frozenset(
@@ -53,6 +56,7 @@ _BOOL_PARAMS = frozenset(
         "drop_pending_updates",
         "show_alert",
         "allow_sending_without_reply",
+        "is_personal",
     }
 )
 
@@ -90,11 +94,19 @@ def read_chat(state: BotApiState, params: Params, *, sending: bool = False) -> C
     if chat_id in (None, ""):
         raise ApiError(400, "Bad Request: chat_id is empty")
     if isinstance(chat_id, str) and chat_id.startswith("@"):
+        wanted = chat_id[1:].lower()
         chat_id = next(
             (
                 user_id
                 for user_id, user in state.users.items()
-                if "@" + str(user.get("username")) == chat_id and user_id in state.chats
+                if str(user.get("username")).lower() == wanted and user_id in state.chats
+            ),
+            None,
+        ) or next(
+            (
+                known.id
+                for known in state.chats.values()
+                if (known.username or "").lower() == wanted
             ),
             None,
         )
@@ -111,6 +123,9 @@ def read_chat(state: BotApiState, params: Params, *, sending: bool = False) -> C
         )
     if sending and chat.blocked:
         raise ApiError(403, "Forbidden: bot was blocked by the user")
+    if sending and chat.type == "channel" and state.bot_id not in chat.admins:
+        # Only a channel's administrators post there, bots included.
+        raise ApiError(403, "Forbidden: bot is not a member of the channel chat")
     return chat
 
 

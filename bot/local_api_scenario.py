@@ -140,6 +140,7 @@ class ScenarioControls(BotApiState):
         chat_title: str | None = None,
         message_thread_id: int | None = None,
         is_forum: bool = False,
+        language_code: str | None = None,
     ) -> dict[str, Any]:
         """A user writes ``text`` in a chat; return the queued Update.
 
@@ -156,8 +157,12 @@ class ScenarioControls(BotApiState):
                 user_id = chat_id
             elif user_id is None:
                 user_id = DEFAULT_USER_ID
+            if chat.type == "channel":
+                raise ValueError("in a channel, post with send_channel_post")
             if chat.type != "private" and chat.creator_id is None:
                 chat.creator_id = user_id  # whoever speaks first made the group
+            if language_code is not None:
+                self.add_user(user_id, language_code=language_code)
             extra: dict[str, Any] = {"text": text}
             command = _command_length(text)
             if command:
@@ -242,10 +247,73 @@ class ScenarioControls(BotApiState):
             self.changed()
             return copy.deepcopy(update)
 
-    def post_in_channel(self, chat_id: int, text: str) -> dict[str, Any]:
-        """A channel admin posts ``text`` in a channel the bot is in; return the queued Update."""
+    def send_inline_query(
+        self, user_id: int, query: str, *, chat_type: str = "private", offset: str = ""
+    ) -> dict[str, Any]:
+        """A user types "@bot query" in some chat; return the queued Update."""
         with self.lock:
-            chat = self.ensure_chat(chat_id, "channel")
+            user = self.add_user(user_id)
+            query_id = f"iq{len(self.inline_queries) + 1}"
+            self.inline_queries[query_id] = {"id": query_id, "user_id": user_id, "answer": None}
+            body = {
+                "id": query_id,
+                "from": user,
+                "query": query[:256],  # Telegram cuts inline queries at 256 characters
+                "offset": offset,
+                "chat_type": chat_type,
+            }
+            update = self.queue_update({"inline_query": body})
+            self.changed()
+            return copy.deepcopy(update)
+
+    def choose_inline_result(self, chat_id: int, query_id: str, result_id: str) -> dict[str, Any]:
+        """The user picks one of the bot's inline results: it is posted in ``chat_id`` as the
+        user's message "via @bot"; return that message's record."""
+        with self.lock:
+            query = self.inline_queries.get(query_id)
+            answer = query["answer"] if query else None
+            if answer is None:
+                raise ValueError(f"inline query {query_id!r} has no answer to choose from")
+            result = next((r for r in answer["results"] if str(r["id"]) == result_id), None)
+            if result is None or result["type"] != "article":
+                raise ValueError(f"no article result {result_id!r} in the answer")
+            content = result["input_message_content"]
+            chat = self.ensure_chat(chat_id)
+            user_id = query["user_id"] if query else DEFAULT_USER_ID
+            self.add_user(user_id)
+            chat.members.add(user_id)
+            record = self.new_message(
+                chat,
+                content["message_text"],
+                content.get("parse_mode"),
+                content["visible_text"],
+                result.get("reply_markup"),
+                None,
+                user_id=user_id,
+            )
+            record["via_bot"] = self.bot_username
+            self.changed()
+            return copy.deepcopy({k: v for k, v in record.items() if k != "json"})
+
+    def add_channel(
+        self, chat_id: int, title: str, *, username: str | None = None, owner_id: int | None = None
+    ) -> dict[str, Any]:
+        """A channel (id -100…) owned by ``owner_id``; the bot posts once made an admin."""
+        with self.lock:
+            chat = self.ensure_chat(chat_id, "channel", title, creator_id=owner_id)
+            if username:
+                chat.username = username.lstrip("@")
+            return chat.json(self.users)
+
+    def send_channel_post(self, chat_id: int, text: str) -> dict[str, Any]:
+        """An administrator posts ``text`` in a channel; return the queued Update.
+
+        A channel post has no sender: ``sender_chat`` is the channel itself.
+        """
+        with self.lock:
+            chat = self.chats.get(chat_id)
+            if chat is None or chat.type != "channel":
+                raise ValueError(f"chat {chat_id} is not a channel")
             record = self.new_message(chat, text, None, text, None, None, user_id=0)
             message = {
                 "message_id": record["message_id"],

@@ -64,6 +64,7 @@ class Chat:
     migrated_to: int | None = None
     messages: dict[int, dict[str, Any]] = field(default_factory=dict)
     next_message_id: int = 1
+    username: str | None = None  # a public channel or group: "@name" reaches it
 
     def json(self, users: dict[int, dict[str, Any]]) -> dict[str, Any]:
         """The Chat object of the Bot API."""
@@ -76,6 +77,8 @@ class Chat:
         chat = {"id": self.id, "type": self.type, "title": self.title or f"Chat {self.id}"}
         if self.is_forum:
             chat["is_forum"] = True
+        if self.username:
+            chat["username"] = self.username
         return chat
 
 
@@ -105,6 +108,8 @@ class BotApiState:
         self.limits: dict[str, float | None] = {}
         self.sent_at: dict[object, collections.deque[float]] = {}
         self.seq = 0  # bumps on every message created or edited, for change polling
+        self.inline_queries: dict[str, dict[str, Any]] = {}  # id -> query and its answer
+        self.supports_inline_queries = True  # as after /setinline at @BotFather
 
     # -- waiting -------------------------------------------------------------------------
 
@@ -160,7 +165,7 @@ class BotApiState:
         *,
         first_name: str | None = None,
         username: str | None = None,
-        language_code: str = "en",
+        language_code: str | None = None,
     ) -> dict[str, Any]:
         """Create or update a user; return its User object."""
         with self.lock:
@@ -171,9 +176,11 @@ class BotApiState:
                     "is_bot": False,
                     "first_name": f"User {user_id}",
                     "username": f"user{user_id}",
-                    "language_code": language_code,
+                    "language_code": language_code or "en",
                 },
             )
+            if language_code is not None:
+                user["language_code"] = language_code
             if first_name is not None:
                 user["first_name"] = first_name
             if username is not None:
@@ -425,6 +432,11 @@ class BotApiState:
         """The commands set by setMyCommands for one scope and language."""
         with self.lock:
             return copy.deepcopy(self.my_commands.get((scope_key(scope), language_code), []))
+
+    def inline_answer(self, query_id: str) -> dict[str, Any] | None:
+        """How the bot answered an inline query (``None`` while unanswered)."""
+        with self.lock:
+            return copy.deepcopy(self.inline_queries.get(query_id, {}).get("answer"))
 
     def callback_answer(self, query_id: str) -> dict[str, Any] | None:
         """How the bot answered a button press (``None`` while unanswered)."""

@@ -8,7 +8,8 @@ The page talks to the control API of the local server (`/_local/send`, `press`,
 `commands`) and to three routes added here:
 
 * `GET /_sandbox/state`: the bot's name and the chats, for the sidebar;
-* `POST /_sandbox/chats {type, title}`: "New chat", a private chat or a group with a new id;
+* `POST /_sandbox/chats {type, title, language}`: "New chat": a private chat (as a new user
+  speaking `language`), a group, or a channel you own with the bot as its administrator;
 * `GET /_sandbox/feed?since=<seq>&actions=<n>&epoch=<e>&wait=<s>`: long poll for every message (the
   user's and the bot's, sent or edited) and "typing…" actions in any chat, so digests due in
   a chat that is not open still arrive;
@@ -23,6 +24,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import re
 import sys
 import uuid
 from pathlib import Path
@@ -47,10 +49,11 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 YOU = "You"
 YOU_ID = 424242
 FIRST_GROUP_ID = -4000000001
+FIRST_CHANNEL_ID = -1009000000001
 MAX_WAIT = 30.0
 GO_LIVE = (
     "To go live: get a token from @BotFather, put TELEGRAM_BOT_TOKEN=<token> in .env "
-    "(see .env.example) and run `python -m bot` again."
+    "(see .env.example) and start newsbot again."
 )
 
 
@@ -61,6 +64,7 @@ class SandboxChat:
     id: int
     type: str
     title: str  # the user's name for a private chat, the group's title otherwise
+    language: str = "en"  # the user's Telegram language (private chats)
 
     def json(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -81,7 +85,13 @@ class SandboxChats:
         try:
             rows = json.loads(self.path.read_text(encoding="utf-8"))
             return [
-                SandboxChat(int(row["id"]), str(row["type"]), str(row["title"])) for row in rows
+                SandboxChat(
+                    int(row["id"]),
+                    str(row["type"]),
+                    str(row["title"]),
+                    str(row.get("language") or "en"),
+                )
+                for row in rows
             ]
         except FileNotFoundError:
             return []
@@ -104,8 +114,8 @@ class SandboxChats:
 class SandboxServer(LocalBotApi):
     """The local Bot API server plus the chat page and its routes, on one port."""
 
-    def __init__(self, db_path: Path, *, port: int = DEFAULT_PORT) -> None:
-        super().__init__(port=port, extra_handlers=page_routes(self))
+    def __init__(self, db_path: Path, *, port: int = DEFAULT_PORT, host: str = "127.0.0.1") -> None:
+        super().__init__(port=port, host=host, extra_handlers=page_routes(self))
         self.store = SandboxChats(db_path)
         self.epoch = uuid.uuid4().hex  # tells a page left open that the server restarted
         self.restore_chats()
@@ -125,24 +135,45 @@ class SandboxServer(LocalBotApi):
 
     def _open(self, chat: SandboxChat) -> None:
         if chat.type == "private":
-            self.add_user(chat.id, first_name=chat.title)
+            self.add_user(chat.id, first_name=chat.title, language_code=chat.language)
             self.add_chat(chat.id, chat_type="private")
+        elif chat.type == "channel":
+            # You made the channel and added the bot as an administrator, as Telegram asks.
+            self.add_user(YOU_ID, first_name=YOU)
+            self.add_channel(chat.id, chat.title, owner_id=YOU_ID)
+            self.set_admin(chat.id, self._bot_id())
         else:
             self.add_user(YOU_ID, first_name=YOU)
-            self.add_chat(chat.id, chat_type=chat.type, title=chat.title)
+            self.add_chat(chat.id, chat_type=chat.type, title=chat.title, creator_id=YOU_ID)
 
-    def new_chat(self, kind: str, title: str) -> SandboxChat:
-        """Open a private chat (as a new user named `title`) or a group titled `title`."""
-        if kind not in ("private", "group"):
-            raise ValueError("type must be 'private' or 'group'")
+    def _bot_id(self) -> int:
+        # The bot's id is the token's number, known before the bot's first call.
+        return int(SANDBOX_TOKEN.split(":", 1)[0])
+
+    def new_chat(self, kind: str, title: str, language: str = "en") -> SandboxChat:
+        """Open a private chat (as a new user named `title`, speaking `language`), a group
+        or a channel titled `title`."""
+        if kind not in ("private", "group", "channel"):
+            raise ValueError("type must be 'private', 'group' or 'channel'")
         title = " ".join(title.split())[:64]
+        language = language if re.fullmatch(r"[a-z]{2}", language or "") else "en"
         with self.lock:
             if kind == "private":
                 taken = [chat_id for chat_id in self.chats if chat_id > 0]
                 chat_id = max(taken, default=YOU_ID - 1) + 1
-                chat = SandboxChat(chat_id, kind, title or f"User {chat_id}")
+                chat = SandboxChat(chat_id, kind, title or f"User {chat_id}", language)
+            elif kind == "channel":
+                taken = [chat_id for chat_id in self.chats if chat_id <= FIRST_CHANNEL_ID]
+                chat_id = min(taken, default=FIRST_CHANNEL_ID + 1) - 1
+                chat = SandboxChat(
+                    chat_id, kind, title or f"Channel {FIRST_CHANNEL_ID - chat_id + 1}"
+                )
             else:
-                taken = [chat_id for chat_id in self.chats if chat_id <= FIRST_GROUP_ID]
+                taken = [
+                    chat_id
+                    for chat_id in self.chats
+                    if FIRST_CHANNEL_ID < chat_id <= FIRST_GROUP_ID
+                ]
                 chat_id = min(taken, default=FIRST_GROUP_ID + 1) - 1
                 number = FIRST_GROUP_ID - chat_id + 1
                 chat = SandboxChat(chat_id, kind, title or f"Group {number}")
@@ -155,11 +186,14 @@ class SandboxServer(LocalBotApi):
         with self.lock:
             entries = []
             for chat in self.chats.values():
+                language = "en"
                 if chat.type == "private":
-                    title = self.users.get(chat.id, {}).get("first_name") or f"User {chat.id}"
+                    user = self.users.get(chat.id, {})
+                    title = user.get("first_name") or f"User {chat.id}"
+                    language = user.get("language_code") or "en"
                 else:
                     title = chat.title or f"Chat {chat.id}"
-                entries.append(SandboxChat(chat.id, chat.type, title).json())
+                entries.append(SandboxChat(chat.id, chat.type, title, language).json())
             return entries
 
     def feed(self, since: int, actions: int) -> dict[str, Any]:
@@ -196,6 +230,7 @@ def _page_message(record: dict[str, Any], users: dict[int, dict[str, Any]]) -> d
         "visible_text": record["visible_text"],
         "is_html": str(record["parse_mode"] or "").lower() == "html",
         "reply_markup": record["reply_markup"],
+        "via_bot": record.get("via_bot"),
     }
 
 
@@ -242,7 +277,11 @@ class _ChatsHandler(_SandboxHandler):
     def post(self) -> None:
         try:
             body = json.loads(self.request.body or b"{}")
-            chat = self.server.new_chat(str(body.get("type", "")), str(body.get("title") or ""))
+            chat = self.server.new_chat(
+                str(body.get("type", "")),
+                str(body.get("title") or ""),
+                str(body.get("language") or "en"),
+            )
         except (ValueError, AttributeError) as error:
             self.answer({"ok": False, "description": str(error)}, 400)
             return
@@ -302,15 +341,18 @@ def sandbox_settings(settings: Settings, server: LocalBotApi) -> Settings:
     )
 
 
-def run_sandbox(settings: Settings, port: int = DEFAULT_PORT) -> int:
-    """Serve the chat page and run the bot against the local server until interrupted."""
+def run_sandbox(settings: Settings, port: int = DEFAULT_PORT, host: str = "127.0.0.1") -> int:
+    """Serve the chat page and run the bot against the local server until interrupted.
+
+    `host` is the address the page listens on: 127.0.0.1, or 0.0.0.0 in a container.
+    """
     from telegram import Update
 
     from bot.app import build_application  # late: the engine loads only when it is needed
 
     install_token_filter(SANDBOX_TOKEN)  # the token is fake, but it stays out of logs anyway
     try:
-        server = SandboxServer(settings.db_path, port=port)
+        server = SandboxServer(settings.db_path, port=port, host=host)
     except OSError as error:
         print(f"newsbot: cannot keep the sandbox chats next to {settings.db_path}: {error}")
         return 1
@@ -318,7 +360,7 @@ def run_sandbox(settings: Settings, port: int = DEFAULT_PORT) -> int:
         server.start_in_thread()
     except OSError as error:
         print(
-            f"newsbot: cannot serve the sandbox on 127.0.0.1:{port} ({error.strerror or error}); "
+            f"newsbot: cannot serve the sandbox on {host}:{port} ({error.strerror or error}); "
             "choose another port with --port.",
             file=sys.stderr,
         )

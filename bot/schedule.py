@@ -45,6 +45,8 @@ _CADENCE_WORDS = {
 _TIME = re.compile(r"(\d{1,2})[:.h](\d{2})")
 _LOOKS_LIKE_TIME = re.compile(r"\d{1,2}(?:[:.h]\d{1,3})?(?:am|pm)?", re.IGNORECASE)
 EXAMPLE = "/subscribe 07:30 Europe/Berlin weekdays"
+MAX_TIMES_A_DAY = 6
+"""More digests a day than this would be alerts: /alerts does that."""
 
 
 class PlanError(ValueError):
@@ -59,10 +61,17 @@ class Plan:
     tz: str
     cadence: str = "daily"
     weekday: int = 0  # the day of a weekly plan, Monday = 0
+    also_at: tuple[dt.time, ...] = ()
+    """More times of day (`/subscribe 07:30,19:00`): one digest at each, each its own slot."""
 
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.tz)
+
+    @property
+    def times(self) -> tuple[dt.time, ...]:
+        """Every time of day the plan delivers at, earliest first."""
+        return tuple(sorted({self.at, *self.also_at}))
 
     def runs_on(self, day: dt.date) -> bool:
         """Whether the plan delivers on this local calendar day."""
@@ -81,10 +90,13 @@ class Slot:
     key: str
 
 
-def slot_on(plan: Plan, day: dt.date) -> Slot:
-    """The slot of a plan on a local calendar day (whether or not the plan runs that day)."""
-    local = dt.datetime.combine(day, plan.at, tzinfo=plan.zone)  # fold=0: see module doc
-    return Slot(local.astimezone(UTC), f"{day.isoformat()}T{time_text(plan.at)}")
+def slot_on(plan: Plan, day: dt.date, at: dt.time | None = None) -> Slot:
+    """The slot of a plan on a local calendar day at one of its times (its first by default),
+    whether or not the plan runs that day. The key names the day and the time, so each of
+    several times a day is a slot of its own in the ledger."""
+    at = plan.at if at is None else at
+    local = dt.datetime.combine(day, at, tzinfo=plan.zone)  # fold=0: see module doc
+    return Slot(local.astimezone(UTC), f"{day.isoformat()}T{time_text(at)}")
 
 
 def next_slot(plan: Plan, after: dt.datetime) -> Slot:
@@ -93,9 +105,9 @@ def next_slot(plan: Plan, after: dt.datetime) -> Slot:
     for offset in range(9):
         day = start + dt.timedelta(days=offset)
         if plan.runs_on(day):
-            slot = slot_on(plan, day)
-            if slot.at > after:
-                return slot
+            later = [s for s in (slot_on(plan, day, at) for at in plan.times) if s.at > after]
+            if later:
+                return min(later)
     raise AssertionError("every plan runs at least once a week")
 
 
@@ -105,9 +117,9 @@ def last_slot(plan: Plan, at: dt.datetime) -> Slot:
     for offset in range(9):
         day = start - dt.timedelta(days=offset)
         if plan.runs_on(day):
-            slot = slot_on(plan, day)
-            if slot.at <= at:
-                return slot
+            earlier = [s for s in (slot_on(plan, day, t) for t in plan.times) if s.at <= at]
+            if earlier:
+                return max(earlier)
     raise AssertionError("every plan runs at least once a week")
 
 
@@ -137,7 +149,9 @@ def describe(plan: Plan) -> str:
         "weekdays": "every weekday (Monday to Friday)",
         "weekly": f"every {DAY_NAMES[plan.weekday]}",
     }[plan.cadence]
-    return f"{when} at {time_text(plan.at)} {plan.tz}"
+    times = [time_text(at) for at in plan.times]
+    spoken = ", ".join(times[:-1]) + f" and {times[-1]}" if len(times) > 1 else times[0]
+    return f"{when} at {spoken} {plan.tz}"
 
 
 def format_wait(delta: dt.timedelta) -> str:
@@ -157,18 +171,20 @@ def format_wait(delta: dt.timedelta) -> str:
 
 def parse_plan(args: Sequence[str], *, default_tz: str, default_time: dt.time) -> Plan:
     """A plan from /subscribe's arguments, in any order; PlanError says what is wrong."""
-    at: dt.time | None = None
+    times: list[dt.time] = []
     tz: str | None = None
     cadence: str | None = None
     weekday: int | None = None
     for word in args:
         lowered = word.lower()
+        parts = [part for part in word.split(",") if part]
         if lowered in _CADENCE_WORDS:
             cadence = _set_once(cadence, _CADENCE_WORDS[lowered], "how often")
         elif lowered in _DAYS:
             weekday = _set_once(weekday, _DAYS[lowered], "the day")
-        elif _LOOKS_LIKE_TIME.fullmatch(word):
-            at = _set_once(at, parse_time(word), "the time")
+        elif parts and all(_LOOKS_LIKE_TIME.fullmatch(part) for part in parts):
+            # "07:30,19:00" or "07:30 19:00": one digest at each time.
+            times += [parse_time(part) for part in parts]
         elif "/" in word or lowered in ("utc", "gmt"):
             tz = _set_once(tz, parse_zone(word), "the time zone")
         else:
@@ -180,11 +196,18 @@ def parse_plan(args: Sequence[str], *, default_tz: str, default_time: dt.time) -
         raise PlanError("A day of the week goes with weekly, e.g. /subscribe weekly monday 08:00")
     if weekday is not None:
         cadence = "weekly"
+    distinct = sorted(set(times)) or [default_time]
+    if len(distinct) > MAX_TIMES_A_DAY:
+        raise PlanError(
+            f"At most {MAX_TIMES_A_DAY} times a day, e.g. /subscribe 07:30,19:00 Europe/Berlin; "
+            "for every new article as it comes, use /alerts on."
+        )
     return Plan(
-        at=at or default_time,
+        at=distinct[0],
         tz=tz or default_tz,
         cadence=cadence or "daily",
         weekday=weekday or 0,
+        also_at=tuple(distinct[1:]),
     )
 
 
@@ -206,7 +229,7 @@ def parse_zone(word: str) -> str:
     if exact is None:
         raise PlanError(
             f"“{word[:40]}” is not a time zone I know. Use an Area/City name like "
-            f"Europe/Berlin, America/New_York or Asia/Tokyo, e.g. {EXAMPLE}"
+            f"Europe/Berlin, America/New_York or Asia/Kolkata, e.g. {EXAMPLE}"
         )
     return exact
 

@@ -170,6 +170,16 @@ class SubscriptionStore:
                         "INSERT OR REPLACE INTO bot_schema (name, version) VALUES (?, ?)",
                         [SCHEMA_NAME, 2],
                     )
+            self._add_times_column()
+
+    def _add_times_column(self) -> None:
+        """Several digests a day: the times after the first (`at`), as JSON, when missing.
+
+        Added by its presence, not a schema version: a column older rows leave empty.
+        """
+        if "also_at" not in self.db.table("digest_subscriptions").columns_dict:
+            with self.transaction() as conn:
+                conn.execute("ALTER TABLE digest_subscriptions ADD COLUMN also_at TEXT")
 
     def _create_v1(self) -> None:
         db = self.db
@@ -258,7 +268,8 @@ class SubscriptionStore:
         with self.transaction() as conn:
             conn.executemany(
                 "INSERT OR REPLACE INTO digest_subscriptions (chat_id, thread_id, at, tz, "
-                "cadence, weekday, since, watermark, shown) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "cadence, weekday, since, watermark, shown, also_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [_row(subscription) for subscription in subscriptions],
             )
 
@@ -606,6 +617,7 @@ def _row(subscription: Subscription) -> tuple[object, ...]:
         subscription.since.astimezone(UTC).isoformat(),
         subscription.watermark,
         json.dumps(list(subscription.shown)),
+        json.dumps([at.isoformat() for at in plan.also_at]),
     )
 
 
@@ -617,6 +629,9 @@ def _subscription(row: dict) -> Subscription:
             tz=row["tz"],
             cadence=row["cadence"],
             weekday=row["weekday"] or 0,
+            also_at=tuple(
+                dt.time.fromisoformat(at) for at in json.loads(row.get("also_at") or "[]")
+            ),
         ),
         since=dt.datetime.fromisoformat(row["since"]),
         thread_id=row["thread_id"],

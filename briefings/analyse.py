@@ -13,7 +13,7 @@ from briefings.clean import clean
 from briefings.dates import find_event_dates, find_publication_date
 from briefings.language import detect_language
 from briefings.models import Article, SourceDocument
-from briefings.outlets import find_outlet
+from briefings.outlets import find_outlet_evidence
 from briefings.people import find_entities
 from briefings.sentences import split_sentences
 from briefings.topics import Taxonomy
@@ -34,7 +34,7 @@ def analyse(document: SourceDocument, taxonomy: Taxonomy) -> Article:
     body = "\n\n".join(text.paragraphs)
     language = detect_language(" ".join(filter(None, [text.title, body])))
     date = find_publication_date(document, text)
-    outlet = find_outlet(document, text)
+    outlet = find_outlet_evidence(document, text)
     title = text.title or _title_from(text.paragraphs) or document.path.rsplit("/", 1)[-1]
     sentences = split_sentences(text.paragraphs)
     article = Article(
@@ -42,13 +42,16 @@ def analyse(document: SourceDocument, taxonomy: Taxonomy) -> Article:
         title=title,
         text=body,
         checksum=checksum(document),
-        outlet=outlet,
+        outlet=outlet.name,
+        outlet_source=outlet.source,
         published=date.published,
         date_source=date.source,
+        partial_date=date.partial,
+        picture_dates=date.picture_dates,
         language=language,
         sentences=sentences,
         contributors=text.contributors,
-        url=document.url,
+        url=document.url or text.url,
         dateline=text.dateline,
     )
     if language != "en":

@@ -3,7 +3,8 @@
 Scraped articles carry lines that are not the article: section labels, "Filed under" lines,
 photo captions and credits, banners, "originally appeared on" footers, agency sign-offs.
 They are recognised by the patterns in ``data/boilerplate.txt`` and removed; those that
-tell something (a date, an outlet, contributors, a credit) are kept in ``metadata_lines``.
+tell something (a date, an outlet, contributors, a credit, the article's address) are kept
+in ``metadata_lines``.
 The dateline opening the body ("MOSCOW, September 12. /TASS/:") is cut off and kept as
 written. Article text itself is never rewritten: only whitespace is collapsed.
 """
@@ -11,11 +12,14 @@ written. Article text itself is never rewritten: only whitespace is collapsed.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib import resources
 
 from briefings.dates import MONTH_PATTERN, WEEKDAY_PATTERN, is_date_line
+from briefings.entities import read_sections
 from briefings.models import CleanText, SourceDocument
 from briefings.outlets import agency_in_dateline, canonical_outlet, outlet_name
 
@@ -66,6 +70,8 @@ _LINE_RULES = tuple(p for p in BOILERPLATE if p.kind not in POSITIONAL_KINDS)
 _DATELINE_RULES = tuple(p for p in BOILERPLATE if p.kind == "dateline")
 _SIGNOFF_RULES = tuple(p for p in BOILERPLATE if p.kind == "signoff")
 _MARKER_RULES = tuple(p for p in BOILERPLATE if p.kind == "marker")
+# The article's own address on a line of its own ("url: https://…"): a source's link.
+_ADDRESS = next(p.regex for p in BOILERPLATE if p.kind == "address")
 
 
 def boilerplate_kind(line: str) -> str | None:
@@ -82,13 +88,22 @@ def clean(doc: SourceDocument) -> CleanText:
     metadata: list[str] = []
     _take_marker(lines, metadata)
     kept, outlet_from_footer, contributors = _strip_boilerplate(lines, metadata)
+    url = next(
+        (found.group("url") for line in metadata if (found := _ADDRESS.match(line.strip()))),
+        None,
+    )
 
     title = doc.title.strip() if doc.title and doc.title.strip() else None
     # A first line opening with a dateline is text, not a headline.
-    dateline, kept = _take_dateline(kept)
-    # One or two words above a headline are a section label ("Politics"), not the title.
-    while title is None and len(kept) > 1 and _is_label(kept[0][1]) and _is_headline(kept[1][1]):
-        metadata.append(kept.pop(0)[1])
+    dateline, kept = _take_dateline(kept, lines=1)
+    # Page furniture above the headline (section labels, calls to action, a masthead with its
+    # slogan) is not the title: the headline is the first line of the opening that looks like
+    # one; what stands above it goes to the metadata.
+    if title is None and dateline is None:
+        chosen = _headline_index(kept)
+        if chosen:
+            metadata.extend(line for _, line in kept[:chosen])
+            del kept[:chosen]
     if dateline is None and kept:
         first = kept[0][1]
         if _same_text(first, title) if title else _is_headline(first) and _stands_apart(kept):
@@ -113,6 +128,7 @@ def clean(doc: SourceDocument) -> CleanText:
         metadata_lines=tuple(metadata),
         outlet=outlet,
         contributors=tuple(dict.fromkeys(contributors)),
+        url=url,
     )
 
 
@@ -169,6 +185,15 @@ def _match_line(line: str) -> tuple[str, re.Match[str]] | None:
     return None
 
 
+def cut_marker(line: str) -> str:
+    """A first line without the scraper's marker that may open it ("date 2019-09-12 …")."""
+    for rule in _MARKER_RULES:
+        found = rule.regex.match(line)
+        if found:
+            return line[found.end() :]
+    return line
+
+
 def _take_marker(lines: list[str], metadata: list[str]) -> None:
     # The marker opens the first line; the rest of that line is the headline or text.
     for index, line in enumerate(lines):
@@ -194,17 +219,24 @@ def _has_blank_line_between_text(lines: list[str]) -> bool:
     return False
 
 
-def _take_dateline(kept: list[tuple[int, str]]) -> tuple[str | None, list[tuple[int, str]]]:
-    """Cut a dateline off the first line of text; drop the line if nothing else is left."""
-    if not kept:
-        return None, kept
-    block, first = kept[0]
-    for rule in _DATELINE_RULES:
-        found = rule.regex.match(first)
-        if found:
-            rest = first[found.end() :].strip()
-            body = [(block, rest)] if rest else []
-            return found.group("dateline").strip(), body + kept[1:]
+DATELINE_LINES = 8
+"""A dateline opens the body: the first lines, after a standfirst or summary bullets."""
+MAX_STANDFIRST_CHARS = 250
+
+
+def _take_dateline(
+    kept: list[tuple[int, str]], lines: int = DATELINE_LINES
+) -> tuple[str | None, list[tuple[int, str]]]:
+    """Cut a dateline off the line that opens the body; drop the line if nothing is left."""
+    for index, (block, line) in enumerate(kept[:lines]):
+        for rule in _DATELINE_RULES:
+            found = rule.regex.match(line)
+            if found:
+                rest = line[found.end() :].strip()
+                body = [(block, rest)] if rest else []
+                return found.group("dateline").strip(), kept[:index] + body + kept[index + 1 :]
+        if len(line) > MAX_STANDFIRST_CHARS:
+            break  # the body has begun without a dateline
     return None, kept
 
 
@@ -226,6 +258,55 @@ def _stands_apart(kept: list[tuple[int, str]]) -> bool:
 
 def _is_label(line: str) -> bool:
     return len(line.split()) < MIN_TITLE_WORDS and not _ENDS_SENTENCE.search(line)
+
+
+OPENING_LINES = 12
+"""How far down a page its headline may stand, below the site's furniture."""
+MAX_LABEL_WORDS = 3
+"""Section labels and site names are this short ("World News", "Speed Reads")."""
+MAX_CALL_TO_ACTION_WORDS = 6
+_GLUED = re.compile(r"[a-z]{3}[A-Z][A-Za-z]{2}")
+"""Two page elements printed without a space ("The Daily PostAll the news")."""
+
+
+@lru_cache(maxsize=1)
+def _calls_to_action() -> frozenset[str]:
+    return frozenset(w.lower() for w in read_sections("chrome.txt")["calls to action"])
+
+
+def is_page_chrome(line: str) -> bool:
+    """A line the page puts around an article: a label, an invitation, an advert, a masthead.
+
+    Decided from shape: a few Title Case words, an imperative to the reader, two elements
+    glued together, pictographs or a price cut.
+    """
+    words = line.split()
+    if not words:
+        return True
+    if len(words) <= MAX_LABEL_WORDS and not _ENDS_SENTENCE.search(line):
+        return True
+    first = words[0].strip("\"'“‘«(").lower()
+    if first in _calls_to_action() and (
+        line.rstrip().endswith("!") or len(words) <= MAX_CALL_TO_ACTION_WORDS
+    ):
+        return True
+    if _GLUED.search(line):
+        return True
+    return any(unicodedata.category(c) == "So" for c in line) or bool(
+        re.search(r"\d\s?%\s*off\b", line, re.IGNORECASE)
+    )
+
+
+def _headline_index(kept: list[tuple[int, str]]) -> int:
+    """Where the headline stands among the opening lines: 0 unless furniture comes first."""
+    for index, (_, line) in enumerate(kept[:OPENING_LINES]):
+        if _ENDS_SENTENCE.search(line) and not is_page_chrome(line):
+            return 0  # the text has begun: no headline below its furniture
+        if len(line) > MAX_TITLE_CHARS:
+            return 0
+        if _is_headline(line) and not is_page_chrome(line):
+            return index
+    return 0
 
 
 def _same_text(a: str, b: str) -> bool:

@@ -1,6 +1,9 @@
-"""The command line: ``python -m briefings ingest|articles|topics|search|brief|who``.
+"""The command line: ``newsbot-briefings ingest|articles|topics|events|search|brief|who``
+(also ``python -m briefings ...``).
 
-Reads the environment (``NEWSBOT_DB``) and turns engine errors into messages, never tracebacks.
+Reads the environment (``NEWSBOT_DB``) and behaves as a command-line tool: results on stdout,
+errors on stderr worded for a terminal with a non-zero status, never a traceback, and a
+reader that stops early (``... | head``) ends it quietly.
 """
 
 from __future__ import annotations
@@ -10,13 +13,22 @@ import datetime as dt
 import json
 import os
 import sys
+import time
 from collections.abc import Sequence
 
 from briefings.engine import Engine
-from briefings.errors import BriefingError, PersonNotFound
+from briefings.errors import BriefingError, NoMatch, PersonNotFound
+from briefings.progress_bar import ProgressBar
 from briefings.render import FORMATS, article_json
 
 DEFAULT_DB = "newsbot.db"
+PROG = "newsbot-briefings"
+# Exit statuses: 1 nothing found, 2 an error or a usage error (argparse's own), 130 Ctrl+C,
+# 141 the reader closed the pipe (128 + SIGPIPE, what a shell reports for other tools).
+EXIT_NOT_FOUND = 1
+EXIT_ERROR = 2
+EXIT_INTERRUPTED = 130
+EXIT_BROKEN_PIPE = 141
 
 
 def _date(text: str) -> dt.date:
@@ -26,7 +38,7 @@ def _date(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2019-09-12") from None
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     # SUPPRESS: --db may come before or after the command without one erasing the other.
     common.add_argument(
@@ -38,7 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     fmt.add_argument("--format", choices=FORMATS, default="text")
 
     parser = argparse.ArgumentParser(
-        prog="python -m briefings",
+        prog=prog,
         parents=[common],
         description="Ingest news articles and compose short, sourced briefings.",
     )
@@ -64,18 +76,48 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+def run_command_line(prog: str = PROG) -> int:
+    """The console script `newsbot-briefings` (and `python -m briefings`): `main` made quiet
+    when the reader of a pipe goes away or the user presses Ctrl+C."""
+    try:
+        status = main(sys.argv[1:], prog=prog)
+        sys.stdout.flush()  # a closed pipe shows here, rather than as noise at exit
+    except BrokenPipeError:
+        # The reader (`| head`) has all it wanted. Point stdout at nothing, so that the
+        # interpreter's last flush does not fail again and print a traceback after all.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
+    except KeyboardInterrupt:
+        print(f"\n{prog}: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    return status
+
+
+def main(argv: Sequence[str] | None = None, *, prog: str = PROG) -> int:
+    args = build_parser(prog).parse_args(argv)
     db_path = getattr(args, "db", None) or os.environ.get("NEWSBOT_DB") or DEFAULT_DB
     try:
         with Engine(db_path) as engine:
             return _run(engine, args)
-    except PersonNotFound as error:
-        print(error, file=sys.stderr)
-        return 1
     except BriefingError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+        print(f"{prog}: {terminal_message(error, prog)}", file=sys.stderr)
+        return EXIT_NOT_FOUND if isinstance(error, PersonNotFound) else EXIT_ERROR
+    except OSError as error:
+        # The database's folder is missing or not writable, the disk is full…
+        if isinstance(error, BrokenPipeError):
+            raise
+        print(f"{prog}: {db_path}: {error.strerror or error}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+def terminal_message(error: BriefingError, prog: str = PROG) -> str:
+    """An engine error worded for a terminal: the chat's hints name bot commands."""
+    if isinstance(error, NoMatch):
+        return (
+            f"nothing in the corpus matches {error.query!r}; `{prog} topics` lists what it covers."
+        )
+    return str(error)
 
 
 def _run(engine: Engine, args: argparse.Namespace) -> int:
@@ -83,15 +125,7 @@ def _run(engine: Engine, args: argparse.Namespace) -> int:
     fmt = getattr(args, "format", "text")
     render = engine.renderer
     if args.command == "ingest":
-        report = engine.ingest(args.paths)
-        print(
-            f"added {len(report.added)}, updated {len(report.updated)}, "
-            f"unchanged {len(report.unchanged)}, rejected {len(report.rejected)}",
-            file=out,
-        )
-        for path, reason in report.rejected:
-            print(f"  rejected {path}: {reason}", file=out)
-        return 0
+        return _ingest(engine, args.paths)
     if args.command == "articles":
         out.write(render.articles(engine.articles(), fmt))
     elif args.command == "topics":
@@ -120,6 +154,30 @@ def _run(engine: Engine, args: argparse.Namespace) -> int:
             out.write(render.people(cards, fmt, title="Who took part"))
     if not out.isatty() or fmt != "json":
         out.write("\n" if fmt == "json" else "")
+    return 0
+
+
+def _ingest(engine: Engine, paths: Sequence[str]) -> int:
+    """Ingest with a progress bar on a terminal; one summary line on stdout either way.
+
+    Each rejected file gets a line on stderr saying why, so stdout stays one line.
+    """
+    bar = ProgressBar(sys.stderr) if sys.stderr.isatty() else None
+    started = time.monotonic()
+    try:
+        report = engine.ingest(paths, progress=bar)
+    finally:
+        if bar is not None:
+            bar.close()
+    seconds = time.monotonic() - started
+    articles = len(report.added) + len(report.updated) + len(report.unchanged)
+    print(
+        f"added {len(report.added)}, updated {len(report.updated)}, "
+        f"unchanged {len(report.unchanged)}, rejected {len(report.rejected)} "
+        f"({articles} articles in {seconds:.1f} s)"
+    )
+    for path, reason in report.rejected:
+        print(f"rejected {path}: {reason}", file=sys.stderr)
     return 0
 
 

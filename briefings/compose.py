@@ -14,10 +14,21 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from briefings.errors import NothingToBrief, PersonNotFound
+from briefings.errors import NoMatch, NothingToBrief, PersonNotFound
 from briefings.facets import FacetRules, load_rules
-from briefings.models import Briefing, Event, Item, PersonCard, RoleClaim, Section, StoredArticle
-from briefings.people_index import Person, merge_people, principals_of, role_key
+from briefings.models import (
+    Briefing,
+    Event,
+    EventRole,
+    Item,
+    PersonCard,
+    RoleClaim,
+    Section,
+    StoredArticle,
+)
+from briefings.people_index import Person, merge_people, role_key
+from briefings.reactions import reactions_section
+from briefings.roles import PARTICIPANT, PRINCIPAL, ROLES, TITLE, Cast, assign_roles
 from briefings.similarity import SentenceGroup, group_similar
 from briefings.store import Store, StoredSentence, person_key
 
@@ -38,7 +49,11 @@ class Material:
     articles: dict[int, StoredArticle]
     sentences: list[StoredSentence]
     people: list[Person]
-    principals: list[Person]
+    cast: Cast
+
+    @property
+    def principals(self) -> tuple[Person, ...]:
+        return self.cast.principals
 
     def source(self, article_id: int) -> str:
         return self.articles[article_id].source_name
@@ -78,13 +93,19 @@ def compose_briefing(
     sections = [
         purpose,
         _participants(material, rules),
-        _reactions(material, rules, shown),
+        reactions_section(material, rules, shown, _ranked),
         _context(material, rules, focus_sentences, shown),
     ]
     if focus and focus_sentences:
         sections.insert(0, _focus(material, rules, focus_sentences, query or "", sections))
     kept = _fit([s for s in sections if s.items], max_item_chars)
-    return Briefing(event=event, headline=headline(material), sections=tuple(kept), query=query)
+    return Briefing(
+        event=event,
+        headline=headline(material),
+        sections=tuple(kept),
+        query=query,
+        people=event_roles(material),
+    )
 
 
 def choose_event(
@@ -120,9 +141,7 @@ def choose_event(
     if not scores:
         if store.latest_event() is None:
             raise NothingToBrief("The corpus has no English article yet: ingest some files first.")
-        raise NothingToBrief(
-            f"Nothing in the corpus matches {_shortened(query)!r}. Try /topics for what it covers."
-        )
+        raise NoMatch(_shortened(query))
     # The latest of the events substantially about the query: news readers want what is new.
     top = sorted(scores, key=lambda i: -scores[i])[:20]
     strong = [i for i in top if scores[i] >= RELEVANT_SHARE * scores[top[0]]]
@@ -135,21 +154,46 @@ def _shortened(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def gather(store: Store, event: Event) -> Material:
+def gather(store: Store, event: Event, rules: FacetRules | None = None) -> Material:
     articles = {a.id: a for a in store.articles(event.article_ids) if a.language == "en"}
     ids = list(articles)
     sentences = store.sentences(ids)
     mentions = store.mentions(ids)
     people = merge_people(mentions)
     titles = {a.id: a.title for a in articles.values()}
-    principals = principals_of(people, sentences, titles)
-    return Material(event, articles, sentences, people, principals)
+    cast = assign_roles(people, sentences, titles, rules or load_rules(), event.date, event.place)
+    return Material(event, articles, sentences, people, cast)
+
+
+def event_roles(material: Material) -> tuple[EventRole, ...]:
+    """Every person of the event with their role and the sentences that decided it."""
+    by_ref = {(s.article_id, s.index): s.text for s in material.sentences}
+    titles = {a.id: a.title for a in material.articles.values()}
+    order = {role: n for n, role in enumerate(ROLES)}
+    found = []
+    for person in material.people:
+        role = material.cast.roles.get(person.key)
+        if role is None:
+            continue
+        evidence = tuple(
+            dict.fromkeys(
+                titles.get(a, "") if i == TITLE else by_ref.get((a, i), "")
+                for a, i in role.evidence
+            )
+        )
+        found.append(EventRole(person.name, role.role, tuple(e for e in evidence if e)))
+    return tuple(sorted(found, key=lambda r: order[r.role]))
 
 
 def headline(material: Material) -> str:
-    """Who met whom, where, when — from the data."""
-    names = [p.display_name(material.source) for p in material.principals[:2]]
-    parts = [" and ".join(names)] if names else [material.event.title]
+    """Who met whom, where, when — from the data: every principal, once."""
+    principals = material.principals
+    if len(principals) <= 2:
+        names = [p.display_name(material.source) for p in principals]
+    else:
+        names = [p.name for p in principals]
+    joined = ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else "".join(names)
+    parts = [joined] if names else [material.event.title]
     if material.event.place:
         parts.append(material.event.place)
     if material.event.date:
@@ -253,47 +297,15 @@ def _context(
 
 
 def _participants(material: Material, rules: FacetRules) -> Section:
+    """The principals, then those the texts put at the happening beside them."""
     facet = rules.participants
-    principal_keys = {p.key for p in material.principals}
-    by_index = {(s.article_id, s.index): s for s in material.sentences}
-    items = []
-    for person in material.people:
-        is_principal = person.key in principal_keys
-        if not is_principal and not _took_part(person, material, rules, by_index, principal_keys):
-            continue
-        items.append(_person_item(person, material))
+    taking_part = list(material.principals) + material.cast.with_role(material.people, PARTICIPANT)
+    items = [_person_item(person, material) for person in taking_part]
     return Section("participants", facet.heading, tuple(items[: facet.max_items]))
 
 
 def is_participant(person: Person, material: Material, rules: FacetRules) -> bool:
-    principal_keys = {p.key for p in material.principals}
-    by_index = {(s.article_id, s.index): s for s in material.sentences}
-    return person.key in principal_keys or _took_part(
-        person, material, rules, by_index, principal_keys
-    )
-
-
-def _took_part(
-    person: Person,
-    material: Material,
-    rules: FacetRules,
-    by_index: dict[tuple[int, int], StoredSentence],
-    principal_keys: set[str],
-) -> bool:
-    """Named, in a sentence about this happening, alongside a principal with a meeting word."""
-    principals = [p for p in material.principals if p.key in principal_keys]
-    for article_id, index in person.sentence_refs:
-        sentence = by_index.get((article_id, index))
-        if sentence is None or rules.is_elsewhere(sentence.text):
-            continue
-        if not rules.participants.matches(sentence.text):
-            continue
-        others = [p for p in principals if p.key != person.key]
-        if any((article_id, index) in p.sentence_refs for p in others):
-            return True
-        if others and rules.refers_to_principals(sentence.text):
-            return True
-    return False
+    return material.cast.role_of(person) in (PRINCIPAL, PARTICIPANT)
 
 
 def _person_item(person: Person, material: Material) -> Item:
@@ -315,51 +327,6 @@ def _person_item(person: Person, material: Material) -> Item:
     )
     paths = tuple(material.path(a) for a in article_ids if a in material.articles)
     return Item(text=text, sources=sources, articles=paths)
-
-
-def _reactions(material: Material, rules: FacetRules, shown: set[tuple[int, int]]) -> Section:
-    facet = rules.reactions
-    parties = rules.party_resolver
-    grouped: dict[str, list[StoredSentence]] = defaultdict(list)
-    subjects: dict[str, list[str]] = defaultdict(list)
-    for sentence in material.sentences:
-        if (sentence.article_id, sentence.index) in shown:
-            continue
-        found = facet.first_match(sentence.text)
-        if not found:
-            continue
-        before, verb, after = found
-        party = parties.party_of(before, material)
-        if not party:
-            continue
-        grouped[party].append(sentence)
-        subject = rules.subject_of(after)
-        if subject:
-            subjects[party].append(subject)
-    if not grouped:
-        return Section("reactions", facet.heading, ())
-    items: list[Item] = []
-    headings = []
-    for party, sentences in sorted(grouped.items(), key=lambda kv: -len(kv[1])):
-        subject = _common_subject(subjects[party])
-        headings.append(f"{party} on {subject}" if subject else party)
-        items.extend(_ranked(material, sentences, facet.max_items))
-        if len(items) >= facet.max_items:
-            break
-    heading = f"{facet.heading}: " + "; ".join(headings[:2])
-    return Section("reactions", heading, tuple(items[: facet.max_items]))
-
-
-def _common_subject(subjects: list[str]) -> str | None:
-    """The thing most reactions are about, in its shortest wording."""
-    if not subjects:
-        return None
-    words = Counter(w for s in subjects for w in set(re.findall(r"\w{4,}", s.lower())))
-
-    def support(s: str) -> tuple[int, int]:
-        return (sum(words[w] for w in set(re.findall(r"\w{4,}", s.lower()))), -len(s))
-
-    return max(subjects, key=support)
 
 
 def _focus(

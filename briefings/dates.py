@@ -2,9 +2,11 @@
 
 Publication evidence is ranked: an explicit field or ``date YYYY-MM-DD`` marker, then the
 dateline ("MOSCOW, September 12. /TASS/", its year inferred from the body when missing), a
-header date line ("Sep 14 2018"), a footer ("originally appeared on X, August 20, 2017"),
-and last a dated photo caption at the top of an article that has nothing else. Dates in the
-body are never taken for the publication date: they are background or the event itself.
+header date line ("Sep 14 2018") and a footer ("originally appeared on X, August 20, 2017").
+Dates in the body are never taken for the publication date: they are background or the event
+itself. Photo captions date the scene they show, never the article: they are kept as evidence
+of which happening the article pictures. A dateline without a year and nothing to borrow one
+from keeps its month and day; the year comes later from the article's event, or never.
 
 Event dates are the explicit dates and weekday references ("on Thursday", "next Tuesday")
 of the sentences, resolved against the publication date with the tense around them.
@@ -188,30 +190,50 @@ def find_publication_date(doc: SourceDocument, text: CleanText) -> DateFinding:
     # clean builds its patterns from this module's calendar: imported here to avoid a cycle.
     from briefings.clean import boilerplate_kind
 
+    line_kinds = [
+        boilerplate_kind(line) or ("date" if is_date_line(line) else None)
+        for line in text.metadata_lines
+    ]
+    pictures = _picture_dates(text.metadata_lines, line_kinds)
+    kinds = list(zip(text.metadata_lines, line_kinds, strict=True))
     if doc.published and (published := _parse_field(doc.published)):
-        return DateFinding(published, "field")
+        return DateFinding(published, "field", picture_dates=pictures)
     for line in text.metadata_lines:
         marker = _MARKER.match(line)
         if marker and (marked := _parse_field(marker.group(1))):
-            return DateFinding(marked, "field")
+            return DateFinding(marked, "field", picture_dates=pictures)
     if text.dateline and (from_dateline := _dateline_date(text)):
-        return DateFinding(from_dateline, "dateline")
-    kinds = [
-        (line, boilerplate_kind(line) or ("date" if is_date_line(line) else None))
-        for line in text.metadata_lines
-    ]
+        return DateFinding(from_dateline, "dateline", picture_dates=pictures)
     for wanted, source in (("date", "header"), ("footer", "footer")):
         for line, kind in kinds:
             if kind == wanted and (found := parse_date_text(line)):
-                return DateFinding(found, source)
-    # A dated caption above the text is the page's own picture of the day, when nothing else
-    # dates it; captions further down show background pictures.
-    for line, kind in kinds:
-        if kind == "caption" and _is_above_body(doc.text, line, text.paragraphs):
-            found = parse_date_text(line)
-            if found:
-                return DateFinding(found, "caption")
-    return DateFinding(None, "none")
+                return DateFinding(found, source, picture_dates=pictures)
+    # Captions date the pictured scene, often a background picture: never the article.
+    return DateFinding(None, "none", partial=_dateline_partial(text), picture_dates=pictures)
+
+
+def _picture_dates(
+    metadata_lines: Sequence[str], kinds: Sequence[str | None]
+) -> tuple[dt.date, ...]:
+    found: dict[dt.date, None] = {}
+    for line, kind in zip(metadata_lines, kinds, strict=True):
+        if kind == "caption":
+            for match in _DATE.finditer(line):
+                year, month, day = _parts(match)
+                if (day_found := _make_date(year, month, day)) is not None:
+                    found.setdefault(day_found, None)
+    return tuple(found)
+
+
+def _dateline_partial(text: CleanText) -> tuple[int, int] | None:
+    """The month and day of a dateline that has no year and no year to borrow."""
+    match = _DATE.search(text.dateline or "")
+    if match is None:
+        return None
+    year, month, day = _parts(match)
+    if year is not None or day == 0 or _make_date(2000, month, day) is None:
+        return None
+    return month, day
 
 
 def find_event_dates(sentences: Sequence[str], published: dt.date | None) -> tuple[dt.date, ...]:
@@ -233,6 +255,44 @@ def find_event_dates(sentences: Sequence[str], published: dt.date | None) -> tup
                 offset = _WEEK_OFFSETS[week.group(1).lower()]
                 found.setdefault(published + dt.timedelta(days=offset), None)
     return tuple(found)
+
+
+def date_mentions(sentence: str, anchor: dt.date) -> list[tuple[int, dt.date]]:
+    """(position, date) of every date the sentence gives, resolved against ``anchor``.
+
+    The anchor is the publication date, or for an undated article a date of its event: a
+    month and day without a year, or a weekday, then take the nearest fitting date.
+    """
+    found: list[tuple[int, dt.date]] = []
+    previous_end = 0
+    for match in _EVENT.finditer(sentence):
+        resolved = _resolve(match, sentence, previous_end, anchor)
+        previous_end = match.end()
+        if resolved is not None:
+            found.append((match.start(), resolved))
+    return found
+
+
+_MONTH_DAY = re.compile(rf"\b(?:{_MONTH_DAY_YEAR}|{_DAY_MONTH_YEAR})")
+
+
+_OPENS_WITH_WEEKDAY = re.compile(WEEKDAY_PATTERN)
+
+
+def month_day_mentions(sentence: str) -> list[tuple[int, tuple[int, int]]]:
+    """(position, (month, day)) of dates written with a weekday but no year ("Friday,
+    November 4"): the day of something in the article's present, not a date in the past."""
+    found = []
+    for match in _MONTH_DAY.finditer(sentence):
+        year, month, day = _parts(match)
+        if (
+            year is None
+            and day
+            and _make_date(2000, month, day) is not None
+            and _OPENS_WITH_WEEKDAY.match(match.group())
+        ):
+            found.append((match.start(), (month, day)))
+    return found
 
 
 _RELATIVE_WEEK = re.compile(r"\b(next|this|last|coming)\s+week\b", re.IGNORECASE)
@@ -354,12 +414,3 @@ def _dateline_date(text: CleanText) -> dt.date | None:
         return None
     year = latest[0] + 1 if (month, day) < latest[1:] else latest[0]
     return _make_date(year, month, day)
-
-
-def _is_above_body(raw: str, line: str, paragraphs: tuple[str, ...]) -> bool:
-    at = raw.find(line)
-    if at < 0 or not paragraphs:
-        return at >= 0
-    words = paragraphs[0].split()[:6]
-    body = re.search(r"\s+".join(map(re.escape, words)), raw)
-    return body is None or at < body.start()

@@ -6,8 +6,9 @@ the package is free to change behind it.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from briefings import compose, render
@@ -16,6 +17,8 @@ from briefings.ingest import ingest_paths
 from briefings.models import (
     Briefing,
     Event,
+    EventRoles,
+    IngestProgress,
     IngestReport,
     PersonCard,
     SearchHit,
@@ -42,9 +45,17 @@ class Engine:
         self.close()
 
     # -- corpus ---------------------------------------------------------------------------
-    def ingest(self, paths: Iterable[str | Path]) -> IngestReport:
-        """Read, analyse and index files or folders; regroup events."""
-        return ingest_paths(self.store, paths)
+    def ingest(
+        self,
+        paths: Iterable[str | Path],
+        *,
+        progress: Callable[[IngestProgress], None] | None = None,
+    ) -> IngestReport:
+        """Read, analyse and index files or folders; regroup events.
+
+        `progress` is called after each file (see ingest_paths), e.g. for a progress bar.
+        """
+        return ingest_paths(self.store, paths, progress=progress)
 
     def articles(self) -> list[StoredArticle]:
         return self.store.articles()
@@ -80,8 +91,54 @@ class Engine:
         event_id: int | None = None,
         on_date: dt.date | None = None,
     ) -> Briefing:
-        """A briefing on the latest event, or the event matching a query, id or date."""
-        return compose.compose_briefing(self.store, query=query, event_id=event_id, on_date=on_date)
+        """A briefing on the latest event, or the event matching a query, id or date.
+
+        It carries the event's articles, so that its items' sources can be numbered.
+        """
+        briefing = compose.compose_briefing(
+            self.store, query=query, event_id=event_id, on_date=on_date
+        )
+        articles = tuple(self.store.articles(briefing.event.article_ids))
+        return dataclasses.replace(briefing, articles=articles)
+
+    def event(self, event_id: int) -> Event | None:
+        """One event by id, or None."""
+        return self.store.event(event_id)
+
+    def recent_events(self, limit: int = 10) -> list[Event]:
+        """The latest events first (undated ones last)."""
+        return self.store.events(limit=limit)
+
+    def event_ids_matching(self, query: str, *, limit: int = 5) -> list[int]:
+        """Events the words are about, best first (the latest events for no words)."""
+        if not query.strip():
+            return [e.id for e in self.store.events(limit=limit)]
+        scores: dict[int, float] = {}
+        for event_id, count in self.store.event_ids_for_topic(query).items():
+            scores[event_id] = scores.get(event_id, 0) + 2 * count
+        hits = self.store.search_article_ids(query, limit=200)
+        for event_id in self.store.event_ids_of_articles(hits).values():
+            scores[event_id] = scores.get(event_id, 0) + 1
+        return sorted(scores, key=lambda e: -scores[e])[:limit]
+
+    def roles_by_event(self, card: PersonCard) -> list[EventRoles]:
+        """What each event's articles call a person, latest event first."""
+        articles = {a.path: a for a in self.store.articles_by_paths(card.articles)}
+        for claim in card.roles:
+            articles.update((a.path, a) for a in self.store.articles_by_paths(claim.articles))
+        roles: dict[int, list[str]] = {}
+        for claim in card.roles:
+            for path in claim.articles:
+                article = articles.get(path)
+                if article is not None and article.event_id is not None:
+                    found = roles.setdefault(article.event_id, [])
+                    if claim.role not in found:
+                        found.append(claim.role)
+        event_ids = set(roles) | {a.event_id for a in articles.values() if a.event_id is not None}
+        return [
+            EventRoles(e.id, e.title, e.date, e.place, tuple(roles.get(e.id, ())))
+            for e in self.store.events(sorted(event_ids))
+        ]
 
     def who(self, name: str | None = None) -> list[PersonCard]:
         """People of the latest event (no name), or the cards matching a name (best first).

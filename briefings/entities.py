@@ -42,6 +42,8 @@ _SPACE = r"[ \t\u00a0]"
 # Upper-case letters that can start a name: Latin (with accents), Greek and Cyrillic.
 _UP = "A-Z" + "".join(chr(c) for c in range(0xC0, 0x250) if chr(c).isupper()) + "Α-ΩА-Я"
 _PARTICLES = "de|da|di|du|del|della|der|den|van|von|zu|bin|bint|ibn|al|el|dos|das|ter|ten|la|le|ben"
+NAME_PARTICLES: frozenset[str] = frozenset(_PARTICLES.split("|"))
+"""Lower-case words inside names ("da", "von der", "bin"): part of a name, never its core."""
 
 
 def fold(text: str) -> str:
@@ -105,7 +107,7 @@ def lexicon() -> Lexicon:
     nationality: dict[str, str] = {}
 
     def add(entry: str, flag: int) -> None:
-        # Acronyms match as written only: "UN" is not "Un" (Kim Jong Un), "US" is not "us".
+        # Acronyms match as written only: "UN" is not "Un" (a Korean given name), "US" is not "us".
         key = entry if entry.replace(".", "").isupper() and len(entry) > 1 else entry.lower()
         table = phrases if " " in key else word_class
         table[key] = table.get(key, 0) | flag

@@ -4,6 +4,7 @@ BriefingError
 ├── UnreadableArticle   a file that cannot be read as an article (empty, binary, too big…)
 ├── DatabaseError       the database file is damaged or is not ours
 ├── NothingToBrief      the corpus has no (matching) English article
+│   └── NoMatch         …nothing matches a query (the CLI words its own hint from `query`)
 └── PersonNotFound      no one in the corpus matches a name
 """
 
@@ -24,6 +25,17 @@ class DatabaseError(BriefingError):
 
 class NothingToBrief(BriefingError):
     pass
+
+
+class NoMatch(NothingToBrief):
+    """Nothing in the corpus matches a query. The message is the chat's; `query` is kept so
+    that a command line can give its own hint."""
+
+    def __init__(self, query: str) -> None:
+        self.query = query
+        super().__init__(
+            f"Nothing in the corpus matches {query!r}. Try /topics for what it covers."
+        )
 
 
 class PersonNotFound(BriefingError):

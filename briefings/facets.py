@@ -60,7 +60,7 @@ class PartyResolver:
                 if word:
                     self.by_word[word.lower()] = country.name
         alternation = "|".join(re.escape(w) for w in sorted(self.by_word, key=len, reverse=True))
-        self.pattern = re.compile(rf"\b({alternation})(?:['’]s)?\b", re.IGNORECASE)
+        self.pattern = re.compile(rf"\b({alternation})(?:s|['’]s)?\b", re.IGNORECASE)
         self.by_alias = {a: c.name for c in countries for a in c.aliases}
         aliases = "|".join(re.escape(a) for a in sorted(self.by_alias, key=len, reverse=True))
         self.alias_pattern = re.compile(rf"(?<![\w.])({aliases})(?![\w])")

@@ -8,13 +8,13 @@ changes nothing.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from briefings.analyse import analyse, checksum
 from briefings.errors import UnreadableArticle
 from briefings.events import regroup_events
-from briefings.models import Article, IngestReport, SourceDocument
+from briefings.models import Article, IngestProgress, IngestReport, SourceDocument
 from briefings.readers import iter_article_files, read_documents
 from briefings.store import Store
 from briefings.topics import Taxonomy
@@ -23,9 +23,17 @@ BATCH = 200
 
 
 def ingest_paths(
-    store: Store, paths: Iterable[str | Path], *, taxonomy: Taxonomy | None = None
+    store: Store,
+    paths: Iterable[str | Path],
+    *,
+    taxonomy: Taxonomy | None = None,
+    progress: Callable[[IngestProgress], None] | None = None,
 ) -> IngestReport:
-    """Ingest files and folders into the store and report what happened to each."""
+    """Ingest files and folders into the store and report what happened to each.
+
+    `progress`, when given, is called after each file and once before events are regrouped
+    (in the calling thread; it should be quick).
+    """
     taxonomy = taxonomy or Taxonomy.load()
     added: list[str] = []
     updated: list[str] = []
@@ -38,12 +46,22 @@ def ingest_paths(
             store.save_articles(pending)
             pending.clear()
 
-    for given in paths:
+    # Listed first, so that progress can say "n of m files"; links leading out of a folder
+    # are refused (rejected) here.
+    listed = [(given, list(iter_article_files([Path(given)], refused=rejected))) for given in paths]
+    total = sum(len(files) for _, files in listed)
+    done = 0
+
+    def report_progress(stage: str = "reading") -> None:
+        if progress is not None:
+            articles = len(added) + len(updated) + len(unchanged)
+            progress(IngestProgress(done, total, articles, len(rejected), stage))
+
+    for given, files in listed:
         given_path = Path(given)
         if not given_path.exists():
             rejected.append((str(given), "no such file or folder"))
             continue
-        files = list(iter_article_files([given_path], refused=rejected))
         if given_path.is_dir() and not files:
             rejected.append(
                 (str(given), "folder holds no article files (.txt .md .html .json .jsonl .xml)")
@@ -51,16 +69,20 @@ def ingest_paths(
         elif not given_path.is_dir() and not files:
             rejected.append((str(given), "not a regular file"))
         for file in files:
+            done += 1
             try:
                 result = read_documents(file)
             except UnreadableArticle as error:
                 rejected.append((str(file), str(error)))
+                report_progress()
                 continue
             except OSError as error:
                 rejected.append((str(file), f"cannot read: {error.strerror or error}"))
+                report_progress()
                 continue
             except Exception as error:  # any failure of one file rejects that file only
                 rejected.append((str(file), _failure("read", error)))
+                report_progress()
                 continue
             rejected.extend(result.rejected)
             for document in result.documents:
@@ -74,8 +96,10 @@ def ingest_paths(
                 )
                 if len(pending) >= BATCH:
                     flush()
+            report_progress()
     flush()
     if added or updated:
+        report_progress("grouping")
         regroup_events(store)
     store.log_ingest(len(added), len(updated), len(unchanged), [f"{p}: {r}" for p, r in rejected])
     return IngestReport(tuple(added), tuple(updated), tuple(unchanged), tuple(rejected))

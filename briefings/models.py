@@ -7,6 +7,7 @@ can be tested on its own and nothing downstream depends on how a fact was found.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 
 
@@ -40,6 +41,8 @@ class CleanText:
     outlet: str | None = None
     contributors: tuple[str, ...] = ()
     """Agencies credited for contributing ("With reporting by dpa, AFP...")."""
+    url: str | None = None
+    """The article's address, when the text carries it on a line of its own ("url: …")."""
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,34 @@ class DateFinding:
 
     published: dt.date | None
     source: str
+    partial: tuple[int, int] | None = None
+    """(month, day) when the evidence gives no year ("MOSCOW, December 22."): the year is
+    taken later from the article's event, or the article stays undated."""
+    picture_dates: tuple[dt.date, ...] = ()
+    """Dates printed in photo captions: when the pictured scene happened, never when the
+    article was published. Evidence of which happening the article shows."""
+
+
+INFERRED_DATE_SOURCES = frozenset({"inferred from event", "caption"})
+"""Date sources that are the engine's guess, not the article's word: shown as inferred."""
+INFERRED_OUTLET_SOURCES = frozenset({"photo credit", "web address"})
+"""Outlet sources that are a guess (a picture's credit, a site's address): shown as inferred."""
+SHORT_HEADLINE_CHARS = 60
+"""A headline standing in for an outlet, or in a sources list, is cut to about this length."""
+
+
+def is_inferred_date(date_source: str) -> bool:
+    """Whether a date found this way is the engine's guess rather than the article's word."""
+    return date_source in INFERRED_DATE_SOURCES or date_source.startswith("inferred")
+
+
+def short_headline(title: str, limit: int = SHORT_HEADLINE_CHARS) -> str:
+    """A headline cut at a word boundary to about ``limit`` characters, marked when cut."""
+    title = " ".join(title.split())
+    if len(title) <= limit:
+        return title
+    cut = title.rfind(" ", 0, limit)
+    return title[: cut if cut > limit // 2 else limit].rstrip(",;:–—-|· ") + "…"
 
 
 @dataclass(frozen=True)
@@ -112,6 +143,12 @@ class Article:
     dateline: str | None = None
     event_hints: tuple[dt.date, ...] = ()
     """Dates the text gives for what it reports (resolved weekdays, "on September 12")."""
+    partial_date: tuple[int, int] | None = None
+    """(month, day) of a publication date written without its year."""
+    picture_dates: tuple[dt.date, ...] = ()
+    """Dates of the scenes its photo captions show."""
+    outlet_source: str = "none"
+    """How the outlet was found ("field", "dateline", "masthead", "photo credit"…)."""
 
     @property
     def is_english(self) -> bool:
@@ -136,14 +173,29 @@ class StoredArticle:
     event_id: int | None
     topics: tuple[str, ...]
     url: str | None = None
+    outlet_source: str = "none"
+
+    @property
+    def is_outlet_inferred(self) -> bool:
+        """The outlet is a guess (from a photo credit or the address), not stated."""
+        return bool(self.outlet) and self.outlet_source in INFERRED_OUTLET_SOURCES
+
+    @property
+    def is_date_inferred(self) -> bool:
+        """The date is a guess (from the event or a caption), not the article's own."""
+        return self.published is not None and is_inferred_date(self.date_source)
+
+    @property
+    def short_title(self) -> str:
+        return short_headline(self.title)
 
     @property
     def source_name(self) -> str:
-        """How a briefing cites the article: its outlet, else its file name without extension."""
+        """How a briefing cites the article: its outlet (marked when inferred), else its
+        headline. Never its file name: a reader cannot look a file name up."""
         if self.outlet:
-            return self.outlet
-        name = self.path.replace("\\", "/").rsplit("/", 1)[-1]
-        return name.rsplit(".", 1)[0] if "." in name and "#" not in name else name
+            return f"{self.outlet} (inferred)" if self.is_outlet_inferred else self.outlet
+        return short_headline(self.title)
 
 
 @dataclass(frozen=True)
@@ -193,11 +245,87 @@ class Section:
 
 
 @dataclass(frozen=True)
+class EventRole:
+    """What one person is in an event, and the sentences that decided it."""
+
+    name: str
+    role: str
+    """principal, participant, reactor, commentator or mentioned."""
+    evidence: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Citation:
+    """One numbered entry of a briefing's sources: the article behind markers like [2]."""
+
+    number: int
+    article: StoredArticle
+
+    @property
+    def outlet(self) -> str | None:
+        return self.article.outlet
+
+    @property
+    def headline(self) -> str:
+        return self.article.short_title
+
+    @property
+    def url(self) -> str | None:
+        return self.article.url
+
+
+@dataclass(frozen=True)
 class Briefing:
     event: Event
     headline: str
     sections: tuple[Section, ...]
     query: str | None = None
+    people: tuple[EventRole, ...] = ()
+    """Everyone the event's articles name, with their role in it."""
+    articles: tuple[StoredArticle, ...] = ()
+    """The event's articles, by which the items' ``articles`` (paths) are numbered as sources."""
+
+    @property
+    def citations(self) -> tuple[Citation, ...]:
+        """The articles the items cite, once each, numbered in the order a reader meets them."""
+        by_path = {a.path: a for a in self.articles}
+        numbered: dict[str, Citation] = {}
+        for section in self.sections:
+            for item in section.items:
+                for path in item.articles:
+                    if path in by_path and path not in numbered:
+                        numbered[path] = Citation(len(numbered) + 1, by_path[path])
+        return tuple(numbered.values())
+
+    def markers(self, item: Item) -> tuple[Citation, ...]:
+        """The numbered sources of one item, in number order."""
+        by_path = {c.article.path: c for c in self.citations}
+        found = {by_path[p].number: by_path[p] for p in item.articles if p in by_path}
+        return tuple(found[n] for n in sorted(found))
+
+    def item_text(self, section: Section, item: Item) -> str:
+        """An item's text, its composed "(outlet, outlet)" asides as numbered markers.
+
+        Only the lines the engine writes itself (who took part, with the roles each
+        source gives) have such asides; sentences of articles are never rewritten.
+        """
+        if section.facet != "participants":
+            return item.text
+        numbers: dict[str, list[int]] = {}
+        for citation in self.markers(item):
+            numbers.setdefault(citation.article.source_name, []).append(citation.number)
+
+        def as_markers(match: re.Match[str]) -> str:
+            names = [name.strip() for name in match.group(1).split(", ")]
+            if not all(name in numbers for name in names):
+                return match.group(0)
+            found = sorted({n for name in names for n in numbers[name]})
+            return "".join(f"[{n}]" for n in found)
+
+        return _ASIDE.sub(as_markers, item.text)
+
+
+_ASIDE = re.compile(r"\(([^()]+)\)")
 
 
 @dataclass(frozen=True)
@@ -221,9 +349,34 @@ class PersonCard:
 
 
 @dataclass(frozen=True)
+class EventRoles:
+    """What the articles of one event call a person, and when that event was."""
+
+    event_id: int
+    title: str
+    date: dt.date | None
+    place: str | None
+    roles: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class IngestReport:
     added: tuple[str, ...] = ()
     updated: tuple[str, ...] = ()
     unchanged: tuple[str, ...] = ()
     rejected: tuple[tuple[str, str], ...] = ()
     """(path, reason) for every file that was not indexed."""
+
+
+@dataclass(frozen=True)
+class IngestProgress:
+    """How far an ingest has got, for a progress bar or a log line."""
+
+    files_done: int
+    files_total: int
+    """Article files found in the given paths, known before the first one is read."""
+    articles: int
+    """Articles read so far: added, updated or found unchanged."""
+    rejected: int
+    stage: str = "reading"
+    """"reading" the files, then "grouping" events once every file is read."""

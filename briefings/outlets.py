@@ -1,18 +1,29 @@
-"""Outlets: which news organisation published an article.
+"""Outlets: which news organisation published an article, found as an editor finds it.
 
-Evidence, strongest first: the document's own outlet field, the agency in the dateline
-("/TASS/", "(AFP)"), a footer naming where the article originally appeared, and a bare
-agency sign-off at the end ("dpa/sh/est"). Photo credits, "with reporting by" lists and
-agencies quoted in the body are not the outlet; with no evidence the outlet stays unknown.
+Evidence, strongest first: the document's own outlet field (a feed's title, an HTML page's
+site name, a JSON field); the agency credited at the dateline ("/TASS/", "(AFP) –",
+"July 19 (UPI) --"), on whichever of the first lines it stands; a source line ("Source:
+BBC"); a footer naming where the article originally appeared, or a bare agency sign-off
+("dpa/sh/est"); the site speaking of itself (a masthead line, "Follow X on Facebook", the
+site name after a headline's "|"); the outlet's own desk as byline; a bare agency name
+under the headline; "the correspondent of X". The credit forms are data
+(``data/credits.txt``): they name the places where an outlet stands, not the outlets.
+
+Two kinds of evidence are guesses, and are kept as such (``OutletFinding.is_inferred``):
+a picture's credit ("(AP Photo)") and the article's web address. "With reporting by"
+lists and agencies quoted in the body ("according to TASS") are never the outlet; with no
+evidence the outlet stays unknown.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import resources
+from urllib.parse import urlsplit
 
-from briefings.models import CleanText, SourceDocument
+from briefings.models import INFERRED_OUTLET_SOURCES, CleanText, SourceDocument
 
 
 @dataclass(frozen=True)
@@ -60,14 +71,197 @@ def agency_in_dateline(dateline: str) -> str | None:
     match = _DATELINE_AGENCY.search(dateline)
     if match is None:
         return None
-    return outlet_name(match.group(1) or match.group(2))
+    written = match.group(1) or match.group(2)
+    if "/" in written:
+        return None  # "(Photographer/AP)": a picture's credit, not the text's
+    return outlet_name(written)
+
+
+def canonical_outlet_or_site(name: str) -> str | None:
+    """A known outlet written as ``name``, also when written as its site ("WSJ.com")."""
+    known = canonical_outlet(name)
+    if known is None and (site := _SITE_SUFFIX.sub("", name)) != name:
+        known = canonical_outlet(site)
+    return known
+
+
+@dataclass(frozen=True)
+class OutletFinding:
+    """An article's outlet (None when unknown) and the evidence it was read from."""
+
+    name: str | None
+    source: str = "none"
+
+    @property
+    def is_inferred(self) -> bool:
+        """A guess (a picture's credit, a web address), not the article's own word."""
+        return self.source in INFERRED_OUTLET_SOURCES
+
+
+@dataclass(frozen=True)
+class CreditForm:
+    """One row of ``data/credits.txt``: where a text names its outlet."""
+
+    kind: str
+    needs: str  # "any", "known" or "agency"
+    regex: re.Pattern[str]
+
+
+# A name as outlets write theirs: capitalised words, acronyms, "News18", "NNN-WAFA".
+_NAME = r"[A-Z][\w.&'’-]*(?:[ -](?:[A-Z0-9][\w.&'’-]*|of|de|du|al|the)){0,3}"
+
+
+def load_credit_forms(table: str) -> tuple[CreditForm, ...]:
+    """Parse a credit-forms table: "<kind> <needs> <regex>" rows, # comments, {name}."""
+    forms = []
+    for line in table.splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        # The kind may be two words ("photo credit"): the needs word marks where it ends.
+        match = re.match(r"(\S+(?: \S+)?)\s+(any|known|agency)\s+(.+)$", line.strip())
+        if match is None:
+            raise ValueError(f"credits table: cannot read {line!r}")
+        kind, needs, expression = match.groups()
+        forms.append(CreditForm(kind, needs, re.compile(expression.replace("{name}", _NAME))))
+    return tuple(forms)
+
+
+CREDIT_FORMS: tuple[CreditForm, ...] = load_credit_forms(
+    resources.files("briefings").joinpath("data/credits.txt").read_text("utf-8")
+)
+# Where each kind of credit stands: the lines under the headline, the closing lines, anywhere.
+TOP_LINES = 12
+BOTTOM_LINES = 5
+_ZONES = {
+    "dateline": "top",
+    "source": "edges",
+    "footer": "edges",
+    "masthead": "edges",
+    "desk": "top",
+    "correspondent": "all",
+    "photo credit": "all",
+}
+# What a reader is told about each kind of evidence (the finding's ``source``).
+_SOURCE_NAMES = {"source": "source line", "desk": "byline"}
+_SITE_SUFFIX = re.compile(r"\.(?:com|net|org|co|ca|co\.uk|cn|in|ru|de|fr|news)$", re.IGNORECASE)
+_ACRONYM = re.compile(r"[A-Z]{2,8}(?:-[A-Z]{2,8})?")
+_NOT_NAMES = re.compile(
+    r"(?i:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec|mon|tue|wed|thu|fri|sat|sun)"
+    r"[a-z]*\.?(?: \d.*)?|[A-Z]\.?|(?i:ret|file|update|updated|video|live|pictured)\.?"
+)
+# A distributed picture ("…/AFP via Getty Images", "Pool Photo via AP") says nothing of the text.
+_DISTRIBUTED = re.compile(r"\bvia\b", re.IGNORECASE)
+_TITLE_SITE = re.compile(r"^(?P<headline>.{12,}?)\s+(?P<sep>[|–—]|-)\s+(?P<outlet>[^|–—]{2,40})$")
 
 
 def find_outlet(doc: SourceDocument, text: CleanText) -> str | None:
-    """The article's outlet from the strongest evidence it carries, or None."""
+    """The outlet the article states (never a guess), or None."""
+    finding = find_outlet_evidence(doc, text)
+    return None if finding.is_inferred else finding.name
+
+
+def find_outlet_evidence(doc: SourceDocument, text: CleanText) -> OutletFinding:
+    """The article's outlet from the strongest evidence it carries, and what that was."""
     if doc.outlet and doc.outlet.strip():
-        return outlet_name(doc.outlet)
+        return OutletFinding(outlet_name(doc.outlet), "field")
     if text.dateline and (agency := agency_in_dateline(text.dateline)):
-        return agency
-    # clean() reads footers and sign-offs, the remaining evidence, into ``text.outlet``.
-    return text.outlet
+        return OutletFinding(agency, "dateline")
+    lines = _lines(doc.text)
+    found = _credit(lines, "dateline") or _credit(lines, "source")
+    if found:
+        return found
+    # clean() reads footers and sign-offs into ``text.outlet``.
+    if text.outlet:
+        return OutletFinding(text.outlet, "footer")
+    for kind in ("footer", "masthead"):
+        if found := _credit(lines, kind):
+            return found
+    if site := _site_in_title(doc.title or text.title or (lines[0] if lines else ""), text):
+        return OutletFinding(site, "masthead")
+    found = _credit(lines, "desk") or _agency_line(lines, text.title)
+    found = found or _credit(lines, "correspondent") or _credit(lines, "photo credit")
+    if found:
+        return found
+    if doc.url and (host := urlsplit(doc.url).hostname):
+        return OutletFinding(host.removeprefix("www."), "web address")
+    return OutletFinding(None)
+
+
+def _lines(raw: str) -> list[str]:
+    """The document's non-empty lines, whitespace collapsed, a scraper's marker cut off."""
+    from briefings.clean import cut_marker  # clean imports this module
+
+    lines = [" ".join(line.split()) for line in raw.splitlines()]
+    lines = [line for line in lines if line]
+    if lines:
+        lines[0] = cut_marker(lines[0]).strip()
+    return [line for line in lines if line]
+
+
+def _zone(lines: list[str], kind: str) -> Iterator[str]:
+    where = _ZONES.get(kind, "all")
+    if where == "top":
+        yield from lines[:TOP_LINES]
+    elif where == "edges":
+        yield from lines[:TOP_LINES]
+        yield from lines[max(TOP_LINES, len(lines) - BOTTOM_LINES) :]
+    else:
+        yield from lines
+
+
+def _credit(lines: list[str], kind: str) -> OutletFinding | None:
+    forms = [form for form in CREDIT_FORMS if form.kind == kind]
+    for line in _zone(lines, kind):
+        if kind == "photo credit" and _DISTRIBUTED.search(line):
+            continue
+        for form in forms:
+            for match in form.regex.finditer(line):
+                name = _accepted(match.group("outlet"), form.needs)
+                if name:
+                    return OutletFinding(name, _SOURCE_NAMES.get(kind, kind))
+    return None
+
+
+def _accepted(written: str, needs: str) -> str | None:
+    """The outlet's name if ``written`` may be one where the form found it, else None."""
+    written = " ".join(written.strip(" .,;:-–—").split())
+    if len(written) < 2 or _NOT_NAMES.fullmatch(written):
+        return None
+    known = canonical_outlet_or_site(written)
+    if known:
+        return known
+    if needs == "known":
+        return None
+    if needs == "agency":
+        return written if _ACRONYM.fullmatch(written) else None
+    return written
+
+
+def _site_in_title(title: str, text: CleanText) -> str | None:
+    """A site's name after its headline ("Headline | Site", "Headline – Site").
+
+    After "|" it is always the site. After a dash it may be who the headline quotes
+    ("… talks — Kremlin"), who the story then names; a site never names itself there.
+    """
+    match = _TITLE_SITE.match(title.strip())
+    if match is None:
+        return None
+    name = match.group("outlet").strip()
+    if len(name.split()) > 4 or not (name[0].isupper() or name[0].isdigit()):
+        return None
+    known = canonical_outlet_or_site(name)
+    if known:
+        return known
+    if match.group("sep") != "|":
+        body = " ".join(text.paragraphs)
+        if re.search(rf"\b{re.escape(name)}\b", body, re.IGNORECASE):
+            return None
+    return name
+
+
+def _agency_line(lines: list[str], title: str | None) -> OutletFinding | None:
+    """A known outlet's name alone on a line near the top: the agency a page carries."""
+    for line in lines[:TOP_LINES]:
+        if line != title and (known := canonical_outlet(line)):
+            return OutletFinding(known, "agency line")
+    return None

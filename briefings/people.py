@@ -27,6 +27,7 @@ from briefings.entities import (
     HONORIFIC,
     MODIFIER,
     MONTH,
+    NAME_PARTICLES,
     NATION,
     NOT_NAME,
     ORG_CUE,
@@ -82,6 +83,7 @@ class _Mention:
     titled: bool = False
     evidence: bool = False
     spoke: bool = False
+    opens_sentence: bool = False
     person: int = -1
 
 
@@ -266,6 +268,7 @@ def _mentions(sentences: Sequence[Sentence], title: str, found: Found) -> list[_
                 start, end = run[i].start, run[j].end
                 key = _key([t.text for t in run[i : j + 1]])
                 m = _Mention(sentence.index, start, end, start, text[start:end], key)
+                m.opens_sentence = start <= lead
                 out.append(m)
                 if headline:
                     continue  # headline words link to people but never make one
@@ -348,10 +351,21 @@ def _resolve(mentions: list[_Mention], blocked: set[tuple[str, ...]]) -> list[_P
                 people[n].name, people[n].key = m.name, m.key
             m.person = n
     by_surname = {p.key[-1]: n for n, p in reversed(list(enumerate(people)))}
+    # A name of one word is a surname, else another word of a full name: a family name
+    # written first ("Li" of "Li Wei"), a name people go by ("Sousa" of "Paulo Roberto
+    # Sousa da Costa").
+    by_word: dict[str, int] = {}
+    for n, p in reversed(list(enumerate(people))):
+        for word in p.key[:-1]:
+            if word not in NAME_PARTICLES:
+                by_word[word] = n
+    # A lone speaker is a person where a capitalised common word cannot be: inside a
+    # sentence ("…," Li said), not opening it ("Analysts said").
+    speakers = {m.key for m in usable if len(m.key) == 1 and m.spoke and not m.opens_sentence}
     for m in usable:
         if len(m.key) == 1 and m.person < 0:
-            n = by_surname.get(m.key[0], -1)
-            if n < 0 and m.titled:
+            n = by_surname.get(m.key[0], by_word.get(m.key[0], -1))
+            if n < 0 and (m.titled or m.key in speakers):
                 people.append(_Person(m.name, m.key))
                 n = by_surname[m.key[0]] = len(people) - 1
             m.person = n

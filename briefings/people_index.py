@@ -1,6 +1,6 @@
 """People across articles: one person however each article names them.
 
-Articles name people differently ("Ursula von der Leyen", "von der Leyen", "Leyen"); this
+Articles name people differently ("Anna von der Berg", "von der Berg", "Berg"); this
 module merges an event's or a search's mentions into people, keeps every role with the
 outlets that give it, and finds the principals of an event (who met whom).
 """
@@ -9,18 +9,16 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from briefings.entities import NAME_PARTICLES
 from briefings.facets import load_countries
 from briefings.models import RoleClaim
-from briefings.store import StoredMention, StoredSentence, person_key
+from briefings.store import StoredMention, person_key
 
 LEAD_SENTENCES = 3
-_PARTICLES = frozenset(
-    {"al", "el", "bin", "ibn", "ben", "von", "van", "der", "de", "da", "di", "la", "le"}
-)
 
 
 @lru_cache(maxsize=1)
@@ -143,7 +141,7 @@ def _drop_contained(keys: list[str], articles: Mapping[str, list[int]]) -> list[
 
 
 def _core_tokens(key: str) -> list[str]:
-    return [t for t in key.split() if t not in _PARTICLES]
+    return [t for t in key.split() if t not in NAME_PARTICLES]
 
 
 def _compatible(a: str, b: str) -> bool:
@@ -164,7 +162,32 @@ def _compatible(a: str, b: str) -> bool:
 
 
 def merge_people(mentions: Iterable[StoredMention]) -> list[Person]:
-    """People from mentions, most widely reported first."""
+    """People from mentions, most widely reported first.
+
+    Mentions that carry the person the corpus resolved them to (see ``identity``) are
+    grouped by it; others are merged here by surname and given names.
+    """
+    resolved: dict[str, Person] = {}
+    unresolved: list[StoredMention] = []
+    for mention in mentions:
+        if not mention.person:
+            unresolved.append(mention)
+            continue
+        person = resolved.get(mention.person)
+        if person is None:
+            person = resolved[mention.person] = Person(
+                key=mention.person, name=mention.mention.name
+            )
+        person.mentions.append(mention)
+        person.variants.add(mention.mention.name)
+    people = _merge_by_names(unresolved)
+    for person in resolved.values():
+        person.name = _best_name(person)
+        people.append(person)
+    return sorted(people, key=lambda p: (-len(p.article_ids), -p.mention_count, p.name))
+
+
+def _merge_by_names(mentions: Iterable[StoredMention]) -> list[Person]:
     people: list[Person] = []
     by_surname: dict[str, list[Person]] = defaultdict(list)
     by_first_name: dict[str, list[Person]] = defaultdict(list)
@@ -176,7 +199,7 @@ def merge_people(mentions: Iterable[StoredMention]) -> list[Person]:
             continue
         candidates = [p for p in by_surname[core[-1]] if _compatible(p.key, key)]
         if not candidates and len(core) == 1:
-            # Family name first ("Xi Jinping", then "Mr. Xi"): a lone name that is no one's
+            # Family name first ("Li Wei", then "Mr. Li"): a lone name that is no one's
             # surname is the first name of one, and only one, fuller name.
             firsts = by_first_name.get(core[0], [])
             candidates = firsts if len(firsts) == 1 else []
@@ -196,29 +219,10 @@ def merge_people(mentions: Iterable[StoredMention]) -> list[Person]:
     for person in people:
         person.name = _best_name(person)
         person.key = person_key(person.name)
-    return sorted(people, key=lambda p: (-len(p.article_ids), -p.mention_count, p.name))
+    return people
 
 
 def _best_name(person: Person) -> str:
     """The fullest name most articles use."""
     counts = Counter(m.mention.name for m in person.mentions)
     return max(counts, key=lambda n: (len(_core_tokens(person_key(n))), counts[n], n))
-
-
-def principals_of(
-    people: Sequence[Person], sentences: Sequence[StoredSentence], titles: Mapping[int, str]
-) -> list[Person]:
-    """Who the event is about: the people its titles and leads name most, at most two."""
-    scores: Counter[str] = Counter()
-    lead = {(s.article_id, s.index) for s in sentences if s.index < LEAD_SENTENCES}
-    for person in people:
-        for article_id in person.article_ids:
-            title = titles.get(article_id, "")
-            in_title = bool(re.search(rf"\b{re.escape(person.surname)}\b", title))
-            in_lead = any(
-                (article_id, i) in lead
-                for _, i in [(a, i) for a, i in person.sentence_refs if a == article_id]
-            )
-            scores[person.key] += 2 * in_title + in_lead
-    ranked = sorted(people, key=lambda p: (-scores[p.key], -len(p.article_ids)))
-    return [p for p in ranked[:2] if scores[p.key] > 0]

@@ -21,7 +21,7 @@ import os
 import re
 import traceback
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,7 @@ from markupsafe import Markup
 
 from briefings.models import (
     Briefing,
+    EventRoles,
     PersonCard,
     SearchHit,
     Section,
@@ -42,6 +43,8 @@ from briefings.models import (
 logger = logging.getLogger(__name__)
 
 FORMATS = ("text", "html", "json")
+Translate = Callable[[str], str]
+"""gettext for the reader's language: the bot passes one; fixed words only, never facts."""
 TELEGRAM_LIMIT = 4096
 _TAG = re.compile(r"<[^>]+>")
 
@@ -77,8 +80,37 @@ def to_jsonable(value: Any) -> Any:
     return value
 
 
+def _identity(text: str) -> str:
+    return text
+
+
+def translated_heading(heading: str, translate: Translate) -> str:
+    """A section heading in the reader's language: its fixed word ("Reactions"), not what
+    follows it (a party and subject taken from the articles)."""
+    head, colon, rest = heading.partition(": ")
+    return translate(head) + colon + rest
+
+
+def citation_json(citation: Any) -> dict[str, Any]:
+    article = citation.article
+    return {
+        "number": citation.number,
+        "outlet": article.outlet,
+        "outlet_inferred": article.is_outlet_inferred,
+        "outlet_source": article.outlet_source,
+        "headline": article.short_title,
+        "published": article.published.isoformat() if article.published else None,
+        "date_inferred": article.is_date_inferred,
+        "date_source": article.date_source,
+        "url": article.url,
+        "article": article.path,
+    }
+
+
 def briefing_json(briefing: Briefing) -> dict[str, Any]:
     event = briefing.event
+    citations = briefing.citations
+    by_path = {c.article.path: c.number for c in citations}
     return {
         "event": {
             "id": event.id,
@@ -93,12 +125,22 @@ def briefing_json(briefing: Briefing) -> dict[str, Any]:
                 "facet": s.facet,
                 "heading": s.heading,
                 "items": [
-                    {"text": i.text, "sources": list(i.sources), "articles": list(i.articles)}
+                    {
+                        "text": i.text,
+                        "sources": list(i.sources),
+                        "articles": list(i.articles),
+                        "citations": sorted({by_path[p] for p in i.articles if p in by_path}),
+                    }
                     for i in s.items
                 ],
             }
             for s in briefing.sections
         ],
+        "people": [
+            {"name": r.name, "role": r.role, "evidence": list(r.evidence)} for r in briefing.people
+        ],
+        # The numbered list the items' "citations" refer to: each article once.
+        "citations": [citation_json(c) for c in citations],
     }
 
 
@@ -129,6 +171,9 @@ def article_json(article: StoredArticle) -> dict[str, Any]:
         "event": article.event_id,
         "topics": list(article.topics),
         "url": article.url,
+        "outlet_source": article.outlet_source,
+        "outlet_inferred": article.is_outlet_inferred,
+        "date_inferred": article.is_date_inferred,
     }
 
 
@@ -170,7 +215,10 @@ class Renderer:
         self.problems.append(problem)
         return True
 
-    def _render(self, name: str, **context: Any) -> str:
+    def _render(self, name: str, translate: Translate | None = None, **context: Any) -> str:
+        translate = translate or _identity
+        context.setdefault("_", translate)
+        context.setdefault("heading", lambda text: translated_heading(text, translate))
         try:
             text = self.env.get_template(name).render(**context)
         except Exception as error:  # a user's template may fail in any way at all
@@ -197,55 +245,100 @@ class Renderer:
         return frames[-1] if frames else None
 
     def briefing(
-        self, briefing: Briefing, fmt: str = "text", max_chars: int = TELEGRAM_LIMIT
+        self,
+        briefing: Briefing,
+        fmt: str = "text",
+        max_chars: int = TELEGRAM_LIMIT,
+        *,
+        translate: Translate | None = None,
     ) -> str:
-        """The briefing in a format; HTML is trimmed of items until it fits ``max_chars``."""
+        """The briefing in a format; HTML is trimmed of items until it fits ``max_chars``.
+
+        Items end with numbered markers ([1][3]) and the briefing with its sources, each
+        once; trimming an item drops the sources only it cited, and renumbers.
+        """
         if fmt == "json":
             return json.dumps(briefing_json(briefing), ensure_ascii=False, indent=2)
         name = "brief.html.j2" if fmt == "html" else "brief.txt.j2"
-        rendered = self._render(name, briefing=briefing)
+        rendered = self._render(name, translate, briefing=briefing)
         while visible_length(rendered) > max_chars and _has_items(briefing):
             briefing = _without_last_item(briefing)
-            rendered = self._render(name, briefing=briefing)
+            rendered = self._render(name, translate, briefing=briefing)
         return rendered
 
-    def people(self, cards: Sequence[PersonCard], fmt: str = "text", title: str = "People") -> str:
+    def people(
+        self,
+        cards: Sequence[PersonCard],
+        fmt: str = "text",
+        title: str = "People",
+        *,
+        translate: Translate | None = None,
+    ) -> str:
         if fmt == "json":
             return json.dumps([person_json(c) for c in cards], ensure_ascii=False, indent=2)
-        return self._render(f"who.{_ext(fmt)}.j2", cards=list(cards), title=title)
+        return self._render(f"who.{_ext(fmt)}.j2", translate, cards=list(cards), title=title)
 
-    def person(self, card: PersonCard, fmt: str = "text") -> str:
+    def person(
+        self,
+        card: PersonCard,
+        fmt: str = "text",
+        *,
+        events: Sequence[EventRoles] = (),
+        translate: Translate | None = None,
+    ) -> str:
+        """One person's card; with ``events``, the roles the articles give them per event."""
         if fmt == "json":
-            return json.dumps(person_json(card), ensure_ascii=False, indent=2)
-        return self._render(f"person.{_ext(fmt)}.j2", card=card)
+            found = person_json(card)
+            if events:
+                found["events_roles"] = [to_jsonable(e) for e in events]
+            return json.dumps(found, ensure_ascii=False, indent=2)
+        return self._render(f"person.{_ext(fmt)}.j2", translate, card=card, events=list(events))
 
-    def topics(self, topics: Sequence[Topic], fmt: str = "text") -> str:
+    def topics(
+        self, topics: Sequence[Topic], fmt: str = "text", *, translate: Translate | None = None
+    ) -> str:
         if fmt == "json":
             return json.dumps(to_jsonable(list(topics)), ensure_ascii=False, indent=2)
-        return self._render(f"topics.{_ext(fmt)}.j2", topics=list(topics))
+        return self._render(f"topics.{_ext(fmt)}.j2", translate, topics=list(topics))
 
-    def search(self, query: str, hits: Sequence[SearchHit], fmt: str = "text") -> str:
+    def search(
+        self,
+        query: str,
+        hits: Sequence[SearchHit],
+        fmt: str = "text",
+        *,
+        translate: Translate | None = None,
+    ) -> str:
         if fmt == "json":
             return json.dumps(to_jsonable(list(hits)), ensure_ascii=False, indent=2)
-        return self._render(f"search.{_ext(fmt)}.j2", query=query, hits=list(hits))
+        return self._render(f"search.{_ext(fmt)}.j2", translate, query=query, hits=list(hits))
 
-    def sources(self, articles: Sequence[StoredArticle], fmt: str = "text") -> str:
+    def sources(
+        self,
+        articles: Sequence[StoredArticle],
+        fmt: str = "text",
+        *,
+        translate: Translate | None = None,
+    ) -> str:
         if fmt == "json":
             return json.dumps([article_json(a) for a in articles], ensure_ascii=False, indent=2)
         grouped: dict[str, list[StoredArticle]] = defaultdict(list)
+        unstated = (translate or _identity)("Outlet not stated")
         for article in articles:
-            grouped[article.outlet or "Outlet not stated"].append(article)
-        outlets = sorted(grouped.items(), key=lambda kv: (kv[0] == "Outlet not stated", kv[0]))
-        return self._render(f"sources.{_ext(fmt)}.j2", outlets=outlets)
+            grouped[article.source_name if article.outlet else unstated].append(article)
+        outlets = sorted(grouped.items(), key=lambda kv: (kv[0] == unstated, kv[0]))
+        return self._render(f"sources.{_ext(fmt)}.j2", translate, outlets=outlets)
 
     def articles(self, articles: Sequence[StoredArticle], fmt: str = "text") -> str:
         if fmt == "json":
             return json.dumps([article_json(a) for a in articles], ensure_ascii=False, indent=2)
         return self._render("articles.txt.j2", articles=list(articles))
 
-    def render_template(self, name: str, **context: Any) -> str:
+    def render_template(
+        self, name: str, *, translate: Translate | None = None, **context: Any
+    ) -> str:
         """Render any template by name (digests and other bot messages use this)."""
-        return self._render(name, **context)
+        return self._render(name, translate, **context)
 
 
 def _environment(loader: jinja2.BaseLoader) -> SandboxedEnvironment:

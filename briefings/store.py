@@ -28,7 +28,7 @@ from briefings.models import (
     Topic,
 )
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 5
 APPLICATION_ID = 0x4E455753  # "NEWS": marks the file as ours, so a foreign database is refused
 
 
@@ -46,6 +46,8 @@ class StoredMention:
     mention: PersonMention
     key: str = ""
     """The name folded for matching (see person_key), stored at ingest."""
+    person: str = ""
+    """The folded name of the person this name stands for in the corpus (see identity)."""
 
 
 def _date(value: str | None) -> dt.date | None:
@@ -109,7 +111,15 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
+        """One write transaction, holding the write lock from its start.
+
+        Another connection to the file (the bot's own tables) may commit meanwhile: a
+        transaction that read first and wrote later would then fail at once with "database
+        is locked", where one taken at once just waits its turn.
+        """
         with self.lock, self.db.conn:
+            if not self.db.conn.in_transaction:
+                self.db.conn.execute("BEGIN IMMEDIATE")
             self._person_keys = None  # every write may change who is in the corpus
             yield
 
@@ -140,7 +150,39 @@ class Store:
         if version < 3:
             self._upgrade_to_v3()
             conn.execute("PRAGMA user_version=3")
+        if version < 4:
+            self._upgrade_to_v4()
+            conn.execute("PRAGMA user_version=4")
+        if version < 5:
+            self._upgrade_to_v5()
+            conn.execute("PRAGMA user_version=5")
         conn.commit()
+
+    def _upgrade_to_v4(self) -> None:
+        """Derived facts get columns and tables of their own, apart from what articles say.
+
+        - A date inferred from an article's event lives in ``inferred_date`` (with how it was
+          inferred), never over ``published``; a dateline's month and day without a year is
+          kept in ``partial_date``; caption dates in ``picture_dates``.
+        - ``person_names`` maps every folded name to the one person it names in the corpus.
+        """
+        columns = self.db.table("articles").columns_dict
+        for column in ("partial_date", "picture_dates", "inferred_date", "inferred_source"):
+            if column not in columns:
+                self.db.execute(f"ALTER TABLE articles ADD COLUMN {column} TEXT")
+        self.db.execute(
+            "UPDATE articles SET inferred_date = published, inferred_source = date_source, "
+            "published = NULL, date_source = 'none' WHERE date_source = 'inferred from event'"
+        )
+        self.db.execute(
+            "CREATE TABLE IF NOT EXISTS person_names (key TEXT PRIMARY KEY, person TEXT NOT NULL)"
+        )
+        self.db.execute("CREATE INDEX IF NOT EXISTS person_names_person ON person_names(person)")
+
+    def _upgrade_to_v5(self) -> None:
+        """How each article's outlet was found, so that a guessed one is shown as a guess."""
+        if "outlet_source" not in self.db.table("articles").columns_dict:
+            self.db.execute("ALTER TABLE articles ADD COLUMN outlet_source TEXT")
 
     def _upgrade_to_v3(self) -> None:
         """Re-index an article's text only when its title or text changes.
@@ -293,6 +335,7 @@ class Store:
             "text": article.text,
             "checksum": article.checksum,
             "outlet": article.outlet,
+            "outlet_source": article.outlet_source,
             "published": _iso(article.published),
             "date_source": article.date_source,
             "language": article.language,
@@ -301,6 +344,12 @@ class Store:
             "contributors": json.dumps(list(article.contributors)),
             "topics": json.dumps(list(article.topics)),
             "event_hints": json.dumps([d.isoformat() for d in article.event_hints]),
+            "partial_date": (
+                f"{article.partial_date[0]:02d}-{article.partial_date[1]:02d}"
+                if article.partial_date
+                else None
+            ),
+            "picture_dates": json.dumps([d.isoformat() for d in article.picture_dates]),
             "word_count": article.word_count,
             "ingested_at": now,
         }
@@ -355,14 +404,15 @@ class Store:
                         self.db.execute(f"DELETE FROM {table} WHERE article_id = ?", [row[0]])
                     self.db.execute("DELETE FROM articles WHERE id = ?", [row[0]])
 
-    def replace_events(self, events: Sequence[Event], inferred_dates: dict[int, dt.date]) -> None:
-        """Store a fresh grouping of articles into events, and dates inferred from them."""
+    def replace_events(
+        self, events: Sequence[Event], inferred_dates: dict[int, tuple[dt.date, str]]
+    ) -> None:
+        """Store a fresh grouping of articles into events, and dates inferred from them
+        (article id → (date, how it was inferred))."""
         with self.transaction():
             self.db.execute("DELETE FROM events")
-            self.db.execute("UPDATE articles SET event_id = NULL")
             self.db.execute(
-                "UPDATE articles SET published = NULL, date_source = 'none' "
-                "WHERE date_source = 'inferred from event'"
+                "UPDATE articles SET event_id = NULL, inferred_date = NULL, inferred_source = NULL"
             )
             self.db.table("events").insert_all(
                 {
@@ -379,8 +429,16 @@ class Store:
                 [(e.id, a) for e in events for a in e.article_ids],
             )
             self.db.conn.executemany(
-                "UPDATE articles SET published = ?, date_source = 'inferred from event' WHERE id = ?",
-                [(d.isoformat(), a) for a, d in inferred_dates.items()],
+                "UPDATE articles SET inferred_date = ?, inferred_source = ? WHERE id = ?",
+                [(d.isoformat(), how, a) for a, (d, how) in inferred_dates.items()],
+            )
+
+    def replace_person_names(self, names: dict[str, str]) -> None:
+        """Store which person each folded name stands for (name key → person key)."""
+        with self.transaction():
+            self.db.execute("DELETE FROM person_names")
+            self.db.conn.executemany(
+                "INSERT INTO person_names (key, person) VALUES (?, ?)", list(names.items())
             )
 
     def log_ingest(self, added: int, updated: int, unchanged: int, errors: list[str]) -> None:
@@ -410,16 +468,22 @@ class Store:
             path=row["path"],
             title=row["title"],
             outlet=row["outlet"],
-            published=_date(row["published"]),
-            date_source=row["date_source"] or "none",
+            published=_date(row["published"] or row["inferred_date"]),
+            date_source=(
+                row["date_source"]
+                if row["published"]
+                else row["inferred_source"] or row["date_source"] or "none"
+            ),
             language=row["language"] or "und",
             event_id=row["event_id"],
             topics=tuple(json.loads(row["topics"] or "[]")),
             url=row["url"],
+            outlet_source=row.get("outlet_source") or "none",
         )
 
     _ARTICLE_COLUMNS = (
-        "id, path, title, outlet, published, date_source, language, event_id, topics, url"
+        "id, path, title, outlet, published, date_source, language, event_id, topics, url, "
+        "inferred_date, inferred_source, outlet_source"
     )
 
     def articles(self, ids: Iterable[int] | None = None) -> list[StoredArticle]:
@@ -432,13 +496,28 @@ class Store:
         sql += " ORDER BY path"
         return [self._article(r) for r in self._rows(sql, params)]
 
+    def articles_by_paths(self, paths: Iterable[str]) -> list[StoredArticle]:
+        """The articles stored under these paths (those that are)."""
+        wanted = list(dict.fromkeys(paths))
+        if not wanted:
+            return []
+        return [
+            self._article(r)
+            for r in self._rows(
+                f"SELECT {self._ARTICLE_COLUMNS} FROM articles "
+                "WHERE path IN (SELECT value FROM json_each(?)) ORDER BY path",
+                [json.dumps(wanted)],
+            )
+        ]
+
     def article_count(self) -> int:
         return self._rows("SELECT count(*) AS n FROM articles")[0]["n"]
 
     def grouping_rows(self) -> list[dict]:
         """What event grouping needs of every English article, without its text."""
         return self._rows(
-            "SELECT id, title, published, date_source, event_hints FROM articles "
+            "SELECT id, title, published, date_source, event_hints, partial_date, picture_dates "
+            "FROM articles "
             "WHERE language = 'en' ORDER BY id"
         )
 
@@ -474,12 +553,16 @@ class Store:
         return [StoredSentence(r["article_id"], r["idx"], r["paragraph"], r["text"]) for r in rows]
 
     def mentions(self, article_ids: Sequence[int] | None = None) -> list[StoredMention]:
-        sql = "SELECT article_id, name, key, roles, nationality, sentences, quotes FROM mentions"
+        sql = (
+            "SELECT m.article_id, m.name, m.key, m.roles, m.nationality, m.sentences, m.quotes, "
+            "coalesce(p.person, m.key) AS person FROM mentions m "
+            "LEFT JOIN person_names p ON p.key = m.key"
+        )
         params: Sequence[object] = ()
         if article_ids is not None:
             if not article_ids:
                 return []
-            sql += " WHERE article_id IN (SELECT value FROM json_each(?))"
+            sql += " WHERE m.article_id IN (SELECT value FROM json_each(?))"
             params = [_json_ids(article_ids)]
         return [
             StoredMention(
@@ -492,9 +575,36 @@ class Store:
                     quotes=tuple(json.loads(r["quotes"])),
                 ),
                 r["key"],
+                r["person"],
             )
-            for r in self._rows(sql + " ORDER BY article_id, id", params)
+            for r in self._rows(sql + " ORDER BY m.article_id, m.id", params)
         ]
+
+    def name_evidence(self) -> list[tuple[str, int, str | None, str]]:
+        """(folded name, article id, nationality, roles as JSON) of every English mention."""
+        rows = self.db.execute(
+            "SELECT m.key, m.article_id, m.nationality, m.roles FROM mentions m "
+            "JOIN articles a ON a.id = m.article_id WHERE a.language = 'en'"
+        ).fetchall()
+        return [(r[0], r[1], r[2], r[3]) for r in rows]
+
+    def persons_of_keys(self, keys: Sequence[str]) -> list[str]:
+        """The people the folded names stand for (a name not yet resolved stands for itself)."""
+        rows = self._rows(
+            "SELECT DISTINCT coalesce(p.person, k.value) AS person FROM json_each(?) k "
+            "LEFT JOIN person_names p ON p.key = k.value",
+            [json.dumps(list(keys))],
+        )
+        return [r["person"] for r in rows]
+
+    def keys_of_persons(self, persons: Sequence[str]) -> list[str]:
+        """Every folded name that stands for one of these people."""
+        rows = self._rows(
+            "SELECT key FROM person_names WHERE person IN (SELECT value FROM json_each(?)) "
+            "UNION SELECT value FROM json_each(?)",
+            [json.dumps(list(persons)), json.dumps(list(persons))],
+        )
+        return [r["key"] for r in rows]
 
     def person_keys(self) -> dict[str, str]:
         """Every distinct folded name, with one way an English article writes it (cached)."""
@@ -619,7 +729,7 @@ class Store:
 
     def topics(self) -> list[Topic]:
         rows = self._rows(
-            "SELECT t.topic, count(*) AS n, min(a.published) AS first, max(a.published) AS last "
+            "SELECT t.topic, count(*) AS n, min(coalesce(a.published, a.inferred_date)) AS first, max(coalesce(a.published, a.inferred_date)) AS last "
             "FROM article_topics t JOIN articles a ON a.id = t.article_id "
             "WHERE a.language = 'en' GROUP BY t.topic ORDER BY n DESC, t.topic"
         )
@@ -653,16 +763,16 @@ class Store:
             where.append("a.id IN (SELECT article_id FROM article_topics WHERE topic = ?)")
             params.append(topic.lower())
         if since:
-            where.append("a.published >= ?")
+            where.append("coalesce(a.published, a.inferred_date) >= ?")
             params.append(since.isoformat())
         if until:
-            where.append("a.published <= ?")
+            where.append("coalesce(a.published, a.inferred_date) <= ?")
             params.append(until.isoformat())
         if english_only:
             where.append("a.language = 'en'")
         params.append(limit)
         sql = (
-            "SELECT a.id, a.path, a.title, a.published, "
+            "SELECT a.id, a.path, a.title, coalesce(a.published, a.inferred_date) AS published, "
             "snippet(articles_fts, 1, '[', ']', '…', 16) AS snippet, bm25(articles_fts) AS score "
             "FROM articles_fts JOIN articles a ON a.rowid = articles_fts.rowid "
             f"WHERE {' AND '.join(where)} ORDER BY score LIMIT ?"

@@ -76,7 +76,59 @@ function link(href, text) {
   a.target = "_blank";
   a.rel = "noopener noreferrer nofollow";
   a.textContent = text;
+  a.addEventListener("click", (event) => {
+    if (openTelegramLink(href)) event.preventDefault();
+  });
   return a;
+}
+
+/** t.me links do in the sandbox what they do in Telegram; true when one was handled. */
+function openTelegramLink(href) {
+  let url;
+  try {
+    url = new URL(href);
+  } catch {
+    return false;
+  }
+  if (url.hostname !== "t.me") return false;
+  if (url.pathname === "/share/url") {
+    openShareDialog(url.searchParams.get("url") || "", url.searchParams.get("text") || "");
+    return true;
+  }
+  const start = url.searchParams.get("start");
+  if (url.pathname.slice(1).toLowerCase() === (state.bot.username || "").toLowerCase() && start !== null) {
+    // A deep link opens the chat with the bot and sends /start <payload>.
+    const current = state.chats.get(state.current);
+    const privateChat = current && current.type === "private" ? current : [...state.chats.values()].find((c) => c.type === "private");
+    if (privateChat) {
+      openChat(privateChat.id);
+      sendText(start ? `/start ${start}` : "/start");
+    }
+    return true;
+  }
+  return false;
+}
+
+/** Telegram's share sheet: pick a chat, the link goes there as your message. */
+function openShareDialog(sharedUrl, text) {
+  const dialog = $("share-dialog");
+  const list = $("share-chats");
+  list.replaceChildren();
+  for (const chat of state.chats.values()) {
+    const item = document.createElement("button");
+    item.type = "button";
+    item.className = "share-chat";
+    item.dataset.chatId = String(chat.id);
+    item.textContent = chatName(chat);
+    item.addEventListener("click", async () => {
+      dialog.close();
+      openChat(chat.id);
+      await sendText(text ? `${text}\n${sharedUrl}` : sharedUrl);
+    });
+    list.appendChild(item);
+  }
+  $("share-link").textContent = sharedUrl;
+  dialog.showModal();
 }
 
 function commandLink(command) {
@@ -319,6 +371,8 @@ function renderHeader() {
     status.textContent = chat.type === "private" ? "typing…" : `${state.bot.first_name} is typing…`;
   } else if (chat.type === "private") {
     status.textContent = `bot · @${state.bot.username}`;
+  } else if (chat.type === "channel") {
+    status.textContent = `channel · you post, @${state.bot.username} is an admin`;
   } else {
     status.textContent = `group · you and @${state.bot.username}`;
   }
@@ -359,6 +413,7 @@ function renderKeyboard(chat, message) {
       if (url) {
         element = link(url, button.text);
         element.classList.add("url");
+        element.dataset.url = url;
       } else {
         element = document.createElement("button");
         element.type = "button";
@@ -390,6 +445,12 @@ function renderMessage(chat, message) {
     sender.className = "sender";
     sender.textContent = state.bot.first_name;
     bubble.appendChild(sender);
+  }
+  if (message.via_bot) {
+    const via = document.createElement("div");
+    via.className = "via";
+    via.textContent = `via @${message.via_bot}`;
+    bubble.appendChild(via);
   }
   const text = document.createElement("div");
   text.className = "text";
@@ -592,7 +653,7 @@ async function sendText(text) {
   if (!chat || !trimmed) return;
   hideMenu();
   const payload = { chat_id: chat.id, text: trimmed };
-  if (chat.type !== "private") payload.user_id = state.you;
+  if (chat.type === "group" || chat.type === "supergroup") payload.user_id = state.you;
   try {
     await postJSON("/_local/send", payload);
   } catch (error) {
@@ -635,9 +696,22 @@ function toast(text) {
 // The command menu (from setMyCommands)
 
 function commandScopes(chat) {
-  // Telegram's order: the chat's own scope, then all private chats / all groups, then default.
-  const kind = chat.type === "private" ? "all_private_chats" : "all_group_chats";
-  return [{ type: "chat", chat_id: chat.id }, { type: kind }, null];
+  // Telegram's order: the chat's own scopes, then all private chats, or (you being the
+  // group's creator, so an administrator) all chat administrators and all groups; default.
+  if (chat.type === "private") return [{ type: "chat", chat_id: chat.id }, { type: "all_private_chats" }, null];
+  return [
+    { type: "chat_administrators", chat_id: chat.id },
+    { type: "chat", chat_id: chat.id },
+    { type: "all_chat_administrators" },
+    { type: "all_group_chats" },
+    null,
+  ];
+}
+
+function chatLanguage(chat) {
+  if (chat.type === "private") return chat.language || "en";
+  const you = state.chats.get(state.you);
+  return (you && you.language) || "en";
 }
 
 async function loadCommands() {
@@ -645,7 +719,9 @@ async function loadCommands() {
   if (!chat) return [];
   if (Date.now() - state.commands.fetchedAt < COMMANDS_MAX_AGE_MS) return state.commands.list;
   for (const scope of commandScopes(chat)) {
-    const query = scope ? `?scope=${encodeURIComponent(JSON.stringify(scope))}` : "";
+    const params = new URLSearchParams({ language_code: chatLanguage(chat) });
+    if (scope) params.set("scope", JSON.stringify(scope));
+    const query = `?${params}`;
     try {
       const body = await getJSON(`/_local/commands${query}`);
       if (body.result.length || !scope) {
@@ -733,7 +809,83 @@ function pickCommand(index, send) {
 }
 
 // ---------------------------------------------------------------------------------------
+// Inline mode: "@bot words" in any chat asks the bot for results to send
+
+let inlineTimer = null;
+let inlineSeq = 0;
+
+function inlineQuery() {
+  const value = $("input").value;
+  const prefix = `@${state.bot.username} `;
+  return value.toLowerCase().startsWith(prefix.toLowerCase()) ? value.slice(prefix.length) : null;
+}
+
+function scheduleInline(query) {
+  clearTimeout(inlineTimer);
+  inlineTimer = setTimeout(() => runInline(query), 350);
+}
+
+async function runInline(query) {
+  const chat = state.chats.get(state.current);
+  if (!chat) return;
+  const seq = ++inlineSeq;
+  const userId = chat.type === "private" ? chat.id : state.you;
+  const chatType = chat.type === "private" ? "sender" : chat.type;
+  let body;
+  try {
+    body = await postJSON("/_local/inline", { user_id: userId, query, chat_type: chatType, wait: 15 });
+  } catch (error) {
+    toast(`Inline query failed: ${error.message}`);
+    return;
+  }
+  if (seq !== inlineSeq || inlineQuery() === null) return; // typed on meanwhile
+  showInlineResults(chat, body.result);
+}
+
+function showInlineResults(chat, found) {
+  const menu = $("command-menu");
+  menu.replaceChildren();
+  state.menu = { items: [], active: 0 };
+  const results = (found.answer && found.answer.results) || [];
+  if (!results.length) {
+    const note = document.createElement("div");
+    note.className = "command-empty";
+    note.textContent = found.answer ? "No results." : "The bot did not answer.";
+    menu.appendChild(note);
+  }
+  for (const result of results) {
+    const item = document.createElement("div");
+    item.className = "inline-result";
+    item.setAttribute("role", "option");
+    item.dataset.resultId = result.id;
+    const title = document.createElement("span");
+    title.className = "inline-title";
+    title.textContent = result.title || result.id;
+    const description = document.createElement("span");
+    description.className = "inline-description";
+    description.textContent = result.description || "";
+    item.append(title, description);
+    item.addEventListener("mousedown", (event) => event.preventDefault());
+    item.addEventListener("click", async () => {
+      hideMenu();
+      $("input").value = "";
+      try {
+        await postJSON("/_local/choose", { chat_id: chat.id, query_id: found.id, result_id: result.id });
+      } catch (error) {
+        toast(`Not sent: ${error.message}`);
+      }
+    });
+    menu.appendChild(item);
+  }
+  menu.hidden = false;
+}
+
+// ---------------------------------------------------------------------------------------
 // "New chat"
+
+function setupShare() {
+  $("share-cancel").addEventListener("click", () => $("share-dialog").close());
+}
 
 function setupNewChat() {
   const dialog = $("new-chat-dialog");
@@ -741,7 +893,9 @@ function setupNewChat() {
   const title = $("new-chat-title");
   const label = $("title-label");
   form.addEventListener("change", () => {
-    label.textContent = form.elements.kind.value === "group" ? "Group title" : "Your name";
+    const kind = form.elements.kind.value;
+    label.textContent = kind === "group" ? "Group title" : kind === "channel" ? "Channel title" : "Your name";
+    $("language-field").hidden = kind !== "private";
   });
   $("new-chat").addEventListener("click", () => {
     title.value = "";
@@ -752,7 +906,11 @@ function setupNewChat() {
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     try {
-      const body = await postJSON("/_sandbox/chats", { type: form.elements.kind.value, title: title.value });
+      const body = await postJSON("/_sandbox/chats", {
+        type: form.elements.kind.value,
+        title: title.value,
+        language: $("new-chat-language").value,
+      });
       upsertChat(body.result);
       dialog.close();
       openChat(body.result.id);
@@ -774,11 +932,20 @@ function setupComposer() {
     sendText(value);
   });
   input.addEventListener("input", () => {
+    const inline = inlineQuery();
+    if (inline !== null) {
+      scheduleInline(inline);
+      return;
+    }
     const prefix = menuPrefix();
     if (prefix === null) hideMenu();
     else showMenu(prefix);
   });
   input.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && inlineQuery() !== null) {
+      event.preventDefault(); // an inline query is answered by picking a result, not sent
+      return;
+    }
     const isOpen = !$("command-menu").hidden && state.menu.items.length > 0;
     if (!isOpen) {
       if (event.key === "Escape") hideMenu();
@@ -799,7 +966,13 @@ function setupComposer() {
       hideMenu();
     }
   });
-  input.addEventListener("blur", () => setTimeout(hideMenu, 150));
+  // Hide the menu once the input has lost focus for good: not when focus came back meanwhile
+  // (opening a chat focuses the input again just after the click on the chat blurred it).
+  input.addEventListener("blur", () =>
+    setTimeout(() => {
+      if (document.activeElement !== input) hideMenu();
+    }, 150),
+  );
   $("menu-button").addEventListener("mousedown", (event) => event.preventDefault());
   $("menu-button").addEventListener("click", () => {
     if (!$("command-menu").hidden) {
@@ -814,6 +987,7 @@ function setupComposer() {
 async function main() {
   setupComposer();
   setupNewChat();
+  setupShare();
   for (;;) {
     try {
       await loadChats();

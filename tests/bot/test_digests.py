@@ -83,7 +83,8 @@ def test_a_digest_lists_new_stories_with_sources_and_buttons(engine: Engine) -> 
     assert digest is not None and not digest.is_quiet
     validate_telegram_html(digest.html)
     assert digest.html.startswith("<b>Your digest: 5 new articles in 2 stories</b>")
-    assert "Netanyahu" in digest.html and "<i>[" in digest.html
+    assert "Netanyahu" in digest.html and "[1]" in digest.html
+    assert digest.html.count("\n[") == 5  # each new article once in the sources list
     keyboard = digest.keyboard()
     assert keyboard is not None
     assert [button.text for button in keyboard.inline_keyboard[0]] == ["Full briefing", "Who"]

@@ -97,7 +97,14 @@ def live_bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveBot]:
 
 def test_start_registers_the_command_menu(live_bot: LiveBot) -> None:
     menu = [(entry["command"], entry["description"]) for entry in live_bot.api.commands]
-    assert menu == [(command.name, command.description) for command in COMMANDS]
+    everyone = [(c.name, c.description) for c in COMMANDS if not c.is_admin]
+    assert menu == everyone
+    # The admin never wrote to the bot: their menu comes with their first /start.
+    admin_scope = {"type": "chat", "chat_id": ADMIN}
+    assert live_bot.api.commands_for(admin_scope) == []
+    live_bot.ask(ADMIN, "/start")
+    admin_menu = [entry["command"] for entry in live_bot.api.commands_for(admin_scope)]
+    assert admin_menu == [c.name for c in COMMANDS]
 
 
 def test_start_and_help(live_bot: LiveBot) -> None:
@@ -112,7 +119,9 @@ def test_brief_with_sources(live_bot: LiveBot) -> None:
     answer = live_bot.ask(102, "/brief")
     text = "\n".join(message["visible_text"] for message in answer)
     assert "Netanyahu" in text
-    assert re.search(r"\[[^\]]*(AFP|TASS|Reuters)[^\]]*\]", text)
+    # numbered markers after each item, the outlets once each in the sources list
+    assert re.search(r"\. (\[\d+\])+$", text, re.MULTILINE)
+    assert re.search(r"^\[\d+\] (AFP|TASS) · ", text, re.MULTILINE)
     assert all(message["parse_mode"] == "HTML" for message in answer)
 
 

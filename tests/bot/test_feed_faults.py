@@ -199,6 +199,38 @@ async def test_a_feed_on_a_private_address_is_refused_unless_allowed(
         await allowed.aclose()
 
 
+async def test_feeds_admins_add_are_polled_with_the_configured_ones_under_the_same_rules(
+    servers: list[Server], store: SubscriptionStore, engine: Engine
+) -> None:
+    server = Server({"/a.xml": feed(FEED), "/b.xml": feed(FEED)})
+    servers.append(server)
+    configured, added = f"{server.base}/a.xml", f"{server.base}/b.xml"
+    managed: list[str] = []
+    refused = live_sources(store, engine, FetchLimits(), feeds=[configured])
+    allowed = live_sources(store, engine, FetchLimits(allow_private=True), feeds=[configured])
+    for live in (refused, allowed):
+        live.managed_feeds = lambda: tuple(managed)  # /feeds' list, read at every poll
+    try:
+        assert [c.source for c in await allowed.poll_feeds()] == [configured]
+        managed += [added, configured]  # an admin adds one new feed and one configured already
+        checks = await refused.poll_feeds()
+        assert [(c.source, c.status) for c in checks] == [
+            (configured, "failed"),
+            (added, "failed"),
+        ]
+        assert all("loopback" in (c.error or "") for c in checks)
+        assert server.requests == ["/a.xml"]  # the refused poll reached nothing
+        checks = await allowed.poll_feeds()
+        assert [(c.source, c.status) for c in checks] == [
+            (configured, "updated"),
+            (added, "updated"),
+        ]
+        assert sorted(server.requests) == ["/a.xml", "/a.xml", "/b.xml"]  # each once a poll
+    finally:
+        await refused.aclose()
+        await allowed.aclose()
+
+
 async def test_every_redirect_is_checked_after_resolution(servers: list[Server]) -> None:
     inside = Server({"/internal.xml": feed(FEED)}, host="127.0.0.2")  # stands for a LAN service
     servers.append(inside)

@@ -155,7 +155,14 @@ def test_a_filtered_digest_carries_only_matching_articles(engine: Engine) -> Non
     # Of the five seeds, three mention the West Bank, and one of those also TASS.
     assert digest.html.startswith("<b>Your digest: 2 new articles</b>\n")
     assert "• <b>Netanyahu in Russia to meet Putin ahead of Israeli elections</b>" in digest.html
-    assert digest.html.endswith("<i>[001_c3e32744e663881a, AFP]</i>\n")
+    # Its sources are numbered as a briefing's are: outlets or headlines, never file names.
+    body, _, sources = digest.html.partition("\n\n<b>Sources</b>\n")
+    assert body.endswith(" [1][2]")
+    assert sources == (
+        "[1] Netanyahu in Russia to meet Putin ahead of Israeli elections · 2019-09-12 "
+        "<i>(date inferred)</i>\n[2] <b>AFP</b> · Israel&#39;s Netanyahu in Russia to meet Putin "
+        "ahead of polls · 2019-09-12 <i>(date inferred)</i>\n"
+    )
     assert "Sochi Wednesday" not in digest.html
     unmatched = compose_digest(engine, since="", include=["ferry"])
     assert unmatched is not None and unmatched.is_unmatched and unmatched.html == UNMATCHED_HTML
@@ -324,12 +331,12 @@ async def test_alerts_bring_new_matching_files_once(
         ledger = runtime.store.alert_ledger(81)
     assert filtered[before[81] :][0]["text"] == (
         "<b>New: 1 article matching your filter</b>\n"
-        "• Harbour authority opens second ferry terminal <i>[ferry]</i>"
+        "• Harbour authority opens second ferry terminal"
     )
     assert unfiltered[before[82]]["text"].splitlines() == [
         "<b>New: 2 articles</b>",
-        "• Harbour authority opens second ferry terminal <i>[ferry]</i>",
-        "• City library extends its opening hours <i>[library]</i>",
+        "• Harbour authority opens second ferry terminal",
+        "• City library extends its opening hours",
     ]
     assert [len(local_api.messages(chat)) - before[chat] for chat in (81, 82, 83)] == [1, 1, 0]
     [ferry] = [a.id for a in engine.store.articles_ingested_since("") if "ferry" in a.title]

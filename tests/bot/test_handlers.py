@@ -100,8 +100,30 @@ async def test_every_registered_command_is_in_help_and_in_the_command_menu(
     assert answer["text"] == help_text()
     for command in commands:
         assert f"/{command}" in answer["visible_text"], command
-    menu = {entry["command"] for entry in local_api.commands}
-    assert menu == commands == {command.name for command in COMMANDS}
+    assert commands == {command.name for command in COMMANDS}
+    # Everyone's menu has what they can use; the admins' own menu (set at their first
+    # /start: Telegram knows no chat with them before) adds the admin commands.
+    public = {c.name for c in COMMANDS if not c.is_admin}
+    assert {entry["command"] for entry in local_api.commands} == public
+    await ask(local_api, ADMIN, "/start")
+    admin_menu = local_api.commands_for({"type": "chat", "chat_id": ADMIN})
+    assert {entry["command"] for entry in admin_menu} == commands
+
+
+async def test_group_menus_by_scope(local_api: LocalBotApi, bot_app: Application) -> None:
+    def menu(scope: str, language: str = "") -> set[str]:
+        return {e["command"] for e in local_api.commands_for({"type": scope}, language)}
+
+    changes_chat = {c.name for c in COMMANDS if c.changes_chat}
+    assert changes_chat <= menu("all_chat_administrators")
+    assert not changes_chat & menu("all_group_chats")
+    assert menu("all_group_chats") < menu("all_chat_administrators") <= menu("all_private_chats")
+    assert not {c.name for c in COMMANDS if c.is_admin} & menu("all_chat_administrators")
+    # The same menus in every language with a catalog, descriptions translated.
+    russian = local_api.commands_for({"type": "all_private_chats"}, "ru")
+    english = local_api.commands_for({"type": "all_private_chats"})
+    assert [e["command"] for e in russian] == [e["command"] for e in english]
+    assert russian != english
 
 
 async def test_brief_gives_a_briefing_with_sources(
@@ -110,8 +132,9 @@ async def test_brief_gives_a_briefing_with_sources(
     answer = await ask(local_api, USER, "/brief")
     text = "\n".join(message["visible_text"] for message in answer)
     assert "Netanyahu" in text and "Putin" in text
-    # every item cites its outlets in brackets
-    assert re.search(r"\[[^\]]*(AFP|TASS|Reuters)[^\]]*\]", text)
+    # every item ends with numbered markers; the sources list names the outlets once each
+    assert re.search(r"\. (\[\d+\])+$", text, re.MULTILINE)
+    assert re.search(r"^\[\d+\] (AFP|TASS) · ", text, re.MULTILINE)
     assert local_api.calls("sendChatAction"), "slow work shows a typing action"
 
 

@@ -381,7 +381,8 @@ CHECKS: list[tuple[str, Callable[[Path], dict[str, str]], int, str]] = [
         "ok    database {tmp}/seeded.db: 5 articles\n"
         "FAIL  template brief.html.j2: {tmp}/broken/brief.html.j2, line 2: "
         "Expected an expression, got 'end of print statement'\n"
-        "FAIL  corpus folder {tmp}/nowhere: is not a folder\n"
+        "FAIL  corpus folder {tmp}/nowhere: does not exist (NEWSBOT_CORPUS names it): "
+        "the bot would ingest nothing\n"
         "newsbot --check: 2 problem(s)\n",
     ),
     (
@@ -463,3 +464,58 @@ def test_check_as_a_process_beside_a_running_bot_starts_nothing(
         "newsbot --check: all good\n"
     )
     assert local_api.calls() == [], "--check never talks to Telegram"
+
+
+# -- --check and the corpus folders ------------------------------------------------------------
+def test_check_fails_when_the_shipped_seeds_are_missing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An installation that lost its seeds briefs nothing: --check says so, not "all good"."""
+    import bot.config
+
+    monkeypatch.setattr(bot.config, "SHIPPED_CORPUS", tmp_path / "site-packages" / "seeds")
+    environ = {"NEWSBOT_DB": str(tmp_path / "news.db")}
+    assert main(environ, env_file=None, argv=["--check"]) == 1
+    assert (
+        f"FAIL  corpus folder {tmp_path}/site-packages/seeds: the seed articles are missing "
+        "from this installation: reinstall newsbot, or point NEWSBOT_CORPUS at your articles\n"
+    ) in capsys.readouterr().out
+
+
+def test_check_accepts_an_empty_corpus_folder_and_says_it_is_empty(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "articles"
+    (folder / ".hidden").mkdir(parents=True)
+    (folder / ".hidden" / "draft.txt").write_text("not read: hidden folders are skipped")
+    (folder / "notes.pdf").write_bytes(b"%PDF")
+    environ = {"NEWSBOT_DB": str(tmp_path / "news.db"), "NEWSBOT_CORPUS": str(folder)}
+    assert main(environ, env_file=None, argv=["--check"]) == 0
+    from briefings.readers import FORMATS
+
+    assert (
+        f"ok    corpus folder {folder}: exists, but holds no article files yet "
+        f"({' '.join(sorted(FORMATS))})\n"
+    ) in capsys.readouterr().out
+
+
+def test_newsbot_check_with_a_missing_corpus_fails_on_stdout_with_status_1(tmp_path: Path) -> None:
+    """As a container health check runs it: the command, its status and its words."""
+    environ = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("NEWSBOT_", "TELEGRAM_"))
+    }
+    environ.update(NEWSBOT_DB=str(tmp_path / "news.db"), NEWSBOT_CORPUS=str(tmp_path / "gone"))
+    environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT), environ.get("PYTHONPATH")]))
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "--check"],
+        cwd=tmp_path,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert f"FAIL  corpus folder {tmp_path}/gone: does not exist" in result.stdout
+    assert result.stdout.endswith("newsbot --check: 1 problem(s)\n")

@@ -110,8 +110,9 @@ async def test_a_flood_beyond_the_budget_is_told_once_it_is_through(
 async def test_channel_posts_get_no_answer(
     local_api: LocalBotApi, bot_app: Application, caplog: pytest.LogCaptureFixture
 ) -> None:
+    local_api.add_channel(CHANNEL, "A channel")
     for text in (f"/brief@{BOT_USERNAME}", "/brief", "/nonsense", "hello"):
-        local_api.post_in_channel(CHANNEL, text)
+        local_api.send_channel_post(CHANNEL, text)
     await ask(local_api, USER, "/help")  # updates are handled in order: the posts came first
     assert local_api.messages(CHANNEL) == []
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING]

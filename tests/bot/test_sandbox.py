@@ -114,7 +114,7 @@ def test_fresh_sandbox_offers_one_private_chat(server: SandboxServer) -> None:
         "actions": 0,
         "you": YOU_ID,
         "bot": {"first_name": "Newsbot", "username": "newsbot_local_bot"},
-        "chats": [{"id": YOU_ID, "type": "private", "title": "You"}],
+        "chats": [{"id": YOU_ID, "type": "private", "title": "You", "language": "en"}],
     }
 
 
@@ -129,17 +129,17 @@ def test_new_chats_get_new_ids_and_default_titles(server: SandboxServer) -> None
         ]
     ]
     assert created == [
-        {"id": YOU_ID + 1, "type": "private", "title": "Alice"},
-        {"id": FIRST_GROUP, "type": "group", "title": "Morning news"},
-        {"id": YOU_ID + 2, "type": "private", "title": f"User {YOU_ID + 2}"},
-        {"id": FIRST_GROUP - 1, "type": "group", "title": "Group 2"},
+        {"id": YOU_ID + 1, "type": "private", "title": "Alice", "language": "en"},
+        {"id": FIRST_GROUP, "type": "group", "title": "Morning news", "language": "en"},
+        {"id": YOU_ID + 2, "type": "private", "title": f"User {YOU_ID + 2}", "language": "en"},
+        {"id": FIRST_GROUP - 1, "type": "group", "title": "Group 2", "language": "en"},
     ]
 
 
 @pytest.mark.parametrize(
     "payload",
     [
-        {"type": "channel", "title": "News"},  # the sandbox has no channels
+        {"type": "supergroup", "title": "News"},  # groups are made as groups
         {"title": "News"},  # no type
     ],
 )
@@ -147,7 +147,7 @@ def test_new_chat_refuses_unknown_kinds(server: SandboxServer, payload: dict[str
     response = post(server, "/_sandbox/chats", payload)
     assert (response.status_code, response.json()) == (
         400,
-        {"ok": False, "description": "type must be 'private' or 'group'"},
+        {"ok": False, "description": "type must be 'private', 'group' or 'channel'"},
     )
 
 
@@ -160,8 +160,8 @@ def test_chats_outlive_the_sandbox_so_digests_can_reach_them(tmp_path: Path) -> 
         sent = as_bot(second, "sendMessage", chat_id=FIRST_GROUP, text="digest")
     assert (chats, sent["chat"]) == (
         [
-            {"id": YOU_ID, "type": "private", "title": "You"},
-            {"id": FIRST_GROUP, "type": "group", "title": "Newsroom"},
+            {"id": YOU_ID, "type": "private", "title": "You", "language": "en"},
+            {"id": FIRST_GROUP, "type": "group", "title": "Newsroom", "language": "en"},
         ],
         {"id": FIRST_GROUP, "type": "group", "title": "Newsroom"},
     )
@@ -171,7 +171,7 @@ def test_damaged_chat_file_starts_afresh(tmp_path: Path) -> None:
     (tmp_path / "newsbot.sandbox-chats.json").write_text("{not json", encoding="utf-8")
     with SandboxServer(tmp_path / "newsbot.db", port=0) as server:
         assert get(server, "/_sandbox/state")["chats"] == [
-            {"id": YOU_ID, "type": "private", "title": "You"}
+            {"id": YOU_ID, "type": "private", "title": "You", "language": "en"}
         ]
 
 
@@ -196,6 +196,7 @@ def test_feed_has_the_users_and_the_bots_messages_of_every_chat(server: SandboxS
             "visible_text": "/brief",
             "is_html": False,
             "reply_markup": None,
+            "via_bot": None,
         },
         {
             "chat_id": FIRST_GROUP,
@@ -207,6 +208,7 @@ def test_feed_has_the_users_and_the_bots_messages_of_every_chat(server: SandboxS
             "visible_text": "Digest",
             "is_html": True,
             "reply_markup": keyboard,
+            "via_bot": None,
         },
     ]
     assert (feed["seq"], feed["typing"]) == (2, [])
@@ -373,7 +375,7 @@ def test_python_m_bot_without_token_serves_the_sandbox(tmp_path: Path) -> None:
         [
             f"newsbot sandbox: chat with the bot at {base}/  (Ctrl+C to stop)",
             "To go live: get a token from @BotFather, put TELEGRAM_BOT_TOKEN=<token> in .env "
-            "(see .env.example) and run `python -m bot` again.",
+            "(see .env.example) and start newsbot again.",
         ],
     )
     secret = SANDBOX_TOKEN.split(":")[1]

@@ -82,11 +82,12 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def run_python_m_bot(directory: Path) -> Iterator[str]:
+def run_python_m_bot(directory: Path, extra: dict[str, str] | None = None) -> Iterator[str]:
     """`python -m bot --port <free>` as a newcomer runs it; yields the page's URL."""
     port = free_port()
     environ = {key: value for key, value in os.environ.items() if key != "TELEGRAM_BOT_TOKEN"}
     environ["NEWSBOT_DB"] = str(directory / "newsbot.db")
+    environ.update(extra or {})
     # Run from `directory` (no developer .env there), importing this checkout.
     environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT), environ.get("PYTHONPATH")]))
     process = subprocess.Popen(
@@ -164,8 +165,10 @@ def test_brief_reply_shows_its_formatting_and_sources(page: Page, live_url: str)
 def test_topic_button_answers_and_sends_that_topics_briefing(page: Page, live_url: str) -> None:
     page.goto(live_url)
     send(page, "/topics")
-    # found by its keyboard, not its position: the chat is shared with the other tests
-    button = incoming(page).filter(has=page.locator(".keyboard")).last.locator(".key").first
+    # found by its keyboard and heading, not its position: the chat is shared with the other
+    # tests, and briefings have a button too (Share)
+    topics = incoming(page).filter(has=page.locator(".keyboard")).filter(has_text="Topics").last
+    button = topics.locator(".key").first
     topic = button.inner_text()
     before = incoming(page).count()
     button.click()

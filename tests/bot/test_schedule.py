@@ -19,6 +19,7 @@ from bot.schedule import (
 )
 
 UTC = dt.UTC
+from zoneinfo import ZoneInfo  # noqa: E402
 
 
 def utc(text: str) -> dt.datetime:
@@ -155,7 +156,8 @@ def test_parse_plan_reads_arguments_in_any_order(args: list[str], expected: Plan
         (["Mars/Olympus"], "“Mars/Olympus” is not a time zone I know"),
         (["../../etc/passwd"], "is not a time zone I know"),
         (["tomorrow"], "I don't understand “tomorrow”"),
-        (["07:00", "08:00"], "You gave the time twice"),
+        (["1:00,2:00,3:00,4:00,5:00,6:00,7:00"], "At most 6 times a day"),
+        (["07:00,25:00"], "is not a time of day"),
         (["daily", "monday"], "A day of the week goes with weekly"),
     ],
 )
@@ -191,3 +193,25 @@ def test_describe_says_the_plan_in_words(the_plan: Plan, words: str) -> None:
 )
 def test_format_wait(seconds: int, words: str) -> None:
     assert format_wait(dt.timedelta(seconds=seconds)) == words
+
+
+# -- several digests a day ------------------------------------------------------------------------
+def test_several_times_a_day_are_slots_of_their_own() -> None:
+    plan = parse_plan(["07:30,19:00", "Europe/Berlin"], default_tz="UTC", default_time=dt.time(8))
+    assert (plan.times, describe(plan)) == (
+        (dt.time(7, 30), dt.time(19)),
+        "every day at 07:30 and 19:00 Europe/Berlin",
+    )
+    berlin = ZoneInfo("Europe/Berlin")
+    morning = dt.datetime(2024, 3, 5, 8, 0, tzinfo=berlin)
+    evening = next_slot(plan, morning)
+    assert (evening.key, evening.at) == (
+        "2024-03-05T19:00",
+        dt.datetime(2024, 3, 5, 19, 0, tzinfo=berlin).astimezone(dt.UTC),
+    )
+    assert next_slot(plan, evening.at).key == "2024-03-06T07:30"
+    assert last_slot(plan, evening.at + dt.timedelta(minutes=5)).key == "2024-03-05T19:00"
+    assert last_slot(plan, evening.at - dt.timedelta(minutes=5)).key == "2024-03-05T07:30"
+    # The same times given apart, or twice, make the same plan.
+    assert parse_plan(["19:00", "07:30", "19:00", "Europe/Berlin"], default_tz="UTC",
+                      default_time=dt.time(8)) == plan  # fmt: skip

@@ -54,7 +54,10 @@ def test_dates_come_from_footers_metadata_and_the_event(other: Engine) -> None:
     assert str(articles["page.html"].published) == "2023-01-22"  # type: ignore[attr-defined]
     reuters = articles["reuters.txt"]
     # "PARIS, Jan 22 (Reuters)" has no year: the event supplies it, flagged as inferred.
-    assert (str(reuters.published), reuters.date_source) == ("2023-01-22", "inferred from event")  # type: ignore[attr-defined]
+    assert (str(reuters.published), reuters.date_source) == (
+        "2023-01-22",
+        "dateline, year inferred from event",
+    )  # type: ignore[attr-defined]
 
 
 def test_the_paris_reports_form_one_event_and_rabat_another(other: Engine) -> None:
@@ -126,6 +129,10 @@ BALI = {
 }
 
 
+# An article that names no outlet is cited by its headline, never by its file name.
+NYT_HEADLINE = "Biden and Xi Meet in Bali, Seeking to Ease Tensions"
+
+
 def test_family_name_first_honorifics_and_shorter_copies(engine: Engine, tmp_path: Path) -> None:
     for name, text in BALI.items():
         (tmp_path / name).write_text(text, "utf-8")
@@ -135,10 +142,10 @@ def test_family_name_first_honorifics_and_shorter_copies(engine: Engine, tmp_pat
     # "Xi Jinping" and, later, "Mr. Xi" are one person, whom both outlets name.
     assert "Chinese President Xi Jinping" in brief["headline"]
     xi = next(i for i in sections["participants"]["items"] if "Xi" in i["text"])
-    assert xi["text"].startswith("Xi Jinping") and set(xi["sources"]) == {"nyt", "Reuters"}
+    assert xi["text"].startswith("Xi Jinping") and set(xi["sources"]) == {NYT_HEADLINE, "Reuters"}
     # A report one outlet carries with more words after it is one item citing both.
     [taiwan] = sections["reactions"]["items"]
-    assert set(taiwan["sources"]) == {"nyt", "Reuters"}
+    assert set(taiwan["sources"]) == {NYT_HEADLINE, "Reuters"}
     assert any("aiming to" in i["text"] for i in sections["purpose"]["items"])
 
 

@@ -14,6 +14,8 @@ from briefings.outlets import (
     agency_in_dateline,
     canonical_outlet,
     find_outlet,
+    find_outlet_evidence,
+    load_credit_forms,
     load_outlets,
 )
 
@@ -123,7 +125,7 @@ def test_seed_outlets(prefix: str, outlet: str | None) -> None:
 @pytest.mark.parametrize(
     ("name", "outlet"),
     [
-        ("01.txt", None),  # the photo credit names an agency: not evidence
+        ("01.txt", "RIA Novosti"),  # "…, the correspondent of RIA Novosti" (not the photo)
         ("02.txt", None),  # "(AP Photo)" likewise
         ("03.txt", None),  # the agency is only quoted
         ("04.txt", None),
@@ -135,3 +137,93 @@ def test_seed_outlets(prefix: str, outlet: str | None) -> None:
 )
 def test_corpus_outlets(name: str, outlet: str | None) -> None:
     assert outlet_of((CORPUS / name).read_text("utf-8")) == outlet
+
+
+# --- credit forms, as an editor reads them ---------------------------------------------------
+
+
+def evidence_of(text: str, **fields: str) -> tuple[str | None, str]:
+    doc = SourceDocument(path="a.txt", text=text, **fields)
+    finding = find_outlet_evidence(doc, clean(doc))
+    return finding.name, finding.source
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Datelines, on whichever of the first lines they stand, known outlet or not.
+        (
+            "Leaders meet\nStandfirst of the story\nTAIPEI (Reuters) - Text.",
+            ("Reuters", "dateline"),
+        ),
+        ("Headline here now\nBEIJING, Nov 4 (Xinhua) -- Text.", ("Xinhua", "dateline")),
+        ("Headline here now\nJuly 19 (UPI) -- Text.", ("UPI", "dateline")),
+        ("Headline here now\nKYIV, May 3. /Some Wire/. Text.", ("Some Wire", "dateline")),
+        ("Headline here now\nCAIRO, Sept 11 (ABC-Wire) – Text.", ("ABC-Wire", "dateline")),
+        # A source line, a footer, the site speaking of itself, its desk.
+        ("Headline here now\nText.\nSource: BBC", ("BBC", "source line")),
+        ("Headline here now\nText.\n[Source: Reuters]", ("Reuters", "source line")),
+        (
+            "Headline here now\nText.\nRead the full original article at WSJ.com: World",
+            ("The Wall Street Journal", "footer"),
+        ),
+        (
+            "Headline here now\nFollow Daily Example on Facebook and Twitter\nText.",
+            ("Daily Example", "masthead"),
+        ),
+        ("Support The Example Times!\nHeadline here now\nText.", ("The Example Times", "masthead")),
+        ("Watch CBS News\nHeadline here now\nText.", ("CBS News", "masthead")),
+        ("Headline of the story here – Example24\nText.", ("Example24", "masthead")),
+        ("Headline of the story here | Example.org\nText.", ("Example.org", "masthead")),
+        ("Headline here now\nBy Example Editors and Wire Services\nText.", ("Example", "byline")),
+        # A known agency's name alone under the headline.
+        ("Headline here now\nThe Associated Press\nHANOI – Text.", ("AP", "agency line")),
+        ("Talks begin, the correspondent of Example Agency.", ("Example Agency", "correspondent")),
+        (
+            "Headline here now\nDW correspondent Anna Berg says the talks went well.",
+            ("Deutsche Welle", "correspondent"),
+        ),
+        # Pictures' credits are guesses: the outlet is marked as inferred.
+        ("Headline here now\nThe leaders meet. (AP Photo/Some One)\nText.", ("AP", "photo credit")),
+        ("Headline here now\nNTD Photo\nText.", ("NTD", "photo credit")),
+        ("Headline here now\nHouses (photo credit: REUTERS)\nText.", ("Reuters", "photo credit")),
+        ("Headline here now\nCopyright REUTERS/Some One\nText.", ("Reuters", "photo credit")),
+        ("Headline here now\nThe talks. (Some One/AP)\nText.", ("AP", "photo credit")),
+        # And the article's address, when nothing else says.
+        ("Headline here now\nText.", ("example.org", "web address")),
+    ],
+)
+def test_credit_forms(text: str, expected: tuple[str, str]) -> None:
+    fields = {"url": "https://www.example.org/a"} if expected[1] == "web address" else {}
+    assert evidence_of(text, **fields) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Agencies quoted inside the story are not the outlet.
+        "Headline here now\nThe leaders met, according to TASS. Yonhap reported it.",
+        "Headline here now\nThe minister told VOA the talks went well, the AP reports.",
+        # Nor a headline quoting who said it ("— Kremlin"), whom the story then names.
+        "Talks made no progress, officials say — Kremlin\nThe Kremlin said so on Monday.",
+        # Nor a distributed picture's credit, nor a person's name in a photo credit.
+        "Headline here now\nThe leaders. Photo: Some One/AFP via Getty Images\nText.",
+        "Headline here now\nThe leaders. Photo: Ricardo Example\nText.",
+        # Nor a dated aside or an abbreviation in parentheses.
+        "JERUSALEM: The prime minister said on Tuesday (Sep 10) - then left.",
+        "Headline here now\nThe Ministry of Foreign Affairs (MOFA) has thanked him.",
+    ],
+)
+def test_what_is_not_an_outlet(text: str) -> None:
+    assert evidence_of(text) == (None, "none")
+
+
+def test_stated_outlet_never_a_guess() -> None:
+    assert outlet_of("Headline here now\nThe leaders. (AP Photo)\nText.") is None
+
+
+def test_credit_forms_table_reads_every_row() -> None:
+    forms = load_credit_forms(
+        "# c\ndateline  any  ^(?P<outlet>{name}) -\nphoto credit agency x(?P<outlet>y)"
+    )
+    assert [(f.kind, f.needs) for f in forms] == [("dateline", "any"), ("photo credit", "agency")]

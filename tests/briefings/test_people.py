@@ -475,7 +475,7 @@ def test_a_made_up_article_gives_its_people_places_and_organisations() -> None:
         # a verb between people
         ("The deal was praised by Alexandria Ocasio-Cortez.", [("Alexandria Ocasio-Cortez", ())]),
         # a capitalised word opening a sentence is not a first name
-        ("Meanwhile Putin said nothing.", []),
+        ("Meanwhile Putin said nothing.", [("Putin", ())]),
         # credits are not people
         ("Crowds gathered. (Photo: Kobi Gideon/GPO)", []),
         ("© RIA Novosti / Sergey Ivanov in Moscow", []),

@@ -1,0 +1,185 @@
+"""The start-up ingest: the corpus folders are read while the bot already answers.
+
+A big corpus takes minutes to read. Rather than stay silent until then, the bot starts
+polling at once and reads the corpus in the background (one engine call, so the engine's
+lock keeps digests and feeds waiting until it is done). Meanwhile:
+
+- every few seconds a log line says how far it got (files, articles per second, rejected);
+- commands that need the corpus, and buttons, are answered "still reading the corpus,
+  N of M files" by handlers that run before the ordinary ones (group -1); /start and
+  /help are answered as usual;
+- the command menu (setMyCommands) is registered once the corpus is read: it is the last
+  step of start-up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from telegram import Update
+from telegram.error import TelegramError
+from telegram.ext import ApplicationHandlerStop, BaseHandler, CallbackQueryHandler, CommandHandler
+
+from bot import handlers as h
+from bot.menus import register_menus
+from bot.replies import reply
+from briefings.errors import BriefingError
+from briefings.models import IngestProgress, IngestReport
+
+if TYPE_CHECKING:
+    from telegram.ext import Application
+
+    from bot.app import EngineGate
+
+logger = logging.getLogger(__name__)
+
+STARTUP_KEY = "startup_ingest"
+# Seconds between progress lines in the log: often enough to show life, rare enough to read.
+LOG_EVERY_SECONDS = 5.0
+# Commands answered as usual while the corpus is read: they need nothing from it.
+ANSWERED_WHILE_READING = ("start", "help")
+
+
+class StartupIngest:
+    """The start-up ingest's progress, shared by the worker thread and the handlers."""
+
+    def __init__(self, folders: tuple[Path, ...], clock: Callable[[], float] = time.monotonic):
+        self.folders = folders
+        self.clock = clock
+        self.started = clock()
+        self._logged_at = self.started
+        # Replaced whole from the worker thread and read from the event loop: no lock needed.
+        self.progress: IngestProgress | None = None
+        self.is_reading = False
+        self.task: asyncio.Task[None] | None = None
+
+    def on_progress(self, progress: IngestProgress) -> None:
+        """Called by the engine after each file (in the worker thread)."""
+        self.progress = progress
+        now = self.clock()
+        if now - self._logged_at >= LOG_EVERY_SECONDS:
+            self._logged_at = now
+            logger.info("reading the corpus: %s", self.describe(now))
+
+    def describe(self, now: float | None = None) -> str:
+        """How far the ingest got, for the log."""
+        progress = self.progress
+        if progress is None:
+            return "listing the files"
+        elapsed = (self.clock() if now is None else now) - self.started
+        rate = progress.articles / elapsed if elapsed > 0 else 0.0
+        text = (
+            f"{progress.files_done} of {progress.files_total} files, "
+            f"{rate:.1f} articles/s, {progress.rejected} rejected"
+        )
+        return text + (", grouping events" if progress.stage == "grouping" else "")
+
+    def still_reading(self) -> str:
+        """What a command gets while the corpus is read (Telegram HTML)."""
+        progress = self.progress
+        if progress is None:
+            where = "listing the files"
+        elif progress.stage == "grouping":
+            where = f"all {progress.files_total:,} files read, grouping them into events"
+        else:
+            where = f"{progress.files_done:,} of {progress.files_total:,} files"
+        return f"I'm still reading the corpus, {where}. Please ask again in a minute."
+
+
+def begin(application: Application[Any, Any, Any, Any, Any, Any], gate: EngineGate) -> None:
+    """Start reading the corpus folders in the background (from post_init)."""
+    settings = application.bot_data[h.SETTINGS_KEY]
+    state = StartupIngest(tuple(settings.corpus))
+    state.is_reading = True
+    application.bot_data[STARTUP_KEY] = state
+    state.task = asyncio.create_task(_read_corpus(application, gate, state))
+
+
+async def _read_corpus(
+    application: Application[Any, Any, Any, Any, Any, Any],
+    gate: EngineGate,
+    state: StartupIngest,
+) -> None:
+    folders = ", ".join(str(folder) for folder in state.folders)
+    logger.info("reading the corpus from %s", folders)
+
+    def startup_ingest(engine: Any) -> IngestReport:
+        return engine.ingest(state.folders, progress=state.on_progress)  # type: ignore[no-any-return]
+
+    try:
+        report = await gate.call(startup_ingest)
+    except (BriefingError, OSError) as error:
+        # The bot can still answer from what the database already holds.
+        logger.warning("could not ingest the corpus: %s", error)
+    except Exception:
+        # A background task's crash would otherwise pass unseen.
+        logger.exception("the corpus ingest failed")
+    else:
+        logger.info(
+            "corpus: %d added, %d updated, %d unchanged, %d rejected in %.1f s",
+            len(report.added),
+            len(report.updated),
+            len(report.unchanged),
+            len(report.rejected),
+            state.clock() - state.started,
+        )
+        for path, reason in report.rejected:
+            logger.info("rejected %s: %s", path, reason)
+    finally:
+        state.is_reading = False
+    try:
+        # Menus by scope and language: admins' commands in the admins' menus only.
+        await register_menus(application.bot, application.bot_data[h.SETTINGS_KEY].admins)
+    except TelegramError as error:
+        # The menu is a convenience: commands work without it.
+        logger.warning("could not register the command menu: %s", error)
+
+
+async def finish(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """On shutdown: stop waiting for the ingest (the engine's lock then waits for its end)."""
+    state: StartupIngest | None = application.bot_data.get(STARTUP_KEY)
+    if state is None or state.task is None or state.task.done():
+        return
+    if state.is_reading:
+        logger.info("stopping: the corpus ingest finishes first (%s)", state.describe())
+    state.task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await state.task
+
+
+def reading_handlers() -> list[BaseHandler[Any, Any, Any]]:
+    """Handlers for group -1: while the corpus is read, say so instead of waiting."""
+    busy = [c.name for c in h.COMMANDS if c.name not in ANSWERED_WHILE_READING]
+    return [
+        CommandHandler(busy, _command_while_reading),
+        CallbackQueryHandler(_button_while_reading),
+    ]
+
+
+def _reading(context: h.BotContext) -> StartupIngest | None:
+    state: StartupIngest | None = context.bot_data.get(STARTUP_KEY)
+    return state if state is not None and state.is_reading else None
+
+
+async def _command_while_reading(update: Update, context: h.BotContext) -> None:
+    state = _reading(context)
+    if state is None:
+        return  # read: the ordinary handler (group 0) answers
+    await reply(update, context.bot, state.still_reading())
+    raise ApplicationHandlerStop
+
+
+async def _button_while_reading(update: Update, context: h.BotContext) -> None:
+    state = _reading(context)
+    if state is None:
+        return
+    assert update.callback_query is not None
+    # A button's answer shows at most 200 characters, as a small notice.
+    await update.callback_query.answer(state.still_reading()[:200])
+    raise ApplicationHandlerStop

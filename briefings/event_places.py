@@ -1,0 +1,254 @@
+"""Where a happening took place: the town or site its reports put it in.
+
+A place is where it happened when the reports put the happening there: a happening word and
+a locative before the place in one sentence ("met in Oslo", "a press conference in X", "his
+visit to Y"), most of all in titles. A place named for another reason is not: what the news is
+about ("sovereignty over the valley"), a party's capital ("a close ally of Moscow"), a word
+inside a name. A town beats a country or region (a visit "to China" happened in some town of
+it); when a visit to a country has several towns, its capital is where leaders meet.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from briefings.dates import CALENDAR_WORDS
+from briefings.entities import fold
+
+_SENTENCE = re.compile(r"(?<=[.!?])\s+")
+_WORDS = re.compile(r"[\w'’-]+")
+_SETTING = re.compile(
+    r"(?:\bthe\s+)?(?:\b(?!(?:in|at|to)\b)[A-Za-z-]+\s+){0,3}(?:city|town|resort|village|capital|port|region)\s+of\s+$",
+    re.IGNORECASE,
+)
+"""Words between a locative and a town: "in the Russian city of", "at the resort of"."""
+_HAPPENING_AFTER = re.compile(r"\s+")
+_OF_A_NAME = re.compile(r"([A-Z][\w'’-]+)\s+(?:in|at|to)(?:\s+the)?$")
+"""A locative right after a place's name says where that place lies, not the happening."""
+
+
+def _is_happening(sentence: str, end: int) -> bool:
+    from briefings.events import happening_words
+
+    return happening_words().match(sentence, end + 1) is not None
+
+
+_STATIC_LOCATIVES = ("in", "at", "in the", "at the")
+"""Words that put something in a place whatever the verb."""
+_MOTION_LOCATIVES = ("to", "to the")
+"""Words that put a happening in a place only after a happening word ("visit to")."""
+_MOTION_REACH = 40
+"""How far before "to <place>" a happening word must stand ("his first visit to")."""
+
+
+@lru_cache(maxsize=1)
+def _travel_words() -> re.Pattern[str]:
+    from briefings.entities import read_sections
+
+    words = read_sections("happenings.txt")["travel words"]
+    alternation = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    return re.compile(rf"\b(?:{alternation})\b(?:\s+[\w'’.-]+){{0,3}}\s+to(?:\s+the)?\s*$", re.I)
+
+
+_BROAD_ENDINGS = frozenset({"east", "west", "asia", "europe", "africa", "america", "americas"})
+
+
+@dataclass(frozen=True)
+class PlaceEvidence:
+    """What one report says of where things happened."""
+
+    title: str
+    sentences: Sequence[str]
+    """Its sentences that name a happening near a locative."""
+    places: Sequence[str]
+    principal_names: Sequence[frozenset[str]] = ()
+    """The words of each principal's names: a sentence naming two of them puts the
+    principals themselves somewhere ("X met Y in Z")."""
+
+
+def event_place(reports: Sequence[PlaceEvidence]) -> str | None:
+    """The place of a happening from what its reports say."""
+    from briefings.events import happening_words
+
+    words = happening_words()
+    # Two tiers: places where the principals themselves are at the happening ("X said at a
+    # press conference in Y", "X met Y in Z"), then any happening the reports place.
+    scores: dict[bool, Counter[str]] = {True: Counter(), False: Counter()}
+    visited: Counter[str] = Counter()
+    mentioned: set[str] = set()
+    for report in reports:
+        known = [p for p in dict.fromkeys(report.places) if _usable(p)]
+        mentioned.update(known)
+        for is_title, sentence in ((True, report.title), *((False, s) for s in report.sentences)):
+            happenings = [m for m in words.finditer(sentence)]
+            if not happenings and not is_title:
+                continue
+            principal = any(
+                _principal_before(sentence, m.start(), report.principal_names) for m in happenings
+            )
+            ends = [m.end() for m in happenings]
+            for place in known:
+                score = _placed(sentence, place, ends, known)
+                if score:
+                    scores[principal][place] += score + is_title
+                    if is_broad_place(place) and score > 1:
+                        visited[place] += score
+    tier = scores[True] if any(not is_broad_place(p) for p in scores[True]) else scores[False]
+    if not tier:
+        tier = scores[True]
+    if not tier:
+        return None
+    towns = _fuller_names({p: n for p, n in tier.items() if not is_broad_place(p)})
+    best = max(towns, key=lambda p: (towns[p], p)) if towns else None
+    if visited:
+        # A visit to a country: where its leaders receive a visitor is its capital, unless
+        # the reports put the happening in another of its towns more firmly.
+        country = max(visited, key=lambda c: (visited[c], c))
+        capital = _capitals().get(country.lower())
+        if (
+            capital
+            and capital != best
+            and (
+                (best is None and capital in mentioned)
+                or (capital in towns and best is not None and 2 * towns[capital] >= towns[best])
+            )
+        ):
+            return capital
+    if best is None:
+        return max(tier, key=lambda p: (tier[p], p))
+    return best
+
+
+def _fuller_names(towns: dict[str, int]) -> dict[str, int]:
+    """ "Delhi" in a title and "New Delhi" in the text are one town, by its fuller name."""
+    merged = dict(towns)
+    for town in towns:
+        fuller = [t for t in towns if t != town and t.endswith(" " + town)]
+        if fuller:
+            merged[fuller[0]] += merged.pop(town)
+    return merged
+
+
+_PRINCIPAL_REACH = 80
+"""How far before a happening word a principal's name stands in the clause that has them do it."""
+
+
+def _principal_before(sentence: str, at: int, names: Sequence[frozenset[str]]) -> bool:
+    clause = re.split(
+        r"[;.]\s|\b(?:after|while|as|when|but)\b", sentence[max(0, at - _PRINCIPAL_REACH) : at]
+    )[-1]
+    return _principals_named(clause, names) >= 1
+
+
+def _principals_named(sentence: str, names: Sequence[frozenset[str]]) -> int:
+    if not names:
+        return 0
+    words = {fold(w) for w in _WORDS.findall(sentence)}
+    return sum(1 for tokens in names if tokens & words)
+
+
+def places_happening(text: str, place: str) -> bool:
+    """Whether a text puts a happening in the place: "talks in X", "X summit", "visit to X"."""
+    from briefings.events import happening_words
+
+    words = happening_words()
+    if _placed(text, place, [m.end() for m in words.finditer(text)]) > 1:
+        return True
+    at = text.find(place)
+    return at >= 0 and words.match(text, at + len(place) + 1) is not None
+
+
+def _placed(sentence: str, place: str, happenings: list[int], known: Sequence[str] = ()) -> int:
+    """How firmly a sentence puts a happening in a place (0: it does not)."""
+    best = 0
+    start = sentence.find(place)
+    while start != -1:
+        end = start + len(place)
+        if (start == 0 or not sentence[start - 1].isalnum()) and (
+            end == len(sentence) or not sentence[end].isalnum()
+        ):
+            raw = _SETTING.sub("", sentence[max(0, start - 40) : start]).rstrip()
+            before = raw.lower()
+            static = any(before.endswith(" " + w) or before == w for w in _STATIC_LOCATIVES)
+            motion = any(before.endswith(" " + w) or before == w for w in _MOTION_LOCATIVES)
+            near = any(0 <= start - h <= _MOTION_REACH for h in happenings)
+            travelled = _travel_words().search(sentence[max(0, start - _MOTION_REACH) : start])
+            lies_in = _OF_A_NAME.search(raw)
+            if (
+                (static or motion)
+                and lies_in
+                and any(raw[: lies_in.end(1)].endswith(k) for k in known)
+            ):
+                pass  # "the valley in the province", "a town in its region": where a place lies
+            elif static:
+                best = max(best, 1 + bool(happenings) + near)
+            elif motion and travelled:
+                best = max(best, 2)
+            elif _HAPPENING_AFTER.match(sentence, end) and _is_happening(sentence, end):
+                best = max(best, 2)  # "Lisbon talks", "the Oslo summit"
+        start = sentence.find(place, start + 1)
+    return best
+
+
+def places_in(text: str) -> list[str]:
+    """The places a short text (a title) names, by the entity tables."""
+    from briefings.entities import Found, classify_run, runs
+
+    found = Found()
+    for run in runs(text):
+        classify_run(text, run, found)
+    return [name for kind, name, weak in found.entries.values() if kind == "place" and not weak]
+
+
+def _usable(place: str) -> bool:
+    words = place.split()
+    return bool(words) and words[0] not in CALENDAR_WORDS and not any(c.isdigit() for c in place)
+
+
+def is_broad_place(place: str) -> bool:
+    """A country or a region ("Middle East"): where a meeting took place, but not which town."""
+    lower = place.lower()
+    return lower in _broad_places() or lower.split()[-1] in _BROAD_ENDINGS
+
+
+@lru_cache(maxsize=1)
+def _broad_places() -> frozenset[str]:
+    """Countries and world regions (the world table and the regions of the place table)."""
+    from briefings.entities import COUNTRY, lexicon, read_sections
+    from briefings.facets import load_countries
+
+    regions = {r.lower() for r in read_sections("places.txt").get("regions", [])}
+    lex = lexicon()
+    countries = {
+        w.lower()
+        for table in (lex.word_class, lex.phrases)
+        for w, c in table.items()
+        if c & COUNTRY
+    }
+    for country in load_countries():
+        countries.add(country.name.lower())
+        countries.update(a.lower() for a in country.aliases)
+    return frozenset(countries | regions)
+
+
+@lru_cache(maxsize=1)
+def _capitals() -> dict[str, str]:
+    from briefings.facets import load_countries
+
+    return {c.name.lower(): c.capital for c in load_countries() if c.capital}
+
+
+def country_of(place: str) -> str | None:
+    """The country a capital is the capital of."""
+    return _countries_by_capital().get(place.lower())
+
+
+@lru_cache(maxsize=1)
+def _countries_by_capital() -> dict[str, str]:
+    from briefings.facets import load_countries
+
+    return {c.capital.lower(): c.name for c in load_countries() if c.capital}

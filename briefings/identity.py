@@ -1,0 +1,192 @@
+"""Identity: which names in the corpus stand for one person.
+
+Articles spell one person many ways: "Oleksandr Petrenko", "Aleksandr Petrenkko", "Petrenko",
+"Mr. Petrenko"; "Li Wei" and "Li"; "Paulo Roberto Sousa da Costa" and "Sousa". This module
+decides, over the whole corpus, which folded names (see ``store.person_key``) are one person,
+and names each person by its fullest, most used spelling.
+
+The model:
+- Two full names are one person when their surnames are spellings of one name and their given
+  names do not contradict. Spellings of one name are equal, or share their consonant skeleton
+  (transliterations: "Oleksandr"/"Aleksandr", "Petrenko"/"Petrenkko"), or differ by a typo.
+  Where the given names are not plainly the same ("Emanuel"/"Emmanuel", "Aleksandr"/
+  "Oleksandr"), the evidence must agree too: the same nationality or the same role.
+- A name of one word is the surname of a full name, else its first word (family name first:
+  "Li", "Park"), else one of its words ("Sousa"), taking the most reported person that fits.
+- Two people who share only a surname and whose given names differ stay two people.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz
+
+from briefings.entities import NAME_PARTICLES
+
+TYPO_RATIO = 88
+"""How close two spellings of a word of four letters or more must be to be one (rapidfuzz)."""
+GIVEN_NAME_RATIO = 85
+_VOWELS = re.compile(r"[aeiouy]+")
+_REPEATS = re.compile(r"(.)\1+")
+
+
+@dataclass
+class NameEvidence:
+    """What the corpus says of one folded name: how often, and as what."""
+
+    key: str
+    articles: int = 0
+    nationalities: Counter[str] = field(default_factory=Counter)
+    roles: set[str] = field(default_factory=set)
+
+    @property
+    def core(self) -> list[str]:
+        return core_tokens(self.key)
+
+
+def core_tokens(key: str) -> list[str]:
+    """A folded name's words without particles ("al", "von der")."""
+    return [t for t in key.split() if t not in NAME_PARTICLES]
+
+
+def skeleton(word: str) -> str:
+    """The consonants of a word, doubled letters once: what transliterations keep.
+
+    "oleksandr" and "aleksandr" → "lksndr"; "petrenko" and "petrenkko" → "ptrnk".
+    """
+    return _REPEATS.sub(r"\1", _VOWELS.sub("", word))
+
+
+def same_word(a: str, b: str, *, short_skeleton: bool = False) -> bool:
+    """Whether two name words are spellings of one name."""
+    if a == b:
+        return True
+    if a[0] != b[0] and not (a[0] in "aeiouy" and b[0] in "aeiouy"):
+        return False
+    bones_a, bones_b = skeleton(a), skeleton(b)
+    if bones_a == bones_b and (len(bones_a) >= 3 or short_skeleton):
+        return True
+    return min(len(a), len(b)) >= 5 and fuzz.ratio(a, b) >= TYPO_RATIO
+
+
+def _given_names_agree(a: list[str], b: list[str]) -> tuple[bool, bool]:
+    """(compatible, plainly the same) for the given names of two full names."""
+    if not a or not b:
+        return True, True
+    shorter, longer = sorted((a, b), key=len)
+    if all(t in longer for t in shorter):
+        return True, True
+    if a[0][0] == b[0][0] and (len(a[0]) <= 2 or len(b[0]) <= 2):
+        return True, True  # an initial: "h r smith" ~ "harold smith"
+    if len(a) == len(b) and all(
+        same_word(x, y) or fuzz.ratio(x, y) >= GIVEN_NAME_RATIO for x, y in zip(a, b, strict=True)
+    ):
+        return True, False
+    return False, False
+
+
+def _evidence_agrees(a: NameEvidence, b: NameEvidence) -> bool:
+    if a.nationalities and b.nationalities and set(a.nationalities) & set(b.nationalities):
+        return True
+    return bool(a.roles & b.roles)
+
+
+class _Union:
+    def __init__(self) -> None:
+        self.parent: dict[str, str] = {}
+
+    def find(self, x: str) -> str:
+        self.parent.setdefault(x, x)
+        while self.parent[x] != x:
+            self.parent[x] = self.parent[self.parent[x]]
+            x = self.parent[x]
+        return x
+
+    def union(self, a: str, b: str) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[rb] = ra
+
+
+def resolve_people(names: Iterable[NameEvidence]) -> dict[str, str]:
+    """Folded name → the folded name of the person it stands for (its fullest spelling)."""
+    evidence = {n.key: n for n in names if n.core}
+    full = [n for n in evidence.values() if len(n.core) > 1]
+    single = [n for n in evidence.values() if len(n.core) == 1]
+    union = _Union()
+    for n in evidence.values():
+        union.find(n.key)
+
+    # Full names, blocked by the first letter of the surname: only names that could be
+    # spellings of one another are compared.
+    by_initial: dict[str, list[NameEvidence]] = defaultdict(list)
+    for n in full:
+        by_initial[n.core[-1][0]].append(n)
+    by_surname: dict[str, list[NameEvidence]] = defaultdict(list)
+    for n in full:
+        by_surname[n.core[-1]].append(n)
+    surnames_by_initial: dict[str, list[str]] = defaultdict(list)
+    for surname in by_surname:
+        surnames_by_initial[surname[0]].append(surname)
+    for surnames in surnames_by_initial.values():
+        for i, s1 in enumerate(surnames):
+            for s2 in surnames[i:]:
+                exact = s1 == s2
+                if not exact and not same_word(s1, s2, short_skeleton=True):
+                    continue
+                for a in by_surname[s1]:
+                    for b in by_surname[s2]:
+                        if a.key >= b.key and exact:
+                            continue
+                        _maybe_join(a, b, exact, union)
+
+    # Names of one word: a surname, else a family name written first, else any word.
+    people_size: Counter[str] = Counter()
+    for n in full:
+        people_size[union.find(n.key)] += n.articles
+    by_token: dict[str, dict[str, list[str]]] = {
+        "last": defaultdict(list),
+        "first": defaultdict(list),
+        "any": defaultdict(list),
+    }
+    for n in full:
+        root = union.find(n.key)
+        by_token["last"][n.core[-1]].append(root)
+        by_token["first"][n.core[0]].append(root)
+        for t in n.core[1:-1]:
+            by_token["any"][t].append(root)
+    for n in single:
+        word = n.core[0]
+        for place in ("last", "first", "any"):
+            roots = set(by_token[place].get(word, ()))
+            if roots:
+                union.union(max(roots, key=lambda r: (people_size[r], r)), n.key)
+                break
+        else:
+            close = [s for s in surnames_by_initial.get(word[0], ()) if same_word(word, s)]
+            roots = {union.find(by_surname[s][0].key) for s in close}
+            if roots:
+                union.union(max(roots, key=lambda r: (people_size[r], r)), n.key)
+
+    members: dict[str, list[NameEvidence]] = defaultdict(list)
+    for n in evidence.values():
+        members[union.find(n.key)].append(n)
+    resolved: dict[str, str] = {}
+    for group in members.values():
+        best = max(group, key=lambda n: (len(n.core) > 1, n.articles, len(n.core), n.key))
+        for n in group:
+            resolved[n.key] = best.key
+    return resolved
+
+
+def _maybe_join(a: NameEvidence, b: NameEvidence, same_surname: bool, union: _Union) -> None:
+    compatible, plain = _given_names_agree(a.core[:-1], b.core[:-1])
+    if not compatible:
+        return
+    # Plainly the same given names: one person. Other spellings: only if the evidence agrees.
+    if (same_surname and plain) or _evidence_agrees(a, b) or a.core[:-1] == b.core[:-1]:
+        union.union(a.key, b.key)

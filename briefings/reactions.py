@@ -1,0 +1,414 @@
+"""Reactions: parties other than the principals taking a stance on the happening.
+
+A reaction is found from the structure of a sentence, not from its wording:
+
+- a **stance**: a verb or noun of the language-wide table in ``data/stances.txt``
+  ("condemned", "expressed disappointment", "in response"), or a speech verb whose words are
+  about the happening ("said the visit could be helpful");
+- a **party** in subject position: a country (by name, capital, demonym or short name), an
+  organisation, a person of the event, or a group ("Congressional Republicans"); for a
+  pronoun, the party the sentence or the one before named;
+- not a principal or a participant (their own remarks are not reactions), not a passive
+  ("was welcomed by"), not about another time.
+
+Each party gets one item, the best sentence it has: a stance word before plain speech, then
+the most outlets, then the earliest. Parties with the most reactions come first.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from briefings.facets import FacetRules
+from briefings.models import Item, Section
+from briefings.people_index import Person
+from briefings.roles import (
+    PARTICIPANT,
+    PRINCIPAL,
+    Names,
+    happening_pattern,
+    is_elsewhere,
+    speech_pattern,
+    stance_noun_pattern,
+    stance_pattern,
+)
+from briefings.store import StoredSentence
+
+if TYPE_CHECKING:
+    from briefings.compose import Material
+
+    Ranker = Callable[[Material, list[StoredSentence], int], list[Item]]
+
+MAX_SUBJECT_WORDS = 14
+"""A subject longer than this is not one phrase: the verb belongs to another clause."""
+STANCE, NOUN, SPEECH = 3, 2, 1
+"""How strongly a sentence states a stance: a stance verb, a stance noun, plain speech."""
+LEAD_SENTENCES = 5
+
+_CLAUSE = re.compile(
+    r"[;:(]|,\s+(?=(?:and|but|while|as|after|which|who|saying)\b)|\b(?:that|while|but|after|because|whereas)\b"
+)
+_PASSIVE = re.compile(r"\b(?:was|were|is|are|been|be|being|has been|had been)\s+(?:\w+ly\s+)?$")
+_PRONOUN = re.compile(r"^\s*(?:it|he|she|they|the ministry|the statement|the country)\b", re.I)
+_OPENERS = re.compile(
+    r"^(?:(?:the|a|an|but|and|meanwhile|however|also|in|on|at|for|their|its|his|her)\s+|"
+    r"(?:one|two|three|four|five|six|seven|eight|nine|ten|several|some|many|most|all)\s+"
+    r"|(?:[a-z]+ly)\s+|(?:late|early|last)\s+\w+\s+)+",
+    re.I,
+)
+_CAPITALISED_PHRASE = re.compile(
+    r"(?:[A-Z][\w'’.-]*\s+(?:of\s+(?:the\s+)?)?)*[A-Z][\w'’.-]*"
+    r"(?:\s+(?![a-z]+(?:ed|ing)\b)[a-z][\w-]*){0,2}"
+)
+"""A group named by its capitalised words and up to two nouns: "Arab foreign ministers"."""
+_PARENTHESES = re.compile(r"\s*\([^()]{0,40}\)")
+
+
+@dataclass(frozen=True)
+class Stance:
+    """One sentence in which a party takes a stance."""
+
+    party: str
+    sentence: StoredSentence
+    strength: int
+    about: str | None = None
+    """What the stance is on, in clean words ("the plan to annex the valley"), if it says."""
+
+
+def find_stances(
+    material: Material, rules: FacetRules, shown: set[tuple[int, int]]
+) -> list[Stance]:
+    """Every sentence of the event in which a party other than its principals reacts."""
+    names = Names(material.people)
+    insiders = [p for p in material.people if material.cast.role_of(p) in (PRINCIPAL, PARTICIPANT)]
+    principals = list(material.principals)
+    happening = happening_pattern()
+    found: list[Stance] = []
+    previous: dict[int, str] = {}
+    was_about: dict[int, int] = {}
+    for sentence in material.sentences:
+        text = sentence.text
+        about = (
+            sentence.index < LEAD_SENTENCES
+            or happening.search(text) is not None
+            or any(names.positions(p, text) for p in principals)
+        )
+        # A sentence right after one about the happening is about it too ("It said…").
+        near = was_about.get(sentence.article_id, -9) >= sentence.index - 1
+        if about:
+            was_about[sentence.article_id] = sentence.index
+        if (sentence.article_id, sentence.index) in shown:
+            continue
+        if is_elsewhere(text, rules, material.event.date) or not (about or near):
+            continue
+        stances = _stances_in(text, about)
+        parties: dict[str, tuple[int, str | None]] = {}
+        for strength, start, end in stances:
+            party = _party(text, start, end, material, names, insiders, rules)
+            if party == "":
+                party = previous.get(sentence.article_id, "")
+            if party and strength > parties.get(party, (0, None))[0]:
+                # Each party once a sentence, at its strongest stance.
+                about_it = _object_of(text, end) if strength == STANCE else None
+                parties[party] = (strength, about_it)
+        for party, (strength, about_it) in parties.items():
+            found.append(Stance(party, sentence, strength, about_it))
+            previous[sentence.article_id] = party
+    return found
+
+
+def _title_parties(material: Material, rules: FacetRules) -> dict[str, int]:
+    """Parties the titles show reacting ("X accuses Y of…"): the reactions the news led with."""
+    names = Names(material.people)
+    insiders = [p for p in material.people if material.cast.role_of(p) in (PRINCIPAL, PARTICIPANT)]
+    counts: dict[str, int] = defaultdict(int)
+    for article in material.articles.values():
+        title = article.title
+        for strength, start, end in _stances_in(title, about=True):
+            if strength == SPEECH and not happening_pattern().search(title):
+                continue
+            party = _party(title, start, end, material, names, insiders, rules)
+            if party:
+                counts[party] += 1
+                break
+    return counts
+
+
+def _object_of(text: str, end: int) -> str | None:
+    """What a stance verb is about, when its object reads cleanly ("the meeting",
+    "the minister's vow to close the port", "reports of looting"): a noun phrase of a few
+    words, opening with a determiner, a possessive or a name, ending on a noun."""
+    after = _unquoted(text)[end:]
+    after = re.sub(r"^\s*(?:over|of|to|about|at|on|against|as)\s+", " ", after)
+    phrase = _OBJECT_END.split(after, maxsplit=1)[0].strip()
+    words = phrase.split()
+    if not 1 < len(words) <= MAX_OBJECT_WORDS:
+        return None
+    first, last = words[0], words[-1].lower()
+    opens = first.lower() in _DETERMINERS or first.lower() not in _stopwords()
+    if not opens or last in _stopwords() or first.lower() in _TIME_WORDS:
+        return None
+    if any(w.lower() in _TIME_WORDS for w in words[:2]):
+        return None
+    return phrase
+
+
+MAX_OBJECT_WORDS = 10
+_OBJECT_END = re.compile(
+    r"[,;:.!?()\"“”«»]|\s(?:saying|and|after|as|because|for|with|which|that|while|but|"
+    r"amid|despite|over|from|in|on|at|by|since|who|calling|describing)\s"
+)
+_DETERMINERS = frozenset({"the", "a", "an", "his", "her", "their", "its", "this", "that"})
+_TIME_WORDS = frozenset(
+    {
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "today",
+        "yesterday",
+        "tomorrow",
+        "week",
+        "month",
+        "year",
+        "night",
+        "morning",
+        "evening",
+    }
+)
+
+
+def _stances_in(text: str, about: bool) -> list[tuple[int, int, int]]:
+    """(strength, start, end) of the stance words of a sentence; speech only when ``about``.
+
+    Words inside a quotation are the speaker's: the stance is the speaker's, found by the
+    speech verb outside the quotation.
+    """
+    quoted = [(m.start(), m.end()) for m in _QUOTATION.finditer(text)]
+    found = [(STANCE, m.start(), m.end()) for m in stance_pattern().finditer(text)]
+    found += [(NOUN, m.start(), m.end()) for m in stance_noun_pattern().finditer(text)]
+    if about or quoted:
+        found += [(SPEECH, m.start(), m.end()) for m in speech_pattern().finditer(text)]
+    return sorted(
+        (f for f in found if not any(a < f[1] < b for a, b in quoted)), key=lambda f: f[1]
+    )
+
+
+_QUOTATION = re.compile(r'"[^"]{3,}"|“[^”]{3,}”|«[^»]{3,}»|‘[^’]{12,}’')
+
+
+def _party(
+    text: str,
+    start: int,
+    end: int,
+    material: Material,
+    names: Names,
+    insiders: Sequence[Person],
+    rules: FacetRules,
+) -> str | None:
+    """Who takes the stance at ``start``: "" for a pronoun that names no one in the
+    sentence (the last party named), None for nobody (a passive, a negation, a principal's
+    own words, no subject to be found)."""
+    plain = _unquoted(text)
+    before = _RELATIVE.sub(" ", _PARENTHESES.sub(lambda m: " " * len(m.group()), plain[:start]))
+    if _PASSIVE.search(before) or _NEGATION.search(before):
+        return None  # "was welcomed by": a ceremony; "has not condemned": no stance
+    held_by = _HELD_BY.match(plain, end)
+    if held_by:  # "criticism from the allies", "a backlash from Republican lawmakers"
+        return _name_party(held_by.group(1), material, names, insiders, rules)
+    clause = _CLAUSE.split(before)[-1]
+    subject = clause.strip(" ,\"“”'‘’-–—")
+    if not subject:
+        # "…," criticised Belgian MEP X: the party follows a quotation and its verb.
+        if not before.strip(" ,\"“”'‘’-–—"):
+            return _name_party(
+                plain[end : end + 80].split(",")[0], material, names, insiders, rules
+            )
+        return None
+    if _PRONOUN.match(subject) and len(subject.split()) <= 3:
+        # "he urged": the person the sentence named before, else the last party.
+        earlier = _name_party(before[: len(before) - len(clause)], material, names, insiders, rules)
+        return "" if earlier is None and not _names_insider(before, names, insiders) else earlier
+    parts = [p for p in re.split(r",\s+", subject) if p.strip()]
+    head = _OPENERS.sub("", parts[0].strip())
+    if len(parts) > 1 and (
+        _FRONTED.match(parts[0]) or not _names_someone(head, material, names, rules)
+    ):
+        # A fronted phrase ("Earlier in Poland as well,") is not the subject: what follows is.
+        subject = parts[-1]
+    elif len(parts) > 1:
+        subject = parts[0]  # "X, an activist based in Y, on Tuesday": X
+    if len(subject.split()) > MAX_SUBJECT_WORDS:
+        return None
+    return _name_party(subject, material, names, insiders, rules)
+
+
+def _unquoted(text: str) -> str:
+    """The sentence with its quotations blanked out: what a speaker said is not a subject.
+
+    A quotation the sentence splitter cut (a closing mark with no opening one, or the
+    reverse) runs to the sentence's start or end.
+    """
+    plain = _QUOTATION.sub(lambda m: " " * len(m.group()), text)
+    straight = plain.find('"')
+    if plain.count('"') % 2 and (straight == 0 or plain[straight - 1] in ".,!?…"):
+        plain = " " * (straight + 1) + plain[straight + 1 :]  # it closes a quotation
+    first_open = min((i for i in (plain.find("“"), plain.find('"')) if i >= 0), default=-1)
+    close = plain.rfind("”")
+    if close >= 0 and (first_open < 0 or first_open > close):
+        plain = " " * (close + 1) + plain[close + 1 :]
+    opening = plain.rfind("“")
+    if opening >= 0 and plain.find("”", opening) < 0:
+        plain = plain[:opening] + " " * (len(plain) - opening)
+    return plain
+
+
+def _names_someone(phrase: str, material: Material, names: Names, rules: FacetRules) -> bool:
+    """Whether a phrase opens with a country, a capital or a person of the event."""
+    head = phrase[:_HEAD_REACH]
+    resolver = rules.party_resolver
+    return bool(
+        resolver.pattern.search(head)
+        or resolver.alias_pattern.search(head)
+        or any(names.positions(p, head) for p in material.people)
+    )
+
+
+_HEAD_REACH = 60
+_FRONTED = re.compile(
+    r"^\s*(?:earlier|later|meanwhile|however|also|in|on|at|after|before|during|following|"
+    r"since|as|while|when|despite|amid|with|for|by|from|under|ahead|[a-z]+ing)\b",
+    re.I,
+)
+_RELATIVE = re.compile(r",\s+(?:who|which|whose)\b[^,]*,")
+
+
+_NEGATION = re.compile(r"\b(?:not|never|yet to|no longer|nor)\s+(?:\w+\s+)?$", re.I)
+_HELD_BY = re.compile(r"\s+(?:from|by)\s+((?:the\s+)?[^,;.]{2,60})")
+
+
+def _names_insider(phrase: str, names: Names, insiders: Sequence[Person]) -> bool:
+    return any(names.positions(p, phrase) for p in insiders)
+
+
+def _name_party(
+    phrase: str,
+    material: Material,
+    names: Names,
+    insiders: Sequence[Person],
+    rules: FacetRules,
+) -> str | None:
+    """The party a subject phrase names: its head country, person or organisation.
+
+    A country right before a person is that person's ("Japan's Prime Minister X",
+    "US spokesman Y"): the person decides whether it is an insider's remark.
+    """
+    resolver = rules.party_resolver
+    countries: list[tuple[int, int, str]] = []
+    for match in resolver.pattern.finditer(phrase):
+        countries.append((match.start(), match.end(), resolver.by_word[match.group(1).lower()]))
+    for match in resolver.alias_pattern.finditer(phrase):
+        countries.append((match.start(), match.end(), resolver.by_alias[match.group(1)]))
+    people: list[tuple[int, Person]] = []
+    for person in material.people:
+        at = names.positions(person, phrase)
+        if at:
+            people.append((at[0], person))
+    candidates: list[tuple[int, str | None]] = []
+    for start, end, country in countries:
+        owner = next((p for at, p in people if 0 <= at - end <= _ROLE_REACH), None)
+        if owner is not None and not re.search(
+            r"[,;]", phrase[end : names.positions(owner, phrase)[0]]
+        ):
+            candidates.append((start, None if owner in insiders else country))
+        else:
+            candidates.append((start, country))
+    for at, person in people:
+        candidates.append((at, None if person in insiders else person.name))
+    if candidates:
+        return min(candidates, key=lambda c: c[0])[1]
+    phrase = _OPENERS.sub("", phrase.strip())
+    found = _CAPITALISED_PHRASE.search(phrase)
+    if not found:
+        return None
+    party = found.group(0).strip(" .,")
+    words = party.lower().split()
+    if not party[:1].isupper() or all(w in _stopwords() or w in _NOT_PARTIES for w in words):
+        return None
+    return party
+
+
+_ROLE_REACH = 60
+"""How far a country word may stand before a person's name in their role."""
+
+
+@lru_cache(maxsize=1)
+def _stopwords() -> frozenset[str]:
+    from briefings.entities import read_sections
+
+    return frozenset(w.lower() for ws in read_sections("stopwords.txt").values() for w in ws)
+
+
+_NOT_PARTIES = frozenset(
+    {"he", "she", "it", "they", "we", "i", "you", "this", "that", "there", "here", "one"}
+)
+
+
+def reactions_section(
+    material: Material,
+    rules: FacetRules,
+    shown: set[tuple[int, int]],
+    ranked: Ranker,
+) -> Section:
+    """One item per reacting party, the parties with most reactions first."""
+    facet = rules.reactions
+    stances = find_stances(material, rules, shown)
+    by_party: dict[str, list[Stance]] = defaultdict(list)
+    for stance in stances:
+        by_party[stance.party].append(stance)
+    if not by_party:
+        return Section("reactions", facet.heading, ())
+
+    in_titles = _title_parties(material, rules)
+
+    def weight(party: str) -> tuple[int, int, int, int]:
+        found = by_party[party]
+        articles = {s.sentence.article_id for s in found}
+        return (
+            -in_titles.get(party, 0),
+            -max(s.strength for s in found),
+            -len(articles),
+            -sum(s.strength for s in found),
+        )
+
+    items: list[Item] = []
+    headings: list[str] = []
+    used: set[str] = set()
+    for party in sorted(by_party, key=weight):
+        found = by_party[party]
+        strongest = max(s.strength for s in found)
+        sentences = [s.sentence for s in found if s.strength == strongest]
+        best = [i for i in ranked(material, sentences, 3) if i.text not in used]
+        if not best:
+            continue
+        used.add(best[0].text)
+        items.append(best[0])
+        if not headings:
+            # The main reaction's heading says what it is on, when its words say so cleanly.
+            on = next((s.about for s in found if s.about and s.sentence.text == best[0].text), None)
+            on = on or next((s.about for s in found if s.about), None)
+            headings.append(f"{party} on {on}" if on else party)
+        else:
+            headings.append(party)
+        if len(items) >= facet.max_items:
+            break
+    heading = f"{facet.heading}: " + "; ".join(headings[:3]) + ("…" if len(headings) > 3 else "")
+    return Section("reactions", heading, tuple(items))

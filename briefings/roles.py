@@ -1,0 +1,363 @@
+"""Roles: who each person is in an event, from the evidence of its sentences.
+
+Every person an event's articles name gets one role, with the sentences that decided it:
+
+- **principal**: who the happening is about. Titles and leads name them with a happening
+  word ("Berg-Sato summit", "Sousa arrives in Peru to meet Li"), and not as the subject of a
+  stance ("Norway's Berg backs Sato": Berg reacts).
+- **participant**: a sentence puts them at the happening beside a principal ("accompanied
+  by", "held talks with", "in the delegation"), not by phone, not at another time.
+- **reactor**: the subject of a stance on the happening ("Holm accused Sousa of…").
+- **commentator**: says something about the happening, without a stance word.
+- **mentioned**: everyone else, the press among them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from briefings.dates import MONTHS, month_day_mentions
+from briefings.entities import fold, read_sections
+from briefings.facets import FacetRules
+from briefings.people_index import Person
+from briefings.store import StoredSentence
+
+PRINCIPAL = "principal"
+PARTICIPANT = "participant"
+REACTOR = "reactor"
+COMMENTATOR = "commentator"
+MENTIONED = "mentioned"
+ROLES = (PRINCIPAL, PARTICIPANT, REACTOR, COMMENTATOR, MENTIONED)
+
+MAX_PRINCIPALS = 4
+PRINCIPAL_SHARE = 0.4
+"""A principal is named with the happening at least this share as often as the first one."""
+LEAD_SENTENCES = 3
+SUBJECT_REACH = 90
+"""How far after a name its verb may stand in the name's clause ("X, a spokesman, said")."""
+TITLE = -1
+"""The sentence index that stands for an article's title in evidence."""
+
+
+@dataclass(frozen=True)
+class PersonRole:
+    """One person's role in an event and the sentences that decided it."""
+
+    key: str
+    name: str
+    role: str
+    evidence: tuple[tuple[int, int], ...] = ()
+    """(article id, sentence index) of the deciding sentences; index -1 is the title."""
+
+
+@dataclass(frozen=True)
+class Cast:
+    """An event's people by role."""
+
+    principals: tuple[Person, ...]
+    roles: Mapping[str, PersonRole]
+
+    def role_of(self, person: Person) -> str:
+        found = self.roles.get(person.key)
+        return found.role if found else MENTIONED
+
+    def with_role(self, people: Iterable[Person], role: str) -> list[Person]:
+        return [p for p in people if self.role_of(p) == role]
+
+
+@lru_cache(maxsize=1)
+def _words(section: str, name: str) -> re.Pattern[str]:
+    words = read_sections(name)[section]
+    alternation = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    return re.compile(rf"(?<![\w-])(?:{alternation})(?![\w-])", re.IGNORECASE)
+
+
+def happening_pattern() -> re.Pattern[str]:
+    return _words("happening words", "happenings.txt")
+
+
+def stance_pattern() -> re.Pattern[str]:
+    return _words("verbs", "stances.txt")
+
+
+def stance_noun_pattern() -> re.Pattern[str]:
+    return _words("nouns", "stances.txt")
+
+
+def speech_pattern() -> re.Pattern[str]:
+    return _words("speech", "stances.txt")
+
+
+def _remote_pattern() -> re.Pattern[str]:
+    return _words("remote words", "happenings.txt")
+
+
+@lru_cache(maxsize=1)
+def press_roles() -> frozenset[str]:
+    return frozenset(w.lower() for w in read_sections("roles.txt")["press"])
+
+
+def is_press(person: Person) -> bool:
+    """A journalist: reports the happening, never takes part."""
+    words = press_roles()
+    return any(
+        any(w in role.lower() for w in words) for m in person.mentions for role in m.mention.roles
+    )
+
+
+class Names:
+    """Where each person of an event is named in a text, by the words only they are called."""
+
+    def __init__(self, people: Sequence[Person]) -> None:
+        owners: dict[str, set[str]] = defaultdict(set)
+        for person in people:
+            for variant in person.variants | {person.name}:
+                for word in variant.split():
+                    folded = fold(word.strip(".,'’\"()"))
+                    if len(folded) > 1 and word[:1].isupper():
+                        owners[folded].add(person.key)
+        # A word two people share names the one the articles name most, if it is a name
+        # that one goes by ("Park", "Li"): a shared first name ("Anna") names no one.
+        weight = {p.key: p.mention_count for p in people}
+        alone = {
+            p.key: {fold(v.split()[-1]) for v in p.variants} | {fold(v) for v in p.variants}
+            for p in people
+        }
+        self.words: dict[str, set[str]] = defaultdict(set)
+        for word, keys in owners.items():
+            if len(keys) > 1:
+                keys = {k for k in keys if word in alone[k]}
+            if keys:
+                self.words[max(keys, key=lambda k: (weight[k], k))].add(word)
+        self._pattern: dict[str, re.Pattern[str] | None] = {}
+
+    def positions(self, person: Person, text: str) -> list[int]:
+        pattern = self._pattern.get(person.key, False)
+        if pattern is False:
+            words = self.words.get(person.key)
+            pattern = (
+                re.compile(
+                    r"(?<!\w)(?:" + "|".join(re.escape(w) for w in sorted(words)) + r")(?!\w)"
+                )
+                if words
+                else None
+            )
+            self._pattern[person.key] = pattern
+        if pattern is None:
+            return []
+        return [m.start() for m in pattern.finditer(fold(text))]
+
+
+def is_subject_of(text: str, at: int, verbs: re.Pattern[str]) -> bool:
+    """Whether the name at ``at`` is the subject of one of the verbs.
+
+    The verb follows the name closely: "Kenji Sato backed", "Holm on Monday sharply
+    criticised", "China's Foreign Ministry, in a statement, summoned". A verb further on
+    belongs to another clause ("Berg repeated her wish to hold a meeting"), and one after
+    "on his" is someone else's ("updated Berg on his meeting").
+    """
+    window = text[at : at + SUBJECT_REACH]
+    name = _NAME_REST.match(window)
+    rest = window[name.end() if name else 0 :]
+    found = verbs.search(rest)
+    if not found:
+        return False
+    between = _APPOSITIVE.sub(" ", rest[: found.start()])
+    if re.search(r"[.;:!?\"“”]", between):
+        return False
+    words = between.split()
+    return len(words) <= MAX_WORDS_BEFORE_VERB and not any(
+        w.lower() in _NOT_BEFORE_VERB for w in words
+    )
+
+
+_NAME_REST = re.compile(r"[\w'’.-]*(?:\s+[A-Z][\w'’.-]*)*(?:['’]s)?")
+_APPOSITIVE = re.compile(r"^\s*,[^,]{1,70},")
+MAX_WORDS_BEFORE_VERB = 3
+_NOT_BEFORE_VERB = frozenset(
+    {"his", "her", "their", "its", "and", "or", "but", "that", "who", "which"}
+    | {"said", "says", "saying", "told", "telling"}
+)
+
+
+def _is_present(text: str, at: int, presence: re.Pattern[str], speech: re.Pattern[str]) -> bool:
+    """Whether the name at ``at`` is put at the happening: named after a presence word
+    ("met with X", "accompanied by national-security adviser X and …") or its subject
+    ("X held talks")."""
+    for found in presence.finditer(text, max(0, at - PRESENCE_REACH), at):
+        if not _CLAUSE_BREAK.search(text, found.end(), at):
+            return True
+    if is_subject_of(text, at, speech):
+        return False  # "…," X told reporters: a speaker, not a guest
+    return is_subject_of(text, at, presence)
+
+
+PRESENCE_REACH = 120
+"""How far after "met with", "accompanied by"… a name may stand: past roles and other guests."""
+_CLAUSE_BREAK = re.compile(r"[.;:!?\"“”]|\b(?:said|told|says|who|which|while|after|as|but)\b")
+
+
+def is_elsewhere(text: str, rules: FacetRules, day: dt.date | None) -> bool:
+    """A sentence about another time than the happening: "last year", "on July 8"."""
+    if rules.is_elsewhere(text):
+        return True
+    if day is None:
+        return False
+    for _, (month, date) in month_day_mentions(text):
+        if abs((dt.date(day.year, month, date) - day).days) > 3:
+            return True
+    for match in _MONTH_IN.finditer(text):
+        if MONTHS[match.group(1).lower()] != day.month:
+            return True
+    return any(int(y) != day.year for y in _YEAR.findall(text))
+
+
+_MONTH_IN = re.compile(
+    r"\b(?:in|since|last|on)\s+("
+    + "|".join(m.capitalize() for m in MONTHS if len(m) > 3)
+    + r")\b(?!\s+\d)"
+)
+_YEAR = re.compile(r"\b((?:19|20)\d\d)\b")
+
+
+def assign_roles(
+    people: Sequence[Person],
+    sentences: Sequence[StoredSentence],
+    titles: Mapping[int, str],
+    rules: FacetRules,
+    day: dt.date | None = None,
+    place: str | None = None,
+) -> Cast:
+    """Give every person of an event a role, with the sentences that decided it."""
+    names = Names(people)
+    by_ref = {(s.article_id, s.index): s for s in sentences}
+    happening = happening_pattern()
+    stance = stance_pattern()
+    speech = speech_pattern()
+    principals = _principals(
+        people, sentences, titles, names, happening, stance, rules.participants.pattern, speech
+    )
+    principal_keys = {p.key for p in principals}
+    roles: dict[str, PersonRole] = {}
+    for p in principals:
+        roles[p.key] = PersonRole(p.key, p.name, PRINCIPAL, _title_refs(p, titles, names))
+    remote = _remote_pattern()
+    for person in people:
+        if person.key in principal_keys:
+            continue
+        if is_press(person):
+            roles[person.key] = PersonRole(person.key, person.name, MENTIONED)
+            continue
+        present, reacting, commenting = [], [], []
+        for ref in sorted(person.sentence_refs):
+            sentence = by_ref.get(ref)
+            if sentence is None:
+                continue
+            text = sentence.text
+            spots = names.positions(person, text)
+            others = [p for p in principals if p.key != person.key and names.positions(p, text)]
+            about_it = bool(others) or happening.search(text) is not None
+            if about_it and any(is_subject_of(text, at, stance) for at in spots):
+                reacting.append(ref)
+                continue
+            if is_elsewhere(text, rules, day):
+                continue
+            if (
+                (others or rules.refers_to_principals(text))
+                and not remote.search(text)
+                and not _elsewhere_place(text, place)
+                and any(_is_present(text, at, rules.participants.pattern, speech) for at in spots)
+            ):
+                present.append(ref)
+            elif about_it and any(is_subject_of(text, at, speech) for at in spots):
+                commenting.append(ref)
+        # Being put at the happening beside a principal outweighs what one says of it.
+        if present:
+            role, evidence = PARTICIPANT, present
+        elif reacting:
+            role, evidence = REACTOR, reacting
+        elif commenting:
+            role, evidence = COMMENTATOR, commenting
+        else:
+            role, evidence = MENTIONED, []
+        roles[person.key] = PersonRole(person.key, person.name, role, tuple(evidence))
+    return Cast(tuple(principals), roles)
+
+
+def _principals(
+    people: Sequence[Person],
+    sentences: Sequence[StoredSentence],
+    titles: Mapping[int, str],
+    names: Names,
+    happening: re.Pattern[str],
+    stance: re.Pattern[str],
+    presence: re.Pattern[str],
+    speech: re.Pattern[str],
+) -> list[Person]:
+    """Who the happening is about: named with a happening word in titles (twice the weight)
+    and leads, and not there as the subject of a stance; and whom two or more of those
+    titles and leads have a principal meet ("Sato to meet Berg")."""
+    scores: Counter[str] = Counter()
+    mentions: Counter[str] = Counter()
+    texts: list[tuple[int, int, str]] = [(a, 2, t) for a, t in titles.items()]
+    texts += [(s.article_id, 1, s.text) for s in sentences if s.index < LEAD_SENTENCES]
+    candidates = [p for p in people if not is_press(p)]
+    spots: dict[tuple[int, str], list[int]] = {}
+    for n, (_, weight, text) in enumerate(texts):
+        has_happening = happening.search(text) is not None
+        for person in candidates:
+            found = names.positions(person, text)
+            if not found:
+                continue
+            spots[(n, person.key)] = found
+            mentions[person.key] += weight
+            if has_happening and not any(is_subject_of(text, at, stance) for at in found):
+                scores[person.key] += weight
+    if not scores:
+        ranked = sorted(candidates, key=lambda p: (-mentions[p.key], -len(p.article_ids)))
+        return [p for p in ranked[:2] if mentions[p.key] > 0]
+    top = max(scores.values())
+    ranked = sorted(
+        (p for p in candidates if scores[p.key] >= max(1, PRINCIPAL_SHARE * top)),
+        key=lambda p: (-scores[p.key], -mentions[p.key], p.name),
+    )[:MAX_PRINCIPALS]
+    chosen = {p.key for p in ranked}
+    met: dict[str, set[int]] = defaultdict(set)
+    for n, (article_id, _, text) in enumerate(texts):
+        if not any((n, key) in spots for key in chosen):
+            continue
+        for person in candidates:
+            found = spots.get((n, person.key), [])
+            if person.key not in chosen and any(
+                _is_present(text, at, presence, speech) for at in found
+            ):
+                met[person.key].add(article_id)
+    hosts = [p for p in candidates if len(met[p.key]) >= 2]
+    return (ranked + sorted(hosts, key=lambda p: -len(met[p.key])))[:MAX_PRINCIPALS]
+
+
+def _elsewhere_place(text: str, place: str | None) -> bool:
+    """A sentence that puts its happening in another place than the event's ("Visiting
+    Brazil, the minister met…" for a visit to China)."""
+    if not place:
+        return False
+    from briefings.event_places import country_of, places_in
+
+    ours = {place, country_of(place)}
+    others = [p for p in places_in(text) if p not in ours]
+    if not others or place in text:
+        return False
+    return any(
+        re.search(rf"\b(?:visiting|in|at|to)\s+(?:the\s+)?{re.escape(p)}\b", text) for p in others
+    )
+
+
+def _title_refs(
+    person: Person, titles: Mapping[int, str], names: Names
+) -> tuple[tuple[int, int], ...]:
+    return tuple((a, TITLE) for a, t in titles.items() if names.positions(person, t))
