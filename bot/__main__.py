@@ -23,6 +23,7 @@ from bot.instance import EXIT_ALREADY_RUNNING, AlreadyRunning, InstanceLock
 from bot.logging_setup import setup_logging
 
 logger = logging.getLogger("bot")
+EXIT_BAD_CONFIGURATION = 2  # settings, or a database that cannot be used
 
 
 def parse_args(argv: Sequence[str], prog: str = "python -m bot") -> argparse.Namespace:
@@ -31,7 +32,8 @@ def parse_args(argv: Sequence[str], prog: str = "python -m bot") -> argparse.Nam
         prog=prog,
         description="Run newsbot: on Telegram with TELEGRAM_BOT_TOKEN, else a local sandbox.",
         epilog=(
-            "exit status: 0 stopped normally; 1 --check found problems; 2 bad configuration; "
+            "exit status: 0 stopped normally; 1 --check found problems; 2 bad configuration "
+            "or a damaged database; "
             "3 another instance runs on this database; 4 another instance polls this token"
         ),
     )
@@ -71,7 +73,7 @@ def main(
         settings = Settings.from_env(environ, env_file)
     except ConfigError as error:
         print(f"newsbot: {error}", file=sys.stderr)
-        return 2
+        return EXIT_BAD_CONFIGURATION
     setup_logging(settings.log_level, settings.token)
     try:
         lock = InstanceLock(settings.db_path).acquire()
@@ -79,11 +81,23 @@ def main(
         print(f"newsbot: {error}", file=sys.stderr)
         return EXIT_ALREADY_RUNNING
     with lock:
-        if not settings.token:
-            return run_without_token(settings, options.port, options.host)
-        from bot.app import run  # imported late: PTB is not needed to run without a token
+        from bot.health import check_database
+        from briefings.errors import DatabaseError
 
-        return run(settings)
+        # A damaged database is a configuration problem: one line, not a traceback.
+        database = check_database(settings.db_path)
+        if not database.is_ok:
+            print(f"newsbot: {database.detail}", file=sys.stderr)
+            return EXIT_BAD_CONFIGURATION
+        try:
+            if not settings.token:
+                return run_without_token(settings, options.port, options.host)
+            from bot.app import run  # imported late: PTB is not needed to run without a token
+
+            return run(settings)
+        except DatabaseError as error:  # damaged while starting, after the check
+            print(f"newsbot: {error}", file=sys.stderr)
+            return EXIT_BAD_CONFIGURATION
 
 
 def check(environ: Mapping[str, str], env_file: Path | None) -> int:

@@ -19,7 +19,6 @@ from zoneinfo import ZoneInfo
 from telegram import LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
@@ -51,14 +50,14 @@ from bot.instance import exit_status
 from bot.languages import LANGUAGES_KEY, ChatLanguages
 from bot.menus import register_menus
 from bot.metrics import BotMetrics, MeteredRateLimiter
+from bot.network import FLOOD_BUDGET_SECONDS, FloodBudgetLimiter, PollingHealth, WatchedRequest
 from briefings.engine import Engine
 
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 METRICS_KEY = "metrics"
-# Retry a request Telegram answered with 429 after waiting as told, up to three times.
-RATE_LIMIT_RETRIES = 3
+NOT_A_CHANNEL_POST = ~filters.UpdateType.CHANNEL_POSTS
 
 
 class EngineGate:
@@ -96,19 +95,26 @@ class EngineGate:
             await self.call(lambda engine: engine.close())
 
 
-def build_application(settings: Settings, engine: Engine | None = None) -> Application:
+def build_application(
+    settings: Settings,
+    engine: Engine | None = None,
+    *,
+    flood_budget: float = FLOOD_BUDGET_SECONDS,
+) -> Application:
     """The bot, ready for `run_polling()` / `run_webhook()` or `async with` in tests.
 
     Pass `engine` to use an already open one (the application will not close it); otherwise
-    post_init opens `settings.db_path`.
+    post_init opens `settings.db_path`. A request Telegram answers with 429 is sent again
+    after each retry_after, for at most `flood_budget` seconds of waiting in all.
     """
     if not settings.token:
         raise ConfigError("TELEGRAM_BOT_TOKEN is needed to talk to Telegram.")
+    polling = PollingHealth()
     metrics = BotMetrics(settings.db_path) if settings.metrics_port is not None else None
     rate_limiter = (
-        MeteredRateLimiter(metrics, max_retries=RATE_LIMIT_RETRIES)
+        MeteredRateLimiter(metrics, budget=flood_budget)
         if metrics is not None
-        else AIORateLimiter(max_retries=RATE_LIMIT_RETRIES)
+        else FloodBudgetLimiter(budget=flood_budget)
     )
     application = (
         ApplicationBuilder()
@@ -116,6 +122,8 @@ def build_application(settings: Settings, engine: Engine | None = None) -> Appli
         .base_url(settings.api_url)
         .base_file_url(settings.file_url)
         .rate_limiter(rate_limiter)
+        # One WARNING line when polling fails, not a traceback a poll (bot.network).
+        .get_updates_request(WatchedRequest(polling, connection_pool_size=1))
         .defaults(
             Defaults(
                 parse_mode=ParseMode.HTML,
@@ -129,6 +137,7 @@ def build_application(settings: Settings, engine: Engine | None = None) -> Appli
         .build()
     )
     application.bot_data[h.SETTINGS_KEY] = settings
+    application.bot_data[h.POLLING_KEY] = polling
     application.bot_data[STARTED_KEY] = dt.datetime.now(dt.UTC)  # /status's uptime
     application.bot_data[METRICS_KEY] = metrics
     if engine is not None:
@@ -164,9 +173,14 @@ def build_application(settings: Settings, engine: Engine | None = None) -> Appli
             InlineQueryHandler(inline_query),
             # Buttons under /topics.
             CallbackQueryHandler(h.topic_button, pattern=f"^{h.TOPIC_CALLBACK}"),
-            # Last: whatever the handlers above did not take.
-            MessageHandler(filters.COMMAND, h.unknown_command),
-            MessageHandler(filters.TEXT & filters.ChatType.PRIVATE, h.plain_text),
+            # Last: whatever the handlers above did not take. Channel posts are not served
+            # (CommandHandler never sees them), so they are not answered as unknown either.
+            MessageHandler(NOT_A_CHANNEL_POST & filters.COMMAND, h.unknown_command),
+            MessageHandler(
+                NOT_A_CHANNEL_POST & filters.TEXT & filters.ChatType.PRIVATE, h.plain_text
+            ),
+            # Every press gets an answer, or the client keeps spinning: unknown data expired.
+            CallbackQueryHandler(h.expired_button),
         ]
     )
     application.add_error_handler(h.on_error)

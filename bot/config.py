@@ -21,6 +21,7 @@ Only the entry point (`python -m bot`) reads the environment; everything else re
 | NEWSBOT_FEEDS      | (none)                       | RSS/Atom URLs polled (comma/space)       |
 | NEWSBOT_WATCH      | (none)                       | folder polled for new article files      |
 | NEWSBOT_POLL_SECONDS | 300                        | how often feeds and folder are polled    |
+| NEWSBOT_FEEDS_ALLOW_PRIVATE | 0                   | 1: feeds may reach private addresses     |
 | NEWSBOT_DIGEST_TIME | 08:00                       | /subscribe's default time of day         |
 | NEWSBOT_DIGEST_WHEN_QUIET | brief                 | nothing new: brief, note or skip         |
 | NEWSBOT_METRICS    | (none: no endpoint)          | `[host:]port` serving /metrics           |
@@ -95,6 +96,8 @@ class Settings:
     feeds: tuple[str, ...] = ()
     watch: Path | None = None
     poll_seconds: int = 300
+    feeds_allow_private: bool = False
+    """Feeds may reach loopback, private, link-local or reserved addresses (bot.fetch)."""
     digest_time: str = "08:00"
     digest_when_quiet: str = "brief"
     # --- /metrics for Prometheus (bot/metrics.py): off unless NEWSBOT_METRICS gives a port ---
@@ -260,7 +263,7 @@ def _templates_dir(value: str | None) -> Path | None:
 
 
 def _digest_settings(get: Callable[[str], str | None]) -> dict[str, Any]:
-    """NEWSBOT_FEEDS, NEWSBOT_WATCH, NEWSBOT_POLL_SECONDS, NEWSBOT_DIGEST_TIME, …_WHEN_QUIET."""
+    """NEWSBOT_FEEDS, …_FEEDS_ALLOW_PRIVATE, …_WATCH, …_POLL_SECONDS, …_DIGEST_TIME, …_WHEN_QUIET."""
     feeds = tuple(u for u in dict.fromkeys(re.split(r"[\s,]+", get("NEWSBOT_FEEDS") or "")) if u)
     for url in feeds:
         if urlsplit(url).scheme not in ("http", "https"):
@@ -281,6 +284,9 @@ def _digest_settings(get: Callable[[str], str | None]) -> dict[str, Any]:
         "feeds": feeds,
         "watch": Path(watch) if watch else None,
         "poll_seconds": int(poll),
+        "feeds_allow_private": _flag(
+            get("NEWSBOT_FEEDS_ALLOW_PRIVATE"), "NEWSBOT_FEEDS_ALLOW_PRIVATE"
+        ),
         "digest_time": digest_time,
         "digest_when_quiet": when_quiet,
     }

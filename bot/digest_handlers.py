@@ -35,8 +35,9 @@ from telegram.ext import (
 
 from bot.alerts import AlertService
 from bot.digests import BUTTON_PREFIX, DigestService
-from bot.feeds import LiveSources
-from bot.handlers import ENGINE_KEY, SETTINGS_KEY
+from bot.feeds import LiveSources, SourceCheck
+from bot.fetch import FetchLimits
+from bot.handlers import ENGINE_KEY, EXPIRED, SETTINGS_KEY, in_a_chat
 from bot.replies import reply
 from bot.schedule import (
     EXAMPLE,
@@ -62,7 +63,8 @@ logger = logging.getLogger(__name__)
 DIGESTS_KEY = "digests"
 SLOT_JOB = "digest-slot"
 SWEEP_JOB = "digest-sweep"
-POLL_JOB = "live-sources"
+FEEDS_JOB = "feeds"
+FOLDER_JOB = "watched-folder"
 SWEEP_SECONDS = 120
 MAX_WHO_CARDS = 8
 # Fire a late slot job whatever the delay: the grace period, not APScheduler, decides.
@@ -120,12 +122,26 @@ def start_live_sources(
         application.bot_data[ENGINE_KEY],
         feeds=settings.feeds,
         folder=settings.watch,
+        limits=FetchLimits(allow_private=settings.feeds_allow_private),
     )
     runtime.live = live
-    _job_queue(application).run_repeating(
-        _poll_job, interval=settings.poll_seconds, first=1, name=POLL_JOB
-    )
+    # Two jobs, so that a slow feed never holds up the folder (nor the folder the feeds).
+    job_queue = _job_queue(application)
+    if settings.feeds:
+        poll_feeds_regularly(application)
+    if settings.watch is not None:
+        job_queue.run_repeating(
+            _folder_job, interval=settings.poll_seconds, first=1, name=FOLDER_JOB
+        )
     return live
+
+
+def poll_feeds_regularly(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Start the feeds job unless it runs already (admins may add the first feed later)."""
+    job_queue = _job_queue(application)
+    if not job_queue.get_jobs_by_name(FEEDS_JOB):
+        settings: Settings = application.bot_data[SETTINGS_KEY]
+        job_queue.run_repeating(_feeds_job, interval=settings.poll_seconds, first=1, name=FEEDS_JOB)
 
 
 async def stop_digests(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
@@ -168,11 +184,19 @@ async def _sweep_job(context: Context) -> None:
         await runtime.service.deliver_due()
 
 
-async def _poll_job(context: Context) -> None:
+async def _feeds_job(context: Context) -> None:
     runtime: DigestRuntime | None = context.bot_data.get(DIGESTS_KEY)
-    if runtime is None or runtime.live is None:
-        return
-    checks = await runtime.live.poll()
+    if runtime is not None and runtime.live is not None:
+        await _alert_news(runtime, await runtime.live.poll_feeds())
+
+
+async def _folder_job(context: Context) -> None:
+    runtime: DigestRuntime | None = context.bot_data.get(DIGESTS_KEY)
+    if runtime is not None and runtime.live is not None:
+        await _alert_news(runtime, await runtime.live.scan_folder())
+
+
+async def _alert_news(runtime: DigestRuntime, checks: list[SourceCheck]) -> None:
     # Instant alerts for what this poll brought, through the digests' delivery path.
     if runtime.alerts is not None and any(c.added or c.updated for c in checks):
         await runtime.alerts.deliver_new()
@@ -258,7 +282,7 @@ async def settings_command(update: Update, context: Context) -> None:
         update,
         context.bot,
         f"<b>Digest</b> {escape(describe(subscription.plan))}\n"
-        f"{_next_text(subscription.plan, now).capitalize()}.\n"
+        f"{_capitalised(_next_text(subscription.plan, now))}.\n"
         "Change it with /subscribe, stop it with /unsubscribe.",
     )
 
@@ -286,7 +310,9 @@ async def digest_button(update: Update, context: Context) -> None:
         return
     kind, _, event_text = query.data.removeprefix(BUTTON_PREFIX).partition(":")
     if not event_text.isdigit() or kind not in ("brief", "who"):
-        await query.answer("This button is out of date.")
+        await query.answer(EXPIRED)
+        return
+    if not await in_a_chat(update):
         return
     event_id = int(event_text)
     gate = context.bot_data[ENGINE_KEY]
@@ -338,6 +364,11 @@ def _database_path(engine: Engine) -> Path:
     """The file the engine's connection has open, so both connections use the same one."""
     rows = engine.store.db.execute("PRAGMA database_list").fetchall()
     return Path(next(row[2] for row in rows if row[1] == "main"))
+
+
+def _capitalised(text: str) -> str:
+    """The first letter upper case, the rest as written (str.capitalize lowers "Mon Nov")."""
+    return text[:1].upper() + text[1:]
 
 
 def _next_text(plan: Plan, now: dt.datetime) -> str:

@@ -8,9 +8,13 @@ a short note ("note"), or nothing ("skip").
 `DigestService.deliver_due` is the exactly-once fan-out: it finds the slot each
 subscription is owed (the latest one, if within the grace period), claims all of them in
 the ledger in one transaction, composes one digest per distinct watermark, then sends at a
-steady pace just under Telegram's 30 messages/s. A 429 pauses the whole fan-out for
-retry_after and the message is sent again; a 403 or "chat not found" ends that
-subscription; a group upgraded to a supergroup keeps its subscription under the new id.
+steady pace just under Telegram's 30 messages/s. Each send is marked "sending" in the
+ledger just before its request leaves (see bot.subscriptions for what a crash then
+leaves). A 429 pauses the whole fan-out for retry_after and the message is sent again; a
+403 or "chat not found" ends that subscription; a group upgraded to a supergroup keeps its
+subscription under the new id. A failure after the request left (a timeout waiting for the
+answer) is never retried: the delivery is recorded "unknown" and logged
+(`bot.network.may_have_arrived`), so a digest is never sent twice.
 
 A chat's keyword filter (`bot.filters`) narrows its digest to the articles that match. When
 nothing matches, the chat is told so once; later slots stay silent until something matches
@@ -26,8 +30,6 @@ import datetime as dt
 import functools
 import logging
 import time
-import uuid
-import warnings
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -44,11 +46,24 @@ from telegram.error import (
     RetryAfter,
     TelegramError,
 )
+from telegram.ext import ExtBot
 
 from bot.filters import ChatFilter
 from bot.i18n import translator
+from bot.instance import process_owner
+from bot.network import NO_FLOOD_WAITS, may_have_arrived, retry_seconds
 from bot.schedule import UTC, Slot, next_slot, owed_slot
-from bot.subscriptions import FAILED, GONE, SENT, SKIPPED, Subscription, SubscriptionStore
+from bot.subscriptions import (
+    CLAIMED,
+    FAILED,
+    GONE,
+    SENDING,
+    SENT,
+    SKIPPED,
+    UNKNOWN,
+    Subscription,
+    SubscriptionStore,
+)
 from bot.telegram_html import escape
 from briefings.errors import BriefingError
 from briefings.models import Citation, StoredArticle
@@ -299,6 +314,10 @@ class FanoutReport:
     gone: int = 0
     failed: int = 0
     errors: int = 0
+    unknown: int = 0
+    """Sends that failed after the request left: they may or may not have arrived."""
+    abandoned: int = 0
+    """Sends a stopped process left "sending", recorded unknown at this run's start."""
     migrated: int = 0
     retries_429: int = 0
     topics_lost: int = 0
@@ -326,14 +345,6 @@ class Pacer:
         self._next = max(self._next, time.monotonic() + seconds)
 
 
-def retry_seconds(error: RetryAfter) -> float:
-    """RetryAfter's wait in seconds, whichever type this PTB version gives it."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)  # PTB's int → timedelta migration
-        value = error.retry_after
-    return value.total_seconds() if isinstance(value, dt.timedelta) else float(value)
-
-
 class DigestService:
     """Delivers the slots subscriptions are owed, each once, to as many chats as there are."""
 
@@ -359,8 +370,8 @@ class DigestService:
         self.workers = workers
         self.pacer = Pacer(rate)
         self.clock = clock or (lambda: dt.datetime.now(UTC))
-        # Claims name their process: a claim of another (crashed) owner may be taken over.
-        self.owner = uuid.uuid4().hex
+        # Claims name their process: only a claim of a process no longer running is taken over.
+        self.owner = process_owner()
         self._lock = asyncio.Lock()
         # Slots up to this instant have been looked at; the timer is armed from here, so a slot
         # falling due during a long fan-out is not stepped over.
@@ -373,6 +384,17 @@ class DigestService:
         async with self._lock:
             now = self.clock()
             self.checked_until = now
+            abandoned = await asyncio.to_thread(self.store.settle_abandoned, self.owner)
+            if abandoned:
+                chats = ", ".join(f"{d.chat_id} ({d.slot})" for d in abandoned[:20])
+                more = f" and {len(abandoned) - 20} more" if len(abandoned) > 20 else ""
+                logger.warning(
+                    "%d digest(s) were being sent when the bot stopped; they may or may not "
+                    "have arrived and are not sent again (recorded as unknown): %s%s",
+                    len(abandoned),
+                    chats,
+                    more,
+                )
             subscriptions = await asyncio.to_thread(self.store.all)
             owed = [
                 (subscription, slot)
@@ -391,7 +413,9 @@ class DigestService:
             keys = {(chat_id, slot.key) for chat_id, slot in held}
             work = [(s, slot) for s, slot in owed if (s.chat_id, slot.key) in keys]
             chat_filters = await asyncio.to_thread(self.store.chat_filters) if work else {}
-            return await self._deliver(work, chat_filters)
+            report = await self._deliver(work, chat_filters)
+            report.abandoned = len(abandoned)
+            return report
 
     async def next_due_at(self) -> dt.datetime | None:
         """The earliest slot after the last check (None without subscriptions); may be past."""
@@ -478,6 +502,7 @@ class DigestService:
             digest.html,
             reply_markup=digest.keyboard(),
             report=report,
+            slot=slot.key,
         )
         if outcome.status != SENT:
             logger.warning(
@@ -497,7 +522,9 @@ class DigestService:
             watermark=digest.watermark,
             shown=digest.shown,
         )
-        field = {SENT: "sent", GONE: "gone", FAILED: "failed", ERROR: "errors"}[outcome.status]
+        field = {SENT: "sent", GONE: "gone", FAILED: "failed", ERROR: "errors", UNKNOWN: "unknown"}[
+            outcome.status
+        ]
         setattr(report, field, getattr(report, field) + 1)
 
     async def send(
@@ -508,17 +535,33 @@ class DigestService:
         *,
         reply_markup: InlineKeyboardMarkup | None = None,
         report: FanoutReport | None = None,
+        slot: str | None = None,
     ) -> Outcome:
         """Send one message at the shared pace, riding out 429s, migrations and lost topics.
 
         The delivery path of digests and alerts alike: a chat that is gone ends its
         subscription, a forum topic that is gone falls back to General (admins told once).
+        With `slot`, the digest ledger row (chat, slot) is marked "sending" before each
+        request and "claimed" again whenever an answer proves nothing was sent.
         """
         report = report if report is not None else FanoutReport()
         status = FAILED
         error: str | None = "gave up after repeated network errors"
+        is_marked = False
+
+        async def mark(new_status: str) -> None:
+            nonlocal is_marked
+            if slot is not None and is_marked != (new_status == SENDING):
+                await asyncio.to_thread(self.store.mark, chat_id, slot, new_status)
+                is_marked = new_status == SENDING
+
+        # 429s are waited out here, the claim back to "claimed" meanwhile, not in the rate
+        # limiter (bot.network.FloodBudgetLimiter) with the claim still "sending".
+        limited = isinstance(self.bot, ExtBot) and self.bot.rate_limiter is not None
+        no_flood_waits: dict[str, Any] = {"rate_limit_args": NO_FLOOD_WAITS} if limited else {}
         for attempt in range(MAX_ATTEMPTS):
             await self.pacer.wait()
+            await mark(SENDING)  # committed before the request leaves
             try:
                 await self.bot.send_message(
                     chat_id=chat_id,
@@ -527,13 +570,16 @@ class DigestService:
                     link_preview_options=LinkPreviewOptions(is_disabled=True),
                     message_thread_id=thread_id,
                     reply_markup=reply_markup,
+                    **no_flood_waits,
                 )
             except RetryAfter as flood:
                 # Telegram's flood wait holds for the whole bot: everyone pauses, then resends.
+                await mark(CLAIMED)
                 report.retries_429 += 1
                 self.pacer.pause(retry_seconds(flood))
                 continue
             except ChatMigrated as moved:
+                await mark(CLAIMED)
                 await asyncio.to_thread(self.store.move, chat_id, moved.new_chat_id)
                 chat_id, thread_id = moved.new_chat_id, None
                 report.migrated += 1
@@ -548,6 +594,7 @@ class DigestService:
                     break
                 if thread_id is not None and ("thread" in text or "topic" in text):
                     # The forum topic is gone or closed: this message and the next go to General.
+                    await mark(CLAIMED)
                     thread_id = None
                     if await self._topic_lost(chat_id, str(bad)):
                         report.topics_lost += 1
@@ -555,6 +602,15 @@ class DigestService:
                 status, error = ERROR, str(bad)
                 break
             except NetworkError as network:  # includes TimedOut
+                if may_have_arrived(network):
+                    # Telegram may have the message: sending it again could show it twice.
+                    status = UNKNOWN
+                    error = (
+                        f"{str(network) or type(network).__name__}: it may or may not have arrived"
+                    )
+                    break
+                # Never reached Telegram, or Telegram refused it (5xx): safe to send again.
+                await mark(CLAIMED)
                 error = str(network)
                 await asyncio.sleep(min(2.0**attempt, 30.0))
                 continue

@@ -22,7 +22,8 @@ from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler
 
 from bot.digest_handlers import DIGESTS_KEY
-from bot.feeds import LiveSources, check_feed
+from bot.feeds import FEED_CONCURRENCY, LiveSources, check_feed
+from bot.fetch import FetchLimits
 from bot.handlers import ENGINE_KEY, SETTINGS_KEY, BotContext, tr, usage
 from bot.i18n import Translator
 from bot.replies import reply
@@ -159,22 +160,21 @@ FEEDS_KEY = "managed_feeds"
 
 
 def ensure_live(application: Any, runtime: Any, feed_list: FeedList) -> LiveSources:
-    """The poller, polling the admins' feeds too; started now if it did not run before."""
-    if runtime.live is None:
-        from bot.digest_handlers import POLL_JOB, _poll_job
+    """The poller, polling the admins' feeds too; its feeds job started now if it did not run."""
+    from bot.digest_handlers import poll_feeds_regularly
 
+    if runtime.live is None:
         settings = application.bot_data[SETTINGS_KEY]
         runtime.live = LiveSources(
             runtime.store,
             application.bot_data[ENGINE_KEY],
             feeds=settings.feeds,
             folder=settings.watch,
+            limits=FetchLimits(allow_private=settings.feeds_allow_private),
         )
-        if application.job_queue is not None:
-            application.job_queue.run_repeating(
-                _poll_job, interval=settings.poll_seconds, first=1, name=POLL_JOB
-            )
     runtime.live.managed_feeds = feed_list.urls
+    if application.job_queue is not None:
+        poll_feeds_regularly(application)
     return runtime.live  # type: ignore[no-any-return]
 
 
@@ -201,12 +201,17 @@ async def _add(
     by: int | None,
     translate: Translator,
 ) -> str:
-    """Fetch each feed with the bot's own fetcher; keep those that answered."""
+    """Fetch each feed with the bot's own fetcher; keep those that answered.
+
+    The poller's limits and address rules apply, and as few feeds at a time as it fetches.
+    """
+    slots = asyncio.Semaphore(FEED_CONCURRENCY)
 
     async def one(url: str, title: str | None) -> str:
         if not is_feed_url(url):
             return translate("✗ {url}: not an http(s) address").format(url=escape(url))
-        check = await check_feed(live.client, live.store, live.gate, url)
+        async with slots:
+            check = await check_feed(live.client, live.store, live.gate, url, live.limits)
         if check.status == "failed":
             return translate("✗ {url}: {error}").format(
                 url=escape(url), error=escape(check.error or "")

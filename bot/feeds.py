@@ -3,10 +3,16 @@
 Feeds are fetched with conditional GET — the ETag and Last-Modified of the last answer go
 back as If-None-Match / If-Modified-Since, so an unchanged feed costs a 304 and nothing
 else. Validators and failures are kept in SQLite (`feed_state`): a failing feed is
-recorded with the time it started failing and its latest error, for /status to show.
+recorded with the time it started failing and its latest error, for /status to show. A
+feed that is not well-formed XML counts as failing, even when some entries could be read.
+
+Feeds are fetched a few at a time (`FEED_CONCURRENCY`), each within a total deadline, a
+size cap and the address rules of `bot.fetch`; the folder is scanned on its own
+(`LiveSources.scan_folder`), so a slow feed never holds it up.
 
 The watched folder is scanned for article files whose size or modification time changed
-since they were last ingested (`watched_files`); only those are read.
+since they were last ingested (`watched_files`); only those are read. A link in it that
+leads out of the folder is never followed (logged once).
 
 New articles go through the engine's ordinary ingest, so they show up in /brief and in the
 next digest (which picks up everything ingested after a chat's last one).
@@ -24,10 +30,11 @@ from typing import TYPE_CHECKING
 
 import httpx
 
+from bot.fetch import FetchError, FetchLimits, fetch
 from bot.subscriptions import SubscriptionStore
 from briefings.errors import BriefingError, UnreadableArticle
 from briefings.ingest import ingest_documents
-from briefings.readers import iter_article_files, parse_feed
+from briefings.readers import iter_article_files, read_feed
 
 if TYPE_CHECKING:
     from bot.digests import Gate
@@ -35,8 +42,9 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 POLL_SECONDS = 300
+# Per network operation (connect, each read); the whole fetch has FetchLimits.deadline.
 FETCH_TIMEOUT_SECONDS = 20.0
-MAX_FEED_BYTES = 10 * 1024 * 1024
+FEED_CONCURRENCY = 4
 USER_AGENT = "newsbot (feed digest bot)"
 _SEPARATORS = re.compile(r"[\s,]+")
 
@@ -58,7 +66,11 @@ def split_feed_urls(value: str | None) -> tuple[str, ...]:
 
 
 async def check_feed(
-    client: httpx.AsyncClient, store: SubscriptionStore, gate: Gate, url: str
+    client: httpx.AsyncClient,
+    store: SubscriptionStore,
+    gate: Gate,
+    url: str,
+    limits: FetchLimits | None = None,
 ) -> SourceCheck:
     """Fetch one feed if it changed, ingest its entries, and record the outcome."""
     state = await asyncio.to_thread(store.feed_state, url)
@@ -68,38 +80,48 @@ async def check_feed(
     if state.last_modified:
         headers["If-Modified-Since"] = state.last_modified
     try:
-        response = await client.get(url, headers=headers)
-        if response.status_code == httpx.codes.NOT_MODIFIED:
+        fetched = await fetch(client, url, headers, limits or FetchLimits())
+        if fetched.status == httpx.codes.NOT_MODIFIED:
             await asyncio.to_thread(store.record_feed_ok, url, state.etag, state.last_modified)
             return SourceCheck(url, "not modified")
-        response.raise_for_status()
-        if len(response.content) > MAX_FEED_BYTES:
-            raise UnreadableArticle(f"the feed is larger than {MAX_FEED_BYTES // 2**20} MB")
         try:
-            documents = parse_feed(response.content, url)
+            result = read_feed(fetched.content, url)
         except UnreadableArticle as error:
-            if "no entries" not in str(error):  # an empty feed is quiet, not broken
+            if str(error) != "the feed has no entries":  # an empty feed is quiet, not broken
                 raise
-            documents = []
+            documents, problem = [], None
+        else:
+            documents = list(result.documents)
+            problem = next((why for label, why in result.rejected if label == url), None)
         report = await gate.call(lambda engine: ingest_documents(engine.store, documents))
-    except (httpx.HTTPError, BriefingError) as error:
-        message = _describe(error)
-        logger.warning("feed %s failed: %s", url, message)
-        await asyncio.to_thread(store.record_feed_error, url, message)
-        return SourceCheck(url, "failed", error=message)
-    await asyncio.to_thread(
-        store.record_feed_ok,
-        url,
-        response.headers.get("etag"),
-        response.headers.get("last-modified"),
-    )
+    except (httpx.HTTPError, FetchError, BriefingError) as error:
+        return await _failed(store, url, _describe(error))
+    if problem is not None:
+        # What could be read is in; the feed is still broken, and its validators are not
+        # kept, so that the next poll reads it whole again.
+        failed = await _failed(store, url, problem)
+        return SourceCheck(url, "failed", len(report.added), len(report.updated), failed.error)
+    await asyncio.to_thread(store.record_feed_ok, url, fetched.etag, fetched.last_modified)
     return SourceCheck(url, "updated", len(report.added), len(report.updated))
 
 
-def changed_files(folder: Path, known: dict[str, tuple[int, int]]) -> dict[str, tuple[int, int]]:
-    """Article files in `folder` that are new or changed: path → (size, mtime_ns)."""
+async def _failed(store: SubscriptionStore, url: str, message: str) -> SourceCheck:
+    logger.warning("feed %s failed: %s", url, message)
+    await asyncio.to_thread(store.record_feed_error, url, message)
+    return SourceCheck(url, "failed", error=message)
+
+
+def changed_files(
+    folder: Path,
+    known: dict[str, tuple[int, int]],
+    refused: list[tuple[str, str]] | None = None,
+) -> dict[str, tuple[int, int]]:
+    """Article files in `folder` that are new or changed: path → (size, mtime_ns).
+
+    Links leading out of the folder are left out, and named in `refused` when given.
+    """
     changed: dict[str, tuple[int, int]] = {}
-    for path in iter_article_files([folder]):
+    for path in iter_article_files([folder], refused=refused):
         try:
             stat = path.stat()
         except OSError:
@@ -115,16 +137,36 @@ async def check_folder(store: SubscriptionStore, gate: Gate, folder: Path) -> So
     if not folder.is_dir():
         return SourceCheck(str(folder), "failed", error="no such folder")
     known = await asyncio.to_thread(store.watched_files)
-    changed = await asyncio.to_thread(changed_files, folder, known)
+    refused: list[tuple[str, str]] = []
+    changed = await asyncio.to_thread(changed_files, folder, known, refused)
+    new_refusals = {path: _link_signature(path) for path, _ in refused}
+    new_refusals = {p: sig for p, sig in new_refusals.items() if known.get(p) != sig}
+    for path, reason in refused:
+        if path in new_refusals:
+            logger.warning("watched file %s: %s", path, reason)
+    if new_refusals:
+        await asyncio.to_thread(store.record_watched, new_refusals)  # told once, not every poll
     if not changed:
         return SourceCheck(str(folder), "not modified")
     paths = sorted(changed)
-    report = await gate.call(lambda engine: engine.ingest(paths))
+    try:
+        report = await gate.call(lambda engine: engine.ingest(paths))
+    except Exception as error:  # a poll must never die: the next one tries again
+        logger.exception("watched folder %s: ingest failed", folder)
+        return SourceCheck(str(folder), "failed", error=_describe(error))
     # Rejected files are remembered too: retrying them unchanged would only fail again.
     await asyncio.to_thread(store.record_watched, changed)
     for path, reason in report.rejected:
         logger.info("watched file %s rejected: %s", path, reason)
     return SourceCheck(str(folder), "updated", len(report.added), len(report.updated))
+
+
+def _link_signature(path: str) -> tuple[int, int]:
+    try:
+        stat = Path(path).lstat()
+    except OSError:
+        return (0, 0)
+    return (stat.st_size, stat.st_mtime_ns)
 
 
 class LiveSources:
@@ -137,47 +179,69 @@ class LiveSources:
         *,
         feeds: Sequence[str] = (),
         folder: Path | None = None,
+        limits: FetchLimits | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.store = store
         self.gate = gate
         self.feeds = tuple(feeds)
         self.folder = folder
-        # Feeds admins added with /feeds (bot.feed_admin), read afresh at every poll.
+        self.limits = limits or FetchLimits()
+        # Feeds admins added with /feeds (bot.feed_admin), read afresh at every poll; they go
+        # through the same fetcher, limits and address rules as NEWSBOT_FEEDS.
         self.managed_feeds: Callable[[], Sequence[str]] = tuple
         self.client = httpx.AsyncClient(
             timeout=FETCH_TIMEOUT_SECONDS,
-            follow_redirects=True,
+            follow_redirects=False,  # bot.fetch follows them, checking each hop
             headers={"User-Agent": USER_AGENT},
             transport=transport,
         )
-        self._lock = asyncio.Lock()
+        # A slow poll and the next tick must not overlap; feeds and folder never wait on
+        # each other.
+        self._feeds_lock = asyncio.Lock()
+        self._folder_lock = asyncio.Lock()
 
     @property
     def is_empty(self) -> bool:
         return not self.feeds and self.folder is None and not self.managed_feeds()
 
     async def poll(self) -> list[SourceCheck]:
-        """Check every source once; feeds concurrently, then the folder."""
-        async with self._lock:  # a slow poll and the next tick must not overlap
+        """Check every source once: the feeds and the folder side by side."""
+        feeds, folder = await asyncio.gather(self.poll_feeds(), self.scan_folder())
+        return feeds + folder
+
+    async def poll_feeds(self) -> list[SourceCheck]:
+        """Fetch every feed, configured or added by admins, a few at a time, within limits."""
+        slots = asyncio.Semaphore(FEED_CONCURRENCY)
+
+        async def one(url: str) -> SourceCheck:
+            async with slots:
+                return await check_feed(self.client, self.store, self.gate, url, self.limits)
+
+        async with self._feeds_lock:
             managed = await asyncio.to_thread(self.managed_feeds)
             feeds = tuple(dict.fromkeys((*self.feeds, *managed)))
-            checks = list(
-                await asyncio.gather(
-                    *(check_feed(self.client, self.store, self.gate, url) for url in feeds)
-                )
-            )
-            if self.folder is not None:
-                checks.append(await check_folder(self.store, self.gate, self.folder))
-        for check in checks:
-            if check.added or check.updated:
-                logger.info(
-                    "%s: %d new, %d changed articles", check.source, check.added, check.updated
-                )
+            checks = list(await asyncio.gather(*(one(url) for url in feeds)))
+        _log_news(checks)
+        return checks
+
+    async def scan_folder(self) -> list[SourceCheck]:
+        """Ingest what is new or changed in the watched folder."""
+        if self.folder is None:
+            return []
+        async with self._folder_lock:
+            checks = [await check_folder(self.store, self.gate, self.folder)]
+        _log_news(checks)
         return checks
 
     async def aclose(self) -> None:
         await self.client.aclose()
+
+
+def _log_news(checks: list[SourceCheck]) -> None:
+    for check in checks:
+        if check.added or check.updated:
+            logger.info("%s: %d new, %d changed articles", check.source, check.added, check.updated)
 
 
 def _describe(error: Exception) -> str:
@@ -187,10 +251,13 @@ def _describe(error: Exception) -> str:
         return "timed out"
     if isinstance(error, httpx.HTTPError):
         return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
-    return str(error)
+    if isinstance(error, FetchError | BriefingError):
+        return str(error)
+    return f"{type(error).__name__}: {error}"
 
 
 __all__ = [
+    "FEED_CONCURRENCY",
     "POLL_SECONDS",
     "LiveSources",
     "SourceCheck",

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import InlineKeyboardButtonLimit, MessageLimit
-from telegram.error import Conflict, TelegramError
+from telegram.error import Conflict, RetryAfter, TelegramError
 from telegram.ext import CallbackContext, ExtBot
 
 from bot import health
@@ -27,6 +27,7 @@ from bot.i18n import ENGLISH, N_, Translator
 from bot.instance import stop_on_conflict
 from bot.languages import chat_translator
 from bot.links import brief_payload, parse_payload, share_keyboard, who_payload
+from bot.network import PollingHealth, is_network_trouble, may_have_arrived, retry_seconds
 from bot.replies import echo, reply, typing
 from bot.telegram_html import escape
 from briefings.errors import BriefingError
@@ -41,11 +42,18 @@ T = TypeVar("T")
 
 ENGINE_KEY = "engine"
 SETTINGS_KEY = "settings"
+POLLING_KEY = "polling"
 TOPIC_CALLBACK = "brief:t:"
 # Long enough for any real query or name; longer arguments are junk and are refused politely.
 MAX_ARGUMENT_CHARS = 200
 MAX_TOPIC_BUTTONS = 24
 SORRY = "Sorry, something went wrong on my side. Please try again in a minute."
+FLOODED = (
+    "Sorry, Telegram asked me to slow down for longer than I may wait, so your last request "
+    "went unanswered. Please send it again."
+)
+EXPIRED = "This button has expired."
+INLINE_BUTTON = "I can't post here. Open a chat with me and send /topics or /brief there."
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
@@ -341,6 +349,11 @@ async def topic_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None and query.data is not None
     wanted = query.data.removeprefix(TOPIC_CALLBACK)
+    if not wanted.strip():  # no button of ours carries an empty topic
+        await query.answer(EXPIRED)
+        return
+    if not await in_a_chat(update):
+        return
 
     def work(engine: Engine) -> tuple[str | None, str]:
         names = [topic.name for topic in engine.topics()]
@@ -362,6 +375,25 @@ async def topic_button(update: Update, context: BotContext) -> None:
         return
     await query.answer(translate("Briefing on {topic}").format(topic=name)[:200])
     await _answer(update, context, html)
+
+
+async def in_a_chat(update: Update) -> bool:
+    """Whether a pressed button sits in a chat the answer can go to; if not, say so."""
+    query = update.callback_query
+    if query is None or update.effective_chat is not None:
+        return True
+    # A button under an inline message (sent via the bot into another chat): no chat to
+    # post the answer in, so the press is answered with where to ask instead.
+    await query.answer(INLINE_BUTTON, show_alert=True)
+    return False
+
+
+async def expired_button(update: Update, context: BotContext) -> None:
+    """Any button no other handler takes (forged, or from an older version): say it expired."""
+    query = update.callback_query
+    if query is not None:
+        logger.info("unknown button data %r", (query.data or "")[:64])
+        await query.answer(EXPIRED)
 
 
 async def search(update: Update, context: BotContext) -> None:
@@ -497,14 +529,39 @@ async def on_error(update: object, context: BotContext) -> None:
         # Another process polls with our token: say so once and stop, rather than retry forever.
         stop_on_conflict(context.application)
         return
+    if update is None and is_network_trouble(error):
+        # A failed poll: bot.network.PollingHealth logs the run of them, once.
+        polling: PollingHealth | None = context.bot_data.get(POLLING_KEY)
+        if polling is None or not polling.is_failing:
+            logger.warning("Telegram could not be reached: %s", error)
+        return
+    if isinstance(error, RetryAfter) and isinstance(update, Update):
+        # Telegram's flood wait outlasted the budget: tell the chat once the wait is over,
+        # without holding up the updates behind this one.
+        wait = retry_seconds(error)
+        logger.warning("update %s unanswered: flood wait of %.0f s", update.update_id, wait)
+        context.application.create_task(_tell_later(update, context, FLOODED, wait))
+        return
     if isinstance(error, BriefingError):
         logger.info("engine said: %s", error)
         text = escape(str(error))
+    elif is_network_trouble(error) and isinstance(update, Update):
+        logger.warning("update %s: Telegram could not be reached: %s", update.update_id, error)
+        if may_have_arrived(error):
+            return  # the answer may be in the chat already: an apology could follow it
+        text = SORRY
     else:
         where = f"update {update.update_id}" if isinstance(update, Update) else "a job"
         logger.error("Unhandled error while handling %s", where, exc_info=error)
         text = SORRY
     if not isinstance(update, Update) or update.effective_chat is None:
+        return
+    await _tell(update, context, text)
+
+
+async def _tell(update: Update, context: BotContext, text: str) -> None:
+    """Answer a pressed button (if any) and send `text` to the update's chat, once."""
+    if update.effective_chat is None:
         return
     if update.callback_query is not None:
         # It may be answered already, or too old to answer.
@@ -516,6 +573,11 @@ async def on_error(update: object, context: BotContext) -> None:
         logger.warning(
             "could not tell chat %s about an error: %s", update.effective_chat.id, send_error
         )
+
+
+async def _tell_later(update: Update, context: BotContext, text: str, seconds: float) -> None:
+    await asyncio.sleep(seconds)
+    await _tell(update, context, text)
 
 
 async def _slow(update: Update, context: BotContext, work: Callable[[Engine], T]) -> T:

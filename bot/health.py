@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from bot.schedule import Plan, format_wait, next_slot
-from bot.subscriptions import FAILED, SENT
+from bot.subscriptions import FAILED, SENT, UNKNOWN
 from bot.telegram_html import escape
 
 if TYPE_CHECKING:
@@ -85,6 +85,8 @@ class DigestHealth:
     subscriptions: int = 0
     sent_today: int = 0
     failed_today: int = 0
+    unknown_today: int = 0
+    """Digests whose send failed after the request left: they may or may not have arrived."""
     next_due: dt.datetime | None = None
 
 
@@ -194,6 +196,7 @@ def digest_health(conn: sqlite3.Connection, *, now: dt.datetime, tz: str) -> Dig
         subscriptions=len(plans),
         sent_today=counts.get(SENT, 0),
         failed_today=sum(counts.get(status, 0) for status in FAILED_STATUSES),
+        unknown_today=counts.get(UNKNOWN, 0),
         next_due=min((next_slot(plan, now).at for plan in plans), default=None),
     )
 
@@ -256,7 +259,15 @@ def status_html(health: Health, tz: str) -> str:
         ]
 
     lines.append(f"subscriptions: {digests.subscriptions}")
-    lines.append(f"digests today: {digests.sent_today} sent, {digests.failed_today} failed")
+    lines.append(
+        f"digests today: {digests.sent_today} sent, {digests.failed_today} failed, "
+        f"{digests.unknown_today} unknown"
+    )
+    if digests.unknown_today:
+        lines.append(
+            "  • unknown: the send was cut short after the request left (a timeout, a restart); "
+            "it may or may not have arrived, and is not sent again. The log names the chats."
+        )
     if digests.next_due is None:
         lines.append("next digest: none scheduled")
     else:
@@ -370,9 +381,22 @@ def check_database(database: Path) -> CheckResult:
     except DatabaseError as error:
         return CheckResult(what, False, str(error))
     try:
+        # Opening reads the schema only: a damaged page elsewhere shows here, not mid-run.
+        damage = [row[0] for row in store.db.execute("PRAGMA quick_check(1)").fetchall()]
         articles = store.article_count()
+    except sqlite3.DatabaseError as error:
+        damage = [str(error)]
     finally:
         store.close()
+    if damage != ["ok"]:
+        # quick_check's first finding, on one line ("*** in database main ***\nPage 131: …").
+        finding = " ".join(damage[0].replace("*** in database main ***", "").split())
+        return CheckResult(
+            what,
+            False,
+            f"{database} is damaged ({finding}). Restore it from a backup, or move it away "
+            "and point NEWSBOT_DB / --db at another file.",
+        )
     holder = lock_holder(database)
     running = f"; a bot is running on it (pid {holder})" if holder else ""
     return CheckResult(what, True, f"{articles} articles{running}")

@@ -6,7 +6,11 @@ bots polling one token make Telegram answer 409 Conflict to one of them, forever
 - `InstanceLock` takes an exclusive `flock` on `<database>.lock` for the life of the process
   and writes the holder's pid into it. The OS drops the lock when the process ends, even by
   SIGKILL or a crash, so a stale lock file never blocks a restart. The file stays: deleting
-  it would let a late starter lock a file no one else can see.
+  it would let a late starter lock a file no one else can see. The lock is taken on the
+  resolved path, so a symlink to the database meets the same lock.
+- `process_owner` names this process in the claims it takes (`bot.subscriptions`), and
+  `owner_is_alive` tells whether the process that took a claim still runs, so that a
+  restart takes over only what a dead process left and never a live process's claims.
 - `stop_on_conflict` (called by the error handler) reports a 409 plainly and stops the
   application, instead of PTB's default of retrying the poll every few seconds.
 """
@@ -14,8 +18,10 @@ bots polling one token make Telegram answer 409 Conflict to one of them, forever
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import os
+import socket
 from pathlib import Path
 from types import TracebackType
 from typing import IO, TYPE_CHECKING, Any
@@ -56,8 +62,13 @@ class AlreadyRunning(Exception):
 
 
 def lock_path(database: Path) -> Path:
-    """The lock file of a database: `<database>.lock`, beside it."""
-    return database.with_name(database.name + ".lock")
+    """The lock file of a database: `<database>.lock` beside the file itself.
+
+    The path is resolved first: two names of one file (a symlink, `..` in the path) must
+    meet at one lock, or two bots would run on one database.
+    """
+    real = Path(os.path.realpath(database))
+    return real.with_name(real.name + ".lock")
 
 
 class InstanceLock:
@@ -156,3 +167,60 @@ def stop_on_conflict(application: Application[Any, Any, Any, Any, Any, Any]) -> 
 def exit_status(application: Application[Any, Any, Any, Any, Any, Any]) -> int:
     """The process exit status an application asked for when it stopped (0: none)."""
     return int(application.bot_data.get(EXIT_STATUS_KEY, 0))
+
+
+# -- claim owners -------------------------------------------------------------------------------
+_BOOT_ID = Path("/proc/sys/kernel/random/boot_id")
+
+
+@functools.cache
+def process_owner() -> str:
+    """This process as the owner of delivery claims: `pid@machine:start`.
+
+    On Linux, the machine is the boot id and the start is the process's start time since
+    boot, so a pid reused after a crash or a reboot is never mistaken for the old process.
+    Elsewhere the host name stands in and the start is unknown (`-`).
+    """
+    pid = os.getpid()
+    return f"{pid}@{_machine()}:{_start_time(pid) or '-'}"
+
+
+def owner_is_alive(owner: str | None) -> bool:
+    """Whether the process named by a claim owner (see `process_owner`) still runs here.
+
+    An owner from another boot, or written in another form (older versions), is dead.
+    """
+    pid_text, _, rest = (owner or "").partition("@")
+    machine, _, start = rest.rpartition(":")
+    if not pid_text.isdigit() or machine != _machine():
+        return False
+    pid = int(pid_text)
+    if start != "-":
+        return _start_time(pid) == start
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # it exists, under another user
+    return True
+
+
+@functools.cache
+def _machine() -> str:
+    try:
+        return _BOOT_ID.read_text(encoding="ascii").strip()
+    except OSError:
+        return socket.gethostname()
+
+
+def _start_time(pid: int) -> str | None:
+    """A process's start time in clock ticks since boot (Linux), None when unknown."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
+    except OSError:
+        return None
+    # Field 22; the command name (field 2) may hold spaces and parentheses, so count from
+    # the last closing parenthesis.
+    fields = stat.rpartition(")")[2].split()
+    return fields[19] if len(fields) > 19 else None

@@ -36,6 +36,7 @@ import tornado.httpserver
 import tornado.netutil
 import tornado.web
 
+from bot.local_api_faults import DROP, DROP_AFTER, HANG, SILENT, Fault
 from bot.local_api_methods import begin_call, call_method, start_polling, take_updates
 from bot.local_api_params import normalise_params
 from bot.local_api_scenario import ScenarioControls
@@ -220,9 +221,11 @@ class _JsonHandler(tornado.web.RequestHandler):
 
     def initialize(self, api: LocalBotApi) -> None:
         self.api = api
+        self._closed = asyncio.Event()
 
     def on_connection_close(self) -> None:
         self._gone = True
+        self._closed.set()
 
     def answer(self, status: int, body: Any) -> None:
         """Send ``body`` as JSON with ``status`` (skipped when the client went away)."""
@@ -263,9 +266,13 @@ class _BotApiHandler(_JsonHandler):
     async def _call(self, token: str, method: str) -> None:
         name, params = method, {}
         description: str | None = None
+        fault: Fault | None = None
         try:
             params = normalise_params(self.raw_params())
             name = begin_call(self.api, token, method)
+            fault = self.api.take_fault(name, params)
+            if fault is not None and not await self._meet(fault, name, params):
+                return
             if name == "getUpdates":
                 result = await self._get_updates(params)
             else:
@@ -277,8 +284,40 @@ class _BotApiHandler(_JsonHandler):
             logger.exception("local Bot API: %s failed", name)
             failure = ApiError(500, "Internal Server Error")
             status, body, description = 500, failure.payload(), failure.description
-        self.api.record_call(name, params, status, description)
+        if fault is not None and fault.kind in (DROP_AFTER, SILENT):
+            # The call was carried out; the bot never hears so.
+            self.api.record_call(name, params, status, description, fault=fault.kind)
+            if fault.kind == SILENT:
+                await self._closed.wait()  # until the bot gives up, or the server stops
+            self._hang_up()
+            return
+        self.api.record_call(name, params, status, description, fault=fault.kind if fault else None)
         self.answer(status, body)
+
+    async def _meet(self, fault: Fault, name: str, params: dict[str, Any]) -> bool:
+        """Apply a fault before the call; whether the call should still be carried out."""
+        if fault.kind == DROP:
+            self.api.record_call(name, params, 0, "connection dropped", fault=fault.kind)
+            self._hang_up()
+            return False
+        if fault.kind == HANG:
+            # Telegram carries out a request it received, whether or not the bot still waits.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping(), fault.seconds)
+        if fault.error is not None:
+            raise fault.error
+        return True
+
+    async def _stopping(self) -> None:
+        while not self.api.closing:
+            await asyncio.sleep(0.05)
+
+    def _hang_up(self) -> None:
+        """Close the connection without an answer, as a dropped network link does."""
+        self._gone = True
+        self.request.connection.stream.close()  # type: ignore[union-attr]
+        # tornado finishes a handler that returns unfinished; make that a no-op.
+        self._finished = True
 
     async def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         generation, timeout = start_polling(self.api, params)

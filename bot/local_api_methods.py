@@ -48,7 +48,7 @@ _MAX_UPDATES_TIMEOUT = 50  # seconds; Telegram caps long polling too
 
 
 def begin_call(state: BotApiState, token: str, method: str) -> str:
-    """Authenticate a call and name its method; raise 401, 404 or an injected failure."""
+    """Authenticate a call and name its method; raise 401 or 404."""
     with state.lock:
         if not TOKEN_PATTERN.fullmatch(token) or token in state.invalid_tokens:
             raise ApiError(401, "Unauthorized")
@@ -56,9 +56,6 @@ def begin_call(state: BotApiState, token: str, method: str) -> str:
         canonical = _CANONICAL.get(method.lower())
         if canonical is None:
             raise ApiError(404, "Not Found: method not found")
-        failures = state.injected_failures.get(canonical.lower())
-        if failures:
-            raise failures.popleft()
         return canonical
 
 

@@ -2,23 +2,28 @@
 
 ``ScenarioControls`` adds to the recorded world (``bot.local_api_state``) the things a
 person or Telegram itself does: a user writes or presses a button, blocks the bot, a group
-is upgraded to a supergroup, a forum topic closes, Telegram answers 429 or 5xx, flood
-limits apply. Each returns or queues exactly what Telegram would deliver to the bot.
+is upgraded to a supergroup, a forum topic closes, flood limits apply, and calls meet
+injected faults (``bot.local_api_faults``: dropped connections, hangs, silence, 5xx, 429
+storms, 403, 400). Each returns or queues exactly what Telegram would deliver to the bot.
 """
 
 from __future__ import annotations
 
-import collections
 import copy
 from typing import Any
 
-from bot.local_api_state import ApiError, BotApiState, Chat
+from bot.local_api_faults import Fault, FaultPlan
+from bot.local_api_state import BotApiState, Chat
 
 DEFAULT_USER_ID = 424242  # who writes in a group when a test does not say
 
 
 class ScenarioControls(BotApiState):
     """The recorded world plus the switches and user actions that change it."""
+
+    def __init__(self, **names: str) -> None:
+        super().__init__(**names)
+        self.faults = FaultPlan()  # see bot.local_api_faults
 
     # -- chats changing ------------------------------------------------------------------
 
@@ -73,6 +78,29 @@ class ScenarioControls(BotApiState):
 
     # -- failures and limits -------------------------------------------------------------
 
+    def inject(
+        self,
+        method: str,
+        fault: Fault,
+        *,
+        chat_id: int | str | None = None,
+        count: int | None = 1,
+    ) -> None:
+        """Make the next ``count`` calls of ``method`` (to ``chat_id``, or any chat) meet
+        ``fault``; ``count=None`` keeps it armed until ``clear_faults``: a storm."""
+        with self.lock:
+            self.faults.add(method, fault, chat_id=chat_id, count=count)
+
+    def clear_faults(self, method: str | None = None) -> None:
+        """Disarm every injected fault (of one method)."""
+        with self.lock:
+            self.faults.clear(method)
+
+    def take_fault(self, method: str, params: dict[str, Any]) -> Fault | None:
+        """The fault armed for this call, if any (used by the server for each call)."""
+        with self.lock:
+            return self.faults.take(method, params.get("chat_id"))
+
     def fail_next(
         self,
         method: str,
@@ -82,12 +110,8 @@ class ScenarioControls(BotApiState):
         description: str | None = None,
     ) -> None:
         """Make the next ``count`` calls of ``method`` answer an error instead."""
-        parameters = {"retry_after": retry_after} if status == 429 else None
-        text = description or _DEFAULT_FAILURES.get(status, f"Error {status}")
-        error = ApiError(status, text.format(retry_after=retry_after), parameters)
-        with self.lock:
-            queue = self.injected_failures.setdefault(method.lower(), collections.deque())
-            queue.extend(error for _ in range(count))
+        fault = Fault.status(status, description, retry_after=retry_after)
+        self.inject(method, fault, count=count)
 
     def rate_limit(
         self,
@@ -193,6 +217,36 @@ class ScenarioControls(BotApiState):
             self.changed()
             return copy.deepcopy(update)
 
+    def press_forged_button(
+        self,
+        data: str,
+        *,
+        chat_id: int | None = None,
+        message_id: int | None = None,
+        inline_message_id: str | None = None,
+        user_id: int = DEFAULT_USER_ID,
+    ) -> dict[str, Any]:
+        """A button press the bot never offered: any data, under a message of the bot's in a
+        chat, or under an inline message (``inline_message_id``); return the queued Update."""
+        with self.lock:
+            user = self.add_user(user_id)
+            query_id = str(len(self.callback_queries) + 1)
+            self.callback_queries[query_id] = {"id": query_id, "answer": None}
+            query: dict[str, Any] = {"id": query_id, "from": user, "data": data}
+            if inline_message_id is not None:
+                query.update(inline_message_id=inline_message_id, chat_instance="inline")
+            else:
+                chat = self.chats.get(chat_id) if chat_id is not None else None
+                record = chat.messages.get(message_id or 0) if chat else None
+                if chat is None or record is None:
+                    raise ValueError(f"no message {message_id} in chat {chat_id}")
+                query.update(
+                    message=self.message_json(chat, record), chat_instance=str(abs(chat.id))
+                )
+            update = self.queue_update({"callback_query": query})
+            self.changed()
+            return copy.deepcopy(update)
+
     def send_inline_query(
         self, user_id: int, query: str, *, chat_type: str = "private", offset: str = ""
     ) -> dict[str, Any]:
@@ -292,14 +346,3 @@ def _command_length(text: str) -> int:
     while end < len(text) and (text[end].isalnum() or text[end] in "_@"):
         end += 1
     return end if end > 1 else 0
-
-
-_DEFAULT_FAILURES = {
-    400: "Bad Request: injected failure",
-    401: "Unauthorized",
-    403: "Forbidden: injected failure",
-    409: "Conflict: injected failure",
-    429: "Too Many Requests: retry after {retry_after}",
-    500: "Internal Server Error",
-    502: "Bad Gateway",
-}

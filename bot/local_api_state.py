@@ -105,7 +105,6 @@ class BotApiState:
         self.callback_queries: dict[str, dict[str, Any]] = {}
         self.chat_actions: list[dict[str, Any]] = []
         self.call_log: list[dict[str, Any]] = []
-        self.injected_failures: dict[str, collections.deque[ApiError]] = {}
         self.limits: dict[str, float | None] = {}
         self.sent_at: dict[object, collections.deque[float]] = {}
         self.seq = 0  # bumps on every message created or edited, for change polling
@@ -376,13 +375,21 @@ class BotApiState:
     # -- what the bot called -------------------------------------------------------------
 
     def record_call(
-        self, method: str, params: dict[str, Any], status: int, description: str | None
+        self,
+        method: str,
+        params: dict[str, Any],
+        status: int,
+        description: str | None,
+        *,
+        fault: str | None = None,
     ) -> None:
-        """Log one Bot API call (never its token)."""
+        """Log one Bot API call (never its token), with the injected fault it met, if any."""
         with self.lock:
             entry = {"method": method, "params": params, "status": status, "time": time.time()}
             if description is not None:
                 entry["description"] = description
+            if fault is not None:
+                entry["fault"] = fault
             self.call_log.append(entry)
             self.changed()
 

@@ -31,8 +31,8 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, start_http_
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from telegram.error import RetryAfter
-from telegram.ext import AIORateLimiter
 
+from bot.network import FloodBudgetLimiter
 from briefings.models import IngestReport
 
 logger = logging.getLogger(__name__)
@@ -177,8 +177,8 @@ class DeliveryLedgers(Collector):
         return found
 
 
-class MeteredRateLimiter(AIORateLimiter):
-    """PTB's AIORateLimiter, counting messages sent and 429s on the way (every retry too)."""
+class MeteredRateLimiter(FloodBudgetLimiter):
+    """The bot's rate limiter (bot.network), counting messages sent and 429s (every retry too)."""
 
     def __init__(self, metrics: BotMetrics, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -191,7 +191,7 @@ class MeteredRateLimiter(AIORateLimiter):
         kwargs: dict[str, Any],
         endpoint: str,
         data: dict[str, Any],
-        rate_limit_args: int | None,
+        rate_limit_args: Any,
     ) -> Any:
         metrics = self.metrics
 

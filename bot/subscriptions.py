@@ -4,8 +4,9 @@ The bot's own tables live in the engine's database file, written through a secon
 connection (sqlite-utils over sqlite3, WAL, so the engine's reads never wait on ours):
 
     digest_subscriptions   one row a chat: its plan, and what its last digest covered
-    digest_deliveries      one row a (chat, slot), UNIQUE: claimed before sending, then
-                           marked sent / skipped / gone / failed — the exactly-once ledger
+    digest_deliveries      one row a (chat, slot), UNIQUE: claimed, then sending just before
+                           the request, then sent / skipped / gone / failed / error / unknown
+                           — the exactly-once ledger
     feed_state             per feed URL: ETag / Last-Modified, and since when it fails
     watched_files          per watched file: size and mtime when last ingested
     chat_filters           one row a chat: its keyword filter and its instant-alert switch
@@ -14,9 +15,17 @@ connection (sqlite-utils over sqlite3, WAL, so the engine's reads never wait on 
     bot_schema             the version of these tables, migrated at open (1: digests and
                            live sources; 2: filters and alerts)
 
-A claim is taken in one transaction before a message goes out. A claim still "claimed"
-when another process starts (the previous one crashed mid-send) or marked "failed" (a
-network error outlasted the retries) may be taken again; anything else is never re-sent.
+A claim is taken in one transaction before a message goes out, and marked "sending" (and
+committed) just before the request leaves. Telegram has no idempotency key, so after a
+crash the ledger says exactly what can be known:
+
+- "claimed" by a process that is no longer running: nothing was sent; it is taken again;
+- "sending" by a process that is no longer running: the request may or may not have
+  reached Telegram; it is never sent again but recorded "unknown" (logged, and counted in
+  /status) — a possible loss that is always visible, never a silent one or a duplicate;
+- "failed" (network errors that prove nothing was sent outlasted the retries): taken again.
+
+Claims of a process that still runs (`bot.instance.owner_is_alive`) are never taken over.
 """
 
 from __future__ import annotations
@@ -25,7 +34,7 @@ import datetime as dt
 import json
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +42,7 @@ from pathlib import Path
 import sqlite_utils
 
 from bot.filters import ChatFilter
+from bot.instance import owner_is_alive
 from bot.schedule import UTC, Plan, Slot
 from briefings.store import Store
 
@@ -42,6 +52,8 @@ SCHEMA_NAME = "digests"
 BUSY_TIMEOUT_SECONDS = 30.0
 
 CLAIMED, SENT, SKIPPED, GONE, FAILED = "claimed", "sent", "skipped", "gone", "failed"
+SENDING, UNKNOWN = "sending", "unknown"
+ABANDONED = "the bot stopped while sending it: it may or may not have arrived; not sent again"
 
 
 @dataclass(frozen=True)
@@ -331,11 +343,22 @@ class SubscriptionStore:
             return True
 
     # -- the ledger -------------------------------------------------------------------------
-    def claim(self, due: Iterable[tuple[int, Slot]], owner: str) -> list[tuple[int, Slot]]:
-        """Claim (chat, slot) pairs for `owner` in one transaction; return those it now holds."""
+    def claim(
+        self,
+        due: Iterable[tuple[int, Slot]],
+        owner: str,
+        *,
+        is_alive: Callable[[str | None], bool] = owner_is_alive,
+    ) -> list[tuple[int, Slot]]:
+        """Claim (chat, slot) pairs for `owner` in one transaction; return those it now holds.
+
+        A pair already in the ledger is taken only when it "failed", or when a process that
+        no longer runs left it "claimed" (never "sending": see the module docstring).
+        """
         now = _now()
         held: list[tuple[int, Slot]] = []
         with self.transaction() as conn:
+            dead = self._dead_owners(conn, CLAIMED, owner, is_alive)
             for chat_id, slot in due:
                 inserted = conn.execute(
                     "INSERT OR IGNORE INTO digest_deliveries "
@@ -343,16 +366,63 @@ class SubscriptionStore:
                     [chat_id, slot.key, slot.at.isoformat(), CLAIMED, owner, now],
                 ).rowcount
                 if not inserted:
-                    # Left behind by a crashed process, or failed for a passing reason.
-                    inserted = conn.execute(
-                        "UPDATE digest_deliveries SET status = ?, owner = ?, claimed_at = ?, "
-                        "error = NULL WHERE chat_id = ? AND slot = ? AND "
-                        "(status = ? OR (status = ? AND owner != ?))",
-                        [CLAIMED, owner, now, chat_id, slot.key, FAILED, CLAIMED, owner],
-                    ).rowcount
+                    previous = conn.execute(
+                        "SELECT status, owner FROM digest_deliveries WHERE chat_id = ? AND slot = ?",
+                        [chat_id, slot.key],
+                    ).fetchone()
+                    if previous[0] == FAILED or (previous[0] == CLAIMED and previous[1] in dead):
+                        inserted = conn.execute(
+                            "UPDATE digest_deliveries SET status = ?, owner = ?, claimed_at = ?, "
+                            "error = NULL WHERE chat_id = ? AND slot = ?",
+                            [CLAIMED, owner, now, chat_id, slot.key],
+                        ).rowcount
                 if inserted:
                     held.append((chat_id, slot))
         return held
+
+    def settle_abandoned(
+        self, owner: str, *, is_alive: Callable[[str | None], bool] = owner_is_alive
+    ) -> list[Delivery]:
+        """Record as "unknown" what a process that no longer runs left "sending"; return them."""
+        with self.transaction() as conn:
+            dead = self._dead_owners(conn, SENDING, owner, is_alive)
+            if not dead:
+                return []
+            marks = ",".join("?" * len(dead))
+            rows = conn.execute(
+                "SELECT chat_id, slot, due_at FROM digest_deliveries "
+                f"WHERE status = ? AND owner IN ({marks}) ORDER BY id",
+                [SENDING, *dead],
+            ).fetchall()
+            conn.execute(
+                "UPDATE digest_deliveries SET status = ?, finished_at = ?, error = ? "
+                f"WHERE status = ? AND owner IN ({marks})",
+                [UNKNOWN, _now(), ABANDONED, SENDING, *dead],
+            )
+        return [
+            Delivery(chat_id, slot, due_at, UNKNOWN, ABANDONED) for chat_id, slot, due_at in rows
+        ]
+
+    def mark(self, chat_id: int, slot: str, status: str) -> None:
+        """Move a claim between "claimed" and "sending", committed before the request leaves."""
+        with self.transaction() as conn:
+            conn.execute(
+                "UPDATE digest_deliveries SET status = ? WHERE chat_id = ? AND slot = ?",
+                [status, chat_id, slot],
+            )
+
+    @staticmethod
+    def _dead_owners(
+        conn: sqlite3.Connection, status: str, owner: str, is_alive: Callable[[str | None], bool]
+    ) -> set[str]:
+        """Owners of rows in `status` whose process no longer runs (never `owner` itself)."""
+        owners = [
+            row[0]
+            for row in conn.execute(
+                "SELECT DISTINCT owner FROM digest_deliveries WHERE status = ?", [status]
+            )
+        ]
+        return {o for o in owners if o is not None and o != owner and not is_alive(o)}
 
     def finish(
         self,
@@ -385,8 +455,8 @@ class SubscriptionStore:
             # Alerted articles are behind every chat's alert watermark by then.
             conn.execute("DELETE FROM alert_deliveries WHERE at < ?", [cutoff])
             return conn.execute(
-                "DELETE FROM digest_deliveries WHERE due_at < ? AND status != ?",
-                [cutoff, CLAIMED],
+                "DELETE FROM digest_deliveries WHERE due_at < ? AND status NOT IN (?, ?)",
+                [cutoff, CLAIMED, SENDING],
             ).rowcount
 
     def deliveries(self, chat_id: int | None = None) -> list[Delivery]:

@@ -1,7 +1,8 @@
 """Ingesting files: read each one, analyse it, index it, then regroup events.
 
-Each file is handled on its own: a bad file is reported and skipped, and nothing already
-indexed is lost. Re-ingesting an unchanged file changes nothing.
+Each file is handled on its own: a bad file (any error while reading or analysing it) is
+reported and skipped, and nothing already indexed is lost. Re-ingesting an unchanged file
+changes nothing.
 """
 
 from __future__ import annotations
@@ -45,8 +46,9 @@ def ingest_paths(
             store.save_articles(pending)
             pending.clear()
 
-    # Listed first, so that progress can say "n of m files".
-    listed = [(given, list(iter_article_files([Path(given)]))) for given in paths]
+    # Listed first, so that progress can say "n of m files"; links leading out of a folder
+    # are refused (rejected) here.
+    listed = [(given, list(iter_article_files([Path(given)], refused=rejected))) for given in paths]
     total = sum(len(files) for _, files in listed)
     done = 0
 
@@ -78,9 +80,17 @@ def ingest_paths(
                 rejected.append((str(file), f"cannot read: {error.strerror or error}"))
                 report_progress()
                 continue
+            except Exception as error:  # any failure of one file rejects that file only
+                rejected.append((str(file), _failure("read", error)))
+                report_progress()
+                continue
             rejected.extend(result.rejected)
             for document in result.documents:
-                status = _ingest_document(store, document, taxonomy, pending)
+                try:
+                    status = _ingest_document(store, document, taxonomy, pending)
+                except Exception as error:
+                    rejected.append((document.path, _failure("analysed", error)))
+                    continue
                 {"added": added, "updated": updated, "unchanged": unchanged}[status].append(
                     document.path
                 )
@@ -108,6 +118,13 @@ def ingest_documents(store: Store, documents: Iterable[SourceDocument]) -> Inges
     return IngestReport(
         tuple(report["added"]), tuple(report["updated"]), tuple(report["unchanged"])
     )
+
+
+def _failure(stage: str, error: Exception) -> str:
+    """Why a file could not be read or analysed, for the ingest report."""
+    if isinstance(error, RecursionError):
+        return f"nested too deeply to be {stage}"
+    return f"could not be {stage} ({type(error).__name__}: {error})"[:300]
 
 
 def _ingest_document(

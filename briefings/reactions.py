@@ -169,7 +169,7 @@ def _title_parties(material: Material, rules: FacetRules) -> dict[str, set[int]]
 
 def _object_of(text: str, end: int) -> str | None:
     """What a stance verb is about, when its object reads cleanly ("the meeting",
-    "Netanyahu's vow to annex the valley", "reports of looting"): a noun phrase of a few
+    "the minister's vow to close the port", "reports of looting"): a noun phrase of a few
     words, opening with a determiner, a possessive or a name, ending on a noun."""
     after = _unquoted(text)[end:]
     after = re.sub(r"^\s*(?:over|of|to|about|at|on|against|as)\s+", " ", after)

@@ -4,6 +4,7 @@ A reader only gets text and the metadata a format states explicitly (a JSON fiel
 element, an HTML meta tag); it never interprets the text. Cleaning, titles found in the text
 and dates found in the text belong to later stages. Bad files raise ``UnreadableArticle``
 with a reason a user can act on; bad entries of a multi-article file are rejected one by one.
+A link found in a folder that leads out of it is never followed.
 """
 
 from __future__ import annotations
@@ -55,13 +56,28 @@ class ReadResult:
     """(path, reason) for each entry of a multi-article file that could not be used."""
 
 
-def iter_article_files(paths: Iterable[str | Path]) -> Iterator[Path]:
-    """Yield the files named in ``paths`` and the article files in its folders (sorted)."""
+LINK_OUT_OF_FOLDER = "a link to a file outside the folder: not followed"
+
+
+def iter_article_files(
+    paths: Iterable[str | Path], *, refused: list[tuple[str, str]] | None = None
+) -> Iterator[Path]:
+    """Yield the files named in ``paths`` and the article files in its folders (sorted).
+
+    A link found in a folder that leads out of it is never followed: it is left out, and
+    (path, reason) goes to ``refused`` when given.
+    """
     seen: set[Path] = set()
     for given in paths:
         root = Path(given)
         if root.is_dir():
-            found = sorted(_walk_visible_files(root))
+            found = []
+            real_root = os.path.realpath(root)
+            for path in sorted(_walk_visible_files(root)):
+                if _is_within(os.path.realpath(path), real_root):
+                    found.append(path)
+                elif refused is not None:
+                    refused.append((str(path), LINK_OUT_OF_FOLDER))
         elif root.is_file():
             # Named explicitly, so read_documents rejects it by name if its type is unknown,
             # rather than it vanishing in silence.
@@ -72,6 +88,10 @@ def iter_article_files(paths: Iterable[str | Path]) -> Iterator[Path]:
             if path not in seen:
                 seen.add(path)
                 yield path
+
+
+def _is_within(real_path: str, real_folder: str) -> bool:
+    return os.path.commonpath([real_path, real_folder]) == real_folder
 
 
 def _walk_visible_files(root: Path) -> Iterator[Path]:
@@ -108,6 +128,12 @@ def read_documents(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> R
 def parse_feed(data: bytes, source: str) -> list[SourceDocument]:
     """Read an RSS or Atom feed's entries as documents named ``source#<entry id>``."""
     return list(_read_feed(data, source).documents)
+
+
+def read_feed(data: bytes, source: str) -> ReadResult:
+    """Read an RSS or Atom feed: its documents, and what was rejected. A feed that is not
+    well-formed XML but still yields entries is rejected under ``source`` itself."""
+    return _read_feed(data, source)
 
 
 # --- bytes and text -------------------------------------------------------------------------
@@ -292,12 +318,16 @@ def _tidy_lines(text: str) -> str:
 
 # --- JSON and JSON Lines --------------------------------------------------------------------
 
+TOO_DEEP = "JSON nested too deeply to be an article"
+
 
 def _read_json(text: str, label: str) -> ReadResult:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as error:
         raise UnreadableArticle(f"invalid JSON at line {error.lineno}") from None
+    except RecursionError:
+        raise UnreadableArticle(TOO_DEEP) from None
     if isinstance(data, dict):
         return ReadResult((_document_from_json(data, label),))
     if isinstance(data, list):
@@ -320,6 +350,8 @@ def _read_jsonl(text: str, label: str) -> ReadResult:
             documents.append(_document_from_json(json.loads(line), entry_label))
         except json.JSONDecodeError:
             rejected.append((entry_label, f"invalid JSON at line {number}"))
+        except RecursionError:
+            rejected.append((entry_label, TOO_DEEP))
         except UnreadableArticle as error:
             rejected.append((entry_label, str(error)))
     return ReadResult(tuple(documents), tuple(rejected))
@@ -383,9 +415,12 @@ def _read_feed(data: bytes, source: str) -> ReadResult:
     import feedparser  # imported here: only feed files need it
 
     parsed = feedparser.parse(data)
+    problem = _malformed(parsed)
     if not parsed.entries:
         if not parsed.get("version"):
             raise UnreadableArticle("not an RSS or Atom feed")
+        if problem:
+            raise UnreadableArticle(f"malformed feed: {problem}")
         raise UnreadableArticle("the feed has no entries")
     outlet = parsed.feed.get("title") or None
     documents: list[SourceDocument] = []
@@ -411,7 +446,22 @@ def _read_feed(data: bytes, source: str) -> ReadResult:
                     format="feed",
                 )
             )
+    if problem:
+        # feedparser recovered what it could; the feed itself is still broken.
+        rejected.insert(0, (source, f"malformed feed: {problem} ({len(documents)} entries read)"))
     return ReadResult(tuple(documents), tuple(rejected))
+
+
+def _malformed(parsed: Any) -> str | None:
+    """Why a feed is not well-formed XML (None when it is, or only its charset was off)."""
+    from xml.sax import SAXException, SAXParseException
+
+    error = parsed.get("bozo_exception") if parsed.get("bozo") else None
+    if not isinstance(error, SAXException):
+        return None
+    if isinstance(error, SAXParseException):
+        return f"{error.getMessage()} at line {error.getLineNumber()}"
+    return str(error)
 
 
 def _entry_body(entry: Any) -> str:

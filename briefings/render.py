@@ -386,6 +386,13 @@ class _CheckedLoader(jinja2.BaseLoader):
         self.problems = problems
 
     def get_source(self, environment: jinja2.Environment, template: str):  # type: ignore[no-untyped-def]
+        folder = os.path.realpath(self.inner.searchpath[0])
+        path = os.path.join(self.inner.searchpath[0], *jinja2.loaders.split_template_path(template))
+        real = os.path.realpath(path)
+        if os.path.exists(path) and os.path.commonpath([real, folder]) != folder:
+            # A link out of the templates folder would render any file the bot can read.
+            self._record(template, f"{path}: a link to a file outside the folder: not followed")
+            raise jinja2.TemplateNotFound(template)
         try:
             source, filename, uptodate = self.inner.get_source(environment, template)
         except UnicodeDecodeError as error:

@@ -111,7 +111,15 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
+        """One write transaction, holding the write lock from its start.
+
+        Another connection to the file (the bot's own tables) may commit meanwhile: a
+        transaction that read first and wrote later would then fail at once with "database
+        is locked", where one taken at once just waits its turn.
+        """
         with self.lock, self.db.conn:
+            if not self.db.conn.in_transaction:
+                self.db.conn.execute("BEGIN IMMEDIATE")
             self._person_keys = None  # every write may change who is in the corpus
             yield
 

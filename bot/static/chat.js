@@ -966,7 +966,13 @@ function setupComposer() {
       hideMenu();
     }
   });
-  input.addEventListener("blur", () => setTimeout(hideMenu, 150));
+  // Hide the menu once the input has lost focus for good: not when focus came back meanwhile
+  // (opening a chat focuses the input again just after the click on the chat blurred it).
+  input.addEventListener("blur", () =>
+    setTimeout(() => {
+      if (document.activeElement !== input) hideMenu();
+    }, 150),
+  );
   $("menu-button").addEventListener("mousedown", (event) => event.preventDefault());
   $("menu-button").addEventListener("click", () => {
     if (!$("command-menu").hidden) {

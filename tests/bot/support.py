@@ -23,3 +23,17 @@ async def running(application: Application) -> AsyncIterator[Application]:
             await application.updater.stop()
             await application.stop()
     await application.post_shutdown(application)
+
+
+def dead_owner() -> str:
+    """The claim owner of a process that ran and ended: what a crashed bot leaves in the ledger."""
+    import subprocess
+    import sys
+
+    finished = subprocess.run(
+        [sys.executable, "-c", "from bot.instance import process_owner; print(process_owner())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return finished.stdout.strip()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 
 import pytest
@@ -148,6 +149,10 @@ def test_env_file_line_without_equals_names_file_and_line(tmp_path: Path) -> Non
         ({"PORT": "70000"}, "PORT must be a number from 1 to 65535"),
         ({"LOG_LEVEL": "loud"}, "LOG_LEVEL must be one of"),
         ({"TELEGRAM_TEST_ENV": "maybe"}, "TELEGRAM_TEST_ENV must be 1 or 0"),
+        (
+            {"NEWSBOT_FEEDS_ALLOW_PRIVATE": "sometimes"},
+            "NEWSBOT_FEEDS_ALLOW_PRIVATE must be 1 or 0",
+        ),
         ({"WEBHOOK_URL": "example.org/hook"}, "WEBHOOK_URL must be an https:// URL"),
         ({"WEBHOOK_SECRET": "has space"}, "WEBHOOK_SECRET must be 1–256 characters"),
         ({"WEBHOOK_SECRET": "x" * 257}, "WEBHOOK_SECRET must be 1–256 characters"),
@@ -273,3 +278,21 @@ def test_run_picks_webhook_or_polling(
     assert list(called) == [method]
     kwargs = {key: value for key, value in called[method].items() if key != "allowed_updates"}
     assert kwargs == arguments
+
+
+@pytest.mark.parametrize(("value", "allowed"), [(None, False), ("0", False), ("1", True)])
+def test_feeds_reach_private_addresses_only_when_allowed(value: str | None, allowed: bool) -> None:
+    environ = {} if value is None else {"NEWSBOT_FEEDS_ALLOW_PRIVATE": value}
+    assert Settings.from_env(environ).feeds_allow_private is allowed
+
+
+def test_every_variable_is_documented() -> None:
+    """Each variable config.py reads is in the README's table and in .env.example."""
+    root = Path(__file__).resolve().parents[2]
+    source = (root / "bot" / "config.py").read_text("utf-8")
+    read = set(re.findall(r'get\("([A-Z_]+)"\)', source))
+    readme = (root / "README.md").read_text("utf-8")
+    example = (root / ".env.example").read_text("utf-8")
+    assert "NEWSBOT_FEEDS_ALLOW_PRIVATE" in read
+    assert sorted(v for v in read if f"`{v}`" not in readme) == []
+    assert sorted(v for v in read if not re.search(rf"^{v}=", example, re.MULTILINE)) == []

@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import re
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -29,6 +31,7 @@ from bot.subscriptions import Delivery, Subscription, SubscriptionStore
 from bot.telegram_html import validate_telegram_html
 from briefings.engine import Engine
 from tests.bot.seeded_fixtures import db, engine, store, timedelta_retry_after  # noqa: F401
+from tests.bot.support import dead_owner
 
 UTC = dt.UTC
 NOW = dt.datetime(2024, 5, 1, 9, 30, tzinfo=UTC)
@@ -56,6 +59,12 @@ class Clock:
 
     def __call__(self) -> dt.datetime:
         return self.now
+
+
+OWNER_THEN_SLEEP = (
+    "from bot.instance import process_owner; print(process_owner(), flush=True); "
+    "import time; time.sleep(30)"
+)
 
 
 def daily(at: str, tz: str = "UTC") -> Plan:
@@ -127,19 +136,46 @@ async def test_a_missed_slot_within_grace_is_sent_once_and_older_ones_skipped(
     ]
 
 
-async def test_a_restarted_process_resends_what_a_crash_left_claimed(
+async def test_a_restart_resends_what_a_crash_left_claimed_but_not_what_it_was_sending(
     store: SubscriptionStore, engine: Engine, local_api: LocalBotApi, local_bot: Bot
 ) -> None:
-    local_api.add_chat(13)
-    store.save(Subscription(13, daily("08:00"), LONG_AGO))
-    crashed = service_for(store, engine, local_bot, Clock(NOW))
-    slot = owed_slot(daily("08:00"), since=LONG_AGO, now=NOW, grace=crashed.grace)
+    for chat_id in (13, 113):
+        local_api.add_chat(chat_id)
+        store.save(Subscription(chat_id, daily("08:00"), LONG_AGO))
+    slot = owed_slot(daily("08:00"), since=LONG_AGO, now=NOW, grace=dt.timedelta(hours=6))
     assert slot is not None
-    store.claim([(13, slot)], owner=crashed.owner)  # ... and the process died before sending
+    crashed = dead_owner()  # a process that claimed both, marked one sending, then died
+    store.claim([(13, slot), (113, slot)], owner=crashed)
+    store.mark(113, slot.key, "sending")
     restarted = service_for(store, engine, local_bot, Clock(NOW))
     report = await restarted.deliver_due()
-    assert (report.sent, len(local_api.messages(13))) == (1, 1)
-    assert [d.status for d in store.deliveries()] == ["sent"]
+    assert (report.sent, report.abandoned) == (1, 1)
+    assert (len(local_api.messages(13)), len(local_api.messages(113))) == (1, 0)
+    assert [(d.chat_id, d.status) for d in store.deliveries()] == [(13, "sent"), (113, "unknown")]
+    assert (await restarted.deliver_due()).due == 0  # the unknown one is never sent again
+
+
+async def test_the_claims_of_a_running_process_are_never_taken_over(
+    store: SubscriptionStore, engine: Engine, local_api: LocalBotApi, local_bot: Bot
+) -> None:
+    local_api.add_chat(213)
+    store.save(Subscription(213, daily("08:00"), LONG_AGO))
+    slot = owed_slot(daily("08:00"), since=LONG_AGO, now=NOW, grace=dt.timedelta(hours=6))
+    assert slot is not None
+    alive = subprocess.Popen(
+        [sys.executable, "-c", OWNER_THEN_SLEEP], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert alive.stdout is not None
+        owner = alive.stdout.readline().strip()
+        store.claim([(213, slot)], owner=owner)  # that process is sending it right now
+        report = await service_for(store, engine, local_bot, Clock(NOW)).deliver_due()
+        assert (report.due, local_api.messages(213)) == (0, [])
+    finally:
+        alive.kill()
+        alive.wait()
+    report = await service_for(store, engine, local_bot, Clock(NOW)).deliver_due()
+    assert (report.sent, len(local_api.messages(213))) == (1, 1)  # once it has died
 
 
 async def test_a_429_is_waited_out_and_the_digest_sent_once(

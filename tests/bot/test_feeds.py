@@ -11,10 +11,12 @@ import pytest
 
 from bot.app import EngineGate
 from bot.feeds import LiveSources, SourceCheck, changed_files, split_feed_urls
+from bot.fetch import FetchLimits
 from bot.subscriptions import SubscriptionStore
 from briefings.engine import Engine
 
 ETAG = '"feed-v1"'
+LOCAL = FetchLimits(allow_private=True)  # the test server is on 127.0.0.1
 LAST_MODIFIED = "Wed, 01 May 2024 08:00:00 GMT"
 FEED = b"""<?xml version="1.0" encoding="utf-8"?>
 <rss version="2.0"><channel><title>Harbour Gazette</title>
@@ -92,7 +94,9 @@ def store(db_path: Path, engine: Engine) -> Iterator[SubscriptionStore]:
 async def test_a_feed_is_ingested_then_fetched_conditionally(
     feed_server: FeedServer, store: SubscriptionStore, engine: Engine
 ) -> None:
-    live = LiveSources(store, EngineGate(engine, is_owned=False), feeds=[feed_server.url])
+    live = LiveSources(
+        store, EngineGate(engine, is_owned=False), feeds=[feed_server.url], limits=LOCAL
+    )
     try:
         checks = [await live.poll(), await live.poll()]
     finally:
@@ -116,7 +120,9 @@ async def test_a_failing_feed_is_recorded_until_it_recovers(
     feed_server: FeedServer, store: SubscriptionStore, engine: Engine
 ) -> None:
     dead = "http://127.0.0.1:9/nothing-listens-here.xml"
-    live = LiveSources(store, EngineGate(engine, is_owned=False), feeds=[feed_server.url, dead])
+    live = LiveSources(
+        store, EngineGate(engine, is_owned=False), feeds=[feed_server.url, dead], limits=LOCAL
+    )
     feed_server.status = 500
     try:
         failed = await live.poll()

@@ -38,7 +38,7 @@ from bot.health import (
 from bot.instance import InstanceLock
 from bot.local_api import EXAMPLE_TOKEN, LocalBotApi
 from bot.schedule import Plan, Slot, next_slot
-from bot.subscriptions import FAILED, GONE, SENT, Subscription, SubscriptionStore
+from bot.subscriptions import FAILED, GONE, SENT, UNKNOWN, Subscription, SubscriptionStore
 from bot.telegram_html import validate_telegram_html
 from briefings.engine import Engine
 from tests.bot.support import running
@@ -86,7 +86,11 @@ def test_status_text_shows_every_figure() -> None:
             FeedHealth("https://c.example/atom"),
         ),
         digests=DigestHealth(
-            subscriptions=3, sent_today=5, failed_today=1, next_due=at("2024-05-15T16:30:00+00:00")
+            subscriptions=3,
+            sent_today=5,
+            failed_today=1,
+            unknown_today=2,
+            next_due=at("2024-05-15T16:30:00+00:00"),
         ),
     )
     assert status_html(health, "Europe/Berlin") == (
@@ -101,7 +105,9 @@ def test_status_text_shows_every_figure() -> None:
         "HTTP 503 Service Unavailable\n"
         "  • https://c.example/atom: not checked yet\n"
         "subscriptions: 3\n"
-        "digests today: 5 sent, 1 failed\n"
+        "digests today: 5 sent, 1 failed, 2 unknown\n"
+        "  • unknown: the send was cut short after the request left (a timeout, a restart); "
+        "it may or may not have arrived, and is not sent again. The log names the chats.\n"
         "next digest: 2024-05-15 18:30 Europe/Berlin (in 6 h 30 min)\n"
         "template problems: 1\n"
         "  • mine/brief.html.j2, line 2: unexpected '}'"
@@ -123,7 +129,7 @@ def test_status_text_of_a_fresh_bot() -> None:
         "last ingest: none yet\n"
         "feeds: none configured\n"
         "subscriptions: 0\n"
-        "digests today: 0 sent, 0 failed\n"
+        "digests today: 0 sent, 0 failed, 0 unknown\n"
         "next digest: none scheduled"
     )
 
@@ -241,13 +247,13 @@ async def ask(api: LocalBotApi, chat_id: int, text: str) -> dict[str, Any]:
 
 @pytest.fixture
 def status_db(seeded_db: Path, tmp_path: Path) -> Path:
-    """The seeded database with one subscription, two digests today and a failing feed."""
+    """The seeded database with one subscription, three digests today and a failing feed."""
     database = tmp_path / "news.db"
     shutil.copy(seeded_db, database)
     store = SubscriptionStore.open(database)
     now = dt.datetime.now(UTC)
     store.save(Subscription(5, Plan(dt.time(8, 0), "UTC"), since=now))
-    for chat, status in [(5, SENT), (6, FAILED)]:
+    for chat, status in [(5, SENT), (6, FAILED), (7, UNKNOWN)]:
         store.claim([(chat, Slot(now, "2000-01-01T08:00"))], owner="earlier run")
         store.finish(chat, "2000-01-01T08:00", status)
     store.close()
@@ -288,7 +294,9 @@ async def test_status_for_an_admin(local_api: LocalBotApi, status_db: Path) -> N
         "feeds: 1, failing: 1",
         f"  • {feed} failing since 2024-05-14 06:10 UTC: HTTP 404 Not Found",
         "subscriptions: 1",
-        "digests today: 1 sent, 1 failed",
+        "digests today: 1 sent, 1 failed, 1 unknown",
+        "  • unknown: the send was cut short after the request left (a timeout, a restart); "
+        "it may or may not have arrived, and is not sent again. The log names the chats.",
     ]
 
 

@@ -7,6 +7,7 @@ empty corpus folder so that start-up takes about half a second.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -45,6 +46,22 @@ def test_the_lock_file_names_the_holder_until_released(tmp_path: Path) -> None:
         assert lock_holder(database) == os.getpid()
     assert lock_holder(database) is None
     assert lock.path.read_text() == ""
+
+
+def test_two_names_of_one_database_meet_at_one_lock(tmp_path: Path) -> None:
+    database = tmp_path / "data" / "news.db"
+    database.parent.mkdir()
+    (tmp_path / "link.db").symlink_to(database)
+    (tmp_path / "linked-folder").symlink_to(database.parent, target_is_directory=True)
+    with InstanceLock(database):
+        for other in (
+            tmp_path / "link.db",
+            tmp_path / "linked-folder" / "news.db",
+            tmp_path / "data" / ".." / "data" / "news.db",
+        ):
+            with pytest.raises(AlreadyRunning):
+                InstanceLock(other).acquire()
+            assert lock_holder(other) == os.getpid()
 
 
 def test_a_second_lock_on_one_database_is_refused_with_the_holders_pid(tmp_path: Path) -> None:
@@ -177,3 +194,75 @@ def test_a_409_conflict_is_reported_and_the_bot_exits(
     # (The bot's polls are those that name allowed_updates; the test's own do not.)
     polls = [c["status"] for c in local_api.calls("getUpdates") if "allowed_updates" in c["params"]]
     assert polls[-1] == 409 and polls.count(409) == 1
+
+
+def test_a_second_bot_through_a_symlinked_database_is_refused(
+    local_api: LocalBotApi, tmp_path: Path, environment: dict[str, str], start_bot
+) -> None:
+    start_bot()
+    local_api.wait_for_calls("setMyCommands", count=1, timeout=START_TIMEOUT)
+    (tmp_path / "link.db").symlink_to(tmp_path / "news.db")
+    second = subprocess.run(
+        [sys.executable, "-m", "bot"],
+        cwd=tmp_path,
+        env={**environment, "NEWSBOT_DB": str(tmp_path / "link.db")},
+        capture_output=True,
+        text=True,
+        timeout=20,
+    )
+    assert second.returncode == EXIT_ALREADY_RUNNING, second.stderr
+    assert "is already running on" in second.stderr
+
+
+def test_a_bad_file_in_the_corpus_does_not_stop_the_bot(
+    local_api: LocalBotApi, tmp_path: Path, start_bot
+) -> None:
+    corpus = tmp_path / "corpus"
+    (corpus / "deep.json").write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    bot = start_bot()
+    local_api.wait_for_calls("setMyCommands", count=1, timeout=START_TIMEOUT)
+    local_api.send_user_message(5, "/start")
+    local_api.wait_for_messages(5, 1, timeout=20)  # it polls and answers
+    assert bot.poll() is None
+    bot.terminate()
+    log = bot.communicate(timeout=20)[0]
+    assert f"rejected {corpus / 'deep.json'}: JSON nested too deeply to be an article" in log
+
+
+def damage(database: Path, how: str) -> None:
+    size = database.stat().st_size
+    with database.open("r+b") as file:
+        if how == "truncated":
+            file.truncate(size // 2)
+        elif how == "overwritten":
+            file.seek(size // 2)
+            file.write(b"\xa5" * 8192)
+        else:
+            file.truncate(0)
+            file.write(b"not a database at all " * 100)
+
+
+@pytest.mark.parametrize("how", ["truncated", "overwritten", "foreign"])
+def test_a_damaged_database_is_one_line_and_the_configuration_status(
+    seeded_db: Path, tmp_path: Path, environment: dict[str, str], how: str
+) -> None:
+    database = tmp_path / "news.db"
+    shutil.copy(seeded_db, database)
+    damage(database, how)
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "bot", *args],
+            cwd=tmp_path,
+            env=environment,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+    started, checked = run(), run("--check")
+    assert (started.returncode, started.stdout) == (2, "")
+    [line] = started.stderr.splitlines()
+    assert line.startswith(f"newsbot: {database} is ") and "NEWSBOT_DB" in line
+    assert checked.returncode == 1
+    assert f"FAIL  database {database}: {line.removeprefix('newsbot: ')}" in checked.stdout

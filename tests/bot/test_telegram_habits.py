@@ -213,30 +213,55 @@ async def test_events_lists_recent_events_as_buttons(
 
 
 # -- feeds from the chat -------------------------------------------------------------------------
-async def test_admins_manage_feeds_and_opml(local_api: LocalBotApi, app: Application) -> None:
-    server = FeedServer()
+async def test_an_admins_feed_meets_the_address_rules(
+    local_api: LocalBotApi, app: Application
+) -> None:
+    server = FeedServer()  # on 127.0.0.1, and the operator did not allow private addresses
     try:
-        [refused] = await ask(local_api, USER, f"/feeds add {server.url}")
-        assert refused["visible_text"] == "Sorry, this command is for admins."
-        [added] = await ask(local_api, ADMIN, f"/feeds add {server.url}")
-        assert added["visible_text"].startswith(f"✓ {server.url}: ")
-        [bad] = await ask(local_api, ADMIN, "/feeds add ftp://example.org/feed")
-        assert "not an http(s) address" in bad["visible_text"]
+        [refused] = await ask(local_api, ADMIN, f"/feeds add {server.url}")
+        assert refused["visible_text"].startswith(f"✗ {server.url}: refused: ")
+        assert "loopback" in refused["visible_text"]
+        assert server.requests == []  # never fetched
         [listing] = await ask(local_api, ADMIN, "/feeds")
-        assert f"1. {server.url}" in listing["visible_text"]
-        [exported] = await ask(local_api, ADMIN, "/feeds export")
-        assert from_opml(exported["visible_text"]) == [(server.url, None)]
-        [removed] = await ask(local_api, ADMIN, "/feeds remove 1")
-        assert removed["visible_text"] == f"Removed {server.url}."
-        opml = to_opml([(server.url, "Example feed")])
-        [imported] = await ask(local_api, ADMIN, f"/feeds import {opml}")
-        assert imported["visible_text"].startswith(f"✓ {server.url}")
-        [listing] = await ask(local_api, ADMIN, "/feeds")
-        assert f"1. Example feed — {server.url}" in listing["visible_text"]
-        [broken] = await ask(local_api, ADMIN, "/feeds import <opml><body>")
-        assert broken["visible_text"].startswith("Nothing imported: not OPML")
+        assert server.url not in listing["visible_text"]
     finally:
         server.close()
+
+
+async def test_admins_manage_feeds_and_opml(
+    local_api: LocalBotApi, engine: Engine, tmp_path: Path
+) -> None:
+    # The test's feed server is on 127.0.0.1: allowed here as an operator would allow it.
+    settings = dataclasses.replace(settings_for(local_api, tmp_path), feeds_allow_private=True)
+    server = FeedServer()
+    try:
+        async with running(build_application(settings, engine=engine)):
+            await manage_feeds(local_api, server)
+    finally:
+        server.close()
+
+
+async def manage_feeds(local_api: LocalBotApi, server: FeedServer) -> None:
+    """The /feeds conversation of an admin, with the feed at `server` reachable."""
+    [refused] = await ask(local_api, USER, f"/feeds add {server.url}")
+    assert refused["visible_text"] == "Sorry, this command is for admins."
+    [added] = await ask(local_api, ADMIN, f"/feeds add {server.url}")
+    assert added["visible_text"].startswith(f"✓ {server.url}: ")
+    [bad] = await ask(local_api, ADMIN, "/feeds add ftp://example.org/feed")
+    assert "not an http(s) address" in bad["visible_text"]
+    [listing] = await ask(local_api, ADMIN, "/feeds")
+    assert f"1. {server.url}" in listing["visible_text"]
+    [exported] = await ask(local_api, ADMIN, "/feeds export")
+    assert from_opml(exported["visible_text"]) == [(server.url, None)]
+    [removed] = await ask(local_api, ADMIN, "/feeds remove 1")
+    assert removed["visible_text"] == f"Removed {server.url}."
+    opml = to_opml([(server.url, "Example feed")])
+    [imported] = await ask(local_api, ADMIN, f"/feeds import {opml}")
+    assert imported["visible_text"].startswith(f"✓ {server.url}")
+    [listing] = await ask(local_api, ADMIN, "/feeds")
+    assert f"1. Example feed — {server.url}" in listing["visible_text"]
+    [broken] = await ask(local_api, ADMIN, "/feeds import <opml><body>")
+    assert broken["visible_text"].startswith("Nothing imported: not OPML")
 
 
 def test_opml_round_trip_and_refusals() -> None:
