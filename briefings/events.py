@@ -149,9 +149,16 @@ class _Group:
             self._place = (len(self.reports), found)
         return self._place[1]
 
+    norm2: float = 0.0
+    """The squared length of the centroid, kept as reports are added."""
+
     def add(self, report: _Report) -> None:
         self.reports.append(report)
-        self.centroid.update(report.vector)
+        centroid = self.centroid
+        for term, weight in report.vector.items():
+            old = centroid.get(term, 0.0)
+            centroid[term] = old + weight
+            self.norm2 += 2 * old * weight + weight * weight
         self.people.update(report.people)
         self.prominent.update(report.prominent)
         self.places.update(report.places)
@@ -286,7 +293,7 @@ def _join_score(report: _Report, group: _Group) -> float | None:
         return None
     principals = group.principals
     shared_principals = len(report.people & principals)
-    similarity = _cosine(report.vector, group.centroid)
+    similarity = _cosine(report.vector, group.centroid, group.norm2)
     if report.happened:
         distance = group.distance(report.happened)
         if distance is None:
@@ -385,18 +392,19 @@ def _best_undated_group(report: _Report, candidates: list[_Group]) -> _Group | N
     for group in candidates:
         if _place_conflict(report, group):
             continue
-        similarity = _cosine(report.vector, group.centroid)
+        similarity = _cosine(report.vector, group.centroid, group.norm2)
         shared = sum(1 for p in report.people if p in group.people)
         if similarity >= MIN_SIMILARITY_UNDATED and similarity + 0.02 * shared > best_score:
             best, best_score = group, similarity + 0.02 * shared
     return best
 
 
-def _cosine(a: dict[str, float], b: Counter[str]) -> float:
+def _cosine(a: dict[str, float], b: Counter[str], norm2: float | None = None) -> float:
     if not a or not b:
         return 0.0
-    dot = sum(weight * b.get(term, 0.0) for term, weight in a.items())
-    norm_b = math.sqrt(sum(v * v for v in b.values()))
+    get = b.get
+    dot = sum(weight * get(term, 0.0) for term, weight in a.items())
+    norm_b = math.sqrt(norm2 if norm2 is not None else sum(v * v for v in b.values()))
     return dot / norm_b if norm_b else 0.0  # a is unit length
 
 
@@ -579,7 +587,11 @@ def _to_events(groups: Iterable[_Group]) -> tuple[list[Event], dict[int, tuple[d
                     inferred[report.id] = _inferred_date(report, date)
         representative = max(
             group.reports,
-            key=lambda r: (_cosine(r.vector, group.centroid), r.happened is not None, -r.id),
+            key=lambda r: (
+                _cosine(r.vector, group.centroid, group.norm2),
+                r.happened is not None,
+                -r.id,
+            ),
         )
         principals = group.principals
         events.append(

@@ -24,13 +24,15 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from briefings.entities import NAME_PARTICLES
 
 TYPO_RATIO = 88
 """How close two spellings of a word of four letters or more must be to be one (rapidfuzz)."""
 GIVEN_NAME_RATIO = 85
+MAX_SPELLINGS = 12
+"""How many close spellings of one surname are considered: more are a family of names."""
 _VOWELS = re.compile(r"[aeiouy]+")
 _REPEATS = re.compile(r"(.)\1+")
 
@@ -131,26 +133,21 @@ def resolve_people(names: Iterable[NameEvidence]) -> dict[str, str]:
 
     # Full names, blocked by the first letter of the surname: only names that could be
     # spellings of one another are compared.
-    by_initial: dict[str, list[NameEvidence]] = defaultdict(list)
-    for n in full:
-        by_initial[n.core[-1][0]].append(n)
     by_surname: dict[str, list[NameEvidence]] = defaultdict(list)
     for n in full:
         by_surname[n.core[-1]].append(n)
     surnames_by_initial: dict[str, list[str]] = defaultdict(list)
     for surname in by_surname:
         surnames_by_initial[surname[0]].append(surname)
-    for surnames in surnames_by_initial.values():
-        for i, s1 in enumerate(surnames):
-            for s2 in surnames[i:]:
-                exact = s1 == s2
-                if not exact and not same_word(s1, s2, short_skeleton=True):
+    for s1, s2 in _spelling_pairs(by_surname):
+        exact = s1 == s2
+        if not exact and not same_word(s1, s2, short_skeleton=True):
+            continue
+        for a in by_surname[s1]:
+            for b in by_surname[s2]:
+                if exact and a.key >= b.key:
                     continue
-                for a in by_surname[s1]:
-                    for b in by_surname[s2]:
-                        if a.key >= b.key and exact:
-                            continue
-                        _maybe_join(a, b, exact, union)
+                _maybe_join(a, b, exact, union)
 
     # Names of one word: a surname, else a family name written first, else any word.
     people_size: Counter[str] = Counter()
@@ -191,6 +188,35 @@ def resolve_people(names: Iterable[NameEvidence]) -> dict[str, str]:
         for n in group:
             resolved[n.key] = best.key
     return resolved
+
+
+def _spelling_pairs(by_surname: dict[str, list[NameEvidence]]) -> set[tuple[str, str]]:
+    """Pairs of surnames that may spell one name: equal, the same consonants, or a typo apart.
+
+    Found through blocks, not by comparing every pair: surnames sharing a consonant
+    skeleton, and within each first letter, rapidfuzz's matrix of close spellings.
+    """
+    pairs = {(s, s) for s in by_surname}
+    by_bones: dict[str, list[str]] = defaultdict(list)
+    by_initial: dict[str, list[str]] = defaultdict(list)
+    for surname in by_surname:
+        by_bones[surname[0] + skeleton(surname)].append(surname)
+        if len(surname) >= 5:
+            by_initial[surname[0]].append(surname)
+    for group in by_bones.values():
+        for i, a in enumerate(group):
+            for b in group[i + 1 :]:
+                pairs.add((a, b))
+    for group in by_initial.values():
+        if len(group) < 2:
+            continue
+        for surname in group:
+            for other, _, _ in process.extract(
+                surname, group, scorer=fuzz.ratio, score_cutoff=TYPO_RATIO, limit=MAX_SPELLINGS
+            ):
+                if other > surname:
+                    pairs.add((surname, other))
+    return pairs
 
 
 def _maybe_join(a: NameEvidence, b: NameEvidence, same_surname: bool, union: _Union) -> None:
