@@ -1,7 +1,8 @@
 """Builds benchmark corpora: N real articles, varied so that no two are byte-identical.
 
 Sources are the shipped seeds plus any folders given. Copy group g renames the people of its
-articles (a suffix on each surname) and shifts years, so the copies form separate events as
+articles (each capitalised name becomes a made-up one, the same throughout the group) and
+shifts years, so the copies form separate events as
 a real archive would, and shuffles body paragraphs.
 """
 
@@ -9,7 +10,6 @@ from __future__ import annotations
 
 import random
 import re
-import string
 from pathlib import Path
 
 from briefings.dates import CALENDAR_WORDS
@@ -28,9 +28,21 @@ def source_texts(folders: list[Path]) -> list[str]:
     return texts
 
 
-def _suffix(group: int) -> str:
-    letters = string.ascii_lowercase
-    return letters[group % 26] + letters[(group // 26) % 26] + letters[(group // 676) % 26]
+_CONSONANTS = "bcdfghjklmnprstvz"
+_VOWELS = "aeiou"
+
+
+def _pseudonym(word: str, group: int) -> str:
+    """Another name for a capitalised word in copy group ``group``: the same in every article
+    of the group, unrelated to the names of other groups (not a spelling variant of them, so
+    the engine keeps them apart as it would two real people)."""
+    if group == 0:
+        return word
+    rng = random.Random(f"{word}/{group}")
+    letters = [
+        rng.choice(_CONSONANTS if n % 2 == 0 else _VOWELS) for n in range(max(4, len(word)))
+    ]
+    return "".join(letters).capitalize()
 
 
 def build(n: int, out: Path, folders: list[Path] | None = None, seed: int = 7) -> Path:
@@ -41,10 +53,11 @@ def build(n: int, out: Path, folders: list[Path] | None = None, seed: int = 7) -
     for k in range(n):
         group, base = divmod(k, len(texts))
         text = texts[base]
-        suffix = _suffix(group)
         shift = group % 30
         text = _NAME.sub(
-            lambda m, s=suffix: m.group(1) + s if _looks_like_surname(m.group(1)) else m.group(1),
+            lambda m, g=group: _pseudonym(m.group(1), g)
+            if _looks_like_surname(m.group(1))
+            else m.group(1),
             text,
         )
         text = _YEAR.sub(lambda m, s=shift: str(int(m.group(1)) + s), text)

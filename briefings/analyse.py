@@ -6,13 +6,14 @@ so each stage's contribution can be tested from a string.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 from dataclasses import replace
 
 from briefings.clean import clean
 from briefings.dates import find_event_dates, find_publication_date
 from briefings.language import detect_language
-from briefings.models import Article, SourceDocument
+from briefings.models import Article, Sentence, SourceDocument
 from briefings.outlets import find_outlet_evidence
 from briefings.people import find_entities
 from briefings.sentences import split_sentences
@@ -58,16 +59,38 @@ def analyse(document: SourceDocument, taxonomy: Taxonomy) -> Article:
         # Not parsed as English: no people, no topics, so it cannot leak into English briefings.
         return article
     entities = find_entities(sentences, title=title)
-    topics = taxonomy.topics_for(title, body, entities)
+    # The taxonomy's cues are found once in the body, then shared out to its sentences.
+    cues = taxonomy.cue_positions(body)
+    topics = taxonomy.topics_for(title, body, entities, body_cues=cues)
+    cued = _cues_by_sentence(body, sentences, cues)
     return replace(
         article,
         entities=entities,
         topics=topics,
         sentences=tuple(
-            replace(s, topics=taxonomy.sentence_topics(s.text, topics)) for s in sentences
+            replace(s, topics=taxonomy.sentence_topics(s.text, topics, cued[n]))
+            for n, s in enumerate(sentences)
         ),
         event_hints=find_event_dates([title, *(s.text for s in sentences)], date.published),
     )
+
+
+def _cues_by_sentence(
+    body: str, sentences: tuple[Sentence, ...], cues: list[tuple[int, str]]
+) -> list[set[str]]:
+    """The cue topics inside each sentence, from the body's cue positions."""
+    starts: list[int] = []
+    cursor = 0
+    for sentence in sentences:
+        found = body.find(sentence.text, cursor)
+        starts.append(found if found >= 0 else cursor)
+        cursor = (found + len(sentence.text)) if found >= 0 else cursor
+    by_sentence: list[set[str]] = [set() for _ in sentences]
+    for position, topic in cues:
+        n = bisect.bisect_right(starts, position) - 1
+        if 0 <= n < len(sentences) and position < starts[n] + len(sentences[n].text):
+            by_sentence[n].add(topic)
+    return by_sentence
 
 
 def _title_from(paragraphs: tuple[str, ...]) -> str | None:

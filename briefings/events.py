@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from briefings.dates import WEEKDAY_NAMES, date_mentions, month_day_mentions
-from briefings.entities import fold, lexicon, read_sections
+from briefings.entities import fold, lexicon, read_sections, trie_pattern
 from briefings.event_places import (
     PlaceEvidence,
     event_place,
@@ -77,8 +77,7 @@ def _stopwords() -> frozenset[str]:
 def happening_words() -> re.Pattern[str]:
     """Words naming a happening: "met", "visit", "summit", "pledge" (data/happenings.txt)."""
     words = read_sections("happenings.txt")["happening words"]
-    alternation = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
-    return re.compile(rf"(?<![\w-])(?:{alternation})(?![\w-])", re.IGNORECASE)
+    return re.compile(rf"(?<![\w-])(?:{trie_pattern(w.lower() for w in words)})(?![\w-])", re.I)
 
 
 @dataclass
@@ -126,9 +125,15 @@ class _Group:
     """Places its titles and leads name: where its happening may be."""
     _place: tuple[int, str | None] | None = None
 
-    def place(self) -> str | None:
-        """Where its happening took place, as its reports say so far."""
-        if self._place is None or self._place[0] != len(self.reports):
+    def place(self, *, exact: bool = False) -> str | None:
+        """Where its happening took place, as its reports say so far.
+
+        While grouping, the answer is worked out again only as the group grows by a quarter:
+        one more report seldom moves a happening. ``exact`` works it out now.
+        """
+        size = len(self.reports)
+        known = self._place[0] if self._place else 0
+        if self._place is None or (known != size and (exact or size <= 4 or size >= 1.25 * known)):
             principals = self.principals
             names: dict[str, set[str]] = defaultdict(set)
             for r in self.reports:
@@ -328,8 +333,11 @@ def _fits(report: _Report, group: _Group) -> bool:
         return True
     if date and report.partial and _partial_fits(report.partial, date):
         return True
+    towns = {p for p in report.places if not is_broad_place(p)}
+    if not towns or not group.places.intersection(towns):
+        return False  # no town in common: no need to work out where the group happened
     where = group.place()
-    return where is not None and not is_broad_place(where) and where in report.places
+    return where is not None and where in towns
 
 
 def _contradicts(report: _Report, group: _Group) -> bool:
@@ -599,7 +607,7 @@ def _to_events(groups: Iterable[_Group]) -> tuple[list[Event], dict[int, tuple[d
                 id=ids[0],
                 title=representative.title,
                 date=date,
-                place=group.place(),
+                place=group.place(exact=True),
                 article_ids=ids,
                 people=tuple(
                     p

@@ -14,14 +14,14 @@ from importlib import resources
 from typing import TYPE_CHECKING
 
 from briefings.dates import CALENDAR_WORDS
+from briefings.entities import trie_pattern
 
 if TYPE_CHECKING:
     from briefings.compose import Material
 
 
 def _cue_pattern(cues: list[str]) -> re.Pattern[str]:
-    ordered = sorted({c.lower() for c in cues}, key=len, reverse=True)
-    return re.compile(r"(?<![\w-])(" + "|".join(re.escape(c) for c in ordered) + ")", re.IGNORECASE)
+    return re.compile(r"(?<![\w-])(" + trie_pattern({c.lower() for c in cues}) + ")", re.I)
 
 
 @dataclass(frozen=True)

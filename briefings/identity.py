@@ -137,8 +137,10 @@ def resolve_people(names: Iterable[NameEvidence]) -> dict[str, str]:
     for n in full:
         by_surname[n.core[-1]].append(n)
     surnames_by_initial: dict[str, list[str]] = defaultdict(list)
+    bones: dict[str, list[str]] = defaultdict(list)
     for surname in by_surname:
         surnames_by_initial[surname[0]].append(surname)
+        bones[surname[0] + skeleton(surname)].append(surname)
     for s1, s2 in _spelling_pairs(by_surname):
         exact = s1 == s2
         if not exact and not same_word(s1, s2, short_skeleton=True):
@@ -172,7 +174,17 @@ def resolve_people(names: Iterable[NameEvidence]) -> dict[str, str]:
                 union.union(max(roots, key=lambda r: (people_size[r], r)), n.key)
                 break
         else:
-            close = [s for s in surnames_by_initial.get(word[0], ()) if same_word(word, s)]
+            candidates = bones.get(word[0] + skeleton(word), []) + [
+                s
+                for s, _, _ in process.extract(
+                    word,
+                    surnames_by_initial.get(word[0], ()),
+                    scorer=fuzz.ratio,
+                    score_cutoff=TYPO_RATIO,
+                    limit=MAX_SPELLINGS,
+                )
+            ]
+            close = [s for s in candidates if same_word(word, s)]
             roots = {union.find(by_surname[s][0].key) for s in close}
             if roots:
                 union.union(max(roots, key=lambda r: (people_size[r], r)), n.key)

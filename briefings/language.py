@@ -27,8 +27,34 @@ def detect_language(text: str) -> str:
     sample = text[:SAMPLE_CHARS]
     if len(_LETTER.findall(sample)) < MIN_LETTERS:
         return UNDETERMINED
+    if _plainly_english(sample):
+        return "en"
     language, _score = _identifier().classify(sample)
     return str(language)
+
+
+ENGLISH_SHARE = 0.25
+"""English prose is at least this share English function words ("the", "of", "and"…); no
+other language comes near, so such a text needs no model (which costs a millisecond)."""
+_WORD = re.compile(r"[a-z']+")
+
+
+def _plainly_english(sample: str) -> bool:
+    words = _WORD.findall(sample.lower())
+    if len(words) < MIN_ENGLISH_WORDS:
+        return False
+    common = _english_function_words()
+    return sum(1 for w in words if w in common) >= ENGLISH_SHARE * len(words)
+
+
+MIN_ENGLISH_WORDS = 40
+
+
+@functools.cache
+def _english_function_words() -> frozenset[str]:
+    from briefings.entities import read_sections
+
+    return frozenset(w.lower() for w in read_sections("stopwords.txt")["function words"])
 
 
 @functools.cache

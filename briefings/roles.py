@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from briefings.dates import MONTHS, month_day_mentions
-from briefings.entities import fold, read_sections
+from briefings.entities import fold, read_sections, trie_pattern
 from briefings.facets import FacetRules
 from briefings.people_index import Person
 from briefings.store import StoredSentence
@@ -73,8 +73,7 @@ class Cast:
 @lru_cache(maxsize=1)
 def _words(section: str, name: str) -> re.Pattern[str]:
     words = read_sections(name)[section]
-    alternation = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
-    return re.compile(rf"(?<![\w-])(?:{alternation})(?![\w-])", re.IGNORECASE)
+    return re.compile(rf"(?<![\w-])(?:{trie_pattern(w.lower() for w in words)})(?![\w-])", re.I)
 
 
 def happening_pattern() -> re.Pattern[str]:

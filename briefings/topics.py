@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+from briefings.entities import trie_pattern
 from briefings.models import Entities
 
 PLACE_TOPIC_MIN_MENTIONS = 2
@@ -42,17 +43,31 @@ class Taxonomy:
     @classmethod
     def from_cues(cls, cues: dict[str, tuple[str, ...]], min_hits: int = 2) -> Taxonomy:
         topic_of_cue = {cue: topic for topic, words in cues.items() for cue in words}
-        # Longest cues first so a phrase wins over its first word.
-        alternation = "|".join(re.escape(c) for c in sorted(topic_of_cue, key=len, reverse=True))
-        pattern = re.compile(rf"\b({alternation})", re.IGNORECASE)
+        # One pattern for every cue, as a trie so each position costs one step, not one try
+        # a cue; longest cues first, so a phrase wins over its first word.
+        pattern = re.compile(rf"\b({trie_pattern(topic_of_cue)})", re.IGNORECASE)
         return cls(cues, min_hits, pattern, topic_of_cue)
 
-    def topics_for(self, title: str, body: str, entities: Entities) -> tuple[str, ...]:
-        """Topics of an article, most supported first."""
+    def cue_positions(self, text: str) -> list[tuple[int, str]]:
+        """(position, topic) of every cue in a text, in one pass."""
+        return [
+            (m.start(), self.topic_of_cue[m.group(1).lower()]) for m in self.pattern.finditer(text)
+        ]
+
+    def topics_for(
+        self,
+        title: str,
+        body: str,
+        entities: Entities,
+        body_cues: list[tuple[int, str]] | None = None,
+    ) -> tuple[str, ...]:
+        """Topics of an article, most supported first (``body_cues``: the body's cue
+        positions when the caller has them already)."""
         hits: Counter[str] = Counter()
-        for weight, text in ((2, title), (1, body)):
-            for match in self.pattern.finditer(text):
-                hits[self.topic_of_cue[match.group(1).lower()]] += weight
+        for _, topic in self.cue_positions(title):
+            hits[topic] += 2
+        for _, topic in body_cues if body_cues is not None else self.cue_positions(body):
+            hits[topic] += 1
         topics = [t for t, n in hits.most_common() if n >= self.min_hits]
         lowered = body.lower()
         for place in entities.places:
@@ -61,9 +76,12 @@ class Taxonomy:
                 topics.append(key)
         return tuple(dict.fromkeys(topics))
 
-    def sentence_topics(self, text: str, article_topics: tuple[str, ...]) -> tuple[str, ...]:
-        """The article's topics a sentence itself speaks of (cue words, or the place named)."""
-        cued = self.topics_of_text(text)
+    def sentence_topics(
+        self, text: str, article_topics: tuple[str, ...], cued: set[str] | None = None
+    ) -> tuple[str, ...]:
+        """The article's topics a sentence itself speaks of (cue words, or the place named);
+        ``cued``: the taxonomy topics of its cues, when the caller found them already."""
+        cued = self.topics_of_text(text) if cued is None else cued
         lowered = text.lower()
         return tuple(
             t for t in article_topics if t in cued or (t not in self.cues and t in lowered)
