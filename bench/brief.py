@@ -46,6 +46,9 @@ def main() -> None:
             with Engine(Path(tmp) / "bench.db") as engine:
                 engine.ingest([corpus])
                 middle = engine.events()[len(engine.events()) // 2].id
+                # A person of the corpus, asked by surname and misspelt as a user might.
+                surname = engine.who()[0].name.split()[-1]
+                misspelt = surname[:-2] + surname[-1] + surname[-2]
                 cases = {
                     "brief (latest)": lambda: engine.renderer.briefing(engine.brief(), "html"),
                     "brief --event": lambda middle=middle: engine.renderer.briefing(
@@ -54,8 +57,8 @@ def main() -> None:
                     "brief <topic>": lambda: engine.brief("annexation"),
                     "brief <query>": lambda: engine.brief("defense minister"),
                     "who (latest)": lambda: engine.renderer.people(engine.who(), "html"),
-                    "who <name>": lambda: engine.who("Putinbaa"),
-                    "who <misspelt>": lambda: engine.who("Putinbxx"),
+                    "who <name>": lambda surname=surname: engine.who(surname),
+                    "who <misspelt>": lambda misspelt=misspelt: engine.who(misspelt),
                 }
                 for what, fn in cases.items():
                     p50, p95 = measure(fn, args.runs)

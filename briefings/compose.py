@@ -29,7 +29,7 @@ from briefings.models import (
 )
 from briefings.people_index import Person, merge_people, role_key
 from briefings.purpose import purpose_sentences
-from briefings.reactions import SPEECH, find_stances, reactions_section
+from briefings.reactions import SPEECH, Stance, find_stances, reactions_section
 from briefings.roles import PARTICIPANT, PRINCIPAL, ROLES, TITLE, Cast, Names, assign_roles
 from briefings.similarity import SentenceGroup, group_similar
 from briefings.store import Store, StoredSentence, person_key
@@ -87,6 +87,13 @@ class Material:
     @cached_property
     def names(self) -> Names:
         return Names(self.people)
+
+    def stances(self, rules: FacetRules) -> list[Stance]:
+        """Every party's stance in the event's sentences (worked out once a briefing)."""
+        found = self.__dict__.get("_stances")
+        if found is None:
+            found = self.__dict__["_stances"] = find_stances(self, rules, set())
+        return found
 
     def source(self, article_id: int) -> str:
         return self.articles[article_id].source_name
@@ -315,7 +322,7 @@ def _purpose(material: Material, rules: FacetRules, boost: set[tuple[int, int]])
     facet = rules.purpose
     reactions = {
         (s.sentence.article_id, s.sentence.index)
-        for s in find_stances(material, rules, set())
+        for s in material.stances(rules)
         if s.strength > SPEECH
     }
     chosen, relevance = purpose_sentences(material, rules, reactions)
@@ -460,9 +467,19 @@ def _find_cards(store: Store, name: str, rules: FacetRules) -> list[PersonCard]:
     is_exact = bool(matched)
     if not matched:
         keys = store.person_keys()
-        close = process.extract(wanted, list(keys), scorer=fuzz.WRatio, limit=5, score_cutoff=80)
+        # A single word is a surname misspelt: its close spellings are among the surnames.
+        # Several words are compared with whole names.
+        single = " " not in wanted
+        close = (
+            []
+            if single
+            else process.extract(wanted, list(keys), scorer=fuzz.WRatio, limit=5, score_cutoff=80)
+        )
         matched = [k for k, score, _ in close if score >= 88]
-        if not matched and " " not in wanted and len(wanted) >= 4:
+        if not matched and single:
+            # A word of a name that is not its last ("Mohammed" of "Mohammed VI").
+            matched = _by_word(keys).get(wanted, [])[:MAX_FUZZY_PEOPLE]
+        if not matched and single and len(wanted) >= 4:
             matched = _misspelt_surname(wanted, keys)
         if not matched:
             suggestions = [keys[k] for k, _, _ in close[:3]] or _surname_suggestions(wanted, keys)
@@ -475,6 +492,7 @@ def _find_cards(store: Store, name: str, rules: FacetRules) -> list[PersonCard]:
             p for p in people if any(_name_matches(wanted, person_key(v)) for v in p.variants)
         ]
     cards = []
+    materials: dict[int, Material] = {}  # an event's material, shared by its people's cards
     for person in people:
         articles = store.articles(person.article_ids)
         lookup = {a.id: a for a in articles}
@@ -484,7 +502,7 @@ def _find_cards(store: Store, name: str, rules: FacetRules) -> list[PersonCard]:
                 person,
                 lambda a, lookup=lookup: lookup[a].source_name,  # type: ignore[misc]
                 lambda a, lookup=lookup: lookup[a].path,  # type: ignore[misc]
-                _took_part_in_any(store, person, event_ids, rules),
+                _took_part_in_any(store, person, event_ids, rules, materials),
                 tuple(event_ids),
             )
         )
@@ -496,10 +514,16 @@ PARTICIPATION_EVENTS_CHECKED = 5
 
 
 def _took_part_in_any(
-    store: Store, person: Person, event_ids: list[int], rules: FacetRules
+    store: Store,
+    person: Person,
+    event_ids: list[int],
+    rules: FacetRules,
+    materials: dict[int, Material],
 ) -> bool:
     for event in store.events(event_ids)[:PARTICIPATION_EVENTS_CHECKED]:
-        material = gather(store, event)
+        material = materials.get(event.id)
+        if material is None:
+            material = materials[event.id] = gather(store, event, rules)
         match = next((p for p in material.people if p.key == person.key), None)
         if match and is_participant(match, material, rules):
             return True
@@ -535,10 +559,32 @@ def _name_matches(wanted: str, key: str) -> bool:
 
 
 def _by_surname(keys: dict[str, str]) -> dict[str, list[str]]:
+    """The person keys by surname, built once for each table of keys the store hands out."""
+    return _key_index(keys)[0]
+
+
+def _by_word(keys: dict[str, str]) -> dict[str, list[str]]:
+    """The person keys by each word of them but the last."""
+    return _key_index(keys)[1]
+
+
+def _key_index(keys: dict[str, str]) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    cached = _KEY_INDEX.get(id(keys))
+    if cached is not None and cached[0] is keys:
+        return cached[1], cached[2]
     surnames: dict[str, list[str]] = defaultdict(list)
+    words: dict[str, list[str]] = defaultdict(list)
     for key in keys:
-        surnames[key.rsplit(" ", 1)[-1]].append(key)
-    return surnames
+        *first, last = key.split(" ")
+        surnames[last].append(key)
+        for word in first:
+            words[word].append(key)
+    _KEY_INDEX.clear()
+    _KEY_INDEX[id(keys)] = (keys, surnames, words)
+    return surnames, words
+
+
+_KEY_INDEX: dict[int, tuple[dict[str, str], dict[str, list[str]], dict[str, list[str]]]] = {}
 
 
 def _misspelt_surname(wanted: str, keys: dict[str, str]) -> list[str]:

@@ -43,7 +43,7 @@ def purpose_sentences(
     reactions: Iterable[tuple[int, int]],
 ) -> tuple[list[StoredSentence], Callable[[str], int]]:
     """The sentences that state the purpose, and how strongly each text does (for ranking)."""
-    names = Names(material.people)
+    names = material.names
     principals = list(material.principals)
     happening = happening_pattern()
     speech = speech_pattern()

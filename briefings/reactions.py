@@ -85,7 +85,7 @@ def find_stances(
     material: Material, rules: FacetRules, shown: set[tuple[int, int]]
 ) -> list[Stance]:
     """Every sentence of the event in which a party other than its principals reacts."""
-    names = Names(material.people)
+    names = material.names
     insiders = [p for p in material.people if material.cast.role_of(p) in (PRINCIPAL, PARTICIPANT)]
     principals = list(material.principals)
     happening = happening_pattern()
@@ -426,7 +426,12 @@ def reactions_section(
 ) -> Section:
     """One item per reacting party, the parties with most reactions first."""
     facet = rules.reactions
-    stances = find_stances(material, rules, shown)
+    key = {(s.article_id, s.index) for s in material.prose}
+    stances = [
+        s
+        for s in material.stances(rules)
+        if (s.sentence.article_id, s.sentence.index) in key - shown
+    ]
     by_party: dict[str, list[Stance]] = defaultdict(list)
     for stance in stances:
         by_party[stance.party].append(stance)

@@ -19,7 +19,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from briefings.dates import MONTHS, month_day_mentions
 from briefings.entities import fold, read_sections, trie_pattern
@@ -70,7 +70,7 @@ class Cast:
         return [p for p in people if self.role_of(p) == role]
 
 
-@lru_cache(maxsize=1)
+@cache
 def _words(section: str, name: str) -> re.Pattern[str]:
     words = read_sections(name)[section]
     return re.compile(rf"(?<![\w-])(?:{trie_pattern(w.lower() for w in words)})(?![\w-])", re.I)
@@ -134,6 +134,7 @@ class Names:
             if keys:
                 self.words[max(keys, key=lambda k: (weight[k], k))].add(word)
         self._pattern: dict[str, re.Pattern[str] | None] = {}
+        self._folded: dict[str, str] = {}
 
     def positions(self, person: Person, text: str) -> list[int]:
         pattern = self._pattern.get(person.key, False)
@@ -149,7 +150,10 @@ class Names:
             self._pattern[person.key] = pattern
         if pattern is None:
             return []
-        return [m.start() for m in pattern.finditer(fold(text))]
+        folded = self._folded.get(text)
+        if folded is None:
+            folded = self._folded[text] = fold(text)
+        return [m.start() for m in pattern.finditer(folded)]
 
 
 def is_subject_of(text: str, at: int, verbs: re.Pattern[str]) -> bool:
