@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from briefings.compose import Material
 
 AGENDA, AIM, OWN_WORDS = 3, 2, 1
+_QUOTED_OPENING = re.compile(r"^\s*[\"“‘]")
 LEAD_SENTENCES = 3
 
 _FIRST_PERSON = re.compile(r"\b(?:we|our|us|i|my)\b", re.I)
@@ -65,6 +66,8 @@ def purpose_sentences(
         ):
             continue
         referent = material.referent(sentence)
+        if _QUOTED_OPENING.match(text) and not any(names.positions(p, text) for p in principals):
+            continue  # someone's quoted words, the speaker unseen: not the stated aims
         named = sum(1 for p in principals if names.positions(p, text) or p is referent)
         has_happening = happening.search(text) is not None
         kind = 0

@@ -33,6 +33,7 @@ from briefings.roles import (
     Names,
     happening_pattern,
     is_elsewhere,
+    is_press,
     speech_pattern,
     stance_noun_pattern,
     stance_pattern,
@@ -50,6 +51,8 @@ MAX_SUBJECT_WORDS = 14
 STANCE, NOUN, SPEECH = 3, 2, 1
 """How strongly a sentence states a stance: a stance verb, a stance noun, plain speech."""
 LEAD_SENTENCES = 5
+MAX_COMMENTS = 2
+"""Parties that only comment (speech about the happening, no stance word) shown at most."""
 
 _CLAUSE = re.compile(
     r"[;:(]|,\s+(?=(?:and|but|while|as|after|which|who|saying)\b)|\b(?:that|while|but|after|because|whereas)\b"
@@ -64,7 +67,7 @@ _OPENERS = re.compile(
 )
 _CAPITALISED_PHRASE = re.compile(
     r"(?:[A-Z][\w'’.-]*\s+(?:of\s+(?:the\s+)?)?)*[A-Z][\w'’.-]*"
-    r"(?:\s+(?![a-z]+(?:ed|ing)\b)[a-z][\w-]*){0,2}"
+    r"(?:\s+(?![a-z]+(?:ed|ing|ly)\b)[a-z][\w-]*){0,2}"
 )
 """A group named by its capitalised words and up to two nouns: "Arab foreign ministers"."""
 _PARENTHESES = re.compile(r"\s*\([^()]{0,40}\)")
@@ -117,9 +120,12 @@ def find_stances(
                 party = previous.get(sentence.article_id, "")
             if party and strength > parties.get(party, (0, None))[0]:
                 # Each party once a sentence, at its strongest stance.
-                about_it = _object_of(text, end) if strength == STANCE else None
+                light = _LIGHT_VERB.match(text[start:end])
+                about_it = _object_of(text, end) if strength == STANCE and not light else None
                 parties[party] = (strength, about_it)
         for party, (strength, about_it) in parties.items():
+            if about_it and not _refers_to_happening(about_it, material):
+                about_it = None  # what it is on is not this happening: the party alone
             found.append(Stance(party, sentence, strength, about_it))
             previous[sentence.article_id] = party
     return found
@@ -137,16 +143,21 @@ def _best_first(stances: list[Stance], title_articles: set[int]) -> list[Stance]
             return 0.0
         return sum(len(words[n] & w) / len(words[n] | w) for w in others) / len(others)
 
-    def score(n: int) -> tuple[bool, float]:
+    def score(n: int) -> tuple[bool, bool, float]:
         stance = stances[n]
         leads = stance.sentence.article_id in title_articles and stance.sentence.index < 2
-        return leads, centrality(n) + stance.strength / 10
+        # A sentence that names its party reads on its own ("…," he said does not).
+        named = stance.party.split()[-1].lower() in stance.sentence.text.lower() or (
+            stance.strength > SPEECH and not _PRONOUN_SPEAKER.search(stance.sentence.text)
+        )
+        return leads, named, centrality(n) + stance.strength / 10
 
     order = sorted(range(len(stances)), key=score, reverse=True)
     return [stances[n] for n in order]
 
 
 _CONTENT = re.compile(r"[a-z][a-z'-]{3,}")
+_PRONOUN_SPEAKER = re.compile(r"[,\"”]\s*(?:he|she|it|they)\s+(?:said|added|told|says)\b", re.I)
 
 
 def _title_parties(material: Material, rules: FacetRules) -> dict[str, set[int]]:
@@ -165,6 +176,12 @@ def _title_parties(material: Material, rules: FacetRules) -> dict[str, set[int]]
                 counts[party].add(article.id)
                 break
     return counts
+
+
+def _refers_to_happening(phrase: str, material: Material) -> bool:
+    """Whether a stance's object says what it is on: not a bare "the plan", "the idea"
+    (true of the happening, but saying nothing of which)."""
+    return not _VAGUE.fullmatch(phrase.strip())
 
 
 def _object_of(text: str, end: int) -> str | None:
@@ -190,6 +207,8 @@ def _object_of(text: str, end: int) -> str | None:
 
 
 MAX_OBJECT_WORDS = 10
+_LIGHT_VERB = re.compile(r"(?:expressed|voiced|raised concerns|raising concerns)$", re.I)
+"""Verbs whose object is the stance itself ("expressed its approval"), not what it is on."""
 _BETWEEN = re.compile(r"\s*[^,;:.]*?\bbetween\s+[\w'’-]+\s+and\s+[\w'’-]+")
 _OBJECT_END = re.compile(
     r"[,;:!?()\"“”«»]|\.(?!\w)|\s(?:saying|and|after|as|because|for|with|which|that|while|but|"
@@ -257,8 +276,11 @@ def _party(
     if _PASSIVE.search(before) or _NEGATION.search(before):
         return None  # "was welcomed by": a ceremony; "has not condemned": no stance
     held_by = _HELD_BY.match(plain, end)
-    if held_by:  # "criticism from the allies", "a backlash from Republican lawmakers"
+    if held_by and _is_noun_stance(text[start:end]):
+        # "criticism from the allies", "a backlash from Republican lawmakers"
         return _name_party(held_by.group(1), material, names, insiders, rules)
+    if held_by and plain[end:].lstrip().startswith("by "):
+        return None  # "an army backed by Western arms": a passive, no stance taken
     if _CAUSED.search(before):
         return None  # "the visit prompted fury": whose fury, the sentence does not say
     clause = _CLAUSE.split(before)[-1]
@@ -338,6 +360,10 @@ _NEGATION = re.compile(r"\b(?:not|never|yet to|no longer|nor)\s+(?:\w+\s+)?$", r
 _HELD_BY = re.compile(r"\s+(?:from|by)\s+((?:the\s+)?[^,;.]{2,60})")
 
 
+def _is_noun_stance(word: str) -> bool:
+    return stance_noun_pattern().fullmatch(word) is not None
+
+
 def _names_insider(phrase: str, names: Names, insiders: Sequence[Person]) -> bool:
     return any(names.positions(p, phrase) for p in insiders)
 
@@ -366,7 +392,17 @@ def _name_party(
         if at:
             people.append((at[0], person))
     candidates: list[tuple[int, str | None]] = []
+    principal_lands = {
+        resolver.by_word.get(m.mention.nationality.lower())
+        for p in material.principals
+        for m in p.mentions
+        if m.mention.nationality
+    }
     for start, end, country in countries:
+        if _DESCRIBED.match(phrase, end) and country in principal_lands:
+            # "the Ukrainian leader", "Iran's supreme leader": a principal described
+            candidates.append((start, None))
+            continue
         owner = next((p for at, p in people if 0 <= at - end <= _ROLE_REACH), None)
         if owner is not None and not re.search(
             r"[,;]", phrase[end : names.positions(owner, phrase)[0]]
@@ -380,7 +416,10 @@ def _name_party(
         else:
             candidates.append((start, country))
     for at, person in people:
-        candidates.append((at, None if person in insiders else person.name))
+        if is_press(person):
+            candidates.append((at, None))  # the press reports reactions, it does not react
+        else:
+            candidates.append((at, None if person in insiders else person.name))
     if candidates:
         return min(candidates, key=lambda c: c[0])[1]
     phrase = _OPENERS.sub("", phrase.strip())
@@ -398,6 +437,15 @@ def _name_party(
 
 
 _ROLE_REACH = 60
+_VAGUE = re.compile(
+    r"(?:the|a|an|this|that)\s+(?:idea|plan|move|decision|announcement|proposal|statement|step|"
+    r"remarks|comments)",
+    re.I,
+)
+_DESCRIBED = re.compile(
+    r"\s+(?:\w+\s+)?(?:leader|president|premier|prime minister|chancellor|head of state)\b",
+    re.I,
+)
 _OFFICIAL = re.compile(
     r"\b(?:president|prime minister|premier|chancellor|king|queen|emir|foreign minister|"
     r"minister|ministry|spokes(?:man|woman|person)|ambassador|envoy|government|office)\b"
@@ -453,7 +501,13 @@ def reactions_section(
     items: list[Item] = []
     headings: list[str] = []
     used: set[str] = set()
+    speech_only = 0
     for party in sorted(by_party, key=weight):
+        if max(s.strength for s in by_party[party]) == SPEECH:
+            # Plain comment, no stance word: a few, after the stances.
+            speech_only += 1
+            if speech_only > MAX_COMMENTS:
+                continue
         found = _best_first(by_party[party], in_titles.get(party, set()))
         # The best sentence with its near copies in other outlets: one item citing them all.
         groups = group_similar([s.sentence for s in found])
@@ -465,7 +519,7 @@ def reactions_section(
         items.append(item)
         if not headings:
             # The main reaction's heading says what it is on, when its words say so cleanly.
-            on = found[0].about or next((s.about for s in found if s.about), None)
+            on = found[0].about
             headings.append(f"{party} on {on}" if on else party)
         else:
             headings.append(party)
