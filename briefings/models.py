@@ -320,18 +320,19 @@ class Briefing:
         numbers: dict[str, list[int]] = {}
         for citation in self.markers(item):
             numbers.setdefault(citation.article.source_name, []).append(citation.number)
+        if not numbers:
+            return item.text
+        # The sources' own names may hold commas and brackets ("Reuters (inferred)", a
+        # headline): asides are matched as lists of these names, not split on commas.
+        name = "|".join(re.escape(n) for n in sorted(numbers, key=len, reverse=True))
+        aside = re.compile(rf"\(((?:{name})(?:, (?:{name}))*)\)")
+        names = re.compile(name)
 
         def as_markers(match: re.Match[str]) -> str:
-            names = [name.strip() for name in match.group(1).split(", ")]
-            if not all(name in numbers for name in names):
-                return match.group(0)
-            found = sorted({n for name in names for n in numbers[name]})
+            found = sorted({n for found in names.findall(match.group(1)) for n in numbers[found]})
             return "".join(f"[{n}]" for n in found)
 
-        return _ASIDE.sub(as_markers, item.text)
-
-
-_ASIDE = re.compile(r"\(([^()]+)\)")
+        return aside.sub(as_markers, item.text)
 
 
 @dataclass(frozen=True)

@@ -86,6 +86,8 @@ class Person:
         articles: dict[str, list[int]] = defaultdict(list)
         for m in self.mentions:
             for role in m.mention.roles:
+                if _is_plural_title(role):
+                    continue  # "Presidents X and Y": a role of two people, not of one
                 wording = _with_nationality(role, m.mention.nationality)
                 key = role_key(wording)
                 if not key:
@@ -113,6 +115,16 @@ class Person:
         """The name with the role most outlets give, for headlines."""
         claims = self.role_claims(source, lambda a: str(a))
         return f"{claims[0].role} {self.name}" if claims else self.name
+
+
+def _is_plural_title(role: str) -> bool:
+    from briefings.entities import TITLE, lexicon
+
+    last = role.split()[-1].lower() if role.split() else ""
+    word_class = lexicon().word_class
+    return last.endswith("s") and not word_class.get(last, 0) & TITLE and bool(
+        word_class.get(last[:-1], 0) & TITLE
+    )
 
 
 def _with_nationality(role: str, nationality: str | None) -> str:

@@ -78,6 +78,7 @@ class Stance:
     """One sentence in which a party takes a stance."""
 
     party: str
+    """How the party is named: a country, an organisation, a person."""
     sentence: StoredSentence
     strength: int
     about: str | None = None
@@ -412,6 +413,9 @@ def _name_party(
             role = phrase[end : names.positions(owner, phrase)[0]].lower()
             official = _OFFICIAL.search(role) and not _OWN_VOICE.search(phrase[:start] + role)
             label = country if official else owner.name
+            if official:
+                # The same official named alone elsewhere ("Haddad said") speaks for it too.
+                material.__dict__.setdefault("_speaks_for", {})[owner.name] = country
             candidates.append((start, None if owner in insiders else label))
         else:
             candidates.append((start, country))
@@ -480,9 +484,10 @@ def reactions_section(
         for s in material.stances(rules)
         if (s.sentence.article_id, s.sentence.index) in key - shown
     ]
+    speaks_for: dict[str, str] = material.__dict__.get("_speaks_for", {})
     by_party: dict[str, list[Stance]] = defaultdict(list)
     for stance in stances:
-        by_party[stance.party].append(stance)
+        by_party[speaks_for.get(stance.party, stance.party)].append(stance)
     if not by_party:
         return Section("reactions", facet.heading, ())
 
