@@ -13,7 +13,7 @@ from pathlib import Path
 
 from briefings.analyse import analyse, checksum
 from briefings.errors import UnreadableArticle
-from briefings.events import regroup_events
+from briefings.events import place_articles
 from briefings.models import Article, IngestProgress, IngestReport, SourceDocument
 from briefings.readers import iter_article_files, read_documents
 from briefings.store import Store
@@ -40,10 +40,11 @@ def ingest_paths(
     unchanged: list[str] = []
     rejected: list[tuple[str, str]] = []
     pending: list[Article] = []
+    saved: list[int] = []
 
     def flush() -> None:
         if pending:
-            store.save_articles(pending)
+            saved.extend(store.save_articles(pending))
             pending.clear()
 
     # Listed first, so that progress can say "n of m files"; links leading out of a folder
@@ -100,7 +101,8 @@ def ingest_paths(
     flush()
     if added or updated:
         report_progress("grouping")
-        regroup_events(store)
+    # Also places articles removed since the last ingest, if any.
+    place_articles(store, saved)
     store.log_ingest(len(added), len(updated), len(unchanged), [f"{p}: {r}" for p, r in rejected])
     return IngestReport(tuple(added), tuple(updated), tuple(unchanged), tuple(rejected))
 
@@ -112,9 +114,8 @@ def ingest_documents(store: Store, documents: Iterable[SourceDocument]) -> Inges
     pending: list[Article] = []
     for document in documents:
         report[_ingest_document(store, document, taxonomy, pending)].append(document.path)
-    store.save_articles(pending)
-    if pending:
-        regroup_events(store)
+    saved = store.save_articles(pending)
+    place_articles(store, saved)
     return IngestReport(
         tuple(report["added"]), tuple(report["updated"]), tuple(report["unchanged"])
     )

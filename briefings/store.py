@@ -6,6 +6,7 @@ step by triggers. The schema is created and upgraded here, at open time.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import re
@@ -19,6 +20,7 @@ from pathlib import Path
 import sqlite_utils
 
 from briefings.errors import DatabaseError
+from briefings.event_features import ReportFeatures
 from briefings.models import (
     Article,
     Event,
@@ -28,7 +30,7 @@ from briefings.models import (
     Topic,
 )
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 APPLICATION_ID = 0x4E455753  # "NEWS": marks the file as ours, so a foreign database is refused
 
 
@@ -156,6 +158,9 @@ class Store:
         if version < 5:
             self._upgrade_to_v5()
             conn.execute("PRAGMA user_version=5")
+        if version < 6:
+            self._upgrade_to_v6()
+            conn.execute("PRAGMA user_version=6")
         conn.commit()
 
     def _upgrade_to_v4(self) -> None:
@@ -187,6 +192,19 @@ class Store:
             self.db.execute("ALTER TABLE articles ADD COLUMN outlet_source TEXT")
         if "weak" not in self.db.table("mentions").columns_dict:
             self.db.execute("ALTER TABLE mentions ADD COLUMN weak INTEGER NOT NULL DEFAULT 0")
+
+    def _upgrade_to_v6(self) -> None:
+        """What grouping keeps between ingests, so that a new article is placed without
+        regrouping the corpus (see event_state); each event knows the report that started
+        it. Articles stored before have no features yet: the next placement works them out."""
+        from briefings import event_state, person_map
+
+        event_state.create_tables(self.db.conn)
+        person_map.create_tables(self.db.conn)
+        if "founder" not in self.db.table("events").columns_dict:
+            self.db.execute("ALTER TABLE events ADD COLUMN founder INTEGER")
+        self.db.execute("CREATE INDEX IF NOT EXISTS events_founder ON events(founder)")
+        self.db.execute("CREATE INDEX IF NOT EXISTS events_date ON events(date)")
 
     def _upgrade_to_v3(self) -> None:
         """Re-index an article's text only when its title or text changes.
@@ -321,14 +339,34 @@ class Store:
             ).fetchall()
         return [r[0] for r in rows]
 
-    def save_articles(self, articles: Sequence[Article]) -> None:
-        """Insert or replace analysed articles (matched by path) in one transaction."""
-        now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-        with self.transaction():
-            for article in articles:
-                self._save_one(article, now)
+    def save_articles(
+        self, articles: Sequence[Article], features: Sequence[ReportFeatures | None] = ()
+    ) -> list[int]:
+        """Insert or replace analysed articles (matched by path) in one transaction, with
+        their grouping features (worked out here when not given); return their ids."""
+        from briefings.event_features import features_of_article
+        from briefings.event_state import EventState
 
-    def _save_one(self, article: Article, now: str) -> None:
+        now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        ids = []
+        with self.transaction():
+            state = EventState(self.db.conn)
+            given = list(features) or [None] * len(articles)
+            kept = []
+            dropped = []
+            for article, found in zip(articles, given, strict=True):
+                article_id = self._save_one(article, now)
+                ids.append(article_id)
+                if article.is_english:
+                    found = found or features_of_article(article)
+                    kept.append(dataclasses.replace(found, id=article_id))
+                else:
+                    dropped.append(article_id)
+            state.save_features(kept)
+            state.delete_features(dropped)
+        return ids
+
+    def _save_one(self, article: Article, now: str) -> int:
         db = self.db
         existing = db.execute(
             "SELECT id, event_id FROM articles WHERE path = ?", [article.path]
@@ -399,15 +437,22 @@ class Store:
             "INSERT INTO article_topics (article_id, topic) VALUES (?, ?)",
             [(article_id, t) for t in dict.fromkeys(article.topics)],
         )
+        return int(article_id)
 
     def delete_paths(self, paths: Iterable[str]) -> None:
+        """Forget articles; the next placement takes them out of their events."""
+        from briefings.event_state import EventState
+
         with self.transaction():
+            state = EventState(self.db.conn)
             for path in paths:
                 row = self.db.execute("SELECT id FROM articles WHERE path = ?", [path]).fetchone()
                 if row:
                     for table in ("sentences", "mentions", "entities", "article_topics"):
                         self.db.execute(f"DELETE FROM {table} WHERE article_id = ?", [row[0]])
                     self.db.execute("DELETE FROM articles WHERE id = ?", [row[0]])
+                    state.delete_features([row[0]])
+                    state.add_unplaced([row[0]])
 
     def replace_events(
         self, events: Sequence[Event], inferred_dates: dict[int, tuple[dt.date, str]]
@@ -586,6 +631,30 @@ class Store:
             )
             for r in self._rows(sql + " ORDER BY m.article_id, m.id", params)
         ]
+
+    def raw_mentions(self, article_ids: Sequence[int]) -> dict[int, list[tuple[str, PersonMention]]]:
+        """article id → (folded name, mention) of every mention, weak ones included."""
+        found: dict[int, list[tuple[str, PersonMention]]] = {}
+        rows = self._rows(
+            "SELECT article_id, name, key, roles, nationality, sentences, quotes, weak FROM mentions "
+            "WHERE article_id IN (SELECT value FROM json_each(?)) ORDER BY article_id, id",
+            [_json_ids(article_ids)],
+        )
+        for r in rows:
+            found.setdefault(r["article_id"], []).append(
+                (
+                    r["key"],
+                    PersonMention(
+                        name=r["name"],
+                        roles=tuple(json.loads(r["roles"])),
+                        nationality=r["nationality"],
+                        sentences=tuple(json.loads(r["sentences"])),
+                        quotes=tuple(json.loads(r["quotes"])),
+                        weak=bool(r["weak"]),
+                    ),
+                )
+            )
+        return found
 
     def name_evidence(self) -> list[tuple[str, int, str | None, str, bool]]:
         """(folded name, article id, nationality, roles as JSON, weak) of every English
