@@ -57,6 +57,16 @@ class Engine:
         """
         return ingest_paths(self.store, paths, progress=progress)
 
+    def regroup(self) -> None:
+        """Group every English article into events again, from nothing.
+
+        Ingest places new and changed articles among the events as they come; this is the
+        maintenance command that rebuilds everything grouping keeps (and gives the same
+        events, which the tests check)."""
+        from briefings.event_replay import regroup
+
+        regroup(self.store)
+
     def articles(self) -> list[StoredArticle]:
         return self.store.articles()
 
