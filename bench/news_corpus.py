@@ -18,6 +18,9 @@ meeting, its previews and its reactions). The corpus is made of *copies* of thos
   versions (a heavy-tailed draw: most stories have a handful of reports, a few have
   hundreds), as outlets rewrite one wire story: body paragraphs reordered, one dropped. The
   largest events reach about 500 articles.
+- **Dated as feeds date them.** Most articles carry their publication date (a ``date``
+  line, as a feed's pubDate or a page's metadata gives it): those whose excerpt lost it get
+  their story's date in ``DATED_SHARE`` of the copies; the rest stay undated, as files do.
 - **No byte-identical copies**: a rewrite that comes out equal to one already written gets
   another order.
 """
@@ -50,6 +53,8 @@ SLOTS = 400
 MAX_VERSIONS = 80
 PARETO_SHAPE = 1.2
 """The tail of the number of versions: P(at least v) ~ v^-1.2."""
+DATED_SHARE = 0.85
+_DATE_LINE = re.compile(r"^\s*date\s+\d{4}-\d{2}-\d{2}")
 
 _MONTH = "|".join(sorted((m for names in MONTH_NAMES for m in names), key=len, reverse=True))
 _DATE = re.compile(
@@ -266,6 +271,9 @@ def build_news(n: int, out: Path, seed: int = 7) -> CorpusFacts:
                 text,
             )
             shifted = shift_dates(renamed, days, folder.anchor)
+            if not _DATE_LINE.match(shifted) and rng.random() < DATED_SHARE:
+                story_day = folder.anchor + dt.timedelta(days=days)
+                shifted = f"date {story_day.isoformat()} {shifted.lstrip()}"
             named = {w for w in _NAME.findall(shifted) if w in folder.keep}
             for version in range(versions):
                 if count >= n:
