@@ -46,6 +46,7 @@ one Telegram message (4,096 characters), and reads on a phone."""
 
 REFERENT_REACH = 3
 """How many sentences back a pronoun opening a sentence may find its person."""
+_SAID_BY_PRONOUN = re.compile(r"[,”\"]\s*\b(he|she)\s+(?:said|added|says|told)\b")
 _OPENING_PRONOUN = re.compile(r"^[\"“‘']?(?:He|She|His|Her)\b")
 
 
@@ -66,10 +67,16 @@ class Material:
     def principals(self) -> tuple[Person, ...]:
         return self.cast.principals
 
-    def referent(self, sentence: StoredSentence) -> Person | None:
-        """Who a sentence opening with "He", "She", "His" or "Her" stands for: the person
-        the sentences just before it in its article name first, the nearest of them."""
-        if not _OPENING_PRONOUN.match(sentence.text):
+    def referent(self, sentence: StoredSentence, *, anywhere: bool = False) -> Person | None:
+        """Who a sentence opening with "He", "She", "His" or "Her" stands for (or, with
+        ``anywhere``, a sentence that names no one and says "…," he said): the person the
+        sentences just before it in its article name first, the nearest of them."""
+        if anywhere:
+            if not _SAID_BY_PRONOUN.search(sentence.text) or any(
+                self.names.positions(p, sentence.text) for p in self.people
+            ):
+                return None
+        elif not _OPENING_PRONOUN.match(sentence.text):
             return None
         names = self.names
         by_ref = {(s.article_id, s.index): s for s in self.sentences}
@@ -272,7 +279,14 @@ def _named(sentence: StoredSentence, material: Material) -> str:
     editors mark their insertions ("[Berg] said…"), so no item opens on someone unseen."""
     person = material.referent(sentence)
     if person is None:
-        return sentence.text
+        speaker = material.referent(sentence, anywhere=True)
+        found = _SAID_BY_PRONOUN.search(sentence.text) if speaker else None
+        if speaker is None or found is None:
+            return sentence.text
+        # "…," he said: the speaker's name in brackets in place of the pronoun.
+        return (
+            sentence.text[: found.start(1)] + f"[{speaker.surname}]" + sentence.text[found.end(1) :]
+        )
     found = _OPENING_PRONOUN.match(sentence.text)
     assert found is not None
     pronoun = found.group(0).lstrip("\"“‘'")

@@ -122,8 +122,10 @@ def _is_plural_title(role: str) -> bool:
 
     last = role.split()[-1].lower() if role.split() else ""
     word_class = lexicon().word_class
-    return last.endswith("s") and not word_class.get(last, 0) & TITLE and bool(
-        word_class.get(last[:-1], 0) & TITLE
+    return (
+        last.endswith("s")
+        and not word_class.get(last, 0) & TITLE
+        and bool(word_class.get(last[:-1], 0) & TITLE)
     )
 
 

@@ -114,11 +114,15 @@ def find_stances(
         if is_elsewhere(text, rules, material.event.date, phrases=False) or not (about or near):
             continue
         stances = _stances_in(text, about)
+        # "He thanked…" after a principal is named: the principal's own words, no reaction.
+        by_insider = material.referent(sentence) in insiders
         parties: dict[str, tuple[int, str | None]] = {}
         for strength, start, end in stances:
+            if strength == SPEECH and rules.is_purpose(text):
+                continue  # saying what the talks will cover is a preview, not a reaction
             party = _party(text, start, end, material, names, insiders, rules)
             if party == "":
-                party = previous.get(sentence.article_id, "")
+                party = None if by_insider else previous.get(sentence.article_id, "")
             if party and strength > parties.get(party, (0, None))[0]:
                 # Each party once a sentence, at its strongest stance.
                 light = _LIGHT_VERB.match(text[start:end])
