@@ -30,7 +30,17 @@ from briefings.models import (
 from briefings.people_index import Person, merge_people, role_key
 from briefings.purpose import purpose_sentences
 from briefings.reactions import SPEECH, Stance, find_stances, reactions_section
-from briefings.roles import PARTICIPANT, PRINCIPAL, ROLES, TITLE, Cast, Names, assign_roles
+from briefings.roles import (
+    PARTICIPANT,
+    PRINCIPAL,
+    ROLES,
+    TITLE,
+    Cast,
+    Names,
+    assign_roles,
+    is_subject_of,
+    speech_pattern,
+)
 from briefings.similarity import SentenceGroup, group_similar
 from briefings.store import Store, StoredSentence, person_key
 
@@ -87,8 +97,12 @@ class Material:
             named = [
                 (spots[0], p) for p in self.people if (spots := names.positions(p, earlier.text))
             ]
-            if named:
-                return min(named, key=lambda n: n[0])[1]
+            # The one who spoke there is whom "he"/"she" goes on with; else the first named.
+            speakers = [
+                (at, p) for at, p in named if is_subject_of(earlier.text, at, speech_pattern())
+            ]
+            if speakers or named:
+                return min(speakers or named, key=lambda n: n[0])[1]
         return None
 
     @cached_property
@@ -218,13 +232,23 @@ _ENDS_PROSE = re.compile(r"[.!?…][\"'”’»)\]]*$")
 
 
 def is_prose(text: str) -> bool:
-    """A sentence of running text: long enough, ending as sentences end, not a list bullet."""
+    """A sentence of running text: long enough, ending as sentences end, not a list bullet,
+    not the tail of a quotation whose start the sentence splitter left behind."""
     stripped = text.strip()
     return (
         len(stripped.split()) >= MIN_PROSE_WORDS
         and stripped[:1] not in "•·*▪–-"
         and _ENDS_PROSE.search(stripped) is not None
+        and not _starts_mid_quotation(stripped)
     )
+
+
+def _starts_mid_quotation(text: str) -> bool:
+    close, opening = text.find("”"), text.find("“")
+    if close >= 0 and (opening < 0 or close < opening):
+        return True
+    straight = text.find('"')
+    return text.count('"') % 2 == 1 and straight > 0 and text[straight - 1] in ".,!?"
 
 
 def event_roles(material: Material) -> tuple[EventRole, ...]:

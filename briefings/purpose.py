@@ -68,6 +68,8 @@ def purpose_sentences(
         referent = material.referent(sentence)
         if _QUOTED_OPENING.match(text) and not any(names.positions(p, text) for p in principals):
             continue  # someone's quoted words, the speaker unseen: not the stated aims
+        if _third_party_speaks(text, referent, material, speech):
+            continue  # what another says of the talks is a reaction, not their aim
         named = sum(1 for p in principals if names.positions(p, text) or p is referent)
         has_happening = happening.search(text) is not None
         kind = 0
@@ -140,6 +142,26 @@ _INFINITIVE = re.compile(
 def _principal_speaks(text: str, principals: list, names: Names, speech: re.Pattern[str]) -> bool:  # type: ignore[type-arg]
     return any(
         is_subject_of(text, at, speech) for p in principals for at in names.positions(p, text)
+    )
+
+
+def _third_party_speaks(
+    text: str, referent: object, material: Material, speech: re.Pattern[str]
+) -> bool:
+    """Whether the speaker of a sentence is someone outside the happening."""
+    from briefings.roles import PARTICIPANT, PRINCIPAL
+
+    insiders = {
+        p.key for p in material.people if material.cast.role_of(p) in (PRINCIPAL, PARTICIPANT)
+    }
+    if referent is not None and getattr(referent, "key", None) not in insiders:
+        return True
+    names = material.names
+    return any(
+        is_subject_of(text, at, speech)
+        for p in material.people
+        if p.key not in insiders
+        for at in names.positions(p, text)
     )
 
 
