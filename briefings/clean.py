@@ -147,6 +147,9 @@ def _strip_boilerplate(
     contributors: list[str] = []
     last_removed = ""
     block = 0
+    # The last lines may be an agency's sign-off, which names the outlet (_take_signoffs).
+    text_lines = [n for n, raw in enumerate(lines) if raw.strip()]
+    last_lines = text_lines[-2] if len(text_lines) > 2 else 0
     for number, raw in enumerate(lines):
         line = " ".join(raw.split())
         if not line:
@@ -155,8 +158,11 @@ def _strip_boilerplate(
         if line == last_removed or (kept and line == kept[-1][1]):
             continue  # a caption or line repeated
         match = _match_line(line)
-        if match is None and is_date_line(line):
-            metadata.append(raw.strip())  # a header or footer that only dates the page
+        credit = number < last_lines and canonical_outlet(line) is not None
+        if match is None and (is_date_line(line) or credit):
+            # A header or footer that only dates the page, or an outlet's name on a line
+            # of its own (a credit): facts about the page, not its text.
+            metadata.append(raw.strip())
             last_removed = line
             continue
         if match is None:
