@@ -523,8 +523,8 @@ def _find_cards(store: Store, name: str, rules: FacetRules) -> list[PersonCard]:
             suggestions = [keys[k] for k, _, _ in close[:3]] or _surname_suggestions(wanted, keys)
             raise PersonNotFound(_shortened(name), suggestions)
     # Every spelling of the people found (see identity): one card a person.
-    keys = store.keys_of_persons(store.persons_of_keys(matched))
-    people = merge_people(store.mentions_by_keys(keys))
+    spellings = store.keys_of_persons(store.persons_of_keys(matched))
+    people = merge_people(store.mentions_by_keys(spellings))
     if is_exact:
         people = [
             p for p in people if any(_name_matches(wanted, person_key(v)) for v in p.variants)

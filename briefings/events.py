@@ -27,7 +27,7 @@ import json
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -113,7 +113,7 @@ class _Report:
 @dataclass
 class _Group:
     reports: list[_Report] = field(default_factory=list)
-    centroid: Counter[str] = field(default_factory=Counter)
+    centroid: dict[str, float] = field(default_factory=dict)
     people: Counter[str] = field(default_factory=Counter)
     prominent: Counter[str] = field(default_factory=Counter)
     dates: list[dt.date] = field(default_factory=list)
@@ -407,7 +407,7 @@ def _best_undated_group(report: _Report, candidates: list[_Group]) -> _Group | N
     return best
 
 
-def _cosine(a: dict[str, float], b: Counter[str], norm2: float | None = None) -> float:
+def _cosine(a: dict[str, float], b: Mapping[str, float], norm2: float | None = None) -> float:
     if not a or not b:
         return 0.0
     get = b.get

@@ -619,8 +619,8 @@ def find_entities(sentences: Sequence[Sentence], title: str = "") -> Entities:
     found = Found()
     mentions = _mentions(sentences, title, found)
     blocked = {_key(name.split()) for _, name, weak in found.entries.values() if not weak}
-    places = {_key(name.split()) for _, name, _ in found.entries.values()}
-    people = _resolve(mentions, blocked, places)
+    named_things = {_key(name.split()) for _, name, _ in found.entries.values()}
+    people = _resolve(mentions, blocked, named_things)
     _attach_quotes(sentences, mentions, people)
     first: dict[int, tuple[int, int]] = {}
     for m in mentions:

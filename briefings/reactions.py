@@ -393,9 +393,9 @@ def _name_party(
         countries.append((match.start(), match.end(), resolver.by_alias[match.group(1)]))
     people: list[tuple[int, Person]] = []
     for person in material.people:
-        at = names.positions(person, phrase)
-        if at:
-            people.append((at[0], person))
+        spots = names.positions(person, phrase)
+        if spots:
+            people.append((spots[0], person))
     candidates: list[tuple[int, str | None]] = []
     principal_lands = {
         resolver.by_word.get(m.mention.nationality.lower())

@@ -137,8 +137,9 @@ class Names:
         self._folded: dict[str, str] = {}
 
     def positions(self, person: Person, text: str) -> list[int]:
-        pattern = self._pattern.get(person.key, False)
-        if pattern is False:
+        if person.key in self._pattern:
+            pattern = self._pattern[person.key]
+        else:
             words = self.words.get(person.key)
             pattern = (
                 re.compile(
