@@ -677,7 +677,23 @@ def _card_from(person: Person, source, path, is_part: bool, events: Sequence[int
         mentions=person.mention_count,
         events=tuple(events),
         quote=quote,
+        spellings=_spellings(person),
     )
+
+
+def _spellings(person: Person) -> tuple[str, ...]:
+    """The full names the articles give the person besides the card's, most used first
+    (a surname alone is no other spelling)."""
+    counts = Counter(m.mention.name for m in person.mentions)
+    shown = set(person_key(person.name).split())
+    # "Volodymyr Zelenskiy" is another spelling of "Volodymyr Zelenskyy"; "Zelenskyy" and
+    # "Volodymyr" are parts of it.
+    others = [
+        name
+        for name in counts
+        if len(name.split()) > 1 and not set(person_key(name).split()) <= shown
+    ]
+    return tuple(sorted(others, key=lambda n: (-counts[n], n)))
 
 
 __all__ = ["compose_briefing", "people_cards", "choose_event", "RoleClaim", "role_key"]

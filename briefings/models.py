@@ -353,6 +353,9 @@ class PersonCard:
     mentions: int
     events: tuple[int, ...] = ()
     quote: Item | None = None
+    spellings: tuple[str, ...] = ()
+    """Other ways the articles write the name ("Zelenskyy", "Vladimir Zelensky"), most used
+    first: the spellings the card gathers as one person."""
 
 
 @dataclass(frozen=True)

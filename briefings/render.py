@@ -164,6 +164,7 @@ def person_json(card: PersonCard) -> dict[str, Any]:
         "mentions": card.mentions,
         "events": list(card.events),
         "quote": to_jsonable(card.quote) if card.quote else None,
+        "spellings": list(card.spellings),
     }
 
 
