@@ -47,7 +47,8 @@ class Country:
     demonym: str
     capital: str
     aliases: tuple[str, ...] = ()
-    """Short names as written ("US", "U.K."): matched case-sensitively, never the pronoun "us"."""
+    """Short names as written ("US", "U.K.") and the seat of government that stands for the
+    country ("Kremlin"): matched case-sensitively, never the pronoun "us"."""
 
 
 class PartyResolver:

@@ -280,6 +280,8 @@ def _party(
         before = inside.group(1) + " "
     if _PASSIVE.search(before) or _NEGATION.search(before):
         return None  # "was welcomed by": a ceremony; "has not condemned": no stance
+    if _is_noun_stance(text[start:end]) and not _holds_stance(plain, start, end):
+        return None  # "to heed Russia's concerns": a stance named, no one taking it here
     held_by = _HELD_BY.match(plain, end)
     if held_by and _is_noun_stance(text[start:end]):
         # "criticism from the allies", "a backlash from Republican lawmakers"
@@ -297,7 +299,7 @@ def _party(
                 plain[end : end + 80].split(",")[0], material, names, insiders, rules
             )
         return None
-    if _PRONOUN.match(subject) and len(subject.split()) <= 3:
+    if (_PRONOUN.match(subject) and len(subject.split()) <= 3) or _TRAILING_PRONOUN.search(subject):
         # "he urged": the person the sentence named before, else the last party.
         earlier = _name_party(before[: len(before) - len(clause)], material, names, insiders, rules)
         return "" if earlier is None and not _names_insider(before, names, insiders) else earlier
@@ -361,8 +363,28 @@ _CAUSED = re.compile(
     r"\s+(?:\w+\s+){0,2}$",
     re.I,
 )
+_TRAILING_PRONOUN = re.compile(r"(?:^|\s)(?:he|she|they)$")
+"""'"…," he added': the speaker is the pronoun just before the verb."""
 _NEGATION = re.compile(r"\b(?:not|never|yet to|no longer|nor)\s+(?:\w+\s+)?$", re.I)
 _HELD_BY = re.compile(r"\s+(?:from|by)\s+((?:the\s+)?[^,;.]{2,60})")
+
+
+def _holds_stance(plain: str, start: int, end: int) -> bool:
+    """Whether a stance noun is held by the sentence's subject or a party after "from":
+    "expressed disappointment", "was disappointed", "a backlash from", "in response"."""
+    word = plain[start:end].lower()
+    if word.startswith(("in ", "reaction from")) or _HELD_BY.match(plain, end):
+        return True
+    return bool(_HOLDING.search(plain[max(0, start - 40) : start]))
+
+
+_HOLDING = re.compile(
+    r"\b(?:expressed|expresses|voiced|voices|raised|raises|conveyed|reiterated|lodged|"
+    r"registered|shared|is|was|were|are|remains|remained|seemed|left\s+\w+|leave\s+\w+)"
+    r"(?:\s+(?:its|his|her|their|a|an|the|deep|strong|serious|grave|great|some|"
+    r"growing|particular|\w+ly))*\s*$",
+    re.I,
+)
 
 
 def _is_noun_stance(word: str) -> bool:
