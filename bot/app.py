@@ -30,25 +30,25 @@ from telegram.ext import (
     filters,
 )
 
-from bot import handlers as h
 from bot import startup
-from bot.channels import channel_handlers
-from bot.config import ConfigError, Settings
-from bot.digest_handlers import (
+from bot.commands import general as h
+from bot.commands.channels import channel_handlers
+from bot.commands.digests import (
     DIGESTS_KEY,
     digest_handlers,
     restore_schedule,
     start_live_sources,
     stop_digests,
 )
-from bot.event_handlers import event_handlers
-from bot.feed_admin import FEEDS_KEY, FeedList, ensure_live, feed_handlers
-from bot.filter_handlers import filter_handlers
+from bot.commands.events import event_handlers
+from bot.commands.feeds import FEEDS_KEY, FeedList, ensure_live, feed_handlers
+from bot.commands.filters import filter_handlers
+from bot.commands.inline import inline_query
+from bot.commands.menus import register_menus
+from bot.config import ConfigError, Settings
 from bot.health import STARTED_KEY
-from bot.inline import inline_query
 from bot.instance import exit_status
 from bot.languages import LANGUAGES_KEY, ChatLanguages
-from bot.menus import register_menus
 from bot.metrics import BotMetrics, MeteredRateLimiter
 from bot.network import FLOOD_BUDGET_SECONDS, FloodBudgetLimiter, PollingHealth, WatchedRequest
 from briefings.engine import Engine

@@ -97,7 +97,7 @@ class Settings:
     watch: Path | None = None
     poll_seconds: int = 300
     feeds_allow_private: bool = False
-    """Feeds may reach loopback, private, link-local or reserved addresses (bot.fetch)."""
+    """Feeds may reach loopback, private, link-local or reserved addresses (bot.delivery.fetch)."""
     digest_time: str = "08:00"
     digest_when_quiet: str = "brief"
     # --- /metrics for Prometheus (bot/metrics.py): off unless NEWSBOT_METRICS gives a port ---

@@ -2,7 +2,7 @@
 
 /status gathers three things: the corpus (through the engine: articles, events, the last
 ingest and its errors, template problems), the live sources and digests (read-only SQL on
-the tables `bot.subscriptions` owns: `feed_state`, `digest_subscriptions`,
+the tables `bot.storage` owns: `feed_state`, `digest_subscriptions`,
 `digest_deliveries`), and the process itself (uptime, from `STARTED_KEY` in bot_data).
 
 `--check` validates what a start would need — settings, the database file, the templates,
@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from bot.schedule import Plan, format_wait, next_slot
-from bot.subscriptions import FAILED, SENT, UNKNOWN
+from bot.delivery.schedule import Plan, format_wait, next_slot
+from bot.storage import FAILED, SENT, UNKNOWN
 from bot.telegram_html import escape
 
 if TYPE_CHECKING:
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 UTC = dt.UTC
 STARTED_KEY = "started_at"
 # digest_deliveries statuses that count as failed: gave up after retries, or refused for good
-# ("error" is bot.digests.ERROR, spelled out here so that --check needs no telegram import).
+# ("error" is bot.delivery.digests.ERROR, spelled out here so that --check needs no telegram import).
 FAILED_STATUSES = (FAILED, "error")
 MAX_INGEST_ERRORS_SHOWN = 5
 MAX_ERROR_CHARS = 200
@@ -137,7 +137,7 @@ def open_read_only(database: Path) -> sqlite3.Connection:
 
 
 def feed_health(conn: sqlite3.Connection, feeds: Sequence[str]) -> list[FeedHealth]:
-    """The state of each configured feed, as bot.feeds records it in `feed_state`.
+    """The state of each configured feed, as bot.delivery.feeds records it in `feed_state`.
 
     A feed not polled yet has no row and comes back with every time None.
     """

@@ -8,7 +8,7 @@ bots polling one token make Telegram answer 409 Conflict to one of them, forever
   SIGKILL or a crash, so a stale lock file never blocks a restart. The file stays: deleting
   it would let a late starter lock a file no one else can see. The lock is taken on the
   resolved path, so a symlink to the database meets the same lock.
-- `process_owner` names this process in the claims it takes (`bot.subscriptions`), and
+- `process_owner` names this process in the claims it takes (`bot.storage`), and
   `owner_is_alive` tells whether the process that took a claim still runs, so that a
   restart takes over only what a dead process left and never a live process's claims.
 - `stop_on_conflict` (called by the error handler) reports a 409 plainly and stops the

@@ -13,7 +13,7 @@ from typing import Any
 from telegram import Update
 
 from bot.i18n import Translator, available_languages, language_name, pick_language, translator
-from bot.subscriptions import SubscriptionStore
+from bot.storage import SubscriptionStore
 
 LANGUAGES_KEY = "languages"
 

@@ -26,8 +26,8 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, BaseHandler, CallbackQueryHandler, CommandHandler
 
-from bot import handlers as h
-from bot.menus import register_menus
+from bot.commands import general as h
+from bot.commands.menus import register_menus
 from bot.replies import reply
 from briefings.errors import BriefingError
 from briefings.models import IngestProgress, IngestReport

@@ -61,7 +61,7 @@ def test_env_example_names_every_setting_and_its_values_are_the_defaults() -> No
 
 def test_gitignore_covers_what_running_the_bot_leaves_behind(tmp_path: Path) -> None:
     from bot.instance import lock_path
-    from bot.sandbox import SandboxChats
+    from bot.sandbox.server import SandboxChats
 
     if shutil.which("git") is None or not (ROOT / ".git").exists():
         pytest.skip("not a git checkout")

@@ -22,12 +22,12 @@ from telegram import Bot
 from telegram.ext import Application
 
 from bot.app import EngineGate, build_application
+from bot.commands.digests import DIGESTS_KEY, DigestRuntime, arm
 from bot.config import Settings
-from bot.digest_handlers import DIGESTS_KEY, DigestRuntime, arm
-from bot.digests import DigestService, FanoutReport, compose_digest
-from bot.local_api import EXAMPLE_TOKEN, LocalBotApi
-from bot.schedule import Plan, owed_slot
-from bot.subscriptions import Delivery, Subscription, SubscriptionStore
+from bot.delivery.digests import DigestService, FanoutReport, compose_digest
+from bot.delivery.schedule import Plan, owed_slot
+from bot.localapi.server import EXAMPLE_TOKEN, LocalBotApi
+from bot.storage import Delivery, Subscription, SubscriptionStore
 from bot.telegram_html import validate_telegram_html
 from briefings.engine import Engine
 from tests.bot.seeded_fixtures import db, engine, store, timedelta_retry_after  # noqa: F401

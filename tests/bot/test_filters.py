@@ -17,9 +17,9 @@ import pytest
 from telegram import Bot
 from telegram.ext import Application
 
-from bot.digest_handlers import DIGESTS_KEY, DigestRuntime
-from bot.digests import UNMATCHED_HTML, compose_digest
-from bot.filters import (
+from bot.commands.digests import DIGESTS_KEY, DigestRuntime
+from bot.delivery.digests import UNMATCHED_HTML, compose_digest
+from bot.delivery.filters import (
     MAX_TERMS,
     ChatFilter,
     FilterError,
@@ -29,8 +29,8 @@ from bot.filters import (
     parse_terms,
     remove_terms,
 )
-from bot.local_api import LocalBotApi
-from bot.subscriptions import SCHEMA_VERSION, Delivery, Subscription, SubscriptionStore
+from bot.localapi.server import LocalBotApi
+from bot.storage import SCHEMA_VERSION, Delivery, Subscription, SubscriptionStore
 from briefings.engine import Engine
 from tests.bot.seeded_fixtures import db, engine, store, timedelta_retry_after  # noqa: F401
 from tests.bot.test_digests import (

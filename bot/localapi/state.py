@@ -5,7 +5,7 @@ which updates wait to be fetched, and every call it made. Tests read what the bo
 through it (``messages``, ``calls``, ``commands``, ``chat_actions``). Every access holds one
 re-entrant lock; waiting for a change works from any thread (``wait_until_blocking``) or
 event loop (``wait_until``). Users acting and chats changing are in
-``bot.local_api_scenario``; the Bot API methods in ``bot.local_api_methods``.
+``bot.localapi.scenario``; the Bot API methods in ``bot.localapi.methods``.
 """
 
 from __future__ import annotations

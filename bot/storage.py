@@ -41,9 +41,9 @@ from pathlib import Path
 
 import sqlite_utils
 
-from bot.filters import ChatFilter
+from bot.delivery.filters import ChatFilter
+from bot.delivery.schedule import UTC, Plan, Slot
 from bot.instance import owner_is_alive
-from bot.schedule import UTC, Plan, Slot
 from briefings.store import Store
 
 SCHEMA_VERSION = 2

@@ -8,8 +8,8 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
-from bot.digest_handlers import may_change
-from bot.handlers import BotContext, send_briefing, tr
+from bot.commands.digests import may_change
+from bot.commands.general import BotContext, send_briefing, tr
 from bot.i18n import available_languages, language_name
 from bot.languages import LANGUAGES_KEY, ChatLanguages, language_choices
 from bot.replies import reply

@@ -1,7 +1,7 @@
 """Filter commands: /filter (show, add, remove, clear) and /alerts (on, off).
 
 A chat's filter narrows its digest and its instant alerts to matching articles (see
-`bot.filters` for the terms, `bot.digests` and `bot.alerts` for their effect). In groups,
+`bot.delivery.filters` for the terms, `bot.delivery.digests` and `bot.delivery.alerts` for their effect). In groups,
 only administrators change them, checked as for /subscribe.
 """
 
@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, Any
 from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler
 
-from bot.digest_handlers import DIGESTS_KEY, Context, DigestRuntime, may_change
-from bot.digests import iso_seconds
-from bot.filters import (
+from bot.commands.digests import DIGESTS_KEY, Context, DigestRuntime, may_change
+from bot.delivery.digests import iso_seconds
+from bot.delivery.filters import (
     MAX_TERMS,
     ChatFilter,
     FilterError,
@@ -28,7 +28,7 @@ from bot.filters import (
     remove_terms,
 )
 from bot.replies import reply
-from bot.subscriptions import SKIPPED
+from bot.storage import SKIPPED
 from bot.telegram_html import escape
 
 if TYPE_CHECKING:

@@ -24,14 +24,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from bot.digests import Gate, iso_seconds
-from bot.filters import ChatFilter
-from bot.schedule import UTC
-from bot.subscriptions import SENT, SubscriptionStore
+from bot.delivery.digests import Gate, iso_seconds
+from bot.delivery.filters import ChatFilter
+from bot.delivery.schedule import UTC
+from bot.storage import SENT, SubscriptionStore
 from bot.telegram_html import escape
 
 if TYPE_CHECKING:
-    from bot.digests import DigestService
+    from bot.delivery.digests import DigestService
     from briefings.engine import Engine
     from briefings.models import StoredArticle
 

@@ -2,7 +2,7 @@
 
 Feeds added here are kept in SQLite (``managed_feeds``, beside the digests' tables) and
 polled with those of NEWSBOT_FEEDS, which stay as configured. A feed is added only once the
-bot's own feed fetcher (``bot.feeds.check_feed``, the one every poll uses, with its guard
+bot's own feed fetcher (``bot.delivery.feeds.check_feed``, the one every poll uses, with its guard
 on addresses) has read it, so an admin learns at once that an address does not work.
 OPML, the format every feed reader exports: ``/feeds export`` sends the list as OPML,
 ``/feeds import`` followed by an OPML document (in the same message) adds its feeds.
@@ -21,13 +21,13 @@ from xml.sax.saxutils import quoteattr
 from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler
 
-from bot.digest_handlers import DIGESTS_KEY
-from bot.feeds import FEED_CONCURRENCY, LiveSources, check_feed
-from bot.fetch import FetchLimits
-from bot.handlers import ENGINE_KEY, SETTINGS_KEY, BotContext, tr, usage
+from bot.commands.digests import DIGESTS_KEY
+from bot.commands.general import ENGINE_KEY, SETTINGS_KEY, BotContext, tr, usage
+from bot.delivery.feeds import FEED_CONCURRENCY, LiveSources, check_feed
+from bot.delivery.fetch import FetchLimits
 from bot.i18n import Translator
 from bot.replies import reply
-from bot.subscriptions import SubscriptionStore
+from bot.storage import SubscriptionStore
 from bot.telegram_html import escape
 
 logger = logging.getLogger(__name__)
@@ -161,7 +161,7 @@ FEEDS_KEY = "managed_feeds"
 
 def ensure_live(application: Any, runtime: Any, feed_list: FeedList) -> LiveSources:
     """The poller, polling the admins' feeds too; its feeds job started now if it did not run."""
-    from bot.digest_handlers import poll_feeds_regularly
+    from bot.commands.digests import poll_feeds_regularly
 
     if runtime.live is None:
         settings = application.bot_data[SETTINGS_KEY]

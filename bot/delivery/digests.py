@@ -9,14 +9,14 @@ a short note ("note"), or nothing ("skip").
 subscription is owed (the latest one, if within the grace period), claims all of them in
 the ledger in one transaction, composes one digest per distinct watermark, then sends at a
 steady pace just under Telegram's 30 messages/s. Each send is marked "sending" in the
-ledger just before its request leaves (see bot.subscriptions for what a crash then
+ledger just before its request leaves (see bot.storage for what a crash then
 leaves). A 429 pauses the whole fan-out for retry_after and the message is sent again; a
 403 or "chat not found" ends that subscription; a group upgraded to a supergroup keeps its
 subscription under the new id. A failure after the request left (a timeout waiting for the
 answer) is never retried: the delivery is recorded "unknown" and logged
 (`bot.network.may_have_arrived`), so a digest is never sent twice.
 
-A chat's keyword filter (`bot.filters`) narrows its digest to the articles that match. When
+A chat's keyword filter (`bot.delivery.filters`) narrows its digest to the articles that match. When
 nothing matches, the chat is told so once; later slots stay silent until something matches
 or the filter changes. A forum topic that was closed or deleted is reported to the group's
 admins once; the subscription then posts to the General topic, starting with that slot.
@@ -48,12 +48,12 @@ from telegram.error import (
 )
 from telegram.ext import ExtBot
 
-from bot.filters import ChatFilter
+from bot.delivery.filters import ChatFilter
+from bot.delivery.schedule import UTC, Slot, next_slot, owed_slot
 from bot.i18n import translator
 from bot.instance import process_owner
 from bot.network import NO_FLOOD_WAITS, may_have_arrived, retry_seconds
-from bot.schedule import UTC, Slot, next_slot, owed_slot
-from bot.subscriptions import (
+from bot.storage import (
     CLAIMED,
     FAILED,
     GONE,

@@ -21,13 +21,20 @@ from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import TelegramError
 from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
 
-from bot.digest_handlers import DIGESTS_KEY, arm
-from bot.handlers import SETTINGS_KEY, BotContext
+from bot.commands.digests import DIGESTS_KEY, arm
+from bot.commands.general import SETTINGS_KEY, BotContext
+from bot.delivery.schedule import (
+    PlanError,
+    describe,
+    format_wait,
+    next_slot,
+    parse_plan,
+    parse_time,
+)
 from bot.i18n import Translator
 from bot.languages import chat_translator
 from bot.replies import reply, send_html
-from bot.schedule import PlanError, describe, format_wait, next_slot, parse_plan, parse_time
-from bot.subscriptions import Subscription
+from bot.storage import Subscription
 from bot.telegram_html import escape
 
 logger = logging.getLogger(__name__)

@@ -1,6 +1,6 @@
 """Digest commands and jobs: /subscribe, /unsubscribe, /settings, and the schedule behind them.
 
-The schedule lives in SQLite (`bot.subscriptions`); the JobQueue only holds one timer, armed
+The schedule lives in SQLite (`bot.storage`); the JobQueue only holds one timer, armed
 for the earliest upcoming slot of any subscription and re-armed after every run and every
 change. At start (`restore_schedule`, from post_init) the same run delivers what was missed
 within the grace period and what a crash left claimed but unsent. A sweep every few minutes
@@ -33,13 +33,12 @@ from telegram.ext import (
     filters,
 )
 
-from bot.alerts import AlertService
-from bot.digests import BUTTON_PREFIX, DigestService
-from bot.feeds import LiveSources, SourceCheck
-from bot.fetch import FetchLimits
-from bot.handlers import ENGINE_KEY, EXPIRED, SETTINGS_KEY, in_a_chat
-from bot.replies import reply
-from bot.schedule import (
+from bot.commands.general import ENGINE_KEY, EXPIRED, SETTINGS_KEY, in_a_chat
+from bot.delivery.alerts import AlertService
+from bot.delivery.digests import BUTTON_PREFIX, DigestService
+from bot.delivery.feeds import LiveSources, SourceCheck
+from bot.delivery.fetch import FetchLimits
+from bot.delivery.schedule import (
     EXAMPLE,
     Plan,
     PlanError,
@@ -50,7 +49,8 @@ from bot.schedule import (
     parse_time,
     time_text,
 )
-from bot.subscriptions import Subscription, SubscriptionStore
+from bot.replies import reply
+from bot.storage import Subscription, SubscriptionStore
 from bot.telegram_html import escape
 from briefings.errors import BriefingError
 

@@ -23,10 +23,10 @@ from telegram.error import Conflict, RetryAfter, TelegramError
 from telegram.ext import CallbackContext, ExtBot
 
 from bot import health
+from bot.commands.links import brief_payload, parse_payload, share_keyboard, who_payload
 from bot.i18n import ENGLISH, N_, Translator
 from bot.instance import stop_on_conflict
 from bot.languages import chat_translator
-from bot.links import brief_payload, parse_payload, share_keyboard, who_payload
 from bot.network import PollingHealth, is_network_trouble, may_have_arrived, retry_seconds
 from bot.replies import echo, reply, typing
 from bot.telegram_html import escape
@@ -219,7 +219,7 @@ async def start(update: Update, context: BotContext) -> None:
     user = update.effective_user
     if user is not None and context.settings.is_admin(user.id):
         # The admins' menu needs a chat with them: the first /start gives one.
-        from bot.menus import register_admin_menu
+        from bot.commands.menus import register_admin_menu
 
         await register_admin_menu(context.bot, user.id)
     opened = parse_payload(context.args[0]) if context.args else None
@@ -498,7 +498,7 @@ async def unknown_command(update: Update, context: BotContext) -> None:
     if not addressee and message.chat.type != message.chat.PRIVATE:
         return  # in a group, a bare unknown command is likely another bot's
     if message.chat.type == message.chat.CHANNEL:
-        return  # in a channel, only the digest commands are answered (bot.channels)
+        return  # in a channel, only the digest commands are answered (bot.commands.channels)
     translate = await tr(update, context)
     known = " ".join(f"/{c.name}" for c in COMMANDS if not c.is_admin and c.name != "start")
     await _answer(

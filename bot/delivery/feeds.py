@@ -7,7 +7,7 @@ recorded with the time it started failing and its latest error, for /status to s
 feed that is not well-formed XML counts as failing, even when some entries could be read.
 
 Feeds are fetched a few at a time (`FEED_CONCURRENCY`), each within a total deadline, a
-size cap and the address rules of `bot.fetch`; the folder is scanned on its own
+size cap and the address rules of `bot.delivery.fetch`; the folder is scanned on its own
 (`LiveSources.scan_folder`), so a slow feed never holds it up.
 
 The watched folder is scanned for article files whose size or modification time changed
@@ -30,14 +30,14 @@ from typing import TYPE_CHECKING
 
 import httpx
 
-from bot.fetch import FetchError, FetchLimits, fetch
-from bot.subscriptions import SubscriptionStore
+from bot.delivery.fetch import FetchError, FetchLimits, fetch
+from bot.storage import SubscriptionStore
 from briefings.errors import BriefingError, UnreadableArticle
 from briefings.ingest import ingest_documents
 from briefings.readers import iter_article_files, read_feed
 
 if TYPE_CHECKING:
-    from bot.digests import Gate
+    from bot.delivery.digests import Gate
 
 logger = logging.getLogger(__name__)
 
@@ -187,12 +187,12 @@ class LiveSources:
         self.feeds = tuple(feeds)
         self.folder = folder
         self.limits = limits or FetchLimits()
-        # Feeds admins added with /feeds (bot.feed_admin), read afresh at every poll; they go
+        # Feeds admins added with /feeds (bot.commands.feeds), read afresh at every poll; they go
         # through the same fetcher, limits and address rules as NEWSBOT_FEEDS.
         self.managed_feeds: Callable[[], Sequence[str]] = tuple
         self.client = httpx.AsyncClient(
             timeout=FETCH_TIMEOUT_SECONDS,
-            follow_redirects=False,  # bot.fetch follows them, checking each hop
+            follow_redirects=False,  # bot.delivery.fetch follows them, checking each hop
             headers={"User-Agent": USER_AGENT},
             transport=transport,
         )

@@ -15,7 +15,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from bot.local_api_state import ApiError, BotApiState, Chat
+from bot.localapi.state import ApiError, BotApiState, Chat
 from bot.telegram_html import MESSAGE_LIMIT, visible_text
 
 Params = dict[str, Any]
