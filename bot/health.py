@@ -23,15 +23,16 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from bot.delivery.schedule import Plan, format_wait, next_slot
-from bot.storage import FAILED, SENT, UNKNOWN
+from bot.storage import FAILED, SENT, UNKNOWN, open_read_only
 from bot.telegram_html import escape
+from briefings.engine import ARTICLE_FORMATS, Engine, template_problems
+from briefings.engine import check_database as engine_check_database
+from briefings.errors import DatabaseError
 
 if TYPE_CHECKING:
     from bot.config import Settings
-    from briefings.engine import Engine
 
 UTC = dt.UTC
-STARTED_KEY = "started_at"
 # digest_deliveries statuses that count as failed: gave up after retries, or refused for good
 # ("error" is bot.delivery.digests.ERROR, spelled out here so that --check needs no telegram import).
 FAILED_STATUSES = (FAILED, "error")
@@ -106,11 +107,9 @@ class Health:
 
 
 # -- reading ----------------------------------------------------------------------------------
-def corpus_health(engine: Engine) -> CorpusHealth:
-    """The engine's figures (blocking: call through the engine gate)."""
-    rows = engine.store.db.execute("PRAGMA database_list").fetchall()
-    database = Path(next(row[2] for row in rows if row[1] == "main"))
-    row = engine.store.last_ingest()
+def corpus_health(engine: Engine, *, database: Path) -> CorpusHealth:
+    """The engine's figures (blocking: call through the engine gate); `database` is its file."""
+    row = engine.last_ingest()
     last = None
     if row is not None:
         last = IngestRun(
@@ -123,17 +122,11 @@ def corpus_health(engine: Engine) -> CorpusHealth:
         )
     return CorpusHealth(
         database=database,
-        articles=engine.store.article_count(),
+        articles=engine.article_count(),
         events=len(engine.events()),
         last_ingest=last,
         template_problems=tuple(p.message for p in engine.renderer.problems),
     )
-
-
-def open_read_only(database: Path) -> sqlite3.Connection:
-    """A connection that cannot write, so that looking never changes what is looked at."""
-    uri = Path(database).resolve().as_uri() + "?mode=ro"
-    return sqlite3.connect(uri, uri=True)
 
 
 def feed_health(conn: sqlite3.Connection, feeds: Sequence[str]) -> list[FeedHealth]:
@@ -338,8 +331,6 @@ def check(environ: Mapping[str, str], env_file: Path | None) -> list[CheckResult
 
 def check_corpus_folder(path: Path, *, is_shipped: bool = False) -> CheckResult:
     """A folder the bot ingests at start: missing means the bot would brief nothing from it."""
-    from briefings.readers import FORMATS
-
     what = f"corpus folder {path}"
     if not path.exists():
         if is_shipped:
@@ -357,18 +348,16 @@ def check_corpus_folder(path: Path, *, is_shipped: bool = False) -> CheckResult:
     for _folder, dirnames, filenames in os.walk(path):
         dirnames[:] = [name for name in dirnames if not name.startswith(".")]
         if any(
-            not name.startswith(".") and Path(name).suffix.lower() in FORMATS for name in filenames
+            not name.startswith(".") and Path(name).suffix.lower() in ARTICLE_FORMATS for name in filenames
         ):
             return CheckResult(what, True, "exists")
-    kinds = " ".join(sorted(FORMATS))
+    kinds = " ".join(sorted(ARTICLE_FORMATS))
     return CheckResult(what, True, f"exists, but holds no article files yet ({kinds})")
 
 
 def check_database(database: Path) -> CheckResult:
     """Open the database as the bot would; a damaged or foreign file fails."""
     from bot.instance import lock_holder
-    from briefings.errors import DatabaseError
-    from briefings.store import Store
 
     what = f"database {database}"
     if not database.exists():
@@ -377,20 +366,13 @@ def check_database(database: Path) -> CheckResult:
             return CheckResult(what, False, f"does not exist, and {parent} is not writable")
         return CheckResult(what, True, "does not exist yet: created at the first start")
     try:
-        store = Store.open(database)
+        found = engine_check_database(database)
     except DatabaseError as error:
         return CheckResult(what, False, str(error))
-    try:
-        # Opening reads the schema only: a damaged page elsewhere shows here, not mid-run.
-        damage = [row[0] for row in store.db.execute("PRAGMA quick_check(1)").fetchall()]
-        articles = store.article_count()
-    except sqlite3.DatabaseError as error:
-        damage = [str(error)]
-    finally:
-        store.close()
-    if damage != ["ok"]:
+    articles = found.articles
+    if found.damage is not None:
         # quick_check's first finding, on one line ("*** in database main ***\nPage 131: …").
-        finding = " ".join(damage[0].replace("*** in database main ***", "").split())
+        finding = " ".join(found.damage.replace("*** in database main ***", "").split())
         return CheckResult(
             what,
             False,
@@ -406,9 +388,7 @@ def check_templates(templates_dir: Path | None) -> list[CheckResult]:
     """Compile every override in NEWSBOT_TEMPLATES; each problem is one failed line."""
     if templates_dir is None:
         return []
-    from briefings.render import Renderer
-
-    problems = Renderer(templates_dir).problems
+    problems = template_problems(templates_dir)
     if not problems:
         return [CheckResult(f"templates {templates_dir}", True, "all compile")]
     return [CheckResult(f"template {problem.name}", False, problem.message) for problem in problems]

@@ -33,6 +33,7 @@ from prometheus_client.registry import Collector
 from telegram.error import RetryAfter
 
 from bot.network import FloodBudgetLimiter
+from bot.storage import open_read_only
 from briefings.models import IngestReport
 
 logger = logging.getLogger(__name__)
@@ -155,8 +156,6 @@ class DeliveryLedgers(Collector):
         yield family
 
     def _counts(self) -> list[tuple[str, str, int]]:
-        from bot.health import open_read_only
-
         if not self.database.exists():
             return []
         found: list[tuple[str, str, int]] = []

@@ -1,12 +1,7 @@
-"""Digest commands and jobs: /subscribe, /unsubscribe, /settings, and the schedule behind them.
+"""Digest commands: /subscribe, /unsubscribe, /settings, the buttons under a digest.
 
-The schedule lives in SQLite (`bot.storage`); the JobQueue only holds one timer, armed
-for the earliest upcoming slot of any subscription and re-armed after every run and every
-change. At start (`restore_schedule`, from post_init) the same run delivers what was missed
-within the grace period and what a crash left claimed but unsent. A sweep every few minutes
-retries deliveries that failed for a passing reason.
-
-In groups only administrators (getChatMember) may change the group's subscription. A group
+The schedule behind them is `bot.delivery.jobs`; a change re-arms its timer. In groups only
+administrators change the group's subscription (`bot.commands.permissions`). A group
 upgraded to a supergroup keeps its subscription, whether the bot learns it from the service
 message or from a ChatMigrated error while sending.
 """
@@ -16,28 +11,16 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from telegram import Update
-from telegram.constants import ChatMemberStatus, MessageLimit
-from telegram.error import TelegramError
-from telegram.ext import (
-    Application,
-    BaseHandler,
-    CallbackQueryHandler,
-    CommandHandler,
-    ContextTypes,
-    MessageHandler,
-    filters,
-)
+from telegram.constants import MessageLimit
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.commands.general import ENGINE_KEY, EXPIRED, SETTINGS_KEY, in_a_chat
-from bot.delivery.alerts import AlertService
-from bot.delivery.digests import BUTTON_PREFIX, DigestService
-from bot.delivery.feeds import LiveSources, SourceCheck
-from bot.delivery.fetch import FetchLimits
+from bot.commands.general import EXPIRED, in_a_chat
+from bot.commands.permissions import may_change
+from bot.delivery.digests import BUTTON_PREFIX
+from bot.delivery.jobs import arm, digest_runtime
 from bot.delivery.schedule import (
     EXAMPLE,
     Plan,
@@ -46,41 +29,20 @@ from bot.delivery.schedule import (
     format_wait,
     next_slot,
     parse_plan,
-    parse_time,
     time_text,
 )
 from bot.replies import reply
-from bot.storage import Subscription, SubscriptionStore
+from bot.runtime import BotContext
+from bot.storage import Subscription
 from bot.telegram_html import escape
 from briefings.errors import BriefingError
 
 if TYPE_CHECKING:
-    from bot.config import Settings
     from briefings.engine import Engine
 
 logger = logging.getLogger(__name__)
 
-DIGESTS_KEY = "digests"
-SLOT_JOB = "digest-slot"
-SWEEP_JOB = "digest-sweep"
-FEEDS_JOB = "feeds"
-FOLDER_JOB = "watched-folder"
-SWEEP_SECONDS = 120
 MAX_WHO_CARDS = 8
-# Fire a late slot job whatever the delay: the grace period, not APScheduler, decides.
-_LATE_OK = {"misfire_grace_time": None, "coalesce": True}
-_ADMIN_STATUSES = {ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER}
-Context = ContextTypes.DEFAULT_TYPE
-
-
-@dataclass
-class DigestRuntime:
-    """The digest machinery of one running application (kept in bot_data)."""
-
-    store: SubscriptionStore
-    service: DigestService
-    live: LiveSources | None = None
-    alerts: AlertService | None = None
 
 
 def digest_handlers() -> list[BaseHandler[Any, Any, Any]]:
@@ -94,127 +56,17 @@ def digest_handlers() -> list[BaseHandler[Any, Any, Any]]:
     ]
 
 
-# -- lifecycle ---------------------------------------------------------------------------------
-async def restore_schedule(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """Open the subscription store next to the engine's tables, catch up, arm the timer."""
-    settings: Settings = application.bot_data[SETTINGS_KEY]
-    gate = application.bot_data[ENGINE_KEY]
-    path = await gate.call(_database_path)
-    store = await asyncio.to_thread(SubscriptionStore.open, path)
-    service = DigestService(store, gate, application.bot, when_quiet=settings.digest_when_quiet)
-    alerts = AlertService(store, gate, service)
-    application.bot_data[DIGESTS_KEY] = DigestRuntime(store, service, alerts=alerts)
-    job_queue = _job_queue(application)
-    # Run at once: slots missed while the bot was down (within grace) and claims a crash left.
-    job_queue.run_once(_slot_job, when=0, name=SLOT_JOB, job_kwargs=_LATE_OK)
-    job_queue.run_repeating(_sweep_job, interval=SWEEP_SECONDS, first=SWEEP_SECONDS, name=SWEEP_JOB)
-
-
-def start_live_sources(
-    application: Application[Any, Any, Any, Any, Any, Any], settings: Settings
-) -> LiveSources | None:
-    """Poll NEWSBOT_FEEDS and NEWSBOT_WATCH every NEWSBOT_POLL_SECONDS (after restore_schedule)."""
-    if not settings.feeds and settings.watch is None:
-        return None
-    runtime: DigestRuntime = application.bot_data[DIGESTS_KEY]
-    live = LiveSources(
-        runtime.store,
-        application.bot_data[ENGINE_KEY],
-        feeds=settings.feeds,
-        folder=settings.watch,
-        limits=FetchLimits(allow_private=settings.feeds_allow_private),
-    )
-    runtime.live = live
-    # Two jobs, so that a slow feed never holds up the folder (nor the folder the feeds).
-    job_queue = _job_queue(application)
-    if settings.feeds:
-        poll_feeds_regularly(application)
-    if settings.watch is not None:
-        job_queue.run_repeating(
-            _folder_job, interval=settings.poll_seconds, first=1, name=FOLDER_JOB
-        )
-    return live
-
-
-def poll_feeds_regularly(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """Start the feeds job unless it runs already (admins may add the first feed later)."""
-    job_queue = _job_queue(application)
-    if not job_queue.get_jobs_by_name(FEEDS_JOB):
-        settings: Settings = application.bot_data[SETTINGS_KEY]
-        job_queue.run_repeating(_feeds_job, interval=settings.poll_seconds, first=1, name=FEEDS_JOB)
-
-
-async def stop_digests(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """Close what restore_schedule and start_live_sources opened (from post_shutdown)."""
-    runtime: DigestRuntime | None = application.bot_data.pop(DIGESTS_KEY, None)
-    if runtime is None:
-        return
-    if runtime.live is not None:
-        await runtime.live.aclose()
-    await asyncio.to_thread(runtime.store.close)
-
-
-async def arm(application: Application[Any, Any, Any, Any, Any, Any]) -> dt.datetime | None:
-    """(Re)arm the one slot timer for the earliest upcoming slot; return when it fires."""
-    runtime: DigestRuntime | None = application.bot_data.get(DIGESTS_KEY)
-    if runtime is None:
-        return None
-    job_queue = _job_queue(application)
-    for job in job_queue.get_jobs_by_name(SLOT_JOB):
-        job.schedule_removal()
-    when = await runtime.service.next_due_at()
-    if when is not None:
-        job_queue.run_once(_slot_job, when=when, name=SLOT_JOB, job_kwargs=_LATE_OK)
-    return when
-
-
-async def _slot_job(context: Context) -> None:
-    runtime: DigestRuntime | None = context.bot_data.get(DIGESTS_KEY)
-    if runtime is None:
-        return
-    try:
-        await runtime.service.deliver_due()
-    finally:
-        await arm(context.application)
-
-
-async def _sweep_job(context: Context) -> None:
-    runtime: DigestRuntime | None = context.bot_data.get(DIGESTS_KEY)
-    if runtime is not None:
-        await runtime.service.deliver_due()
-
-
-async def _feeds_job(context: Context) -> None:
-    runtime: DigestRuntime | None = context.bot_data.get(DIGESTS_KEY)
-    if runtime is not None and runtime.live is not None:
-        await _alert_news(runtime, await runtime.live.poll_feeds())
-
-
-async def _folder_job(context: Context) -> None:
-    runtime: DigestRuntime | None = context.bot_data.get(DIGESTS_KEY)
-    if runtime is not None and runtime.live is not None:
-        await _alert_news(runtime, await runtime.live.scan_folder())
-
-
-async def _alert_news(runtime: DigestRuntime, checks: list[SourceCheck]) -> None:
-    # Instant alerts for what this poll brought, through the digests' delivery path.
-    if runtime.alerts is not None and any(c.added or c.updated for c in checks):
-        await runtime.alerts.deliver_new()
-
-
 # -- commands ----------------------------------------------------------------------------------
-async def subscribe(update: Update, context: Context) -> None:
+async def subscribe(update: Update, context: BotContext) -> None:
     """/subscribe [HH:MM] [Area/City] [daily|weekdays|weekly]: a digest at a time of day."""
-    runtime = _runtime(context)
+    runtime = digest_runtime(context)
     chat = update.effective_chat
     if runtime is None or chat is None:
         return
-    settings: Settings = context.bot_data[SETTINGS_KEY]
+    settings = context.settings
     try:
         plan = parse_plan(
-            context.args or (),
-            default_tz=settings.tz,
-            default_time=parse_time(settings.digest_time),
+            context.args or (), default_tz=settings.tz, default_time=settings.digest_time
         )
     except PlanError as error:
         await reply(update, context.bot, escape(str(error)))
@@ -245,9 +97,9 @@ async def subscribe(update: Update, context: Context) -> None:
     )
 
 
-async def unsubscribe(update: Update, context: Context) -> None:
+async def unsubscribe(update: Update, context: BotContext) -> None:
     """/unsubscribe: no more digests in this chat."""
-    runtime = _runtime(context)
+    runtime = digest_runtime(context)
     chat = update.effective_chat
     if runtime is None or chat is None or not await may_change(update, context):
         return
@@ -261,9 +113,9 @@ async def unsubscribe(update: Update, context: Context) -> None:
     await reply(update, context.bot, text)
 
 
-async def settings_command(update: Update, context: Context) -> None:
+async def settings_command(update: Update, context: BotContext) -> None:
     """/settings: this chat's digest and when the next one comes."""
-    runtime = _runtime(context)
+    runtime = digest_runtime(context)
     chat = update.effective_chat
     if runtime is None or chat is None:
         return
@@ -287,9 +139,9 @@ async def settings_command(update: Update, context: Context) -> None:
     )
 
 
-async def chat_migrated(update: Update, context: Context) -> None:
+async def chat_migrated(update: Update, context: BotContext) -> None:
     """A group became a supergroup: its subscription moves to the new chat id."""
-    runtime = _runtime(context)
+    runtime = digest_runtime(context)
     message = update.effective_message
     if runtime is None or message is None:
         return
@@ -303,7 +155,7 @@ async def chat_migrated(update: Update, context: Context) -> None:
         logger.info("subscription of chat %s moved to %s", old, new)
 
 
-async def digest_button(update: Update, context: Context) -> None:
+async def digest_button(update: Update, context: BotContext) -> None:
     """A button under a digest: the event's full briefing, or who is who in it."""
     query = update.callback_query
     if query is None or not query.data:
@@ -315,10 +167,10 @@ async def digest_button(update: Update, context: Context) -> None:
     if not await in_a_chat(update):
         return
     event_id = int(event_text)
-    gate = context.bot_data[ENGINE_KEY]
+    gate = context.engine
 
     def work(engine: Engine) -> str | None:
-        event = engine.store.event(event_id)
+        event = engine.event(event_id)
         if event is None:
             return None
         if kind == "brief":
@@ -350,22 +202,6 @@ async def digest_button(update: Update, context: Context) -> None:
 
 
 # -- helpers -----------------------------------------------------------------------------------
-def _runtime(context: Context) -> DigestRuntime | None:
-    return context.bot_data.get(DIGESTS_KEY)
-
-
-def _job_queue(application: Application[Any, Any, Any, Any, Any, Any]) -> Any:
-    if application.job_queue is None:
-        raise RuntimeError("digests need python-telegram-bot[job-queue]")
-    return application.job_queue
-
-
-def _database_path(engine: Engine) -> Path:
-    """The file the engine's connection has open, so both connections use the same one."""
-    rows = engine.store.db.execute("PRAGMA database_list").fetchall()
-    return Path(next(row[2] for row in rows if row[1] == "main"))
-
-
 def _capitalised(text: str) -> str:
     """The first letter upper case, the rest as written (str.capitalize lowers "Mon Nov")."""
     return text[:1].upper() + text[1:]
@@ -375,27 +211,3 @@ def _next_text(plan: Plan, now: dt.datetime) -> str:
     slot = next_slot(plan, now)
     local = slot.at.astimezone(plan.zone)
     return f"next one in {format_wait(slot.at - now)} ({local:%a %d %b} {time_text(local.time())})"
-
-
-async def may_change(update: Update, context: Context, what: str = "digest") -> bool:
-    """In groups, only administrators change the subscription (or `what`); tell anyone else."""
-    chat = update.effective_chat
-    message = update.effective_message
-    if chat is None or chat.type == chat.PRIVATE:
-        return True
-    if message is not None and message.sender_chat is not None:
-        # Anonymous administrators post as the group itself.
-        return message.sender_chat.id == chat.id
-    user = update.effective_user
-    if user is None:
-        return False
-    try:
-        member = await context.bot.get_chat_member(chat.id, user.id)
-    except TelegramError as error:
-        logger.info("getChatMember failed in chat %s: %s", chat.id, error)
-        await reply(update, context.bot, f"I could not check who may change this group's {what}.")
-        return False
-    if member.status in _ADMIN_STATUSES:
-        return True
-    await reply(update, context.bot, f"Only this group's administrators can change its {what}.")
-    return False

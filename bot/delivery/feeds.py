@@ -32,12 +32,11 @@ import httpx
 
 from bot.delivery.fetch import FetchError, FetchLimits, fetch
 from bot.storage import SubscriptionStore
-from briefings.errors import BriefingError, UnreadableArticle
-from briefings.ingest import ingest_documents
-from briefings.readers import iter_article_files, read_feed
+from briefings.engine import article_files
+from briefings.errors import BriefingError
 
 if TYPE_CHECKING:
-    from bot.delivery.digests import Gate
+    from bot.runtime import Gate
 
 logger = logging.getLogger(__name__)
 
@@ -84,16 +83,9 @@ async def check_feed(
         if fetched.status == httpx.codes.NOT_MODIFIED:
             await asyncio.to_thread(store.record_feed_ok, url, state.etag, state.last_modified)
             return SourceCheck(url, "not modified")
-        try:
-            result = read_feed(fetched.content, url)
-        except UnreadableArticle as error:
-            if str(error) != "the feed has no entries":  # an empty feed is quiet, not broken
-                raise
-            documents, problem = [], None
-        else:
-            documents = list(result.documents)
-            problem = next((why for label, why in result.rejected if label == url), None)
-        report = await gate.call(lambda engine: ingest_documents(engine.store, documents))
+        content = fetched.content
+        read = await gate.call(lambda engine: engine.ingest_feed(content, url))
+        report, problem = read.report, read.problem
     except (httpx.HTTPError, FetchError, BriefingError) as error:
         return await _failed(store, url, _describe(error))
     if problem is not None:
@@ -121,7 +113,7 @@ def changed_files(
     Links leading out of the folder are left out, and named in `refused` when given.
     """
     changed: dict[str, tuple[int, int]] = {}
-    for path in iter_article_files([folder], refused=refused):
+    for path in article_files([folder], refused=refused):
         try:
             stat = path.stat()
         except OSError:

@@ -20,12 +20,12 @@ from telegram.ext import ExtBot
 from telegram.request import HTTPXRequest
 
 from bench.faults import Scenario, run_scenario
-from bot.app import EngineGate
 from bot.delivery.digests import DigestService
 from bot.delivery.schedule import Plan
 from bot.localapi.faults import Fault
 from bot.localapi.server import EXAMPLE_TOKEN, LocalBotApi
 from bot.network import FloodBudgetLimiter, may_have_arrived
+from bot.runtime import EngineGate
 from bot.storage import Subscription, SubscriptionStore
 from briefings.engine import Engine
 from tests.bot.seeded_fixtures import db, engine, store, timedelta_retry_after  # noqa: F401

@@ -21,10 +21,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot.app import EngineGate
 from bot.delivery.feeds import LiveSources, SourceCheck
 from bot.delivery.fetch import FetchError, FetchLimits, fetch, is_public_address
 from bot.health import feed_health, open_read_only
+from bot.runtime import EngineGate
 from bot.storage import SubscriptionStore
 from briefings.engine import Engine
 

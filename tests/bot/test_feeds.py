@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import EngineGate
 from bot.delivery.feeds import LiveSources, SourceCheck, changed_files, split_feed_urls
 from bot.delivery.fetch import FetchLimits
+from bot.runtime import EngineGate
 from bot.storage import SubscriptionStore
 from briefings.engine import Engine
 

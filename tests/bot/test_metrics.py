@@ -10,11 +10,12 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from bot.app import METRICS_KEY, build_application
+from bot.app import build_application
 from bot.config import ConfigError, Settings
 from bot.delivery.schedule import Slot
 from bot.localapi.server import EXAMPLE_TOKEN, LocalBotApi
 from bot.metrics import caller_name
+from bot.runtime import METRICS_KEY
 from bot.storage import SENT, SubscriptionStore
 from tests.bot.support import running
 from tests.bot.test_sandbox import free_port
@@ -120,8 +121,8 @@ def test_a_bad_setting_says_what_is_expected(value: str) -> None:
 def test_engine_calls_are_labelled_by_the_function_that_made_them() -> None:
     import functools
 
-    from bot.delivery.digests import compose_digest
     from bot.health import corpus_health
+    from briefings.engine import compose_digest
 
     def brief() -> object:  # as in bot.commands.general: the work is a closure inside the handler
         def work(engine: object) -> None:
