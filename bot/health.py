@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 from bot.delivery.schedule import Plan, format_wait, next_slot
 from bot.storage import FAILED, SENT, UNKNOWN, open_read_only
-from bot.telegram_html import escape
+from bot.telegram_html import echo, escape
 from briefings.engine import ARTICLE_FORMATS, Engine, template_problems
 from briefings.engine import check_database as engine_check_database
 from briefings.errors import DatabaseError
@@ -230,7 +230,9 @@ def status_html(health: Health, tz: str) -> str:
             f"last ingest: {at} — added {last.added}, updated {last.updated}, "
             f"unchanged {last.unchanged}, rejected {last.rejected}"
         )
-        lines += [f"  • {_short(error)}" for error in last.errors[:MAX_INGEST_ERRORS_SHOWN]]
+        lines += [
+            f"  • {echo(error, MAX_ERROR_CHARS)}" for error in last.errors[:MAX_INGEST_ERRORS_SHOWN]
+        ]
         if len(last.errors) > MAX_INGEST_ERRORS_SHOWN:
             lines.append(f"  …and {len(last.errors) - MAX_INGEST_ERRORS_SHOWN} more")
 
@@ -243,7 +245,7 @@ def status_html(health: Health, tz: str) -> str:
             assert feed.failing_since is not None
             lines.append(
                 f"  • {escape(feed.url)} failing since {when(feed.failing_since)}: "
-                f"{_short(feed.last_error or 'unknown error')}"
+                f"{echo(feed.last_error or 'unknown error', MAX_ERROR_CHARS)}"
             )
         lines += [
             f"  • {escape(feed.url)}: not checked yet"
@@ -268,15 +270,8 @@ def status_html(health: Health, tz: str) -> str:
         lines.append(f"next digest: {when(digests.next_due)} (in {wait})")
     if corpus.template_problems:
         lines.append(f"template problems: {len(corpus.template_problems)}")
-        lines += [f"  • {_short(problem)}" for problem in corpus.template_problems]
+        lines += [f"  • {echo(problem, MAX_ERROR_CHARS)}" for problem in corpus.template_problems]
     return "\n".join(lines)
-
-
-def _short(text: str) -> str:
-    text = " ".join(text.split())
-    if len(text) > MAX_ERROR_CHARS:
-        text = text[: MAX_ERROR_CHARS - 1] + "…"
-    return escape(text)
 
 
 def _instant(value: Any) -> dt.datetime | None:
@@ -348,7 +343,8 @@ def check_corpus_folder(path: Path, *, is_shipped: bool = False) -> CheckResult:
     for _folder, dirnames, filenames in os.walk(path):
         dirnames[:] = [name for name in dirnames if not name.startswith(".")]
         if any(
-            not name.startswith(".") and Path(name).suffix.lower() in ARTICLE_FORMATS for name in filenames
+            not name.startswith(".") and Path(name).suffix.lower() in ARTICLE_FORMATS
+            for name in filenames
         ):
             return CheckResult(what, True, "exists")
     kinds = " ".join(sorted(ARTICLE_FORMATS))

@@ -663,9 +663,7 @@ def _create_v1(db: sqlite_utils.Database) -> None:
         not_null={"chat_id", "slot", "status"},
         if_not_exists=True,
     )
-    db.table("digest_deliveries").create_index(
-        ["chat_id", "slot"], unique=True, if_not_exists=True
-    )
+    db.table("digest_deliveries").create_index(["chat_id", "slot"], unique=True, if_not_exists=True)
     db.table("digest_deliveries").create_index(["status"], if_not_exists=True)
     db.table("feed_state").create(
         {
@@ -683,6 +681,7 @@ def _create_v1(db: sqlite_utils.Database) -> None:
     db.table("watched_files").create(
         {"path": str, "size": int, "mtime_ns": int}, pk="path", if_not_exists=True
     )
+
 
 def _create_v2(db: sqlite_utils.Database) -> None:
     """Keyword filters and instant alerts."""
@@ -705,7 +704,6 @@ def _create_v2(db: sqlite_utils.Database) -> None:
         not_null={"status"},
         if_not_exists=True,
     )
-
 
 
 def _add_times_column(db: sqlite_utils.Database) -> None:

@@ -14,6 +14,7 @@ import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from briefings import compose, readers, render
 from briefings.digest import (
@@ -156,7 +157,7 @@ class Engine:
         """Articles ingested after an ISO instant (`iso_seconds`), oldest first."""
         return self.store.articles_ingested_since(since)
 
-    def last_ingest(self) -> dict[str, object] | None:
+    def last_ingest(self) -> dict[str, Any] | None:
         """The ingest log's latest row (at, added, updated, unchanged, rejected, errors)."""
         return self.store.last_ingest()
 

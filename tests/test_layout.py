@@ -207,3 +207,23 @@ def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 )
 def test_no_package_has_an_import_cycle(package: str) -> None:
     assert _cycles(_import_graph(package)) == []
+
+
+def test_the_fake_server_and_the_sandbox_load_only_in_sandbox_mode() -> None:
+    """The product imports them in one place: __main__, inside the no-token branch."""
+    offenders = []
+    for path in (ROOT / "bot").rglob("*.py"):
+        module = _module_name(path)
+        if module.startswith(("bot.localapi", "bot.sandbox")):
+            continue
+        tree = ast.parse(path.read_text("utf-8"))
+        top_level = {id(node) for node in tree.body}
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Import | ast.ImportFrom):
+                continue
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module]
+            is_sandbox = any((name or "").startswith(("bot.localapi", "bot.sandbox")) for name in names)
+            # __main__ may import the sandbox inside a function: its no-token branch.
+            if is_sandbox and (module != "bot.__main__" or id(node) in top_level):
+                offenders.append(f"{module}:{node.lineno}")
+    assert offenders == []

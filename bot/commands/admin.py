@@ -13,9 +13,9 @@ from telegram.ext import BaseHandler, CommandHandler
 from bot import health
 from bot.commands.general import slow
 from bot.commands.permissions import is_bot_admin
-from bot.replies import echo, reply
+from bot.replies import reply
 from bot.runtime import STARTED_KEY, BotContext
-from bot.telegram_html import escape
+from bot.telegram_html import echo, escape
 from briefings.engine import Engine
 
 

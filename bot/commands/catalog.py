@@ -79,6 +79,7 @@ COMMANDS: tuple[Command, ...] = (
 )
 _BY_NAME = {command.name: command for command in COMMANDS}
 
+
 def bot_commands(
     translate: Translator = ENGLISH, *, include: Callable[[Command], bool] | None = None
 ) -> list[BotCommand]:

@@ -127,9 +127,7 @@ async def _act(
             return translate("{channel} has no digest.").format(channel=name)
         return f"<b>{name}</b>: {escape(describe(previous.plan))}; {_next(previous.plan, now)}"
     try:
-        plan = parse_plan(
-            args, default_tz=settings.tz, default_time=settings.digest_time
-        )
+        plan = parse_plan(args, default_tz=settings.tz, default_time=settings.digest_time)
     except PlanError as error:
         return escape(str(error))
     subscription = Subscription(

@@ -27,9 +27,9 @@ from bot.i18n import ENGLISH, N_, Translator
 from bot.instance import stop_on_conflict
 from bot.languages import tr
 from bot.network import PollingHealth, is_network_trouble, may_have_arrived, retry_seconds
-from bot.replies import echo, reply, typing
+from bot.replies import reply, typing
 from bot.runtime import POLLING_KEY, BotContext
-from bot.telegram_html import escape
+from bot.telegram_html import echo, escape
 from briefings.engine import Engine
 from briefings.errors import BriefingError
 

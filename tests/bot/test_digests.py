@@ -101,11 +101,15 @@ def test_a_digest_lists_new_stories_with_sources_and_buttons(engine: Engine) -> 
 def test_a_quiet_digest_follows_the_setting(engine: Engine, when_quiet: str, lead: str) -> None:
     first = engine.digest(now=dt.datetime.now(dt.UTC), since="")
     assert first is not None
-    quiet = engine.digest(now=dt.datetime.now(dt.UTC), since=first.watermark, shown=first.shown, when_quiet=when_quiet)
+    quiet = engine.digest(
+        now=dt.datetime.now(dt.UTC), since=first.watermark, shown=first.shown, when_quiet=when_quiet
+    )
     assert quiet is not None and quiet.is_quiet
     assert quiet.html.startswith(lead)
     assert ("Netanyahu" in quiet.html) == (when_quiet == "brief")
-    skipped = engine.digest(now=dt.datetime.now(dt.UTC), since=first.watermark, shown=first.shown, when_quiet="skip")
+    skipped = engine.digest(
+        now=dt.datetime.now(dt.UTC), since=first.watermark, shown=first.shown, when_quiet="skip"
+    )
     assert skipped is None
 
 

@@ -150,7 +150,9 @@ def test_filters_are_stored_and_old_tables_migrated(db: Path, engine: Engine) ->
 
 # -- digests ---------------------------------------------------------------------------------------
 def test_a_filtered_digest_carries_only_matching_articles(engine: Engine) -> None:
-    digest = engine.digest(now=dt.datetime.now(dt.UTC), since="", include=['"West Bank"'], exclude=["TASS"])
+    digest = engine.digest(
+        now=dt.datetime.now(dt.UTC), since="", include=['"West Bank"'], exclude=["TASS"]
+    )
     assert digest is not None and not digest.is_unmatched
     # Of the five seeds, three mention the West Bank, and one of those also TASS.
     assert digest.html.startswith("<b>Your digest: 2 new articles</b>\n")

@@ -15,7 +15,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -136,7 +136,7 @@ def test_status_text_of_a_fresh_bot() -> None:
 
 # -- reading the digest side's tables ------------------------------------------------------------
 @pytest.fixture
-def store(tmp_path: Path) -> SubscriptionStore:
+def store(tmp_path: Path) -> Iterator[SubscriptionStore]:
     store = SubscriptionStore.open(tmp_path / "news.db")
     yield store
     store.close()
