@@ -222,7 +222,9 @@ def test_the_fake_server_and_the_sandbox_load_only_in_sandbox_mode() -> None:
             if not isinstance(node, ast.Import | ast.ImportFrom):
                 continue
             names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module]
-            is_sandbox = any((name or "").startswith(("bot.localapi", "bot.sandbox")) for name in names)
+            is_sandbox = any(
+                (name or "").startswith(("bot.localapi", "bot.sandbox")) for name in names
+            )
             # __main__ may import the sandbox inside a function: its no-token branch.
             if is_sandbox and (module != "bot.__main__" or id(node) in top_level):
                 offenders.append(f"{module}:{node.lineno}")

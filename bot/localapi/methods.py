@@ -1,5 +1,8 @@
 """The Bot API methods of the local server, with Telegram's validation and error answers.
 
+Over 400 lines: one short function a Bot API method the bot uses, kept side by side so that
+their validation reads alike.
+
 Each method is a function ``(state, params) -> result`` run under the state's lock, raising
 ``ApiError`` with the status and description Telegram would give. Parameters arrive as JSON
 or as form fields (python-telegram-bot sends forms, with objects such as ``reply_markup`` as

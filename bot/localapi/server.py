@@ -1,5 +1,8 @@
 """The local Bot API server: a fake Telegram on 127.0.0.1 for tests, benchmarks and the sandbox.
 
+Over 400 lines: the HTTP side and its fault injection in one place, so that what a fault
+does to a request can be read in order.
+
 ``LocalBotApi`` serves the Bot API methods the bot uses (``bot.localapi.methods``) over HTTP
 with tornado, on top of the world model in ``bot.localapi.state``. Point
 python-telegram-bot at it with ``ApplicationBuilder().base_url(api.base_url)``; it builds

@@ -1,5 +1,8 @@
 """The world behind the local Bot API server: users, chats, messages, updates and call log.
 
+Over 400 lines: Telegram's state for one bot is one lock's worth of data, and splitting it
+would split what the lock guards.
+
 ``BotApiState`` is what Telegram knows about one bot: who wrote to it, what it sent where,
 which updates wait to be fetched, and every call it made. Tests read what the bot did
 through it (``messages``, ``calls``, ``commands``, ``chat_actions``). Every access holds one
