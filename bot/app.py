@@ -39,7 +39,6 @@ from bot.commands.language import language_handlers
 from bot.commands.menus import register_menus
 from bot.config import ConfigError, Settings
 from bot.delivery.jobs import ensure_live, restore_schedule, start_live_sources, stop_digests
-from bot.instance import exit_status
 from bot.metrics import BotMetrics, MeteredRateLimiter
 from bot.network import FLOOD_BUDGET_SECONDS, FloodBudgetLimiter, PollingHealth, WatchedRequest
 from bot.runtime import (
@@ -53,6 +52,7 @@ from bot.runtime import (
     STARTED_KEY,
     BotContext,
     EngineGate,
+    exit_status,
 )
 from bot.storage import ChatLanguages, FeedList
 from briefings.engine import Engine

@@ -12,26 +12,32 @@ shape of a running bot is written down once:
     DIGESTS_KEY    the DigestRuntime: store, fan-out, alerts, live sources (bot.delivery.jobs)
     LANGUAGES_KEY  the chats' chosen languages (bot.storage.ChatLanguages)
     FEEDS_KEY      the feeds admins added with /feeds (bot.storage.FeedList)
+    EXIT_STATUS_KEY  the exit status the application asked for when it stopped
 
 The application is built with `BotContext` as its context type, so every handler, job and
-error handler gets the same one.
+error handler gets the same one. `stop_on_conflict` stops it on Telegram's 409 Conflict and
+leaves the exit status (`exit_status`) for `python -m bot` to return.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import threading
 import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-from telegram.ext import CallbackContext, ExtBot
+from telegram.ext import Application, CallbackContext, ExtBot
 
+from bot.instance import CONFLICT_MESSAGE, EXIT_CONFLICT
 from briefings.engine import Engine
 
 if TYPE_CHECKING:
     from bot.config import Settings
 
+logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 ENGINE_KEY = "engine"
@@ -43,6 +49,7 @@ STARTUP_KEY = "startup_ingest"
 DIGESTS_KEY = "digests"
 LANGUAGES_KEY = "languages"
 FEEDS_KEY = "managed_feeds"
+EXIT_STATUS_KEY = "exit_status"
 
 
 class EngineCallObserver(Protocol):
@@ -106,3 +113,25 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
     @property
     def settings(self) -> Settings:
         return self.bot_data[SETTINGS_KEY]  # type: ignore[no-any-return]
+
+
+def stop_on_conflict(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Report a 409 Conflict once and stop the application with EXIT_CONFLICT."""
+    if application.bot_data.get(EXIT_STATUS_KEY) == EXIT_CONFLICT:
+        return  # the poll may fail once more before the stop takes effect
+    logger.error(CONFLICT_MESSAGE)
+    application.bot_data[EXIT_STATUS_KEY] = EXIT_CONFLICT
+    updater = application.updater
+    if updater is not None:
+        # On the way out PTB polls once more to confirm the updates it fetched; that poll
+        # would in turn end the other instance's poll with a 409 and stop it too. The
+        # attribute is private (name-mangled): when PTB renames it, only this nicety is lost.
+        with contextlib.suppress(AttributeError):
+            updater._Updater__polling_cleanup_cb = None  # type: ignore[attr-defined]
+    if application.running:
+        application.stop_running()
+
+
+def exit_status(application: Application[Any, Any, Any, Any, Any, Any]) -> int:
+    """The process exit status an application asked for when it stopped (0: none)."""
+    return int(application.bot_data.get(EXIT_STATUS_KEY, 0))

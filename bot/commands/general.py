@@ -24,11 +24,10 @@ from bot.commands.catalog import COMMANDS, help_text, usage
 from bot.commands.links import brief_payload, parse_payload, share_keyboard, who_payload
 from bot.commands.menus import register_admin_menu
 from bot.i18n import ENGLISH, N_, Translator
-from bot.instance import stop_on_conflict
 from bot.languages import tr
 from bot.network import PollingHealth, is_network_trouble, may_have_arrived, retry_seconds
 from bot.replies import reply, typing
-from bot.runtime import POLLING_KEY, BotContext
+from bot.runtime import POLLING_KEY, BotContext, stop_on_conflict
 from bot.telegram_html import echo, escape
 from briefings.engine import Engine
 from briefings.errors import BriefingError
