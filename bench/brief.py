@@ -13,6 +13,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -49,16 +50,16 @@ def main() -> None:
                 # A person of the corpus, asked by surname and misspelt as a user might.
                 surname = engine.who()[0].name.split()[-1]
                 misspelt = surname[:-2] + surname[-1] + surname[-2]
-                cases = {
+                cases: dict[str, Callable[[], object]] = {
                     "brief (latest)": lambda: engine.renderer.briefing(engine.brief(), "html"),
-                    "brief --event": lambda middle=middle: engine.renderer.briefing(
+                    "brief --event": lambda middle=middle: engine.renderer.briefing(  # type: ignore[misc]
                         engine.brief(event_id=middle), "html"
                     ),
                     "brief <topic>": lambda: engine.brief("annexation"),
                     "brief <query>": lambda: engine.brief("defense minister"),
                     "who (latest)": lambda: engine.renderer.people(engine.who(), "html"),
-                    "who <name>": lambda surname=surname: engine.who(surname),
-                    "who <misspelt>": lambda misspelt=misspelt: engine.who(misspelt),
+                    "who <name>": lambda surname=surname: engine.who(surname),  # type: ignore[misc]
+                    "who <misspelt>": lambda misspelt=misspelt: engine.who(misspelt),  # type: ignore[misc]
                 }
                 for what, fn in cases.items():
                     p50, p95 = measure(fn, args.runs)

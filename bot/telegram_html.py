@@ -22,9 +22,10 @@ from __future__ import annotations
 import html
 import re
 
-__all__ = ["escape", "split_message", "validate_telegram_html", "visible_length"]
+__all__ = ["echo", "escape", "split_message", "validate_telegram_html", "visible_length"]
 
 MESSAGE_LIMIT = 4096
+ECHO_CHARS = 80
 
 # tag name -> attributes Telegram reads from it (others are ignored, as Telegram does)
 _TAGS: dict[str, frozenset[str]] = {
@@ -65,6 +66,15 @@ Event = tuple[int, str, str]
 def escape(text: str) -> str:
     """Escape plain text for Telegram HTML (``<``, ``>`` and ``&``; quotes need no escaping)."""
     return html.escape(text, quote=False)
+
+
+def echo(text: str, limit: int = ECHO_CHARS) -> str:
+    """Plain text (the user's, an error's) made safe to quote in a message: its spaces
+    squeezed, shortened to `limit` characters with "…", then escaped."""
+    text = " ".join(text.split())
+    if len(text) > limit:
+        text = text[: limit - 1].rstrip() + "…"
+    return escape(text)
 
 
 def validate_telegram_html(text: str) -> None:

@@ -14,11 +14,12 @@ from pathlib import Path
 import pytest
 from telegram import Bot
 
-from bot.digest_handlers import DIGESTS_KEY, DigestRuntime
-from bot.digests import TOPIC_LOST_HTML
-from bot.filters import ChatFilter
-from bot.local_api import LocalBotApi
-from bot.subscriptions import Subscription, SubscriptionStore
+from bot.delivery.digests import TOPIC_LOST_HTML
+from bot.delivery.filters import ChatFilter
+from bot.delivery.jobs import DigestRuntime
+from bot.localapi.server import LocalBotApi
+from bot.runtime import DIGESTS_KEY
+from bot.storage import Subscription, SubscriptionStore
 from briefings.engine import Engine
 from tests.bot.seeded_fixtures import db, engine, store, timedelta_retry_after  # noqa: F401
 from tests.bot.test_digests import (

@@ -1,9 +1,9 @@
-"""Handlers: one coroutine per command, each parsing its arguments, calling the engine, replying.
+"""Reading commands: /start, /help, /brief, /who, /topics, /search, /sources; and the rest.
 
 Handlers stay thin: blocking engine work runs through `context.engine.call(...)` (off the
 event loop, one call at a time), rendering is the engine's, sending is `bot.replies`'.
 Engine errors (`BriefingError`) and crashes both end in `on_error`, which answers the user.
-The command table `COMMANDS` feeds /help and setMyCommands, so the two cannot drift apart.
+Admin commands are in `bot.commands.admin`; the command table in `bot.commands.catalog`.
 """
 
 from __future__ import annotations
@@ -14,35 +14,27 @@ import datetime as dt
 import logging
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
-from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import InlineKeyboardButtonLimit, MessageLimit
 from telegram.error import Conflict, RetryAfter, TelegramError
-from telegram.ext import CallbackContext, ExtBot
 
-from bot import health
+from bot.commands.catalog import COMMANDS, help_text, usage
+from bot.commands.links import brief_payload, parse_payload, share_keyboard, who_payload
+from bot.commands.menus import register_admin_menu
 from bot.i18n import ENGLISH, N_, Translator
-from bot.instance import stop_on_conflict
-from bot.languages import chat_translator
-from bot.links import brief_payload, parse_payload, share_keyboard, who_payload
+from bot.languages import tr
 from bot.network import PollingHealth, is_network_trouble, may_have_arrived, retry_seconds
-from bot.replies import echo, reply, typing
-from bot.telegram_html import escape
+from bot.replies import reply, typing
+from bot.runtime import POLLING_KEY, BotContext, stop_on_conflict
+from bot.telegram_html import echo, escape
+from briefings.engine import Engine
 from briefings.errors import BriefingError
-
-if TYPE_CHECKING:
-    from bot.app import EngineGate
-    from bot.config import Settings
-    from briefings.engine import Engine
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
-ENGINE_KEY = "engine"
-SETTINGS_KEY = "settings"
-POLLING_KEY = "polling"
 TOPIC_CALLBACK = "brief:t:"
 # Long enough for any real query or name; longer arguments are junk and are refused politely.
 MAX_ARGUMENT_CHARS = 200
@@ -57,70 +49,6 @@ INLINE_BUTTON = "I can't post here. Open a chat with me and send /topics or /bri
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
-@dataclass(frozen=True)
-class Command:
-    """A command as users see it in /help and in Telegram's command menu."""
-
-    name: str
-    arguments: str
-    description: str
-    is_admin: bool = False
-    """For the bot's admins (NEWSBOT_ADMINS) only: shown in their menu alone."""
-    changes_chat: bool = False
-    """Changes a chat's settings: in groups, for the group's administrators."""
-
-    @property
-    def usage(self) -> str:
-        return f"/{self.name} {self.arguments}".rstrip()
-
-
-COMMANDS: tuple[Command, ...] = (
-    Command("start", "", N_("what this bot does")),
-    Command("help", "", N_("every command, one line each")),
-    Command(
-        "brief",
-        "[topic | query | YYYY-MM-DD]",
-        N_("a sourced briefing: latest event, or by topic, words or day"),
-    ),
-    Command("who", "[name]", N_("who is who in the latest event, or everything about one person")),
-    Command("events", "", N_("recent events, with a button for each")),
-    Command("topics", "", N_("topics of the corpus, with a button for each")),
-    Command("search", "<words>", N_("articles matching some words")),
-    Command("sources", "", N_("the outlets and articles behind the briefings")),
-    # --- digest commands (/subscribe, /unsubscribe, /settings) go here ---
-    Command(
-        "subscribe",
-        "[HH:MM[,HH:MM…]] [Area/City] [daily|weekdays|weekly] [@channel]",
-        N_("a digest of what is new, at the times of day you pick"),
-        changes_chat=True,
-    ),
-    Command("unsubscribe", "[@channel]", N_("stop this chat's digest"), changes_chat=True),
-    Command("settings", "[@channel]", N_("this chat's digest and when the next one comes")),
-    Command(
-        "filter",
-        "[add|remove words… | clear]",
-        N_("keep the digest to articles with some words, and without others (-word)"),
-        changes_chat=True,
-    ),
-    Command(
-        "alerts",
-        "[on|off]",
-        N_("new articles matching the filter, as they arrive"),
-        changes_chat=True,
-    ),  # fmt: skip
-    Command("language", "[code]", N_("the language I answer in here"), changes_chat=True),
-    Command("reingest", "", N_("re-read the corpus folders (admins)"), is_admin=True),
-    Command("stats", "", N_("figures about the corpus (admins)"), is_admin=True),
-    Command("status", "", N_("health: uptime, ingest, feeds, digests (admins)"), is_admin=True),
-    Command(
-        "feeds",
-        "[add URL | remove URL|number | export | import]",
-        N_("the RSS/Atom feeds I poll (admins)"),
-        is_admin=True,
-    ),
-)
-_BY_NAME = {command.name: command for command in COMMANDS}
-
 WELCOME = N_(
     "<b>Hello! I turn a pile of news articles into short briefings, with sources.</b>\n\n"
     "Every line of a briefing says which outlets report it, so you can tell a fact many "
@@ -131,61 +59,6 @@ WELCOME = N_(
     "/who: who is who, and what each outlet calls them\n\n"
     "/help lists everything I can do."
 )
-
-
-class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
-    """The callback context, with the bot's engine and settings at hand."""
-
-    @property
-    def engine(self) -> EngineGate:
-        return self.bot_data[ENGINE_KEY]  # type: ignore[no-any-return]
-
-    @property
-    def settings(self) -> Settings:
-        return self.bot_data[SETTINGS_KEY]  # type: ignore[no-any-return]
-
-
-async def tr(update: Update, context: BotContext) -> Translator:
-    """The language to answer this update in (the chat's choice, else the user's)."""
-    return await chat_translator(update, context.bot_data)
-
-
-def bot_commands(
-    translate: Translator = ENGLISH, *, include: Callable[[Command], bool] | None = None
-) -> list[BotCommand]:
-    """A command menu for setMyCommands: the commands `include` keeps (all by default)."""
-    return [
-        BotCommand(command.name, translate(command.description))
-        for command in COMMANDS
-        if include is None or include(command)
-    ]
-
-
-def help_text(translate: Translator = ENGLISH) -> str:
-    """/help: every command with its arguments and one line."""
-
-    def line(command: Command) -> str:
-        return f"{escape(command.usage)} — {escape(translate(command.description))}"
-
-    public = [line(command) for command in COMMANDS if not command.is_admin]
-    admin = [line(command) for command in COMMANDS if command.is_admin]
-    heading, admins = translate("What I can do"), translate("For admins")
-    return (
-        f"<b>{heading}</b>\n"
-        + "\n".join(public)
-        + f"\n\n<b>{admins}</b>\n"
-        + "\n".join(admin)
-        + "\n\n"
-        + translate("In groups, address me as /command@my_username.")
-    )
-
-
-def usage(name: str, problem: str = "", translate: Translator = ENGLISH) -> str:
-    """A usage line for a command, after an optional (already escaped) problem."""
-    command = _BY_NAME[name]
-    lead = f"{problem}\n" if problem else ""
-    label = translate("Usage:")
-    return f"{lead}{label} <code>{escape(command.usage)}</code> — {escape(translate(command.description))}"
 
 
 def topic_callback(topic: str) -> str:
@@ -219,8 +92,6 @@ async def start(update: Update, context: BotContext) -> None:
     user = update.effective_user
     if user is not None and context.settings.is_admin(user.id):
         # The admins' menu needs a chat with them: the first /start gives one.
-        from bot.menus import register_admin_menu
-
         await register_admin_menu(context.bot, user.id)
     opened = parse_payload(context.args[0]) if context.args else None
     if opened is not None and opened[0] == "brief":
@@ -273,7 +144,7 @@ async def send_briefing(
         )
         return html, briefing.event.id, briefing.headline
 
-    html, found_event, headline = await _slow(update, context, work)
+    html, found_event, headline = await slow(update, context, work)
     keyboard = share_keyboard(
         context.bot.username, brief_payload(found_event), headline, translate("Share")
     )
@@ -299,7 +170,7 @@ async def who(update: Update, context: BotContext) -> None:
             cards, fmt="html", title=translate("People"), translate=translate
         )
 
-    await _answer(update, context, await _slow(update, context, work))
+    await _answer(update, context, await slow(update, context, work))
 
 
 async def send_person(
@@ -320,7 +191,7 @@ async def send_person(
             ).format(others=others)
         return html, card.name
 
-    html, found = await _slow(update, context, work)
+    html, found = await slow(update, context, work)
     keyboard = share_keyboard(context.bot.username, who_payload(found), found, translate("Share"))
     await _answer(update, context, html, reply_markup=keyboard)
 
@@ -335,7 +206,7 @@ async def topics(update: Update, context: BotContext) -> None:
         html = engine.renderer.topics(found, fmt="html", translate=translate)
         return html, [topic.name for topic in found]
 
-    html, names = await _slow(update, context, work)
+    html, names = await slow(update, context, work)
     buttons = [
         InlineKeyboardButton(name, callback_data=topic_callback(name))
         for name in names[:MAX_TOPIC_BUTTONS]
@@ -412,7 +283,7 @@ async def search(update: Update, context: BotContext) -> None:
     def work(engine: Engine) -> str:
         return engine.renderer.search(words, engine.search(words), fmt="html", translate=translate)
 
-    await _answer(update, context, await _slow(update, context, work))
+    await _answer(update, context, await slow(update, context, work))
 
 
 async def sources(update: Update, context: BotContext) -> None:
@@ -423,66 +294,7 @@ async def sources(update: Update, context: BotContext) -> None:
     def work(engine: Engine) -> str:
         return engine.renderer.sources(engine.articles(), fmt="html", translate=translate)
 
-    await _answer(update, context, await _slow(update, context, work))
-
-
-# -- admins -----------------------------------------------------------------------------------
-async def _is_admin(update: Update, context: BotContext) -> bool:
-    user = update.effective_user
-    if context.settings.is_admin(user.id if user else None):
-        return True
-    translate = await tr(update, context)
-    await _answer(update, context, translate("Sorry, this command is for admins."))
-    return False
-
-
-async def reingest(update: Update, context: BotContext) -> None:
-    """/reingest (admins): re-read the corpus folders and report what changed."""
-    if not await _is_admin(update, context):
-        return
-    folders = context.settings.corpus
-    report = await _slow(update, context, lambda engine: engine.ingest(folders))
-    lines = [
-        f"<b>Re-read {len(folders)} folder(s)</b>",
-        f"added {len(report.added)}, updated {len(report.updated)}, "
-        f"unchanged {len(report.unchanged)}, rejected {len(report.rejected)}",
-    ]
-    lines += [f"• {echo(path)}: {escape(reason)}" for path, reason in report.rejected[:20]]
-    await _answer(update, context, "\n".join(lines))
-
-
-async def stats(update: Update, context: BotContext) -> None:
-    """/stats (admins): how big the corpus is."""
-    if not await _is_admin(update, context):
-        return
-
-    def work(engine: Engine) -> str:
-        articles = engine.articles()
-        english = sum(1 for article in articles if article.language == "en")
-        outlets = {article.outlet for article in articles if article.outlet}
-        return (
-            "<b>Corpus</b>\n"
-            f"articles: {len(articles)} ({english} in English)\n"
-            f"outlets: {len(outlets)}\n"
-            f"events: {len(engine.events())}\n"
-            f"topics: {len(engine.topics())}"
-        )
-
-    await _answer(update, context, await _slow(update, context, work))
-
-
-async def status(update: Update, context: BotContext) -> None:
-    """/status (admins): uptime, corpus, last ingest, failing feeds, digests, template problems."""
-    if not await _is_admin(update, context):
-        return
-    settings = context.settings
-    corpus = await _slow(update, context, health.corpus_health)
-    now = dt.datetime.now(dt.UTC)
-    started_at = context.bot_data.get(health.STARTED_KEY, now)
-    report = await asyncio.to_thread(
-        health.read_health, corpus, started_at=started_at, now=now, settings=settings
-    )
-    await _answer(update, context, health.status_html(report, settings.tz))
+    await _answer(update, context, await slow(update, context, work))
 
 
 # -- everything else --------------------------------------------------------------------------
@@ -498,7 +310,7 @@ async def unknown_command(update: Update, context: BotContext) -> None:
     if not addressee and message.chat.type != message.chat.PRIVATE:
         return  # in a group, a bare unknown command is likely another bot's
     if message.chat.type == message.chat.CHANNEL:
-        return  # in a channel, only the digest commands are answered (bot.channels)
+        return  # in a channel, only the digest commands are answered (bot.commands.channels)
     translate = await tr(update, context)
     known = " ".join(f"/{c.name}" for c in COMMANDS if not c.is_admin and c.name != "start")
     await _answer(
@@ -580,7 +392,7 @@ async def _tell_later(update: Update, context: BotContext, text: str, seconds: f
     await _tell(update, context, text)
 
 
-async def _slow(update: Update, context: BotContext, work: Callable[[Engine], T]) -> T:
+async def slow(update: Update, context: BotContext, work: Callable[[Engine], T]) -> T:
     """Run blocking engine work while the chat shows "typing…"."""
     chat = update.effective_chat
     if chat is None:

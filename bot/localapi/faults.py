@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from bot.local_api_state import ApiError
+from bot.localapi.state import ApiError
 
 DROP, DROP_AFTER, HANG, SILENT, ERROR = "drop", "drop-after", "hang", "silent", "error"
 # Descriptions Telegram gives for the errors tests ask for most.

@@ -7,7 +7,7 @@ engine's FTS5 index (`Engine.filter_articles`): stemmed and case-insensitive, so
 text is never a regular expression or raw FTS5 syntax.
 
 This module is pure: parsing `/filter add` text, applying an edit, and describing a filter.
-The filter itself is stored by `bot.subscriptions.SubscriptionStore`.
+The filter itself is stored by `bot.storage.SubscriptionStore`.
 """
 
 from __future__ import annotations

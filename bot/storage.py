@@ -1,7 +1,13 @@
-"""Subscriptions: which chats get a digest when, and which digests were sent — in SQLite.
+"""The bot's store: which chats get a digest when, which digests were sent — in SQLite.
 
-The bot's own tables live in the engine's database file, written through a second
-connection (sqlite-utils over sqlite3, WAL, so the engine's reads never wait on ours):
+Over 400 lines because it is every table of the bot's in one place: one connection policy
+(`connect`), one list of migrations (`MIGRATIONS`), and the ledger's transactions beside
+the rows they guard.
+
+The bot's own tables live in the engine's database file (Settings.db_path), written through
+a connection of their own (sqlite-utils over sqlite3, WAL, so the engine's reads never wait
+on ours). The engine opens the file first (post_init), so a foreign or damaged file is
+refused before this store touches it:
 
     digest_subscriptions   one row a chat: its plan, and what its last digest covered
     digest_deliveries      one row a (chat, slot), UNIQUE: claimed, then sending just before
@@ -12,8 +18,9 @@ connection (sqlite-utils over sqlite3, WAL, so the engine's reads never wait on 
     chat_filters           one row a chat: its keyword filter and its instant-alert switch
     alert_deliveries       one row a (chat, article), the primary key: the alert ledger, so an
                            article is alerted to a chat once
-    bot_schema             the version of these tables, migrated at open (1: digests and
-                           live sources; 2: filters and alerts)
+    chat_languages         one row a chat: the language it chose (/language)
+    managed_feeds          the feeds admins added with /feeds
+    bot_schema             the version of these tables, migrated at open by `MIGRATIONS`
 
 A claim is taken in one transaction before a message goes out, and marked "sending" (and
 committed) just before the request leaves. Telegram has no idempotency key, so after a
@@ -41,12 +48,10 @@ from pathlib import Path
 
 import sqlite_utils
 
-from bot.filters import ChatFilter
+from bot.delivery.filters import ChatFilter
+from bot.delivery.schedule import UTC, Plan, Slot
 from bot.instance import owner_is_alive
-from bot.schedule import UTC, Plan, Slot
-from briefings.store import Store
 
-SCHEMA_VERSION = 2
 SCHEMA_NAME = "digests"
 # Another connection (the engine's) may hold the write lock for a moment: wait, don't fail.
 BUSY_TIMEOUT_SECONDS = 30.0
@@ -95,6 +100,27 @@ class FeedState:
     last_error: str | None = None
 
 
+def connect(path: str | Path) -> sqlite3.Connection:
+    """A connection to the database file as the bot uses it: shared by worker threads (a lock
+    serialises them), waiting out another connection's write lock, WAL, and autocommit, since
+    transactions are explicit BEGIN IMMEDIATE ... COMMIT (`SubscriptionStore.transaction`)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(
+        str(path), check_same_thread=False, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None
+    )
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    return conn
+
+
+def open_read_only(database: Path) -> sqlite3.Connection:
+    """A connection that cannot write, so that looking (/status, /metrics) never changes what
+    is looked at."""
+    uri = Path(database).resolve().as_uri() + "?mode=ro"
+    return sqlite3.connect(uri, uri=True)
+
+
 def _now() -> str:
     return dt.datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -110,19 +136,7 @@ class SubscriptionStore:
     @classmethod
     def open(cls, path: str | Path) -> SubscriptionStore:
         """Open the bot's tables in the database file at `path` on a connection of their own."""
-        # The engine refuses a file holding only foreign tables, so let it create its schema
-        # first when the file is new (its open is idempotent and cheap).
-        Store.open(path).close()
-        # Autocommit: transactions are this class's explicit BEGIN IMMEDIATE ... COMMIT.
-        conn = sqlite3.connect(
-            str(path),
-            check_same_thread=False,
-            timeout=BUSY_TIMEOUT_SECONDS,
-            isolation_level=None,
-        )
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=NORMAL")
-        return cls(sqlite_utils.Database(conn))
+        return cls(sqlite_utils.Database(connect(path)))
 
     def close(self) -> None:
         with self.lock:
@@ -143,6 +157,7 @@ class SubscriptionStore:
 
     # -- schema -----------------------------------------------------------------------------
     def _migrate(self) -> None:
+        """Bring the tables to SCHEMA_VERSION, one step a transaction (see MIGRATIONS)."""
         db = self.db
         with self.lock:
             db.table("bot_schema").create(
@@ -156,107 +171,14 @@ class SubscriptionStore:
                 raise sqlite3.DatabaseError(
                     f"digest tables written by a newer newsbot (schema {version})"
                 )
-            if version < 1:
-                with self.transaction():
-                    self._create_v1()
-                    db.execute(
-                        "INSERT OR REPLACE INTO bot_schema (name, version) VALUES (?, ?)",
-                        [SCHEMA_NAME, 1],
-                    )
-            if version < 2:
-                with self.transaction():
-                    self._create_v2()
-                    db.execute(
-                        "INSERT OR REPLACE INTO bot_schema (name, version) VALUES (?, ?)",
-                        [SCHEMA_NAME, 2],
-                    )
-            self._add_times_column()
-
-    def _add_times_column(self) -> None:
-        """Several digests a day: the times after the first (`at`), as JSON, when missing.
-
-        Added by its presence, not a schema version: a column older rows leave empty.
-        """
-        if "also_at" not in self.db.table("digest_subscriptions").columns_dict:
-            with self.transaction() as conn:
-                conn.execute("ALTER TABLE digest_subscriptions ADD COLUMN also_at TEXT")
-
-    def _create_v1(self) -> None:
-        db = self.db
-        db.table("digest_subscriptions").create(
-            {
-                "chat_id": int,
-                "thread_id": int,
-                "at": str,
-                "tz": str,
-                "cadence": str,
-                "weekday": int,
-                "since": str,
-                "watermark": str,
-                "shown": str,
-            },
-            pk="chat_id",
-            not_null={"at", "tz", "cadence", "since"},
-            if_not_exists=True,
-        )
-        db.table("digest_deliveries").create(
-            {
-                "id": int,
-                "chat_id": int,
-                "slot": str,
-                "due_at": str,
-                "status": str,
-                "owner": str,
-                "claimed_at": str,
-                "finished_at": str,
-                "error": str,
-            },
-            pk="id",
-            not_null={"chat_id", "slot", "status"},
-            if_not_exists=True,
-        )
-        db.table("digest_deliveries").create_index(
-            ["chat_id", "slot"], unique=True, if_not_exists=True
-        )
-        db.table("digest_deliveries").create_index(["status"], if_not_exists=True)
-        db.table("feed_state").create(
-            {
-                "url": str,
-                "etag": str,
-                "last_modified": str,
-                "checked_at": str,
-                "ok_at": str,
-                "failing_since": str,
-                "last_error": str,
-            },
-            pk="url",
-            if_not_exists=True,
-        )
-        db.table("watched_files").create(
-            {"path": str, "size": int, "mtime_ns": int}, pk="path", if_not_exists=True
-        )
-
-    def _create_v2(self) -> None:
-        db = self.db
-        db.table("chat_filters").create(
-            {
-                "chat_id": int,
-                "include": str,
-                "exclude": str,
-                "alerts": int,
-                "alerts_since": str,
-                "alerts_thread_id": int,
-                "told_nothing_matched": int,
-            },
-            pk="chat_id",
-            if_not_exists=True,
-        )
-        db.table("alert_deliveries").create(
-            {"chat_id": int, "article_id": int, "status": str, "at": str},
-            pk=("chat_id", "article_id"),
-            not_null={"status"},
-            if_not_exists=True,
-        )
+            for number, step in enumerate(MIGRATIONS, start=1):
+                if version < number:
+                    with self.transaction():
+                        step(db)
+                        db.execute(
+                            "INSERT OR REPLACE INTO bot_schema (name, version) VALUES (?, ?)",
+                            [SCHEMA_NAME, number],
+                        )
 
     # -- subscriptions ----------------------------------------------------------------------
     def save(self, subscription: Subscription) -> None:
@@ -605,6 +527,61 @@ class SubscriptionStore:
             return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
 
 
+class ChatLanguages:
+    """Chats' chosen languages (/language), cached in memory."""
+
+    def __init__(self, store: SubscriptionStore) -> None:
+        self.store = store
+        self._cache: dict[int, str | None] = {}
+
+    def get(self, chat_id: int) -> str | None:
+        if chat_id not in self._cache:
+            rows = self.store._rows(
+                "SELECT language FROM chat_languages WHERE chat_id = ?", [chat_id]
+            )
+            self._cache[chat_id] = rows[0]["language"] if rows else None
+        return self._cache[chat_id]
+
+    def set(self, chat_id: int, language: str | None) -> None:
+        """Choose a language for a chat (None: follow each user's Telegram language)."""
+        with self.store.transaction() as conn:
+            if language is None:
+                conn.execute("DELETE FROM chat_languages WHERE chat_id = ?", [chat_id])
+            else:
+                conn.execute(
+                    "INSERT OR REPLACE INTO chat_languages (chat_id, language) VALUES (?, ?)",
+                    [chat_id, language],
+                )
+        self._cache[chat_id] = language
+
+
+class FeedList:
+    """The feeds admins added with /feeds, polled with those of NEWSBOT_FEEDS."""
+
+    def __init__(self, store: SubscriptionStore) -> None:
+        self.store = store
+
+    def urls(self) -> list[str]:
+        rows = self.store._rows("SELECT url FROM managed_feeds ORDER BY added_at, url")
+        return [row["url"] for row in rows]
+
+    def entries(self) -> list[tuple[str, str | None]]:
+        rows = self.store._rows("SELECT url, title FROM managed_feeds ORDER BY added_at, url")
+        return [(row["url"], row["title"]) for row in rows]
+
+    def add(self, url: str, title: str | None, by: int | None) -> None:
+        with self.store.transaction() as conn:
+            conn.execute(
+                "INSERT OR REPLACE INTO managed_feeds (url, title, added_at, added_by) "
+                "VALUES (?, ?, ?, ?)",
+                [url, title, _now(), by],
+            )
+
+    def remove(self, url: str) -> bool:
+        with self.store.transaction() as conn:
+            return conn.execute("DELETE FROM managed_feeds WHERE url = ?", [url]).rowcount > 0
+
+
 def _row(subscription: Subscription) -> tuple[object, ...]:
     plan = subscription.plan
     return (
@@ -650,3 +627,112 @@ def _chat_filter(row: dict) -> ChatFilter:
         alerts_thread_id=row["alerts_thread_id"],
         told_nothing_matched=bool(row["told_nothing_matched"]),
     )
+
+
+def _create_v1(db: sqlite_utils.Database) -> None:
+    """Digests and live sources."""
+    db.table("digest_subscriptions").create(
+        {
+            "chat_id": int,
+            "thread_id": int,
+            "at": str,
+            "tz": str,
+            "cadence": str,
+            "weekday": int,
+            "since": str,
+            "watermark": str,
+            "shown": str,
+        },
+        pk="chat_id",
+        not_null={"at", "tz", "cadence", "since"},
+        if_not_exists=True,
+    )
+    db.table("digest_deliveries").create(
+        {
+            "id": int,
+            "chat_id": int,
+            "slot": str,
+            "due_at": str,
+            "status": str,
+            "owner": str,
+            "claimed_at": str,
+            "finished_at": str,
+            "error": str,
+        },
+        pk="id",
+        not_null={"chat_id", "slot", "status"},
+        if_not_exists=True,
+    )
+    db.table("digest_deliveries").create_index(["chat_id", "slot"], unique=True, if_not_exists=True)
+    db.table("digest_deliveries").create_index(["status"], if_not_exists=True)
+    db.table("feed_state").create(
+        {
+            "url": str,
+            "etag": str,
+            "last_modified": str,
+            "checked_at": str,
+            "ok_at": str,
+            "failing_since": str,
+            "last_error": str,
+        },
+        pk="url",
+        if_not_exists=True,
+    )
+    db.table("watched_files").create(
+        {"path": str, "size": int, "mtime_ns": int}, pk="path", if_not_exists=True
+    )
+
+
+def _create_v2(db: sqlite_utils.Database) -> None:
+    """Keyword filters and instant alerts."""
+    db.table("chat_filters").create(
+        {
+            "chat_id": int,
+            "include": str,
+            "exclude": str,
+            "alerts": int,
+            "alerts_since": str,
+            "alerts_thread_id": int,
+            "told_nothing_matched": int,
+        },
+        pk="chat_id",
+        if_not_exists=True,
+    )
+    db.table("alert_deliveries").create(
+        {"chat_id": int, "article_id": int, "status": str, "at": str},
+        pk=("chat_id", "article_id"),
+        not_null={"status"},
+        if_not_exists=True,
+    )
+
+
+def _add_times_column(db: sqlite_utils.Database) -> None:
+    """Several digests a day: the times after the first (`at`), as JSON.
+
+    Older files may have the column already (it was once added by its presence alone).
+    """
+    if "also_at" not in db.table("digest_subscriptions").columns_dict:
+        db.execute("ALTER TABLE digest_subscriptions ADD COLUMN also_at TEXT")
+
+
+def _create_v4(db: sqlite_utils.Database) -> None:
+    """Chats' languages and the feeds admins add (once created at first use, hence if_not_exists)."""
+    db.table("chat_languages").create(
+        {"chat_id": int, "language": str}, pk="chat_id", if_not_exists=True
+    )
+    db.table("managed_feeds").create(
+        {"url": str, "title": str, "added_at": str, "added_by": int},
+        pk="url",
+        if_not_exists=True,
+    )
+
+
+# The bot's schema, one step a version: step N brings version N-1 to N, in one transaction.
+# Never edit a step that shipped; add one.
+MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
+    _create_v1,
+    _create_v2,
+    _add_times_column,
+    _create_v4,
+)
+SCHEMA_VERSION = len(MIGRATIONS)

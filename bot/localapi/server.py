@@ -1,7 +1,10 @@
 """The local Bot API server: a fake Telegram on 127.0.0.1 for tests, benchmarks and the sandbox.
 
-``LocalBotApi`` serves the Bot API methods the bot uses (``bot.local_api_methods``) over HTTP
-with tornado, on top of the world model in ``bot.local_api_state``. Point
+Over 400 lines: the HTTP side and its fault injection in one place, so that what a fault
+does to a request can be read in order.
+
+``LocalBotApi`` serves the Bot API methods the bot uses (``bot.localapi.methods``) over HTTP
+with tornado, on top of the world model in ``bot.localapi.state``. Point
 python-telegram-bot at it with ``ApplicationBuilder().base_url(api.base_url)``; it builds
 ``{base_url}{token}/{method}`` and gets Telegram's answers, errors included.
 
@@ -36,11 +39,11 @@ import tornado.httpserver
 import tornado.netutil
 import tornado.web
 
-from bot.local_api_faults import DROP, DROP_AFTER, HANG, SILENT, Fault
-from bot.local_api_methods import begin_call, call_method, start_polling, take_updates
-from bot.local_api_params import normalise_params
-from bot.local_api_scenario import ScenarioControls
-from bot.local_api_state import ApiError
+from bot.localapi.faults import DROP, DROP_AFTER, HANG, SILENT, Fault
+from bot.localapi.methods import begin_call, call_method, start_polling, take_updates
+from bot.localapi.params import normalise_params
+from bot.localapi.scenario import ScenarioControls
+from bot.localapi.state import ApiError
 
 __all__ = ["EXAMPLE_TOKEN", "ApiError", "LocalBotApi"]
 

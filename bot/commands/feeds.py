@@ -2,7 +2,7 @@
 
 Feeds added here are kept in SQLite (``managed_feeds``, beside the digests' tables) and
 polled with those of NEWSBOT_FEEDS, which stay as configured. A feed is added only once the
-bot's own feed fetcher (``bot.feeds.check_feed``, the one every poll uses, with its guard
+bot's own feed fetcher (``bot.delivery.feeds.check_feed``, the one every poll uses, with its guard
 on addresses) has read it, so an admin learns at once that an address does not work.
 OPML, the format every feed reader exports: ``/feeds export`` sends the list as OPML,
 ``/feeds import`` followed by an OPML document (in the same message) adds its feeds.
@@ -11,7 +11,6 @@ OPML, the format every feed reader exports: ``/feeds export`` sends the list as 
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import logging
 import xml.etree.ElementTree as ElementTree
 from typing import Any
@@ -21,56 +20,21 @@ from xml.sax.saxutils import quoteattr
 from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler
 
-from bot.digest_handlers import DIGESTS_KEY
-from bot.feeds import FEED_CONCURRENCY, LiveSources, check_feed
-from bot.fetch import FetchLimits
-from bot.handlers import ENGINE_KEY, SETTINGS_KEY, BotContext, tr, usage
+from bot.commands.catalog import usage
+from bot.commands.permissions import is_bot_admin
+from bot.delivery.feeds import FEED_CONCURRENCY, LiveSources, check_feed
+from bot.delivery.jobs import digest_runtime, ensure_live
 from bot.i18n import Translator
+from bot.languages import tr
 from bot.replies import reply
-from bot.subscriptions import SubscriptionStore
+from bot.runtime import FEEDS_KEY, BotContext
+from bot.storage import FeedList
 from bot.telegram_html import escape
 
 logger = logging.getLogger(__name__)
 
 MAX_OPML_BYTES = 200_000
 MAX_FEEDS = 200
-
-
-class FeedList:
-    """The feeds admins added, in the bot's database file."""
-
-    def __init__(self, store: SubscriptionStore) -> None:
-        self.store = store
-        with store.lock:
-            store.db.table("managed_feeds").create(
-                {"url": str, "title": str, "added_at": str, "added_by": int},
-                pk="url",
-                if_not_exists=True,
-            )
-
-    def urls(self) -> list[str]:
-        with self.store.lock:
-            rows = self.store.db.execute("SELECT url FROM managed_feeds ORDER BY added_at, url")
-            return [row[0] for row in rows.fetchall()]
-
-    def entries(self) -> list[tuple[str, str | None]]:
-        with self.store.lock:
-            rows = self.store.db.execute(
-                "SELECT url, title FROM managed_feeds ORDER BY added_at, url"
-            )
-            return [(row[0], row[1]) for row in rows.fetchall()]
-
-    def add(self, url: str, title: str | None, by: int | None) -> None:
-        with self.store.transaction() as conn:
-            conn.execute(
-                "INSERT OR REPLACE INTO managed_feeds (url, title, added_at, added_by) "
-                "VALUES (?, ?, ?, ?)",
-                [url, title, dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), by],
-            )
-
-    def remove(self, url: str) -> bool:
-        with self.store.transaction() as conn:
-            return conn.execute("DELETE FROM managed_feeds WHERE url = ?", [url]).rowcount > 0
 
 
 def feed_handlers() -> list[BaseHandler[Any, Any, Any]]:
@@ -120,10 +84,9 @@ async def feeds(update: Update, context: BotContext) -> None:
     """/feeds [add URL | remove URL|number | export | import <OPML>] (admins)."""
     translate = await tr(update, context)
     user = update.effective_user
-    if not context.settings.is_admin(user.id if user else None):
-        await reply(update, context.bot, translate("Sorry, this command is for admins."))
+    if not await is_bot_admin(update, context):
         return
-    runtime = context.bot_data.get(DIGESTS_KEY)
+    runtime = digest_runtime(context)
     feed_list: FeedList | None = context.bot_data.get(FEEDS_KEY)
     if runtime is None or feed_list is None:
         await reply(update, context.bot, translate("Feeds are not running yet: try again soon."))
@@ -154,28 +117,6 @@ async def feeds(update: Update, context: BotContext) -> None:
                                                     user.id if user else None, translate))  # fmt: skip
     else:
         await reply(update, context.bot, usage("feeds", translate=translate))
-
-
-FEEDS_KEY = "managed_feeds"
-
-
-def ensure_live(application: Any, runtime: Any, feed_list: FeedList) -> LiveSources:
-    """The poller, polling the admins' feeds too; its feeds job started now if it did not run."""
-    from bot.digest_handlers import poll_feeds_regularly
-
-    if runtime.live is None:
-        settings = application.bot_data[SETTINGS_KEY]
-        runtime.live = LiveSources(
-            runtime.store,
-            application.bot_data[ENGINE_KEY],
-            feeds=settings.feeds,
-            folder=settings.watch,
-            limits=FetchLimits(allow_private=settings.feeds_allow_private),
-        )
-    runtime.live.managed_feeds = feed_list.urls
-    if application.job_queue is not None:
-        poll_feeds_regularly(application)
-    return runtime.live  # type: ignore[no-any-return]
 
 
 async def _listing(context: BotContext, feed_list: FeedList, translate: Translator) -> str:

@@ -1,22 +1,21 @@
-"""Digests: what is new for a chat since its last digest, and delivering one slot to many chats.
+"""Digests: delivering one slot to many chats, each once.
 
-`compose_digest` turns the articles ingested since a chat's watermark into one message:
-each new event with its one-line briefing and the outlets reporting it. When nothing is
-new it follows NEWSBOT_DIGEST_WHEN_QUIET: the current briefing marked as such ("brief"),
-a short note ("note"), or nothing ("skip").
+The engine composes each digest (`Engine.digest`, briefings.digest): the articles ingested
+since a chat's watermark as one message, or, when nothing is new, what
+NEWSBOT_DIGEST_WHEN_QUIET says.
 
 `DigestService.deliver_due` is the exactly-once fan-out: it finds the slot each
 subscription is owed (the latest one, if within the grace period), claims all of them in
 the ledger in one transaction, composes one digest per distinct watermark, then sends at a
 steady pace just under Telegram's 30 messages/s. Each send is marked "sending" in the
-ledger just before its request leaves (see bot.subscriptions for what a crash then
+ledger just before its request leaves (see bot.storage for what a crash then
 leaves). A 429 pauses the whole fan-out for retry_after and the message is sent again; a
 403 or "chat not found" ends that subscription; a group upgraded to a supergroup keeps its
 subscription under the new id. A failure after the request left (a timeout waiting for the
 answer) is never retried: the delivery is recorded "unknown" and logged
 (`bot.network.may_have_arrived`), so a digest is never sent twice.
 
-A chat's keyword filter (`bot.filters`) narrows its digest to the articles that match. When
+A chat's keyword filter (`bot.delivery.filters`) narrows its digest to the articles that match. When
 nothing matches, the chat is told so once; later slots stay silent until something matches
 or the filter changes. A forum topic that was closed or deleted is reported to the group's
 admins once; the subscription then posts to the General topic, starting with that slot.
@@ -31,13 +30,12 @@ import functools
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import Any
 
-from markupsafe import Markup
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
-from telegram.constants import MessageLimit, ParseMode
+from telegram.constants import ParseMode
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -48,12 +46,13 @@ from telegram.error import (
 )
 from telegram.ext import ExtBot
 
-from bot.filters import ChatFilter
+from bot.delivery.filters import ChatFilter
+from bot.delivery.schedule import UTC, Slot, next_slot, owed_slot
 from bot.i18n import translator
 from bot.instance import process_owner
 from bot.network import NO_FLOOD_WAITS, may_have_arrived, retry_seconds
-from bot.schedule import UTC, Slot, next_slot, owed_slot
-from bot.subscriptions import (
+from bot.runtime import Gate
+from bot.storage import (
     CLAIMED,
     FAILED,
     GONE,
@@ -65,17 +64,10 @@ from bot.subscriptions import (
     SubscriptionStore,
 )
 from bot.telegram_html import escape
-from briefings.errors import BriefingError
-from briefings.models import Citation, StoredArticle
-from briefings.render import visible_length
-
-if TYPE_CHECKING:
-    from briefings.engine import Engine
+from briefings.engine import Digest, WhenQuiet, compose_digest, iso_seconds
 
 logger = logging.getLogger(__name__)
-T = TypeVar("T")
 
-WHEN_QUIET = ("brief", "skip", "note")
 GRACE = dt.timedelta(hours=6)
 KEEP_LEDGER = dt.timedelta(days=7)
 # Under Telegram's 30/s, with room for jitter: arrivals bunch, and one 429 costs a second.
@@ -84,12 +76,7 @@ MESSAGES_PER_SECOND = 28.0
 # enough that those held back by a flood wait cannot burst past the limit when it ends.
 WORKERS = 8
 MAX_ATTEMPTS = 8
-MAX_ENTRIES = 12
 BUTTON_PREFIX = "digest:"
-UNMATCHED_HTML = (
-    "<b>Your digest: nothing new matches your filter.</b>\n"
-    "I'll stay quiet until something does. /filter shows the filter and how to change it."
-)
 TOPIC_LOST_HTML = (
     "The forum topic this chat's digest was posted in is closed or was deleted, so from now "
     "on it comes here, to the General topic. To move it, an admin sends /subscribe inside "
@@ -99,208 +86,20 @@ MAX_MENTIONS = 10
 ERROR = "error"  # a permanent failure of this one digest (e.g. Telegram refused the text)
 
 
-class Gate(Protocol):
-    """Runs blocking engine work off the event loop (bot.app.EngineGate)."""
-
-    def call(self, work: Callable[[Engine], T]) -> Awaitable[T]: ...
-
-
-# -- composing --------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class DigestEntry:
-    """One new story of a digest: an event's title and one-line briefing, or a lone article."""
-
-    title: str
-    line: str | None
-    sources: tuple[str, ...]
-    new_articles: int
-    event_id: int | None = None
-    articles: tuple[StoredArticle, ...] = ()
-    citations: tuple[Citation, ...] = ()
-    """The entry's articles as numbered sources of the digest ([1][2]), as briefings cite."""
-
-
-@dataclass(frozen=True)
-class Digest:
-    """A composed digest message and the content watermark it moves the chat to."""
-
-    html: str
-    watermark: str
-    shown: tuple[int, ...]
-    event_id: int | None = None
-    is_quiet: bool = False
-    is_unmatched: bool = False
-    """Nothing matched the chat's filter: the chat is told once, then left in peace."""
-
-    def keyboard(self) -> InlineKeyboardMarkup | None:
-        """Buttons under the digest: the full briefing and the people of its lead event."""
-        if self.event_id is None:
-            return None
-        return InlineKeyboardMarkup(
+def digest_keyboard(digest: Digest) -> InlineKeyboardMarkup | None:
+    """Buttons under a digest: the full briefing and the people of its lead event."""
+    if digest.event_id is None:
+        return None
+    return InlineKeyboardMarkup(
+        [
             [
-                [
-                    InlineKeyboardButton(
-                        "Full briefing", callback_data=f"{BUTTON_PREFIX}brief:{self.event_id}"
-                    ),
-                    InlineKeyboardButton(
-                        "Who", callback_data=f"{BUTTON_PREFIX}who:{self.event_id}"
-                    ),
-                ]
+                InlineKeyboardButton(
+                    "Full briefing", callback_data=f"{BUTTON_PREFIX}brief:{digest.event_id}"
+                ),
+                InlineKeyboardButton("Who", callback_data=f"{BUTTON_PREFIX}who:{digest.event_id}"),
             ]
-        )
-
-
-def iso_seconds(at: dt.datetime) -> str:
-    """An instant as the engine writes `ingested_at` (UTC, whole seconds), so strings compare."""
-    return at.astimezone(UTC).replace(microsecond=0).isoformat()
-
-
-def compose_digest(
-    engine: Engine,
-    *,
-    since: str,
-    shown: Sequence[int] = (),
-    when_quiet: str = "brief",
-    max_chars: int = MessageLimit.MAX_TEXT_LENGTH,
-    include: Sequence[str] = (),
-    exclude: Sequence[str] = (),
-    translate: Callable[[str], str] | None = None,
-) -> Digest | None:
-    """The digest of what was ingested after `since` (minus `shown`); None when quiet + skip.
-
-    With filter terms (`include`, `exclude`), only matching articles are carried; when none
-    match, the digest says so (`is_unmatched`).
-    """
-    # The watermark trails the clock by a second and remembers the ids of that last second:
-    # `ingested_at` has whole seconds, so an article saved later in this same second is
-    # still new next time, and one shown now is not shown again.
-    watermark = iso_seconds(dt.datetime.now(UTC) - dt.timedelta(seconds=1))
-    store = engine.store
-    skip = set(shown)
-    fresh = [a for a in store.articles_ingested_since(since) if a.id not in skip]
-    boundary = tuple(a.id for a in store.articles_ingested_since(watermark))
-    if include or exclude:
-        if not fresh and when_quiet == "skip":
-            return None
-        matching = engine.filter_articles((a.id for a in fresh), include, exclude)
-        fresh = [a for a in fresh if a.id in matching]
-        if not fresh:
-            # A filtered chat never gets the unfiltered current briefing as a stand-in.
-            return Digest(UNMATCHED_HTML, watermark, boundary, is_unmatched=True)
-    if not fresh:
-        return _quiet_digest(engine, when_quiet, watermark, boundary, max_chars, translate)
-
-    by_event: dict[int | None, list] = defaultdict(list)
-    for article in fresh:
-        by_event[article.event_id].append(article)
-    entries: list[DigestEntry] = []
-    for event in engine.events():  # latest first
-        articles = by_event.pop(event.id, None)
-        if not articles:
-            continue
-        entries.append(
-            DigestEntry(
-                event.title,
-                _one_line(engine, event.id),
-                _sources(articles),
-                len(articles),
-                event.id,
-                tuple(articles),
-            )
-        )
-    for articles in by_event.values():  # not grouped into an event (other languages…)
-        for article in articles:
-            entries.append(
-                DigestEntry(article.title, None, _sources([article]), 1, articles=(article,))
-            )
-
-    lead = next((e.event_id for e in entries if e.event_id is not None), None)
-    shown_count = min(len(entries), MAX_ENTRIES)
-    while True:
-        shown_entries = numbered(entries[:shown_count])
-        html = engine.renderer.render_template(
-            "digest.html.j2",
-            translate=translate,
-            entries=shown_entries,
-            citations=[c for entry in shown_entries for c in entry.citations],
-            more=len(entries) - shown_count,
-            article_count=len(fresh),
-            story_count=len(entries),
-            is_quiet=False,
-            briefing=None,
-            has_corpus=True,
-        )
-        if visible_length(html) <= max_chars or shown_count <= 1:
-            break
-        shown_count -= 1
-    return Digest(html, watermark, boundary, lead)
-
-
-def numbered(entries: Sequence[DigestEntry]) -> list[DigestEntry]:
-    """Entries whose articles are numbered as the digest's sources, in reading order."""
-    count = 0
-    result = []
-    for entry in entries:
-        citations = []
-        for article in entry.articles:
-            count += 1
-            citations.append(Citation(count, article))
-        result.append(dataclasses.replace(entry, citations=tuple(citations)))
-    return result
-
-
-def _one_line(engine: Engine, event_id: int) -> str | None:
-    """The event's briefing in one line: its first item, else its headline."""
-    try:
-        briefing = engine.brief(event_id=event_id)
-    except BriefingError:
-        return None
-    for section in briefing.sections:
-        for item in section.items:
-            return item.text
-    return briefing.headline
-
-
-def _sources(articles: Sequence[Any]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(article.source_name for article in articles))
-
-
-def _quiet_digest(
-    engine: Engine,
-    when_quiet: str,
-    watermark: str,
-    boundary: tuple[int, ...],
-    max_chars: int,
-    translate: Callable[[str], str] | None = None,
-) -> Digest | None:
-    if when_quiet == "skip":
-        return None
-    briefing_html: str | None = None
-    event_id: int | None = None
-    if when_quiet == "brief":
-        try:
-            briefing = engine.brief()
-        except BriefingError:
-            briefing = None
-        if briefing is not None:
-            # Room for the "nothing new" line above the briefing.
-            briefing_html = engine.renderer.briefing(
-                briefing, "html", max_chars=max_chars - 120, translate=translate
-            )
-            event_id = briefing.event.id
-    html = engine.renderer.render_template(
-        "digest.html.j2",
-        translate=translate,
-        entries=[],
-        citations=[],
-        more=0,
-        article_count=0,
-        story_count=0,
-        is_quiet=True,
-        briefing=Markup(briefing_html) if briefing_html else None,  # already escaped
-        has_corpus=bool(engine.store.article_count()),
+        ]
     )
-    return Digest(html, watermark, boundary, event_id, is_quiet=True)
 
 
 # -- delivering -------------------------------------------------------------------------------
@@ -354,18 +153,16 @@ class DigestService:
         gate: Gate,
         bot: Bot,
         *,
-        when_quiet: str = "brief",
+        when_quiet: WhenQuiet | str = WhenQuiet.BRIEF,
         grace: dt.timedelta = GRACE,
         rate: float = MESSAGES_PER_SECOND,
         workers: int = WORKERS,
         clock: Callable[[], dt.datetime] | None = None,
     ) -> None:
-        if when_quiet not in WHEN_QUIET:
-            raise ValueError(f"when_quiet must be one of {WHEN_QUIET}, got {when_quiet!r}")
         self.store = store
         self.gate = gate
         self.bot = bot
-        self.when_quiet = when_quiet
+        self.when_quiet = WhenQuiet(when_quiet)  # ValueError for a mode that is not one
         self.grace = grace
         self.workers = workers
         self.pacer = Pacer(rate)
@@ -447,6 +244,9 @@ class DigestService:
                 functools.partial(
                     compose_digest,
                     since=since,
+                    # The watermark is compared with `ingested_at`, which the engine writes at
+                    # the wall clock's time; `self.clock` is the schedule's (faked in tests).
+                    now=dt.datetime.now(UTC),
                     shown=shown,
                     when_quiet=self.when_quiet,
                     include=include,
@@ -500,7 +300,7 @@ class DigestService:
             subscription.chat_id,
             subscription.thread_id,
             digest.html,
-            reply_markup=digest.keyboard(),
+            reply_markup=digest_keyboard(digest),
             report=report,
             slot=slot.key,
         )

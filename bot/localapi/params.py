@@ -15,8 +15,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from bot.local_api_state import ApiError, BotApiState, Chat
-from bot.telegram_html import MESSAGE_LIMIT, visible_text
+from bot.localapi.html import MESSAGE_LIMIT, HtmlRejected, visible_text
+from bot.localapi.state import ApiError, BotApiState, Chat
 
 Params = dict[str, Any]
 
@@ -158,7 +158,7 @@ def read_text(params: Params) -> tuple[str, str | None, str]:
         if mode == "html":  # Markdown modes are stored unchecked
             try:
                 visible = visible_text(text)
-            except ValueError as error:
+            except HtmlRejected as error:
                 raise ApiError(400, f"Bad Request: can't parse entities: {error}") from None
     if not visible.strip():
         raise ApiError(400, "Bad Request: message text is empty")

@@ -1,11 +1,14 @@
 """The world behind the local Bot API server: users, chats, messages, updates and call log.
 
+Over 400 lines: Telegram's state for one bot is one lock's worth of data, and splitting it
+would split what the lock guards.
+
 ``BotApiState`` is what Telegram knows about one bot: who wrote to it, what it sent where,
 which updates wait to be fetched, and every call it made. Tests read what the bot did
 through it (``messages``, ``calls``, ``commands``, ``chat_actions``). Every access holds one
 re-entrant lock; waiting for a change works from any thread (``wait_until_blocking``) or
 event loop (``wait_until``). Users acting and chats changing are in
-``bot.local_api_scenario``; the Bot API methods in ``bot.local_api_methods``.
+``bot.localapi.scenario``; the Bot API methods in ``bot.localapi.methods``.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The sandbox: the bot running against the local Bot API server, with a web chat page.
 
 With no token, `python -m bot` calls `run_sandbox`: one process serves the fake Telegram
-(`bot.local_api`), the chat page (`bot/static/`, same origin) and runs the real bot
+(`bot.localapi.server`), the chat page (`bot/static/`, same origin) and runs the real bot
 application against them with long polling, exactly as it would run against Telegram.
 
 The page talks to the control API of the local server (`/_local/send`, `press`,
@@ -33,7 +33,7 @@ from typing import Any
 import tornado.web
 
 from bot.config import Settings
-from bot.local_api import LocalBotApi
+from bot.localapi.server import LocalBotApi
 from bot.logging_setup import install_token_filter
 
 __all__ = ["DEFAULT_PORT", "SANDBOX_TOKEN", "SandboxServer", "run_sandbox", "sandbox_settings"]

@@ -7,7 +7,7 @@ recorded with the time it started failing and its latest error, for /status to s
 feed that is not well-formed XML counts as failing, even when some entries could be read.
 
 Feeds are fetched a few at a time (`FEED_CONCURRENCY`), each within a total deadline, a
-size cap and the address rules of `bot.fetch`; the folder is scanned on its own
+size cap and the address rules of `bot.delivery.fetch`; the folder is scanned on its own
 (`LiveSources.scan_folder`), so a slow feed never holds it up.
 
 The watched folder is scanned for article files whose size or modification time changed
@@ -30,14 +30,13 @@ from typing import TYPE_CHECKING
 
 import httpx
 
-from bot.fetch import FetchError, FetchLimits, fetch
-from bot.subscriptions import SubscriptionStore
-from briefings.errors import BriefingError, UnreadableArticle
-from briefings.ingest import ingest_documents
-from briefings.readers import iter_article_files, read_feed
+from bot.delivery.fetch import FetchError, FetchLimits, fetch
+from bot.storage import SubscriptionStore
+from briefings.engine import article_files
+from briefings.errors import BriefingError
 
 if TYPE_CHECKING:
-    from bot.digests import Gate
+    from bot.runtime import Gate
 
 logger = logging.getLogger(__name__)
 
@@ -84,16 +83,9 @@ async def check_feed(
         if fetched.status == httpx.codes.NOT_MODIFIED:
             await asyncio.to_thread(store.record_feed_ok, url, state.etag, state.last_modified)
             return SourceCheck(url, "not modified")
-        try:
-            result = read_feed(fetched.content, url)
-        except UnreadableArticle as error:
-            if str(error) != "the feed has no entries":  # an empty feed is quiet, not broken
-                raise
-            documents, problem = [], None
-        else:
-            documents = list(result.documents)
-            problem = next((why for label, why in result.rejected if label == url), None)
-        report = await gate.call(lambda engine: ingest_documents(engine.store, documents))
+        content = fetched.content
+        read = await gate.call(lambda engine: engine.ingest_feed(content, url))
+        report, problem = read.report, read.problem
     except (httpx.HTTPError, FetchError, BriefingError) as error:
         return await _failed(store, url, _describe(error))
     if problem is not None:
@@ -121,7 +113,7 @@ def changed_files(
     Links leading out of the folder are left out, and named in `refused` when given.
     """
     changed: dict[str, tuple[int, int]] = {}
-    for path in iter_article_files([folder], refused=refused):
+    for path in article_files([folder], refused=refused):
         try:
             stat = path.stat()
         except OSError:
@@ -187,12 +179,12 @@ class LiveSources:
         self.feeds = tuple(feeds)
         self.folder = folder
         self.limits = limits or FetchLimits()
-        # Feeds admins added with /feeds (bot.feed_admin), read afresh at every poll; they go
+        # Feeds admins added with /feeds (bot.commands.feeds), read afresh at every poll; they go
         # through the same fetcher, limits and address rules as NEWSBOT_FEEDS.
         self.managed_feeds: Callable[[], Sequence[str]] = tuple
         self.client = httpx.AsyncClient(
             timeout=FETCH_TIMEOUT_SECONDS,
-            follow_redirects=False,  # bot.fetch follows them, checking each hop
+            follow_redirects=False,  # bot.delivery.fetch follows them, checking each hop
             headers={"User-Agent": USER_AGENT},
             transport=transport,
         )

@@ -1,7 +1,7 @@
 """Filter commands: /filter (show, add, remove, clear) and /alerts (on, off).
 
 A chat's filter narrows its digest and its instant alerts to matching articles (see
-`bot.filters` for the terms, `bot.digests` and `bot.alerts` for their effect). In groups,
+`bot.delivery.filters` for the terms, `bot.delivery.digests` and `bot.delivery.alerts` for their effect). In groups,
 only administrators change them, checked as for /subscribe.
 """
 
@@ -15,9 +15,8 @@ from typing import TYPE_CHECKING, Any
 from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler
 
-from bot.digest_handlers import DIGESTS_KEY, Context, DigestRuntime, may_change
-from bot.digests import iso_seconds
-from bot.filters import (
+from bot.commands.permissions import may_change
+from bot.delivery.filters import (
     MAX_TERMS,
     ChatFilter,
     FilterError,
@@ -27,9 +26,12 @@ from bot.filters import (
     parse_terms,
     remove_terms,
 )
+from bot.delivery.jobs import DigestRuntime, digest_runtime
 from bot.replies import reply
-from bot.subscriptions import SKIPPED
+from bot.runtime import BotContext
+from bot.storage import SKIPPED
 from bot.telegram_html import escape
+from briefings.engine import iso_seconds
 
 if TYPE_CHECKING:
     from briefings.engine import Engine
@@ -61,9 +63,9 @@ def filter_handlers() -> list[BaseHandler[Any, Any, Any]]:
     ]
 
 
-async def filter_command(update: Update, context: Context) -> None:
+async def filter_command(update: Update, context: BotContext) -> None:
     """/filter [add|remove words… | clear]: show or change this chat's keyword filter."""
-    runtime: DigestRuntime | None = context.bot_data.get(DIGESTS_KEY)
+    runtime = digest_runtime(context)
     chat = update.effective_chat
     if runtime is None or chat is None:
         return
@@ -102,9 +104,9 @@ async def filter_command(update: Update, context: Context) -> None:
     await reply(update, context.bot, f"{text}\n{describe_filter(changed)}")
 
 
-async def alerts_command(update: Update, context: Context) -> None:
+async def alerts_command(update: Update, context: BotContext) -> None:
     """/alerts [on|off]: instant alerts in this chat for new articles matching its filter."""
-    runtime: DigestRuntime | None = context.bot_data.get(DIGESTS_KEY)
+    runtime = digest_runtime(context)
     chat = update.effective_chat
     if runtime is None or chat is None:
         return
@@ -202,7 +204,7 @@ def _arguments(update: Update) -> str:
 
 
 def _ingested_ids(engine: Engine, since: str) -> list[int]:
-    return [article.id for article in engine.store.articles_ingested_since(since)]
+    return [article.id for article in engine.articles_ingested_since(since)]
 
 
 __all__ = ["describe_filter", "filter_handlers"]

@@ -24,14 +24,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from bot.digests import Gate, iso_seconds
-from bot.filters import ChatFilter
-from bot.schedule import UTC
-from bot.subscriptions import SENT, SubscriptionStore
+from bot.delivery.digests import DigestService
+from bot.delivery.filters import ChatFilter
+from bot.delivery.schedule import UTC
+from bot.runtime import Gate
+from bot.storage import SENT, SubscriptionStore
 from bot.telegram_html import escape
+from briefings.engine import iso_seconds
 
 if TYPE_CHECKING:
-    from bot.digests import DigestService
     from briefings.engine import Engine
     from briefings.models import StoredArticle
 
@@ -73,7 +74,7 @@ def matching_articles(
     engine: Engine, *, since: str, include: Sequence[str], exclude: Sequence[str]
 ) -> list[StoredArticle]:
     """Articles ingested after `since` that match a filter (every one, without terms)."""
-    fresh = engine.store.articles_ingested_since(since)
+    fresh = engine.articles_ingested_since(since)
     if not fresh or not (include or exclude):
         return fresh
     keep = engine.filter_articles((a.id for a in fresh), include, exclude)

@@ -1,9 +1,9 @@
 """What tests and the sandbox make happen on the local Bot API: users and chats acting.
 
-``ScenarioControls`` adds to the recorded world (``bot.local_api_state``) the things a
+``ScenarioControls`` adds to the recorded world (``bot.localapi.state``) the things a
 person or Telegram itself does: a user writes or presses a button, blocks the bot, a group
 is upgraded to a supergroup, a forum topic closes, flood limits apply, and calls meet
-injected faults (``bot.local_api_faults``: dropped connections, hangs, silence, 5xx, 429
+injected faults (``bot.localapi.faults``: dropped connections, hangs, silence, 5xx, 429
 storms, 403, 400). Each returns or queues exactly what Telegram would deliver to the bot.
 """
 
@@ -12,8 +12,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from bot.local_api_faults import Fault, FaultPlan
-from bot.local_api_state import BotApiState, Chat
+from bot.localapi.faults import Fault, FaultPlan
+from bot.localapi.state import BotApiState, Chat
 
 DEFAULT_USER_ID = 424242  # who writes in a group when a test does not say
 
@@ -23,7 +23,7 @@ class ScenarioControls(BotApiState):
 
     def __init__(self, **names: str) -> None:
         super().__init__(**names)
-        self.faults = FaultPlan()  # see bot.local_api_faults
+        self.faults = FaultPlan()  # see bot.localapi.faults
 
     # -- chats changing ------------------------------------------------------------------
 

@@ -17,22 +17,28 @@ import re
 from typing import Any
 
 from telegram import Chat, ChatFullInfo, Update
-from telegram.constants import ChatMemberStatus, ChatType
+from telegram.constants import ChatType
 from telegram.error import TelegramError
 from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
 
-from bot.digest_handlers import DIGESTS_KEY, arm
-from bot.handlers import SETTINGS_KEY, BotContext
+from bot.commands.permissions import bot_may_post, channel_problem, chat_name
+from bot.delivery.jobs import arm, digest_runtime
+from bot.delivery.schedule import (
+    PlanError,
+    describe,
+    format_wait,
+    next_slot,
+    parse_plan,
+)
 from bot.i18n import Translator
 from bot.languages import chat_translator
 from bot.replies import reply, send_html
-from bot.schedule import PlanError, describe, format_wait, next_slot, parse_plan, parse_time
-from bot.subscriptions import Subscription
+from bot.runtime import BotContext
+from bot.storage import Subscription
 from bot.telegram_html import escape
 
 logger = logging.getLogger(__name__)
 
-_ADMINS = {ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER}
 _CHANNEL_ARGUMENT = r"(?:@[A-Za-z][A-Za-z0-9_]{3,31}|-100\d{5,})"
 _NAMES_A_CHANNEL = re.compile(rf"^/(subscribe|unsubscribe|settings)(?:@\w+)?\s+{_CHANNEL_ARGUMENT}")
 _CHANNEL_COMMAND = re.compile(r"^/(subscribe|unsubscribe|settings)(?:@(\w+))?(?:\s+(.*))?$", re.S)
@@ -59,7 +65,7 @@ async def in_channel(update: Update, context: BotContext) -> None:
     if addressee and addressee.lower() != (context.bot.username or "").lower():
         return
     translate = await chat_translator(update, context.bot_data)
-    problem = await _bot_may_post(context, post.chat, translate)
+    problem = await bot_may_post(context, post.chat, translate)
     if problem:
         logger.info("channel %s: %s", post.chat.id, problem)
         return  # the bot cannot post there to say so
@@ -87,50 +93,11 @@ async def from_private_chat(update: Update, context: BotContext) -> None:
         await reply(update, context.bot, translate("{channel} is not a channel.").format(
             channel=escape(target)))  # fmt: skip
         return
-    problem = await _user_is_admin(context, chat, user.id, translate) or await _bot_may_post(
-        context, chat, translate
-    )
+    problem = await channel_problem(context, chat, user.id, translate)
     if problem:
         await reply(update, context.bot, problem)
         return
     await reply(update, context.bot, await _act(context, chat, command, rest, translate))
-
-
-async def _user_is_admin(
-    context: BotContext, chat: Chat | ChatFullInfo, user_id: int, translate: Translator
-) -> str | None:
-    try:
-        member = await context.bot.get_chat_member(chat.id, user_id)
-    except TelegramError as error:
-        return translate("I could not check who administers {channel}: {error}").format(
-            channel=escape(_name(chat)), error=escape(str(error))
-        )
-    if member.status not in _ADMINS:
-        return translate("Only administrators of {channel} can change its digest.").format(
-            channel=escape(_name(chat))
-        )
-    return None
-
-
-async def _bot_may_post(
-    context: BotContext, chat: Chat | ChatFullInfo, translate: Translator
-) -> str | None:
-    try:
-        member = await context.bot.get_chat_member(chat.id, context.bot.id)
-    except TelegramError as error:
-        return translate("I could not check my rights in {channel}: {error}").format(
-            channel=escape(_name(chat)), error=escape(str(error))
-        )
-    may_post = member.status == ChatMemberStatus.OWNER or (
-        member.status == ChatMemberStatus.ADMINISTRATOR
-        and getattr(member, "can_post_messages", None) is not False
-    )
-    if not may_post:
-        return translate(
-            "Make me an administrator of {channel} with the right to post messages, "
-            "then send the command again."
-        ).format(channel=escape(_name(chat)))
-    return None
 
 
 async def _act(
@@ -141,11 +108,11 @@ async def _act(
     translate: Translator,
 ) -> str:
     """Do /subscribe, /unsubscribe or /settings for a channel; the answer to show."""
-    runtime = context.bot_data.get(DIGESTS_KEY)
+    runtime = digest_runtime(context)
     if runtime is None:
         return translate("Digests are not running yet: try again in a minute.")
-    settings = context.bot_data[SETTINGS_KEY]
-    name = escape(_name(chat))
+    settings = context.settings
+    name = escape(chat_name(chat))
     previous = await asyncio.to_thread(runtime.store.get, chat.id)
     now = runtime.service.clock()
     if command == "unsubscribe":
@@ -160,9 +127,7 @@ async def _act(
             return translate("{channel} has no digest.").format(channel=name)
         return f"<b>{name}</b>: {escape(describe(previous.plan))}; {_next(previous.plan, now)}"
     try:
-        plan = parse_plan(
-            args, default_tz=settings.tz, default_time=parse_time(settings.digest_time)
-        )
+        plan = parse_plan(args, default_tz=settings.tz, default_time=settings.digest_time)
     except PlanError as error:
         return escape(str(error))
     subscription = Subscription(
@@ -183,7 +148,3 @@ def _next(plan: Any, now: dt.datetime) -> str:
     slot = next_slot(plan, now)
     local = slot.at.astimezone(plan.zone)
     return f"next in {format_wait(slot.at - now)} ({local:%a %d %b %H:%M})"
-
-
-def _name(chat: Chat | ChatFullInfo) -> str:
-    return f"@{chat.username}" if chat.username else (chat.title or str(chat.id))

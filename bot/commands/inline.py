@@ -11,9 +11,9 @@ from __future__ import annotations
 from telegram import InlineQueryResultArticle, InputTextMessageContent, LinkPreviewOptions, Update
 from telegram.constants import MessageLimit, ParseMode
 
-from bot.handlers import BotContext
+from bot.commands.links import BRIEF, brief_payload, share_keyboard
 from bot.languages import chat_translator
-from bot.links import BRIEF, brief_payload, share_keyboard
+from bot.runtime import BotContext
 from briefings.engine import Engine
 from briefings.errors import BriefingError
 

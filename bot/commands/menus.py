@@ -29,7 +29,7 @@ from telegram import (
 )
 from telegram.error import TelegramError
 
-from bot.handlers import Command, bot_commands
+from bot.commands.catalog import Command, bot_commands
 from bot.i18n import SOURCE_LANGUAGE, available_languages, translator
 
 logger = logging.getLogger(__name__)
