@@ -11,13 +11,8 @@ import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from typing import TYPE_CHECKING
 
-from briefings.dates import CALENDAR_WORDS
 from briefings.entities import trie_pattern
-
-if TYPE_CHECKING:
-    from briefings.compose import Material
 
 
 def _cue_pattern(cues: list[str]) -> re.Pattern[str]:
@@ -66,64 +61,6 @@ class PartyResolver:
         aliases = "|".join(re.escape(a) for a in sorted(self.by_alias, key=len, reverse=True))
         self.alias_pattern = re.compile(rf"(?<![\w.])({aliases})(?![\w])")
 
-    def party_of(self, before: str, material: Material) -> str | None:
-        """The reacting party: the last country or person named in the verb's own clause."""
-        clause = re.split(r"[,;:(]|\b(?:that|which|who|despite|after|as|while)\b", before)
-        text = clause[-1] if clause[-1].strip() else before
-        words = text.split()
-        if len(words) > 12:
-            return None
-        found = sorted(
-            [(m.start(), self.by_word[m.group(1).lower()]) for m in self.pattern.finditer(text)]
-            + [(m.start(), self.by_alias[m.group(1)]) for m in self.alias_pattern.finditer(text)]
-        )
-        if found:
-            return found[-1][1]
-        for person in material.people:
-            if re.search(rf"\b{re.escape(person.surname)}\b", text):
-                return person.name
-        # An organisation heading the clause: "The European Union condemned…".
-        named = [_strip_openers(n) for n in _CAPITALISED.findall(text)]
-        named = [n for n in named if n]
-        return named[-1] if named else None
-
-
-_CAPITALISED = re.compile(r"\b((?:[A-Z][\w'’.-]+)(?:\s+(?:of\s+)?[A-Z][\w'’.-]+){0,4})")
-# Capitalised words that open clauses or name times, not parties.
-_NOT_PARTIES = CALENDAR_WORDS | {
-    "The",
-    "A",
-    "An",
-    "It",
-    "Its",
-    "This",
-    "That",
-    "These",
-    "Those",
-    "He",
-    "She",
-    "They",
-    "We",
-    "But",
-    "And",
-    "Meanwhile",
-    "However",
-    "Also",
-    "In",
-    "On",
-    "At",
-    "Last",
-    "Earlier",
-    "Later",
-}
-
-
-def _strip_openers(phrase: str) -> str:
-    words = phrase.split()
-    while words and words[0] in _NOT_PARTIES:
-        words.pop(0)
-    return " ".join(words)
-
 
 @dataclass(frozen=True)
 class FacetRules:
@@ -135,7 +72,6 @@ class FacetRules:
     purpose_requires: re.Pattern[str]
     purpose_excludes: re.Pattern[str]
     elsewhere: re.Pattern[str]
-    vague_subjects: frozenset[str]
     principal_references: re.Pattern[str]
     party_resolver: PartyResolver
 
@@ -158,19 +94,6 @@ class FacetRules:
     def is_elsewhere(self, text: str) -> bool:
         """True when a sentence is about another time than the happening."""
         return self.elsewhere.search(text) is not None
-
-    def subject_of(self, after: str) -> str | None:
-        """What a reaction is about: the phrase after the reaction verb, if it says something."""
-        text = re.sub(r"^\s*(?:over|of|to|about|at|on|against|what it said was)\s+", "", after)
-        # The object ends at a clause break, or where a second verb joins ("…and urged calm").
-        clauses = re.split(r"[,;.]|\s(?:saying|with|and said|because|as)\s|\sand\s+\w+ed\b", text)
-        text = clauses[0].strip(' "“”')
-        words = text.split()
-        if not words or len(words) > 14 or text.lower() in self.vague_subjects:
-            return None
-        if words[0].lower() in {"it", "they", "he", "she", "this", "that", "which"}:
-            return None
-        return text
 
 
 @lru_cache(maxsize=4)
@@ -195,7 +118,6 @@ def load_rules() -> FacetRules:
         purpose_requires=_cue_pattern(data["purpose"]["requires"]),
         purpose_excludes=_cue_pattern(data["purpose"]["exclude"]),
         elsewhere=_cue_pattern(data["participants"]["elsewhere"]),
-        vague_subjects=frozenset(s.lower() for s in data["reactions"]["vague_subjects"]),
         principal_references=_cue_pattern(data["participants"]["principal_references"]),
         party_resolver=PartyResolver(load_countries()),
     )
