@@ -47,11 +47,35 @@ NAME_PARTICLES: frozenset[str] = frozenset(_PARTICLES.split("|"))
 """Lower-case words inside names ("da", "von der", "bin"): part of a name, never its core."""
 
 
+# Letters that Unicode does not decompose into a base letter and an accent, so NFKD alone
+# would leave "Øyvind" apart from "Oyvind" and "Łukasz" apart from "Lukasz".
+_UNDECOMPOSED = str.maketrans(
+    {
+        "Ø": "O",
+        "ø": "o",
+        "Ł": "L",
+        "ł": "l",
+        "Đ": "D",
+        "đ": "d",
+        "Ħ": "H",
+        "ħ": "h",
+        "ı": "i",
+        "Æ": "AE",
+        "æ": "ae",
+        "Œ": "OE",
+        "œ": "oe",
+        "ß": "ss",
+        "Þ": "Th",
+        "þ": "th",
+    }
+)
+
+
 def fold(text: str) -> str:
     """Lower-case and strip accents, so that "Øyvind" and "Oyvind" compare equal."""
     if text.isascii():
         return text.lower()
-    decomposed = unicodedata.normalize("NFKD", text)
+    decomposed = unicodedata.normalize("NFKD", text.translate(_UNDECOMPOSED))
     return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
 
 

@@ -59,7 +59,8 @@ class PartyResolver:
         self.pattern = re.compile(rf"\b({alternation})(?:s|['’]s)?\b", re.IGNORECASE)
         self.by_alias = {a: c.name for c in countries for a in c.aliases}
         aliases = "|".join(re.escape(a) for a in sorted(self.by_alias, key=len, reverse=True))
-        self.alias_pattern = re.compile(rf"(?<![\w.])({aliases})(?![\w])")
+        # An empty alternation would match the empty string everywhere: no aliases, no match.
+        self.alias_pattern = re.compile(rf"(?<![\w.])({aliases})(?![\w])" if aliases else "(?!)")
 
 
 @dataclass(frozen=True)

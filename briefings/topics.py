@@ -11,6 +11,7 @@ import re
 import tomllib
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -72,7 +73,7 @@ class Taxonomy:
         lowered = body.lower()
         for place in entities.places:
             key = place.lower()
-            if key not in hits and lowered.count(key) >= PLACE_TOPIC_MIN_MENTIONS:
+            if key not in hits and _times_named(key, lowered) >= PLACE_TOPIC_MIN_MENTIONS:
                 topics.append(key)
         return tuple(dict.fromkeys(topics))
 
@@ -84,9 +85,21 @@ class Taxonomy:
         cued = self.topics_of_text(text) if cued is None else cued
         lowered = text.lower()
         return tuple(
-            t for t in article_topics if t in cued or (t not in self.cues and t in lowered)
+            t
+            for t in article_topics
+            if t in cued or (t not in self.cues and t in lowered and _times_named(t, lowered))
         )
 
     def topics_of_text(self, text: str) -> set[str]:
         """Taxonomy topics whose cues occur in a short text (a sentence, a query)."""
         return {self.topic_of_cue[m.group(1).lower()] for m in self.pattern.finditer(text)}
+
+
+@lru_cache(maxsize=4096)
+def _whole_word(phrase: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<!\w){re.escape(phrase)}(?!\w)")
+
+
+def _times_named(place: str, lowered_text: str) -> int:
+    """How often a place is named as a word of its own: "niger" is not in "nigeria"."""
+    return len(_whole_word(place).findall(lowered_text))

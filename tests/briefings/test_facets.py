@@ -152,11 +152,6 @@ def test_a_party_resolver_built_from_an_invented_table() -> None:
     assert resolver.pattern.search("Vordianism spread.") is None  # whole words only
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="with no aliases in the table the alias pattern is '(?<![\\w.])()(?![\\w])': it "
-    "matches the empty string after punctuation, and by_alias[''] raises KeyError in reactions",
-)
 def test_a_world_table_without_aliases_finds_no_alias() -> None:
     resolver = PartyResolver([Country("Vordia", "Vordian", "Kallavik")])
     assert resolver.alias_pattern.findall("Yes, indeed. Vordia agreed.") == []
