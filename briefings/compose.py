@@ -43,6 +43,7 @@ from briefings.roles import (
 )
 from briefings.similarity import SentenceGroup, group_similar
 from briefings.store import Store, StoredSentence, person_key
+from briefings.trim import one_item_fewer, shrink_to_fit
 
 SURNAME_RATIO = 80
 """How close a misspelt surname must be to a known one (rapidfuzz ratio, 0-100)."""
@@ -163,7 +164,7 @@ def compose_briefing(
     return Briefing(
         event=event,
         headline=headline(material),
-        sections=tuple(kept),
+        sections=kept,
         query=query,
         people=event_roles(material),
     )
@@ -449,36 +450,15 @@ def _focus(
     return Section("focus", f"On {query}", tuple(items))
 
 
-def _fit(sections: list[Section], budget: int) -> list[Section]:
+def _fit(sections: list[Section], budget: int) -> tuple[Section, ...]:
     """Drop the least important items until the briefing is short enough to read."""
-    sections = list(sections)
-
-    def size() -> int:
-        return sum(len(i.text) for s in sections for i in s.items)
-
-    # Least important first, each facet down to a floor before the next gives way.
-    for facet, floor in _TRIM_ORDER:
-        index = next((n for n, s in enumerate(sections) if s.facet == facet), None)
-        while index is not None and size() > budget and len(sections[index].items) > floor:
-            s = sections[index]
-            sections[index] = Section(s.facet, s.heading, s.items[:-1])
-    return [s for s in sections if s.items]
-
-
-_TRIM_ORDER = [
-    ("summary", 1),
-    ("context", 1),
-    ("focus", 1),
-    ("reactions", 4),
-    ("purpose", 2),
-    ("participants", 4),
-    ("reactions", 2),
-    ("purpose", 1),
-    ("reactions", 1),
-    ("participants", 2),
-    ("context", 0),
-    ("focus", 1),
-]
+    return shrink_to_fit(
+        tuple(sections),
+        lambda kept: kept,
+        lambda kept: sum(len(i.text) for s in kept for i in s.items),
+        budget,
+        one_item_fewer,
+    )
 
 
 # -- people -----------------------------------------------------------------------------------

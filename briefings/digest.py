@@ -22,6 +22,7 @@ from markupsafe import Markup
 from briefings.errors import BriefingError
 from briefings.models import Briefing, Citation, Event, StoredArticle
 from briefings.render import TELEGRAM_LIMIT, Renderer, visible_length
+from briefings.trim import shrink_to_fit
 
 MAX_ENTRIES = 12
 # Room for the "nothing new" line above a quiet digest's briefing.
@@ -134,10 +135,10 @@ def compose_digest(
 
     entries = _entries(engine, fresh)
     lead = next((e.event_id for e in entries if e.event_id is not None), None)
-    shown_count = min(len(entries), MAX_ENTRIES)
-    while True:
+
+    def digest_html(shown_count: int) -> str:
         shown_entries = numbered(entries[:shown_count])
-        html = engine.renderer.render_template(
+        return engine.renderer.render_template(
             "digest.html.j2",
             translate=translate,
             entries=shown_entries,
@@ -149,9 +150,14 @@ def compose_digest(
             briefing=None,
             has_corpus=True,
         )
-        if visible_length(html) <= max_chars or shown_count <= 1:
-            break
-        shown_count -= 1
+
+    html = shrink_to_fit(
+        min(len(entries), MAX_ENTRIES),
+        digest_html,
+        visible_length,
+        max_chars,
+        lambda shown_count: shown_count - 1 if shown_count > 1 else None,
+    )
     return Digest(html, watermark, boundary, lead)
 
 

@@ -38,6 +38,7 @@ from briefings.models import (
     StoredArticle,
     Topic,
 )
+from briefings.render import visible_length
 from briefings.store import Store
 
 __all__ = [
@@ -54,6 +55,7 @@ __all__ = [
     "compose_digest",
     "iso_seconds",
     "template_problems",
+    "visible_length",
 ]
 
 ARTICLE_FORMATS: dict[str, str] = readers.FORMATS
