@@ -12,11 +12,10 @@ import datetime as dt
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
-from functools import cached_property
 
 from briefings.errors import NoMatch, NothingToBrief, PersonNotFound
 from briefings.facets import FacetRules, load_rules
+from briefings.material import OPENING_PRONOUN, SAID_BY_PRONOUN, Material, gather
 from briefings.models import (
     Briefing,
     Event,
@@ -25,21 +24,15 @@ from briefings.models import (
     PersonCard,
     RoleClaim,
     Section,
-    StoredArticle,
 )
 from briefings.people_index import Person, merge_people, role_key
 from briefings.purpose import purpose_sentences
-from briefings.reactions import SPEECH, Stance, find_stances, reactions_section
+from briefings.reactions import SPEECH, reactions_section
 from briefings.roles import (
     PARTICIPANT,
     PRINCIPAL,
     ROLES,
     TITLE,
-    Cast,
-    Names,
-    assign_roles,
-    is_subject_of,
-    speech_pattern,
 )
 from briefings.similarity import SentenceGroup, group_similar
 from briefings.store import Store, StoredSentence, person_key
@@ -53,75 +46,6 @@ RELEVANT_SHARE = 0.5
 MAX_ITEM_CHARS = 2600
 """Visible characters of items in a default briefing: with its headings and sources it fits
 one Telegram message (4,096 characters), and reads on a phone."""
-
-
-REFERENT_REACH = 3
-"""How many sentences back a pronoun opening a sentence may find its person."""
-_SAID_BY_PRONOUN = re.compile(r"[,”\"]\s*\b(he|she)\s+(?:said|added|says|told)\b")
-_OPENING_PRONOUN = re.compile(r"^[\"“‘']?(?:He|She|His|Her)\b")
-
-
-@dataclass(frozen=True)
-class Material:
-    """Everything an event's briefing is made from."""
-
-    event: Event
-    articles: dict[int, StoredArticle]
-    sentences: list[StoredSentence]
-    people: list[Person]
-    cast: Cast
-    prose: list[StoredSentence]
-    """The sentences that read as sentences: what items are made of (not headlines, bullets,
-    link lines or page furniture that the text kept)."""
-
-    @property
-    def principals(self) -> tuple[Person, ...]:
-        return self.cast.principals
-
-    def referent(self, sentence: StoredSentence, *, anywhere: bool = False) -> Person | None:
-        """Who a sentence opening with "He", "She", "His" or "Her" stands for (or, with
-        ``anywhere``, a sentence that names no one and says "…," he said): the person the
-        sentences just before it in its article name first, the nearest of them."""
-        if anywhere:
-            if not _SAID_BY_PRONOUN.search(sentence.text) or any(
-                self.names.positions(p, sentence.text) for p in self.people
-            ):
-                return None
-        elif not _OPENING_PRONOUN.match(sentence.text):
-            return None
-        names = self.names
-        by_ref = {(s.article_id, s.index): s for s in self.sentences}
-        for back in range(1, REFERENT_REACH + 1):
-            earlier = by_ref.get((sentence.article_id, sentence.index - back))
-            if earlier is None:
-                continue
-            named = [
-                (spots[0], p) for p in self.people if (spots := names.positions(p, earlier.text))
-            ]
-            # The one who spoke there is whom "he"/"she" goes on with; else the first named.
-            speakers = [
-                (at, p) for at, p in named if is_subject_of(earlier.text, at, speech_pattern())
-            ]
-            if speakers or named:
-                return min(speakers or named, key=lambda n: n[0])[1]
-        return None
-
-    @cached_property
-    def names(self) -> Names:
-        return Names(self.people)
-
-    def stances(self, rules: FacetRules) -> list[Stance]:
-        """Every party's stance in the event's sentences (worked out once a briefing)."""
-        found = self.__dict__.get("_stances")
-        if found is None:
-            found = self.__dict__["_stances"] = find_stances(self, rules, set())
-        return found
-
-    def source(self, article_id: int) -> str:
-        return self.articles[article_id].source_name
-
-    def path(self, article_id: int) -> str:
-        return self.articles[article_id].path
 
 
 def compose_briefing(
@@ -216,42 +140,6 @@ def _shortened(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def gather(store: Store, event: Event, rules: FacetRules | None = None) -> Material:
-    articles = {a.id: a for a in store.articles(event.article_ids) if a.language == "en"}
-    ids = list(articles)
-    sentences = store.sentences(ids)
-    mentions = store.mentions(ids)
-    people = merge_people(mentions)
-    titles = {a.id: a.title for a in articles.values()}
-    cast = assign_roles(people, sentences, titles, rules or load_rules(), event.date, event.place)
-    prose = [s for s in sentences if is_prose(s.text)]
-    return Material(event, articles, sentences, people, cast, prose)
-
-
-MIN_PROSE_WORDS = 5
-_ENDS_PROSE = re.compile(r"[.!?…][\"'”’»)\]]*$")
-
-
-def is_prose(text: str) -> bool:
-    """A sentence of running text: long enough, ending as sentences end, not a list bullet,
-    not the tail of a quotation whose start the sentence splitter left behind."""
-    stripped = text.strip()
-    return (
-        len(stripped.split()) >= MIN_PROSE_WORDS
-        and stripped[:1] not in "•·*▪–-"
-        and _ENDS_PROSE.search(stripped) is not None
-        and not _starts_mid_quotation(stripped)
-    )
-
-
-def _starts_mid_quotation(text: str) -> bool:
-    close, opening = text.find("”"), text.find("“")
-    if close >= 0 and (opening < 0 or close < opening):
-        return True
-    straight = text.find('"')
-    return text.count('"') % 2 == 1 and straight > 0 and text[straight - 1] in ".,!?"
-
-
 def event_roles(material: Material) -> tuple[EventRole, ...]:
     """Every person of the event with their role and the sentences that decided it."""
     by_ref = {(s.article_id, s.index): s.text for s in material.sentences}
@@ -305,14 +193,14 @@ def _named(sentence: StoredSentence, material: Material) -> str:
     person = material.referent(sentence)
     if person is None:
         speaker = material.referent(sentence, anywhere=True)
-        found = _SAID_BY_PRONOUN.search(sentence.text) if speaker else None
+        found = SAID_BY_PRONOUN.search(sentence.text) if speaker else None
         if speaker is None or found is None:
             return sentence.text
         # "…," he said: the speaker's name in brackets in place of the pronoun.
         return (
             sentence.text[: found.start(1)] + f"[{speaker.surname}]" + sentence.text[found.end(1) :]
         )
-    found = _OPENING_PRONOUN.match(sentence.text)
+    found = OPENING_PRONOUN.match(sentence.text)
     assert found is not None
     pronoun = found.group(0).lstrip("\"“‘'")
     name = person.surname + ("'s" if pronoun in ("His", "Her") else "")

@@ -25,7 +25,7 @@ from briefings.roles import Names, happening_pattern, is_elsewhere, is_subject_o
 from briefings.store import StoredSentence
 
 if TYPE_CHECKING:
-    from briefings.compose import Material
+    from briefings.material import Material
 
 AGENDA, AIM, OWN_WORDS = 3, 2, 1
 _QUOTED_OPENING = re.compile(r"^\s*[\"“‘]")

@@ -42,7 +42,7 @@ from briefings.similarity import SentenceGroup, group_similar
 from briefings.store import StoredSentence
 
 if TYPE_CHECKING:
-    from briefings.compose import Material
+    from briefings.material import Material
 
     ItemMaker = Callable[[Material, list[SentenceGroup]], list[Item]]
 
