@@ -27,7 +27,7 @@ from briefings.models import (
 )
 from briefings.people_index import Person, merge_people, role_key
 from briefings.purpose import purpose_sentences
-from briefings.reactions import SPEECH, reactions_section
+from briefings.reactions import SPEECH, event_stances, reactions_section
 from briefings.roles import (
     PARTICIPANT,
     PRINCIPAL,
@@ -249,7 +249,7 @@ def _purpose(material: Material, rules: FacetRules, boost: set[tuple[int, int]])
     facet = rules.purpose
     reactions = {
         (s.sentence.article_id, s.sentence.index)
-        for s in material.stances(rules)
+        for s in event_stances(material, rules)
         if s.strength > SPEECH
     }
     chosen, relevance = purpose_sentences(material, rules, reactions)

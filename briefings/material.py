@@ -8,13 +8,13 @@ reactions, context.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 from briefings.facets import FacetRules, load_rules
 from briefings.models import Event, StoredArticle
 from briefings.people_index import Person, merge_people
-from briefings.reactions import Stance, find_stances
 from briefings.roles import Cast, Names, assign_roles, is_subject_of, speech_pattern
 from briefings.store import Store, StoredSentence
 
@@ -36,6 +36,9 @@ class Material:
     prose: list[StoredSentence]
     """The sentences that read as sentences: what items are made of (not headlines, bullets,
     link lines or page furniture that the text kept)."""
+    worked_out: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    """What the facets work out from the material once a briefing and share (the stances,
+    whom an official speaks for), by name."""
 
     @property
     def principals(self) -> tuple[Person, ...]:
@@ -72,13 +75,6 @@ class Material:
     @cached_property
     def names(self) -> Names:
         return Names(self.people)
-
-    def stances(self, rules: FacetRules) -> list[Stance]:
-        """Every party's stance in the event's sentences (worked out once a briefing)."""
-        found = self.__dict__.get("_stances")
-        if found is None:
-            found = self.__dict__["_stances"] = find_stances(self, rules, set())
-        return found
 
     def source(self, article_id: int) -> str:
         return self.articles[article_id].source_name

@@ -85,6 +85,14 @@ class Stance:
     """What the stance is on, in clean words ("the plan to annex the valley"), if it says."""
 
 
+def event_stances(material: Material, rules: FacetRules) -> list[Stance]:
+    """Every party's stance in the event's sentences (worked out once a briefing)."""
+    found: list[Stance] | None = material.worked_out.get("stances")
+    if found is None:
+        found = material.worked_out["stances"] = find_stances(material, rules, set())
+    return found
+
+
 def find_stances(
     material: Material, rules: FacetRules, shown: set[tuple[int, int]]
 ) -> list[Stance]:
@@ -441,7 +449,7 @@ def _name_party(
             label = country if official else owner.name
             if official:
                 # The same official named alone elsewhere ("Haddad said") speaks for it too.
-                material.__dict__.setdefault("_speaks_for", {})[owner.name] = country
+                material.worked_out.setdefault("speaks_for", {})[owner.name] = country
             candidates.append((start, None if owner in insiders else label))
         else:
             candidates.append((start, country))
@@ -507,10 +515,10 @@ def reactions_section(
     key = {(s.article_id, s.index) for s in material.prose}
     stances = [
         s
-        for s in material.stances(rules)
+        for s in event_stances(material, rules)
         if (s.sentence.article_id, s.sentence.index) in key - shown
     ]
-    speaks_for: dict[str, str] = material.__dict__.get("_speaks_for", {})
+    speaks_for: dict[str, str] = material.worked_out.get("speaks_for", {})
     by_party: dict[str, list[Stance]] = defaultdict(list)
     for stance in stances:
         by_party[speaks_for.get(stance.party, stance.party)].append(stance)
