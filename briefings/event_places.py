@@ -18,6 +18,7 @@ from functools import lru_cache
 
 from briefings.dates import CALENDAR_WORDS
 from briefings.entities import fold
+from briefings.lexicon import words
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 _WORDS = re.compile(r"[\w'’-]+")
@@ -47,10 +48,8 @@ _MOTION_REACH = 40
 
 @lru_cache(maxsize=1)
 def _travel_words() -> re.Pattern[str]:
-    from briefings.entities import read_sections
-
-    words = read_sections("happenings.txt")["travel words"]
-    alternation = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    travel = words("happenings.txt", "travel words")
+    alternation = "|".join(re.escape(w) for w in sorted(travel, key=len, reverse=True))
     return re.compile(rf"\b(?:{alternation})\b(?:\s+[\w'’.-]+){{0,3}}\s+to(?:\s+the)?\s*$", re.I)
 
 
@@ -218,10 +217,10 @@ def is_broad_place(place: str) -> bool:
 @lru_cache(maxsize=1)
 def _broad_places() -> frozenset[str]:
     """Countries and world regions (the world table and the regions of the place table)."""
-    from briefings.entities import COUNTRY, lexicon, read_sections
+    from briefings.entities import COUNTRY, lexicon
     from briefings.facets import load_countries
 
-    regions = {r.lower() for r in read_sections("places.txt").get("regions", [])}
+    regions = {r.lower() for r in words("places.txt", "regions")}
     lex = lexicon()
     countries = {
         w.lower()

@@ -7,12 +7,10 @@ They are loaded from ``data/facets.toml`` (cue words per facet) and ``data/count
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 
-from briefings.entities import trie_pattern
+from briefings.lexicon import rows, toml, trie_pattern
 
 
 def _cue_pattern(cues: list[str]) -> re.Pattern[str]:
@@ -100,9 +98,7 @@ class FacetRules:
 @lru_cache(maxsize=4)
 def load_rules() -> FacetRules:
     """Load the shipped facet rules."""
-    data = tomllib.loads(
-        resources.files("briefings").joinpath("data/facets.toml").read_text("utf-8")
-    )
+    data = toml("facets.toml")
 
     def facet(name: str, cue_key: str = "cues") -> Facet:
         section = data[name]
@@ -127,12 +123,9 @@ def load_rules() -> FacetRules:
 @lru_cache(maxsize=1)
 def load_countries() -> list[Country]:
     """The world table: country, demonym, capital (tab-separated)."""
-    raw = resources.files("briefings").joinpath("data/countries.tsv").read_text("utf-8")
     countries = []
-    for line in raw.splitlines():
-        if not line.strip() or line.startswith("#"):
-            continue
-        name, demonym, capital, aliases = (line.split("\t") + ["", "", ""])[:4]
+    for row in rows("countries.tsv"):
+        name, demonym, capital, aliases = (list(row) + ["", "", ""])[:4]
         countries.append(
             Country(
                 name.strip(),

@@ -15,6 +15,7 @@ from functools import lru_cache
 
 from briefings.entities import NAME_PARTICLES
 from briefings.facets import load_countries
+from briefings.lexicon import toml
 from briefings.models import RoleClaim
 from briefings.store import StoredMention, person_key
 
@@ -33,13 +34,7 @@ def _nationality_words() -> re.Pattern[str]:
 
 @lru_cache(maxsize=1)
 def _generic_roles() -> frozenset[str]:
-    import tomllib
-    from importlib import resources
-
-    data = tomllib.loads(
-        resources.files("briefings").joinpath("data/facets.toml").read_text("utf-8")
-    )
-    return frozenset(role_key(r) for r in data["roles"]["generic"])
+    return frozenset(role_key(r) for r in toml("facets.toml")["roles"]["generic"])
 
 
 def role_key(role: str) -> str:

@@ -21,10 +21,10 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from briefings.facets import FacetRules
+from briefings.lexicon import lower_words
 from briefings.models import Item, Section
 from briefings.people_index import Person
 from briefings.roles import (
@@ -484,11 +484,8 @@ _OWN_VOICE = re.compile(r"\b(?:former|ex-|opposition|senator|sen\.|mp|lawmaker|a
 """How far a country word may stand before a person's name in their role."""
 
 
-@lru_cache(maxsize=1)
 def _stopwords() -> frozenset[str]:
-    from briefings.entities import read_sections
-
-    return frozenset(w.lower() for ws in read_sections("stopwords.txt").values() for w in ws)
+    return lower_words("stopwords.txt")
 
 
 _NOT_PARTIES = frozenset(

@@ -1,0 +1,108 @@
+"""The lexicon: every word table of ``briefings/data``, read once and shared.
+
+This is the only module that reads the data folder. Its files come in a few shapes:
+
+- **word lists** (``*.txt``): ``[section]`` headers and one entry a line (``sections``);
+- **rule tables** (``boilerplate.txt``, ``credits.txt``, ``outlets.txt``): lines in a format
+  of their own, parsed by the module that applies them (``text``);
+- **TOML** (``facets.toml``, ``topics.toml``): rules with settings (``toml``);
+- **TSV** (``world.tsv``, ``spellings.tsv``): one record a line, tab-separated (``rows``).
+
+Every file opens with ``#`` comments saying what it is for. Loads are cached: each file is
+read once a process, and what is returned must not be changed by its callers.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterable, Mapping
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+
+@cache
+def text(name: str) -> str:
+    """The text of a data file, as shipped."""
+    return resources.files("briefings").joinpath(f"data/{name}").read_text("utf-8")
+
+
+@cache
+def sections(name: str) -> Mapping[str, tuple[str, ...]]:
+    """A word list: its ``[section]`` headers and one entry a line, # comments skipped.
+
+    Entries before the first header are in the section ``""``.
+    """
+    out: dict[str, list[str]] = {"": []}
+    current = ""
+    for raw in text(name).splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("[") and line.endswith("]"):
+            current = line[1:-1]
+            out.setdefault(current, [])
+        else:
+            out[current].append(line)
+    return MappingProxyType({section: tuple(entries) for section, entries in out.items()})
+
+
+def words(name: str, section: str) -> tuple[str, ...]:
+    """The entries of one section of a word list."""
+    return sections(name)[section]
+
+
+@cache
+def lower_words(name: str, *section_names: str) -> frozenset[str]:
+    """The entries of some sections of a word list (all of them when none is named),
+    lower-cased, for membership tests."""
+    table = sections(name)
+    chosen = section_names or tuple(table)
+    return frozenset(w.lower() for section in chosen for w in table[section])
+
+
+@cache
+def toml(name: str) -> Mapping[str, Any]:
+    """A shipped TOML table."""
+    return tomllib.loads(text(name))
+
+
+def toml_file(path: str | Path) -> dict[str, Any]:
+    """A TOML table an operator gives in place of a shipped one (read afresh each time)."""
+    return tomllib.loads(Path(path).read_text("utf-8"))
+
+
+@cache
+def rows(name: str) -> tuple[tuple[str, ...], ...]:
+    """A TSV table: its lines split at tabs, cells stripped, # comments and blank lines skipped."""
+    return tuple(
+        tuple(cell.strip() for cell in line.split("\t"))
+        for line in text(name).splitlines()
+        if line.strip() and not line.startswith("#")
+    )
+
+
+def trie_pattern(words: Iterable[str]) -> str:
+    """A regular expression matching any of ``words``, written as a trie ("sanction|sancti…"
+    share "sanct"), the longest match first."""
+    trie: dict[str, dict] = {}  # type: ignore[type-arg]
+    words = [w for w in words if w]
+    if not words:
+        return "(?!)"
+    for word in words:
+        node = trie
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def render(node: dict) -> str:  # type: ignore[type-arg]
+        branches = [re.escape(char) + render(child) for char, child in sorted(node.items()) if char]
+        branches.sort(key=len, reverse=True)
+        if "" in node:
+            return f"(?:{'|'.join(branches)})?" if branches else ""
+        return branches[0] if len(branches) == 1 else f"(?:{'|'.join(branches)})"
+
+    return render(trie)
