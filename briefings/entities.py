@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import NamedTuple
 
-from briefings.lexicon import sections, trie_pattern
+from briefings.lexicon import countries, sections, trie_pattern
 
 # Token classes, as bit flags: a word can be several things ("Chief" is a title and a modifier).
 TITLE = 1
@@ -122,23 +122,23 @@ def lexicon() -> Lexicon:
         table = phrases if " " in key else word_class
         table[key] = table.get(key, 0) | flag
 
-    nations = sections("nationalities.txt")
-    for entry in nations.get("other", []):
+    for entry in sections("peoples.txt")["peoples"]:
         add(entry, NATION)
-    for line in nations[""]:
-        countries, _, adjectives = line.partition(":")
-        words = [w.strip() for w in adjectives.split(",") if w.strip()]
-        main = words[0]
-        for country in countries.split(";"):
-            add(country.strip(), COUNTRY)
-            nationality[country.strip().lower()] = main
-        for word in words:
+    for country in countries():
+        for name in (country.name, *country.short_names):
+            add(name, COUNTRY)
+            if country.demonym:
+                nationality[name.lower()] = country.demonym
+        for word in country.nationality_words:
+            # The world table lists irregular plurals; "-an" and "-i" ones are derived here.
             forms = [word] + ([word + "s"] if word.endswith(("an", "i")) else [])
             for form in forms:
                 add(form, NATION)
-                nationality[form.lower()] = main
+                nationality[form.lower()] = country.demonym
+        for capital in country.capitals:
+            add(capital, PLACE)
     places = sections("places.txt")
-    for section, flag in (("capitals", PLACE), ("regions", PLACE), ("compass", COMPASS)):
+    for section, flag in (("regions", PLACE), ("compass", COMPASS)):
         for entry in places[section]:
             add(entry, flag)
     for entry in places["name cues"]:

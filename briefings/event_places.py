@@ -18,7 +18,7 @@ from functools import lru_cache
 
 from briefings.dates import CALENDAR_WORDS
 from briefings.entities import fold
-from briefings.lexicon import words
+from briefings.lexicon import countries, words
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 _WORDS = re.compile(r"[\w'’-]+")
@@ -217,28 +217,14 @@ def is_broad_place(place: str) -> bool:
 @lru_cache(maxsize=1)
 def _broad_places() -> frozenset[str]:
     """Countries and world regions (the world table and the regions of the place table)."""
-    from briefings.entities import COUNTRY, lexicon
-    from briefings.facets import load_countries
-
     regions = {r.lower() for r in words("places.txt", "regions")}
-    lex = lexicon()
-    countries = {
-        w.lower()
-        for table in (lex.word_class, lex.phrases)
-        for w, c in table.items()
-        if c & COUNTRY
-    }
-    for country in load_countries():
-        countries.add(country.name.lower())
-        countries.update(a.lower() for a in country.aliases)
-    return frozenset(countries | regions)
+    names = {n.lower() for c in countries() for n in (c.name, *c.aliases)}
+    return frozenset(names | regions)
 
 
 @lru_cache(maxsize=1)
 def _capitals() -> dict[str, str]:
-    from briefings.facets import load_countries
-
-    return {c.name.lower(): c.capital for c in load_countries() if c.capital}
+    return {c.name.lower(): c.capital for c in countries() if c.capital}
 
 
 def country_of(place: str) -> str | None:
@@ -248,6 +234,4 @@ def country_of(place: str) -> str | None:
 
 @lru_cache(maxsize=1)
 def _countries_by_capital() -> dict[str, str]:
-    from briefings.facets import load_countries
-
-    return {c.capital.lower(): c.name for c in load_countries() if c.capital}
+    return {c.capital.lower(): c.name for c in countries() if c.capital}

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -83,6 +84,64 @@ def rows(name: str) -> tuple[tuple[str, ...], ...]:
         for line in text(name).splitlines()
         if line.strip() and not line.startswith("#")
     )
+
+
+@dataclass(frozen=True)
+class Country:
+    """One line of the world table (``data/world.tsv``)."""
+
+    name: str
+    demonym: str = ""
+    """The adjective a person's nationality is reported as ("Russian")."""
+    capital: str = ""
+    short_names: tuple[str, ...] = ()
+    """Other names as written ("US", "U.K.", "Czechia"): matched case-sensitively."""
+    seats: tuple[str, ...] = ()
+    """Institutions whose name speaks for the country ("Kremlin"), as written."""
+    other_demonyms: tuple[str, ...] = ()
+    """More words for its people ("Briton", "Britons", "Brit")."""
+    other_capitals: tuple[str, ...] = ()
+    """Other spellings of the capital ("Kiev")."""
+
+    @property
+    def aliases(self) -> tuple[str, ...]:
+        """What stands for the country as written, never in another case ("US" is not "us"):
+        its short names and its seats of government."""
+        return self.short_names + self.seats
+
+    @property
+    def nationality_words(self) -> tuple[str, ...]:
+        return ((self.demonym,) if self.demonym else ()) + self.other_demonyms
+
+    @property
+    def capitals(self) -> tuple[str, ...]:
+        return ((self.capital,) if self.capital else ()) + self.other_capitals
+
+
+@cache
+def countries() -> tuple[Country, ...]:
+    """The world table: every country with its nationality words, capital and other names."""
+    out = []
+    for row in rows("world.tsv"):
+        name, nationality, capital, short_names, seats = (row + ("",) * 4)[:5]
+        demonyms, capitals = _cell(nationality), _cell(capital)
+        out.append(
+            Country(
+                name,
+                demonyms[0] if demonyms else "",
+                capitals[0] if capitals else "",
+                _cell(short_names),
+                _cell(seats),
+                demonyms[1:],
+                capitals[1:],
+            )
+        )
+    return tuple(out)
+
+
+def _cell(cell: str) -> tuple[str, ...]:
+    """The entries of a table cell: " | " between them."""
+    return tuple(entry.strip() for entry in cell.split("|") if entry.strip())
 
 
 def trie_pattern(words: Iterable[str]) -> str:

@@ -14,8 +14,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from briefings.entities import NAME_PARTICLES
-from briefings.facets import load_countries
-from briefings.lexicon import toml
+from briefings.lexicon import countries, toml
 from briefings.models import RoleClaim
 from briefings.store import StoredMention, person_key
 
@@ -25,7 +24,7 @@ LEAD_SENTENCES = 3
 @lru_cache(maxsize=1)
 def _nationality_words() -> re.Pattern[str]:
     words: set[str] = set()
-    for country in load_countries():
+    for country in countries():
         words.update(w for w in (country.name, country.demonym, *country.aliases) if w)
     alternation = "|".join(re.escape(w.lower()) for w in sorted(words, key=len, reverse=True))
     # Roles are matched lower-cased; "u.s." ends in a dot, so no \b after it.
