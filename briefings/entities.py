@@ -183,7 +183,7 @@ def lexicon() -> Lexicon:
         # "…," said X: the verbs whose speaker may follow them, not those that take an object
         # ("told X", "asked X", "urged X": X listens).
         speech_before=re.compile(
-            rf"\b(?:{trie_pattern([v for v in verbs['speech'] if v not in _TAKES_OBJECT])}){_SPACE}+$"
+            rf"\b(?:{trie_pattern(set(verbs['speech']) - set(verbs['takes an object']))}){_SPACE}+$"
         ),
         participles=re.compile(rf"\b(?:{trie_pattern(verbs['participles'])})\b"),
         between_people=frozenset(verbs["between people"]),
@@ -197,11 +197,6 @@ def lexicon() -> Lexicon:
             rf"(?:[{_UP}]\w+['’]s{_SPACE}+)?$"
         ),
     )
-
-
-_TAKES_OBJECT = frozenset(
-    {"told", "tells", "asked", "urged", "warned", "warns", "reminded", "thanked", "cautioned"}
-)
 
 
 class Token(NamedTuple):

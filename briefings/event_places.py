@@ -18,7 +18,7 @@ from functools import lru_cache
 
 from briefings.dates import CALENDAR_WORDS
 from briefings.entities import fold
-from briefings.lexicon import countries, words
+from briefings.lexicon import countries, lower_words, words
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 _WORDS = re.compile(r"[\w'’-]+")
@@ -53,7 +53,8 @@ def _travel_words() -> re.Pattern[str]:
     return re.compile(rf"\b(?:{alternation})\b(?:\s+[\w'’.-]+){{0,3}}\s+to(?:\s+the)?\s*$", re.I)
 
 
-_BROAD_ENDINGS = frozenset({"east", "west", "asia", "europe", "africa", "america", "americas"})
+_BROAD_ENDINGS = lower_words("places.txt", "broad endings")
+"""Last words of a region's name: "Middle East", "Central Asia"."""
 
 
 @dataclass(frozen=True)

@@ -41,11 +41,14 @@ from briefings.entities import (
     lexicon,
     runs,
 )
+from briefings.lexicon import lower_words
 from briefings.models import Entities, PersonMention, Sentence
 
 _LOWER_WORD = re.compile(r"(?<![\w'’-])[a-z]+\b")
-_CONNECTORS = frozenset({"of", "the", "to", "for"})
-_LINK_VERBS = frozenset({"with", "to", "by"})
+_CONNECTORS = lower_words("roles.txt", "connectors")
+"""Small words inside a role: "Minister of Foreign Affairs"."""
+_LINK_VERBS = lower_words("verbs.txt", "links")
+"""Prepositions after a verb between people: "met with X"."""
 _HARD_STOP = ',;:"“”«»()[]'
 _LEADING_PUNCT = ".\"“‘«(['’"
 _CREDIT = re.compile(r"©|\b(?:[Pp]hotos?|[Pp]icture|[Ii]mage|[Cc]redit)(?: by)?\s*:|\(Photo by\b")

@@ -219,27 +219,8 @@ _OBJECT_END = re.compile(
     r"[,;:!?()\"“”«»]|\.(?!\w)|\s(?:saying|and|after|as|because|for|with|which|that|while|but|"
     r"amid|despite|over|from|in|on|at|by|since|who|calling|describing)\s"
 )
-_DETERMINERS = frozenset({"the", "a", "an", "his", "her", "their", "its", "this", "that"})
-_TIME_WORDS = frozenset(
-    {
-        "monday",
-        "tuesday",
-        "wednesday",
-        "thursday",
-        "friday",
-        "saturday",
-        "sunday",
-        "today",
-        "yesterday",
-        "tomorrow",
-        "week",
-        "month",
-        "year",
-        "night",
-        "morning",
-        "evening",
-    }
-)
+_DETERMINERS = lower_words("grammar.txt", "determiners")
+_TIME_WORDS = lower_words("grammar.txt", "time words")
 
 
 def _stances_in(text: str, about: bool) -> list[tuple[int, int, int]]:
@@ -488,9 +469,7 @@ def _stopwords() -> frozenset[str]:
     return lower_words("stopwords.txt")
 
 
-_NOT_PARTIES = frozenset(
-    {"he", "she", "it", "they", "we", "i", "you", "this", "that", "there", "here", "one"}
-)
+_NOT_PARTIES = lower_words("grammar.txt", "pronouns")
 
 
 def reactions_section(

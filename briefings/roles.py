@@ -183,10 +183,7 @@ def is_subject_of(text: str, at: int, verbs: re.Pattern[str]) -> bool:
 _NAME_REST = re.compile(r"[\w'’.-]*(?:\s+[A-Z][\w'’.-]*)*(?:['’]s)?")
 _APPOSITIVE = re.compile(r"^\s*,[^,]{1,70},")
 MAX_WORDS_BEFORE_VERB = 3
-_NOT_BEFORE_VERB = frozenset(
-    {"his", "her", "their", "its", "and", "or", "but", "that", "who", "which"}
-    | {"said", "says", "saying", "told", "telling"}
-)
+_NOT_BEFORE_VERB = lower_words("grammar.txt", "not before a verb")
 
 
 def _is_present(text: str, at: int, presence: re.Pattern[str], speech: re.Pattern[str]) -> bool:
