@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import NamedTuple
 
-from briefings.lexicon import countries, sections, trie_pattern
+from briefings.lexicon import countries, sections, trie_pattern, words
 
 # Token classes, as bit flags: a word can be several things ("Chief" is a title and a modifier).
 TITLE = 1
@@ -42,9 +42,11 @@ NOT_NAME = (
 _SPACE = r"[ \t\u00a0]"
 # Upper-case letters that can start a name: Latin (with accents), Greek and Cyrillic.
 _UP = "A-Z" + "".join(chr(c) for c in range(0xC0, 0x250) if chr(c).isupper()) + "Α-ΩА-Я"
-_PARTICLES = "de|da|di|du|del|della|der|den|van|von|zu|bin|bint|ibn|al|el|dos|das|ter|ten|la|le|ben"
-NAME_PARTICLES: frozenset[str] = frozenset(_PARTICLES.split("|"))
+NAME_PARTICLES: frozenset[str] = frozenset(words("names.txt", "particles"))
 """Lower-case words inside names ("da", "von der", "bin"): part of a name, never its core."""
+_PARTICLES = trie_pattern(sorted(NAME_PARTICLES))
+ARTICLE_PREFIXES: tuple[str, ...] = tuple(f"{a}-" for a in words("names.txt", "articles"))
+"""The Arabic article joined to a name ("al-"): "al-Assad" and "Assad" are one name."""
 
 
 # Letters that Unicode does not decompose into a base letter and an accent, so NFKD alone
@@ -164,6 +166,7 @@ def lexicon() -> Lexicon:
         for entry in entries:
             add(entry, MONTH if section == "months" else STOP)
     verbs = sections("verbs.txt")
+    names = sections("names.txt")
 
     abbreviations = trie_pattern(roles["abbreviations"])
     word = r"[^\W_]"
@@ -171,7 +174,7 @@ def lexicon() -> Lexicon:
     token = re.compile(
         rf"(?<![\w'’-])(?:(?:{abbreviations})\.(?=\s)"
         rf"|(?:[{_UP}]\.){{2,}}|[{_UP}]\.(?=\s)"
-        rf"|(?:(?:al|el|ad|as|ash|at|an|ar|az|ibn|bin|abu)-)?[{_UP}]{word}*"
+        rf"|(?:(?:{trie_pattern(names['hyphenated prefixes'])})-)?[{_UP}]{word}*"
         rf"(?:['’]{letters}+)*(?:-{word}+(?:['’]{letters}+)*)*)"
     )
     return Lexicon(
@@ -219,7 +222,7 @@ def _token_class(text: str, word_class: dict[str, int]) -> int:
     if cls:
         return cls
     lower = text.lower()
-    if "-" in text and not text.startswith(("al-", "el-")):
+    if "-" in text and not text.startswith(ARTICLE_PREFIXES):
         # "Franco-German", "Japan-US", "Chinese-born": a compound of a nation word.
         for part in lower.split("-"):
             if word_class.get(part, 0) & (NATION | COUNTRY):
