@@ -144,6 +144,19 @@ def _cell(cell: str) -> tuple[str, ...]:
     return tuple(entry.strip() for entry in cell.split("|") if entry.strip())
 
 
+@cache
+def _spellings() -> tuple[tuple[str, str], ...]:
+    return tuple((variant, spelling) for variant, spelling, *_ in rows("spellings.tsv"))
+
+
+def respell(lowered: str) -> str:
+    """A lower-case text with each variant spelling of ``data/spellings.tsv`` written the one
+    way words are compared in ("defence" → "defense")."""
+    for variant, spelling in _spellings():
+        lowered = lowered.replace(variant, spelling)
+    return lowered
+
+
 def trie_pattern(words: Iterable[str]) -> str:
     """A regular expression matching any of ``words``, written as a trie ("sanction|sancti…"
     share "sanct"), the longest match first."""

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from briefings.entities import NAME_PARTICLES
-from briefings.lexicon import countries, toml
+from briefings.lexicon import countries, respell, toml
 from briefings.models import RoleClaim
 from briefings.store import StoredMention, person_key
 
@@ -38,7 +38,7 @@ def _generic_roles() -> frozenset[str]:
 
 def role_key(role: str) -> str:
     """A role folded so that wordings of one role compare equal ("Russian Defence Minister")."""
-    text = role.lower().replace("defence", "defense").replace("’", "'")
+    text = respell(role.lower()).replace("’", "'")
     text = _nationality_words().sub(" ", text)
     text = re.sub(r"\b(the|of the|of)\b", " ", text)
     text = re.sub(r"[^a-z0-9]+", " ", text)
