@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from briefings.facets import FacetRules
-from briefings.lexicon import lower_words
+from briefings.lexicon import lower_words, trie_pattern, words
 from briefings.models import Item, Section
 from briefings.people_index import Person
 from briefings.roles import (
@@ -212,7 +212,7 @@ def _object_of(text: str, end: int) -> str | None:
 
 
 MAX_OBJECT_WORDS = 10
-_LIGHT_VERB = re.compile(r"(?:expressed|voiced|raised concerns|raising concerns)$", re.I)
+_LIGHT_VERB = re.compile(rf"(?:{trie_pattern(words('stances.txt', 'light verbs'))})$", re.I)
 """Verbs whose object is the stance itself ("expressed its approval"), not what it is on."""
 _BETWEEN = re.compile(r"\s*[^,;:.]*?\bbetween\s+[\w'’-]+\s+and\s+[\w'’-]+")
 _OBJECT_END = re.compile(
@@ -340,9 +340,7 @@ _OPEN_RELATIVE = re.compile(r"^(.*?),\s+(?:who|which)\b[^,]*$")
 
 
 _CAUSED = re.compile(
-    r"\b(?:prompted|drew|draws|sparked|sparks|triggered|caused|provoked|fuelled|fueled|met with)"
-    r"\s+(?:\w+\s+){0,2}$",
-    re.I,
+    rf"\b(?:{trie_pattern(words('stances.txt', 'causes'))})\s+(?:\w+\s+){{0,2}}$", re.I
 )
 _TRAILING_PRONOUN = re.compile(r"(?:^|\s)(?:he|she|they)$")
 """'"…," he added': the speaker is the pronoun just before the verb."""
@@ -448,21 +446,14 @@ def _name_party(
 
 
 _ROLE_REACH = 60
-_VAGUE = re.compile(
-    r"(?:the|a|an|this|that)\s+(?:idea|plan|move|decision|announcement|proposal|statement|step|"
-    r"remarks|comments)",
-    re.I,
-)
-_DESCRIBED = re.compile(
-    r"\s+(?:\w+\s+)?(?:leader|president|premier|prime minister|chancellor|head of state)\b",
-    re.I,
-)
-_OFFICIAL = re.compile(
-    r"\b(?:president|prime minister|premier|chancellor|king|queen|emir|foreign minister|"
-    r"minister|ministry|spokes(?:man|woman|person)|ambassador|envoy|government|office)\b"
-)
-_OWN_VOICE = re.compile(r"\b(?:former|ex-|opposition|senator|sen\.|mp|lawmaker|activist)", re.I)
 """How far a country word may stand before a person's name in their role."""
+_VAGUE = re.compile(
+    rf"(?:the|a|an|this|that)\s+(?:{trie_pattern(words('stances.txt', 'vague objects'))})", re.I
+)
+_DESCRIBED = re.compile(rf"\s+(?:\w+\s+)?(?:{trie_pattern(words('roles.txt', 'leaders'))})\b", re.I)
+_OFFICIAL = re.compile(rf"\b(?:{trie_pattern(words('roles.txt', 'officials'))})\b")
+"""Matched in a role lower-cased."""
+_OWN_VOICE = re.compile(rf"\b(?:{trie_pattern(words('roles.txt', 'own voice'))})", re.I)
 
 
 def _stopwords() -> frozenset[str]:
