@@ -33,13 +33,18 @@ def text(name: str) -> str:
 
 @cache
 def sections(name: str) -> Mapping[str, tuple[str, ...]]:
+    """A shipped word list, by section (see ``parse_sections``)."""
+    return parse_sections(text(name))
+
+
+def parse_sections(table: str) -> Mapping[str, tuple[str, ...]]:
     """A word list: its ``[section]`` headers and one entry a line, # comments skipped.
 
     Entries before the first header are in the section ``""``.
     """
     out: dict[str, list[str]] = {"": []}
     current = ""
-    for raw in text(name).splitlines():
+    for raw in table.splitlines():
         line = raw.strip()
         if not line or line.startswith("#"):
             continue
@@ -78,10 +83,15 @@ def toml_file(path: str | Path) -> dict[str, Any]:
 
 @cache
 def rows(name: str) -> tuple[tuple[str, ...], ...]:
+    """A shipped TSV table (see ``parse_rows``)."""
+    return parse_rows(text(name))
+
+
+def parse_rows(table: str) -> tuple[tuple[str, ...], ...]:
     """A TSV table: its lines split at tabs, cells stripped, # comments and blank lines skipped."""
     return tuple(
         tuple(cell.strip() for cell in line.split("\t"))
-        for line in text(name).splitlines()
+        for line in table.splitlines()
         if line.strip() and not line.startswith("#")
     )
 
@@ -121,8 +131,13 @@ class Country:
 @cache
 def countries() -> tuple[Country, ...]:
     """The world table: every country with its nationality words, capital and other names."""
+    return parse_countries(rows("world.tsv"))
+
+
+def parse_countries(table: Iterable[tuple[str, ...]]) -> tuple[Country, ...]:
+    """Countries from world-table rows: country, nationality, capital, short names, seats."""
     out = []
-    for row in rows("world.tsv"):
+    for row in table:
         name, nationality, capital, short_names, seats = (row + ("",) * 4)[:5]
         demonyms, capitals = _cell(nationality), _cell(capital)
         out.append(
