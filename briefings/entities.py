@@ -82,8 +82,8 @@ def fold(text: str) -> str:
 
 
 def read_sections(name: str) -> dict[str, list[str]]:
-    """A word list as ``briefings.lexicon.sections`` reads it, in lists: kept for the
-    modules that still import it from here."""
+    """A word list as ``briefings.lexicon.sections`` reads it, in lists: kept only for
+    ``events``, which imports it from here until it asks the lexicon itself."""
     return {section: list(entries) for section, entries in sections(name).items()}
 
 
