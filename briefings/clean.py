@@ -15,11 +15,9 @@ import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass
-from functools import lru_cache
-from importlib import resources
 
 from briefings.dates import MONTH_PATTERN, WEEKDAY_PATTERN, is_date_line
-from briefings.entities import read_sections
+from briefings.lexicon import lower_words, text
 from briefings.models import CleanText, SourceDocument
 from briefings.outlets import agency_in_dateline, canonical_outlet, outlet_name
 
@@ -64,9 +62,7 @@ def load_boilerplate(table: str) -> tuple[BoilerplatePattern, ...]:
     return tuple(patterns)
 
 
-BOILERPLATE: tuple[BoilerplatePattern, ...] = load_boilerplate(
-    resources.files("briefings").joinpath("data/boilerplate.txt").read_text("utf-8")
-)
+BOILERPLATE: tuple[BoilerplatePattern, ...] = load_boilerplate(text("boilerplate.txt"))
 _LINE_RULES = tuple(p for p in BOILERPLATE if p.kind not in POSITIONAL_KINDS)
 _DATELINE_RULES = tuple(p for p in BOILERPLATE if p.kind == "dateline")
 _SIGNOFF_RULES = tuple(p for p in BOILERPLATE if p.kind == "signoff")
@@ -293,9 +289,8 @@ _GLUED = re.compile(r"[a-z]{3}[A-Z][A-Za-z]{2}")
 """Two page elements printed without a space ("The Daily PostAll the news")."""
 
 
-@lru_cache(maxsize=1)
 def _calls_to_action() -> frozenset[str]:
-    return frozenset(w.lower() for w in read_sections("chrome.txt")["calls to action"])
+    return lower_words("chrome.txt", "calls to action")
 
 
 def is_page_chrome(line: str) -> bool:

@@ -21,10 +21,10 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from briefings.facets import FacetRules
+from briefings.lexicon import lower_words, trie_pattern, words
 from briefings.models import Item, Section
 from briefings.people_index import Person
 from briefings.roles import (
@@ -220,34 +220,15 @@ def _object_of(text: str, end: int) -> str | None:
 
 
 MAX_OBJECT_WORDS = 10
-_LIGHT_VERB = re.compile(r"(?:expressed|voiced|raised concerns|raising concerns)$", re.I)
+_LIGHT_VERB = re.compile(rf"(?:{trie_pattern(words('stances.txt', 'light verbs'))})$", re.I)
 """Verbs whose object is the stance itself ("expressed its approval"), not what it is on."""
 _BETWEEN = re.compile(r"\s*[^,;:.]*?\bbetween\s+[\w'’-]+\s+and\s+[\w'’-]+")
 _OBJECT_END = re.compile(
     r"[,;:!?()\"“”«»]|\.(?!\w)|\s(?:saying|and|after|as|because|for|with|which|that|while|but|"
     r"amid|despite|over|from|in|on|at|by|since|who|calling|describing)\s"
 )
-_DETERMINERS = frozenset({"the", "a", "an", "his", "her", "their", "its", "this", "that"})
-_TIME_WORDS = frozenset(
-    {
-        "monday",
-        "tuesday",
-        "wednesday",
-        "thursday",
-        "friday",
-        "saturday",
-        "sunday",
-        "today",
-        "yesterday",
-        "tomorrow",
-        "week",
-        "month",
-        "year",
-        "night",
-        "morning",
-        "evening",
-    }
-)
+_DETERMINERS = lower_words("grammar.txt", "determiners")
+_TIME_WORDS = lower_words("grammar.txt", "time words")
 
 
 def _stances_in(text: str, about: bool) -> list[tuple[int, int, int]]:
@@ -367,9 +348,7 @@ _OPEN_RELATIVE = re.compile(r"^(.*?),\s+(?:who|which)\b[^,]*$")
 
 
 _CAUSED = re.compile(
-    r"\b(?:prompted|drew|draws|sparked|sparks|triggered|caused|provoked|fuelled|fueled|met with)"
-    r"\s+(?:\w+\s+){0,2}$",
-    re.I,
+    rf"\b(?:{trie_pattern(words('stances.txt', 'causes'))})\s+(?:\w+\s+){{0,2}}$", re.I
 )
 _TRAILING_PRONOUN = re.compile(r"(?:^|\s)(?:he|she|they)$")
 """'"…," he added': the speaker is the pronoun just before the verb."""
@@ -475,33 +454,21 @@ def _name_party(
 
 
 _ROLE_REACH = 60
-_VAGUE = re.compile(
-    r"(?:the|a|an|this|that)\s+(?:idea|plan|move|decision|announcement|proposal|statement|step|"
-    r"remarks|comments)",
-    re.I,
-)
-_DESCRIBED = re.compile(
-    r"\s+(?:\w+\s+)?(?:leader|president|premier|prime minister|chancellor|head of state)\b",
-    re.I,
-)
-_OFFICIAL = re.compile(
-    r"\b(?:president|prime minister|premier|chancellor|king|queen|emir|foreign minister|"
-    r"minister|ministry|spokes(?:man|woman|person)|ambassador|envoy|government|office)\b"
-)
-_OWN_VOICE = re.compile(r"\b(?:former|ex-|opposition|senator|sen\.|mp|lawmaker|activist)", re.I)
 """How far a country word may stand before a person's name in their role."""
-
-
-@lru_cache(maxsize=1)
-def _stopwords() -> frozenset[str]:
-    from briefings.entities import read_sections
-
-    return frozenset(w.lower() for ws in read_sections("stopwords.txt").values() for w in ws)
-
-
-_NOT_PARTIES = frozenset(
-    {"he", "she", "it", "they", "we", "i", "you", "this", "that", "there", "here", "one"}
+_VAGUE = re.compile(
+    rf"(?:the|a|an|this|that)\s+(?:{trie_pattern(words('stances.txt', 'vague objects'))})", re.I
 )
+_DESCRIBED = re.compile(rf"\s+(?:\w+\s+)?(?:{trie_pattern(words('roles.txt', 'leaders'))})\b", re.I)
+_OFFICIAL = re.compile(rf"\b(?:{trie_pattern(words('roles.txt', 'officials'))})\b")
+"""Matched in a role lower-cased."""
+_OWN_VOICE = re.compile(rf"\b(?:{trie_pattern(words('roles.txt', 'own voice'))})", re.I)
+
+
+def _stopwords() -> frozenset[str]:
+    return lower_words("stopwords.txt")
+
+
+_NOT_PARTIES = lower_words("grammar.txt", "pronouns")
 
 
 def reactions_section(
