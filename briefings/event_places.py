@@ -18,6 +18,7 @@ from functools import lru_cache
 
 from briefings.dates import CALENDAR_WORDS
 from briefings.entities import fold
+from briefings.happenings import happening_words
 from briefings.lexicon import countries, lower_words, words
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
@@ -33,8 +34,6 @@ _OF_A_NAME = re.compile(r"([A-Z][\w'’-]+)\s+(?:in|at|to)(?:\s+the)?$")
 
 
 def _is_happening(sentence: str, end: int) -> bool:
-    from briefings.events import happening_words
-
     return happening_words().match(sentence, end + 1) is not None
 
 
@@ -72,8 +71,6 @@ class PlaceEvidence:
 
 def event_place(reports: Sequence[PlaceEvidence]) -> str | None:
     """The place of a happening from what its reports say."""
-    from briefings.events import happening_words
-
     words = happening_words()
     # Two tiers: places where the principals themselves are at the happening ("X said at a
     # press conference in Y", "X met Y in Z"), then any happening the reports place.
@@ -153,8 +150,6 @@ def _principals_named(sentence: str, names: Sequence[frozenset[str]]) -> int:
 
 def places_happening(text: str, place: str) -> bool:
     """Whether a text puts a happening in the place: "talks in X", "X summit", "visit to X"."""
-    from briefings.events import happening_words
-
     words = happening_words()
     if _placed(text, place, [m.end() for m in words.finditer(text)]) > 1:
         return True

@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from briefings.boilerplate import cut_marker
 from briefings.lexicon import text
 from briefings.models import INFERRED_OUTLET_SOURCES, CleanText, SourceDocument
 
@@ -185,7 +186,6 @@ def find_outlet_evidence(doc: SourceDocument, text: CleanText) -> OutletFinding:
 
 def _lines(raw: str) -> list[str]:
     """The document's non-empty lines, whitespace collapsed, a scraper's marker cut off."""
-    from briefings.clean import cut_marker  # clean imports this module
 
     lines = [" ".join(line.split()) for line in raw.splitlines()]
     lines = [line for line in lines if line]
