@@ -21,7 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.corpus import ROOT, build  # noqa: E402
-from bot.local_api import EXAMPLE_TOKEN, LocalBotApi  # noqa: E402
+from bot.localapi.server import EXAMPLE_TOKEN, LocalBotApi  # noqa: E402
 from briefings.engine import Engine  # noqa: E402
 
 REQUEST_GAP_SECONDS = 0.1

@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.news_corpus import ROOT, prepared  # noqa: E402
+from bench.news_corpus import prepared  # noqa: E402
 from briefings.engine import Engine  # noqa: E402
 from briefings.errors import BriefingError  # noqa: E402
 

@@ -8,6 +8,7 @@ a real archive would, and shuffles body paragraphs.
 
 from __future__ import annotations
 
+import functools
 import random
 import re
 from pathlib import Path
@@ -39,10 +40,18 @@ def _pseudonym(word: str, group: int) -> str:
     if group == 0:
         return word
     rng = random.Random(f"{word}/{group}")
-    letters = [
-        rng.choice(_CONSONANTS if n % 2 == 0 else _VOWELS) for n in range(max(4, len(word)))
-    ]
+    letters = [rng.choice(_CONSONANTS if n % 2 == 0 else _VOWELS) for n in range(max(4, len(word)))]
     return "".join(letters).capitalize()
+
+
+def _renamed(match: re.Match[str], *, group: int) -> str:
+    """A surname made up for copy `group` of a text; other capitalised words as they are."""
+    word = match.group(1)
+    return _pseudonym(word, group) if _looks_like_surname(word) else word
+
+
+def _shifted(match: re.Match[str], *, years: int) -> str:
+    return str(int(match.group(1)) + years)
 
 
 def build(n: int, out: Path, folders: list[Path] | None = None, seed: int = 7) -> Path:
@@ -54,13 +63,8 @@ def build(n: int, out: Path, folders: list[Path] | None = None, seed: int = 7) -
         group, base = divmod(k, len(texts))
         text = texts[base]
         shift = group % 30
-        text = _NAME.sub(
-            lambda m, g=group: _pseudonym(m.group(1), g)
-            if _looks_like_surname(m.group(1))
-            else m.group(1),
-            text,
-        )
-        text = _YEAR.sub(lambda m, s=shift: str(int(m.group(1)) + s), text)
+        text = _NAME.sub(functools.partial(_renamed, group=group), text)
+        text = _YEAR.sub(functools.partial(_shifted, years=shift), text)
         paragraphs = text.split("\n\n")
         head, body = paragraphs[:2], paragraphs[2:]
         rng.shuffle(body)

@@ -28,9 +28,9 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__)
 
 from bot.app import build_application  # noqa: E402
 from bot.config import Settings  # noqa: E402
-from bot.local_api import EXAMPLE_TOKEN, LocalBotApi  # noqa: E402
-from bot.schedule import Plan  # noqa: E402
-from bot.subscriptions import Subscription, SubscriptionStore  # noqa: E402
+from bot.delivery.schedule import Plan  # noqa: E402
+from bot.localapi.server import EXAMPLE_TOKEN, LocalBotApi  # noqa: E402
+from bot.storage import Subscription, SubscriptionStore  # noqa: E402
 from briefings.engine import Engine  # noqa: E402
 
 LIMIT_PER_SECOND = 30

@@ -40,10 +40,10 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__)
 PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
 
-from bot.local_api import EXAMPLE_TOKEN, LocalBotApi  # noqa: E402
-from bot.local_api_faults import Fault  # noqa: E402
-from bot.schedule import Plan  # noqa: E402
-from bot.subscriptions import Subscription, SubscriptionStore  # noqa: E402
+from bot.delivery.schedule import Plan  # noqa: E402
+from bot.localapi.faults import Fault  # noqa: E402
+from bot.localapi.server import EXAMPLE_TOKEN, LocalBotApi  # noqa: E402
+from bot.storage import Subscription, SubscriptionStore  # noqa: E402
 from briefings.engine import Engine  # noqa: E402
 
 SEEDS = PROJECT / "seeds"

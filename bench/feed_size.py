@@ -20,10 +20,10 @@ from pathlib import Path
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.app import EngineGate  # noqa: E402
-from bot.feeds import LiveSources  # noqa: E402
-from bot.fetch import FetchLimits  # noqa: E402
-from bot.subscriptions import SubscriptionStore  # noqa: E402
+from bot.delivery.feeds import LiveSources  # noqa: E402
+from bot.delivery.fetch import FetchLimits  # noqa: E402
+from bot.runtime import EngineGate  # noqa: E402
+from bot.storage import SubscriptionStore  # noqa: E402
 from briefings.engine import Engine  # noqa: E402
 
 SERVER = """

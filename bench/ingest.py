@@ -60,7 +60,7 @@ def floor_words_per_second(corpus: Path, words: int, workdir: Path) -> float:
     db_path = workdir / "floor.db"
     start = time.perf_counter()
     db = sqlite_utils.Database(db_path)
-    table = db["articles"]
+    table = db.table("articles")
     table.create({"id": int, "path": str, "title": str, "text": str}, pk="id")
     table.enable_fts(["title", "text"], fts_version="FTS5", tokenize="porter", create_triggers=True)
 
@@ -109,7 +109,9 @@ def add_one(db: Path, workdir: Path) -> dict[str, float]:
 
 def run_one(n: int, workdir: Path, keep: Path | None, renamed: bool) -> None:
     if renamed:
-        corpus = build(n, workdir / "corpus", [ROOT.parent / "shared" / "corpora" / "erdogan-putin"])
+        corpus = build(
+            n, workdir / "corpus", [ROOT.parent / "shared" / "corpora" / "erdogan-putin"]
+        )
         print(f"corpus: {n} renamed copies (bench/corpus.py)")
     else:
         corpus, facts = prepared(n, keep, workdir)

@@ -36,6 +36,7 @@ import re
 import sys
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -240,6 +241,14 @@ def _rewrite(text: str, rng: random.Random, version: int) -> str:
     return "\n\n".join(head + body)
 
 
+def _rename(match: re.Match[str], *, keep: set[str], copy: int) -> str:
+    """A name of a copy: kept when the story's own, else a made-up one of that copy."""
+    name = match.group(1)
+    if name in keep or not _is_renamable(name):
+        return name
+    return _pseudonym(name, copy)
+
+
 def build_news(n: int, out: Path, seed: int = 7) -> CorpusFacts:
     """Write n article files into out/ and say what the corpus holds."""
     rng = random.Random(seed)
@@ -264,12 +273,7 @@ def build_news(n: int, out: Path, seed: int = 7) -> CorpusFacts:
         years.append((folder.anchor + dt.timedelta(days=days)).year)
         size = 0
         for text in folder.texts:
-            renamed = _NAME.sub(
-                lambda m: m.group(1)
-                if m.group(1) in folder.keep or not _is_renamable(m.group(1))
-                else _pseudonym(m.group(1), copy_number),
-                text,
-            )
+            renamed = _NAME.sub(partial(_rename, keep=folder.keep, copy=copy_number), text)
             shifted = shift_dates(renamed, days, folder.anchor)
             if not _DATE_LINE.match(shifted) and rng.random() < DATED_SHARE:
                 story_day = folder.anchor + dt.timedelta(days=days)

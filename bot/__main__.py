@@ -112,7 +112,7 @@ def check(environ: Mapping[str, str], env_file: Path | None) -> int:
 
 def run_without_token(settings: Settings, port: int = 8080, host: str = "127.0.0.1") -> int:
     """Run the sandbox: the bot on a local Bot API server, with a web chat page on `port`."""
-    from bot.sandbox import run_sandbox
+    from bot.sandbox.server import run_sandbox
 
     return run_sandbox(settings, port=port, host=host)
 

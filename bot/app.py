@@ -10,10 +10,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-import threading
-import time
-from collections.abc import Callable
-from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from telegram import LinkPreviewOptions, Update
@@ -30,69 +26,40 @@ from telegram.ext import (
     filters,
 )
 
-from bot import handlers as h
 from bot import startup
-from bot.channels import channel_handlers
+from bot.commands import general as h
+from bot.commands.admin import admin_handlers
+from bot.commands.channels import channel_handlers
+from bot.commands.digests import digest_handlers
+from bot.commands.events import event_handlers
+from bot.commands.feeds import feed_handlers
+from bot.commands.filters import filter_handlers
+from bot.commands.inline import inline_query
+from bot.commands.language import language_handlers
+from bot.commands.menus import register_menus
 from bot.config import ConfigError, Settings
-from bot.digest_handlers import (
-    DIGESTS_KEY,
-    digest_handlers,
-    restore_schedule,
-    start_live_sources,
-    stop_digests,
-)
-from bot.event_handlers import event_handlers
-from bot.feed_admin import FEEDS_KEY, FeedList, ensure_live, feed_handlers
-from bot.filter_handlers import filter_handlers
-from bot.health import STARTED_KEY
-from bot.inline import inline_query
-from bot.instance import exit_status
-from bot.languages import LANGUAGES_KEY, ChatLanguages
-from bot.menus import register_menus
+from bot.delivery.jobs import ensure_live, restore_schedule, start_live_sources, stop_digests
 from bot.metrics import BotMetrics, MeteredRateLimiter
 from bot.network import FLOOD_BUDGET_SECONDS, FloodBudgetLimiter, PollingHealth, WatchedRequest
+from bot.runtime import (
+    DIGESTS_KEY,
+    ENGINE_KEY,
+    FEEDS_KEY,
+    LANGUAGES_KEY,
+    METRICS_KEY,
+    POLLING_KEY,
+    SETTINGS_KEY,
+    STARTED_KEY,
+    BotContext,
+    EngineGate,
+    exit_status,
+)
+from bot.storage import ChatLanguages, FeedList
 from briefings.engine import Engine
 
 logger = logging.getLogger(__name__)
 
-T = TypeVar("T")
-METRICS_KEY = "metrics"
 NOT_A_CHANNEL_POST = ~filters.UpdateType.CHANNEL_POSTS
-
-
-class EngineGate:
-    """The bot's one Engine, called off the event loop and one call at a time.
-
-    Engine calls block (SQLite, text analysis), so they run in worker threads; the lock keeps
-    two updates from using the one SQLite connection at once.
-    """
-
-    def __init__(
-        self, engine: Engine, *, is_owned: bool = True, metrics: BotMetrics | None = None
-    ) -> None:
-        self.engine = engine
-        self.is_owned = is_owned
-        self.metrics = metrics  # latency and ingest figures for /metrics, when it is on
-        self._lock = threading.Lock()
-
-    async def call(self, work: Callable[[Engine], T]) -> T:
-        """Run `work(engine)` in a worker thread and return its result."""
-
-        def locked() -> T:
-            with self._lock:
-                if self.metrics is None:
-                    return work(self.engine)
-                started = time.perf_counter()
-                result = work(self.engine)
-                self.metrics.observe_engine_call(work, time.perf_counter() - started, result)
-                return result
-
-        return await asyncio.to_thread(locked)
-
-    async def close(self) -> None:
-        """Close the engine if this gate opened it."""
-        if self.is_owned:
-            await self.call(lambda engine: engine.close())
 
 
 def build_application(
@@ -131,17 +98,17 @@ def build_application(
                 tzinfo=ZoneInfo(settings.tz),
             )
         )
-        .context_types(ContextTypes(context=h.BotContext))
+        .context_types(ContextTypes(context=BotContext))
         .post_init(post_init)
         .post_shutdown(post_shutdown)
         .build()
     )
-    application.bot_data[h.SETTINGS_KEY] = settings
-    application.bot_data[h.POLLING_KEY] = polling
+    application.bot_data[SETTINGS_KEY] = settings
+    application.bot_data[POLLING_KEY] = polling
     application.bot_data[STARTED_KEY] = dt.datetime.now(dt.UTC)  # /status's uptime
     application.bot_data[METRICS_KEY] = metrics
     if engine is not None:
-        application.bot_data[h.ENGINE_KEY] = EngineGate(engine, is_owned=False, metrics=metrics)
+        application.bot_data[ENGINE_KEY] = EngineGate(engine, is_owned=False, metrics=metrics)
 
     # While the start-up ingest runs: "still reading the corpus" instead of a long wait.
     application.add_handlers(startup.reading_handlers(), group=-1)
@@ -156,8 +123,9 @@ def build_application(
             CommandHandler("topics", h.topics),
             CommandHandler("search", h.search),
             CommandHandler("sources", h.sources),
-            # /events and its buttons; /language.
+            # /events and its buttons; /language and its buttons.
             *event_handlers(),
+            *language_handlers(),
             # Channels: posts in a channel (digest commands only), /subscribe @channel.
             *channel_handlers(),
             # Digests: /subscribe, /unsubscribe, /settings, digest buttons, group migration.
@@ -165,9 +133,7 @@ def build_application(
             # Keyword filters and instant alerts: /filter, /alerts.
             *filter_handlers(),
             # Admins: the handlers check NEWSBOT_ADMINS themselves, so others get told why.
-            CommandHandler("reingest", h.reingest),
-            CommandHandler("stats", h.stats),
-            CommandHandler("status", h.status),
+            *admin_handlers(),
             *feed_handlers(),
             # "@bot words" in any chat: matching briefings.
             InlineQueryHandler(inline_query),
@@ -193,14 +159,14 @@ async def post_init(application: Application) -> None:
     The corpus is read in the background (bot.startup), and the command menu registered
     once it is read; without corpus folders, at once.
     """
-    settings: Settings = application.bot_data[h.SETTINGS_KEY]
+    settings: Settings = application.bot_data[SETTINGS_KEY]
     metrics: BotMetrics | None = application.bot_data.get(METRICS_KEY)
-    if h.ENGINE_KEY not in application.bot_data:
+    if ENGINE_KEY not in application.bot_data:
         engine = await asyncio.to_thread(
             Engine, settings.db_path, templates_dir=settings.templates_dir
         )
-        application.bot_data[h.ENGINE_KEY] = EngineGate(engine, metrics=metrics)
-    gate: EngineGate = application.bot_data[h.ENGINE_KEY]
+        application.bot_data[ENGINE_KEY] = EngineGate(engine, metrics=metrics)
+    gate: EngineGate = application.bot_data[ENGINE_KEY]
     for problem in gate.engine.renderer.problems:
         # The shipped template stands in, so the bot still answers; the admin should know.
         logger.warning("template %s not used: %s", problem.name, problem.message)
@@ -220,10 +186,10 @@ async def post_init(application: Application) -> None:
     await restore_schedule(application)
     runtime = application.bot_data[DIGESTS_KEY]
     # Chats' languages and the feeds admins add live in the same file as the digests.
-    languages = await asyncio.to_thread(ChatLanguages, runtime.store)
+    languages = ChatLanguages(runtime.store)
     application.bot_data[LANGUAGES_KEY] = languages
     runtime.service.language_of = languages.get  # digests in the chat's chosen language
-    feed_list = await asyncio.to_thread(FeedList, runtime.store)
+    feed_list = FeedList(runtime.store)
     application.bot_data[FEEDS_KEY] = feed_list
     live = start_live_sources(application, settings)
     if live is not None or bool(await asyncio.to_thread(feed_list.urls)):
@@ -239,7 +205,7 @@ async def post_shutdown(application: Application) -> None:
     """Close the engine the application opened."""
     await startup.finish(application)
     await stop_digests(application)  # digests: before the engine, whose file they share
-    gate: EngineGate | None = application.bot_data.get(h.ENGINE_KEY)
+    gate: EngineGate | None = application.bot_data.get(ENGINE_KEY)
     if gate is not None:
         await gate.close()
     metrics: BotMetrics | None = application.bot_data.get(METRICS_KEY)

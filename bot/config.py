@@ -29,7 +29,9 @@ Only the entry point (`python -m bot`) reads the environment; everything else re
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+import io
 import os
 import re
 from collections.abc import Callable, Mapping
@@ -39,6 +41,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dotenv.parser import parse_stream
+
+from briefings.engine import WhenQuiet
 
 DEFAULT_API_URL = "https://api.telegram.org/bot"
 DEFAULT_FILE_URL = "https://api.telegram.org/file/bot"
@@ -66,7 +72,6 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 _TOKEN = re.compile(r"\d+:[A-Za-z0-9_-]+")
 _SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
-_ENV_LINE = re.compile(r"(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)")
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 
@@ -92,14 +97,15 @@ class Settings:
     webhook_url: str | None = None
     port: int = DEFAULT_PORT
     webhook_secret: str | None = None
-    # --- digests and live sources (bot/digests.py, bot/feeds.py) ---
+    # --- digests and live sources (bot/delivery/) ---
     feeds: tuple[str, ...] = ()
     watch: Path | None = None
     poll_seconds: int = 300
     feeds_allow_private: bool = False
-    """Feeds may reach loopback, private, link-local or reserved addresses (bot.fetch)."""
-    digest_time: str = "08:00"
-    digest_when_quiet: str = "brief"
+    """Feeds may reach loopback, private, link-local or reserved addresses (bot.delivery.fetch)."""
+    digest_time: dt.time = dt.time(8, 0)
+    """The time of day of a digest when /subscribe names none."""
+    digest_when_quiet: WhenQuiet = WhenQuiet.BRIEF
     # --- /metrics for Prometheus (bot/metrics.py): off unless NEWSBOT_METRICS gives a port ---
     metrics_port: int | None = None
     metrics_host: str = DEFAULT_METRICS_HOST
@@ -186,23 +192,23 @@ class Settings:
 def read_env_file(path: Path) -> dict[str, str]:
     """`KEY=value` pairs of a `.env` file; {} when it does not exist.
 
-    Understands blank lines, `#` comments, `export KEY=...`, single or double quotes, and
-    ` # comments` after an unquoted value. Nothing is interpolated.
+    python-dotenv's parser: blank lines, `#` comments, `export KEY=...`, single or double
+    quotes, ` # comments` after an unquoted value. Nothing is interpolated. A line it cannot
+    read is an error naming the file and line, not a setting silently lost.
     """
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         return {}
     values: dict[str, str] = {}
-    for number, raw in enumerate(text.splitlines(), start=1):
-        line = raw.strip()
-        if not line or line.startswith("#"):
-            continue
-        match = _ENV_LINE.fullmatch(line)
-        if match is None:
-            raise ConfigError(f"{path}:{number}: expected KEY=value, got {line[:40]!r}.")
-        key, value = match.groups()
-        values[key] = _unquote(value)
+    for binding in parse_stream(io.StringIO(text)):
+        if binding.error:
+            line = binding.original.string.strip()
+            raise ConfigError(
+                f"{path}:{binding.original.line}: expected KEY=value, got {line[:40]!r}."
+            )
+        if binding.key is not None and binding.value is not None:
+            values[binding.key] = binding.value
     return values
 
 
@@ -210,14 +216,6 @@ def file_url_for(api_url: str) -> str:
     """The file-download base URL matching a Bot API base URL (`.../bot` → `.../file/bot`)."""
     head, sep, tail = api_url.rpartition("/bot")
     return f"{head}/file/bot{tail}" if sep else api_url
-
-
-def _unquote(value: str) -> str:
-    if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
-        inner = value[1:-1]
-        return inner.replace("\\n", "\n").replace('\\"', '"') if value[0] == '"' else inner
-    comment = value.find(" #")
-    return (value[:comment] if comment >= 0 else value).strip()
 
 
 def _flag(value: str | None, name: str) -> bool:
@@ -272,10 +270,11 @@ def _digest_settings(get: Callable[[str], str | None]) -> dict[str, Any]:
     if not poll.isdigit() or int(poll) < 10:
         raise ConfigError(f"NEWSBOT_POLL_SECONDS must be a whole number ≥ 10; got {poll!r}.")
     digest_time = get("NEWSBOT_DIGEST_TIME") or "08:00"
-    if not re.fullmatch(r"([01]?\d|2[0-3]):[0-5]\d", digest_time):
+    hours_minutes = re.fullmatch(r"([01]?\d|2[0-3]):([0-5]\d)", digest_time)
+    if hours_minutes is None:
         raise ConfigError(f"NEWSBOT_DIGEST_TIME must be HH:MM (24-hour); got {digest_time!r}.")
     when_quiet = (get("NEWSBOT_DIGEST_WHEN_QUIET") or "brief").lower()
-    if when_quiet not in ("brief", "skip", "note"):
+    if when_quiet not in set(WhenQuiet):
         raise ConfigError(
             f"NEWSBOT_DIGEST_WHEN_QUIET must be brief, skip or note; got {when_quiet!r}."
         )
@@ -287,8 +286,8 @@ def _digest_settings(get: Callable[[str], str | None]) -> dict[str, Any]:
         "feeds_allow_private": _flag(
             get("NEWSBOT_FEEDS_ALLOW_PRIVATE"), "NEWSBOT_FEEDS_ALLOW_PRIVATE"
         ),
-        "digest_time": digest_time,
-        "digest_when_quiet": when_quiet,
+        "digest_time": dt.time(int(hours_minutes[1]), int(hours_minutes[2])),
+        "digest_when_quiet": WhenQuiet(when_quiet),
     }
 
 

@@ -2,7 +2,7 @@
 
 /status gathers three things: the corpus (through the engine: articles, events, the last
 ingest and its errors, template problems), the live sources and digests (read-only SQL on
-the tables `bot.subscriptions` owns: `feed_state`, `digest_subscriptions`,
+the tables `bot.storage` owns: `feed_state`, `digest_subscriptions`,
 `digest_deliveries`), and the process itself (uptime, from `STARTED_KEY` in bot_data).
 
 `--check` validates what a start would need — settings, the database file, the templates,
@@ -22,18 +22,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from bot.schedule import Plan, format_wait, next_slot
-from bot.subscriptions import FAILED, SENT, UNKNOWN
-from bot.telegram_html import escape
+from bot.delivery.schedule import Plan, format_wait, next_slot
+from bot.storage import FAILED, SENT, UNKNOWN, open_read_only
+from bot.telegram_html import echo, escape
+from briefings.engine import ARTICLE_FORMATS, Engine, template_problems
+from briefings.engine import check_database as engine_check_database
+from briefings.errors import DatabaseError
 
 if TYPE_CHECKING:
     from bot.config import Settings
-    from briefings.engine import Engine
 
 UTC = dt.UTC
-STARTED_KEY = "started_at"
 # digest_deliveries statuses that count as failed: gave up after retries, or refused for good
-# ("error" is bot.digests.ERROR, spelled out here so that --check needs no telegram import).
+# ("error" is bot.delivery.digests.ERROR, spelled out here so that --check needs no telegram import).
 FAILED_STATUSES = (FAILED, "error")
 MAX_INGEST_ERRORS_SHOWN = 5
 MAX_ERROR_CHARS = 200
@@ -106,11 +107,9 @@ class Health:
 
 
 # -- reading ----------------------------------------------------------------------------------
-def corpus_health(engine: Engine) -> CorpusHealth:
-    """The engine's figures (blocking: call through the engine gate)."""
-    rows = engine.store.db.execute("PRAGMA database_list").fetchall()
-    database = Path(next(row[2] for row in rows if row[1] == "main"))
-    row = engine.store.last_ingest()
+def corpus_health(engine: Engine, *, database: Path) -> CorpusHealth:
+    """The engine's figures (blocking: call through the engine gate); `database` is its file."""
+    row = engine.last_ingest()
     last = None
     if row is not None:
         last = IngestRun(
@@ -123,21 +122,15 @@ def corpus_health(engine: Engine) -> CorpusHealth:
         )
     return CorpusHealth(
         database=database,
-        articles=engine.store.article_count(),
+        articles=engine.article_count(),
         events=len(engine.events()),
         last_ingest=last,
         template_problems=tuple(p.message for p in engine.renderer.problems),
     )
 
 
-def open_read_only(database: Path) -> sqlite3.Connection:
-    """A connection that cannot write, so that looking never changes what is looked at."""
-    uri = Path(database).resolve().as_uri() + "?mode=ro"
-    return sqlite3.connect(uri, uri=True)
-
-
 def feed_health(conn: sqlite3.Connection, feeds: Sequence[str]) -> list[FeedHealth]:
-    """The state of each configured feed, as bot.feeds records it in `feed_state`.
+    """The state of each configured feed, as bot.delivery.feeds records it in `feed_state`.
 
     A feed not polled yet has no row and comes back with every time None.
     """
@@ -237,7 +230,9 @@ def status_html(health: Health, tz: str) -> str:
             f"last ingest: {at} — added {last.added}, updated {last.updated}, "
             f"unchanged {last.unchanged}, rejected {last.rejected}"
         )
-        lines += [f"  • {_short(error)}" for error in last.errors[:MAX_INGEST_ERRORS_SHOWN]]
+        lines += [
+            f"  • {echo(error, MAX_ERROR_CHARS)}" for error in last.errors[:MAX_INGEST_ERRORS_SHOWN]
+        ]
         if len(last.errors) > MAX_INGEST_ERRORS_SHOWN:
             lines.append(f"  …and {len(last.errors) - MAX_INGEST_ERRORS_SHOWN} more")
 
@@ -250,7 +245,7 @@ def status_html(health: Health, tz: str) -> str:
             assert feed.failing_since is not None
             lines.append(
                 f"  • {escape(feed.url)} failing since {when(feed.failing_since)}: "
-                f"{_short(feed.last_error or 'unknown error')}"
+                f"{echo(feed.last_error or 'unknown error', MAX_ERROR_CHARS)}"
             )
         lines += [
             f"  • {escape(feed.url)}: not checked yet"
@@ -275,15 +270,8 @@ def status_html(health: Health, tz: str) -> str:
         lines.append(f"next digest: {when(digests.next_due)} (in {wait})")
     if corpus.template_problems:
         lines.append(f"template problems: {len(corpus.template_problems)}")
-        lines += [f"  • {_short(problem)}" for problem in corpus.template_problems]
+        lines += [f"  • {echo(problem, MAX_ERROR_CHARS)}" for problem in corpus.template_problems]
     return "\n".join(lines)
-
-
-def _short(text: str) -> str:
-    text = " ".join(text.split())
-    if len(text) > MAX_ERROR_CHARS:
-        text = text[: MAX_ERROR_CHARS - 1] + "…"
-    return escape(text)
 
 
 def _instant(value: Any) -> dt.datetime | None:
@@ -338,8 +326,6 @@ def check(environ: Mapping[str, str], env_file: Path | None) -> list[CheckResult
 
 def check_corpus_folder(path: Path, *, is_shipped: bool = False) -> CheckResult:
     """A folder the bot ingests at start: missing means the bot would brief nothing from it."""
-    from briefings.readers import FORMATS
-
     what = f"corpus folder {path}"
     if not path.exists():
         if is_shipped:
@@ -357,18 +343,17 @@ def check_corpus_folder(path: Path, *, is_shipped: bool = False) -> CheckResult:
     for _folder, dirnames, filenames in os.walk(path):
         dirnames[:] = [name for name in dirnames if not name.startswith(".")]
         if any(
-            not name.startswith(".") and Path(name).suffix.lower() in FORMATS for name in filenames
+            not name.startswith(".") and Path(name).suffix.lower() in ARTICLE_FORMATS
+            for name in filenames
         ):
             return CheckResult(what, True, "exists")
-    kinds = " ".join(sorted(FORMATS))
+    kinds = " ".join(sorted(ARTICLE_FORMATS))
     return CheckResult(what, True, f"exists, but holds no article files yet ({kinds})")
 
 
 def check_database(database: Path) -> CheckResult:
     """Open the database as the bot would; a damaged or foreign file fails."""
     from bot.instance import lock_holder
-    from briefings.errors import DatabaseError
-    from briefings.store import Store
 
     what = f"database {database}"
     if not database.exists():
@@ -377,20 +362,13 @@ def check_database(database: Path) -> CheckResult:
             return CheckResult(what, False, f"does not exist, and {parent} is not writable")
         return CheckResult(what, True, "does not exist yet: created at the first start")
     try:
-        store = Store.open(database)
+        found = engine_check_database(database)
     except DatabaseError as error:
         return CheckResult(what, False, str(error))
-    try:
-        # Opening reads the schema only: a damaged page elsewhere shows here, not mid-run.
-        damage = [row[0] for row in store.db.execute("PRAGMA quick_check(1)").fetchall()]
-        articles = store.article_count()
-    except sqlite3.DatabaseError as error:
-        damage = [str(error)]
-    finally:
-        store.close()
-    if damage != ["ok"]:
+    articles = found.articles
+    if found.damage is not None:
         # quick_check's first finding, on one line ("*** in database main ***\nPage 131: …").
-        finding = " ".join(damage[0].replace("*** in database main ***", "").split())
+        finding = " ".join(found.damage.replace("*** in database main ***", "").split())
         return CheckResult(
             what,
             False,
@@ -406,9 +384,7 @@ def check_templates(templates_dir: Path | None) -> list[CheckResult]:
     """Compile every override in NEWSBOT_TEMPLATES; each problem is one failed line."""
     if templates_dir is None:
         return []
-    from briefings.render import Renderer
-
-    problems = Renderer(templates_dir).problems
+    problems = template_problems(templates_dir)
     if not problems:
         return [CheckResult(f"templates {templates_dir}", True, "all compile")]
     return [CheckResult(f"template {problem.name}", False, problem.message) for problem in problems]

@@ -8,11 +8,12 @@ bots polling one token make Telegram answer 409 Conflict to one of them, forever
   SIGKILL or a crash, so a stale lock file never blocks a restart. The file stays: deleting
   it would let a late starter lock a file no one else can see. The lock is taken on the
   resolved path, so a symlink to the database meets the same lock.
-- `process_owner` names this process in the claims it takes (`bot.subscriptions`), and
+- `process_owner` names this process in the claims it takes (`bot.storage`), and
   `owner_is_alive` tells whether the process that took a claim still runs, so that a
   restart takes over only what a dead process left and never a live process's claims.
-- `stop_on_conflict` (called by the error handler) reports a 409 plainly and stops the
-  application, instead of PTB's default of retrying the poll every few seconds.
+- `bot.runtime.stop_on_conflict` (called by the error handler) reports a 409 plainly, with
+  `CONFLICT_MESSAGE`, and stops the application with `EXIT_CONFLICT`, instead of PTB's
+  default of retrying the poll every few seconds.
 """
 
 from __future__ import annotations
@@ -24,15 +25,12 @@ import os
 import socket
 from pathlib import Path
 from types import TracebackType
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO
 
 try:
     import fcntl
 except ImportError:  # Windows: no flock; the instance check is skipped there
     fcntl = None  # type: ignore[assignment]
-
-if TYPE_CHECKING:
-    from telegram.ext import Application
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +38,6 @@ logger = logging.getLogger(__name__)
 # (e.g. systemd's RestartPreventExitStatus=3 4: restarting would only fail again).
 EXIT_ALREADY_RUNNING = 3
 EXIT_CONFLICT = 4
-EXIT_STATUS_KEY = "exit_status"
 CONFLICT_MESSAGE = (
     "Telegram answered 409 Conflict: another bot instance is polling with this token; "
     "stop it (or give this one its own token from @BotFather), then start this one again. "
@@ -145,28 +142,6 @@ def _read_pid(file: IO[str]) -> int | None:
     file.seek(0)
     text = file.read(32).strip()
     return int(text) if text.isdigit() else None
-
-
-def stop_on_conflict(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """Report a 409 Conflict once and stop the application with EXIT_CONFLICT."""
-    if application.bot_data.get(EXIT_STATUS_KEY) == EXIT_CONFLICT:
-        return  # the poll may fail once more before the stop takes effect
-    logger.error(CONFLICT_MESSAGE)
-    application.bot_data[EXIT_STATUS_KEY] = EXIT_CONFLICT
-    updater = application.updater
-    if updater is not None:
-        # On the way out PTB polls once more to confirm the updates it fetched; that poll
-        # would in turn end the other instance's poll with a 409 and stop it too. The
-        # attribute is private (name-mangled): when PTB renames it, only this nicety is lost.
-        with contextlib.suppress(AttributeError):
-            updater._Updater__polling_cleanup_cb = None  # type: ignore[attr-defined]
-    if application.running:
-        application.stop_running()
-
-
-def exit_status(application: Application[Any, Any, Any, Any, Any, Any]) -> int:
-    """The process exit status an application asked for when it stopped (0: none)."""
-    return int(application.bot_data.get(EXIT_STATUS_KEY, 0))
 
 
 # -- claim owners -------------------------------------------------------------------------------

@@ -33,6 +33,7 @@ from prometheus_client.registry import Collector
 from telegram.error import RetryAfter
 
 from bot.network import FloodBudgetLimiter
+from bot.storage import open_read_only
 from briefings.models import IngestReport
 
 logger = logging.getLogger(__name__)
@@ -43,7 +44,7 @@ INGEST_BUCKETS = (0.1, 0.5, 1.0, 5.0, 15.0, 60.0, 300.0, 900.0, 3600.0)
 ENGINE_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 # Bot API methods that put a message in a chat; sendChatAction ("typing…") does not.
 NOT_MESSAGES = frozenset({"sendChatAction"})
-# The delivery ledgers bot.subscriptions keeps: (kind label, table).
+# The delivery ledgers bot.storage keeps: (kind label, table).
 LEDGERS = (("digest", "digest_deliveries"), ("alert", "alert_deliveries"))
 
 
@@ -155,8 +156,6 @@ class DeliveryLedgers(Collector):
         yield family
 
     def _counts(self) -> list[tuple[str, str, int]]:
-        from bot.health import open_read_only
-
         if not self.database.exists():
             return []
         found: list[tuple[str, str, int]] = []

@@ -1,7 +1,8 @@
 """Replies: how the bot sends text — split to Telegram's limit, user text escaped, typing shown.
 
 Every message the bot sends goes through `send_html`, so the two Telegram rules that break
-sends (at most 4,096 characters, valid HTML) are kept in one place.
+sends (at most 4,096 characters, valid HTML) are kept in one place: text longer than a
+message is split on paragraph boundaries (`bot.telegram_html.split_message`), never cut.
 """
 
 from __future__ import annotations
@@ -15,11 +16,10 @@ from telegram import Bot, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatAction, MessageLimit
 from telegram.error import TelegramError
 
-from bot.telegram_html import escape, split_message
+from bot.telegram_html import split_message
 
 logger = logging.getLogger(__name__)
 
-ECHO_CHARS = 80
 # Telegram shows "typing…" for about five seconds; resend a little before it fades.
 TYPING_REFRESH_SECONDS = 4.5
 
@@ -57,14 +57,6 @@ async def reply(
     message = update.effective_message
     thread_id = message.message_thread_id if message and message.is_topic_message else None
     return await send_html(bot, chat.id, html, thread_id=thread_id, reply_markup=reply_markup)
-
-
-def echo(text: str, limit: int = ECHO_CHARS) -> str:
-    """User text made safe to quote back: shortened to `limit` characters, then escaped."""
-    text = " ".join(text.split())
-    if len(text) > limit:
-        text = text[: limit - 1].rstrip() + "…"
-    return escape(text)
 
 
 @contextlib.asynccontextmanager

@@ -26,20 +26,18 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, BaseHandler, CallbackQueryHandler, CommandHandler
 
-from bot import handlers as h
-from bot.menus import register_menus
+from bot.commands.catalog import COMMANDS
+from bot.commands.menus import register_menus
 from bot.replies import reply
+from bot.runtime import SETTINGS_KEY, STARTUP_KEY, BotContext, EngineGate
 from briefings.errors import BriefingError
 from briefings.models import IngestProgress, IngestReport
 
 if TYPE_CHECKING:
     from telegram.ext import Application
 
-    from bot.app import EngineGate
-
 logger = logging.getLogger(__name__)
 
-STARTUP_KEY = "startup_ingest"
 # Seconds between progress lines in the log: often enough to show life, rare enough to read.
 LOG_EVERY_SECONDS = 5.0
 # Commands answered as usual while the corpus is read: they need nothing from it.
@@ -94,7 +92,7 @@ class StartupIngest:
 
 def begin(application: Application[Any, Any, Any, Any, Any, Any], gate: EngineGate) -> None:
     """Start reading the corpus folders in the background (from post_init)."""
-    settings = application.bot_data[h.SETTINGS_KEY]
+    settings = application.bot_data[SETTINGS_KEY]
     state = StartupIngest(tuple(settings.corpus))
     state.is_reading = True
     application.bot_data[STARTUP_KEY] = state
@@ -135,7 +133,7 @@ async def _read_corpus(
         state.is_reading = False
     try:
         # Menus by scope and language: admins' commands in the admins' menus only.
-        await register_menus(application.bot, application.bot_data[h.SETTINGS_KEY].admins)
+        await register_menus(application.bot, application.bot_data[SETTINGS_KEY].admins)
     except TelegramError as error:
         # The menu is a convenience: commands work without it.
         logger.warning("could not register the command menu: %s", error)
@@ -155,19 +153,19 @@ async def finish(application: Application[Any, Any, Any, Any, Any, Any]) -> None
 
 def reading_handlers() -> list[BaseHandler[Any, Any, Any]]:
     """Handlers for group -1: while the corpus is read, say so instead of waiting."""
-    busy = [c.name for c in h.COMMANDS if c.name not in ANSWERED_WHILE_READING]
+    busy = [c.name for c in COMMANDS if c.name not in ANSWERED_WHILE_READING]
     return [
         CommandHandler(busy, _command_while_reading),
         CallbackQueryHandler(_button_while_reading),
     ]
 
 
-def _reading(context: h.BotContext) -> StartupIngest | None:
+def _reading(context: BotContext) -> StartupIngest | None:
     state: StartupIngest | None = context.bot_data.get(STARTUP_KEY)
     return state if state is not None and state.is_reading else None
 
 
-async def _command_while_reading(update: Update, context: h.BotContext) -> None:
+async def _command_while_reading(update: Update, context: BotContext) -> None:
     state = _reading(context)
     if state is None:
         return  # read: the ordinary handler (group 0) answers
@@ -175,7 +173,7 @@ async def _command_while_reading(update: Update, context: h.BotContext) -> None:
     raise ApplicationHandlerStop
 
 
-async def _button_while_reading(update: Update, context: h.BotContext) -> None:
+async def _button_while_reading(update: Update, context: BotContext) -> None:
     state = _reading(context)
     if state is None:
         return

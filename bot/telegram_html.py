@@ -1,7 +1,8 @@
 """Telegram's HTML dialect: validating, measuring, escaping and splitting outgoing text.
 
-One parser serves the bot (before sending) and the local Bot API server (when receiving),
-so both agree on what Telegram accepts. It follows the rules of Telegram's HTML parse mode:
+The bot checks what it sends with this parser; the local Bot API server reads what it
+receives with rules of its own (``bot.localapi.html``), so a bug here shows up end to end.
+It follows the rules of Telegram's HTML parse mode:
 
 * tags: b strong i em u ins s strike del, span class="tg-spoiler", tg-spoiler, a href,
   tg-emoji emoji-id, code, pre, blockquote (optionally ``expandable``); names are
@@ -14,7 +15,8 @@ offset 42"). One deliberate difference: Telegram keeps an unknown entity or a lo
 literal text, we reject it, because it almost always means the text was not escaped.
 
 Lengths are counted like Telegram counts its 4096-character limit: on the text left after
-entity parsing (tags removed, entities decoded), one per Unicode code point.
+entity parsing (tags removed, entities decoded), one per Unicode code point. The measure is
+the engine's (``visible_length``), which trims its briefings and digests with it.
 """
 
 from __future__ import annotations
@@ -22,9 +24,12 @@ from __future__ import annotations
 import html
 import re
 
-__all__ = ["escape", "split_message", "validate_telegram_html", "visible_length"]
+from briefings.engine import visible_length
+
+__all__ = ["echo", "escape", "split_message", "validate_telegram_html", "visible_length"]
 
 MESSAGE_LIMIT = 4096
+ECHO_CHARS = 80
 
 # tag name -> attributes Telegram reads from it (others are ignored, as Telegram does)
 _TAGS: dict[str, frozenset[str]] = {
@@ -67,14 +72,18 @@ def escape(text: str) -> str:
     return html.escape(text, quote=False)
 
 
+def echo(text: str, limit: int = ECHO_CHARS) -> str:
+    """Plain text (the user's, an error's) made safe to quote in a message: its spaces
+    squeezed, shortened to `limit` characters with "…", then escaped."""
+    text = " ".join(text.split())
+    if len(text) > limit:
+        text = text[: limit - 1].rstrip() + "…"
+    return escape(text)
+
+
 def validate_telegram_html(text: str) -> None:
     """Raise ``ValueError`` with Telegram's wording if ``text`` is not valid Telegram HTML."""
     _parse(text)
-
-
-def visible_length(html: str) -> int:
-    """Number of characters Telegram counts for ``html``: its text after entity parsing."""
-    return sum(len(event[2]) for event in _parse(html) if event[0] <= ENTITY)
 
 
 def visible_text(html: str) -> str:

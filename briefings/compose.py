@@ -12,11 +12,10 @@ import datetime as dt
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
-from functools import cached_property
 
 from briefings.errors import NoMatch, NothingToBrief, PersonNotFound
 from briefings.facets import FacetRules, load_rules
+from briefings.material import OPENING_PRONOUN, SAID_BY_PRONOUN, Material, gather
 from briefings.models import (
     Briefing,
     Event,
@@ -25,14 +24,19 @@ from briefings.models import (
     PersonCard,
     RoleClaim,
     Section,
-    StoredArticle,
 )
 from briefings.people_index import Person, merge_people, role_key
 from briefings.purpose import purpose_sentences
-from briefings.reactions import SPEECH, Stance, find_stances, reactions_section
-from briefings.roles import PARTICIPANT, PRINCIPAL, ROLES, TITLE, Cast, Names, assign_roles
+from briefings.reactions import SPEECH, event_stances, reactions_section
+from briefings.roles import (
+    PARTICIPANT,
+    PRINCIPAL,
+    ROLES,
+    TITLE,
+)
 from briefings.similarity import SentenceGroup, group_similar
 from briefings.store import Store, StoredSentence, person_key
+from briefings.trim import one_item_fewer, shrink_to_fit
 
 SURNAME_RATIO = 80
 """How close a misspelt surname must be to a known one (rapidfuzz ratio, 0-100)."""
@@ -42,64 +46,6 @@ RELEVANT_SHARE = 0.5
 MAX_ITEM_CHARS = 2600
 """Visible characters of items in a default briefing: with its headings and sources it fits
 one Telegram message (4,096 characters), and reads on a phone."""
-
-
-REFERENT_REACH = 3
-"""How many sentences back a pronoun opening a sentence may find its person."""
-_OPENING_PRONOUN = re.compile(r"^[\"“‘']?(?:He|She|His|Her)\b")
-
-
-@dataclass(frozen=True)
-class Material:
-    """Everything an event's briefing is made from."""
-
-    event: Event
-    articles: dict[int, StoredArticle]
-    sentences: list[StoredSentence]
-    people: list[Person]
-    cast: Cast
-    prose: list[StoredSentence]
-    """The sentences that read as sentences: what items are made of (not headlines, bullets,
-    link lines or page furniture that the text kept)."""
-
-    @property
-    def principals(self) -> tuple[Person, ...]:
-        return self.cast.principals
-
-    def referent(self, sentence: StoredSentence) -> Person | None:
-        """Who a sentence opening with "He", "She", "His" or "Her" stands for: the person
-        the sentences just before it in its article name first, the nearest of them."""
-        if not _OPENING_PRONOUN.match(sentence.text):
-            return None
-        names = self.names
-        by_ref = {(s.article_id, s.index): s for s in self.sentences}
-        for back in range(1, REFERENT_REACH + 1):
-            earlier = by_ref.get((sentence.article_id, sentence.index - back))
-            if earlier is None:
-                continue
-            named = [
-                (spots[0], p) for p in self.people if (spots := names.positions(p, earlier.text))
-            ]
-            if named:
-                return min(named, key=lambda n: n[0])[1]
-        return None
-
-    @cached_property
-    def names(self) -> Names:
-        return Names(self.people)
-
-    def stances(self, rules: FacetRules) -> list[Stance]:
-        """Every party's stance in the event's sentences (worked out once a briefing)."""
-        found = self.__dict__.get("_stances")
-        if found is None:
-            found = self.__dict__["_stances"] = find_stances(self, rules, set())
-        return found
-
-    def source(self, article_id: int) -> str:
-        return self.articles[article_id].source_name
-
-    def path(self, article_id: int) -> str:
-        return self.articles[article_id].path
 
 
 def compose_briefing(
@@ -142,7 +88,7 @@ def compose_briefing(
     return Briefing(
         event=event,
         headline=headline(material),
-        sections=tuple(kept),
+        sections=kept,
         query=query,
         people=event_roles(material),
     )
@@ -192,32 +138,6 @@ def choose_event(
 def _shortened(text: str, limit: int = 60) -> str:
     """User text quoted back in a message: enough to recognise, never a wall."""
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def gather(store: Store, event: Event, rules: FacetRules | None = None) -> Material:
-    articles = {a.id: a for a in store.articles(event.article_ids) if a.language == "en"}
-    ids = list(articles)
-    sentences = store.sentences(ids)
-    mentions = store.mentions(ids)
-    people = merge_people(mentions)
-    titles = {a.id: a.title for a in articles.values()}
-    cast = assign_roles(people, sentences, titles, rules or load_rules(), event.date, event.place)
-    prose = [s for s in sentences if is_prose(s.text)]
-    return Material(event, articles, sentences, people, cast, prose)
-
-
-MIN_PROSE_WORDS = 5
-_ENDS_PROSE = re.compile(r"[.!?…][\"'”’»)\]]*$")
-
-
-def is_prose(text: str) -> bool:
-    """A sentence of running text: long enough, ending as sentences end, not a list bullet."""
-    stripped = text.strip()
-    return (
-        len(stripped.split()) >= MIN_PROSE_WORDS
-        and stripped[:1] not in "•·*▪–-"
-        and _ENDS_PROSE.search(stripped) is not None
-    )
 
 
 def event_roles(material: Material) -> tuple[EventRole, ...]:
@@ -272,8 +192,15 @@ def _named(sentence: StoredSentence, material: Material) -> str:
     editors mark their insertions ("[Berg] said…"), so no item opens on someone unseen."""
     person = material.referent(sentence)
     if person is None:
-        return sentence.text
-    found = _OPENING_PRONOUN.match(sentence.text)
+        speaker = material.referent(sentence, anywhere=True)
+        found = SAID_BY_PRONOUN.search(sentence.text) if speaker else None
+        if speaker is None or found is None:
+            return sentence.text
+        # "…," he said: the speaker's name in brackets in place of the pronoun.
+        return (
+            sentence.text[: found.start(1)] + f"[{speaker.surname}]" + sentence.text[found.end(1) :]
+        )
+    found = OPENING_PRONOUN.match(sentence.text)
     assert found is not None
     pronoun = found.group(0).lstrip("\"“‘'")
     name = person.surname + ("'s" if pronoun in ("His", "Her") else "")
@@ -322,7 +249,7 @@ def _purpose(material: Material, rules: FacetRules, boost: set[tuple[int, int]])
     facet = rules.purpose
     reactions = {
         (s.sentence.article_id, s.sentence.index)
-        for s in material.stances(rules)
+        for s in event_stances(material, rules)
         if s.strength > SPEECH
     }
     chosen, relevance = purpose_sentences(material, rules, reactions)
@@ -411,36 +338,15 @@ def _focus(
     return Section("focus", f"On {query}", tuple(items))
 
 
-def _fit(sections: list[Section], budget: int) -> list[Section]:
+def _fit(sections: list[Section], budget: int) -> tuple[Section, ...]:
     """Drop the least important items until the briefing is short enough to read."""
-    sections = list(sections)
-
-    def size() -> int:
-        return sum(len(i.text) for s in sections for i in s.items)
-
-    # Least important first, each facet down to a floor before the next gives way.
-    for facet, floor in _TRIM_ORDER:
-        index = next((n for n, s in enumerate(sections) if s.facet == facet), None)
-        while index is not None and size() > budget and len(sections[index].items) > floor:
-            s = sections[index]
-            sections[index] = Section(s.facet, s.heading, s.items[:-1])
-    return [s for s in sections if s.items]
-
-
-_TRIM_ORDER = [
-    ("summary", 1),
-    ("context", 1),
-    ("focus", 1),
-    ("reactions", 4),
-    ("purpose", 2),
-    ("participants", 4),
-    ("reactions", 2),
-    ("purpose", 1),
-    ("reactions", 1),
-    ("participants", 2),
-    ("context", 0),
-    ("focus", 1),
-]
+    return shrink_to_fit(
+        tuple(sections),
+        lambda kept: kept,
+        lambda kept: sum(len(i.text) for s in kept for i in s.items),
+        budget,
+        one_item_fewer,
+    )
 
 
 # -- people -----------------------------------------------------------------------------------
@@ -485,8 +391,8 @@ def _find_cards(store: Store, name: str, rules: FacetRules) -> list[PersonCard]:
             suggestions = [keys[k] for k, _, _ in close[:3]] or _surname_suggestions(wanted, keys)
             raise PersonNotFound(_shortened(name), suggestions)
     # Every spelling of the people found (see identity): one card a person.
-    keys = store.keys_of_persons(store.persons_of_keys(matched))
-    people = merge_people(store.mentions_by_keys(keys))
+    spellings = store.keys_of_persons(store.persons_of_keys(matched))
+    people = merge_people(store.mentions_by_keys(spellings))
     if is_exact:
         people = [
             p for p in people if any(_name_matches(wanted, person_key(v)) for v in p.variants)
@@ -639,7 +545,23 @@ def _card_from(person: Person, source, path, is_part: bool, events: Sequence[int
         mentions=person.mention_count,
         events=tuple(events),
         quote=quote,
+        spellings=_spellings(person),
     )
+
+
+def _spellings(person: Person) -> tuple[str, ...]:
+    """The full names the articles give the person besides the card's, most used first
+    (a surname alone is no other spelling)."""
+    counts = Counter(m.mention.name for m in person.mentions)
+    shown = set(person_key(person.name).split())
+    # "Volodymyr Zelenskiy" is another spelling of "Volodymyr Zelenskyy"; "Zelenskyy" and
+    # "Volodymyr" are parts of it.
+    others = [
+        name
+        for name in counts
+        if len(name.split()) > 1 and not set(person_key(name).split()) <= shown
+    ]
+    return tuple(sorted(others, key=lambda n: (-counts[n], n)))
 
 
 __all__ = ["compose_briefing", "people_cards", "choose_event", "RoleClaim", "role_key"]

@@ -1,19 +1,33 @@
 """The engine's public face: one object that ingests, indexes, briefs and renders.
 
-The CLI and the bot use only this class (and the dataclasses in ``models``), so the rest of
-the package is free to change behind it.
+The CLI and the bot use only this module (and the dataclasses in ``models``, the errors in
+``errors``), so the rest of the package is free to change behind it. Besides `Engine`, it
+exposes what a caller needs without opening a database: the article formats and files a
+folder holds, a database's health, template problems, and the digest's types.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Callable, Iterable
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from briefings import compose, render
-from briefings.errors import NothingToBrief
-from briefings.ingest import ingest_paths
+from briefings import compose, readers, render
+from briefings.digest import (
+    UNMATCHED_HTML,
+    Digest,
+    DigestEntry,
+    WhenQuiet,
+    compose_digest,
+    iso_seconds,
+)
+from briefings.errors import NothingToBrief, UnreadableArticle
+from briefings.event_replay import ensure_tables, regroup
+from briefings.ingest import ingest_documents, ingest_paths
 from briefings.models import (
     Briefing,
     Event,
@@ -25,7 +39,75 @@ from briefings.models import (
     StoredArticle,
     Topic,
 )
+from briefings.render import visible_length
 from briefings.store import Store
+
+__all__ = [
+    "ARTICLE_FORMATS",
+    "UNMATCHED_HTML",
+    "DatabaseHealth",
+    "Digest",
+    "DigestEntry",
+    "Engine",
+    "FeedIngest",
+    "WhenQuiet",
+    "article_files",
+    "check_database",
+    "compose_digest",
+    "iso_seconds",
+    "template_problems",
+    "visible_length",
+]
+
+ARTICLE_FORMATS: dict[str, str] = readers.FORMATS
+"""File suffixes the engine reads, and what each is."""
+
+
+@dataclass(frozen=True)
+class FeedIngest:
+    """What one feed brought: the ingest's report, and why the feed itself is broken (if so)."""
+
+    report: IngestReport
+    problem: str | None = None
+    """Set when the feed is not well-formed, even if some of its entries could be read."""
+
+
+@dataclass(frozen=True)
+class DatabaseHealth:
+    """A database file as SQLite's quick_check finds it."""
+
+    articles: int
+    damage: str | None
+    """quick_check's first finding, or None when the file is sound."""
+
+
+def article_files(
+    folders: Iterable[str | Path], *, refused: list[tuple[str, str]] | None = None
+) -> Iterator[Path]:
+    """The article files under folders (links leading out are left out, named in `refused`)."""
+    return readers.iter_article_files(list(folders), refused=refused)
+
+
+def check_database(path: str | Path) -> DatabaseHealth:
+    """Open a database as the engine would and run SQLite's quick_check on it.
+
+    Raises DatabaseError for a file that is not a usable newsbot database.
+    """
+    store = Store.open(path)
+    try:
+        # Opening reads the schema only: a damaged page elsewhere shows here, not mid-run.
+        findings = [row[0] for row in store.db.execute("PRAGMA quick_check(1)").fetchall()]
+        articles = store.article_count()
+    except sqlite3.DatabaseError as error:
+        findings, articles = [str(error)], 0
+    finally:
+        store.close()
+    return DatabaseHealth(articles, None if findings == ["ok"] else findings[0])
+
+
+def template_problems(templates_dir: str | Path) -> list[render.TemplateProblem]:
+    """The user templates in a folder that fail to load, each with why."""
+    return render.Renderer(templates_dir).problems
 
 
 class Engine:
@@ -33,6 +115,7 @@ class Engine:
 
     def __init__(self, db_path: str | Path, *, templates_dir: str | Path | None = None) -> None:
         self.store = Store.open(db_path)
+        ensure_tables(self.store)  # what event grouping keeps, beside the store's tables
         self.renderer = render.Renderer(templates_dir)
 
     def close(self) -> None:
@@ -63,12 +146,32 @@ class Engine:
         Ingest places new and changed articles among the events as they come; this is the
         maintenance command that rebuilds everything grouping keeps (and gives the same
         events, which the tests check)."""
-        from briefings.event_replay import regroup
-
         regroup(self.store)
+
+    def ingest_feed(self, content: bytes, url: str) -> FeedIngest:
+        """Read an RSS/Atom feed's bytes and ingest its entries; an empty feed is no error."""
+        try:
+            result = readers.read_feed(content, url)
+        except UnreadableArticle as error:
+            if str(error) != "the feed has no entries":  # an empty feed is quiet, not broken
+                raise
+            return FeedIngest(ingest_documents(self.store, []))
+        problem = next((why for label, why in result.rejected if label == url), None)
+        return FeedIngest(ingest_documents(self.store, list(result.documents)), problem)
 
     def articles(self) -> list[StoredArticle]:
         return self.store.articles()
+
+    def article_count(self) -> int:
+        return self.store.article_count()
+
+    def articles_ingested_since(self, since: str) -> list[StoredArticle]:
+        """Articles ingested after an ISO instant (`iso_seconds`), oldest first."""
+        return self.store.articles_ingested_since(since)
+
+    def last_ingest(self) -> dict[str, Any] | None:
+        """The ingest log's latest row (at, added, updated, unchanged, rejected, errors)."""
+        return self.store.last_ingest()
 
     def events(self) -> list[Event]:
         return self.store.events()
@@ -92,6 +195,32 @@ class Engine:
     ) -> set[int]:
         """Articles matching a chat's keyword filter (see Store.filter_article_ids)."""
         return self.store.filter_article_ids(list(article_ids), list(include), list(exclude))
+
+    # -- digests --------------------------------------------------------------------------
+    def digest(
+        self,
+        *,
+        since: str,
+        now: dt.datetime,
+        shown: Sequence[int] = (),
+        when_quiet: WhenQuiet | str = WhenQuiet.BRIEF,
+        max_chars: int = render.TELEGRAM_LIMIT,
+        include: Sequence[str] = (),
+        exclude: Sequence[str] = (),
+        translate: Callable[[str], str] | None = None,
+    ) -> Digest | None:
+        """What was ingested after `since`, as one message (see briefings.digest)."""
+        return compose_digest(
+            self,
+            since=since,
+            now=now,
+            shown=shown,
+            when_quiet=when_quiet,
+            max_chars=max_chars,
+            include=include,
+            exclude=exclude,
+            translate=translate,
+        )
 
     # -- briefings ------------------------------------------------------------------------
     def brief(

@@ -20,8 +20,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from briefings.dates import WEEKDAY_NAMES, date_mentions, month_day_mentions
-from briefings.entities import fold, lexicon, read_sections, trie_pattern
+from briefings.entities import fold, lexicon, read_sections
 from briefings.event_places import places_in
+from briefings.happenings import happening_words
 from briefings.models import Article, PersonMention
 
 LEAD_SENTENCES = 3
@@ -42,13 +43,6 @@ _DAY_LEAD_IN = re.compile(r"(?:\b(?:on|late|early|this|last|next|reporters|journ
 @lru_cache(maxsize=1)
 def stopwords() -> frozenset[str]:
     return frozenset(w.lower() for words in read_sections("stopwords.txt").values() for w in words)
-
-
-@lru_cache(maxsize=1)
-def happening_words() -> re.Pattern[str]:
-    """Words naming a happening: "met", "visit", "summit", "pledge" (data/happenings.txt)."""
-    words = read_sections("happenings.txt")["happening words"]
-    return re.compile(rf"(?<![\w-])(?:{trie_pattern(w.lower() for w in words)})(?![\w-])", re.I)
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ and what a corpus smaller than the word-weight sample gets on each change.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import heapq
 import json
@@ -28,7 +29,8 @@ from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from briefings.event_features import ReportFeatures, features_of
+from briefings import event_state, person_map
+from briefings.event_features import ReportFeatures, features_of, features_of_article
 from briefings.event_state import EventState, GroupSummary, Membership
 from briefings.events import (
     LATE_DAYS,
@@ -39,6 +41,7 @@ from briefings.events import (
     build_report,
     event_of,
 )
+from briefings.models import Article
 from briefings.person_map import PersonMap, resolve_identity
 from briefings.store import Store
 from briefings.term_weights import SAMPLE_ARTICLES, TermWeights
@@ -52,6 +55,30 @@ REPORT_CACHE = 20000
 NEVER = 1 << 62
 LEFT_OVER = 0
 """The founder of an undated report that joined no dated event, until its own phase."""
+
+
+def ensure_tables(store: Store) -> None:
+    """Create what grouping keeps in the database, if it is not there (a new file, or one
+    written before): once a connection, outside any transaction."""
+    conn = store.db.conn
+    present = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = ?",
+        [event_state.LAST_CREATED],
+    ).fetchone()
+    if present is None:
+        with store.lock:
+            event_state.create_tables(conn)
+            person_map.create_tables(conn)
+            conn.commit()
+
+
+def keep_features(store: Store, saved: Sequence[tuple[int, Article]]) -> None:
+    """Store what grouping reads of just-saved articles (in their transaction): the
+    features of the English ones; the others are no report of any event."""
+    state = EventState(store.db.conn)
+    english = [(i, a) for i, a in saved if a.is_english]
+    state.save_features(dataclasses.replace(features_of_article(a), id=i) for i, a in english)
+    state.delete_features(i for i, a in saved if not a.is_english)
 
 
 def regroup(store: Store, *, sample_size: int | None = None) -> None:
@@ -71,7 +98,7 @@ def place(store: Store, changed: Iterable[int], *, sample_size: int | None = Non
         state = EventState(store.db.conn)
         changed |= _complete_features(store, state)
         changed |= set(state.unplaced())
-        state.set_meta("unplaced", "[]")
+        state.clear_unplaced()
         if not changed:
             return
         weights, resampled = _sample_weights(state, sample_size, changed)

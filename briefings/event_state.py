@@ -11,6 +11,7 @@ against the events it could join instead of regrouping the corpus.
 - ``group_people``, ``undated_people``, ``top_terms``: the indexes candidates are found
   through (people of each group; people of each undated report; each report's most
   weighty words).
+- ``unplaced_articles``: articles deleted since the last placement (a trigger notes them).
 - ``term_sample``, ``grouping_meta``: the document frequencies words are weighed by
   (``term_weights``) and the sample they were counted over.
 
@@ -75,7 +76,19 @@ CREATE TABLE IF NOT EXISTS grouping_meta (
     name TEXT PRIMARY KEY,
     value TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS unplaced_articles (
+    article_id INTEGER PRIMARY KEY
+);
+-- An article deleted (by whatever code) leaves its features behind no longer, and waits
+-- for the next placement to take it out of its event.
+CREATE TRIGGER IF NOT EXISTS articles_gone_from_grouping AFTER DELETE ON articles BEGIN
+    DELETE FROM report_features WHERE article_id = OLD.id;
+    INSERT OR IGNORE INTO unplaced_articles (article_id) VALUES (OLD.id);
+END;
 """
+
+LAST_CREATED = "articles_gone_from_grouping"
+"""The last thing SCHEMA creates: when it is there, the rest is."""
 
 DERIVED_TABLES = (
     "event_members",
@@ -427,13 +440,13 @@ class EventState:
         self.set_meta("sample_size", str(weights.total))
         self.set_meta("sample_members", json.dumps(list(members)))
 
-    def add_unplaced(self, ids: Iterable[int]) -> None:
-        """Articles changed outside an ingest (removed): the next placement takes them."""
-        waiting = set(self.unplaced()) | set(ids)
-        self.set_meta("unplaced", json.dumps(sorted(waiting)))
-
     def unplaced(self) -> list[int]:
-        return json.loads(self.meta("unplaced") or "[]")
+        """Articles removed since the last placement (see the trigger in SCHEMA)."""
+        rows = self.conn.execute("SELECT article_id FROM unplaced_articles ORDER BY article_id")
+        return [r[0] for r in rows]
+
+    def clear_unplaced(self) -> None:
+        self.conn.execute("DELETE FROM unplaced_articles")
 
     def sample_members(self) -> list[int]:
         return json.loads(self.meta("sample_members") or "[]")
@@ -441,4 +454,4 @@ class EventState:
     def clear_derived(self) -> None:
         for table in DERIVED_TABLES:
             self.conn.execute(f"DELETE FROM {table}")
-        self.set_meta("unplaced", "[]")
+        self.clear_unplaced()

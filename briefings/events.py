@@ -19,7 +19,7 @@ joining the best dated event as the reports before it left it; then the undated 
 by id, forming events of their own. Ties go to the event started first. Because each
 decision depends only on what came before it in that order, a new article can be placed
 without regrouping the corpus: ``event_replay`` goes through the order again from where the
-article stands, only as far as its effects reach. ``regroup_events`` goes through all of it.
+article stands, only as far as its effects reach; its ``regroup`` goes through all of it.
 
 People are compared as the persons the corpus resolved them to (see ``identity``), so
 "Li" and "Li Wei" are one. An undated article takes its event's date, flagged as
@@ -36,12 +36,10 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from briefings.event_features import ReportFeatures, happening_words
+from briefings.event_features import ReportFeatures
 from briefings.event_places import PlaceEvidence, event_place, is_broad_place, places_happening
 from briefings.models import Event
 from briefings.term_weights import TermWeights
-
-__all__ = ["happening_words", "regroup_events", "place_articles"]
 
 EVENT_WINDOW_DAYS = 3
 """How far apart two reports of one happening may date it and still join on likeness alone."""
@@ -140,7 +138,9 @@ def build_report(
         if step.happening:
             referred |= named
     vector = weights.vector(features.terms)
-    top = frozenset(t for t, _ in sorted(vector.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_TERMS])
+    top = frozenset(
+        t for t, _ in sorted(vector.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_TERMS]
+    )
     return _Report(
         id=features.id,
         title=features.title,
@@ -284,25 +284,12 @@ def _place_of(reports: Sequence[_Report]) -> str | None:
     principal_names = [frozenset(words) for _, words in sorted(names.items())]
     return event_place(
         [
-            PlaceEvidence(r.title, r.happening_sentences, [*r.places, *r.title_places], principal_names)
+            PlaceEvidence(
+                r.title, r.happening_sentences, [*r.places, *r.title_places], principal_names
+            )
             for r in reports
         ]
     )
-
-
-# -- entry points -----------------------------------------------------------------------------
-def regroup_events(store: object) -> None:
-    """Group every English article into events again, from nothing (maintenance)."""
-    from briefings.event_replay import regroup
-
-    regroup(store)  # type: ignore[arg-type]
-
-
-def place_articles(store: object, changed: Iterable[int]) -> None:
-    """Place new, changed or removed articles among the events (see event_replay)."""
-    from briefings.event_replay import place
-
-    place(store, changed)  # type: ignore[arg-type]
 
 
 # -- joining ----------------------------------------------------------------------------------

@@ -1,23 +1,17 @@
 """The rules that decide which sentences answer which facet of a briefing.
 
-They are loaded from ``data/facets.toml`` (cue words per facet) and ``data/countries.tsv``
+They are loaded from ``data/facets.toml`` (cue words per facet) and ``data/world.tsv``
 (who a capital or a demonym stands for), so an editor can change them without code.
 """
 
 from __future__ import annotations
 
 import re
-import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
-from typing import TYPE_CHECKING
 
-from briefings.dates import CALENDAR_WORDS
-from briefings.entities import trie_pattern
-
-if TYPE_CHECKING:
-    from briefings.compose import Material
+from briefings.lexicon import Country, countries, toml, trie_pattern
 
 
 def _cue_pattern(cues: list[str]) -> re.Pattern[str]:
@@ -41,87 +35,21 @@ class Facet:
         return text[: found.start()], found.group(1), text[found.end() :]
 
 
-@dataclass(frozen=True)
-class Country:
-    name: str
-    demonym: str
-    capital: str
-    aliases: tuple[str, ...] = ()
-    """Short names as written ("US", "U.K."): matched case-sensitively, never the pronoun "us"."""
-
-
 class PartyResolver:
     """Names the party behind a reaction: a country (by name, capital or demonym) or a person."""
 
-    def __init__(self, countries: list[Country]) -> None:
+    def __init__(self, world: Sequence[Country]) -> None:
         self.by_word: dict[str, str] = {}
-        for country in countries:
+        for country in world:
             for word in (country.name, country.capital, country.demonym):
                 if word:
                     self.by_word[word.lower()] = country.name
         alternation = "|".join(re.escape(w) for w in sorted(self.by_word, key=len, reverse=True))
         self.pattern = re.compile(rf"\b({alternation})(?:s|['’]s)?\b", re.IGNORECASE)
-        self.by_alias = {a: c.name for c in countries for a in c.aliases}
+        self.by_alias = {a: c.name for c in world for a in c.aliases}
         aliases = "|".join(re.escape(a) for a in sorted(self.by_alias, key=len, reverse=True))
-        self.alias_pattern = re.compile(rf"(?<![\w.])({aliases})(?![\w])")
-
-    def party_of(self, before: str, material: Material) -> str | None:
-        """The reacting party: the last country or person named in the verb's own clause."""
-        clause = re.split(r"[,;:(]|\b(?:that|which|who|despite|after|as|while)\b", before)
-        text = clause[-1] if clause[-1].strip() else before
-        words = text.split()
-        if len(words) > 12:
-            return None
-        found = sorted(
-            [(m.start(), self.by_word[m.group(1).lower()]) for m in self.pattern.finditer(text)]
-            + [(m.start(), self.by_alias[m.group(1)]) for m in self.alias_pattern.finditer(text)]
-        )
-        if found:
-            return found[-1][1]
-        for person in material.people:
-            if re.search(rf"\b{re.escape(person.surname)}\b", text):
-                return person.name
-        # An organisation heading the clause: "The European Union condemned…".
-        named = [_strip_openers(n) for n in _CAPITALISED.findall(text)]
-        named = [n for n in named if n]
-        return named[-1] if named else None
-
-
-_CAPITALISED = re.compile(r"\b((?:[A-Z][\w'’.-]+)(?:\s+(?:of\s+)?[A-Z][\w'’.-]+){0,4})")
-# Capitalised words that open clauses or name times, not parties.
-_NOT_PARTIES = CALENDAR_WORDS | {
-    "The",
-    "A",
-    "An",
-    "It",
-    "Its",
-    "This",
-    "That",
-    "These",
-    "Those",
-    "He",
-    "She",
-    "They",
-    "We",
-    "But",
-    "And",
-    "Meanwhile",
-    "However",
-    "Also",
-    "In",
-    "On",
-    "At",
-    "Last",
-    "Earlier",
-    "Later",
-}
-
-
-def _strip_openers(phrase: str) -> str:
-    words = phrase.split()
-    while words and words[0] in _NOT_PARTIES:
-        words.pop(0)
-    return " ".join(words)
+        # An empty alternation would match the empty string everywhere: no aliases, no match.
+        self.alias_pattern = re.compile(rf"(?<![\w.])({aliases})(?![\w])" if aliases else "(?!)")
 
 
 @dataclass(frozen=True)
@@ -134,7 +62,6 @@ class FacetRules:
     purpose_requires: re.Pattern[str]
     purpose_excludes: re.Pattern[str]
     elsewhere: re.Pattern[str]
-    vague_subjects: frozenset[str]
     principal_references: re.Pattern[str]
     party_resolver: PartyResolver
 
@@ -158,26 +85,11 @@ class FacetRules:
         """True when a sentence is about another time than the happening."""
         return self.elsewhere.search(text) is not None
 
-    def subject_of(self, after: str) -> str | None:
-        """What a reaction is about: the phrase after the reaction verb, if it says something."""
-        text = re.sub(r"^\s*(?:over|of|to|about|at|on|against|what it said was)\s+", "", after)
-        # The object ends at a clause break, or where a second verb joins ("…and urged calm").
-        clauses = re.split(r"[,;.]|\s(?:saying|with|and said|because|as)\s|\sand\s+\w+ed\b", text)
-        text = clauses[0].strip(' "“”')
-        words = text.split()
-        if not words or len(words) > 14 or text.lower() in self.vague_subjects:
-            return None
-        if words[0].lower() in {"it", "they", "he", "she", "this", "that", "which"}:
-            return None
-        return text
-
 
 @lru_cache(maxsize=4)
 def load_rules() -> FacetRules:
     """Load the shipped facet rules."""
-    data = tomllib.loads(
-        resources.files("briefings").joinpath("data/facets.toml").read_text("utf-8")
-    )
+    data = toml("facets.toml")
 
     def facet(name: str, cue_key: str = "cues") -> Facet:
         section = data[name]
@@ -194,27 +106,6 @@ def load_rules() -> FacetRules:
         purpose_requires=_cue_pattern(data["purpose"]["requires"]),
         purpose_excludes=_cue_pattern(data["purpose"]["exclude"]),
         elsewhere=_cue_pattern(data["participants"]["elsewhere"]),
-        vague_subjects=frozenset(s.lower() for s in data["reactions"]["vague_subjects"]),
         principal_references=_cue_pattern(data["participants"]["principal_references"]),
-        party_resolver=PartyResolver(load_countries()),
+        party_resolver=PartyResolver(countries()),
     )
-
-
-@lru_cache(maxsize=1)
-def load_countries() -> list[Country]:
-    """The world table: country, demonym, capital (tab-separated)."""
-    raw = resources.files("briefings").joinpath("data/countries.tsv").read_text("utf-8")
-    countries = []
-    for line in raw.splitlines():
-        if not line.strip() or line.startswith("#"):
-            continue
-        name, demonym, capital, aliases = (line.split("\t") + ["", "", ""])[:4]
-        countries.append(
-            Country(
-                name.strip(),
-                demonym.strip(),
-                capital.strip(),
-                tuple(a.strip() for a in aliases.split("|") if a.strip()),
-            )
-        )
-    return countries

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 from briefings.entities import (
     ABBREVIATION,
+    ARTICLE_PREFIXES,
     COUNTRY,
     CUE,
     HONORIFIC,
@@ -41,15 +42,18 @@ from briefings.entities import (
     lexicon,
     runs,
 )
+from briefings.lexicon import lower_words, trie_pattern
 from briefings.models import Entities, PersonMention, Sentence
 
 _LOWER_WORD = re.compile(r"(?<![\w'’-])[a-z]+\b")
-_CONNECTORS = frozenset({"of", "the", "to", "for"})
-_LINK_VERBS = frozenset({"with", "to", "by"})
+_CONNECTORS = lower_words("roles.txt", "connectors")
+"""Small words inside a role: "Minister of Foreign Affairs"."""
+_LINK_VERBS = lower_words("verbs.txt", "links")
+"""Prepositions after a verb between people: "met with X"."""
 _HARD_STOP = ',;:"“”«»()[]'
 _LEADING_PUNCT = ".\"“‘«(['’"
 _CREDIT = re.compile(r"©|\b(?:[Pp]hotos?|[Pp]icture|[Ii]mage|[Cc]redit)(?: by)?\s*:|\(Photo by\b")
-_CREDIT_END = re.compile(r"\)|\s(?!(?:de|da|van|von|al|el|bin)\s)[a-z]")
+_CREDIT_END = re.compile(rf"\)|\s(?!(?:{trie_pattern(sorted(NAME_PARTICLES))})\s)[a-z]")
 _SLASH_AFTER = re.compile(r"\s*/\s*\S")
 _SLASH_BEFORE = re.compile(r"\S\s*/\s*$")
 _AGE = re.compile(r",\s*\d{1,3},")
@@ -112,7 +116,8 @@ def _key(tokens: Sequence[str]) -> tuple[str, ...]:
     out = []
     for t in tokens:
         f = fold(t)
-        out.append(f[3:] if f.startswith(("al-", "el-")) and len(f) > 4 else f)
+        article = next((a for a in ARTICLE_PREFIXES if f.startswith(a)), "")
+        out.append(f[len(article) :] if article and len(f) > len(article) + 1 else f)
     return tuple(out)
 
 
@@ -619,8 +624,8 @@ def find_entities(sentences: Sequence[Sentence], title: str = "") -> Entities:
     found = Found()
     mentions = _mentions(sentences, title, found)
     blocked = {_key(name.split()) for _, name, weak in found.entries.values() if not weak}
-    places = {_key(name.split()) for _, name, _ in found.entries.values()}
-    people = _resolve(mentions, blocked, places)
+    named_things = {_key(name.split()) for _, name, _ in found.entries.values()}
+    people = _resolve(mentions, blocked, named_things)
     _attach_quotes(sentences, mentions, people)
     first: dict[int, tuple[int, int]] = {}
     for m in mentions:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from briefings.entities import NAME_PARTICLES
-from briefings.facets import load_countries
+from briefings.lexicon import countries, respell, toml
 from briefings.models import RoleClaim
 from briefings.store import StoredMention, person_key
 
@@ -24,7 +24,7 @@ LEAD_SENTENCES = 3
 @lru_cache(maxsize=1)
 def _nationality_words() -> re.Pattern[str]:
     words: set[str] = set()
-    for country in load_countries():
+    for country in countries():
         words.update(w for w in (country.name, country.demonym, *country.aliases) if w)
     alternation = "|".join(re.escape(w.lower()) for w in sorted(words, key=len, reverse=True))
     # Roles are matched lower-cased; "u.s." ends in a dot, so no \b after it.
@@ -33,18 +33,12 @@ def _nationality_words() -> re.Pattern[str]:
 
 @lru_cache(maxsize=1)
 def _generic_roles() -> frozenset[str]:
-    import tomllib
-    from importlib import resources
-
-    data = tomllib.loads(
-        resources.files("briefings").joinpath("data/facets.toml").read_text("utf-8")
-    )
-    return frozenset(role_key(r) for r in data["roles"]["generic"])
+    return frozenset(role_key(r) for r in toml("facets.toml")["roles"]["generic"])
 
 
 def role_key(role: str) -> str:
     """A role folded so that wordings of one role compare equal ("Russian Defence Minister")."""
-    text = role.lower().replace("defence", "defense").replace("’", "'")
+    text = respell(role.lower()).replace("’", "'")
     text = _nationality_words().sub(" ", text)
     text = re.sub(r"\b(the|of the|of)\b", " ", text)
     text = re.sub(r"[^a-z0-9]+", " ", text)
@@ -122,8 +116,10 @@ def _is_plural_title(role: str) -> bool:
 
     last = role.split()[-1].lower() if role.split() else ""
     word_class = lexicon().word_class
-    return last.endswith("s") and not word_class.get(last, 0) & TITLE and bool(
-        word_class.get(last[:-1], 0) & TITLE
+    return (
+        last.endswith("s")
+        and not word_class.get(last, 0) & TITLE
+        and bool(word_class.get(last[:-1], 0) & TITLE)
     )
 
 

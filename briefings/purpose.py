@@ -21,11 +21,12 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 from briefings.facets import FacetRules
+from briefings.lexicon import lower_words
 from briefings.roles import Names, happening_pattern, is_elsewhere, is_subject_of, speech_pattern
 from briefings.store import StoredSentence
 
 if TYPE_CHECKING:
-    from briefings.compose import Material
+    from briefings.material import Material
 
 AGENDA, AIM, OWN_WORDS = 3, 2, 1
 _QUOTED_OPENING = re.compile(r"^\s*[\"“‘]")
@@ -68,6 +69,8 @@ def purpose_sentences(
         referent = material.referent(sentence)
         if _QUOTED_OPENING.match(text) and not any(names.positions(p, text) for p in principals):
             continue  # someone's quoted words, the speaker unseen: not the stated aims
+        if _third_party_speaks(text, referent, material, speech):
+            continue  # what another says of the talks is a reaction, not their aim
         named = sum(1 for p in principals if names.positions(p, text) or p is referent)
         has_happening = happening.search(text) is not None
         kind = 0
@@ -128,7 +131,7 @@ def _aim_of_happening(text: str) -> bool:
     )
 
 
-_NOT_AIMS = frozenset({"be", "have", "the", "date", "become", "say", "tell", "see"})
+_NOT_AIMS = lower_words("grammar.txt", "not aims")
 
 
 _INFINITIVE = re.compile(
@@ -140,6 +143,26 @@ _INFINITIVE = re.compile(
 def _principal_speaks(text: str, principals: list, names: Names, speech: re.Pattern[str]) -> bool:  # type: ignore[type-arg]
     return any(
         is_subject_of(text, at, speech) for p in principals for at in names.positions(p, text)
+    )
+
+
+def _third_party_speaks(
+    text: str, referent: object, material: Material, speech: re.Pattern[str]
+) -> bool:
+    """Whether the speaker of a sentence is someone outside the happening."""
+    from briefings.roles import PARTICIPANT, PRINCIPAL
+
+    insiders = {
+        p.key for p in material.people if material.cast.role_of(p) in (PRINCIPAL, PARTICIPANT)
+    }
+    if referent is not None and getattr(referent, "key", None) not in insiders:
+        return True
+    names = material.names
+    return any(
+        is_subject_of(text, at, speech)
+        for p in material.people
+        if p.key not in insiders
+        for at in names.positions(p, text)
     )
 
 

@@ -21,10 +21,10 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from briefings.facets import FacetRules
+from briefings.lexicon import lower_words, trie_pattern, words
 from briefings.models import Item, Section
 from briefings.people_index import Person
 from briefings.roles import (
@@ -42,7 +42,7 @@ from briefings.similarity import SentenceGroup, group_similar
 from briefings.store import StoredSentence
 
 if TYPE_CHECKING:
-    from briefings.compose import Material
+    from briefings.material import Material
 
     ItemMaker = Callable[[Material, list[SentenceGroup]], list[Item]]
 
@@ -85,6 +85,14 @@ class Stance:
     """What the stance is on, in clean words ("the plan to annex the valley"), if it says."""
 
 
+def event_stances(material: Material, rules: FacetRules) -> list[Stance]:
+    """Every party's stance in the event's sentences (worked out once a briefing)."""
+    found: list[Stance] | None = material.worked_out.get("stances")
+    if found is None:
+        found = material.worked_out["stances"] = find_stances(material, rules, set())
+    return found
+
+
 def find_stances(
     material: Material, rules: FacetRules, shown: set[tuple[int, int]]
 ) -> list[Stance]:
@@ -114,11 +122,15 @@ def find_stances(
         if is_elsewhere(text, rules, material.event.date, phrases=False) or not (about or near):
             continue
         stances = _stances_in(text, about)
+        # "He thanked…" after a principal is named: the principal's own words, no reaction.
+        by_insider = material.referent(sentence) in insiders
         parties: dict[str, tuple[int, str | None]] = {}
         for strength, start, end in stances:
+            if strength == SPEECH and rules.is_purpose(text):
+                continue  # saying what the talks will cover is a preview, not a reaction
             party = _party(text, start, end, material, names, insiders, rules)
             if party == "":
-                party = previous.get(sentence.article_id, "")
+                party = None if by_insider else previous.get(sentence.article_id, "")
             if party and strength > parties.get(party, (0, None))[0]:
                 # Each party once a sentence, at its strongest stance.
                 light = _LIGHT_VERB.match(text[start:end])
@@ -208,34 +220,15 @@ def _object_of(text: str, end: int) -> str | None:
 
 
 MAX_OBJECT_WORDS = 10
-_LIGHT_VERB = re.compile(r"(?:expressed|voiced|raised concerns|raising concerns)$", re.I)
+_LIGHT_VERB = re.compile(rf"(?:{trie_pattern(words('stances.txt', 'light verbs'))})$", re.I)
 """Verbs whose object is the stance itself ("expressed its approval"), not what it is on."""
 _BETWEEN = re.compile(r"\s*[^,;:.]*?\bbetween\s+[\w'’-]+\s+and\s+[\w'’-]+")
 _OBJECT_END = re.compile(
     r"[,;:!?()\"“”«»]|\.(?!\w)|\s(?:saying|and|after|as|because|for|with|which|that|while|but|"
     r"amid|despite|over|from|in|on|at|by|since|who|calling|describing)\s"
 )
-_DETERMINERS = frozenset({"the", "a", "an", "his", "her", "their", "its", "this", "that"})
-_TIME_WORDS = frozenset(
-    {
-        "monday",
-        "tuesday",
-        "wednesday",
-        "thursday",
-        "friday",
-        "saturday",
-        "sunday",
-        "today",
-        "yesterday",
-        "tomorrow",
-        "week",
-        "month",
-        "year",
-        "night",
-        "morning",
-        "evening",
-    }
-)
+_DETERMINERS = lower_words("grammar.txt", "determiners")
+_TIME_WORDS = lower_words("grammar.txt", "time words")
 
 
 def _stances_in(text: str, about: bool) -> list[tuple[int, int, int]]:
@@ -276,6 +269,8 @@ def _party(
         before = inside.group(1) + " "
     if _PASSIVE.search(before) or _NEGATION.search(before):
         return None  # "was welcomed by": a ceremony; "has not condemned": no stance
+    if _is_noun_stance(text[start:end]) and not _holds_stance(plain, start, end):
+        return None  # "to heed Russia's concerns": a stance named, no one taking it here
     held_by = _HELD_BY.match(plain, end)
     if held_by and _is_noun_stance(text[start:end]):
         # "criticism from the allies", "a backlash from Republican lawmakers"
@@ -293,7 +288,7 @@ def _party(
                 plain[end : end + 80].split(",")[0], material, names, insiders, rules
             )
         return None
-    if _PRONOUN.match(subject) and len(subject.split()) <= 3:
+    if (_PRONOUN.match(subject) and len(subject.split()) <= 3) or _TRAILING_PRONOUN.search(subject):
         # "he urged": the person the sentence named before, else the last party.
         earlier = _name_party(before[: len(before) - len(clause)], material, names, insiders, rules)
         return "" if earlier is None and not _names_insider(before, names, insiders) else earlier
@@ -353,12 +348,30 @@ _OPEN_RELATIVE = re.compile(r"^(.*?),\s+(?:who|which)\b[^,]*$")
 
 
 _CAUSED = re.compile(
-    r"\b(?:prompted|drew|draws|sparked|sparks|triggered|caused|provoked|fuelled|fueled|met with)"
-    r"\s+(?:\w+\s+){0,2}$",
-    re.I,
+    rf"\b(?:{trie_pattern(words('stances.txt', 'causes'))})\s+(?:\w+\s+){{0,2}}$", re.I
 )
+_TRAILING_PRONOUN = re.compile(r"(?:^|\s)(?:he|she|they)$")
+"""'"…," he added': the speaker is the pronoun just before the verb."""
 _NEGATION = re.compile(r"\b(?:not|never|yet to|no longer|nor)\s+(?:\w+\s+)?$", re.I)
 _HELD_BY = re.compile(r"\s+(?:from|by)\s+((?:the\s+)?[^,;.]{2,60})")
+
+
+def _holds_stance(plain: str, start: int, end: int) -> bool:
+    """Whether a stance noun is held by the sentence's subject or a party after "from":
+    "expressed disappointment", "was disappointed", "a backlash from", "in response"."""
+    word = plain[start:end].lower()
+    if word.startswith(("in ", "reaction from")) or _HELD_BY.match(plain, end):
+        return True
+    return bool(_HOLDING.search(plain[max(0, start - 40) : start]))
+
+
+_HOLDING = re.compile(
+    r"\b(?:expressed|expresses|voiced|voices|raised|raises|conveyed|reiterated|lodged|"
+    r"registered|shared|is|was|were|are|remains|remained|seemed|left\s+\w+|leave\s+\w+)"
+    r"(?:\s+(?:its|his|her|their|a|an|the|deep|strong|serious|grave|great|some|"
+    r"growing|particular|\w+ly))*\s*$",
+    re.I,
+)
 
 
 def _is_noun_stance(word: str) -> bool:
@@ -389,9 +402,9 @@ def _name_party(
         countries.append((match.start(), match.end(), resolver.by_alias[match.group(1)]))
     people: list[tuple[int, Person]] = []
     for person in material.people:
-        at = names.positions(person, phrase)
-        if at:
-            people.append((at[0], person))
+        spots = names.positions(person, phrase)
+        if spots:
+            people.append((spots[0], person))
     candidates: list[tuple[int, str | None]] = []
     principal_lands = {
         resolver.by_word.get(m.mention.nationality.lower())
@@ -415,7 +428,7 @@ def _name_party(
             label = country if official else owner.name
             if official:
                 # The same official named alone elsewhere ("Haddad said") speaks for it too.
-                material.__dict__.setdefault("_speaks_for", {})[owner.name] = country
+                material.worked_out.setdefault("speaks_for", {})[owner.name] = country
             candidates.append((start, None if owner in insiders else label))
         else:
             candidates.append((start, country))
@@ -441,33 +454,21 @@ def _name_party(
 
 
 _ROLE_REACH = 60
-_VAGUE = re.compile(
-    r"(?:the|a|an|this|that)\s+(?:idea|plan|move|decision|announcement|proposal|statement|step|"
-    r"remarks|comments)",
-    re.I,
-)
-_DESCRIBED = re.compile(
-    r"\s+(?:\w+\s+)?(?:leader|president|premier|prime minister|chancellor|head of state)\b",
-    re.I,
-)
-_OFFICIAL = re.compile(
-    r"\b(?:president|prime minister|premier|chancellor|king|queen|emir|foreign minister|"
-    r"minister|ministry|spokes(?:man|woman|person)|ambassador|envoy|government|office)\b"
-)
-_OWN_VOICE = re.compile(r"\b(?:former|ex-|opposition|senator|sen\.|mp|lawmaker|activist)", re.I)
 """How far a country word may stand before a person's name in their role."""
-
-
-@lru_cache(maxsize=1)
-def _stopwords() -> frozenset[str]:
-    from briefings.entities import read_sections
-
-    return frozenset(w.lower() for ws in read_sections("stopwords.txt").values() for w in ws)
-
-
-_NOT_PARTIES = frozenset(
-    {"he", "she", "it", "they", "we", "i", "you", "this", "that", "there", "here", "one"}
+_VAGUE = re.compile(
+    rf"(?:the|a|an|this|that)\s+(?:{trie_pattern(words('stances.txt', 'vague objects'))})", re.I
 )
+_DESCRIBED = re.compile(rf"\s+(?:\w+\s+)?(?:{trie_pattern(words('roles.txt', 'leaders'))})\b", re.I)
+_OFFICIAL = re.compile(rf"\b(?:{trie_pattern(words('roles.txt', 'officials'))})\b")
+"""Matched in a role lower-cased."""
+_OWN_VOICE = re.compile(rf"\b(?:{trie_pattern(words('roles.txt', 'own voice'))})", re.I)
+
+
+def _stopwords() -> frozenset[str]:
+    return lower_words("stopwords.txt")
+
+
+_NOT_PARTIES = lower_words("grammar.txt", "pronouns")
 
 
 def reactions_section(
@@ -481,10 +482,10 @@ def reactions_section(
     key = {(s.article_id, s.index) for s in material.prose}
     stances = [
         s
-        for s in material.stances(rules)
+        for s in event_stances(material, rules)
         if (s.sentence.article_id, s.sentence.index) in key - shown
     ]
-    speaks_for: dict[str, str] = material.__dict__.get("_speaks_for", {})
+    speaks_for: dict[str, str] = material.worked_out.get("speaks_for", {})
     by_party: dict[str, list[Stance]] = defaultdict(list)
     for stance in stances:
         by_party[speaks_for.get(stance.party, stance.party)].append(stance)

@@ -35,10 +35,10 @@ from briefings.models import (
     EventRoles,
     PersonCard,
     SearchHit,
-    Section,
     StoredArticle,
     Topic,
 )
+from briefings.trim import one_item_fewer, shrink_to_fit
 
 logger = logging.getLogger(__name__)
 
@@ -164,6 +164,7 @@ def person_json(card: PersonCard) -> dict[str, Any]:
         "mentions": card.mentions,
         "events": list(card.events),
         "quote": to_jsonable(card.quote) if card.quote else None,
+        "spellings": list(card.spellings),
     }
 
 
@@ -268,11 +269,13 @@ class Renderer:
         if fmt == "json":
             return json.dumps(briefing_json(briefing), ensure_ascii=False, indent=2)
         name = "brief.html.j2" if fmt == "html" else "brief.txt.j2"
-        rendered = self._render(name, translate, briefing=briefing)
-        while visible_length(rendered) > max_chars and _has_items(briefing):
-            briefing = _without_last_item(briefing)
-            rendered = self._render(name, translate, briefing=briefing)
-        return rendered
+        return shrink_to_fit(
+            briefing,
+            lambda shown: self._render(name, translate, briefing=shown),
+            visible_length,
+            max_chars,
+            _one_item_fewer,
+        )
 
     def people(
         self,
@@ -365,16 +368,9 @@ def _ext(fmt: str) -> str:
     return "html" if fmt == "html" else "txt"
 
 
-def _has_items(briefing: Briefing) -> bool:
-    return sum(len(s.items) for s in briefing.sections) > 1
-
-
-def _without_last_item(briefing: Briefing) -> Briefing:
-    sections = list(briefing.sections)
-    largest = max(range(len(sections)), key=lambda n: len(sections[n].items))
-    s = sections[largest]
-    sections[largest] = Section(s.facet, s.heading, s.items[:-1])
-    return dataclasses.replace(briefing, sections=tuple(x for x in sections if x.items))
+def _one_item_fewer(briefing: Briefing) -> Briefing | None:
+    sections = one_item_fewer(briefing.sections, past_floors=True)
+    return None if sections is None else dataclasses.replace(briefing, sections=sections)
 
 
 class _CheckedLoader(jinja2.BaseLoader):

@@ -6,13 +6,12 @@ step by triggers. The schema is created and upgraded here, at open time.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import json
 import re
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +19,6 @@ from pathlib import Path
 import sqlite_utils
 
 from briefings.errors import DatabaseError
-from briefings.event_features import ReportFeatures
 from briefings.models import (
     Article,
     Event,
@@ -194,13 +192,9 @@ class Store:
             self.db.execute("ALTER TABLE mentions ADD COLUMN weak INTEGER NOT NULL DEFAULT 0")
 
     def _upgrade_to_v6(self) -> None:
-        """What grouping keeps between ingests, so that a new article is placed without
-        regrouping the corpus (see event_state); each event knows the report that started
-        it. Articles stored before have no features yet: the next placement works them out."""
-        from briefings import event_state, person_map
-
-        event_state.create_tables(self.db.conn)
-        person_map.create_tables(self.db.conn)
+        """Each event knows the report that started it. What grouping keeps between
+        ingests lives in tables of its own, created by ``event_replay.ensure_tables`` (the
+        engine and ingest call it), so that the store needs nothing of grouping."""
         if "founder" not in self.db.table("events").columns_dict:
             self.db.execute("ALTER TABLE events ADD COLUMN founder INTEGER")
         self.db.execute("CREATE INDEX IF NOT EXISTS events_founder ON events(founder)")
@@ -340,31 +334,21 @@ class Store:
         return [r[0] for r in rows]
 
     def save_articles(
-        self, articles: Sequence[Article], features: Sequence[ReportFeatures | None] = ()
+        self,
+        articles: Sequence[Article],
+        after: Callable[[list[tuple[int, Article]]], None] | None = None,
     ) -> list[int]:
-        """Insert or replace analysed articles (matched by path) in one transaction, with
-        their grouping features (worked out here when not given); return their ids."""
-        from briefings.event_features import features_of_article
-        from briefings.event_state import EventState
-
+        """Insert or replace analysed articles (matched by path) in one transaction and
+        return their ids; ``after`` is called with (id, article) of each, inside the same
+        transaction (ingest stores what grouping reads of them)."""
         now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-        ids = []
+        saved = []
         with self.transaction():
-            state = EventState(self.db.conn)
-            given = list(features) or [None] * len(articles)
-            kept = []
-            dropped = []
-            for article, found in zip(articles, given, strict=True):
-                article_id = self._save_one(article, now)
-                ids.append(article_id)
-                if article.is_english:
-                    found = found or features_of_article(article)
-                    kept.append(dataclasses.replace(found, id=article_id))
-                else:
-                    dropped.append(article_id)
-            state.save_features(kept)
-            state.delete_features(dropped)
-        return ids
+            for article in articles:
+                saved.append((self._save_one(article, now), article))
+            if after is not None:
+                after(saved)
+        return [article_id for article_id, _ in saved]
 
     def _save_one(self, article: Article, now: str) -> int:
         db = self.db
@@ -440,19 +424,13 @@ class Store:
         return int(article_id)
 
     def delete_paths(self, paths: Iterable[str]) -> None:
-        """Forget articles; the next placement takes them out of their events."""
-        from briefings.event_state import EventState
-
         with self.transaction():
-            state = EventState(self.db.conn)
             for path in paths:
                 row = self.db.execute("SELECT id FROM articles WHERE path = ?", [path]).fetchone()
                 if row:
                     for table in ("sentences", "mentions", "entities", "article_topics"):
                         self.db.execute(f"DELETE FROM {table} WHERE article_id = ?", [row[0]])
                     self.db.execute("DELETE FROM articles WHERE id = ?", [row[0]])
-                    state.delete_features([row[0]])
-                    state.add_unplaced([row[0]])
 
     def replace_events(
         self, events: Sequence[Event], inferred_dates: dict[int, tuple[dt.date, str]]
@@ -632,7 +610,9 @@ class Store:
             for r in self._rows(sql + " ORDER BY m.article_id, m.id", params)
         ]
 
-    def raw_mentions(self, article_ids: Sequence[int]) -> dict[int, list[tuple[str, PersonMention]]]:
+    def raw_mentions(
+        self, article_ids: Sequence[int]
+    ) -> dict[int, list[tuple[str, PersonMention]]]:
         """article id → (folded name, mention) of every mention, weak ones included."""
         found: dict[int, list[tuple[str, PersonMention]]] = {}
         rows = self._rows(

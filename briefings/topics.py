@@ -8,13 +8,12 @@ so ``/brief <place>`` works for places nobody listed.
 from __future__ import annotations
 
 import re
-import tomllib
 from collections import Counter
 from dataclasses import dataclass
-from importlib import resources
+from functools import lru_cache
 from pathlib import Path
 
-from briefings.entities import trie_pattern
+from briefings.lexicon import toml, toml_file, trie_pattern
 from briefings.models import Entities
 
 PLACE_TOPIC_MIN_MENTIONS = 2
@@ -30,11 +29,7 @@ class Taxonomy:
     @classmethod
     def load(cls, path: str | Path | None = None) -> Taxonomy:
         """Load the taxonomy file (the shipped one unless a path is given)."""
-        if path is None:
-            raw = resources.files("briefings").joinpath("data/topics.toml").read_text("utf-8")
-        else:
-            raw = Path(path).read_text("utf-8")
-        data = tomllib.loads(raw)
+        data = toml("topics.toml") if path is None else toml_file(path)
         cues = {
             name.lower(): tuple(c.lower() for c in words) for name, words in data["topics"].items()
         }
@@ -72,7 +67,7 @@ class Taxonomy:
         lowered = body.lower()
         for place in entities.places:
             key = place.lower()
-            if key not in hits and lowered.count(key) >= PLACE_TOPIC_MIN_MENTIONS:
+            if key not in hits and _times_named(key, lowered) >= PLACE_TOPIC_MIN_MENTIONS:
                 topics.append(key)
         return tuple(dict.fromkeys(topics))
 
@@ -84,9 +79,21 @@ class Taxonomy:
         cued = self.topics_of_text(text) if cued is None else cued
         lowered = text.lower()
         return tuple(
-            t for t in article_topics if t in cued or (t not in self.cues and t in lowered)
+            t
+            for t in article_topics
+            if t in cued or (t not in self.cues and t in lowered and _times_named(t, lowered))
         )
 
     def topics_of_text(self, text: str) -> set[str]:
         """Taxonomy topics whose cues occur in a short text (a sentence, a query)."""
         return {self.topic_of_cue[m.group(1).lower()] for m in self.pattern.finditer(text)}
+
+
+@lru_cache(maxsize=4096)
+def _whole_word(phrase: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<!\w){re.escape(phrase)}(?!\w)")
+
+
+def _times_named(place: str, lowered_text: str) -> int:
+    """How often a place is named as a word of its own: "niger" is not in "nigeria"."""
+    return len(_whole_word(place).findall(lowered_text))

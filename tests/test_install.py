@@ -20,7 +20,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot.sandbox import YOU_ID
+from bot.sandbox.server import YOU_ID
 from tests.bot.test_sandbox import free_port
 from tests.conftest import ROOT
 

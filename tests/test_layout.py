@@ -61,7 +61,7 @@ def test_env_example_names_every_setting_and_its_values_are_the_defaults() -> No
 
 def test_gitignore_covers_what_running_the_bot_leaves_behind(tmp_path: Path) -> None:
     from bot.instance import lock_path
-    from bot.sandbox import SandboxChats
+    from bot.sandbox.server import SandboxChats
 
     if shutil.which("git") is None or not (ROOT / ".git").exists():
         pytest.skip("not a git checkout")
@@ -89,3 +89,138 @@ def test_gitignore_covers_what_running_the_bot_leaves_behind(tmp_path: Path) -> 
         ).returncode
         == 1
     )
+
+
+# -- the engine boundary ------------------------------------------------------------------------
+# What the bot may import from the engine: its facade, its dataclasses and its errors.
+ENGINE_SURFACE = {"briefings.engine", "briefings.models", "briefings.errors"}
+
+
+def _imports(tree: ast.AST, module: str) -> list[tuple[int, str]]:
+    """(line, absolute module name) of every import in a module's source, wherever it stands."""
+    package = module.rsplit(".", 1)[0]
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += [(node.lineno, alias.name) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = package.split(".")
+                base = ".".join(parts[: len(parts) - node.level + 1] + ([base] if base else []))
+            found.append((node.lineno, base))
+            # `from bot import health`: the submodule is what is imported.
+            found += [(node.lineno, f"{base}.{alias.name}") for alias in node.names]
+    return found
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def test_the_bot_reaches_the_engine_only_through_its_facade() -> None:
+    offenders = []
+    for path in (ROOT / "bot").rglob("*.py"):
+        source = path.read_text("utf-8")
+        tree = ast.parse(source)
+        where = str(path.relative_to(ROOT))
+        for line, name in _imports(tree, _module_name(path)):
+            top = ".".join(name.split(".")[:2])
+            if name.startswith("briefings") and name != "briefings" and top not in ENGINE_SURFACE:
+                offenders.append(f"{where}:{line} imports {name}")
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Attribute) and node.attr == "store":
+                # The bot's own store objects are fine; the engine's `.store` is not.
+                owner = ast.unparse(node.value)
+                if "engine" in owner.lower():
+                    offenders.append(f"{where}:{node.lineno} touches {owner}.store")
+        if "database_list" in source:
+            offenders.append(f"{where} asks SQLite for the database path (Settings.db_path has it)")
+    assert offenders == []
+
+
+# -- no import cycles ---------------------------------------------------------------------------
+def _import_graph(package: str) -> dict[str, set[str]]:
+    """Module → the modules of the same package it imports (any import, even inside functions
+    or under TYPE_CHECKING: a circle in the design is one, however it is dodged at run time)."""
+    modules = {_module_name(path): path for path in (ROOT / package).rglob("*.py")}
+    graph: dict[str, set[str]] = {}
+    for module, path in modules.items():
+        targets = set()
+        for _line, name in _imports(ast.parse(path.read_text("utf-8")), module):
+            if name in modules and name != module:
+                targets.add(name)
+        # A package's __init__ is not a dependency of its submodules here: it only documents.
+        graph[module] = {t for t in targets if not module.startswith(t + ".")}
+    return graph
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components of more than one module (Tarjan's algorithm)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for target in sorted(graph.get(node, ())):
+            if target not in index:
+                visit(target)
+                low[node] = min(low[node], low[target])
+            elif target in on_stack:
+                low[node] = min(low[node], index[target])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                component.append(member)
+                if member == node:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return found
+
+
+@pytest.mark.parametrize(
+    "package",
+    [
+        "bot",
+        "briefings",
+    ],
+)
+def test_no_package_has_an_import_cycle(package: str) -> None:
+    assert _cycles(_import_graph(package)) == []
+
+
+def test_the_fake_server_and_the_sandbox_load_only_in_sandbox_mode() -> None:
+    """The product imports them in one place: __main__, inside the no-token branch."""
+    offenders = []
+    for path in (ROOT / "bot").rglob("*.py"):
+        module = _module_name(path)
+        if module.startswith(("bot.localapi", "bot.sandbox")):
+            continue
+        tree = ast.parse(path.read_text("utf-8"))
+        top_level = {id(node) for node in tree.body}
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Import | ast.ImportFrom):
+                continue
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module]
+            is_sandbox = any(
+                (name or "").startswith(("bot.localapi", "bot.sandbox")) for name in names
+            )
+            # __main__ may import the sandbox inside a function: its no-token branch.
+            if is_sandbox and (module != "bot.__main__" or id(node) in top_level):
+                offenders.append(f"{module}:{node.lineno}")
+    assert offenders == []

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 from telegram import Bot
 
-from bot.local_api import EXAMPLE_TOKEN, LocalBotApi
+from bot.localapi.server import EXAMPLE_TOKEN, LocalBotApi
 
 
 @pytest.fixture

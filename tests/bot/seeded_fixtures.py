@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.subscriptions import SubscriptionStore
+from bot.storage import SubscriptionStore
 from briefings.engine import Engine
 
 

@@ -20,13 +20,13 @@ from telegram.ext import ExtBot
 from telegram.request import HTTPXRequest
 
 from bench.faults import Scenario, run_scenario
-from bot.app import EngineGate
-from bot.digests import DigestService
-from bot.local_api import EXAMPLE_TOKEN, LocalBotApi
-from bot.local_api_faults import Fault
+from bot.delivery.digests import DigestService
+from bot.delivery.schedule import Plan
+from bot.localapi.faults import Fault
+from bot.localapi.server import EXAMPLE_TOKEN, LocalBotApi
 from bot.network import FloodBudgetLimiter, may_have_arrived
-from bot.schedule import Plan
-from bot.subscriptions import Subscription, SubscriptionStore
+from bot.runtime import EngineGate
+from bot.storage import Subscription, SubscriptionStore
 from briefings.engine import Engine
 from tests.bot.seeded_fixtures import db, engine, store, timedelta_retry_after  # noqa: F401
 
@@ -70,7 +70,7 @@ async def test_a_send_accepted_but_unanswered_is_recorded_unknown_not_resent(
     subscribe(local_api, store, chats)
     for chat_id in chats:
         local_api.inject("sendMessage", Fault.accept_then_silence(), chat_id=chat_id)
-    with caplog.at_level(logging.WARNING, logger="bot.digests"):
+    with caplog.at_level(logging.WARNING, logger="bot.delivery.digests"):
         report = await service(store, engine, impatient_bot).deliver_due()
     assert received(local_api, chats) == [1, 1, 1, 1, 1]  # once each: never twice
     assert (report.sent, report.unknown) == (0, 5)

@@ -21,13 +21,14 @@ import pytest
 from telegram import Bot
 from telegram.ext import Application
 
-from bot.app import EngineGate, build_application
+from bot.app import build_application
 from bot.config import Settings
-from bot.digest_handlers import DIGESTS_KEY, DigestRuntime, arm
-from bot.digests import DigestService, FanoutReport, compose_digest
-from bot.local_api import EXAMPLE_TOKEN, LocalBotApi
-from bot.schedule import Plan, owed_slot
-from bot.subscriptions import Delivery, Subscription, SubscriptionStore
+from bot.delivery.digests import DigestService, FanoutReport, digest_keyboard
+from bot.delivery.jobs import DigestRuntime, arm
+from bot.delivery.schedule import Plan, owed_slot
+from bot.localapi.server import EXAMPLE_TOKEN, LocalBotApi
+from bot.runtime import DIGESTS_KEY, EngineGate
+from bot.storage import Delivery, Subscription, SubscriptionStore
 from bot.telegram_html import validate_telegram_html
 from briefings.engine import Engine
 from tests.bot.seeded_fixtures import db, engine, store, timedelta_retry_after  # noqa: F401
@@ -79,13 +80,13 @@ def service_for(
 
 # -- composing ----------------------------------------------------------------------------------
 def test_a_digest_lists_new_stories_with_sources_and_buttons(engine: Engine) -> None:
-    digest = compose_digest(engine, since="")
+    digest = engine.digest(now=dt.datetime.now(dt.UTC), since="")
     assert digest is not None and not digest.is_quiet
     validate_telegram_html(digest.html)
     assert digest.html.startswith("<b>Your digest: 5 new articles in 2 stories</b>")
     assert "Netanyahu" in digest.html and "[1]" in digest.html
     assert digest.html.count("\n[") == 5  # each new article once in the sources list
-    keyboard = digest.keyboard()
+    keyboard = digest_keyboard(digest)
     assert keyboard is not None
     assert [button.text for button in keyboard.inline_keyboard[0]] == ["Full briefing", "Who"]
 
@@ -98,22 +99,26 @@ def test_a_digest_lists_new_stories_with_sources_and_buttons(engine: Engine) -> 
     ],
 )
 def test_a_quiet_digest_follows_the_setting(engine: Engine, when_quiet: str, lead: str) -> None:
-    first = compose_digest(engine, since="")
+    first = engine.digest(now=dt.datetime.now(dt.UTC), since="")
     assert first is not None
-    quiet = compose_digest(engine, since=first.watermark, shown=first.shown, when_quiet=when_quiet)
+    quiet = engine.digest(
+        now=dt.datetime.now(dt.UTC), since=first.watermark, shown=first.shown, when_quiet=when_quiet
+    )
     assert quiet is not None and quiet.is_quiet
     assert quiet.html.startswith(lead)
     assert ("Netanyahu" in quiet.html) == (when_quiet == "brief")
-    skipped = compose_digest(engine, since=first.watermark, shown=first.shown, when_quiet="skip")
+    skipped = engine.digest(
+        now=dt.datetime.now(dt.UTC), since=first.watermark, shown=first.shown, when_quiet="skip"
+    )
     assert skipped is None
 
 
 def test_only_articles_after_the_watermark_are_new(engine: Engine, tmp_path: Path) -> None:
-    first = compose_digest(engine, since="")
+    first = engine.digest(now=dt.datetime.now(dt.UTC), since="")
     assert first is not None
     (tmp_path / "ferry.txt").write_text(NEW_ARTICLE, encoding="utf-8")
     engine.ingest([tmp_path / "ferry.txt"])
-    second = compose_digest(engine, since=first.watermark, shown=first.shown)
+    second = engine.digest(now=dt.datetime.now(dt.UTC), since=first.watermark, shown=first.shown)
     assert second is not None
     assert second.html.startswith("<b>Your digest: 1 new article</b>")
     assert "ferry terminal" in second.html and "Netanyahu" not in second.html

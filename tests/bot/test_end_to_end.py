@@ -18,8 +18,8 @@ from typing import Any
 
 import pytest
 
-from bot.handlers import COMMANDS
-from bot.local_api import EXAMPLE_TOKEN, LocalBotApi
+from bot.commands.general import COMMANDS
+from bot.localapi.server import EXAMPLE_TOKEN, LocalBotApi
 from bot.telegram_html import validate_telegram_html, visible_length
 
 PROJECT = Path(__file__).resolve().parents[2]

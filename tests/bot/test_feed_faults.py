@@ -21,11 +21,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot.app import EngineGate
-from bot.feeds import LiveSources, SourceCheck
-from bot.fetch import FetchError, FetchLimits, fetch, is_public_address
+from bot.delivery.feeds import LiveSources, SourceCheck
+from bot.delivery.fetch import FetchError, FetchLimits, fetch, is_public_address
 from bot.health import feed_health, open_read_only
-from bot.subscriptions import SubscriptionStore
+from bot.runtime import EngineGate
+from bot.storage import SubscriptionStore
 from briefings.engine import Engine
 
 ITEM = """<item><guid>{guid}</guid><title>{title}</title>
@@ -363,7 +363,7 @@ async def test_a_bad_file_and_a_link_out_stop_nothing_in_the_watched_folder(
     (folder / "passwd.txt").symlink_to(secret)
     (folder / "train.txt").write_text(ARTICLE, encoding="utf-8")
     live = live_sources(store, engine, FetchLimits(), folder=folder)
-    caplog.set_level(logging.INFO, logger="bot.feeds")
+    caplog.set_level(logging.INFO, logger="bot.delivery.feeds")
     try:
         first = await live.scan_folder()
         (folder / "ferry.txt").write_text(ARTICLE.replace("train", "ferry"), encoding="utf-8")

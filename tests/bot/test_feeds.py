@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import EngineGate
-from bot.feeds import LiveSources, SourceCheck, changed_files, split_feed_urls
-from bot.fetch import FetchLimits
-from bot.subscriptions import SubscriptionStore
+from bot.delivery.feeds import LiveSources, SourceCheck, changed_files, split_feed_urls
+from bot.delivery.fetch import FetchLimits
+from bot.runtime import EngineGate
+from bot.storage import SubscriptionStore
 from briefings.engine import Engine
 
 ETAG = '"feed-v1"'

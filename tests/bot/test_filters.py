@@ -17,9 +17,7 @@ import pytest
 from telegram import Bot
 from telegram.ext import Application
 
-from bot.digest_handlers import DIGESTS_KEY, DigestRuntime
-from bot.digests import UNMATCHED_HTML, compose_digest
-from bot.filters import (
+from bot.delivery.filters import (
     MAX_TERMS,
     ChatFilter,
     FilterError,
@@ -29,9 +27,11 @@ from bot.filters import (
     parse_terms,
     remove_terms,
 )
-from bot.local_api import LocalBotApi
-from bot.subscriptions import SCHEMA_VERSION, Delivery, Subscription, SubscriptionStore
-from briefings.engine import Engine
+from bot.delivery.jobs import DigestRuntime
+from bot.localapi.server import LocalBotApi
+from bot.runtime import DIGESTS_KEY
+from bot.storage import SCHEMA_VERSION, Delivery, Subscription, SubscriptionStore
+from briefings.engine import UNMATCHED_HTML, Engine
 from tests.bot.seeded_fixtures import db, engine, store, timedelta_retry_after  # noqa: F401
 from tests.bot.test_digests import (
     LONG_AGO,
@@ -150,7 +150,9 @@ def test_filters_are_stored_and_old_tables_migrated(db: Path, engine: Engine) ->
 
 # -- digests ---------------------------------------------------------------------------------------
 def test_a_filtered_digest_carries_only_matching_articles(engine: Engine) -> None:
-    digest = compose_digest(engine, since="", include=['"West Bank"'], exclude=["TASS"])
+    digest = engine.digest(
+        now=dt.datetime.now(dt.UTC), since="", include=['"West Bank"'], exclude=["TASS"]
+    )
     assert digest is not None and not digest.is_unmatched
     # Of the five seeds, three mention the West Bank, and one of those also TASS.
     assert digest.html.startswith("<b>Your digest: 2 new articles</b>\n")
@@ -164,7 +166,7 @@ def test_a_filtered_digest_carries_only_matching_articles(engine: Engine) -> Non
         "ahead of polls · 2019-09-12 <i>(date inferred)</i>\n"
     )
     assert "Sochi Wednesday" not in digest.html
-    unmatched = compose_digest(engine, since="", include=["ferry"])
+    unmatched = engine.digest(now=dt.datetime.now(dt.UTC), since="", include=["ferry"])
     assert unmatched is not None and unmatched.is_unmatched and unmatched.html == UNMATCHED_HTML
 
 

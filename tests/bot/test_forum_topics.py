@@ -14,11 +14,12 @@ from pathlib import Path
 import pytest
 from telegram import Bot
 
-from bot.digest_handlers import DIGESTS_KEY, DigestRuntime
-from bot.digests import TOPIC_LOST_HTML
-from bot.filters import ChatFilter
-from bot.local_api import LocalBotApi
-from bot.subscriptions import Subscription, SubscriptionStore
+from bot.delivery.digests import TOPIC_LOST_HTML
+from bot.delivery.filters import ChatFilter
+from bot.delivery.jobs import DigestRuntime
+from bot.localapi.server import LocalBotApi
+from bot.runtime import DIGESTS_KEY
+from bot.storage import Subscription, SubscriptionStore
 from briefings.engine import Engine
 from tests.bot.seeded_fixtures import db, engine, store, timedelta_retry_after  # noqa: F401
 from tests.bot.test_digests import (
@@ -58,7 +59,9 @@ async def test_subscribing_inside_a_topic_delivers_into_it(
         runtime: DigestRuntime = application.bot_data[DIGESTS_KEY]
         assert runtime.store.get(FORUM) is not None
         assert runtime.store.get(FORUM).thread_id == TOPIC  # type: ignore[union-attr]
-        runtime.service.clock = lambda: dt.datetime.now(dt.UTC).replace(hour=9, minute=1)
+        # The next 09:01 after subscribing: today's 09:00 may already be past.
+        tomorrow = dt.datetime.now(dt.UTC) + dt.timedelta(days=1)
+        runtime.service.clock = lambda: tomorrow.replace(hour=9, minute=1)
         report = await runtime.service.deliver_due()
     messages = forum.messages(FORUM)
     assert report.sent == 1

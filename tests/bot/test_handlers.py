@@ -16,9 +16,9 @@ import pytest
 from telegram.ext import Application, CommandHandler
 
 from bot.app import build_application
+from bot.commands.general import COMMANDS, MAX_ARGUMENT_CHARS, SORRY, help_text, topic_callback
 from bot.config import Settings
-from bot.handlers import COMMANDS, MAX_ARGUMENT_CHARS, SORRY, help_text, topic_callback
-from bot.local_api import EXAMPLE_TOKEN, LocalBotApi
+from bot.localapi.server import EXAMPLE_TOKEN, LocalBotApi
 from bot.logging_setup import TokenFilter
 from bot.telegram_html import validate_telegram_html, visible_length
 from briefings.engine import Engine

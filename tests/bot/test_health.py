@@ -15,7 +15,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,7 @@ import pytest
 from bot.__main__ import main
 from bot.app import build_application
 from bot.config import Settings
+from bot.delivery.schedule import Plan, Slot, next_slot
 from bot.health import (
     CorpusHealth,
     DigestHealth,
@@ -36,9 +37,8 @@ from bot.health import (
     status_html,
 )
 from bot.instance import InstanceLock
-from bot.local_api import EXAMPLE_TOKEN, LocalBotApi
-from bot.schedule import Plan, Slot, next_slot
-from bot.subscriptions import FAILED, GONE, SENT, UNKNOWN, Subscription, SubscriptionStore
+from bot.localapi.server import EXAMPLE_TOKEN, LocalBotApi
+from bot.storage import FAILED, GONE, SENT, UNKNOWN, Subscription, SubscriptionStore
 from bot.telegram_html import validate_telegram_html
 from briefings.engine import Engine
 from tests.bot.support import running
@@ -136,7 +136,7 @@ def test_status_text_of_a_fresh_bot() -> None:
 
 # -- reading the digest side's tables ------------------------------------------------------------
 @pytest.fixture
-def store(tmp_path: Path) -> SubscriptionStore:
+def store(tmp_path: Path) -> Iterator[SubscriptionStore]:
     store = SubscriptionStore.open(tmp_path / "news.db")
     yield store
     store.close()

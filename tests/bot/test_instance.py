@@ -26,7 +26,7 @@ from bot.instance import (
     lock_holder,
     lock_path,
 )
-from bot.local_api import EXAMPLE_TOKEN, LocalBotApi
+from bot.localapi.server import EXAMPLE_TOKEN, LocalBotApi
 
 PROJECT = Path(__file__).resolve().parents[2]
 START_TIMEOUT = 20

@@ -23,10 +23,10 @@ import pytest
 from telegram.ext import Application
 
 from bot.app import build_application
+from bot.commands.general import EXPIRED, FLOODED, INLINE_BUTTON, SORRY, help_text
 from bot.config import Settings
-from bot.handlers import EXPIRED, FLOODED, INLINE_BUTTON, SORRY, help_text
-from bot.local_api import EXAMPLE_TOKEN, LocalBotApi
-from bot.local_api_faults import Fault
+from bot.localapi.faults import Fault
+from bot.localapi.server import EXAMPLE_TOKEN, LocalBotApi
 from bot.network import PollingHealth
 from bot.telegram_html import visible_text
 from briefings.engine import Engine

@@ -20,7 +20,7 @@ from telegram.ext import (
     ContextTypes,
 )
 
-from bot.local_api import EXAMPLE_TOKEN, LocalBotApi
+from bot.localapi.server import EXAMPLE_TOKEN, LocalBotApi
 
 USER = 5001
 GROUP = -4001
@@ -611,7 +611,7 @@ def test_control_messages_since_reports_edits(local_api: LocalBotApi) -> None:
 
 def test_cli_serves_in_the_foreground() -> None:
     with subprocess.Popen(
-        [sys.executable, "-m", "bot.local_api", "--port", "0"],
+        [sys.executable, "-m", "bot.localapi.server", "--port", "0"],
         stdout=subprocess.PIPE,
         text=True,
     ) as process:

@@ -18,8 +18,8 @@ from telegram.error import (
 )
 from telegram.request import HTTPXRequest
 
-from bot.local_api import EXAMPLE_TOKEN, LocalBotApi
-from bot.local_api_faults import Fault
+from bot.localapi.faults import Fault
+from bot.localapi.server import EXAMPLE_TOKEN, LocalBotApi
 
 CHAT = 5101
 OTHER = 5102

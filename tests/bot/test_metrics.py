@@ -10,12 +10,13 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from bot.app import METRICS_KEY, build_application
+from bot.app import build_application
 from bot.config import ConfigError, Settings
-from bot.local_api import EXAMPLE_TOKEN, LocalBotApi
+from bot.delivery.schedule import Slot
+from bot.localapi.server import EXAMPLE_TOKEN, LocalBotApi
 from bot.metrics import caller_name
-from bot.schedule import Slot
-from bot.subscriptions import SENT, SubscriptionStore
+from bot.runtime import METRICS_KEY
+from bot.storage import SENT, SubscriptionStore
 from tests.bot.support import running
 from tests.bot.test_sandbox import free_port
 from tests.conftest import SEEDS
@@ -66,7 +67,7 @@ async def test_metrics_count_messages_429s_deliveries_ingests_and_engine_calls(
         await ask(local_api, "/brief")
         local_api.fail_next("sendMessage", status=429, retry_after=1)
         await ask(local_api, "/who Shoigu")  # PTB's rate limiter waits the second and resends
-        # Two digest deliveries in the ledger, as bot.digests records them.
+        # Two digest deliveries in the ledger, as bot.delivery.digests records them.
         store = SubscriptionStore.open(db)
         now = dt.datetime.now(dt.UTC)
         slots = [Slot(now, "2030-01-01T08:00"), Slot(now, "2030-01-02T08:00")]
@@ -120,10 +121,10 @@ def test_a_bad_setting_says_what_is_expected(value: str) -> None:
 def test_engine_calls_are_labelled_by_the_function_that_made_them() -> None:
     import functools
 
-    from bot.digests import compose_digest
     from bot.health import corpus_health
+    from briefings.engine import compose_digest
 
-    def brief() -> object:  # as in bot.handlers: the work is a closure inside the handler
+    def brief() -> object:  # as in bot.commands.general: the work is a closure inside the handler
         def work(engine: object) -> None:
             return None
 

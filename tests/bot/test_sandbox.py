@@ -19,8 +19,8 @@ import pytest
 
 from bot.__main__ import parse_args
 from bot.config import Settings
-from bot.local_api_methods import TOKEN_PATTERN
-from bot.sandbox import (
+from bot.localapi.methods import TOKEN_PATTERN
+from bot.sandbox.server import (
     SANDBOX_TOKEN,
     STATIC_DIR,
     YOU_ID,

@@ -25,7 +25,7 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.sandbox import SANDBOX_TOKEN, YOU_ID, SandboxServer
+from bot.sandbox.server import SANDBOX_TOKEN, YOU_ID, SandboxServer
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.sandbox import YOU_ID
+from bot.sandbox.server import YOU_ID
 from tests.bot.test_sandbox_browser import (
     CHROMIUM,
     CHROMIUM_ARGS,

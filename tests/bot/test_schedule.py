@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 
-from bot.schedule import (
+from bot.delivery.schedule import (
     Plan,
     PlanError,
     Slot,
@@ -127,7 +128,7 @@ def test_owed_slot_honours_grace_and_subscription_time(
     assert (slot.key if slot else None) == expected
 
 
-DEFAULTS = {"default_tz": "Europe/Berlin", "default_time": dt.time(8, 0)}
+DEFAULTS: dict[str, Any] = {"default_tz": "Europe/Berlin", "default_time": dt.time(8, 0)}
 
 
 @pytest.mark.parametrize(

@@ -12,9 +12,9 @@ import pytest
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.app import build_application
+from bot.commands.general import help_text, topic_callback
 from bot.config import Settings
-from bot.handlers import help_text, topic_callback
-from bot.local_api import EXAMPLE_TOKEN, LocalBotApi
+from bot.localapi.server import EXAMPLE_TOKEN, LocalBotApi
 from bot.startup import LOG_EVERY_SECONDS, StartupIngest
 from briefings.engine import Engine
 from briefings.models import IngestProgress, IngestReport

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.schedule import Plan, Slot
-from bot.subscriptions import Delivery, FeedState, Subscription, SubscriptionStore
+from bot.delivery.schedule import Plan, Slot
+from bot.storage import Delivery, FeedState, Subscription, SubscriptionStore
 from briefings.engine import Engine
 
 UTC = dt.UTC

@@ -16,11 +16,11 @@ import pytest
 from telegram.ext import Application
 
 from bot.app import build_application
-from bot.digest_handlers import DIGESTS_KEY
-from bot.feed_admin import from_opml, to_opml
-from bot.links import parse_payload, who_payload
-from bot.local_api import LocalBotApi
-from bot.schedule import Plan
+from bot.commands.feeds import from_opml, to_opml
+from bot.commands.links import parse_payload, who_payload
+from bot.delivery.schedule import Plan
+from bot.localapi.server import LocalBotApi
+from bot.runtime import DIGESTS_KEY
 from bot.telegram_html import validate_telegram_html
 from briefings.engine import Engine
 from tests.bot.support import running

@@ -6,6 +6,8 @@ import random
 
 import pytest
 
+from bot.localapi.html import HtmlRejected
+from bot.localapi.html import visible_text as server_visible_text
 from bot.telegram_html import (
     escape,
     split_message,
@@ -14,55 +16,54 @@ from bot.telegram_html import (
     visible_text,
 )
 
+VALID = [
+    "plain text > with a bare greater-than",
+    "<b>bold</b> <strong>s</strong> <i>i</i> <em>e</em> <u>u</u> <ins>n</ins>",
+    "<s>s</s> <strike>s</strike> <del>d</del> <tg-spoiler>x</tg-spoiler>",
+    '<span class="tg-spoiler">hidden</span>',
+    "<a href=\"https://example.org/?a=1&amp;b=2\">link</a> <a href='x'>single</a>",
+    '<tg-emoji emoji-id="5368324170671202286">👍</tg-emoji>',
+    '<pre><code class="language-python">x = 1 &lt; 2</code></pre>',
+    "<blockquote expandable>quote</blockquote> <blockquote>plain</blockquote>",
+    "<B>upper-case names</B>",
+    "&lt;&gt;&amp;&quot; &#39; &#x1F600;",
+    "<b>nested <i>tags <u>three</u></i></b>",
+]
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        "plain text > with a bare greater-than",
-        "<b>bold</b> <strong>s</strong> <i>i</i> <em>e</em> <u>u</u> <ins>n</ins>",
-        "<s>s</s> <strike>s</strike> <del>d</del> <tg-spoiler>x</tg-spoiler>",
-        '<span class="tg-spoiler">hidden</span>',
-        "<a href=\"https://example.org/?a=1&amp;b=2\">link</a> <a href='x'>single</a>",
-        '<tg-emoji emoji-id="5368324170671202286">👍</tg-emoji>',
-        '<pre><code class="language-python">x = 1 &lt; 2</code></pre>',
-        "<blockquote expandable>quote</blockquote> <blockquote>plain</blockquote>",
-        "<B>upper-case names</B>",
-        "&lt;&gt;&amp;&quot; &#39; &#x1F600;",
-        "<b>nested <i>tags <u>three</u></i></b>",
-    ],
-)
+
+@pytest.mark.parametrize("text", VALID)
 def test_valid_telegram_html_passes(text: str) -> None:
     validate_telegram_html(text)
 
 
-@pytest.mark.parametrize(
-    ("text", "message"),
-    [
-        ("a<br>b", 'Unsupported start tag "br" at byte offset 1'),
-        ("<div>x</div>", 'Unsupported start tag "div" at byte offset 0'),
-        ("<b/>", 'Unsupported start tag "b/" at byte offset 0'),
-        ("1 < 2", 'Unsupported start tag "" at byte offset 2'),
-        ("ends with <", "Unclosed start tag at byte offset 10"),
-        ('<a href="x"', 'Unclosed start tag "a" at byte offset 0'),
-        ("<b>open", 'Can\'t find end tag corresponding to start tag "b"'),
-        ("<b><i>x</b></i>", 'Unmatched end tag at byte offset 7, expected "</i>", found "</b>"'),
-        ("x</b>", "Unexpected end tag at byte offset 1"),
-        ("<b>x</b", "Unclosed end tag at byte offset 4"),
-        ("A & B", 'Unescaped "&" at byte offset 2; write "&amp;"'),
-        ("€&nbsp;", 'Unsupported HTML entity "&nbsp;" at byte offset 3'),  # € is 3 bytes
-        ("&#xD800;", 'Unsupported HTML entity "&#xD800;" at byte offset 0'),
-        ("<span>x</span>", 'Tag "span" must have class "tg-spoiler" at byte offset 0'),
-        (
-            "<tg-emoji>x</tg-emoji>",
-            "Custom emoji entity must contain a valid custom emoji identifier at byte offset 0",
-        ),
-        (
-            "<b bold>x</b>",
-            'Expected equal sign in declaration of an attribute of the tag "b" at byte offset 0',
-        ),
-        ('<b ="x">x</b>', 'Empty attribute name in the tag "b" at byte offset 0'),
-    ],
-)
+INVALID = [
+    ("a<br>b", 'Unsupported start tag "br" at byte offset 1'),
+    ("<div>x</div>", 'Unsupported start tag "div" at byte offset 0'),
+    ("<b/>", 'Unsupported start tag "b/" at byte offset 0'),
+    ("1 < 2", 'Unsupported start tag "" at byte offset 2'),
+    ("ends with <", "Unclosed start tag at byte offset 10"),
+    ('<a href="x"', 'Unclosed start tag "a" at byte offset 0'),
+    ("<b>open", 'Can\'t find end tag corresponding to start tag "b"'),
+    ("<b><i>x</b></i>", 'Unmatched end tag at byte offset 7, expected "</i>", found "</b>"'),
+    ("x</b>", "Unexpected end tag at byte offset 1"),
+    ("<b>x</b", "Unclosed end tag at byte offset 4"),
+    ("A & B", 'Unescaped "&" at byte offset 2; write "&amp;"'),
+    ("€&nbsp;", 'Unsupported HTML entity "&nbsp;" at byte offset 3'),  # € is 3 bytes
+    ("&#xD800;", 'Unsupported HTML entity "&#xD800;" at byte offset 0'),
+    ("<span>x</span>", 'Tag "span" must have class "tg-spoiler" at byte offset 0'),
+    (
+        "<tg-emoji>x</tg-emoji>",
+        "Custom emoji entity must contain a valid custom emoji identifier at byte offset 0",
+    ),
+    (
+        "<b bold>x</b>",
+        'Expected equal sign in declaration of an attribute of the tag "b" at byte offset 0',
+    ),
+    ('<b ="x">x</b>', 'Empty attribute name in the tag "b" at byte offset 0'),
+]
+
+
+@pytest.mark.parametrize(("text", "message"), INVALID)
 def test_invalid_html_raises_telegrams_wording(text: str, message: str) -> None:
     with pytest.raises(ValueError) as caught:
         validate_telegram_html(text)
@@ -197,3 +198,40 @@ def test_split_message_parts_are_valid_short_and_add_up_to_the_text(seed: int) -
         assert 1 <= visible_length(part) <= limit
         assert not visible_text(part).isspace()
     assert "".join(visible_text(part) for part in parts) == visible_text(html)
+
+
+# -- the fake server reads HTML with rules of its own: the two must agree -----------------------
+def _verdict(read: object, text: str) -> str:
+    """What a reader shows of the text, or that it refuses it (the wording is each reader's
+    own test: which of two faults is named first may differ)."""
+    try:
+        return "shown: " + read(text)  # type: ignore[operator]
+    except ValueError:
+        return "refused"
+
+
+@pytest.mark.parametrize("text", VALID)
+def test_the_fake_server_accepts_what_the_bot_accepts(text: str) -> None:
+    assert _verdict(server_visible_text, text) == _verdict(visible_text, text)
+
+
+@pytest.mark.parametrize(("text", "message"), INVALID)
+def test_the_fake_server_refuses_in_telegrams_words(text: str, message: str) -> None:
+    with pytest.raises(HtmlRejected) as caught:
+        server_visible_text(text)
+    assert str(caught.value) == message
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_the_fake_server_and_the_bot_read_random_markup_alike(seed: int) -> None:
+    pieces = ["<", ">", "</", "&", ";", "#", "x", "b", "i", "a", " ", '"', "'", "=", "é",
+              "span", "class", "tg-spoiler", "href", "amp", "lt", "nbsp", "12", "\n", "/"]  # fmt: skip
+    chooser = random.Random(seed)
+    for _ in range(200):
+        text = "".join(chooser.choice(pieces) for _ in range(chooser.randint(1, 12)))
+        assert _verdict(server_visible_text, text) == _verdict(visible_text, text), text
+
+
+def test_the_fake_server_refuses_with_its_own_error_type() -> None:
+    with pytest.raises(HtmlRejected, match='Unsupported start tag "br" at byte offset 1'):
+        server_visible_text("a<br>b")

@@ -17,7 +17,7 @@ import pytest
 
 from bot.app import build_application
 from bot.config import ConfigError, Settings
-from bot.local_api import EXAMPLE_TOKEN, LocalBotApi
+from bot.localapi.server import EXAMPLE_TOKEN, LocalBotApi
 from bot.telegram_html import validate_telegram_html
 from briefings.engine import Engine
 from briefings.render import Renderer, TemplateProblem

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from briefings.clean import BOILERPLATE, boilerplate_kind, clean, load_boilerplate
+from briefings.boilerplate import BOILERPLATE, load_boilerplate
+from briefings.clean import boilerplate_kind, clean
 from briefings.models import CleanText, SourceDocument
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -116,7 +116,7 @@ def test_every_command_is_documented_in_the_readme() -> None:
 
     readme = (ROOT / "README.md").read_text("utf-8")
     parser = build_parser()
-    commands = next(a for a in parser._actions if a.dest == "command").choices
+    commands = next(a for a in parser._actions if a.dest == "command").choices or {}
     missing = [c for c in commands if f"newsbot-briefings {c}" not in readme]
     assert missing == []
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -34,7 +35,7 @@ def other(engine: Engine, tmp_path: Path) -> Engine:
     return engine
 
 
-def _by_name(engine: Engine) -> dict[str, object]:
+def _by_name(engine: Engine) -> dict[str, Any]:
     return {Path(a.path.split("#")[0]).name: a for a in engine.articles()}
 
 

@@ -204,3 +204,10 @@ def test_an_item_never_opens_on_a_pronoun_whose_person_is_unseen(
     )
     purpose = next(s for s in briefing_json(engine.brief())["sections"] if s["facet"] == "purpose")
     assert any(i["text"].startswith("[Mendes] said the focus") for i in purpose["items"])
+
+
+def test_a_card_lists_the_spellings_it_gathers(engine: Engine, tmp_path: Path) -> None:
+    engine.ingest([write(tmp_path / "spellings", SPELLINGS)])
+    [card] = engine.who("Petrenkko")
+    others = {"Oleksandr Petrenko", "Aleksandr Petrenkko"} - {card.name}
+    assert set(card.spellings) == others

@@ -1,0 +1,1 @@
+"""What the bot sends unasked: digests on a schedule, instant alerts, and the feeds behind them."""

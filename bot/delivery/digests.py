@@ -1,0 +1,474 @@
+"""Digests: delivering one slot to many chats, each once.
+
+The engine composes each digest (`Engine.digest`, briefings.digest): the articles ingested
+since a chat's watermark as one message, or, when nothing is new, what
+NEWSBOT_DIGEST_WHEN_QUIET says.
+
+`DigestService.deliver_due` is the exactly-once fan-out: it finds the slot each
+subscription is owed (the latest one, if within the grace period), claims all of them in
+the ledger in one transaction, composes one digest per distinct watermark, then sends at a
+steady pace just under Telegram's 30 messages/s. Each send is marked "sending" in the
+ledger just before its request leaves (see bot.storage for what a crash then
+leaves). A 429 pauses the whole fan-out for retry_after and the message is sent again; a
+403 or "chat not found" ends that subscription; a group upgraded to a supergroup keeps its
+subscription under the new id. A failure after the request left (a timeout waiting for the
+answer) is never retried: the delivery is recorded "unknown" and logged
+(`bot.network.may_have_arrived`), so a digest is never sent twice.
+
+A chat's keyword filter (`bot.delivery.filters`) narrows its digest to the articles that match. When
+nothing matches, the chat is told so once; later slots stay silent until something matches
+or the filter changes. A forum topic that was closed or deleted is reported to the group's
+admins once; the subscription then posts to the General topic, starting with that slot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import datetime as dt
+import functools
+import logging
+import time
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
+from telegram.constants import ParseMode
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
+from telegram.ext import ExtBot
+
+from bot.delivery.filters import ChatFilter
+from bot.delivery.schedule import UTC, Slot, next_slot, owed_slot
+from bot.i18n import translator
+from bot.instance import process_owner
+from bot.network import NO_FLOOD_WAITS, may_have_arrived, retry_seconds
+from bot.runtime import Gate
+from bot.storage import (
+    CLAIMED,
+    FAILED,
+    GONE,
+    SENDING,
+    SENT,
+    SKIPPED,
+    UNKNOWN,
+    Subscription,
+    SubscriptionStore,
+)
+from bot.telegram_html import escape
+from briefings.engine import Digest, WhenQuiet, compose_digest, iso_seconds
+
+logger = logging.getLogger(__name__)
+
+GRACE = dt.timedelta(hours=6)
+KEEP_LEDGER = dt.timedelta(days=7)
+# Under Telegram's 30/s, with room for jitter: arrivals bunch, and one 429 costs a second.
+MESSAGES_PER_SECOND = 28.0
+# Enough sends in flight for Telegram's round trip at that rate (28/s x ~0.3 s), and few
+# enough that those held back by a flood wait cannot burst past the limit when it ends.
+WORKERS = 8
+MAX_ATTEMPTS = 8
+BUTTON_PREFIX = "digest:"
+TOPIC_LOST_HTML = (
+    "The forum topic this chat's digest was posted in is closed or was deleted, so from now "
+    "on it comes here, to the General topic. To move it, an admin sends /subscribe inside "
+    "another topic."
+)
+MAX_MENTIONS = 10
+ERROR = "error"  # a permanent failure of this one digest (e.g. Telegram refused the text)
+
+
+def digest_keyboard(digest: Digest) -> InlineKeyboardMarkup | None:
+    """Buttons under a digest: the full briefing and the people of its lead event."""
+    if digest.event_id is None:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    "Full briefing", callback_data=f"{BUTTON_PREFIX}brief:{digest.event_id}"
+                ),
+                InlineKeyboardButton("Who", callback_data=f"{BUTTON_PREFIX}who:{digest.event_id}"),
+            ]
+        ]
+    )
+
+
+# -- delivering -------------------------------------------------------------------------------
+@dataclass
+class FanoutReport:
+    """What one fan-out did."""
+
+    due: int = 0
+    sent: int = 0
+    skipped: int = 0
+    gone: int = 0
+    failed: int = 0
+    errors: int = 0
+    unknown: int = 0
+    """Sends that failed after the request left: they may or may not have arrived."""
+    abandoned: int = 0
+    """Sends a stopped process left "sending", recorded unknown at this run's start."""
+    migrated: int = 0
+    retries_429: int = 0
+    topics_lost: int = 0
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict[str, float]:
+        return dataclasses.asdict(self)
+
+
+class Pacer:
+    """Spaces sends evenly at `rate` per second; a flood wait pauses every sender."""
+
+    def __init__(self, rate: float) -> None:
+        self.interval = 1.0 / rate
+        self._next = 0.0
+
+    async def wait(self) -> None:
+        now = time.monotonic()
+        at = max(now, self._next)
+        self._next = at + self.interval
+        if at > now:
+            await asyncio.sleep(at - now)
+
+    def pause(self, seconds: float) -> None:
+        self._next = max(self._next, time.monotonic() + seconds)
+
+
+class DigestService:
+    """Delivers the slots subscriptions are owed, each once, to as many chats as there are."""
+
+    def __init__(
+        self,
+        store: SubscriptionStore,
+        gate: Gate,
+        bot: Bot,
+        *,
+        when_quiet: WhenQuiet | str = WhenQuiet.BRIEF,
+        grace: dt.timedelta = GRACE,
+        rate: float = MESSAGES_PER_SECOND,
+        workers: int = WORKERS,
+        clock: Callable[[], dt.datetime] | None = None,
+    ) -> None:
+        self.store = store
+        self.gate = gate
+        self.bot = bot
+        self.when_quiet = WhenQuiet(when_quiet)  # ValueError for a mode that is not one
+        self.grace = grace
+        self.workers = workers
+        self.pacer = Pacer(rate)
+        self.clock = clock or (lambda: dt.datetime.now(UTC))
+        # Claims name their process: only a claim of a process no longer running is taken over.
+        self.owner = process_owner()
+        self._lock = asyncio.Lock()
+        # Slots up to this instant have been looked at; the timer is armed from here, so a slot
+        # falling due during a long fan-out is not stepped over.
+        self.checked_until: dt.datetime | None = None
+        # A chat's chosen language (/language), for the digest's own words; None: English.
+        self.language_of: Callable[[int], str | None] = lambda chat_id: None
+
+    async def deliver_due(self) -> FanoutReport:
+        """Claim and send every slot owed now (including ones missed within the grace period)."""
+        async with self._lock:
+            now = self.clock()
+            self.checked_until = now
+            abandoned = await asyncio.to_thread(self.store.settle_abandoned, self.owner)
+            if abandoned:
+                chats = ", ".join(f"{d.chat_id} ({d.slot})" for d in abandoned[:20])
+                more = f" and {len(abandoned) - 20} more" if len(abandoned) > 20 else ""
+                logger.warning(
+                    "%d digest(s) were being sent when the bot stopped; they may or may not "
+                    "have arrived and are not sent again (recorded as unknown): %s%s",
+                    len(abandoned),
+                    chats,
+                    more,
+                )
+            subscriptions = await asyncio.to_thread(self.store.all)
+            owed = [
+                (subscription, slot)
+                for subscription in subscriptions
+                if (
+                    slot := owed_slot(
+                        subscription.plan, since=subscription.since, now=now, grace=self.grace
+                    )
+                )
+            ]
+            held = await asyncio.to_thread(
+                self.store.claim, [(s.chat_id, slot) for s, slot in owed], self.owner
+            )
+            # The ledger only needs to outlive the grace period; a week is plenty.
+            await asyncio.to_thread(self.store.prune, now - KEEP_LEDGER)
+            keys = {(chat_id, slot.key) for chat_id, slot in held}
+            work = [(s, slot) for s, slot in owed if (s.chat_id, slot.key) in keys]
+            chat_filters = await asyncio.to_thread(self.store.chat_filters) if work else {}
+            report = await self._deliver(work, chat_filters)
+            report.abandoned = len(abandoned)
+            return report
+
+    async def next_due_at(self) -> dt.datetime | None:
+        """The earliest slot after the last check (None without subscriptions); may be past."""
+        after = self.checked_until or self.clock()
+        subscriptions = await asyncio.to_thread(self.store.all)
+        slots = [next_slot(s.plan, after).at for s in subscriptions]
+        return min(slots) if slots else None
+
+    async def _deliver(
+        self,
+        work: Sequence[tuple[Subscription, Slot]],
+        chat_filters: dict[int, ChatFilter],
+    ) -> FanoutReport:
+        report = FanoutReport(due=len(work))
+        started = time.monotonic()
+        # Chats that got the same previous digest and filter share one composition.
+        groups: dict[tuple[Any, ...], list[tuple[Subscription, Slot, ChatFilter]]] = defaultdict(
+            list
+        )
+        for subscription, slot in work:
+            since = subscription.watermark or iso_seconds(subscription.since)
+            chat_filter = chat_filters.get(subscription.chat_id) or ChatFilter(subscription.chat_id)
+            language = self.language_of(subscription.chat_id)
+            key = (since, subscription.shown, chat_filter.include, chat_filter.exclude, language)
+            groups[key].append((subscription, slot, chat_filter))
+        queue: asyncio.Queue[tuple[Subscription, Slot, Digest, ChatFilter]] = asyncio.Queue()
+        for (since, shown, include, exclude, language), members in groups.items():
+            digest = await self.gate.call(
+                functools.partial(
+                    compose_digest,
+                    since=since,
+                    # The watermark is compared with `ingested_at`, which the engine writes at
+                    # the wall clock's time; `self.clock` is the schedule's (faked in tests).
+                    now=dt.datetime.now(UTC),
+                    shown=shown,
+                    when_quiet=self.when_quiet,
+                    include=include,
+                    exclude=exclude,
+                    translate=translator(language),
+                )
+            )
+            for subscription, slot, chat_filter in members:
+                if digest is None:
+                    await asyncio.to_thread(
+                        self.store.finish, subscription.chat_id, slot.key, SKIPPED
+                    )
+                    report.skipped += 1
+                elif digest.is_unmatched and chat_filter.told_nothing_matched:
+                    # Told once already: stay silent, but the articles are behind the chat now.
+                    await asyncio.to_thread(
+                        self.store.finish,
+                        subscription.chat_id,
+                        slot.key,
+                        SKIPPED,
+                        watermark=digest.watermark,
+                        shown=digest.shown,
+                    )
+                    report.skipped += 1
+                else:
+                    queue.put_nowait((subscription, slot, digest, chat_filter))
+
+        async def worker() -> None:
+            while True:
+                try:
+                    subscription, slot, digest, chat_filter = queue.get_nowait()
+                except asyncio.QueueEmpty:
+                    return
+                await self._send(subscription, slot, digest, chat_filter, report)
+
+        await asyncio.gather(*(worker() for _ in range(min(self.workers, queue.qsize()))))
+        report.seconds = time.monotonic() - started
+        if work:
+            logger.info("digest fan-out: %s", report)
+        return report
+
+    async def _send(
+        self,
+        subscription: Subscription,
+        slot: Slot,
+        digest: Digest,
+        chat_filter: ChatFilter,
+        report: FanoutReport,
+    ) -> None:
+        outcome = await self.send(
+            subscription.chat_id,
+            subscription.thread_id,
+            digest.html,
+            reply_markup=digest_keyboard(digest),
+            report=report,
+            slot=slot.key,
+        )
+        if outcome.status != SENT:
+            logger.warning(
+                "digest for chat %s, slot %s: %s", outcome.chat_id, slot.key, outcome.error
+            )
+        elif digest.is_unmatched != chat_filter.told_nothing_matched:
+            # Told now that nothing matched, or something matched again: tell again next time.
+            await asyncio.to_thread(
+                self.store.set_told_nothing_matched, outcome.chat_id, digest.is_unmatched
+            )
+        await asyncio.to_thread(
+            self.store.finish,
+            outcome.chat_id,
+            slot.key,
+            outcome.status,
+            error=outcome.error,
+            watermark=digest.watermark,
+            shown=digest.shown,
+        )
+        field = {SENT: "sent", GONE: "gone", FAILED: "failed", ERROR: "errors", UNKNOWN: "unknown"}[
+            outcome.status
+        ]
+        setattr(report, field, getattr(report, field) + 1)
+
+    async def send(
+        self,
+        chat_id: int,
+        thread_id: int | None,
+        html: str,
+        *,
+        reply_markup: InlineKeyboardMarkup | None = None,
+        report: FanoutReport | None = None,
+        slot: str | None = None,
+    ) -> Outcome:
+        """Send one message at the shared pace, riding out 429s, migrations and lost topics.
+
+        The delivery path of digests and alerts alike: a chat that is gone ends its
+        subscription, a forum topic that is gone falls back to General (admins told once).
+        With `slot`, the digest ledger row (chat, slot) is marked "sending" before each
+        request and "claimed" again whenever an answer proves nothing was sent.
+        """
+        report = report if report is not None else FanoutReport()
+        status = FAILED
+        error: str | None = "gave up after repeated network errors"
+        is_marked = False
+
+        async def mark(new_status: str) -> None:
+            nonlocal is_marked
+            if slot is not None and is_marked != (new_status == SENDING):
+                await asyncio.to_thread(self.store.mark, chat_id, slot, new_status)
+                is_marked = new_status == SENDING
+
+        # 429s are waited out here, the claim back to "claimed" meanwhile, not in the rate
+        # limiter (bot.network.FloodBudgetLimiter) with the claim still "sending".
+        limited = isinstance(self.bot, ExtBot) and self.bot.rate_limiter is not None
+        no_flood_waits: dict[str, Any] = {"rate_limit_args": NO_FLOOD_WAITS} if limited else {}
+        for attempt in range(MAX_ATTEMPTS):
+            await self.pacer.wait()
+            await mark(SENDING)  # committed before the request leaves
+            try:
+                await self.bot.send_message(
+                    chat_id=chat_id,
+                    text=html,
+                    parse_mode=ParseMode.HTML,
+                    link_preview_options=LinkPreviewOptions(is_disabled=True),
+                    message_thread_id=thread_id,
+                    reply_markup=reply_markup,
+                    **no_flood_waits,
+                )
+            except RetryAfter as flood:
+                # Telegram's flood wait holds for the whole bot: everyone pauses, then resends.
+                await mark(CLAIMED)
+                report.retries_429 += 1
+                self.pacer.pause(retry_seconds(flood))
+                continue
+            except ChatMigrated as moved:
+                await mark(CLAIMED)
+                await asyncio.to_thread(self.store.move, chat_id, moved.new_chat_id)
+                chat_id, thread_id = moved.new_chat_id, None
+                report.migrated += 1
+                continue
+            except Forbidden as refused:  # blocked, kicked, user deactivated
+                status, error = GONE, str(refused)
+                break
+            except BadRequest as bad:
+                text = str(bad).lower()
+                if "chat not found" in text:
+                    status, error = GONE, str(bad)
+                    break
+                if thread_id is not None and ("thread" in text or "topic" in text):
+                    # The forum topic is gone or closed: this message and the next go to General.
+                    await mark(CLAIMED)
+                    thread_id = None
+                    if await self._topic_lost(chat_id, str(bad)):
+                        report.topics_lost += 1
+                    continue
+                status, error = ERROR, str(bad)
+                break
+            except NetworkError as network:  # includes TimedOut
+                if may_have_arrived(network):
+                    # Telegram may have the message: sending it again could show it twice.
+                    status = UNKNOWN
+                    error = (
+                        f"{str(network) or type(network).__name__}: it may or may not have arrived"
+                    )
+                    break
+                # Never reached Telegram, or Telegram refused it (5xx): safe to send again.
+                await mark(CLAIMED)
+                error = str(network)
+                await asyncio.sleep(min(2.0**attempt, 30.0))
+                continue
+            except TelegramError as other:
+                status, error = ERROR, str(other)
+                break
+            else:
+                status, error = SENT, None
+                break
+        if status == GONE:
+            logger.info("chat %s is gone (%s): ending its subscription", chat_id, error)
+            await asyncio.to_thread(self.store.forget_chat, chat_id)
+        return Outcome(chat_id, status, error)
+
+    async def _topic_lost(self, chat_id: int, reason: str) -> bool:
+        """Move the chat to General and tell its admins there, once; whether this call did."""
+        if not await asyncio.to_thread(self.store.forget_thread, chat_id):
+            return False  # another send of this chat noticed first and told them
+        logger.info("forum topic of chat %s lost (%s): posting to General", chat_id, reason)
+        mentions = await self._admin_mentions(chat_id)
+        html = TOPIC_LOST_HTML + (f"\n{mentions}" if mentions else "")
+        for _ in range(MAX_ATTEMPTS):
+            await self.pacer.wait()
+            try:
+                await self.bot.send_message(
+                    chat_id=chat_id,
+                    text=html,
+                    parse_mode=ParseMode.HTML,
+                    link_preview_options=LinkPreviewOptions(is_disabled=True),
+                )
+            except RetryAfter as flood:
+                self.pacer.pause(retry_seconds(flood))
+                continue
+            except TelegramError as error:
+                # The digest itself still goes out; the notice is a courtesy.
+                logger.warning("could not tell chat %s its topic is gone: %s", chat_id, error)
+            break
+        return True
+
+    async def _admin_mentions(self, chat_id: int) -> str:
+        """The chat's human administrators as mention links (empty when unknown)."""
+        try:
+            members = await self.bot.get_chat_administrators(chat_id)
+        except TelegramError as error:
+            logger.info("getChatAdministrators failed in chat %s: %s", chat_id, error)
+            return ""
+        links = [
+            f'<a href="tg://user?id={member.user.id}">{escape(member.user.full_name)}</a>'
+            for member in members
+            if not member.user.is_bot
+        ]
+        return ", ".join(links[:MAX_MENTIONS])
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How sending one message ended, and the chat id it ended in (after a migration)."""
+
+    chat_id: int
+    status: str
+    error: str | None = None

@@ -1,0 +1,119 @@
+"""What an event's briefing is made from: its English articles, their sentences, the people
+they name with their roles in the event, and the sentences that read as prose.
+
+Gathered once a briefing (or a card) and read by every facet: purpose, participants,
+reactions, context.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from briefings.facets import FacetRules, load_rules
+from briefings.models import Event, StoredArticle
+from briefings.people_index import Person, merge_people
+from briefings.roles import Cast, Names, assign_roles, is_subject_of, speech_pattern
+from briefings.store import Store, StoredSentence
+
+REFERENT_REACH = 3
+"""How many sentences back a pronoun opening a sentence may find its person."""
+SAID_BY_PRONOUN = re.compile(r"[,”\"]\s*\b(he|she)\s+(?:said|added|says|told)\b")
+OPENING_PRONOUN = re.compile(r"^[\"“‘']?(?:He|She|His|Her)\b")
+
+
+@dataclass(frozen=True)
+class Material:
+    """Everything an event's briefing is made from."""
+
+    event: Event
+    articles: dict[int, StoredArticle]
+    sentences: list[StoredSentence]
+    people: list[Person]
+    cast: Cast
+    prose: list[StoredSentence]
+    """The sentences that read as sentences: what items are made of (not headlines, bullets,
+    link lines or page furniture that the text kept)."""
+    worked_out: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    """What the facets work out from the material once a briefing and share (the stances,
+    whom an official speaks for), by name."""
+
+    @property
+    def principals(self) -> tuple[Person, ...]:
+        return self.cast.principals
+
+    def referent(self, sentence: StoredSentence, *, anywhere: bool = False) -> Person | None:
+        """Who a sentence opening with "He", "She", "His" or "Her" stands for (or, with
+        ``anywhere``, a sentence that names no one and says "…," he said): the person the
+        sentences just before it in its article name first, the nearest of them."""
+        if anywhere:
+            if not SAID_BY_PRONOUN.search(sentence.text) or any(
+                self.names.positions(p, sentence.text) for p in self.people
+            ):
+                return None
+        elif not OPENING_PRONOUN.match(sentence.text):
+            return None
+        names = self.names
+        by_ref = {(s.article_id, s.index): s for s in self.sentences}
+        for back in range(1, REFERENT_REACH + 1):
+            earlier = by_ref.get((sentence.article_id, sentence.index - back))
+            if earlier is None:
+                continue
+            named = [
+                (spots[0], p) for p in self.people if (spots := names.positions(p, earlier.text))
+            ]
+            # The one who spoke there is whom "he"/"she" goes on with; else the first named.
+            speakers = [
+                (at, p) for at, p in named if is_subject_of(earlier.text, at, speech_pattern())
+            ]
+            if speakers or named:
+                return min(speakers or named, key=lambda n: n[0])[1]
+        return None
+
+    @cached_property
+    def names(self) -> Names:
+        return Names(self.people)
+
+    def source(self, article_id: int) -> str:
+        return self.articles[article_id].source_name
+
+    def path(self, article_id: int) -> str:
+        return self.articles[article_id].path
+
+
+def gather(store: Store, event: Event, rules: FacetRules | None = None) -> Material:
+    articles = {a.id: a for a in store.articles(event.article_ids) if a.language == "en"}
+    ids = list(articles)
+    sentences = store.sentences(ids)
+    mentions = store.mentions(ids)
+    people = merge_people(mentions)
+    titles = {a.id: a.title for a in articles.values()}
+    cast = assign_roles(people, sentences, titles, rules or load_rules(), event.date, event.place)
+    prose = [s for s in sentences if is_prose(s.text)]
+    return Material(event, articles, sentences, people, cast, prose)
+
+
+MIN_PROSE_WORDS = 5
+_ENDS_PROSE = re.compile(r"[.!?…][\"'”’»)\]]*$")
+
+
+def is_prose(text: str) -> bool:
+    """A sentence of running text: long enough, ending as sentences end, not a list bullet,
+    not the tail of a quotation whose start the sentence splitter left behind."""
+    stripped = text.strip()
+    return (
+        len(stripped.split()) >= MIN_PROSE_WORDS
+        and stripped[:1] not in "•·*▪–-"
+        and _ENDS_PROSE.search(stripped) is not None
+        and not _starts_mid_quotation(stripped)
+    )
+
+
+def _starts_mid_quotation(text: str) -> bool:
+    close, opening = text.find("”"), text.find("“")
+    if close >= 0 and (opening < 0 or close < opening):
+        return True
+    straight = text.find('"')
+    return text.count('"') % 2 == 1 and straight > 0 and text[straight - 1] in ".,!?"
