@@ -16,9 +16,11 @@ import random
 import shutil
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from briefings import event_replay
 from briefings.engine import Engine
 from briefings.event_state import EventState
 
@@ -104,6 +106,27 @@ def test_the_benchmark_corpus_in_shuffled_batches(tmp_path: Path) -> None:
     random.Random(3).shuffle(files)
     incremental = _ingest_in_steps(tmp_path / "steps.db", files, 20, 60)
     assert any(len(e[4]) >= 10 for e in incremental[0])  # some stories are big
+    _assert_same(incremental, _regrouped(tmp_path / "steps.db", tmp_path / "full.db"))
+
+
+def test_the_benchmark_corpus_one_article_at_a_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past the word-weight sample, each article is placed on its own (no regroup)."""
+    files = _news_corpus(tmp_path / "corpus", 120)
+    random.Random(11).shuffle(files)
+    regroups: list[int] = []
+    full = event_replay._regroup
+
+    def counted(*args: Any, **kwargs: Any) -> None:
+        regroups.append(1)
+        full(*args, **kwargs)
+
+    monkeypatch.setattr(event_replay, "_regroup", counted)
+    incremental = _ingest_in_steps(tmp_path / "steps.db", files, 1, 40)
+    # The first 40 articles are the sample: each changes the weights, so it regroups them.
+    assert len(regroups) <= 40 + 2
+    assert any(len(e[4]) >= 5 for e in incremental[0])
     _assert_same(incremental, _regrouped(tmp_path / "steps.db", tmp_path / "full.db"))
 
 
