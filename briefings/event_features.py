@@ -17,12 +17,12 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 
 from briefings.dates import WEEKDAY_NAMES, date_mentions, month_day_mentions
-from briefings.entities import fold, lexicon, read_sections
+from briefings.entities import fold, lexicon
 from briefings.event_places import places_in
 from briefings.happenings import happening_words
+from briefings.lexicon import lower_words
 from briefings.models import Article, PersonMention
 
 LEAD_SENTENCES = 3
@@ -40,9 +40,9 @@ _PRONOUN = re.compile(r"\b(?:[Hh]e|[Ss]he|[Hh]is|[Hh]er)\b")
 _DAY_LEAD_IN = re.compile(r"(?:\b(?:on|late|early|this|last|next|reporters|journalists)\s+)+$")
 
 
-@lru_cache(maxsize=1)
 def stopwords() -> frozenset[str]:
-    return frozenset(w.lower() for words in read_sections("stopwords.txt").values() for w in words)
+    """Words that say nothing of which happening an article reports (data/stopwords.txt)."""
+    return lower_words("stopwords.txt")
 
 
 @dataclass(frozen=True)
