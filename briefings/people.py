@@ -17,7 +17,7 @@ President") is dropped.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from briefings.entities import (
@@ -250,7 +250,7 @@ def _segments(
     initial: bool,
     lower_words: set[str],
     after_title: bool = False,
-):
+) -> Iterator[tuple[int, int]]:
     """Index ranges of the tokens of a run that can form a name.
 
     After a title ("speaker You Si-kun"), a first word that is also a common word is a name.

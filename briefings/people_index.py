@@ -142,7 +142,7 @@ def _drop_contained(keys: list[str], articles: Mapping[str, list[int]]) -> list[
             target = fuller[0]
             for a in articles[key]:
                 if a not in articles[target]:
-                    articles[target].append(a)  # type: ignore[attr-defined]
+                    articles[target].append(a)
             continue
         kept.append(key)
     return kept
