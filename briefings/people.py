@@ -1,5 +1,8 @@
 """People: who an article names, with their roles, nationality, sentences and quotes.
 
+Over 400 lines: names, their roles and their quotes are found in one pass over the same
+tokens and sentences; the later steps need the earlier ones' spans.
+
 Rules, not a model. A person is a capitalised name of two to four words (accents, hyphens,
 apostrophes and particles such as "al-", "bin", "von der" allowed) that the article shows to
 be a person: a title or role before it ("Japanese Foreign Minister Kenji Sato"), a speech

@@ -1,5 +1,8 @@
 """Reactions: parties other than the principals taking a stance on the happening.
 
+Over 400 lines: finding a stance, its party and its object are one reading of one sentence;
+apart, each piece would need the others' spans and word tables.
+
 A reaction is found from the structure of a sentence, not from its wording:
 
 - a **stance**: a verb or noun of the language-wide table in ``data/stances.txt``
