@@ -131,6 +131,8 @@ def find_stances(
         for strength, start, end in stances:
             if strength == SPEECH and rules.is_purpose(text):
                 continue  # saying what the talks will cover is a preview, not a reaction
+            if _PAST_PERFECT.search(text, 0, start):
+                continue  # "Washington had accused…": background before the happening
             party = _party(text, start, end, material, names, insiders, rules)
             if party == "":
                 party = None if by_insider else previous.get(sentence.article_id, "")
@@ -145,6 +147,10 @@ def find_stances(
             found.append(Stance(party, sentence, strength, about_it))
             previous[sentence.article_id] = party
     return found
+
+
+# A stance told in the past perfect happened before the story's time: background.
+_PAST_PERFECT = re.compile(r"\bhad\s+(?:(?:already|previously|earlier|repeatedly)\s+)?$", re.I)
 
 
 def _best_first(stances: list[Stance], title_articles: set[int]) -> list[Stance]:
