@@ -142,7 +142,7 @@ def find_stances(
                 about_it = _object_of(text, end) if strength == STANCE and not light else None
                 parties[party] = (strength, about_it)
         for party, (strength, about_it) in parties.items():
-            if about_it and not _refers_to_happening(about_it, material):
+            if about_it and not _refers_to_happening(about_it, material, names, rules):
                 about_it = None  # what it is on is not this happening: the party alone
             found.append(Stance(party, sentence, strength, about_it))
             previous[sentence.article_id] = party
@@ -200,10 +200,21 @@ def _title_parties(material: Material, rules: FacetRules) -> dict[str, set[int]]
     return counts
 
 
-def _refers_to_happening(phrase: str, material: Material) -> bool:
+def _refers_to_happening(phrase: str, material: Material, names: Names, rules: FacetRules) -> bool:
     """Whether a stance's object says what it is on: not a bare "the plan", "the idea"
-    (true of the happening, but saying nothing of which)."""
-    return not _VAGUE.fullmatch(phrase.strip())
+    (true of the happening, but saying nothing of which), nor a party ("criticised French
+    President X", "accused China of…") unless a happening word follows ("X's visit")."""
+    if _VAGUE.fullmatch(phrase.strip()):
+        return False
+    return (
+        not _names_someone(phrase, material, names, rules)
+        or _POSSESSIVE.search(phrase[:_HEAD_REACH]) is not None
+        or happening_pattern().search(phrase) is not None
+    )
+
+
+_POSSESSIVE = re.compile(r"\w['’]s\b")
+"""A party's act ("X's threat to annex…") is what a stance is on; the party alone is not."""
 
 
 def _object_of(text: str, end: int) -> str | None:
