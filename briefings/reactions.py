@@ -394,6 +394,25 @@ _HOLDING = re.compile(
 )
 
 
+def _official_for(party: str, material: Material, rules: FacetRules) -> str | None:
+    """The country a person speaks for, from the roles the articles give them: an official
+    of it ("Russian Foreign Ministry spokeswoman", "White House adviser"), not someone who
+    speaks for themselves ("former US president")."""
+    resolver = rules.party_resolver
+    person = next((p for p in material.people if p.name == party), None)
+    if person is None:
+        return None
+    for mention in person.mentions:
+        for role in mention.mention.roles:
+            if not _OFFICIAL.search(role.lower()) or _OWN_VOICE.search(role):
+                continue
+            if found := resolver.pattern.search(role):
+                return resolver.by_word[found.group(1).lower()]
+            if found := resolver.alias_pattern.search(role):
+                return resolver.by_alias[found.group(1)]
+    return None
+
+
 def _is_noun_stance(word: str) -> bool:
     return stance_noun_pattern().fullmatch(word) is not None
 
@@ -508,7 +527,8 @@ def reactions_section(
     speaks_for: dict[str, str] = material.worked_out.get("speaks_for", {})
     by_party: dict[str, list[Stance]] = defaultdict(list)
     for stance in stances:
-        by_party[speaks_for.get(stance.party, stance.party)].append(stance)
+        party = speaks_for.get(stance.party) or _official_for(stance.party, material, rules)
+        by_party[party or stance.party].append(stance)
     if not by_party:
         return Section("reactions", facet.heading, ())
 
