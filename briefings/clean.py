@@ -84,6 +84,8 @@ def clean(doc: SourceDocument) -> CleanText:
     paragraphs = _paragraphs(kept)
     if title is None and paragraphs:
         title = _derive_title(paragraphs[0])
+    if title:
+        title = _without_stamp(title)
     outlet = (
         (agency_in_dateline(dateline) if dateline else None)
         or outlet_from_footer
@@ -333,6 +335,25 @@ def _paragraphs(kept: list[tuple[int, str]]) -> tuple[str, ...]:
             paragraphs.append(line)
         previous_block = block
     return tuple(paragraphs)
+
+
+# A site's stamp after its headline: a numeric date, the site's name before it or not
+# ("… in Beijing DW 04/16/2024"). A date alone or a known outlet then a date, never a word.
+_STAMP_DATE = re.compile(r"\s+\d{1,2}[./-]\d{1,2}[./-](?:\d{4}|\d{2})\s*$")
+
+
+def _without_stamp(title: str) -> str:
+    """The headline without the date (and the outlet before it) a page stamped on it."""
+    stamp = _STAMP_DATE.search(title)
+    if stamp is None or stamp.start() == 0:
+        return title
+    headline = title[: stamp.start()]
+    words = headline.split()
+    for size in (3, 2, 1):
+        if len(words) > size and canonical_outlet(" ".join(words[-size:])):
+            headline = " ".join(words[:-size])
+            break
+    return headline.rstrip(" ,;:–—-|·")
 
 
 def _derive_title(paragraph: str) -> str:

@@ -1,5 +1,8 @@
 """Dates: when an article was published, and the dates it gives for what it reports.
 
+Over 400 lines: the calendar patterns, publication evidence and event dates share the same
+date grammar; split, each half would rebuild it.
+
 Publication evidence is ranked: an explicit field or ``date YYYY-MM-DD`` marker, then the
 dateline ("MOSCOW, September 12. /TASS/", its year inferred from the body when missing), a
 header date line ("Sep 14 2018") and a footer ("originally appeared on X, August 20, 2017").

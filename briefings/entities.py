@@ -1,6 +1,9 @@
 """Entities: the word tables and the capitalised runs that people, places and organisations
 are found in.
 
+Over 400 lines: the token classes, the runs they form and the decision which runs name
+places and organisations read the same word tables, built once here.
+
 A *run* is a stretch of capitalised tokens ("Japanese Foreign Minister Kenji Sato"),
 joined only by spaces and name particles ("von der", "bin"). Each token gets a class from the
 tables in ``data/`` (title, nationality, country, place, organisation cue, stop word…); the

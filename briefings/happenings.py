@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from briefings.entities import read_sections, trie_pattern
+from briefings.entities import read_sections
+from briefings.lexicon import trie_pattern
 
 
 @lru_cache(maxsize=1)

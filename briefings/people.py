@@ -1,5 +1,8 @@
 """People: who an article names, with their roles, nationality, sentences and quotes.
 
+Over 400 lines: names, their roles and their quotes are found in one pass over the same
+tokens and sentences; the later steps need the earlier ones' spans.
+
 Rules, not a model. A person is a capitalised name of two to four words (accents, hyphens,
 apostrophes and particles such as "al-", "bin", "von der" allowed) that the article shows to
 be a person: a title or role before it ("Japanese Foreign Minister Kenji Sato"), a speech
@@ -17,7 +20,7 @@ President") is dropped.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from briefings.entities import (
@@ -250,7 +253,7 @@ def _segments(
     initial: bool,
     lower_words: set[str],
     after_title: bool = False,
-):
+) -> Iterator[tuple[int, int]]:
     """Index ranges of the tokens of a run that can form a name.
 
     After a title ("speaker You Si-kun"), a first word that is also a common word is a name.
