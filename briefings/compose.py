@@ -42,6 +42,8 @@ from briefings.trim import one_item_fewer, shrink_to_fit
 SURNAME_RATIO = 80
 """How close a misspelt surname must be to a known one (rapidfuzz ratio, 0-100)."""
 MAX_FUZZY_PEOPLE = 5
+SUGGESTION_RATIO = 60
+"""How close a surname must be to one that matched no one to be suggested instead."""
 RELEVANT_SHARE = 0.5
 """An event matching a query at least this well, relative to the best match, may be briefed."""
 MAX_ITEM_CHARS = 2600
@@ -478,13 +480,8 @@ def _misspelt_surname(wanted: str, names: NameIndex) -> list[str]:
 
 
 def _surname_suggestions(wanted: str, names: NameIndex) -> list[str]:
-    from rapidfuzz import fuzz, process
-
-    # Only when no one matched: a ratio this low cannot be narrowed by shared letters.
-    close = process.extract(
-        wanted, list(names.by_surname), scorer=fuzz.ratio, limit=3, score_cutoff=60
-    )
-    return [names.keys[names.by_surname[surname][0]] for surname, _, _ in close]
+    close = names.closest_surnames(wanted, SUGGESTION_RATIO, 3)
+    return [names.keys[names.by_surname[surname][0]] for surname, _ in close]
 
 
 def _card(person: Person, material: Material, rules: FacetRules) -> PersonCard:
