@@ -79,10 +79,17 @@ def compose_briefing(
         for s in material.sentences
         if any(s.text == i.text for i in purpose.items)
     }
+    reactions = reactions_section(material, rules, shown, _items)
+    # A sentence told as a reaction is not told again as context.
+    shown |= {
+        (s.article_id, s.index)
+        for s in material.sentences
+        if any(s.text == i.text for i in reactions.items)
+    }
     sections = [
         purpose,
         _participants(material, rules),
-        reactions_section(material, rules, shown, _items),
+        reactions,
         _context(material, rules, focus_sentences, shown),
     ]
     if focus and focus_sentences:
@@ -410,8 +417,8 @@ def _find_cards(store: Store, name: str, rules: FacetRules) -> list[PersonCard]:
         cards.append(
             _card_from(
                 person,
-                lambda a, lookup=lookup: lookup[a].source_name,  # type: ignore[misc]
-                lambda a, lookup=lookup: lookup[a].path,  # type: ignore[misc]
+                lambda a, lookup=lookup: lookup[a].source_name,
+                lambda a, lookup=lookup: lookup[a].path,
                 _took_part_in_any(store, person, event_ids, rules, materials),
                 tuple(event_ids),
             )
