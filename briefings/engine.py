@@ -26,6 +26,7 @@ from briefings.digest import (
     iso_seconds,
 )
 from briefings.errors import NothingToBrief, UnreadableArticle
+from briefings.event_replay import ensure_tables, regroup
 from briefings.ingest import ingest_documents, ingest_paths
 from briefings.models import (
     Briefing,
@@ -114,6 +115,7 @@ class Engine:
 
     def __init__(self, db_path: str | Path, *, templates_dir: str | Path | None = None) -> None:
         self.store = Store.open(db_path)
+        ensure_tables(self.store)  # what event grouping keeps, beside the store's tables
         self.renderer = render.Renderer(templates_dir)
 
     def close(self) -> None:
@@ -137,6 +139,14 @@ class Engine:
         `progress` is called after each file (see ingest_paths), e.g. for a progress bar.
         """
         return ingest_paths(self.store, paths, progress=progress)
+
+    def regroup(self) -> None:
+        """Group every English article into events again, from nothing.
+
+        Ingest places new and changed articles among the events as they come; this is the
+        maintenance command that rebuilds everything grouping keeps (and gives the same
+        events, which the tests check)."""
+        regroup(self.store)
 
     def ingest_feed(self, content: bytes, url: str) -> FeedIngest:
         """Read an RSS/Atom feed's bytes and ingest its entries; an empty feed is no error."""
