@@ -18,10 +18,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from briefings.analyse import analyse  # noqa: E402
 from briefings.engine import Engine  # noqa: E402
-from briefings.readers import read_documents  # noqa: E402
-from briefings.topics import Taxonomy  # noqa: E402
+from briefings.extract.analyse import analyse  # noqa: E402
+from briefings.extract.topics import Taxonomy  # noqa: E402
+from briefings.read.readers import read_documents  # noqa: E402
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 

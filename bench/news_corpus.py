@@ -42,8 +42,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.corpus import _COMMON, SEEDS, _pseudonym  # noqa: E402
-from briefings.dates import MONTH_NAMES, MONTHS  # noqa: E402
-from briefings.entities import lexicon  # noqa: E402
+from briefings.extract.dates import MONTH_NAMES, MONTHS  # noqa: E402
+from briefings.extract.entities import lexicon  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_CORPORA = ROOT.parent / "shared" / "corpora"

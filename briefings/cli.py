@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from briefings.engine import Engine
 from briefings.errors import BriefingError, NoMatch, PersonNotFound
 from briefings.progress_bar import ProgressBar
-from briefings.render import FORMATS, article_json
+from briefings.render.views import FORMATS, article_json
 
 DEFAULT_DB = "newsbot.db"
 PROG = "newsbot-briefings"

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from briefings import compose, readers, render
-from briefings.digest import (
+from briefings.brief import compose
+from briefings.brief.digest import (
     UNMATCHED_HTML,
     Digest,
     DigestEntry,
@@ -26,7 +26,8 @@ from briefings.digest import (
     iso_seconds,
 )
 from briefings.errors import NothingToBrief, UnreadableArticle
-from briefings.event_replay import ensure_tables, regroup
+from briefings.index.event_replay import ensure_tables, regroup
+from briefings.index.store import Store
 from briefings.ingest import ingest_documents, ingest_paths
 from briefings.models import (
     Briefing,
@@ -39,8 +40,9 @@ from briefings.models import (
     StoredArticle,
     Topic,
 )
-from briefings.render import visible_length
-from briefings.store import Store
+from briefings.read import readers
+from briefings.render import views as render
+from briefings.render.views import visible_length
 
 __all__ = [
     "ARTICLE_FORMATS",
@@ -209,7 +211,7 @@ class Engine:
         exclude: Sequence[str] = (),
         translate: Callable[[str], str] | None = None,
     ) -> Digest | None:
-        """What was ingested after `since`, as one message (see briefings.digest)."""
+        """What was ingested after `since`, as one message (see briefings.brief.digest)."""
         return compose_digest(
             self,
             since=since,

@@ -11,13 +11,13 @@ import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from briefings.analyse import analyse, checksum
 from briefings.errors import UnreadableArticle
-from briefings.event_replay import ensure_tables, keep_features, place
+from briefings.extract.analyse import analyse, checksum
+from briefings.extract.topics import Taxonomy
+from briefings.index.event_replay import ensure_tables, keep_features, place
+from briefings.index.store import Store
 from briefings.models import Article, IngestProgress, IngestReport, SourceDocument
-from briefings.readers import iter_article_files, read_documents
-from briefings.store import Store
-from briefings.topics import Taxonomy
+from briefings.read.readers import iter_article_files, read_documents
 
 BATCH = 200
 

@@ -1,6 +1,6 @@
 """Digests: delivering one slot to many chats, each once.
 
-The engine composes each digest (`Engine.digest`, briefings.digest): the articles ingested
+The engine composes each digest (`Engine.digest`, briefings.brief.digest): the articles ingested
 since a chat's watermark as one message, or, when nothing is new, what
 NEWSBOT_DIGEST_WHEN_QUIET says.
 

@@ -20,9 +20,9 @@ from typing import Any
 
 import pytest
 
-from briefings import event_replay
 from briefings.engine import Engine
-from briefings.event_state import EventState
+from briefings.index import event_replay
+from briefings.index.event_state import EventState
 
 ROOT = Path(__file__).resolve().parents[2]
 SHARED = ROOT.parent / "shared" / "corpora"

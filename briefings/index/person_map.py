@@ -27,8 +27,8 @@ from typing import cast
 
 from rapidfuzz import fuzz, process
 
-from briefings.identity import TYPO_RATIO, NameEvidence, core_tokens, resolve_people, skeleton
-from briefings.store import Store
+from briefings.index.identity import TYPO_RATIO, NameEvidence, core_tokens, resolve_people, skeleton
+from briefings.index.store import Store
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS name_stats (
@@ -238,7 +238,7 @@ def _count(conn: sqlite3.Connection, articles: Sequence[int]) -> set[str]:
 
 
 def _count_chunk(conn: sqlite3.Connection, articles: Sequence[int]) -> set[str]:
-    from briefings.people_index import role_key
+    from briefings.index.people_index import role_key
 
     touched: set[str] = set()
     if not articles:

@@ -36,10 +36,15 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from briefings.event_features import ReportFeatures
-from briefings.event_places import PlaceEvidence, event_place, is_broad_place, places_happening
+from briefings.extract.event_features import ReportFeatures
+from briefings.index.event_places import (
+    PlaceEvidence,
+    event_place,
+    is_broad_place,
+    places_happening,
+)
+from briefings.index.term_weights import TermWeights
 from briefings.models import Event
-from briefings.term_weights import TermWeights
 
 EVENT_WINDOW_DAYS = 3
 """How far apart two reports of one happening may date it and still join on likeness alone."""

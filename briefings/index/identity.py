@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
 
-from briefings.entities import NAME_PARTICLES
+from briefings.extract.entities import NAME_PARTICLES
 
 TYPO_RATIO = 88
 """How close two spellings of a word of four letters or more must be to be one (rapidfuzz)."""

@@ -18,10 +18,10 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from briefings.dates import WEEKDAY_NAMES, date_mentions, month_day_mentions
-from briefings.entities import fold, lexicon
-from briefings.event_places import places_in
-from briefings.happenings import happening_words
+from briefings.extract.dates import WEEKDAY_NAMES, date_mentions, month_day_mentions
+from briefings.extract.entities import fold, lexicon
+from briefings.extract.happenings import happening_words
+from briefings.index.event_places import places_in
 from briefings.lexicon import lower_words
 from briefings.models import Article, PersonMention
 
@@ -154,7 +154,7 @@ def _date(text: str | None) -> dt.date | None:
 
 def features_of_article(article: Article, article_id: int = 0) -> ReportFeatures:
     """The features of an analysed English article."""
-    from briefings.store import person_key
+    from briefings.index.store import person_key
 
     mentions = [
         (person_key(p.name), p) for p in (*article.entities.people, *article.entities.unconfirmed)

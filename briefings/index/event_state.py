@@ -26,8 +26,8 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
-from briefings.event_features import ReportFeatures
-from briefings.term_weights import TermWeights
+from briefings.extract.event_features import ReportFeatures
+from briefings.index.term_weights import TermWeights
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS report_features (

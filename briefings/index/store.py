@@ -19,6 +19,7 @@ from pathlib import Path
 import sqlite_utils
 
 from briefings.errors import DatabaseError
+from briefings.index.name_index import NameIndex
 from briefings.models import (
     Article,
     Event,
@@ -27,7 +28,6 @@ from briefings.models import (
     StoredArticle,
     Topic,
 )
-from briefings.name_index import NameIndex
 
 SCHEMA_VERSION = 6
 APPLICATION_ID = 0x4E455753  # "NEWS": marks the file as ours, so a foreign database is refused

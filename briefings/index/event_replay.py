@@ -29,10 +29,10 @@ from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from briefings import event_state, person_map
-from briefings.event_features import ReportFeatures, features_of, features_of_article
-from briefings.event_state import EventState, GroupSummary, Membership
-from briefings.events import (
+from briefings.extract.event_features import ReportFeatures, features_of, features_of_article
+from briefings.index import event_state, person_map
+from briefings.index.event_state import EventState, GroupSummary, Membership
+from briefings.index.events import (
     LATE_DAYS,
     _Group,
     _Report,
@@ -41,10 +41,10 @@ from briefings.events import (
     build_report,
     event_of,
 )
+from briefings.index.person_map import PersonMap, resolve_identity
+from briefings.index.store import Store
+from briefings.index.term_weights import SAMPLE_ARTICLES, TermWeights
 from briefings.models import Article
-from briefings.person_map import PersonMap, resolve_identity
-from briefings.store import Store
-from briefings.term_weights import SAMPLE_ARTICLES, TermWeights
 
 DATED, JOINED, ALONE = 1, 2, 3
 FULL_REGROUP_SHARE = 0.5
