@@ -110,14 +110,14 @@ class Window:
     limit: Limit
     in_flight: int = 0
     answered_at: collections.deque[float] = field(default_factory=collections.deque)
-    left_at: float = -math.inf
-    """When the last request went (for a spread limit)."""
+    next_at: float = -math.inf
+    """When a spread limit's next request is due: one gap after the last one's turn."""
 
     def wait(self, now: float) -> float:
         """Seconds until a place is free: 0 now, inf until a request in flight is answered."""
         while self.answered_at and self.answered_at[0] <= now - self.limit.seconds:
             self.answered_at.popleft()
-        spacing = self.left_at + self.limit.gap - now
+        spacing = self.next_at - now
         if self.in_flight + len(self.answered_at) < self.limit.requests:
             return max(0.0, spacing)
         if not self.answered_at:
@@ -127,7 +127,11 @@ class Window:
     def take(self, now: float) -> None:
         """A request goes: it holds a place until answered, and a window after that."""
         self.in_flight += 1
-        self.left_at = now
+        # Turns follow a schedule, so a late wake-up (a busy machine) does not push every
+        # later turn back; a request more than a gap late starts the schedule again from now
+        # less one gap, so at most two go together. The windows keep the limit either way.
+        gap = self.limit.gap
+        self.next_at = max(self.next_at, now - gap) + gap
 
     def release(self, now: float) -> None:
         """The request was answered (or failed)."""

@@ -31,10 +31,18 @@ def test_a_place_is_held_from_the_request_until_a_window_after_its_answer() -> N
     assert list(window.answered_at) == []  # forgotten once out of the window
 
 
-def test_a_spread_window_lets_requests_go_one_gap_apart() -> None:
-    window = Window(Limit(4, 1.0, is_spread=True))
+def test_a_spread_window_gives_turns_one_gap_apart_and_a_late_one_does_not_push_the_rest() -> None:
+    window = Window(Limit(8, 1.0, is_spread=True))  # a turn every 0.125 s
+    window.take(10.0)  # after a quiet spell, one more may go with it
+    assert window.wait(10.0) == 0.0
     window.take(10.0)
-    assert (window.wait(10.125), window.wait(10.25), window.wait(10.5)) == (0.125, 0.0, 0.0)
+    assert (window.wait(10.0625), window.wait(10.125)) == (0.0625, 0.0)
+    window.take(10.1875)  # half a gap late: the next turn is still 10.25
+    assert window.wait(10.1875) == 0.0625
+    window.take(11.0)  # long after: at most one more goes with it
+    assert (window.wait(11.0), window.wait(11.0625)) == (0.0, 0.0)
+    window.take(11.0)
+    assert window.wait(11.0) == 0.125
 
 
 def test_messages_are_what_sends_a_message() -> None:
