@@ -16,7 +16,15 @@ from telegram.ext import ExtBot
 
 from bot.localapi.faults import Fault
 from bot.localapi.server import EXAMPLE_TOKEN, LocalBotApi
-from bot.rate_limit import PER_CHAT, PER_GROUP, FloodBudgetLimiter, Limit, Window, is_message
+from bot.rate_limit import (
+    PER_CHAT,
+    PER_GROUP,
+    FloodBudget,
+    FloodBudgetLimiter,
+    Limit,
+    Window,
+    is_message,
+)
 from tests.bot.seeded_fixtures import timedelta_retry_after  # noqa: F401
 
 
@@ -100,10 +108,18 @@ async def test_a_flood_wait_holds_every_request_then_sends_again(local_api: Loca
     local_api.add_chat(flooded)
     local_api.add_chat(other)
     local_api.inject("sendMessage", Fault.flood(1), chat_id=flooded, count=1)
+    told = asyncio.Event()
+
+    async def on_flood(seconds: float) -> None:
+        told.set()
+
     async with limited_bot(local_api, FloodBudgetLimiter()) as bot:
-        first = asyncio.create_task(bot.send_message(flooded, "held back once"))
-        while 429 not in statuses(local_api):
-            await asyncio.sleep(0.01)
+        first = asyncio.create_task(
+            bot.send_message(
+                flooded, "held back once", rate_limit_args=FloodBudget(on_flood=on_flood)
+            )
+        )
+        await told.wait()  # the limiter has the 429's retry_after
         await bot.send_message(other, "sent after the wait")
         await first
     calls = local_api.calls("sendMessage")
