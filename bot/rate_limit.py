@@ -2,13 +2,15 @@
 
 Every request the bot makes goes through `FloodBudgetLimiter` (set on the application by
 `build_application`), interactive replies and digest fan-outs alike. It keeps three limits,
-Telegram's documented ones:
+Telegram's documented ones (the one a chat applies to what the bot sends unasked: Telegram
+lets an answer's short burst through, as PTB's AIORateLimiter assumes, and holding a person's
+answers a second apart would slow every conversation):
 
 | window   | at most                  | counts                                              |
 |----------|--------------------------|-----------------------------------------------------|
 | overall  | 30 requests in 1 s, one every 1/30 s | every request naming a chat (as PTB's AIORateLimiter) |
 | group    | 20 requests in 60 s      | those to one group or channel (negative or @name id) |
-| chat     | 1 message in 1 s         | messages put in one chat (`send*`, not chat actions)  |
+| chat     | 1 message in 1 s         | broadcast messages put in one chat (digests, alerts)  |
 
 **Why sliding windows held from the answer.** Telegram counts a message when it handles it,
 somewhere between the moment the request leaves and the moment its answer comes back. A
@@ -94,6 +96,8 @@ class FloodBudget:
 
     seconds: float | None = None
     """None: the limiter's own budget."""
+    is_broadcast: bool = False
+    """Sent unasked (a digest, an alert): kept to one message a second in its chat too."""
     before_sending: Callable[[], Awaitable[None]] | None = None
     on_flood: Callable[[float], Awaitable[None]] | None = None
 
@@ -194,7 +198,8 @@ class FloodBudgetLimiter(BaseRateLimiter[FloodBudget]):
     ) -> bool | dict[str, Any] | list[dict[str, Any]]:
         options = rate_limit_args if isinstance(rate_limit_args, FloodBudget) else None
         budget = self.budget if options is None or options.seconds is None else options.seconds
-        chat, keys = self._window_keys(endpoint, data)
+        is_broadcast = options is not None and options.is_broadcast
+        chat, keys = self._window_keys(endpoint, data, is_broadcast=is_broadcast)
         waited = 0.0
         while True:
             windows = await self._enter(keys, chat)
@@ -224,7 +229,7 @@ class FloodBudgetLimiter(BaseRateLimiter[FloodBudget]):
 
     # -- the windows --------------------------------------------------------------------------
     def _window_keys(
-        self, endpoint: str, data: dict[str, Any]
+        self, endpoint: str, data: dict[str, Any], *, is_broadcast: bool
     ) -> tuple[object, list[tuple[object, ...]]]:
         """The request's chat, and the windows it counts in (overall and group as
         AIORateLimiter decides them)."""
@@ -236,7 +241,7 @@ class FloodBudgetLimiter(BaseRateLimiter[FloodBudget]):
         keys: list[tuple[object, ...]] = [("all",)]
         if isinstance(chat_id, str) or (isinstance(chat_id, int) and chat_id < 0):
             keys.append(("group", chat_id))
-        if is_message(endpoint):
+        if is_broadcast and is_message(endpoint):
             keys.append(("chat", chat_id))
         return chat_id, [key for key in keys if self.limits[str(key[0])] is not None]
 

@@ -348,7 +348,9 @@ class DigestService:
 
         # The application's rate limiter paces the send, waits out 429s and sends again; the
         # ledger row is "sending" (committed) only while a request is on its way.
-        pacing = FloodBudget(before_sending=functools.partial(mark, SENDING), on_flood=held_back)
+        pacing = FloodBudget(
+            is_broadcast=True, before_sending=functools.partial(mark, SENDING), on_flood=held_back
+        )
         for attempt in range(MAX_ATTEMPTS):
             try:
                 await self.bot.send_message(
@@ -426,6 +428,7 @@ class DigestService:
                 text=html,
                 parse_mode=ParseMode.HTML,
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
+                rate_limit_args=FloodBudget(is_broadcast=True),  # a second before the digest
             )
         except TelegramError as error:
             # The digest itself still goes out; the notice is a courtesy.

@@ -62,6 +62,9 @@ def test_messages_are_what_sends_a_message() -> None:
     ]
 
 
+BROADCAST = FloodBudget(is_broadcast=True)  # what digests and alerts pass
+
+
 def limited_bot(api: LocalBotApi, limiter: FloodBudgetLimiter) -> ExtBot[Any]:
     return ExtBot(EXAMPLE_TOKEN, base_url=api.base_url, rate_limiter=limiter)
 
@@ -79,8 +82,9 @@ async def test_a_burst_at_the_server_limits_meets_no_429(local_api: LocalBotApi)
     limiter = FloodBudgetLimiter(overall=Limit(10, 1.0), per_group=PER_GROUP, per_chat=PER_CHAT)
     async with limited_bot(local_api, limiter) as bot:
         await asyncio.gather(
-            *(bot.send_message(chat_id, "news") for chat_id in chats),
-            bot.send_message(chats[1], "more news"),  # the same chat within the second
+            *(bot.send_message(chat_id, "news", rate_limit_args=BROADCAST) for chat_id in chats),
+            # the same chat within the second
+            bot.send_message(chats[1], "more news", rate_limit_args=BROADCAST),
         )
     assert statuses(local_api) == [200] * 25
     assert [len(local_api.messages(c)) for c in chats] == [1, 2] + [1] * 22
@@ -95,12 +99,30 @@ async def test_a_group_waits_for_its_own_window_and_holds_no_one_else(
     limiter = FloodBudgetLimiter(per_group=Limit(2, 60.0))
     async with limited_bot(local_api, limiter) as bot:
         sends = [asyncio.create_task(bot.send_message(group, str(n))) for n in range(3)]
-        await asyncio.wait(sends, timeout=3.0)  # the second waits a second (one a chat)
+        await asyncio.wait(sends, timeout=2.0)
         await bot.send_message(user, "a private chat is not held")
         assert [s.done() for s in sends] == [True, True, False]
         assert (len(local_api.messages(group)), len(local_api.messages(user))) == (2, 1)
         sends[2].cancel()
         await asyncio.gather(sends[2], return_exceptions=True)
+
+
+async def test_an_answer_in_parts_is_not_held_a_second_apart_but_a_429_is_waited_out(
+    local_api: LocalBotApi,
+) -> None:
+    """Telegram lets an answer's short burst through; a server that does not is obeyed."""
+    local_api.add_chat(730)
+    local_api.rate_limit(per_second=30, per_group_per_minute=20, per_chat_per_second=1)
+    floods: list[float] = []
+
+    async def on_flood(seconds: float) -> None:
+        floods.append(seconds)
+
+    async with limited_bot(local_api, FloodBudgetLimiter()) as bot:
+        await bot.send_message(730, "part 1")
+        await bot.send_message(730, "part 2", rate_limit_args=FloodBudget(on_flood=on_flood))
+    assert (statuses(local_api), floods) == ([200, 429, 200], [1.1])
+    assert [m["text"] for m in local_api.messages(730)] == ["part 1", "part 2"]
 
 
 async def test_a_flood_wait_holds_every_request_then_sends_again(local_api: LocalBotApi) -> None:
