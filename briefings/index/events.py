@@ -35,9 +35,11 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import math
+import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from briefings.extract.event_features import ReportFeatures
 from briefings.index.event_places import (
@@ -47,6 +49,7 @@ from briefings.index.event_places import (
     places_happening,
 )
 from briefings.index.term_weights import TermWeights
+from briefings.lexicon import trie_pattern, words
 from briefings.models import Event
 
 EVENT_WINDOW_DAYS = 3
@@ -441,6 +444,13 @@ def _cosine(a: Mapping[str, float], b: Mapping[str, float], norm2: float | None 
 
 
 # -- events -----------------------------------------------------------------------------------
+@lru_cache(maxsize=1)
+def _stance_words() -> re.Pattern[str]:
+    """Verbs of taking a stance (data/stances.txt): a headline with one reports a reaction."""
+    verbs = trie_pattern(w.lower() for w in words("stances.txt", "verbs"))
+    return re.compile(rf"(?<![\w-])(?:{verbs})(?![\w-])", re.I)
+
+
 def event_of(group: _Group) -> tuple[Event, dict[int, tuple[dt.date, str]]]:
     """The event a group makes, and the dates it gives its undated articles."""
     reports = group.reports()
@@ -451,15 +461,21 @@ def event_of(group: _Group) -> tuple[Event, dict[int, tuple[dt.date, str]]]:
         for report in reports:
             if report.published is None:
                 inferred[report.id] = _inferred_date(report, date)
+    principals = group.principals
+    # The event's title is a headline that reports its happening: written as a headline (not
+    # the opening cut short), not a reaction's ("X condemns…", "Y backs…"), naming its
+    # principals with a happening word, then the most central.
     representative = max(
         reports,
         key=lambda r: (
+            not r.title.endswith("…"),
+            _stance_words().search(r.title) is None,
+            bool(r.referred & principals),
+            r.happened is not None and r.happened == date,
             _cosine(r.vector, group.centroid, group.norm2),
-            r.happened is not None,
             -r.id,
         ),
     )
-    principals = group.principals
     people = sorted(group.people.items(), key=lambda kv: (kv[0] not in principals, -kv[1], kv[0]))
     event = Event(
         id=ids[0],

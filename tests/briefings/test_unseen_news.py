@@ -92,6 +92,14 @@ def test_a_meeting_years_before_with_the_same_people_stays_apart(visit: Engine) 
     assert visit.store.event(old.event_id).date == dt.date(2027, 6, 3)  # type: ignore[attr-defined,union-attr]
 
 
+def test_the_event_is_titled_by_a_report_of_it_not_by_a_reaction(visit: Engine) -> None:
+    """The reactions ("Chile criticises…", "Argentina welcomes…") and the preview are about
+    the visit; its title is the headline that reports it."""
+    event_id = by_file(visit)["day.txt"].event_id  # type: ignore[attr-defined]
+    (event,) = [e for e in visit.events() if e.id == event_id]
+    assert event.title == "Sousa meets Quispe in Lima for talks on trade and the river dispute"
+
+
 def test_an_undated_reaction_takes_the_events_date_flagged_as_inferred(visit: Engine) -> None:
     reaction = by_file(visit)["reaction.txt"]
     assert reaction.published == dt.date(2031, 3, 14)  # type: ignore[attr-defined]
