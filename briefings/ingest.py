@@ -1,14 +1,20 @@
-"""Ingesting files: read each one, analyse it, index it, then regroup events.
+"""Ingesting files: read each one, analyse it, index it, then place it among events.
 
 Each file is handled on its own: a bad file (any error while reading or analysing it) is
 reported and skipped, and nothing already indexed is lost. Re-ingesting an unchanged file
 changes nothing.
+
+Analysis is pure and takes most of an ingest's time, so a big batch is analysed by a pool of
+processes (one a core) while this process stays the one writer: the store sees the same
+articles in the same order either way.
 """
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 from collections.abc import Callable, Iterable
+from concurrent.futures import Executor, ProcessPoolExecutor
 from pathlib import Path
 
 from briefings.errors import UnreadableArticle
@@ -20,6 +26,12 @@ from briefings.models import Article, IngestProgress, IngestReport, SourceDocume
 from briefings.read.readers import iter_article_files, read_documents
 
 BATCH = 200
+POOL_MIN_DOCUMENTS = 256
+"""Fewer documents than this are analysed here: starting the workers (each loads the word
+tables and the language model, about a second) would cost more than it saves."""
+POOL_CHUNK = 16
+ANALYSIS_BATCH = 1024
+"""Documents read before they are analysed together (in the pool, when it pays)."""
 
 
 def ingest_paths(
@@ -43,12 +55,36 @@ def ingest_paths(
     pending: list[Article] = []
     saved: list[int] = []
 
+    waiting: list[tuple[SourceDocument, bool]] = []  # to analyse, and whether it is known
+    pool: Executor | None = None
+
     def flush() -> None:
         if pending:
             saved.extend(
                 store.save_articles(pending, after=lambda done: keep_features(store, done))
             )
             pending.clear()
+
+    def analyse_waiting() -> None:
+        nonlocal pool
+        if pool is None and len(waiting) >= POOL_MIN_DOCUMENTS and _cores() > 1:
+            pool = _analysis_pool()
+        documents = [document for document, _ in waiting]
+        if pool is not None and len(documents) > 1:
+            outcomes = list(
+                pool.map(_analyse_one, documents, [taxonomy] * len(documents), chunksize=POOL_CHUNK)
+            )
+        else:
+            outcomes = [_analyse_one(document, taxonomy) for document in documents]
+        for (document, known), outcome in zip(waiting, outcomes, strict=True):
+            if isinstance(outcome, str):
+                rejected.append((document.path, outcome))
+                continue
+            pending.append(outcome)
+            (updated if known else added).append(document.path)
+            if len(pending) >= BATCH:
+                flush()
+        waiting.clear()
 
     # Listed first, so that progress can say "n of m files"; links leading out of a folder
     # are refused (rejected) here.
@@ -90,18 +126,18 @@ def ingest_paths(
                 continue
             rejected.extend(result.rejected)
             for document in result.documents:
-                try:
-                    status = _ingest_document(store, document, taxonomy, pending)
-                except Exception as error:
-                    rejected.append((document.path, _failure("analysed", error)))
-                    continue
-                {"added": added, "updated": updated, "unchanged": unchanged}[status].append(
-                    document.path
-                )
-                if len(pending) >= BATCH:
-                    flush()
+                previous = store.checksum_of(document.path)
+                if previous == checksum(document):
+                    unchanged.append(document.path)
+                else:
+                    waiting.append((document, bool(previous)))
+            if len(waiting) >= ANALYSIS_BATCH:
+                analyse_waiting()
             report_progress()
+    analyse_waiting()
     flush()
+    if pool is not None:
+        pool.shutdown()
     if added or updated:
         report_progress("grouping")
     # Also places articles removed since the last ingest, if any.
@@ -130,6 +166,29 @@ def _failure(stage: str, error: Exception) -> str:
     if isinstance(error, RecursionError):
         return f"nested too deeply to be {stage}"
     return f"could not be {stage} ({type(error).__name__}: {error})"[:300]
+
+
+def _analyse_one(document: SourceDocument, taxonomy: Taxonomy) -> Article | str:
+    """The analysed article, or why it could not be analysed (an exception may not cross
+    from a worker process intact; its text does)."""
+    try:
+        return analyse(document, taxonomy)
+    except Exception as error:  # any failure of one document rejects that document only
+        return _failure("analysed", error)
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _analysis_pool() -> Executor:
+    # "spawn": a fork of a process running threads (the bot's) may inherit a held lock.
+    return ProcessPoolExecutor(
+        max_workers=min(_cores(), 4), mp_context=multiprocessing.get_context("spawn")
+    )
 
 
 def _ingest_document(

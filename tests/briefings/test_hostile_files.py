@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from concurrent.futures import Executor
 from pathlib import Path
 
 import pytest
@@ -137,3 +138,31 @@ def test_a_template_linked_out_of_the_templates_folder_is_not_used(
         )
     ]
     assert "nologin" not in renderer.sources([], fmt="html")
+
+
+def test_a_big_batch_is_analysed_by_worker_processes_with_the_same_result(
+    tmp_path: Path, folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The pool only changes who analyses: the same articles, events and rejections come out."""
+    for number in ("000", "001", "002", "003", "004"):
+        (folder / f"{number}.txt").write_text(seed(number).read_text("utf-8"), "utf-8")
+    (folder / "deep.json").write_text(DEEP_JSON, encoding="utf-8")
+    results = []
+    pools: list[Executor] = []
+    start_pool = ingest._analysis_pool
+
+    def counted_pool() -> Executor:
+        pools.append(start_pool())
+        return pools[-1]
+
+    monkeypatch.setattr(ingest, "_analysis_pool", counted_pool)
+    monkeypatch.setattr(ingest, "_cores", lambda: 2)
+    for minimum in (10_000, 2):
+        monkeypatch.setattr(ingest, "POOL_MIN_DOCUMENTS", minimum)
+        with Engine(tmp_path / f"pool-{minimum}.db") as engine:
+            report = engine.ingest([folder])
+            articles = [(a.path, a.title, a.published, a.event_id) for a in engine.articles()]
+            results.append((report.added, report.rejected, sorted(articles, key=str)))
+    assert len(pools) == 1  # only the second ingest started workers
+    assert results[0] == results[1]
+    assert len(results[0][0]) == 5
