@@ -56,7 +56,10 @@ class Material:
         elif not OPENING_PRONOUN.match(sentence.text):
             return None
         names = self.names
-        by_ref = {(s.article_id, s.index): s for s in self.sentences}
+        by_ref = self.worked_out.get("sentence_by_ref")
+        if by_ref is None:  # once a briefing: an event's sentences run to thousands
+            by_ref = {(s.article_id, s.index): s for s in self.sentences}
+            self.worked_out["sentence_by_ref"] = by_ref
         for back in range(1, REFERENT_REACH + 1):
             earlier = by_ref.get((sentence.article_id, sentence.index - back))
             if earlier is None:

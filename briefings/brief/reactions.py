@@ -445,12 +445,13 @@ def _name_party(
         if spots:
             people.append((spots[0], person))
     candidates: list[tuple[int, str | None]] = []
-    principal_lands = {
+    principal_lands: set[str | None] = material.worked_out.get("principal_lands") or {
         resolver.by_word.get(m.mention.nationality.lower())
         for p in material.principals
         for m in p.mentions
         if m.mention.nationality
     }
+    material.worked_out["principal_lands"] = principal_lands
     for start, end, country in countries:
         if _DESCRIBED.match(phrase, end) and country in principal_lands:
             # "the Ukrainian leader", "Iran's supreme leader": a principal described
@@ -471,8 +472,11 @@ def _name_party(
             candidates.append((start, None if owner in insiders else label))
         else:
             candidates.append((start, country))
+    press: dict[str, bool] = material.worked_out.setdefault("is_press", {})
     for at, person in people:
-        if is_press(person):
+        if person.key not in press:
+            press[person.key] = is_press(person)  # once an event: a person has many mentions
+        if press[person.key]:
             candidates.append((at, None))  # the press reports reactions, it does not react
         else:
             candidates.append((at, None if person in insiders else person.name))
