@@ -197,6 +197,7 @@ def test_feed_has_the_users_and_the_bots_messages_of_every_chat(server: SandboxS
             "is_html": False,
             "reply_markup": None,
             "via_bot": None,
+            "document": None,
         },
         {
             "chat_id": FIRST_GROUP,
@@ -209,6 +210,7 @@ def test_feed_has_the_users_and_the_bots_messages_of_every_chat(server: SandboxS
             "is_html": True,
             "reply_markup": keyboard,
             "via_bot": None,
+            "document": None,
         },
     ]
     assert (feed["seq"], feed["typing"]) == (2, [])
