@@ -251,10 +251,9 @@ async def manage_feeds(local_api: LocalBotApi, server: FeedServer) -> None:
     assert "not an http(s) address" in bad["visible_text"]
     [listing] = await ask(local_api, ADMIN, "/feeds")
     assert f"1. {server.url}" in listing["visible_text"]
-    [exported] = await ask(local_api, ADMIN, "/feeds export")
-    assert from_opml(exported["visible_text"]) == [(server.url, None)]
     [removed] = await ask(local_api, ADMIN, "/feeds remove 1")
     assert removed["visible_text"] == f"Removed {server.url}."
+    # An OPML pasted after the command is read too.
     opml = to_opml([(server.url, "Example feed")])
     [imported] = await ask(local_api, ADMIN, f"/feeds import {opml}")
     assert imported["visible_text"].startswith(f"✓ {server.url}")
