@@ -84,8 +84,10 @@ async def inline_query(update: Update, context: BotContext) -> None:
         results,
         cache_time=CACHE_SECONDS,
         is_personal=False,
-        # An empty next_offset tells Telegram that no more results follow.
-        next_offset=str(start + PAGE_SIZE) if more else "",
+        # No next_offset tells Telegram that no more results follow. Not "": with Defaults set,
+        # python-telegram-bot 22 turns an empty string into an empty list ("[]" on the wire),
+        # which Telegram would send back as the offset of a next page.
+        next_offset=str(start + PAGE_SIZE) if more else None,
     )
 
 
