@@ -47,9 +47,10 @@ def tags(text: str) -> list[str]:
 
 def forms(message: Message) -> tuple[list[str], list[str]]:
     """(the English forms, the translated forms) of a message."""
-    ids = list(message.id) if isinstance(message.id, tuple) else [message.id]
-    strings = list(message.string) if isinstance(message.string, tuple) else [message.string]
-    return ids, strings
+    ids = list(message.id) if isinstance(message.id, tuple | list) else [message.id]
+    string = message.string
+    strings = list(string) if isinstance(string, tuple | list) else [string]
+    return [str(text) for text in ids], [str(text or "") for text in strings]
 
 
 def test_the_template_holds_every_message_the_code_and_templates_mark() -> None:
@@ -59,9 +60,8 @@ def test_the_template_holds_every_message_the_code_and_templates_mark() -> None:
     found = {
         message if isinstance(message, str) else message[0]
         for _file, _line, message, _comments, _context in extract_from_dir(
-            str(PROJECT), method_map=method_map, options_map=options_map,
-            keywords=KEYWORDS,
-        )  # fmt: skip
+            str(PROJECT), method_map=method_map, options_map=options_map, keywords=KEYWORDS
+        )
         if message
     }
     assert found, "extraction found the marked strings"
