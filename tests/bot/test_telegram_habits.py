@@ -245,6 +245,17 @@ async def test_a_russian_user_gets_russian_headings_over_english_items(
     assert unknown["visible_text"].startswith("I speak: en (English), ru (Русский)")
 
 
+async def test_engine_errors_are_told_in_the_readers_language_with_what_they_typed(
+    local_api: LocalBotApi, app: Application
+) -> None:
+    [nobody] = await ask(local_api, USER, "/who Zebulon Quartz", language_code="ru")
+    assert nobody["visible_text"] == "В корпусе нет никого по имени «Zebulon Quartz»."
+    [no_date] = await ask(local_api, USER, "/brief 1999-01-01", language_code="ru")
+    assert no_date["visible_text"] == "В корпусе нет сюжетов около 1999-01-01."
+    [no_event] = await ask(local_api, USER, "/start brief_999", language_code="ru")
+    assert no_event["visible_text"].startswith("Сюжета 999 нет. Есть сюжеты: ")
+
+
 async def test_a_chat_that_chose_russian_gets_its_digest_in_russian(
     local_api: LocalBotApi, app: Application
 ) -> None:
