@@ -256,6 +256,14 @@ async def test_engine_errors_are_told_in_the_readers_language_with_what_they_typ
     assert no_event["visible_text"].startswith("Сюжета 999 нет. Есть сюжеты: ")
 
 
+async def test_sources_in_russian_name_the_articles_without_an_outlet_in_russian(
+    local_api: LocalBotApi, app: Application
+) -> None:
+    [listing] = await ask(local_api, USER, "/sources", language_code="ru")
+    assert "\nИздание не указано\n" in listing["visible_text"]
+    assert "TASS" in listing["visible_text"]  # outlets are named as the articles name them
+
+
 async def test_a_chat_that_chose_russian_gets_its_digest_in_russian(
     local_api: LocalBotApi, app: Application
 ) -> None:
