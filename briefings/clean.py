@@ -14,21 +14,21 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
-from dataclasses import dataclass
-from functools import lru_cache
-from importlib import resources
 
-from briefings.dates import MONTH_PATTERN, WEEKDAY_PATTERN, is_date_line
-from briefings.entities import read_sections
+from briefings.boilerplate import (
+    ADDRESS_RULE,
+    DATELINE_RULES,
+    MARKER_RULES,
+    SIGNOFF_RULES,
+    match_line,
+)
+from briefings.dates import is_date_line
+from briefings.lexicon import lower_words
 from briefings.models import CleanText, SourceDocument
 from briefings.outlets import agency_in_dateline, canonical_outlet, outlet_name
 
 # Kinds of boilerplate whose lines are dropped without a trace: they tell nothing.
 SILENT_KINDS = frozenset({"banner", "subhead"})
-# Kinds that are not matched line by line but by where they stand.
-POSITIONAL_KINDS = frozenset({"dateline", "signoff"})
-# No real boilerplate line is longer; longer lines are text, and are not scanned at all.
-MAX_BOILERPLATE_CHARS = 600
 # A headline is short and is not a sentence; longer first lines open the text itself.
 MAX_TITLE_CHARS = 150
 MIN_TITLE_WORDS = 3
@@ -42,42 +42,9 @@ _ENDS_SENTENCE = re.compile(r"[.!?…:;,][\"'”’»)\]]*$")
 _SENTENCE_END = re.compile(r"[.!?][\"'”’»)\]]*(?=\s+[\"'“‘«(\[]?[A-Z0-9])")
 
 
-@dataclass(frozen=True)
-class BoilerplatePattern:
-    """One rule of the boilerplate table: lines matching ``regex`` are of ``kind``."""
-
-    kind: str
-    regex: re.Pattern[str]
-
-
-def load_boilerplate(table: str) -> tuple[BoilerplatePattern, ...]:
-    """Parse a boilerplate table: "<kind> <regex>" lines, # comments, {month}/{weekday}."""
-    patterns = []
-    for line in table.splitlines():
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        kind, expression = line.strip().split(None, 1)
-        expression = expression.replace("{month}", MONTH_PATTERN).replace(
-            "{weekday}", WEEKDAY_PATTERN
-        )
-        patterns.append(BoilerplatePattern(kind, re.compile(expression)))
-    return tuple(patterns)
-
-
-BOILERPLATE: tuple[BoilerplatePattern, ...] = load_boilerplate(
-    resources.files("briefings").joinpath("data/boilerplate.txt").read_text("utf-8")
-)
-_LINE_RULES = tuple(p for p in BOILERPLATE if p.kind not in POSITIONAL_KINDS)
-_DATELINE_RULES = tuple(p for p in BOILERPLATE if p.kind == "dateline")
-_SIGNOFF_RULES = tuple(p for p in BOILERPLATE if p.kind == "signoff")
-_MARKER_RULES = tuple(p for p in BOILERPLATE if p.kind == "marker")
-# The article's own address on a line of its own ("url: https://…"): a source's link.
-_ADDRESS = next(p.regex for p in BOILERPLATE if p.kind == "address")
-
-
 def boilerplate_kind(line: str) -> str | None:
     """The kind of boilerplate a whole line is ("caption", "footer", …), or None for text."""
-    match = _match_line(line)
+    match = match_line(line)
     if match is not None:
         return match[0]
     return "signoff" if _signoff_outlet(line) else None
@@ -90,7 +57,7 @@ def clean(doc: SourceDocument) -> CleanText:
     _take_marker(lines, metadata)
     kept, outlet_from_footer, contributors = _strip_boilerplate(lines, metadata)
     url = next(
-        (found.group("url") for line in metadata if (found := _ADDRESS.match(line.strip()))),
+        (found.group("url") for line in metadata if (found := ADDRESS_RULE.match(line.strip()))),
         None,
     )
 
@@ -117,6 +84,8 @@ def clean(doc: SourceDocument) -> CleanText:
     paragraphs = _paragraphs(kept)
     if title is None and paragraphs:
         title = _derive_title(paragraphs[0])
+    if title:
+        title = _without_stamp(title)
     outlet = (
         (agency_in_dateline(dateline) if dateline else None)
         or outlet_from_footer
@@ -127,6 +96,9 @@ def clean(doc: SourceDocument) -> CleanText:
         paragraphs=paragraphs,
         dateline=dateline,
         metadata_lines=tuple(metadata),
+        metadata_kinds=tuple(
+            boilerplate_kind(line) or ("date" if is_date_line(line) else None) for line in metadata
+        ),
         outlet=outlet,
         contributors=tuple(dict.fromkeys(contributors)),
         url=url,
@@ -157,7 +129,7 @@ def _strip_boilerplate(
             continue
         if line == last_removed or (kept and line == kept[-1][1]):
             continue  # a caption or line repeated
-        match = _match_line(line)
+        match = match_line(line)
         credit = number < last_lines and canonical_outlet(line) is not None
         if match is None and (is_date_line(line) or credit):
             # A header or footer that only dates the page, or an outlet's name on a line
@@ -198,32 +170,12 @@ def _continues(previous: str, line: str) -> bool:
     return bool(_OPEN_END.search(previous)) or line[:1].islower()
 
 
-def _match_line(line: str) -> tuple[str, re.Match[str]] | None:
-    stripped = line.strip()
-    if not stripped or len(stripped) > MAX_BOILERPLATE_CHARS:
-        return None
-    for rule in _LINE_RULES:
-        found = rule.regex.search(stripped)
-        if found:
-            return rule.kind, found
-    return None
-
-
-def cut_marker(line: str) -> str:
-    """A first line without the scraper's marker that may open it ("date 2019-09-12 …")."""
-    for rule in _MARKER_RULES:
-        found = rule.regex.match(line)
-        if found:
-            return line[found.end() :]
-    return line
-
-
 def _take_marker(lines: list[str], metadata: list[str]) -> None:
     # The marker opens the first line; the rest of that line is the headline or text.
     for index, line in enumerate(lines):
         if not line.strip():
             continue
-        for rule in _MARKER_RULES:
+        for rule in MARKER_RULES:
             found = rule.regex.match(line)
             if found:
                 metadata.append(" ".join(found.group(0).split()))
@@ -253,7 +205,7 @@ def _take_dateline(
 ) -> tuple[str | None, list[tuple[int, str]]]:
     """Cut a dateline off the line that opens the body; drop the line if nothing is left."""
     for index, (block, line) in enumerate(kept[:lines]):
-        for rule in _DATELINE_RULES:
+        for rule in DATELINE_RULES:
             found = rule.regex.match(line)
             if found:
                 rest = line[found.end() :].strip()
@@ -293,9 +245,8 @@ _GLUED = re.compile(r"[a-z]{3}[A-Z][A-Za-z]{2}")
 """Two page elements printed without a space ("The Daily PostAll the news")."""
 
 
-@lru_cache(maxsize=1)
 def _calls_to_action() -> frozenset[str]:
-    return frozenset(w.lower() for w in read_sections("chrome.txt")["calls to action"])
+    return lower_words("chrome.txt", "calls to action")
 
 
 def is_page_chrome(line: str) -> bool:
@@ -348,7 +299,7 @@ def _take_signoffs(kept: list[tuple[int, str]], metadata: list[str]) -> str | No
 def _signoff_outlet(line: str) -> str | None:
     if len(line) > 60:
         return None
-    for rule in _SIGNOFF_RULES:
+    for rule in SIGNOFF_RULES:
         found = rule.regex.match(line.strip())
         if found and (known := canonical_outlet(found.group("outlet"))):
             return known
@@ -384,6 +335,25 @@ def _paragraphs(kept: list[tuple[int, str]]) -> tuple[str, ...]:
             paragraphs.append(line)
         previous_block = block
     return tuple(paragraphs)
+
+
+# A site's stamp after its headline: a numeric date, the site's name before it or not
+# ("… in Beijing DW 04/16/2024"). A date alone or a known outlet then a date, never a word.
+_STAMP_DATE = re.compile(r"\s+\d{1,2}[./-]\d{1,2}[./-](?:\d{4}|\d{2})\s*$")
+
+
+def _without_stamp(title: str) -> str:
+    """The headline without the date (and the outlet before it) a page stamped on it."""
+    stamp = _STAMP_DATE.search(title)
+    if stamp is None or stamp.start() == 0:
+        return title
+    headline = title[: stamp.start()]
+    words = headline.split()
+    for size in (3, 2, 1):
+        if len(words) > size and canonical_outlet(" ".join(words[-size:])):
+            headline = " ".join(words[:-size])
+            break
+    return headline.rstrip(" ,;:–—-|·")
 
 
 def _derive_title(paragraph: str) -> str:

@@ -406,8 +406,8 @@ def _find_cards(store: Store, name: str, rules: FacetRules) -> list[PersonCard]:
         cards.append(
             _card_from(
                 person,
-                lambda a, lookup=lookup: lookup[a].source_name,  # type: ignore[misc]
-                lambda a, lookup=lookup: lookup[a].path,  # type: ignore[misc]
+                lambda a, lookup=lookup: lookup[a].source_name,
+                lambda a, lookup=lookup: lookup[a].path,
                 _took_part_in_any(store, person, event_ids, rules, materials),
                 tuple(event_ids),
             )

@@ -1,5 +1,8 @@
 """Dates: when an article was published, and the dates it gives for what it reports.
 
+Over 400 lines: the calendar patterns, publication evidence and event dates share the same
+date grammar; split, each half would rebuild it.
+
 Publication evidence is ranked: an explicit field or ``date YYYY-MM-DD`` marker, then the
 dateline ("MOSCOW, September 12. /TASS/", its year inferred from the body when missing), a
 header date line ("Sep 14 2018") and a footer ("originally appeared on X, August 20, 2017").
@@ -187,13 +190,7 @@ def parse_date_text(s: str, default_year: int | None = None) -> dt.date | None:
 
 def find_publication_date(doc: SourceDocument, text: CleanText) -> DateFinding:
     """When the article was published, from the strongest evidence it carries."""
-    # clean builds its patterns from this module's calendar: imported here to avoid a cycle.
-    from briefings.clean import boilerplate_kind
-
-    line_kinds = [
-        boilerplate_kind(line) or ("date" if is_date_line(line) else None)
-        for line in text.metadata_lines
-    ]
+    line_kinds = list(text.metadata_kinds)
     pictures = _picture_dates(text.metadata_lines, line_kinds)
     kinds = list(zip(text.metadata_lines, line_kinds, strict=True))
     if doc.published and (published := _parse_field(doc.published)):

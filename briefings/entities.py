@@ -1,6 +1,9 @@
 """Entities: the word tables and the capitalised runs that people, places and organisations
 are found in.
 
+Over 400 lines: the token classes, the runs they form and the decision which runs name
+places and organisations read the same word tables, built once here.
+
 A *run* is a stretch of capitalised tokens ("Japanese Foreign Minister Kenji Sato"),
 joined only by spaces and name particles ("von der", "bin"). Each token gets a class from the
 tables in ``data/`` (title, nationality, country, place, organisation cue, stop word…); the
@@ -13,11 +16,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
 from typing import NamedTuple
+
+from briefings.lexicon import countries, sections, trie_pattern, words
 
 # Token classes, as bit flags: a word can be several things ("Chief" is a title and a modifier).
 TITLE = 1
@@ -42,9 +45,11 @@ NOT_NAME = (
 _SPACE = r"[ \t\u00a0]"
 # Upper-case letters that can start a name: Latin (with accents), Greek and Cyrillic.
 _UP = "A-Z" + "".join(chr(c) for c in range(0xC0, 0x250) if chr(c).isupper()) + "Α-ΩА-Я"
-_PARTICLES = "de|da|di|du|del|della|der|den|van|von|zu|bin|bint|ibn|al|el|dos|das|ter|ten|la|le|ben"
-NAME_PARTICLES: frozenset[str] = frozenset(_PARTICLES.split("|"))
+NAME_PARTICLES: frozenset[str] = frozenset(words("names.txt", "particles"))
 """Lower-case words inside names ("da", "von der", "bin"): part of a name, never its core."""
+_PARTICLES = trie_pattern(sorted(NAME_PARTICLES))
+ARTICLE_PREFIXES: tuple[str, ...] = tuple(f"{a}-" for a in words("names.txt", "articles"))
+"""The Arabic article joined to a name ("al-"): "al-Assad" and "Assad" are one name."""
 
 
 # Letters that Unicode does not decompose into a base letter and an accent, so NFKD alone
@@ -80,47 +85,9 @@ def fold(text: str) -> str:
 
 
 def read_sections(name: str) -> dict[str, list[str]]:
-    """Read a data file of ``[section]`` headers and one entry per line."""
-    text = resources.files("briefings").joinpath(f"data/{name}").read_text("utf-8")
-    out: dict[str, list[str]] = {"": []}
-    current = ""
-    for raw in text.splitlines():
-        line = raw.strip()
-        if not line or line.startswith("#"):
-            continue
-        if line.startswith("[") and line.endswith("]"):
-            current = line[1:-1]
-            out.setdefault(current, [])
-        else:
-            out[current].append(line)
-    return out
-
-
-def _alternation(words: list[str]) -> str:
-    return trie_pattern(words)
-
-
-def trie_pattern(words: Iterable[str]) -> str:
-    """A regular expression matching any of ``words``, written as a trie ("sanction|sancti…"
-    share "sanct"), the longest match first."""
-    trie: dict[str, dict] = {}  # type: ignore[type-arg]
-    words = [w for w in words if w]
-    if not words:
-        return "(?!)"
-    for word in words:
-        node = trie
-        for char in word:
-            node = node.setdefault(char, {})
-        node[""] = {}
-
-    def render(node: dict) -> str:  # type: ignore[type-arg]
-        branches = [re.escape(char) + render(child) for char, child in sorted(node.items()) if char]
-        branches.sort(key=len, reverse=True)
-        if "" in node:
-            return f"(?:{'|'.join(branches)})?" if branches else ""
-        return branches[0] if len(branches) == 1 else f"(?:{'|'.join(branches)})"
-
-    return render(trie)
+    """A word list as ``briefings.lexicon.sections`` reads it, in lists: kept only for
+    ``events``, which imports it from here until it asks the lexicon itself."""
+    return {section: list(entries) for section, entries in sections(name).items()}
 
 
 @dataclass(frozen=True)
@@ -160,33 +127,33 @@ def lexicon() -> Lexicon:
         table = phrases if " " in key else word_class
         table[key] = table.get(key, 0) | flag
 
-    nations = read_sections("nationalities.txt")
-    for entry in nations.get("other", []):
+    for entry in sections("peoples.txt")["peoples"]:
         add(entry, NATION)
-    for line in nations[""]:
-        countries, _, adjectives = line.partition(":")
-        words = [w.strip() for w in adjectives.split(",") if w.strip()]
-        main = words[0]
-        for country in countries.split(";"):
-            add(country.strip(), COUNTRY)
-            nationality[country.strip().lower()] = main
-        for word in words:
+    for country in countries():
+        for name in (country.name, *country.short_names):
+            add(name, COUNTRY)
+            if country.demonym:
+                nationality[name.lower()] = country.demonym
+        for word in country.nationality_words:
+            # The world table lists irregular plurals; "-an" and "-i" ones are derived here.
             forms = [word] + ([word + "s"] if word.endswith(("an", "i")) else [])
             for form in forms:
                 add(form, NATION)
-                nationality[form.lower()] = main
-    places = read_sections("places.txt")
-    for section, flag in (("capitals", PLACE), ("regions", PLACE), ("compass", COMPASS)):
+                nationality[form.lower()] = country.demonym
+        for capital in country.capitals:
+            add(capital, PLACE)
+    places = sections("places.txt")
+    for section, flag in (("regions", PLACE), ("compass", COMPASS)):
         for entry in places[section]:
             add(entry, flag)
     for entry in places["name cues"]:
         add(entry, GEO_CUE)
-    orgs = read_sections("organisations.txt")
+    orgs = sections("organisations.txt")
     for entry in orgs["known"]:
         add(entry, ORG)
     for entry in orgs["name cues"]:
         add(entry, ORG_CUE)
-    roles = read_sections("roles.txt")
+    roles = sections("roles.txt")
     for section, flag in (
         ("titles", TITLE),
         ("modifiers", MODIFIER),
@@ -197,19 +164,20 @@ def lexicon() -> Lexicon:
             add(entry, flag)
     for entry in roles["abbreviations"]:
         add(entry, ABBREVIATION | (0 if word_class.get(entry.lower(), 0) & HONORIFIC else TITLE))
-    stops = read_sections("stopwords.txt")
-    for section, words in stops.items():
-        for entry in words:
+    stops = sections("stopwords.txt")
+    for section, entries in stops.items():
+        for entry in entries:
             add(entry, MONTH if section == "months" else STOP)
-    verbs = read_sections("verbs.txt")
+    verbs = sections("verbs.txt")
+    names = sections("names.txt")
 
-    abbreviations = _alternation(roles["abbreviations"])
+    abbreviations = trie_pattern(roles["abbreviations"])
     word = r"[^\W_]"
     letters = r"[^\W\d_]"
     token = re.compile(
         rf"(?<![\w'’-])(?:(?:{abbreviations})\.(?=\s)"
         rf"|(?:[{_UP}]\.){{2,}}|[{_UP}]\.(?=\s)"
-        rf"|(?:(?:al|el|ad|as|ash|at|an|ar|az|ibn|bin|abu)-)?[{_UP}]{word}*"
+        rf"|(?:(?:{trie_pattern(names['hyphenated prefixes'])})-)?[{_UP}]{word}*"
         rf"(?:['’]{letters}+)*(?:-{word}+(?:['’]{letters}+)*)*)"
     )
     return Lexicon(
@@ -217,29 +185,24 @@ def lexicon() -> Lexicon:
         phrases=phrases,
         phrase_starts=frozenset(p.split()[0] for p in phrases),
         nationality=nationality,
-        speech=re.compile(rf"(?:{_alternation(verbs['speech'])})\b"),
+        speech=re.compile(rf"(?:{trie_pattern(verbs['speech'])})\b"),
         # "…," said X: the verbs whose speaker may follow them, not those that take an object
         # ("told X", "asked X", "urged X": X listens).
         speech_before=re.compile(
-            rf"\b(?:{_alternation([v for v in verbs['speech'] if v not in _TAKES_OBJECT])}){_SPACE}+$"
+            rf"\b(?:{trie_pattern(set(verbs['speech']) - set(verbs['takes an object']))}){_SPACE}+$"
         ),
-        participles=re.compile(rf"\b(?:{_alternation(verbs['participles'])})\b"),
+        participles=re.compile(rf"\b(?:{trie_pattern(verbs['participles'])})\b"),
         between_people=frozenset(verbs["between people"]),
-        anonymous=re.compile(rf"\b(?:{_alternation(verbs['anonymous speakers'])})\b"),
+        anonymous=re.compile(rf"\b(?:{trie_pattern(verbs['anonymous speakers'])})\b"),
         token=token,
-        org_after=re.compile(rf"{_SPACE}+(?:{_alternation(orgs['cues after'])})\b"),
-        org_before=re.compile(rf"\b(?:{_alternation(orgs['cues before'])}){_SPACE}+$"),
-        place_after=re.compile(rf"{_SPACE}+(?:{_alternation(places['cues after'])})\b"),
+        org_after=re.compile(rf"{_SPACE}+(?:{trie_pattern(orgs['cues after'])})\b"),
+        org_before=re.compile(rf"\b(?:{trie_pattern(orgs['cues before'])}){_SPACE}+$"),
+        place_after=re.compile(rf"{_SPACE}+(?:{trie_pattern(places['cues after'])})\b"),
         place_before=re.compile(
-            rf"(?<![\w-])(?:{_alternation(places['cues before'])}){_SPACE}+(?:the{_SPACE}+)?"
+            rf"(?<![\w-])(?:{trie_pattern(places['cues before'])}){_SPACE}+(?:the{_SPACE}+)?"
             rf"(?:[{_UP}]\w+['’]s{_SPACE}+)?$"
         ),
     )
-
-
-_TAKES_OBJECT = frozenset(
-    {"told", "tells", "asked", "urged", "warned", "warns", "reminded", "thanked", "cautioned"}
-)
 
 
 class Token(NamedTuple):
@@ -262,7 +225,7 @@ def _token_class(text: str, word_class: dict[str, int]) -> int:
     if cls:
         return cls
     lower = text.lower()
-    if "-" in text and not text.startswith(("al-", "el-")):
+    if "-" in text and not text.startswith(ARTICLE_PREFIXES):
         # "Franco-German", "Japan-US", "Chinese-born": a compound of a nation word.
         for part in lower.split("-"):
             if word_class.get(part, 0) & (NATION | COUNTRY):

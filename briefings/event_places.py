@@ -18,6 +18,8 @@ from functools import lru_cache
 
 from briefings.dates import CALENDAR_WORDS
 from briefings.entities import fold
+from briefings.happenings import happening_words
+from briefings.lexicon import countries, lower_words, words
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 _WORDS = re.compile(r"[\w'’-]+")
@@ -32,8 +34,6 @@ _OF_A_NAME = re.compile(r"([A-Z][\w'’-]+)\s+(?:in|at|to)(?:\s+the)?$")
 
 
 def _is_happening(sentence: str, end: int) -> bool:
-    from briefings.events import happening_words
-
     return happening_words().match(sentence, end + 1) is not None
 
 
@@ -47,14 +47,13 @@ _MOTION_REACH = 40
 
 @lru_cache(maxsize=1)
 def _travel_words() -> re.Pattern[str]:
-    from briefings.entities import read_sections
-
-    words = read_sections("happenings.txt")["travel words"]
-    alternation = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    travel = words("happenings.txt", "travel words")
+    alternation = "|".join(re.escape(w) for w in sorted(travel, key=len, reverse=True))
     return re.compile(rf"\b(?:{alternation})\b(?:\s+[\w'’.-]+){{0,3}}\s+to(?:\s+the)?\s*$", re.I)
 
 
-_BROAD_ENDINGS = frozenset({"east", "west", "asia", "europe", "africa", "america", "americas"})
+_BROAD_ENDINGS = lower_words("places.txt", "broad endings")
+"""Last words of a region's name: "Middle East", "Central Asia"."""
 
 
 @dataclass(frozen=True)
@@ -72,8 +71,6 @@ class PlaceEvidence:
 
 def event_place(reports: Sequence[PlaceEvidence]) -> str | None:
     """The place of a happening from what its reports say."""
-    from briefings.events import happening_words
-
     words = happening_words()
     # Two tiers: places where the principals themselves are at the happening ("X said at a
     # press conference in Y", "X met Y in Z"), then any happening the reports place.
@@ -153,8 +150,6 @@ def _principals_named(sentence: str, names: Sequence[frozenset[str]]) -> int:
 
 def places_happening(text: str, place: str) -> bool:
     """Whether a text puts a happening in the place: "talks in X", "X summit", "visit to X"."""
-    from briefings.events import happening_words
-
     words = happening_words()
     if _placed(text, place, [m.end() for m in words.finditer(text)]) > 1:
         return True
@@ -218,28 +213,14 @@ def is_broad_place(place: str) -> bool:
 @lru_cache(maxsize=1)
 def _broad_places() -> frozenset[str]:
     """Countries and world regions (the world table and the regions of the place table)."""
-    from briefings.entities import COUNTRY, lexicon, read_sections
-    from briefings.facets import load_countries
-
-    regions = {r.lower() for r in read_sections("places.txt").get("regions", [])}
-    lex = lexicon()
-    countries = {
-        w.lower()
-        for table in (lex.word_class, lex.phrases)
-        for w, c in table.items()
-        if c & COUNTRY
-    }
-    for country in load_countries():
-        countries.add(country.name.lower())
-        countries.update(a.lower() for a in country.aliases)
-    return frozenset(countries | regions)
+    regions = {r.lower() for r in words("places.txt", "regions")}
+    names = {n.lower() for c in countries() for n in (c.name, *c.aliases)}
+    return frozenset(names | regions)
 
 
 @lru_cache(maxsize=1)
 def _capitals() -> dict[str, str]:
-    from briefings.facets import load_countries
-
-    return {c.name.lower(): c.capital for c in load_countries() if c.capital}
+    return {c.name.lower(): c.capital for c in countries() if c.capital}
 
 
 def country_of(place: str) -> str | None:
@@ -249,6 +230,4 @@ def country_of(place: str) -> str | None:
 
 @lru_cache(maxsize=1)
 def _countries_by_capital() -> dict[str, str]:
-    from briefings.facets import load_countries
-
-    return {c.capital.lower(): c.name for c in load_countries() if c.capital}
+    return {c.capital.lower(): c.name for c in countries() if c.capital}

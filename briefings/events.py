@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from briefings.dates import WEEKDAY_NAMES, date_mentions, month_day_mentions
-from briefings.entities import fold, lexicon, read_sections, trie_pattern
+from briefings.entities import fold, lexicon, read_sections
 from briefings.event_places import (
     PlaceEvidence,
     event_place,
@@ -40,6 +40,7 @@ from briefings.event_places import (
     places_happening,
     places_in,
 )
+from briefings.happenings import happening_words
 from briefings.identity import NameEvidence, resolve_people
 from briefings.models import Event
 from briefings.store import Store
@@ -71,13 +72,6 @@ _WEEKDAY_NAMES = {names[0].lower(): number for number, names in enumerate(WEEKDA
 @lru_cache(maxsize=1)
 def _stopwords() -> frozenset[str]:
     return frozenset(w.lower() for words in read_sections("stopwords.txt").values() for w in words)
-
-
-@lru_cache(maxsize=1)
-def happening_words() -> re.Pattern[str]:
-    """Words naming a happening: "met", "visit", "summit", "pledge" (data/happenings.txt)."""
-    words = read_sections("happenings.txt")["happening words"]
-    return re.compile(rf"(?<![\w-])(?:{trie_pattern(w.lower() for w in words)})(?![\w-])", re.I)
 
 
 @dataclass

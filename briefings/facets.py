@@ -1,18 +1,17 @@
 """The rules that decide which sentences answer which facet of a briefing.
 
-They are loaded from ``data/facets.toml`` (cue words per facet) and ``data/countries.tsv``
+They are loaded from ``data/facets.toml`` (cue words per facet) and ``data/world.tsv``
 (who a capital or a demonym stands for), so an editor can change them without code.
 """
 
 from __future__ import annotations
 
 import re
-import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 
-from briefings.entities import trie_pattern
+from briefings.lexicon import Country, countries, toml, trie_pattern
 
 
 def _cue_pattern(cues: list[str]) -> re.Pattern[str]:
@@ -36,28 +35,18 @@ class Facet:
         return text[: found.start()], found.group(1), text[found.end() :]
 
 
-@dataclass(frozen=True)
-class Country:
-    name: str
-    demonym: str
-    capital: str
-    aliases: tuple[str, ...] = ()
-    """Short names as written ("US", "U.K.") and the seat of government that stands for the
-    country ("Kremlin"): matched case-sensitively, never the pronoun "us"."""
-
-
 class PartyResolver:
     """Names the party behind a reaction: a country (by name, capital or demonym) or a person."""
 
-    def __init__(self, countries: list[Country]) -> None:
+    def __init__(self, world: Sequence[Country]) -> None:
         self.by_word: dict[str, str] = {}
-        for country in countries:
+        for country in world:
             for word in (country.name, country.capital, country.demonym):
                 if word:
                     self.by_word[word.lower()] = country.name
         alternation = "|".join(re.escape(w) for w in sorted(self.by_word, key=len, reverse=True))
         self.pattern = re.compile(rf"\b({alternation})(?:s|['’]s)?\b", re.IGNORECASE)
-        self.by_alias = {a: c.name for c in countries for a in c.aliases}
+        self.by_alias = {a: c.name for c in world for a in c.aliases}
         aliases = "|".join(re.escape(a) for a in sorted(self.by_alias, key=len, reverse=True))
         # An empty alternation would match the empty string everywhere: no aliases, no match.
         self.alias_pattern = re.compile(rf"(?<![\w.])({aliases})(?![\w])" if aliases else "(?!)")
@@ -100,9 +89,7 @@ class FacetRules:
 @lru_cache(maxsize=4)
 def load_rules() -> FacetRules:
     """Load the shipped facet rules."""
-    data = tomllib.loads(
-        resources.files("briefings").joinpath("data/facets.toml").read_text("utf-8")
-    )
+    data = toml("facets.toml")
 
     def facet(name: str, cue_key: str = "cues") -> Facet:
         section = data[name]
@@ -120,25 +107,5 @@ def load_rules() -> FacetRules:
         purpose_excludes=_cue_pattern(data["purpose"]["exclude"]),
         elsewhere=_cue_pattern(data["participants"]["elsewhere"]),
         principal_references=_cue_pattern(data["participants"]["principal_references"]),
-        party_resolver=PartyResolver(load_countries()),
+        party_resolver=PartyResolver(countries()),
     )
-
-
-@lru_cache(maxsize=1)
-def load_countries() -> list[Country]:
-    """The world table: country, demonym, capital (tab-separated)."""
-    raw = resources.files("briefings").joinpath("data/countries.tsv").read_text("utf-8")
-    countries = []
-    for line in raw.splitlines():
-        if not line.strip() or line.startswith("#"):
-            continue
-        name, demonym, capital, aliases = (line.split("\t") + ["", "", ""])[:4]
-        countries.append(
-            Country(
-                name.strip(),
-                demonym.strip(),
-                capital.strip(),
-                tuple(a.strip() for a in aliases.split("|") if a.strip()),
-            )
-        )
-    return countries

@@ -11,6 +11,8 @@ import functools
 import re
 from typing import Any
 
+from briefings.lexicon import lower_words
+
 UNDETERMINED = "und"
 """ISO 639 code for "undetermined": the text is too short to tell."""
 
@@ -50,11 +52,8 @@ def _plainly_english(sample: str) -> bool:
 MIN_ENGLISH_WORDS = 40
 
 
-@functools.cache
 def _english_function_words() -> frozenset[str]:
-    from briefings.entities import read_sections
-
-    return frozenset(w.lower() for w in read_sections("stopwords.txt")["function words"])
+    return lower_words("stopwords.txt", "function words")
 
 
 @functools.cache

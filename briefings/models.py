@@ -38,6 +38,9 @@ class CleanText:
     """The dateline as written ("MOSCOW, September 12. /TASS/"), if the text has one."""
     metadata_lines: tuple[str, ...] = ()
     """Removed lines that carry facts: date lines, footers, credits, "with reporting by"."""
+    metadata_kinds: tuple[str | None, ...] = field(default=(), compare=False)
+    """What each metadata line is ("caption", "footer", "date"…, None when unknown), as
+    cleaning classified it: readers of the lines do not classify them again."""
     outlet: str | None = None
     contributors: tuple[str, ...] = ()
     """Agencies credited for contributing ("With reporting by dpa, AFP...")."""

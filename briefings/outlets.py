@@ -20,9 +20,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from importlib import resources
 from urllib.parse import urlsplit
 
+from briefings.boilerplate import cut_marker
+from briefings.lexicon import text
 from briefings.models import INFERRED_OUTLET_SOURCES, CleanText, SourceDocument
 
 
@@ -45,9 +46,7 @@ def load_outlets(table: str) -> tuple[Outlet, ...]:
     return tuple(outlets)
 
 
-KNOWN_OUTLETS: tuple[Outlet, ...] = load_outlets(
-    resources.files("briefings").joinpath("data/outlets.txt").read_text("utf-8")
-)
+KNOWN_OUTLETS: tuple[Outlet, ...] = load_outlets(text("outlets.txt"))
 _BY_SPELLING: dict[str, str] = {
     " ".join(spelling.split()).casefold(): outlet.name
     for outlet in KNOWN_OUTLETS
@@ -126,9 +125,7 @@ def load_credit_forms(table: str) -> tuple[CreditForm, ...]:
     return tuple(forms)
 
 
-CREDIT_FORMS: tuple[CreditForm, ...] = load_credit_forms(
-    resources.files("briefings").joinpath("data/credits.txt").read_text("utf-8")
-)
+CREDIT_FORMS: tuple[CreditForm, ...] = load_credit_forms(text("credits.txt"))
 # Where each kind of credit stands: the lines under the headline, the closing lines, anywhere.
 TOP_LINES = 12
 BOTTOM_LINES = 5
@@ -189,7 +186,6 @@ def find_outlet_evidence(doc: SourceDocument, text: CleanText) -> OutletFinding:
 
 def _lines(raw: str) -> list[str]:
     """The document's non-empty lines, whitespace collapsed, a scraper's marker cut off."""
-    from briefings.clean import cut_marker  # clean imports this module
 
     lines = [" ".join(line.split()) for line in raw.splitlines()]
     lines = [line for line in lines if line]

@@ -1,5 +1,8 @@
 """People: who an article names, with their roles, nationality, sentences and quotes.
 
+Over 400 lines: names, their roles and their quotes are found in one pass over the same
+tokens and sentences; the later steps need the earlier ones' spans.
+
 Rules, not a model. A person is a capitalised name of two to four words (accents, hyphens,
 apostrophes and particles such as "al-", "bin", "von der" allowed) that the article shows to
 be a person: a title or role before it ("Japanese Foreign Minister Kenji Sato"), a speech
@@ -17,11 +20,12 @@ President") is dropped.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from briefings.entities import (
     ABBREVIATION,
+    ARTICLE_PREFIXES,
     COUNTRY,
     CUE,
     HONORIFIC,
@@ -41,15 +45,18 @@ from briefings.entities import (
     lexicon,
     runs,
 )
+from briefings.lexicon import lower_words, trie_pattern
 from briefings.models import Entities, PersonMention, Sentence
 
 _LOWER_WORD = re.compile(r"(?<![\w'’-])[a-z]+\b")
-_CONNECTORS = frozenset({"of", "the", "to", "for"})
-_LINK_VERBS = frozenset({"with", "to", "by"})
+_CONNECTORS = lower_words("roles.txt", "connectors")
+"""Small words inside a role: "Minister of Foreign Affairs"."""
+_LINK_VERBS = lower_words("verbs.txt", "links")
+"""Prepositions after a verb between people: "met with X"."""
 _HARD_STOP = ',;:"“”«»()[]'
 _LEADING_PUNCT = ".\"“‘«(['’"
 _CREDIT = re.compile(r"©|\b(?:[Pp]hotos?|[Pp]icture|[Ii]mage|[Cc]redit)(?: by)?\s*:|\(Photo by\b")
-_CREDIT_END = re.compile(r"\)|\s(?!(?:de|da|van|von|al|el|bin)\s)[a-z]")
+_CREDIT_END = re.compile(rf"\)|\s(?!(?:{trie_pattern(sorted(NAME_PARTICLES))})\s)[a-z]")
 _SLASH_AFTER = re.compile(r"\s*/\s*\S")
 _SLASH_BEFORE = re.compile(r"\S\s*/\s*$")
 _AGE = re.compile(r",\s*\d{1,3},")
@@ -112,7 +119,8 @@ def _key(tokens: Sequence[str]) -> tuple[str, ...]:
     out = []
     for t in tokens:
         f = fold(t)
-        out.append(f[3:] if f.startswith(("al-", "el-")) and len(f) > 4 else f)
+        article = next((a for a in ARTICLE_PREFIXES if f.startswith(a)), "")
+        out.append(f[len(article) :] if article and len(f) > len(article) + 1 else f)
     return tuple(out)
 
 
@@ -245,7 +253,7 @@ def _segments(
     initial: bool,
     lower_words: set[str],
     after_title: bool = False,
-):
+) -> Iterator[tuple[int, int]]:
     """Index ranges of the tokens of a run that can form a name.
 
     After a title ("speaker You Si-kun"), a first word that is also a common word is a name.

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from briefings.entities import NAME_PARTICLES
-from briefings.facets import load_countries
+from briefings.lexicon import countries, respell, toml
 from briefings.models import RoleClaim
 from briefings.store import StoredMention, person_key
 
@@ -24,7 +24,7 @@ LEAD_SENTENCES = 3
 @lru_cache(maxsize=1)
 def _nationality_words() -> re.Pattern[str]:
     words: set[str] = set()
-    for country in load_countries():
+    for country in countries():
         words.update(w for w in (country.name, country.demonym, *country.aliases) if w)
     alternation = "|".join(re.escape(w.lower()) for w in sorted(words, key=len, reverse=True))
     # Roles are matched lower-cased; "u.s." ends in a dot, so no \b after it.
@@ -33,18 +33,12 @@ def _nationality_words() -> re.Pattern[str]:
 
 @lru_cache(maxsize=1)
 def _generic_roles() -> frozenset[str]:
-    import tomllib
-    from importlib import resources
-
-    data = tomllib.loads(
-        resources.files("briefings").joinpath("data/facets.toml").read_text("utf-8")
-    )
-    return frozenset(role_key(r) for r in data["roles"]["generic"])
+    return frozenset(role_key(r) for r in toml("facets.toml")["roles"]["generic"])
 
 
 def role_key(role: str) -> str:
     """A role folded so that wordings of one role compare equal ("Russian Defence Minister")."""
-    text = role.lower().replace("defence", "defense").replace("’", "'")
+    text = respell(role.lower()).replace("’", "'")
     text = _nationality_words().sub(" ", text)
     text = re.sub(r"\b(the|of the|of)\b", " ", text)
     text = re.sub(r"[^a-z0-9]+", " ", text)
@@ -148,7 +142,7 @@ def _drop_contained(keys: list[str], articles: Mapping[str, list[int]]) -> list[
             target = fuller[0]
             for a in articles[key]:
                 if a not in articles[target]:
-                    articles[target].append(a)  # type: ignore[attr-defined]
+                    articles[target].append(a)
             continue
         kept.append(key)
     return kept

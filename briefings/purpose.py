@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 from briefings.facets import FacetRules
+from briefings.lexicon import lower_words
 from briefings.roles import Names, happening_pattern, is_elsewhere, is_subject_of, speech_pattern
 from briefings.store import StoredSentence
 
@@ -130,7 +131,7 @@ def _aim_of_happening(text: str) -> bool:
     )
 
 
-_NOT_AIMS = frozenset({"be", "have", "the", "date", "become", "say", "tell", "see"})
+_NOT_AIMS = lower_words("grammar.txt", "not aims")
 
 
 _INFINITIVE = re.compile(

@@ -1,5 +1,8 @@
 """Reactions: parties other than the principals taking a stance on the happening.
 
+Over 400 lines: finding a stance, its party and its object are one reading of one sentence;
+apart, each piece would need the others' spans and word tables.
+
 A reaction is found from the structure of a sentence, not from its wording:
 
 - a **stance**: a verb or noun of the language-wide table in ``data/stances.txt``
@@ -21,10 +24,10 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from briefings.facets import FacetRules
+from briefings.lexicon import lower_words, trie_pattern, words
 from briefings.models import Item, Section
 from briefings.people_index import Person
 from briefings.roles import (
@@ -128,6 +131,8 @@ def find_stances(
         for strength, start, end in stances:
             if strength == SPEECH and rules.is_purpose(text):
                 continue  # saying what the talks will cover is a preview, not a reaction
+            if _PAST_PERFECT.search(text, 0, start):
+                continue  # "Washington had accused…": background before the happening
             party = _party(text, start, end, material, names, insiders, rules)
             if party == "":
                 party = None if by_insider else previous.get(sentence.article_id, "")
@@ -142,6 +147,10 @@ def find_stances(
             found.append(Stance(party, sentence, strength, about_it))
             previous[sentence.article_id] = party
     return found
+
+
+# A stance told in the past perfect happened before the story's time: background.
+_PAST_PERFECT = re.compile(r"\bhad\s+(?:(?:already|previously|earlier|repeatedly)\s+)?$", re.I)
 
 
 def _best_first(stances: list[Stance], title_articles: set[int]) -> list[Stance]:
@@ -220,34 +229,15 @@ def _object_of(text: str, end: int) -> str | None:
 
 
 MAX_OBJECT_WORDS = 10
-_LIGHT_VERB = re.compile(r"(?:expressed|voiced|raised concerns|raising concerns)$", re.I)
+_LIGHT_VERB = re.compile(rf"(?:{trie_pattern(words('stances.txt', 'light verbs'))})$", re.I)
 """Verbs whose object is the stance itself ("expressed its approval"), not what it is on."""
 _BETWEEN = re.compile(r"\s*[^,;:.]*?\bbetween\s+[\w'’-]+\s+and\s+[\w'’-]+")
 _OBJECT_END = re.compile(
     r"[,;:!?()\"“”«»]|\.(?!\w)|\s(?:saying|and|after|as|because|for|with|which|that|while|but|"
     r"amid|despite|over|from|in|on|at|by|since|who|calling|describing)\s"
 )
-_DETERMINERS = frozenset({"the", "a", "an", "his", "her", "their", "its", "this", "that"})
-_TIME_WORDS = frozenset(
-    {
-        "monday",
-        "tuesday",
-        "wednesday",
-        "thursday",
-        "friday",
-        "saturday",
-        "sunday",
-        "today",
-        "yesterday",
-        "tomorrow",
-        "week",
-        "month",
-        "year",
-        "night",
-        "morning",
-        "evening",
-    }
-)
+_DETERMINERS = lower_words("grammar.txt", "determiners")
+_TIME_WORDS = lower_words("grammar.txt", "time words")
 
 
 def _stances_in(text: str, about: bool) -> list[tuple[int, int, int]]:
@@ -367,9 +357,7 @@ _OPEN_RELATIVE = re.compile(r"^(.*?),\s+(?:who|which)\b[^,]*$")
 
 
 _CAUSED = re.compile(
-    r"\b(?:prompted|drew|draws|sparked|sparks|triggered|caused|provoked|fuelled|fueled|met with)"
-    r"\s+(?:\w+\s+){0,2}$",
-    re.I,
+    rf"\b(?:{trie_pattern(words('stances.txt', 'causes'))})\s+(?:\w+\s+){{0,2}}$", re.I
 )
 _TRAILING_PRONOUN = re.compile(r"(?:^|\s)(?:he|she|they)$")
 """'"…," he added': the speaker is the pronoun just before the verb."""
@@ -475,33 +463,21 @@ def _name_party(
 
 
 _ROLE_REACH = 60
-_VAGUE = re.compile(
-    r"(?:the|a|an|this|that)\s+(?:idea|plan|move|decision|announcement|proposal|statement|step|"
-    r"remarks|comments)",
-    re.I,
-)
-_DESCRIBED = re.compile(
-    r"\s+(?:\w+\s+)?(?:leader|president|premier|prime minister|chancellor|head of state)\b",
-    re.I,
-)
-_OFFICIAL = re.compile(
-    r"\b(?:president|prime minister|premier|chancellor|king|queen|emir|foreign minister|"
-    r"minister|ministry|spokes(?:man|woman|person)|ambassador|envoy|government|office)\b"
-)
-_OWN_VOICE = re.compile(r"\b(?:former|ex-|opposition|senator|sen\.|mp|lawmaker|activist)", re.I)
 """How far a country word may stand before a person's name in their role."""
-
-
-@lru_cache(maxsize=1)
-def _stopwords() -> frozenset[str]:
-    from briefings.entities import read_sections
-
-    return frozenset(w.lower() for ws in read_sections("stopwords.txt").values() for w in ws)
-
-
-_NOT_PARTIES = frozenset(
-    {"he", "she", "it", "they", "we", "i", "you", "this", "that", "there", "here", "one"}
+_VAGUE = re.compile(
+    rf"(?:the|a|an|this|that)\s+(?:{trie_pattern(words('stances.txt', 'vague objects'))})", re.I
 )
+_DESCRIBED = re.compile(rf"\s+(?:\w+\s+)?(?:{trie_pattern(words('roles.txt', 'leaders'))})\b", re.I)
+_OFFICIAL = re.compile(rf"\b(?:{trie_pattern(words('roles.txt', 'officials'))})\b")
+"""Matched in a role lower-cased."""
+_OWN_VOICE = re.compile(rf"\b(?:{trie_pattern(words('roles.txt', 'own voice'))})", re.I)
+
+
+def _stopwords() -> frozenset[str]:
+    return lower_words("stopwords.txt")
+
+
+_NOT_PARTIES = lower_words("grammar.txt", "pronouns")
 
 
 def reactions_section(

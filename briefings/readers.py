@@ -1,5 +1,8 @@
 """Readers: article files (text, Markdown, HTML, JSON, JSON Lines, RSS/Atom) → SourceDocuments.
 
+Over 400 lines: one section a file format (bytes and text, Markdown and HTML, JSON, feeds),
+all behind one entry point, so that every format rejects bad input the same way.
+
 A reader only gets text and the metadata a format states explicitly (a JSON field, a feed
 element, an HTML meta tag); it never interprets the text. Cleaning, titles found in the text
 and dates found in the text belong to later stages. Bad files raise ``UnreadableArticle``

@@ -1,5 +1,8 @@
 """Rendering briefings, people and lists as Telegram HTML, plain text or JSON.
 
+Over 400 lines: the three output formats (HTML, text, JSON) share one Renderer, and the
+sandboxed loader that checks a user's templates stays beside the environment it guards.
+
 Templates are Jinja2 files in ``briefings/templates`` (layout and fixed words only); a folder
 given as ``templates_dir`` overrides them by name. Templates run sandboxed, HTML ones
 autoescaped, so no fact can inject markup and no template can reach into Python.

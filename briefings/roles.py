@@ -19,11 +19,12 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache
 
 from briefings.dates import MONTHS, month_day_mentions
-from briefings.entities import fold, read_sections, trie_pattern
+from briefings.entities import fold
 from briefings.facets import FacetRules
+from briefings.lexicon import lower_words, trie_pattern, words
 from briefings.people_index import Person
 from briefings.store import StoredSentence
 
@@ -72,8 +73,8 @@ class Cast:
 
 @cache
 def _words(section: str, name: str) -> re.Pattern[str]:
-    words = read_sections(name)[section]
-    return re.compile(rf"(?<![\w-])(?:{trie_pattern(w.lower() for w in words)})(?![\w-])", re.I)
+    entries = words(name, section)
+    return re.compile(rf"(?<![\w-])(?:{trie_pattern(w.lower() for w in entries)})(?![\w-])", re.I)
 
 
 def happening_pattern() -> re.Pattern[str]:
@@ -96,9 +97,8 @@ def _remote_pattern() -> re.Pattern[str]:
     return _words("remote words", "happenings.txt")
 
 
-@lru_cache(maxsize=1)
 def press_roles() -> frozenset[str]:
-    return frozenset(w.lower() for w in read_sections("roles.txt")["press"])
+    return lower_words("roles.txt", "press")
 
 
 def is_press(person: Person) -> bool:
@@ -183,10 +183,7 @@ def is_subject_of(text: str, at: int, verbs: re.Pattern[str]) -> bool:
 _NAME_REST = re.compile(r"[\w'’.-]*(?:\s+[A-Z][\w'’.-]*)*(?:['’]s)?")
 _APPOSITIVE = re.compile(r"^\s*,[^,]{1,70},")
 MAX_WORDS_BEFORE_VERB = 3
-_NOT_BEFORE_VERB = frozenset(
-    {"his", "her", "their", "its", "and", "or", "but", "that", "who", "which"}
-    | {"said", "says", "saying", "told", "telling"}
-)
+_NOT_BEFORE_VERB = lower_words("grammar.txt", "not before a verb")
 
 
 def _is_present(text: str, at: int, presence: re.Pattern[str], speech: re.Pattern[str]) -> bool:

@@ -4,7 +4,7 @@ A rule splitter, not a model: a line break always ends a sentence; otherwise a s
 at ".", "!", "?" or "…" (with any closing quotes or brackets) followed by a space and
 something that can start a sentence (a capital, a digit, an opening quote). A full stop after
 an abbreviation only ends a sentence when the next word clearly starts one; the tables below
-say which abbreviations never end one and which rarely do.
+say which abbreviations never end one and which rarely do (``data/sentences.txt``).
 """
 
 from __future__ import annotations
@@ -12,47 +12,15 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from briefings.lexicon import words
 from briefings.models import Sentence
 
-
-def _words(table: str) -> frozenset[str]:
-    return frozenset(table.split())
-
-
-# Abbreviations (without their final period) that a sentence does not end on in news text:
-# titles before names, month names before days, Latin shorthand.
-NEVER_FINAL: frozenset[str] = _words(
-    """
-    Mr Mrs Ms Mx Dr Prof Messrs Mme Mlle Msgr Fr Rev Hon
-    Gen Gens Lt Maj Col Capt Cpt Cmdr Cdr Adm Brig Sgt Cpl Pvt
-    Gov Sen Sens Rep Reps Pres Amb Supt Insp Atty Det
-    St Ste Mt Ft
-    Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec
-    e.g i.e cf vs Vs approx Approx Fig fig Vol vol Dept Univ Nos
-    """
-)
-
-# Abbreviations that can end a sentence ("at 5 p.m.", "Apple Inc."): the period ends one only
-# when a sentence-starting word (below) or an opening quote follows. Initials and dotted
-# acronyms ("H.R.", "U.S.") are treated the same way by pattern, so they are not listed.
-USUALLY_MID: frozenset[str] = _words(
-    """
-    Inc Corp Co Ltd Plc Bros Jr Sr No Ph.D etc al Ave Rd Blvd ca
-    Mon Tue Tues Wed Thu Thurs Fri
-    """
-)
-
-# Words that begin sentences far more often than they follow "U.S." or "p.m." inside one.
-SENTENCE_STARTERS: frozenset[str] = _words(
-    """
-    A An The This That These Those There Here It Its He She They We I You His Her Their Our My
-    But And Or So Yet Still However Meanwhile Moreover Instead Nevertheless Also Then Now
-    In On At For With Without After Before During Since Until When While If As Although
-    Though Despite Because From By Of To Under Over Among Between Earlier Later Last Next
-    Some Many Most Both All Each Every Other Another One No Not Such Even Only
-    What Why How Who Where Which Whether According Asked Speaking Officials
-    """
-)
+NEVER_FINAL: frozenset[str] = frozenset(words("sentences.txt", "never final"))
+"""Abbreviations (without their final period) a sentence does not end on: "Mr", "Gen", "Sept"."""
+USUALLY_MID: frozenset[str] = frozenset(words("sentences.txt", "usually mid"))
+"""Abbreviations that can end a sentence ("Inc", "Jr"): one ends only before a sentence starter."""
+SENTENCE_STARTERS: frozenset[str] = frozenset(words("sentences.txt", "sentence starters"))
+"""Words that begin sentences far more often than they follow "U.S." or "p.m." inside one."""
 
 _UPPERCASE = "".join(c for c in map(chr, range(0x41, 0x530)) if c.isupper())
 _OPENERS = "\"“‘'«([„"

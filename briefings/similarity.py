@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz
 
+from briefings.lexicon import respell
 from briefings.store import StoredSentence
 
 SAME_REPORT_RATIO = 80
@@ -24,8 +25,8 @@ _SPACES = re.compile(r"\s+")
 
 
 def normalise(text: str) -> str:
-    text = text.replace("’", "'").replace("defence", "defense").replace("Defence", "Defense")
-    return _SPACES.sub(" ", _PUNCTUATION.sub(" ", text.lower())).strip()
+    text = respell(text.replace("’", "'").lower())
+    return _SPACES.sub(" ", _PUNCTUATION.sub(" ", text)).strip()
 
 
 @dataclass

@@ -8,14 +8,12 @@ so ``/brief <place>`` works for places nobody listed.
 from __future__ import annotations
 
 import re
-import tomllib
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 
-from briefings.entities import trie_pattern
+from briefings.lexicon import toml, toml_file, trie_pattern
 from briefings.models import Entities
 
 PLACE_TOPIC_MIN_MENTIONS = 2
@@ -31,11 +29,7 @@ class Taxonomy:
     @classmethod
     def load(cls, path: str | Path | None = None) -> Taxonomy:
         """Load the taxonomy file (the shipped one unless a path is given)."""
-        if path is None:
-            raw = resources.files("briefings").joinpath("data/topics.toml").read_text("utf-8")
-        else:
-            raw = Path(path).read_text("utf-8")
-        data = tomllib.loads(raw)
+        data = toml("topics.toml") if path is None else toml_file(path)
         cues = {
             name.lower(): tuple(c.lower() for c in words) for name, words in data["topics"].items()
         }

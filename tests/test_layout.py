@@ -197,12 +197,7 @@ def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
     "package",
     [
         "bot",
-        pytest.param(
-            "briefings",
-            marks=pytest.mark.xfail(
-                strict=True, reason="issue 12, engine side: clean/dates and compose/facets circles"
-            ),
-        ),
+        "briefings",
     ],
 )
 def test_no_package_has_an_import_cycle(package: str) -> None:

@@ -59,9 +59,9 @@ async def test_subscribing_inside_a_topic_delivers_into_it(
         runtime: DigestRuntime = application.bot_data[DIGESTS_KEY]
         assert runtime.store.get(FORUM) is not None
         assert runtime.store.get(FORUM).thread_id == TOPIC  # type: ignore[union-attr]
-        # Tomorrow's 09:01: after the subscription began, whatever the time of day now.
-        tomorrow = (dt.datetime.now(dt.UTC) + DAY).replace(hour=9, minute=1)
-        runtime.service.clock = lambda: tomorrow
+        # The next 09:01 after subscribing: today's 09:00 may already be past.
+        tomorrow = dt.datetime.now(dt.UTC) + dt.timedelta(days=1)
+        runtime.service.clock = lambda: tomorrow.replace(hour=9, minute=1)
         report = await runtime.service.deliver_due()
     messages = forum.messages(FORUM)
     assert report.sent == 1

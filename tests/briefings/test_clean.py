@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from briefings.clean import BOILERPLATE, boilerplate_kind, clean, load_boilerplate
+from briefings.boilerplate import BOILERPLATE, load_boilerplate
+from briefings.clean import boilerplate_kind, clean
 from briefings.models import CleanText, SourceDocument
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -466,3 +467,17 @@ def test_corpus_boilerplate(
     result = clean(SourceDocument(path=name, text=path.read_text("utf-8")))
     found = tuple(boilerplate_kind(line) for line in result.metadata_lines)
     assert (found, result.dateline, len(result.paragraphs)) == (kinds, dateline, paragraph_count)
+
+
+@pytest.mark.parametrize(
+    ("headline", "expected"),
+    [
+        ("Leaders meet in the capital DW 04/16/2024", "Leaders meet in the capital"),
+        ("Leaders meet in the capital - Reuters 1/2/23", "Leaders meet in the capital"),
+        ("Leaders meet in the capital 16.04.2024", "Leaders meet in the capital"),
+        # A headline ending on an outlet's name, with no stamp, says something.
+        ("Minister gives interview to BBC", "Minister gives interview to BBC"),
+    ],
+)
+def test_a_sites_date_stamp_leaves_the_headline(headline: str, expected: str) -> None:
+    assert cleaned(f"{headline}\n\nThe leaders met on Monday.\n").title == expected

@@ -28,8 +28,8 @@ from briefings.entities import (
     fold,
     lexicon,
     runs,
-    trie_pattern,
 )
+from briefings.lexicon import trie_pattern
 from briefings.models import Entities, Sentence
 from briefings.people import find_entities
 

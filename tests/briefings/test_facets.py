@@ -1,6 +1,6 @@
 """The facet rules: which sentences answer which facet, and who a country word stands for.
 
-The rules are the shipped ``data/facets.toml`` and ``data/countries.tsv``; sentences are
+The rules are the shipped ``data/facets.toml`` and ``data/world.tsv``; sentences are
 invented around them.
 """
 
@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from briefings.facets import Country, FacetRules, PartyResolver, load_countries, load_rules
+from briefings.facets import FacetRules, PartyResolver, load_rules
+from briefings.lexicon import Country, countries
 
 
 @pytest.fixture(scope="module")
@@ -99,7 +100,7 @@ def test_principals_and_other_times(rules: FacetRules) -> None:
 
 
 def test_load_countries_gives_name_demonym_capital_and_aliases() -> None:
-    by_name = {c.name: c for c in load_countries()}
+    by_name = {c.name: c for c in countries()}
     japan = by_name["Japan"]
     assert (japan.demonym, japan.capital) == ("Japanese", "Tokyo")
     assert "US" in by_name["United States"].aliases

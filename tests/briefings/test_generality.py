@@ -167,3 +167,24 @@ def test_a_visit_covered_over_several_days_is_one_event(engine: Engine, tmp_path
         "US President Joe Biden and Indian Prime Minister Narendra Modi · New Delhi · 8 September 2023"
     )
     assert all(i["sources"] == ["Example Times"] for s in brief["sections"] for i in s["items"])
+
+
+BACKGROUND = (
+    "Chile's Boric meets Finland's Stubb in Helsinki\n\n"
+    "HELSINKI (AP) — Chilean President Gabriel Boric met Finnish President Alexander Stubb in "
+    "Helsinki on Tuesday to discuss trade in copper and forest products.\n\n"
+    "Before Boric's visit, Argentina had criticised Chile over a border dispute.\n\n"
+    "Peru welcomed the meeting, saying it could help regional trade.\n\n"
+    "March 5, 2024\n"
+)
+
+
+def test_a_stance_told_in_the_past_perfect_is_background_not_a_reaction(
+    engine: Engine, tmp_path: Path
+) -> None:
+    (tmp_path / "visit.txt").write_text(BACKGROUND, "utf-8")
+    engine.ingest([tmp_path / "visit.txt"])
+    brief = briefing_json(engine.brief())
+    reactions = next(s for s in brief["sections"] if s["facet"] == "reactions")
+    said = " ".join(i["text"] for i in reactions["items"])
+    assert "Peru welcomed" in said and "Argentina" not in said

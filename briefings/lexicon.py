@@ -1,0 +1,195 @@
+"""The lexicon: every word table of ``briefings/data``, read once and shared.
+
+This is the only module that reads the data folder. Its files come in a few shapes:
+
+- **word lists** (``*.txt``): ``[section]`` headers and one entry a line (``sections``);
+- **rule tables** (``boilerplate.txt``, ``credits.txt``, ``outlets.txt``): lines in a format
+  of their own, parsed by the module that applies them (``text``);
+- **TOML** (``facets.toml``, ``topics.toml``): rules with settings (``toml``);
+- **TSV** (``world.tsv``, ``spellings.tsv``): one record a line, tab-separated (``rows``).
+
+Every file opens with ``#`` comments saying what it is for. Loads are cached: each file is
+read once a process, and what is returned must not be changed by its callers.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+
+@cache
+def text(name: str) -> str:
+    """The text of a data file, as shipped."""
+    return resources.files("briefings").joinpath(f"data/{name}").read_text("utf-8")
+
+
+@cache
+def sections(name: str) -> Mapping[str, tuple[str, ...]]:
+    """A shipped word list, by section (see ``parse_sections``)."""
+    return parse_sections(text(name))
+
+
+def parse_sections(table: str) -> Mapping[str, tuple[str, ...]]:
+    """A word list: its ``[section]`` headers and one entry a line, # comments skipped.
+
+    Entries before the first header are in the section ``""``.
+    """
+    out: dict[str, list[str]] = {"": []}
+    current = ""
+    for raw in table.splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("[") and line.endswith("]"):
+            current = line[1:-1]
+            out.setdefault(current, [])
+        else:
+            out[current].append(line)
+    return MappingProxyType({section: tuple(entries) for section, entries in out.items()})
+
+
+def words(name: str, section: str) -> tuple[str, ...]:
+    """The entries of one section of a word list."""
+    return sections(name)[section]
+
+
+@cache
+def lower_words(name: str, *section_names: str) -> frozenset[str]:
+    """The entries of some sections of a word list (all of them when none is named),
+    lower-cased, for membership tests."""
+    table = sections(name)
+    chosen = section_names or tuple(table)
+    return frozenset(w.lower() for section in chosen for w in table[section])
+
+
+@cache
+def toml(name: str) -> Mapping[str, Any]:
+    """A shipped TOML table."""
+    return tomllib.loads(text(name))
+
+
+def toml_file(path: str | Path) -> dict[str, Any]:
+    """A TOML table an operator gives in place of a shipped one (read afresh each time)."""
+    return tomllib.loads(Path(path).read_text("utf-8"))
+
+
+@cache
+def rows(name: str) -> tuple[tuple[str, ...], ...]:
+    """A shipped TSV table (see ``parse_rows``)."""
+    return parse_rows(text(name))
+
+
+def parse_rows(table: str) -> tuple[tuple[str, ...], ...]:
+    """A TSV table: its lines split at tabs, cells stripped, # comments and blank lines skipped."""
+    return tuple(
+        tuple(cell.strip() for cell in line.split("\t"))
+        for line in table.splitlines()
+        if line.strip() and not line.startswith("#")
+    )
+
+
+@dataclass(frozen=True)
+class Country:
+    """One line of the world table (``data/world.tsv``)."""
+
+    name: str
+    demonym: str = ""
+    """The adjective a person's nationality is reported as ("Russian")."""
+    capital: str = ""
+    short_names: tuple[str, ...] = ()
+    """Other names as written ("US", "U.K.", "Czechia"): matched case-sensitively."""
+    seats: tuple[str, ...] = ()
+    """Institutions whose name speaks for the country ("Kremlin"), as written."""
+    other_demonyms: tuple[str, ...] = ()
+    """More words for its people ("Briton", "Britons", "Brit")."""
+    other_capitals: tuple[str, ...] = ()
+    """Other spellings of the capital ("Kiev")."""
+
+    @property
+    def aliases(self) -> tuple[str, ...]:
+        """What stands for the country as written, never in another case ("US" is not "us"):
+        its short names and its seats of government."""
+        return self.short_names + self.seats
+
+    @property
+    def nationality_words(self) -> tuple[str, ...]:
+        return ((self.demonym,) if self.demonym else ()) + self.other_demonyms
+
+    @property
+    def capitals(self) -> tuple[str, ...]:
+        return ((self.capital,) if self.capital else ()) + self.other_capitals
+
+
+@cache
+def countries() -> tuple[Country, ...]:
+    """The world table: every country with its nationality words, capital and other names."""
+    return parse_countries(rows("world.tsv"))
+
+
+def parse_countries(table: Iterable[tuple[str, ...]]) -> tuple[Country, ...]:
+    """Countries from world-table rows: country, nationality, capital, short names, seats."""
+    out = []
+    for row in table:
+        name, nationality, capital, short_names, seats = (row + ("",) * 4)[:5]
+        demonyms, capitals = _cell(nationality), _cell(capital)
+        out.append(
+            Country(
+                name,
+                demonyms[0] if demonyms else "",
+                capitals[0] if capitals else "",
+                _cell(short_names),
+                _cell(seats),
+                demonyms[1:],
+                capitals[1:],
+            )
+        )
+    return tuple(out)
+
+
+def _cell(cell: str) -> tuple[str, ...]:
+    """The entries of a table cell: " | " between them."""
+    return tuple(entry.strip() for entry in cell.split("|") if entry.strip())
+
+
+@cache
+def _spellings() -> tuple[tuple[str, str], ...]:
+    return tuple((variant, spelling) for variant, spelling, *_ in rows("spellings.tsv"))
+
+
+def respell(lowered: str) -> str:
+    """A lower-case text with each variant spelling of ``data/spellings.tsv`` written the one
+    way words are compared in ("defence" → "defense")."""
+    for variant, spelling in _spellings():
+        lowered = lowered.replace(variant, spelling)
+    return lowered
+
+
+def trie_pattern(words: Iterable[str]) -> str:
+    """A regular expression matching any of ``words``, written as a trie ("sanction|sancti…"
+    share "sanct"), the longest match first."""
+    trie: dict[str, dict] = {}  # type: ignore[type-arg]
+    words = [w for w in words if w]
+    if not words:
+        return "(?!)"
+    for word in words:
+        node = trie
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def render(node: dict) -> str:  # type: ignore[type-arg]
+        branches = [re.escape(char) + render(child) for char, child in sorted(node.items()) if char]
+        branches.sort(key=len, reverse=True)
+        if "" in node:
+            return f"(?:{'|'.join(branches)})?" if branches else ""
+        return branches[0] if len(branches) == 1 else f"(?:{'|'.join(branches)})"
+
+    return render(trie)
