@@ -125,7 +125,9 @@ class AlertService:
                 defaultdict(list)
             )
             for chat in chats:
-                groups[(chat.alerts_since or watermark, chat.include, chat.exclude)].append(chat)
+                # None: alerts just came on (nothing before now); "" is the very beginning.
+                since = watermark if chat.alerts_since is None else chat.alerts_since
+                groups[(since, chat.include, chat.exclude)].append(chat)
             work: list[tuple[ChatFilter, list[StoredArticle]]] = []
             for (since, include, exclude), members in groups.items():
                 found = await self.gate.call(
