@@ -76,10 +76,17 @@ def compose_briefing(
         for s in material.sentences
         if any(s.text == i.text for i in purpose.items)
     }
+    reactions = reactions_section(material, rules, shown, _items)
+    # A sentence told as a reaction is not told again as context.
+    shown |= {
+        (s.article_id, s.index)
+        for s in material.sentences
+        if any(s.text == i.text for i in reactions.items)
+    }
     sections = [
         purpose,
         _participants(material, rules),
-        reactions_section(material, rules, shown, _items),
+        reactions,
         _context(material, rules, focus_sentences, shown),
     ]
     if focus and focus_sentences:

@@ -106,9 +106,20 @@ class Person:
         return sorted(claims, key=lambda c: -len(c.sources))
 
     def display_name(self, source: Callable[[int], str]) -> str:
-        """The name with the role most outlets give, for headlines."""
+        """The name with the role most outlets give, for headlines: a title as it stands
+        before a name ("Brazilian President"), not an apposition ("president of the
+        Republic of …") nor a title too long to head a line."""
         claims = self.role_claims(source, lambda a: str(a))
-        return f"{claims[0].role} {self.name}" if claims else self.name
+        titles = [
+            c.role
+            for c in claims
+            if c.role[:1].isupper() and len(c.role.split()) <= MAX_HEADLINE_ROLE_WORDS
+        ]
+        return f"{titles[0]} {self.name}" if titles else self.name
+
+
+MAX_HEADLINE_ROLE_WORDS = 4
+"""Longer titles ("Chairman of the State Affairs Commission") crowd a headline out."""
 
 
 def _is_plural_title(role: str) -> bool:

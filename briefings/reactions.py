@@ -142,7 +142,7 @@ def find_stances(
                 about_it = _object_of(text, end) if strength == STANCE and not light else None
                 parties[party] = (strength, about_it)
         for party, (strength, about_it) in parties.items():
-            if about_it and not _refers_to_happening(about_it, material):
+            if about_it and not _refers_to_happening(about_it, material, names, rules):
                 about_it = None  # what it is on is not this happening: the party alone
             found.append(Stance(party, sentence, strength, about_it))
             previous[sentence.article_id] = party
@@ -200,10 +200,21 @@ def _title_parties(material: Material, rules: FacetRules) -> dict[str, set[int]]
     return counts
 
 
-def _refers_to_happening(phrase: str, material: Material) -> bool:
+def _refers_to_happening(phrase: str, material: Material, names: Names, rules: FacetRules) -> bool:
     """Whether a stance's object says what it is on: not a bare "the plan", "the idea"
-    (true of the happening, but saying nothing of which)."""
-    return not _VAGUE.fullmatch(phrase.strip())
+    (true of the happening, but saying nothing of which), nor a party ("criticised French
+    President X", "accused China of…") unless a happening word follows ("X's visit")."""
+    if _VAGUE.fullmatch(phrase.strip()):
+        return False
+    return (
+        not _names_someone(phrase, material, names, rules)
+        or _POSSESSIVE.search(phrase[:_HEAD_REACH]) is not None
+        or happening_pattern().search(phrase) is not None
+    )
+
+
+_POSSESSIVE = re.compile(r"\w['’]s\b")
+"""A party's act ("X's threat to annex…") is what a stance is on; the party alone is not."""
 
 
 def _object_of(text: str, end: int) -> str | None:
@@ -383,6 +394,25 @@ _HOLDING = re.compile(
 )
 
 
+def _official_for(party: str, material: Material, rules: FacetRules) -> str | None:
+    """The country a person speaks for, from the roles the articles give them: an official
+    of it ("Russian Foreign Ministry spokeswoman", "White House adviser"), not someone who
+    speaks for themselves ("former US president")."""
+    resolver = rules.party_resolver
+    person = next((p for p in material.people if p.name == party), None)
+    if person is None:
+        return None
+    for mention in person.mentions:
+        for role in mention.mention.roles:
+            if not _OFFICIAL.search(role.lower()) or _OWN_VOICE.search(role):
+                continue
+            if found := resolver.pattern.search(role):
+                return resolver.by_word[found.group(1).lower()]
+            if found := resolver.alias_pattern.search(role):
+                return resolver.by_alias[found.group(1)]
+    return None
+
+
 def _is_noun_stance(word: str) -> bool:
     return stance_noun_pattern().fullmatch(word) is not None
 
@@ -497,7 +527,8 @@ def reactions_section(
     speaks_for: dict[str, str] = material.worked_out.get("speaks_for", {})
     by_party: dict[str, list[Stance]] = defaultdict(list)
     for stance in stances:
-        by_party[speaks_for.get(stance.party, stance.party)].append(stance)
+        party = speaks_for.get(stance.party) or _official_for(stance.party, material, rules)
+        by_party[party or stance.party].append(stance)
     if not by_party:
         return Section("reactions", facet.heading, ())
 

@@ -193,3 +193,23 @@ def test_a_query_both_events_answer_briefs_the_latest(seeded: Engine) -> None:
 def test_the_context_line_is_the_election_the_visit_precedes(seeded: Engine) -> None:
     context = _sections(seeded)["context"]
     assert "election" in context[0]["text"].lower()
+
+
+CORPORA = Path(__file__).resolve().parents[2].parent / "shared" / "corpora"
+
+
+@pytest.mark.parametrize(
+    "corpus",
+    sorted(p.name for p in CORPORA.iterdir() if p.is_dir()) if CORPORA.is_dir() else ["absent"],
+)
+def test_no_sentence_is_told_twice_in_a_briefing(corpus: str, tmp_path: Path) -> None:
+    """A sentence given as a reaction is not given again as context, nor anywhere else."""
+    if not (CORPORA / corpus).is_dir():
+        pytest.skip("../shared/corpora is absent")
+    with Engine(tmp_path / "corpus.db") as engine:
+        engine.ingest([CORPORA / corpus])
+        for event in engine.events():
+            brief = briefing_json(engine.brief(event_id=event.id))
+            texts = [i["text"] for s in brief["sections"] for i in s["items"]]
+            repeated = {t for t in texts if texts.count(t) > 1}
+            assert not repeated, (corpus, event.id, repeated)

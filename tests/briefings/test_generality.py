@@ -188,3 +188,42 @@ def test_a_stance_told_in_the_past_perfect_is_background_not_a_reaction(
     reactions = next(s for s in brief["sections"] if s["facet"] == "reactions")
     said = " ".join(i["text"] for i in reactions["items"])
     assert "Peru welcomed" in said and "Argentina" not in said
+
+
+def test_a_reaction_heading_says_what_it_is_on_never_only_whom(tmp_path: Path) -> None:
+    """ "Bolivia on Chilean President X" names a party, not what the stance is on; "on X's
+    visit" says it."""
+    on_whom = BACKGROUND.replace(
+        "Peru welcomed the meeting, saying it could help regional trade.",
+        "Bolivia criticised Chilean President Gabriel Boric, saying he ignored the region.",
+    )
+    on_what = on_whom.replace(
+        "criticised Chilean President Gabriel Boric", "criticised Boric's visit"
+    )
+    headings = []
+    for name, text in (("whom", on_whom), ("what", on_what)):
+        folder = tmp_path / name
+        folder.mkdir()
+        (folder / "visit.txt").write_text(text, "utf-8")
+        with Engine(tmp_path / f"{name}.db") as fresh:
+            fresh.ingest([folder])
+            brief = briefing_json(fresh.brief())
+        headings.append(next(s for s in brief["sections"] if s["facet"] == "reactions")["heading"])
+    assert headings == ["Reactions: Bolivia", "Reactions: Bolivia on Boric's visit"]
+
+
+def test_an_official_reacts_for_the_country_their_role_names(tmp_path: Path) -> None:
+    """Named once with a role ("Peruvian Foreign Ministry spokeswoman"), an official who then
+    reacts by name speaks for that country, not for themselves."""
+    text = BACKGROUND.replace(
+        "Peru welcomed the meeting, saying it could help regional trade.",
+        "Peruvian Foreign Ministry spokeswoman Rosa Paredes spoke to reporters in Lima.\n\n"
+        '"We welcome the meeting in Helsinki," Paredes said on Wednesday.',
+    )
+    (tmp_path / "visit.txt").write_text(text, "utf-8")
+    with Engine(tmp_path / "visit.db") as engine:
+        engine.ingest([tmp_path / "visit.txt"])
+        brief = briefing_json(engine.brief())
+    reactions = next(s for s in brief["sections"] if s["facet"] == "reactions")
+    assert reactions["heading"].startswith("Reactions: Peru")
+    assert "Paredes" in reactions["items"][0]["text"]

@@ -202,3 +202,19 @@ def test_display_name_leads_with_the_role_most_outlets_give() -> None:
     assert person.display_name(outlet) == "Governor Lina Varga"
     (nobody,) = merge_people([mention(1, "Tomas Ekdal")])
     assert nobody.display_name(outlet) == "Tomas Ekdal"
+
+
+def test_display_name_takes_a_title_that_heads_a_name_not_an_apposition() -> None:
+    """"president of the Republic of …" follows a name; "Chairman of the State Council of …"
+    crowds a headline: the title most outlets give that stands before a name leads."""
+    (person,) = merge_people(
+        [
+            mention(1, "Lina Varga", "president of the Republic of Vordia"),
+            mention(2, "Varga", "president of the Republic of Vordia"),
+            mention(3, "Varga", "Chairman of the State Council of Vordia"),
+            mention(4, "Varga", "Governor"),
+        ]
+    )
+    assert person.display_name(outlet) == "Governor Lina Varga"
+    (untitled,) = merge_people([mention(1, "Tomas Ekdal", "head of the Orlaska delegation")])
+    assert untitled.display_name(outlet) == "Tomas Ekdal"
