@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 
 from briefings.errors import NoMatch, NothingToBrief, PersonNotFound
@@ -25,6 +25,7 @@ from briefings.models import (
     RoleClaim,
     Section,
 )
+from briefings.name_index import NameIndex
 from briefings.people_index import Person, merge_people, role_key
 from briefings.purpose import purpose_sentences
 from briefings.reactions import SPEECH, event_stances, reactions_section
@@ -41,6 +42,8 @@ from briefings.trim import one_item_fewer, shrink_to_fit
 SURNAME_RATIO = 80
 """How close a misspelt surname must be to a known one (rapidfuzz ratio, 0-100)."""
 MAX_FUZZY_PEOPLE = 5
+SUGGESTION_RATIO = 60
+"""How close a surname must be to one that matched no one to be suggested instead."""
 RELEVANT_SHARE = 0.5
 """An event matching a query at least this well, relative to the best match, may be briefed."""
 MAX_ITEM_CHARS = 2600
@@ -379,7 +382,8 @@ def _find_cards(store: Store, name: str, rules: FacetRules) -> list[PersonCard]:
     matched = store.person_keys_ending(wanted)
     is_exact = bool(matched)
     if not matched:
-        keys = store.person_keys()
+        names = store.person_name_index()
+        keys = names.keys
         # A single word is a surname misspelt: its close spellings are among the surnames.
         # Several words are compared with whole names.
         single = " " not in wanted
@@ -391,11 +395,11 @@ def _find_cards(store: Store, name: str, rules: FacetRules) -> list[PersonCard]:
         matched = [k for k, score, _ in close if score >= 88]
         if not matched and single:
             # A word of a name that is not its last ("Mohammed" of "Mohammed VI").
-            matched = _by_word(keys).get(wanted, [])[:MAX_FUZZY_PEOPLE]
+            matched = names.by_word.get(wanted, [])[:MAX_FUZZY_PEOPLE]
         if not matched and single and len(wanted) >= 4:
-            matched = _misspelt_surname(wanted, keys)
+            matched = _misspelt_surname(wanted, names)
         if not matched:
-            suggestions = [keys[k] for k, _, _ in close[:3]] or _surname_suggestions(wanted, keys)
+            suggestions = [keys[k] for k, _, _ in close[:3]] or _surname_suggestions(wanted, names)
             raise PersonNotFound(_shortened(name), suggestions)
     # Every spelling of the people found (see identity): one card a person.
     spellings = store.keys_of_persons(store.persons_of_keys(matched))
@@ -471,61 +475,20 @@ def _name_matches(wanted: str, key: str) -> bool:
     )
 
 
-def _by_surname(keys: dict[str, str]) -> dict[str, list[str]]:
-    """The person keys by surname, built once for each table of keys the store hands out."""
-    return _key_index(keys)[0]
-
-
-def _by_word(keys: dict[str, str]) -> dict[str, list[str]]:
-    """The person keys by each word of them but the last."""
-    return _key_index(keys)[1]
-
-
-def _key_index(keys: dict[str, str]) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
-    cached = _KEY_INDEX.get(id(keys))
-    if cached is not None and cached[0] is keys:
-        return cached[1], cached[2]
-    surnames: dict[str, list[str]] = defaultdict(list)
-    words: dict[str, list[str]] = defaultdict(list)
-    for key in keys:
-        *first, last = key.split(" ")
-        surnames[last].append(key)
-        for word in first:
-            words[word].append(key)
-    _KEY_INDEX.clear()
-    _KEY_INDEX[id(keys)] = (keys, surnames, words)
-    return surnames, words
-
-
-_KEY_INDEX: dict[int, tuple[dict[str, str], dict[str, list[str]], dict[str, list[str]]]] = {}
-
-
-def _misspelt_surname(wanted: str, keys: dict[str, str]) -> list[str]:
+def _misspelt_surname(wanted: str, names: NameIndex) -> list[str]:
     """The people whose surname is closest to a misspelt one ("shoygu"), if close enough."""
-    from rapidfuzz import fuzz, process
-
-    surnames = _by_surname(keys)
-    close = process.extract(
-        wanted,
-        list(surnames),
-        scorer=fuzz.ratio,
-        limit=MAX_FUZZY_PEOPLE,
-        score_cutoff=SURNAME_RATIO,
-    )
+    close = names.closest_surnames(wanted, SURNAME_RATIO, MAX_FUZZY_PEOPLE)
     if not close:
         return []
     best = close[0][1]
-    return [k for surname, score, _ in close if score == best for k in surnames[surname]][
+    return [k for surname, score in close if score == best for k in names.by_surname[surname]][
         :MAX_FUZZY_PEOPLE
     ]
 
 
-def _surname_suggestions(wanted: str, keys: dict[str, str]) -> list[str]:
-    from rapidfuzz import fuzz, process
-
-    surnames = _by_surname(keys)
-    close = process.extract(wanted, list(surnames), scorer=fuzz.ratio, limit=3, score_cutoff=60)
-    return [keys[surnames[surname][0]] for surname, _, _ in close]
+def _surname_suggestions(wanted: str, names: NameIndex) -> list[str]:
+    close = names.closest_surnames(wanted, SUGGESTION_RATIO, 3)
+    return [names.keys[names.by_surname[surname][0]] for surname, _ in close]
 
 
 def _card(person: Person, material: Material, rules: FacetRules) -> PersonCard:

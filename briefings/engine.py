@@ -277,7 +277,7 @@ class Engine:
         return compose.people_cards(self.store, name)
 
     def latest_event(self) -> Event:
-        events = self.store.events()
-        if not events:
+        latest = self.store.latest_event()
+        if latest is None:
             raise NothingToBrief("The corpus has no English article yet: ingest some files first.")
-        return events[0]
+        return latest

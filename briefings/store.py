@@ -27,6 +27,7 @@ from briefings.models import (
     StoredArticle,
     Topic,
 )
+from briefings.name_index import NameIndex
 
 SCHEMA_VERSION = 5
 APPLICATION_ID = 0x4E455753  # "NEWS": marks the file as ours, so a foreign database is refused
@@ -88,7 +89,9 @@ class Store:
         self.lock = threading.RLock()
         self._person_keys: dict[str, str] | None = None
         self._person_keys_version = -1
+        self._name_index: NameIndex | None = None
         self._migrate()
+        self._add_lookup_indexes()
 
     @classmethod
     def open(cls, path: str | Path) -> Store:
@@ -157,6 +160,24 @@ class Store:
             self._upgrade_to_v5()
             conn.execute("PRAGMA user_version=5")
         conn.commit()
+
+    def _add_lookup_indexes(self) -> None:
+        """Indexes that keep lookups from scanning the corpus, derived from what is stored (so
+        they need no schema version of their own): each mention's surname (the last word of
+        its folded name) for `who`, and the events by date for the latest one."""
+        with self.db.conn:
+            if "surname" not in self.db.table("mentions").columns_dict:
+                self.db.execute("ALTER TABLE mentions ADD COLUMN surname TEXT")
+            self.db.execute("CREATE INDEX IF NOT EXISTS mentions_surname ON mentions(surname)")
+            # Rows written before the column, or by a newsbot that does not know it.
+            missing = self.db.execute(
+                "SELECT id, key FROM mentions WHERE surname IS NULL"
+            ).fetchall()
+            self.db.conn.executemany(
+                "UPDATE mentions SET surname = ? WHERE id = ?",
+                [(_surname_of(key or ""), row_id) for row_id, key in missing],
+            )
+            self.db.execute("CREATE INDEX IF NOT EXISTS events_date ON events(date)")
 
     def _upgrade_to_v4(self) -> None:
         """Derived facts get columns and tables of their own, apart from what articles say.
@@ -374,13 +395,14 @@ class Store:
             ],
         )
         conn.executemany(
-            "INSERT INTO mentions (article_id, name, key, roles, nationality, sentences, quotes, "
-            "weak) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO mentions (article_id, name, key, surname, roles, nationality, sentences, "
+            "quotes, weak) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (
                     article_id,
                     p.name,
                     person_key(p.name),
+                    _surname_of(person_key(p.name)),
                     json.dumps(list(p.roles)),
                     p.nationality,
                     json.dumps(list(p.sentences)),
@@ -632,13 +654,23 @@ class Store:
         )
         return {r["key"]: r["name"] for r in rows}
 
+    def person_name_index(self) -> NameIndex:
+        """The folded names indexed for `who` (see name_index), built once a corpus change."""
+        with self.lock:
+            keys = self.person_keys()
+            if self._name_index is None or self._name_index.keys is not keys:
+                self._name_index = NameIndex.of(keys)
+            return self._name_index
+
     def person_keys_ending(self, wanted: str) -> list[str]:
-        """Folded names equal to ``wanted`` or ending with it as whole words ("ben shabbat")."""
+        """Folded names equal to ``wanted`` or ending with it as whole words ("ben shabbat"):
+        found through the index of surnames, which such a name shares with ``wanted``."""
         escaped = wanted.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         rows = self._rows(
             "SELECT DISTINCT m.key FROM mentions m LEFT JOIN person_names p ON p.key = m.key "
-            "WHERE (m.key = ? OR m.key LIKE ? ESCAPE '\\') AND (m.weak = 0 OR p.person IS NOT NULL)",
-            [wanted, f"% {escaped}"],
+            "WHERE m.surname = ? AND (m.key = ? OR m.key LIKE ? ESCAPE '\\') "
+            "AND (m.weak = 0 OR p.person IS NOT NULL)",
+            [_surname_of(wanted), wanted, f"% {escaped}"],
         )
         return [r["key"] for r in rows]
 
@@ -701,7 +733,13 @@ class Store:
 
     def latest_event(self) -> Event | None:
         """The event with the latest date (events are never empty of articles)."""
-        rows = self._rows("SELECT id FROM events e" + self._LATEST_FIRST + " LIMIT 1")
+        # In two steps, each read from an index: the latest dated event, else the last undated
+        # (as `events` orders them, and like it skipping an event left without articles).
+        has_articles = "EXISTS (SELECT 1 FROM articles a WHERE a.event_id = e.id)"
+        rows = self._rows(
+            f"SELECT id FROM events e WHERE e.date IS NOT NULL AND {has_articles} "
+            "ORDER BY e.date DESC, e.id DESC LIMIT 1"
+        ) or self._rows(f"SELECT id FROM events e WHERE {has_articles} ORDER BY e.id DESC LIMIT 1")
         return self.event(rows[0]["id"]) if rows else None
 
     def events_near(self, day: dt.date, days: int) -> list[Event]:
@@ -825,16 +863,43 @@ class Store:
         return [r["id"] for r in rows]
 
     def matching_sentences(self, query: str, article_ids: Sequence[int]) -> set[tuple[int, int]]:
-        """(article_id, sentence index) pairs whose text matches the query."""
+        """(article_id, sentence index) pairs whose text matches the query.
+
+        The full-text index is read over these articles' rows of sentences, not over every
+        match in the corpus: an article's sentences are stored one after another, so a few
+        articles are read range by range, and many (where a range each would cost more) from
+        the first of their sentences to the last, which an event's articles, ingested about
+        when it happened, keep narrow.
+        """
         match = fts_query(query)
         if not match or not article_ids:
             return set()
+        ids = _json_ids(article_ids)
+        spans = self._rows(
+            "SELECT min(id) AS first, max(id) AS last FROM sentences "
+            "WHERE article_id IN (SELECT value FROM json_each(?)) GROUP BY article_id ORDER BY first",
+            [ids],
+        )
+        ranges: list[list[int]] = []
+        for span in spans:  # articles stored one after the other make one range
+            if ranges and span["first"] == ranges[-1][1] + 1:
+                ranges[-1][1] = span["last"]
+            else:
+                ranges.append([span["first"], span["last"]])
+        if not ranges:
+            return set()
+        if len(ranges) > _RANGES_READ_APART:
+            ranges = [[ranges[0][0], max(last for _, last in ranges)]]
+        matching = " UNION ALL ".join(
+            "SELECT rowid AS id FROM sentences_fts WHERE sentences_fts MATCH ? "
+            "AND rowid BETWEEN ? AND ?"
+            for _ in ranges
+        )
         try:
             rows = self._rows(
-                "SELECT s.article_id, s.idx FROM sentences_fts JOIN sentences s "
-                "ON s.rowid = sentences_fts.rowid WHERE sentences_fts MATCH ? "
-                "AND s.article_id IN (SELECT value FROM json_each(?))",
-                [match, _json_ids(article_ids)],
+                f"SELECT s.article_id, s.idx FROM ({matching}) f JOIN sentences s ON s.id = f.id "
+                "WHERE s.article_id IN (SELECT value FROM json_each(?))",
+                [value for first, last in ranges for value in (match, first, last)] + [ids],
             )
         except sqlite3.OperationalError:
             return set()
@@ -881,6 +946,16 @@ class Store:
                 [since],
             )
         ]
+
+
+_RANGES_READ_APART = 16
+"""Up to this many ranges of sentences, each is read on its own (a full-text query costs about
+0.2 ms to start); more are read as one range from the first to the last."""
+
+
+def _surname_of(key: str) -> str:
+    """A folded name's last word: what `who` looks a surname up by."""
+    return key.rsplit(" ", 1)[-1]
 
 
 def person_key(name: str) -> str:

@@ -1,0 +1,189 @@
+"""Lookups that must not scan the corpus give the answers the scans gave.
+
+- A misspelt surname is looked for among the surnames that share enough letter pairs with
+  it (briefings.name_index): the same closest surnames as rapidfuzz's scan of them all.
+- A surname is found through the mentions' surname index, not a LIKE over every name.
+- A briefing's focus reads the full-text index over its event's sentences only.
+- The latest event is read from the events' date index.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from rapidfuzz import fuzz, process
+
+from briefings.engine import Engine
+from briefings.name_index import letter_pairs, pairs_needed
+from briefings.store import Store, fts_query
+from tests.conftest import ROOT, SEEDS
+
+SHARED_CORPORA = ROOT.parent / "shared" / "corpora"
+QUERIES = ["said", "defense minister", '"prime minister"', "talks", "minist*", "syria OR iran"]
+
+
+@pytest.fixture(scope="module")
+def corpus_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The seeds and the shared corpora (when beside the project) in one database."""
+    folders = [SEEDS]
+    if SHARED_CORPORA.is_dir():
+        folders += sorted(p for p in SHARED_CORPORA.iterdir() if p.is_dir())
+    path = tmp_path_factory.mktemp("lookups") / "corpus.db"
+    with Engine(path) as engine:
+        engine.ingest(folders)
+    return path
+
+
+@pytest.fixture
+def corpus(corpus_db: Path) -> Iterator[Engine]:
+    with Engine(corpus_db) as engine:
+        yield engine
+
+
+def misspellings(word: str, rng: random.Random) -> list[str]:
+    """A word as users get it wrong: letters swapped, dropped, doubled or replaced."""
+    found = []
+    for _ in range(4):
+        letters = list(word)
+        at = rng.randrange(len(letters))
+        change = rng.choice(["swap", "drop", "double", "replace"])
+        if change == "swap" and at + 1 < len(letters):
+            letters[at], letters[at + 1] = letters[at + 1], letters[at]
+        elif change == "drop" and len(letters) > 1:
+            del letters[at]
+        elif change == "double":
+            letters.insert(at, letters[at])
+        else:
+            letters[at] = rng.choice("aeiouykhsz")
+        found.append("".join(letters))
+    return found
+
+
+def test_letter_pairs_needed_hold_for_every_close_pair_of_words() -> None:
+    """The bound the index prunes by, checked against rapidfuzz on close spellings."""
+    rng = random.Random(3)
+    words = ["shoigu", "zelenskyy", "lula", "xi", "erdogan", "kochavi", "pelosi", "scholz"]
+    for word in words:
+        for other in misspellings(word, rng) + misspellings(word + word[:3], rng):
+            for ratio in (60.0, 80.0, 90.0):
+                if fuzz.ratio(word, other) >= ratio:
+                    shared = sum((letter_pairs(word) & letter_pairs(other)).values())
+                    assert shared >= pairs_needed(len(word), len(other), ratio), (word, other)
+
+
+def test_closest_surnames_are_those_a_scan_of_every_surname_finds(corpus: Engine) -> None:
+    names = corpus.store.person_name_index()
+    surnames = list(names.by_surname)
+    assert len(surnames) >= 40
+    rng = random.Random(16)
+    narrowed = 0
+    for surname in rng.sample(surnames, 40):
+        for asked in misspellings(surname, rng):
+            for ratio in (80.0, 60.0):
+                scanned = process.extract(
+                    asked, surnames, scorer=fuzz.ratio, limit=5, score_cutoff=ratio
+                )
+                expected = [(found, score) for found, score, _ in scanned]
+                assert names.closest_surnames(asked, ratio, 5) == expected, asked
+            narrowed += len(names.surnames_near(asked, 80.0)) < len(surnames) / 4
+    # What the index is for: most questions look at a small share of the surnames.
+    assert narrowed >= 100
+
+
+def test_the_name_index_is_built_once_until_the_corpus_changes(corpus: Engine) -> None:
+    first = corpus.store.person_name_index()
+    assert corpus.store.person_name_index() is first
+    corpus.ingest([SEEDS])  # a write, even of nothing new, may change who is in the corpus
+    rebuilt = corpus.store.person_name_index()
+    assert rebuilt.keys == first.keys
+
+
+def test_a_misspelt_surname_finds_the_person_through_the_index(corpus: Engine) -> None:
+    card = corpus.who("Shoygu")[0]
+    assert card.name == "Sergei Shoigu"
+
+
+def test_a_surname_is_looked_up_through_its_index_not_a_scan(corpus: Engine) -> None:
+    plan = " ".join(
+        str(row)
+        for row in corpus.store.db.execute(
+            "EXPLAIN QUERY PLAN SELECT DISTINCT m.key FROM mentions m "
+            "WHERE m.surname = ? AND (m.key = ? OR m.key LIKE ?)",
+            ["shoigu", "shoigu", "% shoigu"],
+        )
+    )
+    assert "mentions_surname" in plan
+    every_key = {r[0] for r in corpus.store.db.execute("SELECT DISTINCT key FROM mentions")}
+    for wanted in ["shoigu", "ben shabbat", "putin", "netanyahu", "xi"]:
+        expected = {k for k in every_key if k == wanted or k.endswith(" " + wanted)}
+        found = set(corpus.store.person_keys_ending(wanted))
+        assert found <= expected and found, wanted
+
+
+def test_a_database_without_surnames_gets_them_when_opened(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    with Engine(path) as engine:
+        engine.ingest([SEEDS])
+        before = engine.who("Shoigu")[0].name
+    conn = sqlite3.connect(path)
+    conn.execute("DROP INDEX mentions_surname")
+    conn.execute("ALTER TABLE mentions DROP COLUMN surname")
+    conn.commit()
+    conn.close()
+    with Engine(path) as engine:
+        missing = engine.store.db.execute(
+            "SELECT count(*) FROM mentions WHERE surname IS NULL"
+        ).fetchone()[0]
+        assert missing == 0
+        assert engine.who("Shoigu")[0].name == before
+
+
+def test_focus_sentences_are_those_the_whole_index_finds(corpus: Engine) -> None:
+    store: Store = corpus.store
+    events = corpus.events()
+    every_article = [a.id for a in corpus.articles()]
+    rng = random.Random(7)
+    spread = rng.sample(every_article, min(40, len(every_article)))  # more ranges than read apart
+    for query in QUERIES:
+        for ids in [list(e.article_ids) for e in events] + [spread, every_article]:
+            whole = {
+                (r[0], r[1])
+                for r in store.db.execute(
+                    "SELECT s.article_id, s.idx FROM sentences_fts JOIN sentences s "
+                    "ON s.rowid = sentences_fts.rowid WHERE sentences_fts MATCH ? "
+                    "AND s.article_id IN (SELECT value FROM json_each(?))",
+                    [fts_query(query), json.dumps(ids)],
+                )
+            }
+            assert store.matching_sentences(query, ids) == whole, (query, ids)
+    assert store.matching_sentences("said", []) == set()
+    assert store.matching_sentences("said", [10**9]) == set()
+
+
+def test_the_latest_event_is_the_first_of_the_events_and_read_from_an_index(
+    corpus: Engine,
+) -> None:
+    assert corpus.latest_event() == corpus.events()[0]
+    assert corpus.store.latest_event() == corpus.events()[0]
+    plan = " ".join(
+        str(row)
+        for row in corpus.store.db.execute(
+            "EXPLAIN QUERY PLAN SELECT id FROM events e WHERE e.date IS NOT NULL "
+            "ORDER BY e.date DESC, e.id DESC LIMIT 1"
+        )
+    )
+    assert "events_date" in plan and "TEMP B-TREE" not in plan
+
+
+def test_with_only_undated_events_the_latest_is_the_last_made(tmp_path: Path) -> None:
+    with Engine(tmp_path / "undated.db") as engine:
+        engine.ingest([SEEDS])
+        engine.store.db.execute("UPDATE events SET date = NULL")
+        engine.store.db.conn.commit()
+        assert engine.latest_event() == engine.events()[0]
+        assert engine.latest_event().id == max(e.id for e in engine.events())
