@@ -13,7 +13,7 @@ import random
 import re
 from pathlib import Path
 
-from briefings.dates import CALENDAR_WORDS
+from briefings.extract.dates import CALENDAR_WORDS
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"

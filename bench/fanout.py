@@ -6,7 +6,8 @@
 
 N chats (one in ten a group) are subscribed to a slot a minute ago, so the slot job that
 post_init runs at start delivers all of them. The local Bot API server enforces Telegram's
-flood limits (30 messages/s overall, 20/min per group) and answers 429 beyond them. Prints
+flood limits (30 messages/s overall, 20/min per group, 1/s per chat) in sliding windows and
+answers 429 beyond them; the bot paces itself with its one rate limiter (bot.rate_limit). Prints
 delivered messages/s as a fraction of the 30/s limit, 429s seen, duplicates, losses and the
 peak RSS of the process (the fake server runs in it too).
 """
@@ -66,7 +67,9 @@ async def run(count: int, workdir: Path) -> None:
     with LocalBotApi() as api:
         for chat_id in chats:
             api.add_chat(chat_id)
-        api.rate_limit(per_second=LIMIT_PER_SECOND, per_group_per_minute=20)
+        api.rate_limit(
+            per_second=LIMIT_PER_SECOND, per_group_per_minute=20, per_chat_per_second=1
+        )
         settings = Settings(
             token=EXAMPLE_TOKEN,
             api_url=api.base_url,

@@ -211,7 +211,7 @@ def run_scenario(scenario: Scenario, count: int, template: Path, workdir: Path) 
     with LocalBotApi() as api:
         for chat_id in chats:
             api.add_chat(chat_id)
-        api.rate_limit(per_second=30, per_group_per_minute=20)
+        api.rate_limit(per_second=30, per_group_per_minute=20, per_chat_per_second=1)
         scenario.arm(api, chats)
         environ = bot_environment(api, db, corpus)
 

@@ -17,9 +17,9 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from briefings.clean import clean
-from briefings.outlets import KNOWN_OUTLETS, OutletFinding, find_outlet_evidence
-from briefings.readers import read_documents
+from briefings.extract.outlets import KNOWN_OUTLETS, OutletFinding, find_outlet_evidence
+from briefings.read.clean import clean
+from briefings.read.readers import read_documents
 
 DEFAULT_CORPORA = Path(__file__).resolve().parents[1].parent / "shared" / "corpora"
 _ROW = re.compile(r"^\|\s*(?P<file>[\w.-]+\.txt)\s*\|[^|]*\|(?P<outlet>[^|]*)\|")

@@ -40,7 +40,8 @@ from bot.commands.menus import register_menus
 from bot.config import ConfigError, Settings
 from bot.delivery.jobs import ensure_live, restore_schedule, start_live_sources, stop_digests
 from bot.metrics import BotMetrics, MeteredRateLimiter
-from bot.network import FLOOD_BUDGET_SECONDS, FloodBudgetLimiter, PollingHealth, WatchedRequest
+from bot.network import PollingHealth, WatchedRequest
+from bot.rate_limit import FLOOD_BUDGET_SECONDS, FloodBudgetLimiter
 from bot.runtime import (
     DIGESTS_KEY,
     ENGINE_KEY,

@@ -32,7 +32,7 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from telegram.error import RetryAfter
 
-from bot.network import FloodBudgetLimiter
+from bot.rate_limit import FloodBudgetLimiter, is_message
 from bot.storage import open_read_only
 from briefings.models import IngestReport
 
@@ -42,8 +42,6 @@ logger = logging.getLogger(__name__)
 INGEST_BUCKETS = (0.1, 0.5, 1.0, 5.0, 15.0, 60.0, 300.0, 900.0, 3600.0)
 # Engine calls answer commands: most within a second, a briefing on a big corpus slower.
 ENGINE_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
-# Bot API methods that put a message in a chat; sendChatAction ("typing…") does not.
-NOT_MESSAGES = frozenset({"sendChatAction"})
 # The delivery ledgers bot.storage keeps: (kind label, table).
 LEDGERS = (("digest", "digest_deliveries"), ("alert", "alert_deliveries"))
 
@@ -110,7 +108,7 @@ class BotMetrics:
         """One Bot API request that Telegram answered (successfully, or with a 429)."""
         if is_rate_limited:
             self.rate_limited.labels(method).inc()
-        elif method.startswith("send") and method not in NOT_MESSAGES:
+        elif is_message(method):
             self.messages_sent.labels(method).inc()
 
     # -- the endpoint -------------------------------------------------------------------------
@@ -177,7 +175,7 @@ class DeliveryLedgers(Collector):
 
 
 class MeteredRateLimiter(FloodBudgetLimiter):
-    """The bot's rate limiter (bot.network), counting messages sent and 429s (every retry too)."""
+    """The bot's rate limiter (bot.rate_limit), counting messages sent and 429s (every retry too)."""
 
     def __init__(self, metrics: BotMetrics, **kwargs: Any) -> None:
         super().__init__(**kwargs)

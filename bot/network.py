@@ -1,14 +1,12 @@
-"""Network trouble: what a failed request proves, flood waits within a budget, quiet polling logs.
+"""Network trouble: what a failed request proves, and quiet polling logs.
 
-Three rules of the bot's dealings with an unreliable link to Telegram live here:
+Two rules of the bot's dealings with an unreliable link to Telegram live here (the third,
+flood limits and their waits, is `bot.rate_limit`):
 
 - `may_have_arrived`: Telegram has no idempotency key, so a send that failed after the
   request left (a read timeout, a connection lost while waiting for the answer) may have
   been delivered. Such a send is never retried blindly; only failures that prove the request
   never reached Telegram, or that Telegram refused it (an error status), are retried.
-- `FloodBudgetLimiter`: a 429's retry_after is honoured as often as Telegram asks, within
-  one total budget per request (`FLOOD_BUDGET_SECONDS`); past it the request fails with the
-  last RetryAfter, and the error handler tells the user once the wait is over.
 - `PollingHealth` (fed by `WatchedRequest`, the getUpdates connection): one WARNING line
   when polling starts failing, one ERROR line if it still fails after
   `TROUBLE_IS_AN_ERROR_AFTER`, one INFO line when it works again — not a traceback a poll.
@@ -16,24 +14,19 @@ Three rules of the bot's dealings with an unreliable link to Telegram live here:
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import datetime as dt
 import logging
 import time
 import warnings
-from collections.abc import Callable, Coroutine
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 from telegram.error import BadRequest, NetworkError, RetryAfter
-from telegram.ext import AIORateLimiter
 from telegram.request import BaseRequest, HTTPXRequest, RequestData
 
 logger = logging.getLogger(__name__)
 
-FLOOD_BUDGET_SECONDS = 60.0
 TROUBLE_IS_AN_ERROR_AFTER = dt.timedelta(seconds=60)
 # httpx failures that happen before a request is on the wire: Telegram cannot have it.
 _NEVER_LEFT = (
@@ -61,87 +54,6 @@ def retry_seconds(error: RetryAfter) -> float:
         warnings.simplefilter("ignore", DeprecationWarning)  # PTB's int → timedelta migration
         value = error.retry_after
     return value.total_seconds() if isinstance(value, dt.timedelta) else float(value)
-
-
-# -- flood waits ---------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class FloodBudget:
-    """`rate_limit_args` of one call: how long FloodBudgetLimiter may wait out its 429s."""
-
-    seconds: float
-
-
-NO_FLOOD_WAITS = FloodBudget(0.0)
-
-
-class FloodBudgetLimiter(AIORateLimiter):
-    """AIORateLimiter's pacing, with 429s retried for as long as a total budget allows.
-
-    AIORateLimiter retries a fixed number of times: four 429s in a row lose the answer. Here
-    each retry_after is waited out (every request pausing meanwhile, as AIORateLimiter does)
-    until the waits would pass `budget` seconds for this request. A call may pass
-    `rate_limit_args=FloodBudget(seconds)` for another budget (0: raise RetryAfter at once).
-    """
-
-    def __init__(self, budget: float = FLOOD_BUDGET_SECONDS, **limits: Any) -> None:
-        super().__init__(max_retries=0, **limits)
-        self.budget = budget
-
-    async def process_request(
-        self,
-        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
-        args: Any,
-        kwargs: dict[str, Any],
-        endpoint: str,
-        data: dict[str, Any],
-        rate_limit_args: Any,
-    ) -> bool | dict[str, Any] | list[dict[str, Any]]:
-        # Which limits apply, as AIORateLimiter decides it: every chat counts towards the
-        # overall rate, groups and channels (negative or @name ids) towards their own too.
-        chat_id = data.get("chat_id")
-        with contextlib.suppress(ValueError, TypeError):
-            chat_id = int(chat_id)  # type: ignore[arg-type]
-        group = (
-            chat_id
-            if isinstance(chat_id, str) or (isinstance(chat_id, int) and chat_id < 0)
-            else False
-        )
-        # A caller that handles 429s itself (the digest fan-out) passes FloodBudget(0).
-        budget = (
-            rate_limit_args.seconds if isinstance(rate_limit_args, FloodBudget) else self.budget
-        )
-        waited = 0.0
-        while True:
-            try:
-                # AIORateLimiter's own retry loop logs each give-up as an exception; its pacing
-                # (`_run_request`) and pause switch (`_retry_after_event`) are used directly.
-                return await self._run_request(
-                    chat=chat_id is not None,
-                    group=group,
-                    allow_paid_broadcast=bool(data.get("allow_paid_broadcast", False)),
-                    callback=callback,
-                    args=args,
-                    kwargs=kwargs,
-                )
-            except RetryAfter as flood:
-                wait = retry_seconds(flood) + 0.1
-                if waited + wait > budget:
-                    if budget:
-                        logger.warning(
-                            "%s: Telegram still asks to wait %.0f s after %.0f s of flood "
-                            "waits; giving up on this request",
-                            endpoint,
-                            wait,
-                            waited,
-                        )
-                    raise
-                waited += wait
-                logger.info("%s: flood wait of %.1f s (%.0f s so far)", endpoint, wait, waited)
-                self._retry_after_event.clear()  # every request waits, as Telegram asks
-                try:
-                    await asyncio.sleep(wait)
-                finally:
-                    self._retry_after_event.set()
 
 
 # -- polling trouble ---------------------------------------------------------------------------
@@ -242,10 +154,6 @@ def _short(error: Exception) -> str:
 
 
 __all__ = [
-    "FLOOD_BUDGET_SECONDS",
-    "NO_FLOOD_WAITS",
-    "FloodBudget",
-    "FloodBudgetLimiter",
     "PollingHealth",
     "WatchedRequest",
     "is_network_trouble",

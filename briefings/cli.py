@@ -1,4 +1,4 @@
-"""The command line: ``newsbot-briefings ingest|articles|topics|events|search|brief|who``
+"""The command line: ``newsbot-briefings ingest|regroup|articles|topics|events|search|brief|who``
 (also ``python -m briefings ...``).
 
 Reads the environment (``NEWSBOT_DB``) and behaves as a command-line tool: results on stdout,
@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from briefings.engine import Engine
 from briefings.errors import BriefingError, NoMatch, PersonNotFound
 from briefings.progress_bar import ProgressBar
-from briefings.render import FORMATS, article_json
+from briefings.render.views import FORMATS, article_json
 
 DEFAULT_DB = "newsbot.db"
 PROG = "newsbot-briefings"
@@ -57,6 +57,11 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     p = sub.add_parser("ingest", parents=[common], help="index article files or folders")
     p.add_argument("paths", nargs="+", metavar="PATH")
+    sub.add_parser(
+        "regroup",
+        parents=[common],
+        help="group every article into events again, from nothing (maintenance)",
+    )
     sub.add_parser("articles", parents=[common, fmt], help="list indexed articles")
     sub.add_parser("topics", parents=[common, fmt], help="topics with article counts and dates")
     sub.add_parser("events", parents=[common, fmt], help="events with their articles")
@@ -126,6 +131,14 @@ def _run(engine: Engine, args: argparse.Namespace) -> int:
     render = engine.renderer
     if args.command == "ingest":
         return _ingest(engine, args.paths)
+    if args.command == "regroup":
+        started = time.monotonic()
+        engine.regroup()
+        print(
+            f"{len(engine.events())} events from {len(engine.articles())} articles "
+            f"in {time.monotonic() - started:.1f} s"
+        )
+        return 0
     if args.command == "articles":
         out.write(render.articles(engine.articles(), fmt))
     elif args.command == "topics":

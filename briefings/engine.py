@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from briefings import compose, readers, render
-from briefings.digest import (
+from briefings.brief import compose
+from briefings.brief.digest import (
     UNMATCHED_HTML,
     Digest,
     DigestEntry,
@@ -26,6 +26,8 @@ from briefings.digest import (
     iso_seconds,
 )
 from briefings.errors import NothingToBrief, UnreadableArticle
+from briefings.index.event_replay import ensure_tables, regroup
+from briefings.index.store import Store
 from briefings.ingest import ingest_documents, ingest_paths
 from briefings.models import (
     Briefing,
@@ -38,8 +40,9 @@ from briefings.models import (
     StoredArticle,
     Topic,
 )
-from briefings.render import visible_length
-from briefings.store import Store
+from briefings.read import readers
+from briefings.render import views as render
+from briefings.render.views import visible_length
 
 __all__ = [
     "ARTICLE_FORMATS",
@@ -114,6 +117,7 @@ class Engine:
 
     def __init__(self, db_path: str | Path, *, templates_dir: str | Path | None = None) -> None:
         self.store = Store.open(db_path)
+        ensure_tables(self.store)  # what event grouping keeps, beside the store's tables
         self.renderer = render.Renderer(templates_dir)
 
     def close(self) -> None:
@@ -137,6 +141,14 @@ class Engine:
         `progress` is called after each file (see ingest_paths), e.g. for a progress bar.
         """
         return ingest_paths(self.store, paths, progress=progress)
+
+    def regroup(self) -> None:
+        """Group every English article into events again, from nothing.
+
+        Ingest places new and changed articles among the events as they come; this is the
+        maintenance command that rebuilds everything grouping keeps (and gives the same
+        events, which the tests check)."""
+        regroup(self.store)
 
     def ingest_feed(self, content: bytes, url: str) -> FeedIngest:
         """Read an RSS/Atom feed's bytes and ingest its entries; an empty feed is no error."""
@@ -199,7 +211,7 @@ class Engine:
         exclude: Sequence[str] = (),
         translate: Callable[[str], str] | None = None,
     ) -> Digest | None:
-        """What was ingested after `since`, as one message (see briefings.digest)."""
+        """What was ingested after `since`, as one message (see briefings.brief.digest)."""
         return compose_digest(
             self,
             since=since,

@@ -11,13 +11,13 @@ import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from briefings.analyse import analyse, checksum
 from briefings.errors import UnreadableArticle
-from briefings.events import regroup_events
+from briefings.extract.analyse import analyse, checksum
+from briefings.extract.topics import Taxonomy
+from briefings.index.event_replay import ensure_tables, keep_features, place
+from briefings.index.store import Store
 from briefings.models import Article, IngestProgress, IngestReport, SourceDocument
-from briefings.readers import iter_article_files, read_documents
-from briefings.store import Store
-from briefings.topics import Taxonomy
+from briefings.read.readers import iter_article_files, read_documents
 
 BATCH = 200
 
@@ -34,16 +34,20 @@ def ingest_paths(
     `progress`, when given, is called after each file and once before events are regrouped
     (in the calling thread; it should be quick).
     """
+    ensure_tables(store)
     taxonomy = taxonomy or Taxonomy.load()
     added: list[str] = []
     updated: list[str] = []
     unchanged: list[str] = []
     rejected: list[tuple[str, str]] = []
     pending: list[Article] = []
+    saved: list[int] = []
 
     def flush() -> None:
         if pending:
-            store.save_articles(pending)
+            saved.extend(
+                store.save_articles(pending, after=lambda done: keep_features(store, done))
+            )
             pending.clear()
 
     # Listed first, so that progress can say "n of m files"; links leading out of a folder
@@ -100,21 +104,22 @@ def ingest_paths(
     flush()
     if added or updated:
         report_progress("grouping")
-        regroup_events(store)
+    # Also places articles removed since the last ingest, if any.
+    place(store, saved)
     store.log_ingest(len(added), len(updated), len(unchanged), [f"{p}: {r}" for p, r in rejected])
     return IngestReport(tuple(added), tuple(updated), tuple(unchanged), tuple(rejected))
 
 
 def ingest_documents(store: Store, documents: Iterable[SourceDocument]) -> IngestReport:
     """Ingest documents that did not come from files (feeds)."""
+    ensure_tables(store)
     taxonomy = Taxonomy.load()
     report: dict[str, list[str]] = {"added": [], "updated": [], "unchanged": []}
     pending: list[Article] = []
     for document in documents:
         report[_ingest_document(store, document, taxonomy, pending)].append(document.path)
-    store.save_articles(pending)
-    if pending:
-        regroup_events(store)
+    saved = store.save_articles(pending, after=lambda done: keep_features(store, done))
+    place(store, saved)
     return IngestReport(
         tuple(report["added"]), tuple(report["updated"]), tuple(report["unchanged"])
     )

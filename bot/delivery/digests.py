@@ -1,16 +1,18 @@
 """Digests: delivering one slot to many chats, each once.
 
-The engine composes each digest (`Engine.digest`, briefings.digest): the articles ingested
+The engine composes each digest (`Engine.digest`, briefings.brief.digest): the articles ingested
 since a chat's watermark as one message, or, when nothing is new, what
 NEWSBOT_DIGEST_WHEN_QUIET says.
 
 `DigestService.deliver_due` is the exactly-once fan-out: it finds the slot each
 subscription is owed (the latest one, if within the grace period), claims all of them in
-the ledger in one transaction, composes one digest per distinct watermark, then sends at a
-steady pace just under Telegram's 30 messages/s. Each send is marked "sending" in the
-ledger just before its request leaves (see bot.storage for what a crash then
-leaves). A 429 pauses the whole fan-out for retry_after and the message is sent again; a
-403 or "chat not found" ends that subscription; a group upgraded to a supergroup keeps its
+the ledger in one transaction, composes one digest per distinct watermark, then sends them
+through the application's rate limiter (`bot.rate_limit`), which keeps Telegram's limits
+(30 messages/s, 20 a minute in a group, one a second in a chat). Each send is marked
+"sending" in the ledger just before its request leaves (see bot.storage for what a crash
+then leaves). A 429 holds every send for retry_after, the claim back to "claimed"
+meanwhile, and the message is sent again (past the flood budget it is "failed", and the
+retry sweep sends it later); a 403 or "chat not found" ends that subscription; a group upgraded to a supergroup keeps its
 subscription under the new id. A failure after the request left (a timeout waiting for the
 answer) is never retried: the delivery is recorded "unknown" and logged
 (`bot.network.may_have_arrived`), so a digest is never sent twice.
@@ -34,7 +36,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.error import (
     BadRequest,
@@ -50,7 +52,8 @@ from bot.delivery.filters import ChatFilter
 from bot.delivery.schedule import UTC, Slot, next_slot, owed_slot
 from bot.i18n import ENGLISH, N_, Translator, pick_language, translator
 from bot.instance import process_owner
-from bot.network import NO_FLOOD_WAITS, may_have_arrived, retry_seconds
+from bot.network import may_have_arrived, retry_seconds
+from bot.rate_limit import FloodBudget, FloodBudgetLimiter
 from bot.runtime import Gate
 from bot.storage import (
     CLAIMED,
@@ -70,10 +73,8 @@ logger = logging.getLogger(__name__)
 
 GRACE = dt.timedelta(hours=6)
 KEEP_LEDGER = dt.timedelta(days=7)
-# Under Telegram's 30/s, with room for jitter: arrivals bunch, and one 429 costs a second.
-MESSAGES_PER_SECOND = 28.0
-# Enough sends in flight for Telegram's round trip at that rate (28/s x ~0.3 s), and few
-# enough that those held back by a flood wait cannot burst past the limit when it ends.
+# Sends under way at once: the rate limiter (bot.rate_limit) sets the pace; these only keep
+# it fed while each one also writes its ledger rows (30/s x Telegram's ~0.3 s round trip).
 WORKERS = 8
 MAX_ATTEMPTS = 8
 BUTTON_PREFIX = "digest:"
@@ -129,24 +130,6 @@ class FanoutReport:
         return dataclasses.asdict(self)
 
 
-class Pacer:
-    """Spaces sends evenly at `rate` per second; a flood wait pauses every sender."""
-
-    def __init__(self, rate: float) -> None:
-        self.interval = 1.0 / rate
-        self._next = 0.0
-
-    async def wait(self) -> None:
-        now = time.monotonic()
-        at = max(now, self._next)
-        self._next = at + self.interval
-        if at > now:
-            await asyncio.sleep(at - now)
-
-    def pause(self, seconds: float) -> None:
-        self._next = max(self._next, time.monotonic() + seconds)
-
-
 class DigestService:
     """Delivers the slots subscriptions are owed, each once, to as many chats as there are."""
 
@@ -154,21 +137,23 @@ class DigestService:
         self,
         store: SubscriptionStore,
         gate: Gate,
-        bot: Bot,
+        bot: ExtBot[Any],
         *,
         when_quiet: WhenQuiet | str = WhenQuiet.BRIEF,
         grace: dt.timedelta = GRACE,
-        rate: float = MESSAGES_PER_SECOND,
         workers: int = WORKERS,
         clock: Callable[[], dt.datetime] | None = None,
     ) -> None:
+        if not (isinstance(bot, ExtBot) and isinstance(bot.rate_limiter, FloodBudgetLimiter)):
+            # The one limiter paces every send and waits out 429s; a bot without it would
+            # flood Telegram (and a plain Bot cannot take the ledger's hooks).
+            raise TypeError("DigestService sends through a bot with bot.rate_limit's limiter")
         self.store = store
         self.gate = gate
         self.bot = bot
         self.when_quiet = WhenQuiet(when_quiet)  # ValueError for a mode that is not one
         self.grace = grace
         self.workers = workers
-        self.pacer = Pacer(rate)
         self.clock = clock or (lambda: dt.datetime.now(UTC))
         # Claims name their process: only a claim of a process no longer running is taken over.
         self.owner = process_owner()
@@ -349,7 +334,7 @@ class DigestService:
         slot: str | None = None,
         translate: Translator = ENGLISH,
     ) -> Outcome:
-        """Send one message at the shared pace, riding out 429s, migrations and lost topics.
+        """Send one message through the rate limiter, riding out 429s, migrations, lost topics.
 
         The delivery path of digests and alerts alike: a chat that is gone ends its
         subscription, a forum topic that is gone falls back to General (admins told once).
@@ -367,13 +352,18 @@ class DigestService:
                 await asyncio.to_thread(self.store.mark, chat_id, slot, new_status)
                 is_marked = new_status == SENDING
 
-        # 429s are waited out here, the claim back to "claimed" meanwhile, not in the rate
-        # limiter (bot.network.FloodBudgetLimiter) with the claim still "sending".
-        limited = isinstance(self.bot, ExtBot) and self.bot.rate_limiter is not None
-        no_flood_waits: dict[str, Any] = {"rate_limit_args": NO_FLOOD_WAITS} if limited else {}
+        async def held_back(seconds: float) -> None:
+            # Telegram took nothing: the claim is back to "claimed" while the limiter waits, so
+            # a bot stopped meanwhile sends it after its restart rather than record it unknown.
+            await mark(CLAIMED)
+            report.retries_429 += 1
+
+        # The application's rate limiter paces the send, waits out 429s and sends again; the
+        # ledger row is "sending" (committed) only while a request is on its way.
+        pacing = FloodBudget(
+            is_broadcast=True, before_sending=functools.partial(mark, SENDING), on_flood=held_back
+        )
         for attempt in range(MAX_ATTEMPTS):
-            await self.pacer.wait()
-            await mark(SENDING)  # committed before the request leaves
             try:
                 await self.bot.send_message(
                     chat_id=chat_id,
@@ -382,14 +372,14 @@ class DigestService:
                     link_preview_options=LinkPreviewOptions(is_disabled=True),
                     message_thread_id=thread_id,
                     reply_markup=reply_markup,
-                    **no_flood_waits,
+                    rate_limit_args=pacing,
                 )
             except RetryAfter as flood:
-                # Telegram's flood wait holds for the whole bot: everyone pauses, then resends.
-                await mark(CLAIMED)
-                report.retries_429 += 1
-                self.pacer.pause(retry_seconds(flood))
-                continue
+                # Still asked to wait past the flood budget: the retry sweep tries again later.
+                status = FAILED
+                wait = retry_seconds(flood)
+                error = f"Telegram still asked to wait {wait:.0f} s past the flood budget"
+                break
             except ChatMigrated as moved:
                 await mark(CLAIMED)
                 await asyncio.to_thread(self.store.move, chat_id, moved.new_chat_id)
@@ -444,22 +434,17 @@ class DigestService:
         logger.info("forum topic of chat %s lost (%s): posting to General", chat_id, reason)
         mentions = await self._admin_mentions(chat_id)
         html = translate(TOPIC_LOST_HTML) + (f"\n{mentions}" if mentions else "")
-        for _ in range(MAX_ATTEMPTS):
-            await self.pacer.wait()
-            try:
-                await self.bot.send_message(
-                    chat_id=chat_id,
-                    text=html,
-                    parse_mode=ParseMode.HTML,
-                    link_preview_options=LinkPreviewOptions(is_disabled=True),
-                )
-            except RetryAfter as flood:
-                self.pacer.pause(retry_seconds(flood))
-                continue
-            except TelegramError as error:
-                # The digest itself still goes out; the notice is a courtesy.
-                logger.warning("could not tell chat %s its topic is gone: %s", chat_id, error)
-            break
+        try:
+            await self.bot.send_message(
+                chat_id=chat_id,
+                text=html,
+                parse_mode=ParseMode.HTML,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+                rate_limit_args=FloodBudget(is_broadcast=True),  # a second before the digest
+            )
+        except TelegramError as error:
+            # The digest itself still goes out; the notice is a courtesy.
+            logger.warning("could not tell chat %s its topic is gone: %s", chat_id, error)
         return True
 
     async def _admin_mentions(self, chat_id: int) -> str:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 import pytest
 from telegram import Bot
+from telegram.ext import ExtBot
 
 from bot.localapi.server import EXAMPLE_TOKEN, LocalBotApi
+from bot.rate_limit import FloodBudgetLimiter
 
 
 @pytest.fixture
@@ -24,4 +27,12 @@ async def local_bot(local_api: LocalBotApi) -> AsyncIterator[Bot]:
     async with Bot(
         EXAMPLE_TOKEN, base_url=local_api.base_url, base_file_url=local_api.base_file_url
     ) as bot:
+        yield bot
+
+
+@pytest.fixture
+async def sending_bot(local_api: LocalBotApi) -> AsyncIterator[ExtBot[Any]]:
+    """The bot as the application sends digests and alerts: with its one rate limiter."""
+    limiter = FloodBudgetLimiter()
+    async with ExtBot(EXAMPLE_TOKEN, base_url=local_api.base_url, rate_limiter=limiter) as bot:
         yield bot

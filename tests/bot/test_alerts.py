@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from typing import Any
 
-from telegram import Bot
+from telegram.ext import ExtBot
 
 from bot.delivery.alerts import MAX_ALERT_ITEMS, AlertService, alert_html, matching_articles
 from bot.delivery.digests import DigestService
@@ -85,12 +86,12 @@ def test_matching_articles_are_the_new_ones_narrowed_by_the_filter(engine: Engin
 
 # -- each article once ------------------------------------------------------------------------
 async def test_each_new_article_is_alerted_to_a_chat_once(
-    engine: Engine, store: SubscriptionStore, local_api: LocalBotApi, local_bot: Bot
+    engine: Engine, store: SubscriptionStore, local_api: LocalBotApi, sending_bot: ExtBot[Any]
 ) -> None:
     local_api.add_chat(CHAT)
     store.save_filter(ChatFilter(CHAT, alerts=True, alerts_since=""))
     gate = EngineGate(engine, is_owned=False)
-    alerts = AlertService(store, gate, DigestService(store, gate, local_bot))
+    alerts = AlertService(store, gate, DigestService(store, gate, sending_bot))
 
     first = await alerts.deliver_new()
     again = await alerts.deliver_new()
@@ -106,11 +107,11 @@ async def test_each_new_article_is_alerted_to_a_chat_once(
 
 
 async def test_chats_with_alerts_off_get_nothing(
-    engine: Engine, store: SubscriptionStore, local_api: LocalBotApi, local_bot: Bot
+    engine: Engine, store: SubscriptionStore, local_api: LocalBotApi, sending_bot: ExtBot[Any]
 ) -> None:
     local_api.add_chat(CHAT)
     store.save_filter(ChatFilter(CHAT, include=("TASS",), alerts=False, alerts_since=""))
     gate = EngineGate(engine, is_owned=False)
-    report = await AlertService(store, gate, DigestService(store, gate, local_bot)).deliver_new()
+    report = await AlertService(store, gate, DigestService(store, gate, sending_bot)).deliver_new()
     assert (report.chats, report.sent) == (0, 0)
     assert local_api.messages(CHAT) == []

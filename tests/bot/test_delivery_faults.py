@@ -11,6 +11,7 @@ import datetime as dt
 import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -24,7 +25,8 @@ from bot.delivery.digests import DigestService
 from bot.delivery.schedule import Plan
 from bot.localapi.faults import Fault
 from bot.localapi.server import EXAMPLE_TOKEN, LocalBotApi
-from bot.network import FloodBudgetLimiter, may_have_arrived
+from bot.network import may_have_arrived
+from bot.rate_limit import FloodBudgetLimiter
 from bot.runtime import EngineGate
 from bot.storage import Subscription, SubscriptionStore
 from briefings.engine import Engine
@@ -37,10 +39,16 @@ PLAN = Plan(dt.time(9, 0), "UTC")
 
 
 @pytest.fixture
-async def impatient_bot(local_api: LocalBotApi) -> AsyncIterator[Bot]:
-    """A bot that waits a second for Telegram's answer (PTB's default is 5 s)."""
+async def impatient_bot(local_api: LocalBotApi) -> AsyncIterator[ExtBot[Any]]:
+    """The application's bot (its rate limiter too), waiting a second for Telegram's answer
+    (PTB's default is 5 s)."""
     request = HTTPXRequest(read_timeout=1.0, connect_timeout=1)
-    async with Bot(EXAMPLE_TOKEN, base_url=local_api.base_url, request=request) as bot:
+    async with ExtBot(
+        EXAMPLE_TOKEN,
+        base_url=local_api.base_url,
+        request=request,
+        rate_limiter=FloodBudgetLimiter(),
+    ) as bot:
         yield bot
 
 
@@ -50,7 +58,7 @@ def subscribe(api: LocalBotApi, store: SubscriptionStore, chats: list[int]) -> N
     store.save_all(Subscription(chat_id, PLAN, LONG_AGO) for chat_id in chats)
 
 
-def service(store: SubscriptionStore, engine: Engine, bot: Bot) -> DigestService:
+def service(store: SubscriptionStore, engine: Engine, bot: ExtBot[Any]) -> DigestService:
     return DigestService(store, EngineGate(engine, is_owned=False), bot, clock=lambda: NOW)
 
 
@@ -63,7 +71,7 @@ async def test_a_send_accepted_but_unanswered_is_recorded_unknown_not_resent(
     store: SubscriptionStore,
     engine: Engine,
     local_api: LocalBotApi,
-    impatient_bot: Bot,
+    impatient_bot: ExtBot[Any],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     chats = [301, 302, 303, 304, 305]
@@ -103,7 +111,7 @@ async def test_what_a_failed_send_proves_decides_whether_it_is_sent_again(
     store: SubscriptionStore,
     engine: Engine,
     local_api: LocalBotApi,
-    impatient_bot: Bot,
+    impatient_bot: ExtBot[Any],
     fault: Fault,
     delivered: int,
     status: str,
@@ -120,7 +128,7 @@ async def test_what_a_failed_send_proves_decides_whether_it_is_sent_again(
 
 
 async def test_one_fan_out_through_every_kind_of_fault(
-    store: SubscriptionStore, engine: Engine, local_api: LocalBotApi, impatient_bot: Bot
+    store: SubscriptionStore, engine: Engine, local_api: LocalBotApi, impatient_bot: ExtBot[Any]
 ) -> None:
     chats = list(range(321, 331))
     subscribe(local_api, store, chats)
@@ -158,7 +166,7 @@ async def test_one_fan_out_through_every_kind_of_fault(
 
 
 async def test_may_have_arrived_reads_real_failures(
-    local_api: LocalBotApi, impatient_bot: Bot
+    local_api: LocalBotApi, impatient_bot: ExtBot[Any]
 ) -> None:
     """Which failures prove nothing was sent, as PTB reports them from real connections."""
     local_api.add_chat(341)
@@ -190,23 +198,65 @@ async def test_may_have_arrived_reads_real_failures(
     assert isinstance(TimedOut(), NetworkError)
 
 
-# -- 429s: the fan-out waits them out itself -----------------------------------------------------
-async def test_the_fan_out_sees_each_429_and_the_interactive_limiter_waits_them_out(
-    store: SubscriptionStore, engine: Engine, local_api: LocalBotApi
+# -- 429s: one limiter waits them out, for digests and answers alike ----------------------------
+async def test_a_flood_wait_holds_the_digest_claimed_and_any_other_request_waits_too(
+    store: SubscriptionStore,
+    engine: Engine,
+    local_api: LocalBotApi,
+    impatient_bot: ExtBot[Any],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Through the application's rate limiter, a digest's 429 reaches the fan-out (which puts
-    the claim back to "claimed" while it waits); any other request waits within the budget."""
+    """The application's limiter waits out a digest's 429s (its claim back to "claimed"
+    meanwhile, "sending" again as it is resent), and any other request's within the budget."""
     subscribe(local_api, store, [351, 352])
-    async with ExtBot(
-        EXAMPLE_TOKEN, base_url=local_api.base_url, rate_limiter=FloodBudgetLimiter()
-    ) as bot:
-        local_api.inject("sendMessage", Fault.flood(1), chat_id=351, count=2)
-        report = await service(store, engine, bot).deliver_due()
-        assert (report.sent, report.retries_429) == (2, 2)
-        local_api.inject("sendMessage", Fault.flood(1), chat_id=352, count=2)
-        await bot.send_message(352, "an answer")  # waited out by the limiter: no error
+    local_api.inject("sendMessage", Fault.flood(1), chat_id=351, count=2)
+    marks: list[str] = []
+    mark = store.mark
+
+    def recorded_mark(chat_id: int, slot: str, status: str) -> None:
+        if chat_id == 351:
+            marks.append(status)
+        mark(chat_id, slot, status)
+
+    monkeypatch.setattr(store, "mark", recorded_mark)
+    report = await service(store, engine, impatient_bot).deliver_due()
+    assert (report.sent, report.retries_429) == (2, 2)
+    assert marks == [
+        "sending",
+        "claimed",
+        "sending",
+        "claimed",
+        "sending",
+    ]
+    local_api.inject("sendMessage", Fault.flood(1), chat_id=352, count=2)
+    await impatient_bot.send_message(352, "an answer")  # waited out by the limiter: no error
     assert received(local_api, [351, 352]) == [1, 2]
     assert [d.status for d in store.deliveries()] == ["sent", "sent"]
+
+
+async def test_a_flood_wait_past_the_budget_leaves_the_digest_failed_for_the_sweep(
+    store: SubscriptionStore, engine: Engine, local_api: LocalBotApi
+) -> None:
+    subscribe(local_api, store, [353])
+    local_api.inject("sendMessage", Fault.flood(1), chat_id=353, count=2)
+    limiter = FloodBudgetLimiter(budget=1.5)  # one wait of 1.1 s fits, the second does not
+    async with ExtBot(EXAMPLE_TOKEN, base_url=local_api.base_url, rate_limiter=limiter) as bot:
+        report = await service(store, engine, bot).deliver_due()
+        assert (report.failed, report.retries_429, received(local_api, [353])) == (1, 2, [0])
+        [failed] = store.deliveries()
+        assert failed.status == "failed"
+        assert failed.error == "Telegram still asked to wait 1 s past the flood budget"
+        # The next sweep claims it again, and Telegram takes it now.
+        report = await service(store, engine, bot).deliver_due()
+    assert (report.sent, received(local_api, [353])) == (1, [1])
+
+
+async def test_a_digest_service_needs_the_application_limiter(
+    store: SubscriptionStore, engine: Engine, local_api: LocalBotApi
+) -> None:
+    async with Bot(EXAMPLE_TOKEN, base_url=local_api.base_url) as bot:
+        with pytest.raises(TypeError, match="rate_limit"):
+            service(store, engine, bot)  # type: ignore[arg-type]
 
 
 # -- item 6: kill -9 during a fan-out, then restart ------------------------------------------------

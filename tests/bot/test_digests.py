@@ -18,8 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from telegram import Bot
-from telegram.ext import Application
+from telegram.ext import Application, ExtBot
 
 from bot.app import build_application
 from bot.config import Settings
@@ -73,7 +72,7 @@ def daily(at: str, tz: str = "UTC") -> Plan:
 
 
 def service_for(
-    store: SubscriptionStore, engine: Engine, bot: Bot, clock: Clock, **options: Any
+    store: SubscriptionStore, engine: Engine, bot: ExtBot[Any], clock: Clock, **options: Any
 ) -> DigestService:
     return DigestService(store, EngineGate(engine, is_owned=False), bot, clock=clock, **options)
 
@@ -126,13 +125,13 @@ def test_only_articles_after_the_watermark_are_new(engine: Engine, tmp_path: Pat
 
 # -- delivering ---------------------------------------------------------------------------------
 async def test_a_missed_slot_within_grace_is_sent_once_and_older_ones_skipped(
-    store: SubscriptionStore, engine: Engine, local_api: LocalBotApi, local_bot: Bot
+    store: SubscriptionStore, engine: Engine, local_api: LocalBotApi, sending_bot: ExtBot[Any]
 ) -> None:
     for chat_id in (11, 12):
         local_api.add_chat(chat_id)
     store.save(Subscription(11, daily("08:00"), LONG_AGO))  # 1 h 30 late: within grace
     store.save(Subscription(12, daily("02:00"), LONG_AGO))  # 7 h 30 late: skipped
-    service = service_for(store, engine, local_bot, Clock(NOW))
+    service = service_for(store, engine, sending_bot, Clock(NOW))
     reports = [await service.deliver_due(), await service.deliver_due()]
     assert [(r.due, r.sent) for r in reports] == [(1, 1), (0, 0)]
     assert [len(local_api.messages(11)), len(local_api.messages(12))] == [1, 0]
@@ -142,7 +141,7 @@ async def test_a_missed_slot_within_grace_is_sent_once_and_older_ones_skipped(
 
 
 async def test_a_restart_resends_what_a_crash_left_claimed_but_not_what_it_was_sending(
-    store: SubscriptionStore, engine: Engine, local_api: LocalBotApi, local_bot: Bot
+    store: SubscriptionStore, engine: Engine, local_api: LocalBotApi, sending_bot: ExtBot[Any]
 ) -> None:
     for chat_id in (13, 113):
         local_api.add_chat(chat_id)
@@ -152,7 +151,7 @@ async def test_a_restart_resends_what_a_crash_left_claimed_but_not_what_it_was_s
     crashed = dead_owner()  # a process that claimed both, marked one sending, then died
     store.claim([(13, slot), (113, slot)], owner=crashed)
     store.mark(113, slot.key, "sending")
-    restarted = service_for(store, engine, local_bot, Clock(NOW))
+    restarted = service_for(store, engine, sending_bot, Clock(NOW))
     report = await restarted.deliver_due()
     assert (report.sent, report.abandoned) == (1, 1)
     assert (len(local_api.messages(13)), len(local_api.messages(113))) == (1, 0)
@@ -161,7 +160,7 @@ async def test_a_restart_resends_what_a_crash_left_claimed_but_not_what_it_was_s
 
 
 async def test_the_claims_of_a_running_process_are_never_taken_over(
-    store: SubscriptionStore, engine: Engine, local_api: LocalBotApi, local_bot: Bot
+    store: SubscriptionStore, engine: Engine, local_api: LocalBotApi, sending_bot: ExtBot[Any]
 ) -> None:
     local_api.add_chat(213)
     store.save(Subscription(213, daily("08:00"), LONG_AGO))
@@ -174,22 +173,22 @@ async def test_the_claims_of_a_running_process_are_never_taken_over(
         assert alive.stdout is not None
         owner = alive.stdout.readline().strip()
         store.claim([(213, slot)], owner=owner)  # that process is sending it right now
-        report = await service_for(store, engine, local_bot, Clock(NOW)).deliver_due()
+        report = await service_for(store, engine, sending_bot, Clock(NOW)).deliver_due()
         assert (report.due, local_api.messages(213)) == (0, [])
     finally:
         alive.kill()
         alive.wait()
-    report = await service_for(store, engine, local_bot, Clock(NOW)).deliver_due()
+    report = await service_for(store, engine, sending_bot, Clock(NOW)).deliver_due()
     assert (report.sent, len(local_api.messages(213))) == (1, 1)  # once it has died
 
 
 async def test_a_429_is_waited_out_and_the_digest_sent_once(
-    store: SubscriptionStore, engine: Engine, local_api: LocalBotApi, local_bot: Bot
+    store: SubscriptionStore, engine: Engine, local_api: LocalBotApi, sending_bot: ExtBot[Any]
 ) -> None:
     local_api.add_chat(14)
     local_api.fail_next("sendMessage", status=429, retry_after=1)
     store.save(Subscription(14, daily("09:00"), LONG_AGO))
-    report = await service_for(store, engine, local_bot, Clock(NOW)).deliver_due()
+    report = await service_for(store, engine, sending_bot, Clock(NOW)).deliver_due()
     assert (report.retries_429, report.sent, len(local_api.messages(14))) == (1, 1, 1)
 
 
@@ -204,25 +203,25 @@ async def test_a_403_ends_the_subscription(
     store: SubscriptionStore,
     engine: Engine,
     local_api: LocalBotApi,
-    local_bot: Bot,
+    sending_bot: ExtBot[Any],
     chat_id: int,
     lose_it: Any,
 ) -> None:
     local_api.add_chat(chat_id)
     lose_it(local_api, chat_id)
     store.save(Subscription(chat_id, daily("09:00"), LONG_AGO))
-    report = await service_for(store, engine, local_bot, Clock(NOW)).deliver_due()
+    report = await service_for(store, engine, sending_bot, Clock(NOW)).deliver_due()
     assert (report.gone, store.get(chat_id)) == (1, None)
     assert [d.status for d in store.deliveries()] == ["gone"]
 
 
 async def test_a_group_migrated_to_a_supergroup_keeps_its_digest(
-    store: SubscriptionStore, engine: Engine, local_api: LocalBotApi, local_bot: Bot
+    store: SubscriptionStore, engine: Engine, local_api: LocalBotApi, sending_bot: ExtBot[Any]
 ) -> None:
     local_api.add_chat(-17, chat_type="group")
     local_api.migrate_chat(-17, -100017, notify=False)
     store.save(Subscription(-17, daily("09:00"), LONG_AGO))
-    report = await service_for(store, engine, local_bot, Clock(NOW)).deliver_due()
+    report = await service_for(store, engine, sending_bot, Clock(NOW)).deliver_due()
     assert (report.migrated, report.sent) == (1, 1)
     assert len(local_api.messages(-100017)) == 1
     assert [s.chat_id for s in store.all()] == [-100017]
@@ -232,27 +231,27 @@ async def test_a_group_migrated_to_a_supergroup_keeps_its_digest(
 
 
 async def test_nothing_new_and_skip_sends_nothing_but_records_the_slot(
-    store: SubscriptionStore, engine: Engine, local_api: LocalBotApi, local_bot: Bot
+    store: SubscriptionStore, engine: Engine, local_api: LocalBotApi, sending_bot: ExtBot[Any]
 ) -> None:
     local_api.add_chat(18)
     # The chat has seen everything ingested so far.
     seen_all = dt.datetime.now(UTC).replace(microsecond=0).isoformat()
     store.save(Subscription(18, daily("09:00"), LONG_AGO, watermark=seen_all))
-    service = service_for(store, engine, local_bot, Clock(NOW), when_quiet="skip")
+    service = service_for(store, engine, sending_bot, Clock(NOW), when_quiet="skip")
     report = await service.deliver_due()
     assert (report.skipped, local_api.messages(18)) == (1, [])
     assert [d.status for d in store.deliveries()] == ["skipped"]
 
 
 async def test_fan_out_is_paced_and_complete(
-    store: SubscriptionStore, engine: Engine, local_api: LocalBotApi, local_bot: Bot
+    store: SubscriptionStore, engine: Engine, local_api: LocalBotApi, sending_bot: ExtBot[Any]
 ) -> None:
     chats = range(100, 160)
     for chat_id in chats:
         local_api.add_chat(chat_id)
         store.save(Subscription(chat_id, daily("09:00"), LONG_AGO))
     local_api.rate_limit(per_second=30)
-    report = await service_for(store, engine, local_bot, Clock(NOW)).deliver_due()
+    report = await service_for(store, engine, sending_bot, Clock(NOW)).deliver_due()
     # Whatever 429s a loaded machine provokes, every chat gets its digest exactly once.
     assert (report.due, report.sent) == (60, 60)
     assert [len(local_api.messages(chat_id)) for chat_id in chats] == [1] * 60

@@ -12,10 +12,10 @@ import dataclasses
 import datetime as dt
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-from telegram import Bot
-from telegram.ext import Application
+from telegram.ext import Application, ExtBot
 
 from bot.delivery.filters import (
     MAX_TERMS,
@@ -174,14 +174,14 @@ async def test_a_filter_matching_nothing_is_told_once_across_slots(
     store: SubscriptionStore,
     engine: Engine,
     local_api: LocalBotApi,
-    local_bot: Bot,
+    sending_bot: ExtBot[Any],
     tmp_path: Path,
 ) -> None:
     local_api.add_chat(61)
     store.save(Subscription(61, daily("09:00"), LONG_AGO))
     store.save_filter(ChatFilter(61, include=("ferry",)))
     clock = Clock(NOW)
-    service = service_for(store, engine, local_bot, clock)
+    service = service_for(store, engine, sending_bot, clock)
     statuses = []
     for day in range(4):
         clock.now = NOW + day * DAY
@@ -201,13 +201,13 @@ async def test_a_filter_matching_nothing_is_told_once_across_slots(
 
 
 async def test_changing_the_filter_lets_the_chat_be_told_again(
-    store: SubscriptionStore, engine: Engine, local_api: LocalBotApi, local_bot: Bot
+    store: SubscriptionStore, engine: Engine, local_api: LocalBotApi, sending_bot: ExtBot[Any]
 ) -> None:
     local_api.add_chat(62)
     store.save(Subscription(62, daily("09:00"), LONG_AGO))
     store.save_filter(ChatFilter(62, exclude=("Netanyahu",), told_nothing_matched=True))
     clock = Clock(NOW)
-    service = service_for(store, engine, local_bot, clock)
+    service = service_for(store, engine, sending_bot, clock)
     assert (await service.deliver_due()).skipped == 1  # told before: silent
     store.save_filter(add_terms(store.chat_filter(62), parse_terms("-Putin")))
     clock.now = NOW + DAY

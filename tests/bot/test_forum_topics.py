@@ -10,9 +10,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
-from telegram import Bot
+from telegram.ext import ExtBot
 
 from bot.delivery.digests import TOPIC_LOST_HTML
 from bot.delivery.filters import ChatFilter
@@ -84,14 +85,14 @@ async def test_a_lost_topic_is_reported_once_and_digests_go_to_general(
     store: SubscriptionStore,
     engine: Engine,
     forum: LocalBotApi,
-    local_bot: Bot,
+    sending_bot: ExtBot[Any],
     lose_topic: Callable[[LocalBotApi], None],
 ) -> None:
     store.save(Subscription(FORUM, daily("09:00"), LONG_AGO, thread_id=TOPIC))
     store.save_filter(ChatFilter(FORUM, alerts=True, alerts_thread_id=TOPIC))
     lose_topic(forum)
     clock = Clock(NOW)
-    service = service_for(store, engine, local_bot, clock)
+    service = service_for(store, engine, sending_bot, clock)
     first = await service.deliver_due()
     clock.now = NOW + DAY
     second = await service.deliver_due()

@@ -491,7 +491,7 @@ def test_check_accepts_an_empty_corpus_folder_and_says_it_is_empty(
     (folder / "notes.pdf").write_bytes(b"%PDF")
     environ = {"NEWSBOT_DB": str(tmp_path / "news.db"), "NEWSBOT_CORPUS": str(folder)}
     assert main(environ, env_file=None, argv=["--check"]) == 0
-    from briefings.readers import FORMATS
+    from briefings.read.readers import FORMATS
 
     assert (
         f"ok    corpus folder {folder}: exists, but holds no article files yet "

@@ -309,6 +309,21 @@ async def test_rate_limit_counts_each_group_per_minute(
     assert description_of_last_group_send(local_api) == "Too Many Requests: retry after 60"
 
 
+async def test_rate_limit_allows_one_message_a_second_in_a_chat(
+    local_api: LocalBotApi, local_bot: Bot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PTB_TIMEDELTA", "true")
+    local_api.rate_limit(per_second=30, per_group_per_minute=20, per_chat_per_second=1)
+    local_api.add_chat(USER)
+    local_api.add_chat(USER + 1)
+    await local_bot.send_message(USER, "1")
+    with pytest.raises(RetryAfter) as caught:
+        await local_bot.send_message(USER, "2")
+    assert caught.value.retry_after == dt.timedelta(seconds=1)
+    await local_bot.send_message(USER + 1, "another chat has its own second")
+    assert [m["text"] for m in local_api.messages(USER)] == ["1"]
+
+
 def description_of_last_group_send(api: LocalBotApi) -> str:
     return next(
         call["description"]

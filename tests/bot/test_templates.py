@@ -20,7 +20,7 @@ from bot.config import ConfigError, Settings
 from bot.localapi.server import EXAMPLE_TOKEN, LocalBotApi
 from bot.telegram_html import validate_telegram_html
 from briefings.engine import Engine
-from briefings.render import Renderer, TemplateProblem
+from briefings.render.views import Renderer, TemplateProblem
 from tests.bot.support import running
 
 USER = 1001

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 from briefings.engine import Engine
-from briefings.render import visible_length
+from briefings.render.views import visible_length
 from tests.conftest import SEEDS
 
 FILE_NAME = re.compile(r"\b\d{3}_[0-9a-f]{16}\b")

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from briefings.boilerplate import BOILERPLATE, load_boilerplate
-from briefings.clean import boilerplate_kind, clean
 from briefings.models import CleanText, SourceDocument
+from briefings.read.boilerplate import BOILERPLATE, load_boilerplate
+from briefings.read.clean import boilerplate_kind, clean
 
 ROOT = Path(__file__).resolve().parents[2]
 SEEDS = ROOT / "seeds"

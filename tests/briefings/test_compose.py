@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from bot.telegram_html import validate_telegram_html
-from briefings.compose import MAX_ITEM_CHARS
+from briefings.brief.compose import MAX_ITEM_CHARS
 from briefings.engine import Engine
 from briefings.errors import NothingToBrief, PersonNotFound
-from briefings.render import briefing_json, visible_length
+from briefings.render.views import briefing_json, visible_length
 
 NAMES_OF_2017 = ["Yossi Cohen", "Greenblatt", "Dina Powell", "Masters"]
 

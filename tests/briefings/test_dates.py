@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from briefings.clean import clean
-from briefings.dates import (
+from briefings.extract.dates import (
     MONTHS,
     WEEKDAYS,
     find_event_dates,
@@ -17,6 +16,7 @@ from briefings.dates import (
     resolve_weekday,
 )
 from briefings.models import DateFinding, SourceDocument
+from briefings.read.clean import clean
 
 ROOT = Path(__file__).resolve().parents[2]
 SEEDS = ROOT / "seeds"

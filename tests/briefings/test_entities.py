@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from briefings.entities import (
+from briefings.extract.entities import (
     ABBREVIATION,
     ACRONYM,
     COUNTRY,
@@ -29,9 +29,9 @@ from briefings.entities import (
     lexicon,
     runs,
 )
+from briefings.extract.people import find_entities
 from briefings.lexicon import trie_pattern
 from briefings.models import Entities, Sentence
-from briefings.people import find_entities
 
 
 def run_texts(text: str) -> list[str]:

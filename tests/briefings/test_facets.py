@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from briefings.facets import FacetRules, PartyResolver, load_rules
+from briefings.brief.facets import FacetRules, PartyResolver, load_rules
 from briefings.lexicon import Country, countries
 
 

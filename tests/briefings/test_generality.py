@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from briefings.engine import Engine
-from briefings.render import briefing_json
+from briefings.render.views import briefing_json
 
 ARTICLES = {
     "ap.txt": 'France, Germany vow unity on anniversary of friendship treaty\n\nBERLIN (AP) — German Chancellor Olaf Scholz traveled to Paris on Sunday for talks with French President Emmanuel Macron aimed at smoothing over differences on energy and defense.\n\nScholz, who was accompanied by Defense Minister Boris Pistorius, said the two countries would work together to support Ukraine "for as long as it takes."\n\nThe meeting comes ahead of a European Union summit next month where leaders are expected to discuss a response to U.S. subsidies for green industries.\n\nPolish Prime Minister Mateusz Morawiecki criticized the meeting, saying Germany was still too slow to send tanks to Ukraine.\n\nKyiv welcomed the joint declaration, with Ukrainian President Volodymyr Zelenskyy thanking both leaders in his nightly address.\n\nJanuary 22, 2023\n',

@@ -10,8 +10,8 @@ import pytest
 
 from briefings import ingest
 from briefings.engine import Engine
-from briefings.readers import LINK_OUT_OF_FOLDER, iter_article_files
-from briefings.render import Renderer, TemplateProblem
+from briefings.read.readers import LINK_OUT_OF_FOLDER, iter_article_files
+from briefings.render.views import Renderer, TemplateProblem
 from tests.conftest import ROOT, seed
 
 DEEP_JSON = "[" * 100_000 + "]" * 100_000

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from briefings.language import detect_language
+from briefings.read.language import detect_language
 
 ROOT = Path(__file__).parents[2]
 SEEDS = ROOT / "seeds"

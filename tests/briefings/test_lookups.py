@@ -1,7 +1,7 @@
 """Lookups that must not scan the corpus give the answers the scans gave.
 
 - A misspelt surname is looked for among the surnames that share enough letter pairs with
-  it (briefings.name_index): the same closest surnames as rapidfuzz's scan of them all.
+  it (briefings.index.name_index): the same closest surnames as rapidfuzz's scan of them all.
 - A surname is found through the mentions' surname index, not a LIKE over every name.
 - A briefing's focus reads the full-text index over its event's sentences only.
 - The latest event is read from the events' date index.
@@ -19,8 +19,8 @@ import pytest
 from rapidfuzz import fuzz, process
 
 from briefings.engine import Engine
-from briefings.name_index import letter_pairs, pairs_needed
-from briefings.store import Store, fts_query
+from briefings.index.name_index import letter_pairs, pairs_needed
+from briefings.index.store import Store, fts_query
 from tests.conftest import ROOT, SEEDS
 
 SHARED_CORPORA = ROOT.parent / "shared" / "corpora"

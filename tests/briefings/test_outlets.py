@@ -6,9 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from briefings.clean import clean
-from briefings.models import SourceDocument
-from briefings.outlets import (
+from briefings.extract.outlets import (
     KNOWN_OUTLETS,
     Outlet,
     agency_in_dateline,
@@ -18,6 +16,8 @@ from briefings.outlets import (
     load_credit_forms,
     load_outlets,
 )
+from briefings.models import SourceDocument
+from briefings.read.clean import clean
 
 ROOT = Path(__file__).resolve().parents[2]
 SEEDS = ROOT / "seeds"

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from briefings.extract.people import find_entities
 from briefings.models import Entities, PersonMention, Sentence
-from briefings.people import find_entities
 
 ROOT = Path(__file__).resolve().parents[2]
 SEEDS = ROOT / "seeds"

@@ -4,9 +4,9 @@ give them. Mentions are built by hand with invented names; article ids stand for
 
 from __future__ import annotations
 
+from briefings.index.people_index import Person, merge_people, role_key
+from briefings.index.store import StoredMention
 from briefings.models import PersonMention
-from briefings.people_index import Person, merge_people, role_key
-from briefings.store import StoredMention
 
 OUTLETS = {1: "Kallavik Herald", 2: "Vordia Today", 3: "Merenia Post", 4: "Orlaska Wire"}
 
@@ -205,7 +205,7 @@ def test_display_name_leads_with_the_role_most_outlets_give() -> None:
 
 
 def test_display_name_takes_a_title_that_heads_a_name_not_an_apposition() -> None:
-    """"president of the Republic of …" follows a name; "Chairman of the State Council of …"
+    """ "president of the Republic of …" follows a name; "Chairman of the State Council of …"
     crowds a headline: the title most outlets give that stands before a name leads."""
     (person,) = merge_people(
         [

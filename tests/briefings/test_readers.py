@@ -9,7 +9,7 @@ import pytest
 
 from briefings.errors import UnreadableArticle
 from briefings.models import SourceDocument
-from briefings.readers import ReadResult, iter_article_files, parse_feed, read_documents
+from briefings.read.readers import ReadResult, iter_article_files, parse_feed, read_documents
 
 SEEDS = Path(__file__).parents[2] / "seeds"
 
@@ -412,7 +412,7 @@ def test_reading_text_files_does_not_import_html_or_feed_libraries(tmp_path: Pat
     path = write(tmp_path, "a.txt", "Some text.")
     script = (
         "import sys\n"
-        "from briefings.readers import read_documents\n"
+        "from briefings.read.readers import read_documents\n"
         "before = set(sys.modules)\n"
         f"read_documents({str(path)!r})\n"
         "print(sorted({'trafilatura', 'feedparser', 'lxml'} & (set(sys.modules) - before)))\n"

@@ -28,7 +28,7 @@ from briefings.models import (
     StoredArticle,
     Topic,
 )
-from briefings.render import (
+from briefings.render.views import (
     Renderer,
     article_name,
     translated_heading,

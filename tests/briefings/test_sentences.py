@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
+from briefings.extract.sentences import split_sentences
 from briefings.models import Sentence
-from briefings.sentences import split_sentences
 
 SEEDS = Path(__file__).parents[2] / "seeds"
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from briefings.similarity import (
+from briefings.brief.similarity import (
     SAME_LEAD_WORDS,
     SAME_PREFIX_WORDS,
     group_similar,
     is_same_report,
     normalise,
 )
-from briefings.store import StoredSentence
+from briefings.index.store import StoredSentence
 
 REPORT = "The Vordian defence minister arrived in Kallavik on Tuesday for two days of talks."
 OTHER = "Fishing quotas in the northern bay were cut by a fifth after a poor season."

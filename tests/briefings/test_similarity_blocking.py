@@ -14,15 +14,15 @@ from pathlib import Path
 
 import pytest
 
-from briefings.engine import Engine
-from briefings.material import gather
-from briefings.similarity import (
+from briefings.brief.material import gather
+from briefings.brief.similarity import (
     SentenceGroup,
     group_similar,
     is_same_report,
     normalise,
 )
-from briefings.store import StoredSentence
+from briefings.engine import Engine
+from briefings.index.store import StoredSentence
 from tests.conftest import ROOT, SEEDS
 
 SHARED_CORPORA = ROOT.parent / "shared" / "corpora"

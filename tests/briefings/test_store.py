@@ -9,7 +9,7 @@ import pytest
 
 from briefings.engine import Engine
 from briefings.errors import DatabaseError
-from briefings.store import SCHEMA_VERSION, Store, fts_query
+from briefings.index.store import SCHEMA_VERSION, Store, fts_query
 from tests.conftest import SEEDS, seed
 
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from briefings.extract.topics import PLACE_TOPIC_MIN_MENTIONS, Taxonomy
 from briefings.models import Entities
-from briefings.topics import PLACE_TOPIC_MIN_MENTIONS, Taxonomy
 
 FISHING = {
     "fishing": ("trawler", "fishing fleet", "catch"),

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from briefings.engine import Engine
-from briefings.render import briefing_json
+from briefings.render.views import briefing_json
 
 
 def write(folder: Path, articles: dict[str, str]) -> Path:

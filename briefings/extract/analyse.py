@@ -10,14 +10,14 @@ import bisect
 import hashlib
 from dataclasses import replace
 
-from briefings.clean import clean
-from briefings.dates import find_event_dates, find_publication_date
-from briefings.language import detect_language
+from briefings.extract.dates import find_event_dates, find_publication_date
+from briefings.extract.outlets import find_outlet_evidence
+from briefings.extract.people import find_entities
+from briefings.extract.sentences import split_sentences
+from briefings.extract.topics import Taxonomy
 from briefings.models import Article, Sentence, SourceDocument
-from briefings.outlets import find_outlet_evidence
-from briefings.people import find_entities
-from briefings.sentences import split_sentences
-from briefings.topics import Taxonomy
+from briefings.read.clean import clean
+from briefings.read.language import detect_language
 
 
 def checksum(document: SourceDocument) -> str:

@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from briefings.facets import FacetRules, load_rules
+from briefings.brief.facets import FacetRules, load_rules
+from briefings.brief.roles import Cast, Names, assign_roles, is_subject_of, speech_pattern
+from briefings.index.people_index import Person, merge_people
+from briefings.index.store import Store, StoredSentence
 from briefings.models import Event, StoredArticle
-from briefings.people_index import Person, merge_people
-from briefings.roles import Cast, Names, assign_roles, is_subject_of, speech_pattern
-from briefings.store import Store, StoredSentence
 
 REFERENT_REACH = 3
 """How many sentences back a pronoun opening a sentence may find its person."""

@@ -21,12 +21,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 
-from briefings.dates import MONTHS, month_day_mentions
-from briefings.entities import fold
-from briefings.facets import FacetRules
+from briefings.brief.facets import FacetRules
+from briefings.extract.dates import MONTHS, month_day_mentions
+from briefings.extract.entities import fold
+from briefings.index.people_index import Person
+from briefings.index.store import StoredSentence
 from briefings.lexicon import lower_words, trie_pattern, words
-from briefings.people_index import Person
-from briefings.store import StoredSentence
 
 PRINCIPAL = "principal"
 PARTICIPANT = "participant"
@@ -357,7 +357,7 @@ def _elsewhere_place(text: str, place: str | None) -> bool:
     Brazil, the minister met…" for a visit to China)."""
     if not place:
         return False
-    from briefings.event_places import country_of, places_in
+    from briefings.index.event_places import country_of, places_in
 
     ours = {place, country_of(place)}
     others = [p for p in places_in(text) if p not in ours]

@@ -13,9 +13,21 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 
+from briefings.brief.facets import FacetRules, load_rules
+from briefings.brief.material import OPENING_PRONOUN, SAID_BY_PRONOUN, Material, gather
+from briefings.brief.purpose import purpose_sentences
+from briefings.brief.reactions import SPEECH, event_stances, reactions_section
+from briefings.brief.roles import (
+    PARTICIPANT,
+    PRINCIPAL,
+    ROLES,
+    TITLE,
+)
+from briefings.brief.similarity import SentenceGroup, group_similar
 from briefings.errors import NoMatch, NothingToBrief, PersonNotFound
-from briefings.facets import FacetRules, load_rules
-from briefings.material import OPENING_PRONOUN, SAID_BY_PRONOUN, Material, gather
+from briefings.index.name_index import NameIndex
+from briefings.index.people_index import Person, merge_people, role_key
+from briefings.index.store import Store, StoredSentence, person_key
 from briefings.models import (
     Briefing,
     Event,
@@ -25,19 +37,7 @@ from briefings.models import (
     RoleClaim,
     Section,
 )
-from briefings.name_index import NameIndex
-from briefings.people_index import Person, merge_people, role_key
-from briefings.purpose import purpose_sentences
-from briefings.reactions import SPEECH, event_stances, reactions_section
-from briefings.roles import (
-    PARTICIPANT,
-    PRINCIPAL,
-    ROLES,
-    TITLE,
-)
-from briefings.similarity import SentenceGroup, group_similar
-from briefings.store import Store, StoredSentence, person_key
-from briefings.trim import one_item_fewer, shrink_to_fit
+from briefings.render.trim import one_item_fewer, shrink_to_fit
 
 SURNAME_RATIO = 80
 """How close a misspelt surname must be to a known one (rapidfuzz ratio, 0-100)."""
@@ -449,7 +449,7 @@ def _took_part_in_any(
 
 def _without_titles(name: str) -> str:
     """A name asked for without the titles before it: "Mr Berg", "President Berg" → "Berg"."""
-    from briefings.entities import HONORIFIC, MODIFIER, NATION, TITLE, class_of, lexicon
+    from briefings.extract.entities import HONORIFIC, MODIFIER, NATION, TITLE, class_of, lexicon
 
     words = name.split()
     word_class = lexicon().word_class

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from briefings.entities import read_sections
+from briefings.extract.entities import read_sections
 from briefings.lexicon import trie_pattern
 
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
 
-from briefings.entities import NAME_PARTICLES
+from briefings.extract.entities import NAME_PARTICLES
 
 TYPO_RATIO = 88
 """How close two spellings of a word of four letters or more must be to be one (rapidfuzz)."""
@@ -51,6 +51,8 @@ class NameEvidence:
     company: set[str] = field(default_factory=set)
     """The surnames of the others its articles name: two spellings met in the same
     company are one person's."""
+    first_article: int = 0
+    """The first article (by id) that gives it."""
 
     @property
     def core(self) -> list[str]:
@@ -123,8 +125,14 @@ class _Union:
 
 
 def resolve_people(names: Iterable[NameEvidence]) -> dict[str, str]:
-    """Folded name → the folded name of the person it stands for (its fullest spelling)."""
-    evidence = {n.key: n for n in names if n.core}
+    """Folded name → the folded name of the person it stands for (its fullest spelling).
+
+    What a name resolves to depends only on its *family* (see ``family_of``): the names
+    whose surnames are spellings of its own, and the one-word names that may stand for
+    them. So resolving a family on its own gives what resolving the corpus gives it, and
+    the names are read in a fixed order, so that a tie is decided the same way either way.
+    """
+    evidence = {n.key: n for n in sorted(names, key=lambda n: n.key) if n.core}
     full = [n for n in evidence.values() if len(n.core) > 1]
     single = [n for n in evidence.values() if len(n.core) == 1]
     union = _Union()
@@ -151,10 +159,14 @@ def resolve_people(names: Iterable[NameEvidence]) -> dict[str, str]:
                     continue
                 _maybe_join(a, b, exact, union)
 
-    # Names of one word: a surname, else a family name written first, else any word.
+    # Names of one word: a surname, else a family name written first, else any word. Of
+    # two people as reported, the one whose first spelling sorts first takes it.
     people_size: Counter[str] = Counter()
+    first_key: dict[str, str] = {}
     for n in full:
-        people_size[union.find(n.key)] += n.articles
+        root = union.find(n.key)
+        people_size[root] += n.articles
+        first_key[root] = min(first_key.get(root, n.key), n.key)
     by_token: dict[str, dict[str, list[str]]] = {
         "last": defaultdict(list),
         "first": defaultdict(list),
@@ -171,7 +183,7 @@ def resolve_people(names: Iterable[NameEvidence]) -> dict[str, str]:
         for place in ("last", "first", "any"):
             roots = set(by_token[place].get(word, ()))
             if roots:
-                union.union(max(roots, key=lambda r: (people_size[r], r)), n.key)
+                union.union(max(roots, key=lambda r: (people_size[r], first_key[r])), n.key)
                 break
         else:
             candidates = bones.get(word[0] + skeleton(word), []) + [
@@ -187,7 +199,7 @@ def resolve_people(names: Iterable[NameEvidence]) -> dict[str, str]:
             close = [s for s in candidates if same_word(word, s)]
             roots = {union.find(by_surname[s][0].key) for s in close}
             if roots:
-                union.union(max(roots, key=lambda r: (people_size[r], r)), n.key)
+                union.union(max(roots, key=lambda r: (people_size[r], first_key[r])), n.key)
 
     members: dict[str, list[NameEvidence]] = defaultdict(list)
     for n in evidence.values():

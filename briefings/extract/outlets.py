@@ -22,9 +22,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from briefings.boilerplate import cut_marker
 from briefings.lexicon import text
 from briefings.models import INFERRED_OUTLET_SOURCES, CleanText, SourceDocument
+from briefings.read.boilerplate import cut_marker
 
 
 @dataclass(frozen=True)

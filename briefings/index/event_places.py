@@ -16,9 +16,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from briefings.dates import CALENDAR_WORDS
-from briefings.entities import fold
-from briefings.happenings import happening_words
+from briefings.extract.dates import CALENDAR_WORDS
+from briefings.extract.entities import fold
+from briefings.extract.happenings import happening_words
 from briefings.lexicon import countries, lower_words, words
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
@@ -191,7 +191,7 @@ def _placed(sentence: str, place: str, happenings: list[int], known: Sequence[st
 
 def places_in(text: str) -> list[str]:
     """The places a short text (a title) names, by the entity tables."""
-    from briefings.entities import Found, classify_run, runs
+    from briefings.extract.entities import Found, classify_run, runs
 
     found = Found()
     for run in runs(text):

@@ -15,17 +15,17 @@ import re
 import unicodedata
 from collections import Counter
 
-from briefings.boilerplate import (
+from briefings.extract.dates import is_date_line
+from briefings.extract.outlets import agency_in_dateline, canonical_outlet, outlet_name
+from briefings.lexicon import lower_words
+from briefings.models import CleanText, SourceDocument
+from briefings.read.boilerplate import (
     ADDRESS_RULE,
     DATELINE_RULES,
     MARKER_RULES,
     SIGNOFF_RULES,
     match_line,
 )
-from briefings.dates import is_date_line
-from briefings.lexicon import lower_words
-from briefings.models import CleanText, SourceDocument
-from briefings.outlets import agency_in_dateline, canonical_outlet, outlet_name
 
 # Kinds of boilerplate whose lines are dropped without a trace: they tell nothing.
 SILENT_KINDS = frozenset({"banner", "subhead"})

@@ -21,8 +21,8 @@ from markupsafe import Markup
 
 from briefings.errors import BriefingError
 from briefings.models import Briefing, Citation, Event, StoredArticle
-from briefings.render import TELEGRAM_LIMIT, Renderer, visible_length
-from briefings.trim import shrink_to_fit
+from briefings.render.trim import shrink_to_fit
+from briefings.render.views import TELEGRAM_LIMIT, Renderer, visible_length
 
 MAX_ENTRIES = 12
 # Room for the "nothing new" line above a quiet digest's briefing.

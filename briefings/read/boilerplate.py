@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from briefings.dates import MONTH_PATTERN, WEEKDAY_PATTERN
+from briefings.extract.dates import MONTH_PATTERN, WEEKDAY_PATTERN
 from briefings.lexicon import text
 
 # Kinds that are not matched line by line but by where they stand.

@@ -26,11 +26,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from briefings.facets import FacetRules
-from briefings.lexicon import lower_words, trie_pattern, words
-from briefings.models import Item, Section
-from briefings.people_index import Person
-from briefings.roles import (
+from briefings.brief.facets import FacetRules
+from briefings.brief.roles import (
     PARTICIPANT,
     PRINCIPAL,
     Names,
@@ -41,11 +38,14 @@ from briefings.roles import (
     stance_noun_pattern,
     stance_pattern,
 )
-from briefings.similarity import SentenceGroup, group_similar
-from briefings.store import StoredSentence
+from briefings.brief.similarity import SentenceGroup, group_similar
+from briefings.index.people_index import Person
+from briefings.index.store import StoredSentence
+from briefings.lexicon import lower_words, trie_pattern, words
+from briefings.models import Item, Section
 
 if TYPE_CHECKING:
-    from briefings.material import Material
+    from briefings.brief.material import Material
 
     ItemMaker = Callable[[Material, list[SentenceGroup]], list[Item]]
 

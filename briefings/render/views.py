@@ -41,7 +41,7 @@ from briefings.models import (
     StoredArticle,
     Topic,
 )
-from briefings.trim import one_item_fewer, shrink_to_fit
+from briefings.render.trim import one_item_fewer, shrink_to_fit
 
 logger = logging.getLogger(__name__)
 

@@ -20,13 +20,19 @@ import re
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
-from briefings.facets import FacetRules
+from briefings.brief.facets import FacetRules
+from briefings.brief.roles import (
+    Names,
+    happening_pattern,
+    is_elsewhere,
+    is_subject_of,
+    speech_pattern,
+)
+from briefings.index.store import StoredSentence
 from briefings.lexicon import lower_words
-from briefings.roles import Names, happening_pattern, is_elsewhere, is_subject_of, speech_pattern
-from briefings.store import StoredSentence
 
 if TYPE_CHECKING:
-    from briefings.material import Material
+    from briefings.brief.material import Material
 
 AGENDA, AIM, OWN_WORDS = 3, 2, 1
 _QUOTED_OPENING = re.compile(r"^\s*[\"“‘]")
@@ -150,7 +156,7 @@ def _third_party_speaks(
     text: str, referent: object, material: Material, speech: re.Pattern[str]
 ) -> bool:
     """Whether the speaker of a sentence is someone outside the happening."""
-    from briefings.roles import PARTICIPANT, PRINCIPAL
+    from briefings.brief.roles import PARTICIPANT, PRINCIPAL
 
     insiders = {
         p.key for p in material.people if material.cast.role_of(p) in (PRINCIPAL, PARTICIPANT)

@@ -13,10 +13,10 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from briefings.entities import NAME_PARTICLES
+from briefings.extract.entities import NAME_PARTICLES
+from briefings.index.store import StoredMention, person_key
 from briefings.lexicon import countries, respell, toml
 from briefings.models import RoleClaim
-from briefings.store import StoredMention, person_key
 
 LEAD_SENTENCES = 3
 
@@ -123,7 +123,7 @@ MAX_HEADLINE_ROLE_WORDS = 4
 
 
 def _is_plural_title(role: str) -> bool:
-    from briefings.entities import TITLE, lexicon
+    from briefings.extract.entities import TITLE, lexicon
 
     last = role.split()[-1].lower() if role.split() else ""
     word_class = lexicon().word_class

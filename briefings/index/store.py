@@ -11,7 +11,7 @@ import json
 import re
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +19,7 @@ from pathlib import Path
 import sqlite_utils
 
 from briefings.errors import DatabaseError
+from briefings.index.name_index import NameIndex
 from briefings.models import (
     Article,
     Event,
@@ -27,9 +28,8 @@ from briefings.models import (
     StoredArticle,
     Topic,
 )
-from briefings.name_index import NameIndex
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 APPLICATION_ID = 0x4E455753  # "NEWS": marks the file as ours, so a foreign database is refused
 
 
@@ -159,6 +159,9 @@ class Store:
         if version < 5:
             self._upgrade_to_v5()
             conn.execute("PRAGMA user_version=5")
+        if version < 6:
+            self._upgrade_to_v6()
+            conn.execute("PRAGMA user_version=6")
         conn.commit()
 
     def _add_lookup_indexes(self) -> None:
@@ -208,6 +211,15 @@ class Store:
             self.db.execute("ALTER TABLE articles ADD COLUMN outlet_source TEXT")
         if "weak" not in self.db.table("mentions").columns_dict:
             self.db.execute("ALTER TABLE mentions ADD COLUMN weak INTEGER NOT NULL DEFAULT 0")
+
+    def _upgrade_to_v6(self) -> None:
+        """Each event knows the report that started it. What grouping keeps between
+        ingests lives in tables of its own, created by ``event_replay.ensure_tables`` (the
+        engine and ingest call it), so that the store needs nothing of grouping."""
+        if "founder" not in self.db.table("events").columns_dict:
+            self.db.execute("ALTER TABLE events ADD COLUMN founder INTEGER")
+        self.db.execute("CREATE INDEX IF NOT EXISTS events_founder ON events(founder)")
+        self.db.execute("CREATE INDEX IF NOT EXISTS events_date ON events(date)")
 
     def _upgrade_to_v3(self) -> None:
         """Re-index an article's text only when its title or text changes.
@@ -342,14 +354,24 @@ class Store:
             ).fetchall()
         return [r[0] for r in rows]
 
-    def save_articles(self, articles: Sequence[Article]) -> None:
-        """Insert or replace analysed articles (matched by path) in one transaction."""
+    def save_articles(
+        self,
+        articles: Sequence[Article],
+        after: Callable[[list[tuple[int, Article]]], None] | None = None,
+    ) -> list[int]:
+        """Insert or replace analysed articles (matched by path) in one transaction and
+        return their ids; ``after`` is called with (id, article) of each, inside the same
+        transaction (ingest stores what grouping reads of them)."""
         now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        saved = []
         with self.transaction():
             for article in articles:
-                self._save_one(article, now)
+                saved.append((self._save_one(article, now), article))
+            if after is not None:
+                after(saved)
+        return [article_id for article_id, _ in saved]
 
-    def _save_one(self, article: Article, now: str) -> None:
+    def _save_one(self, article: Article, now: str) -> int:
         db = self.db
         existing = db.execute(
             "SELECT id, event_id FROM articles WHERE path = ?", [article.path]
@@ -421,6 +443,7 @@ class Store:
             "INSERT INTO article_topics (article_id, topic) VALUES (?, ?)",
             [(article_id, t) for t in dict.fromkeys(article.topics)],
         )
+        return int(article_id)
 
     def delete_paths(self, paths: Iterable[str]) -> None:
         with self.transaction():
@@ -608,6 +631,32 @@ class Store:
             )
             for r in self._rows(sql + " ORDER BY m.article_id, m.id", params)
         ]
+
+    def raw_mentions(
+        self, article_ids: Sequence[int]
+    ) -> dict[int, list[tuple[str, PersonMention]]]:
+        """article id → (folded name, mention) of every mention, weak ones included."""
+        found: dict[int, list[tuple[str, PersonMention]]] = {}
+        rows = self._rows(
+            "SELECT article_id, name, key, roles, nationality, sentences, quotes, weak FROM mentions "
+            "WHERE article_id IN (SELECT value FROM json_each(?)) ORDER BY article_id, id",
+            [_json_ids(article_ids)],
+        )
+        for r in rows:
+            found.setdefault(r["article_id"], []).append(
+                (
+                    r["key"],
+                    PersonMention(
+                        name=r["name"],
+                        roles=tuple(json.loads(r["roles"])),
+                        nationality=r["nationality"],
+                        sentences=tuple(json.loads(r["sentences"])),
+                        quotes=tuple(json.loads(r["quotes"])),
+                        weak=bool(r["weak"]),
+                    ),
+                )
+            )
+        return found
 
     def name_evidence(self) -> list[tuple[str, int, str | None, str, bool]]:
         """(folded name, article id, nationality, roles as JSON, weak) of every English

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz
 
+from briefings.index.store import StoredSentence
 from briefings.lexicon import respell
-from briefings.store import StoredSentence
 
 SAME_REPORT_RATIO = 80
 SAME_LEAD_WORDS = 8

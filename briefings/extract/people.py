@@ -23,7 +23,7 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
-from briefings.entities import (
+from briefings.extract.entities import (
     ABBREVIATION,
     ARTICLE_PREFIXES,
     COUNTRY,

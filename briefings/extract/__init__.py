@@ -1,0 +1,1 @@
+"""Extract: one article's facts: sentences, dates, outlet, people and their roles, topics."""

@@ -1,0 +1,302 @@
+"""What event grouping reads of one article, worked out once when the article is analysed.
+
+Grouping compares each article with the events it could join (see ``events``). What it
+compares — the words and how often the article uses them, the names it gives and where, the
+places, the dates its lead gives the happening — depends on the article alone, so it is
+worked out at ingest (in the analysing process) and stored beside the article
+(``report_features``). Two things depend on the corpus and are applied when a report is
+loaded: which person each name stands for (``identity``), and how much each word weighs
+(``term_weights``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from briefings.extract.dates import WEEKDAY_NAMES, date_mentions, month_day_mentions
+from briefings.extract.entities import fold, lexicon
+from briefings.extract.happenings import happening_words
+from briefings.index.event_places import places_in
+from briefings.lexicon import lower_words
+from briefings.models import Article, PersonMention
+
+LEAD_SENTENCES = 3
+HINT_WINDOW = (-7, 10)
+"""Dates in an article's lead within this many days of publication are the happening's date."""
+MAX_LOCATED_SENTENCES = 30
+
+_WORD = re.compile(r"[a-zà-ÿ][a-zà-ÿ'-]{2,}")
+_TITLE_TOKEN = re.compile(r"[\w'’-]+")
+_WEEKDAY_NAMES = {names[0].lower(): number for number, names in enumerate(WEEKDAY_NAMES)}
+_WEEKDAY = re.compile(r"\b(" + "|".join(_WEEKDAY_NAMES) + r")\b", re.I)
+_LOCATIVE = re.compile(r"\b(?:in|at|to)\s+(?:the\s+)?[A-Z]")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"“‘'(])")
+_PRONOUN = re.compile(r"\b(?:[Hh]e|[Ss]he|[Hh]is|[Hh]er)\b")
+_DAY_LEAD_IN = re.compile(r"(?:\b(?:on|late|early|this|last|next|reporters|journalists)\s+)+$")
+
+
+def stopwords() -> frozenset[str]:
+    """Words that say nothing of which happening an article reports (data/stopwords.txt)."""
+    return lower_words("stopwords.txt")
+
+
+@dataclass(frozen=True)
+class NameFacts:
+    """One folded name as an article gives it."""
+
+    key: str
+    weak: bool
+    """Every mention of it here is weak: a person only if the corpus resolves the name."""
+    words: tuple[str, ...]
+    """The folded words of the names written for it."""
+    in_title: bool
+    lead: tuple[int, ...]
+    """The lead sentences (by index) that name it."""
+
+
+@dataclass(frozen=True)
+class LeadStep:
+    """The title (index -1) or a lead sentence, as the happening reader needs it."""
+
+    index: int
+    happening: bool
+    """It names a happening ("met", "visit")."""
+    pronoun: bool
+
+
+@dataclass(frozen=True)
+class ReportFeatures:
+    """What grouping reads of one English article (see the module docstring)."""
+
+    id: int
+    title: str
+    published: dt.date | None
+    happened: dt.date | None
+    """The date of what it reports: its first lead date near publication, else publication."""
+    terms: dict[str, int]
+    places: tuple[str, ...]
+    title_places: tuple[str, ...]
+    lead_places: tuple[str, ...]
+    located: tuple[str, ...]
+    """Its sentences that name a happening near a locative: where it may have happened."""
+    partial: tuple[int, int] | None
+    pictures: tuple[dt.date, ...]
+    names: tuple[NameFacts, ...]
+    steps: tuple[LeadStep, ...]
+    happening_days: tuple[dt.date, ...]
+    weekdays: tuple[int, ...]
+    month_days: tuple[tuple[int, int], ...]
+
+    @property
+    def key(self) -> tuple[dt.date, int]:
+        """Where a dated report stands in the order grouping reads them."""
+        assert self.happened is not None
+        return (self.happened, self.id)
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "title": self.title,
+                "published": _iso(self.published),
+                "happened": _iso(self.happened),
+                "terms": self.terms,
+                "places": self.places,
+                "title_places": self.title_places,
+                "lead_places": self.lead_places,
+                "located": self.located,
+                "partial": self.partial,
+                "pictures": [d.isoformat() for d in self.pictures],
+                "names": [[n.key, n.weak, n.words, n.in_title, n.lead] for n in self.names],
+                "steps": [[s.index, s.happening, s.pronoun] for s in self.steps],
+                "happening_days": [d.isoformat() for d in self.happening_days],
+                "weekdays": self.weekdays,
+                "month_days": self.month_days,
+            },
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )
+
+    @classmethod
+    def from_json(cls, article_id: int, text: str) -> ReportFeatures:
+        d = json.loads(text)
+        return cls(
+            id=article_id,
+            title=d["title"],
+            published=_date(d["published"]),
+            happened=_date(d["happened"]),
+            terms=d["terms"],
+            places=tuple(d["places"]),
+            title_places=tuple(d["title_places"]),
+            lead_places=tuple(d["lead_places"]),
+            located=tuple(d["located"]),
+            partial=tuple(d["partial"]) if d["partial"] else None,  # type: ignore[arg-type]
+            pictures=tuple(dt.date.fromisoformat(p) for p in d["pictures"]),
+            names=tuple(NameFacts(k, w, tuple(ws), t, tuple(ld)) for k, w, ws, t, ld in d["names"]),
+            steps=tuple(LeadStep(i, h, p) for i, h, p in d["steps"]),
+            happening_days=tuple(dt.date.fromisoformat(p) for p in d["happening_days"]),
+            weekdays=tuple(d["weekdays"]),
+            month_days=tuple(tuple(md) for md in d["month_days"]),  # type: ignore[misc]
+        )
+
+
+def _iso(day: dt.date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def _date(text: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(text) if text else None
+
+
+def features_of_article(article: Article, article_id: int = 0) -> ReportFeatures:
+    """The features of an analysed English article."""
+    from briefings.index.store import person_key
+
+    mentions = [
+        (person_key(p.name), p) for p in (*article.entities.people, *article.entities.unconfirmed)
+    ]
+    return features_of(
+        article_id,
+        title=article.title,
+        text=article.text,
+        published=article.published,
+        hints=article.event_hints,
+        partial=article.partial_date,
+        pictures=article.picture_dates,
+        mentions=mentions,
+        places=article.entities.places,
+        lead=[(s.index, s.text) for s in article.sentences if s.index < LEAD_SENTENCES],
+    )
+
+
+def features_of(
+    article_id: int,
+    *,
+    title: str,
+    text: str,
+    published: dt.date | None,
+    hints: Sequence[dt.date],
+    partial: tuple[int, int] | None,
+    pictures: Sequence[dt.date],
+    mentions: Iterable[tuple[str, PersonMention]],
+    places: Sequence[str],
+    lead: Sequence[tuple[int, str]],
+) -> ReportFeatures:
+    """The features of one article from its parts (at ingest, or from the store)."""
+    full_text = f"{title} {text}"
+    stop = stopwords()
+    terms = Counter(w for w in _WORD.findall(full_text.lower()) if w not in stop)
+    title_tokens = {fold(w) for w in _TITLE_TOKEN.findall(title)}
+    by_key: dict[str, list[PersonMention]] = {}
+    for key, mention in mentions:
+        by_key.setdefault(key, []).append(mention)
+    names = []
+    for key, found in by_key.items():
+        words = sorted({fold(w) for m in found for w in m.name.split() if len(w) > 1})
+        names.append(
+            NameFacts(
+                key=key,
+                weak=all(m.weak for m in found),
+                words=tuple(words),
+                in_title=bool(title_tokens.intersection(words)),
+                lead=tuple(sorted({i for m in found for i in m.sentences if i < LEAD_SENTENCES})),
+            )
+        )
+    lead_sentences = sorted(lead)
+    lead_text = " ".join([title] + [t for _, t in lead_sentences])
+    happening_days, weekdays, month_days, steps = _read_happening(
+        published, [(-1, title), *lead_sentences]
+    )
+    return ReportFeatures(
+        id=article_id,
+        title=title,
+        published=published,
+        happened=happening_date(published, hints),
+        terms=dict(terms),
+        places=tuple(places),
+        title_places=tuple(places_in(title)),
+        lead_places=tuple(p for p in places if p in lead_text),
+        located=tuple(_located_happenings(full_text)),
+        partial=partial,
+        pictures=tuple(pictures),
+        names=tuple(names),
+        steps=tuple(steps),
+        happening_days=tuple(happening_days),
+        weekdays=tuple(sorted(weekdays)),
+        month_days=tuple(sorted(month_days)),
+    )
+
+
+def happening_date(published: dt.date | None, hints: Sequence[dt.date]) -> dt.date | None:
+    """The date of what the article reports: its first lead date near publication."""
+    if published is None:
+        return None
+    low, high = HINT_WINDOW
+    for hint in hints:
+        if low <= (hint - published).days <= high:
+            return hint
+    return published
+
+
+def _located_happenings(text: str) -> list[str]:
+    """Sentences that name a happening and a capitalised place after a locative."""
+    words = happening_words()
+    found = []
+    for sentence in _SENTENCE_END.split(text):
+        if _LOCATIVE.search(sentence) and words.search(sentence):
+            found.append(sentence)
+            if len(found) == MAX_LOCATED_SENTENCES:
+                break
+    return found
+
+
+def _read_happening(
+    anchor: dt.date | None, texts: Sequence[tuple[int, str]]
+) -> tuple[list[dt.date], set[int], set[tuple[int, int]], list[LeadStep]]:
+    """The days the title and lead give the happening, and what the people reader needs of
+    each of them (which name a happening, which open on a pronoun)."""
+    words = happening_words()
+    days: list[dt.date] = []
+    weekdays: set[int] = set()
+    month_days: set[tuple[int, int]] = set()
+    steps = []
+    for index, text in texts:
+        if anchor is None:
+            month_days.update(md for _, md in month_day_mentions(text))
+        found = [m.start() for m in words.finditer(text)]
+        steps.append(LeadStep(index, bool(found), _PRONOUN.search(text) is not None))
+        if not found:
+            continue
+        if anchor is not None:
+            mentions = date_mentions(text, anchor)
+            for position in found:
+                day = _nearest(mentions, position)
+                if day is not None and HINT_WINDOW[0] <= (day - anchor).days <= HINT_WINDOW[1]:
+                    days.append(day)
+        else:
+            for match in _WEEKDAY.finditer(text):
+                # "met on Monday", "talks later on Wednesday": the day follows the word;
+                # "on Monday criticised the visit" and "after the visit, X said on Monday"
+                # date what was said, not the visit.
+                if any(0 < match.start() - p <= 160 for p in found) and not _said_on(
+                    text, match.start()
+                ):
+                    weekdays.add(_WEEKDAY_NAMES[match.group(1).lower()])
+    return days, weekdays, month_days, steps
+
+
+def _said_on(text: str, at: int) -> bool:
+    """Whether the weekday at ``at`` dates a speech verb: "…, X said on Monday"."""
+    before = _DAY_LEAD_IN.sub("", text[max(0, at - 40) : at])
+    return lexicon().speech_before.search(before) is not None
+
+
+def _nearest(mentions: list[tuple[int, dt.date]], position: int) -> dt.date | None:
+    """The date written closest to a happening word in its sentence ("met … on Monday")."""
+    close = [(abs(at - position) + (at < position) * 20, day) for at, day in mentions]
+    close = [(d, day) for d, day in close if d <= 100]
+    return min(close)[1] if close else None

@@ -1,0 +1,869 @@
+"""Placing articles among events without regrouping the corpus.
+
+Grouping reads reports in a fixed order (see ``events``): dated ones by happening date, then
+undated ones joining dated events, then the undated rest forming events of their own. Each
+decision depends only on the groups as the reports before it left them. So when articles
+are added, changed or removed, the order is gone through again from where they stand, and
+only as far as their effects reach:
+
+- a decision is taken again only for a changed report, or one whose candidates include a
+  group that is no longer what it was (*divergent*): every other report keeps its group;
+- a dated group can only be joined within ``LATE_DAYS`` of its last report, so a replay of
+  the dated phase stops once the divergent groups are out of reach;
+- undated reports that may be affected are found through the indexes (the people of a
+  group, and in a big corpus its weighty words), never by reading every undated report.
+
+Groups are read back from the database as the decisions need them: a dated group from its
+stored state, or from its members when a change falls within its span. ``regroup`` is the
+same walk over every report, from nothing: the maintenance command (``briefings regroup``),
+and what a corpus smaller than the word-weight sample gets on each change.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import heapq
+import json
+from collections import Counter, OrderedDict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from briefings.extract.event_features import ReportFeatures, features_of, features_of_article
+from briefings.index import event_state, person_map
+from briefings.index.event_state import EventState, GroupSummary, Membership
+from briefings.index.events import (
+    LATE_DAYS,
+    _Group,
+    _Report,
+    best_group,
+    best_undated_group,
+    build_report,
+    event_of,
+)
+from briefings.index.person_map import PersonMap, resolve_identity
+from briefings.index.store import Store
+from briefings.index.term_weights import SAMPLE_ARTICLES, TermWeights
+from briefings.models import Article
+
+DATED, JOINED, ALONE = 1, 2, 3
+FULL_REGROUP_SHARE = 0.5
+"""When more than this share of the corpus changes at once, regrouping from nothing is cheaper."""
+STATE_CACHE = 2000
+"""Groups kept in memory while undated reports are placed; others are read again."""
+REPORT_CACHE = 20000
+NEVER = 1 << 62
+LEFT_OVER = 0
+"""The founder of an undated report that joined no dated event, until its own phase."""
+
+
+def ensure_tables(store: Store) -> None:
+    """Create what grouping keeps in the database, if it is not there (a new file, or one
+    written before): once a connection, outside any transaction."""
+    conn = store.db.conn
+    present = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = ?",
+        [event_state.LAST_CREATED],
+    ).fetchone()
+    if present is None:
+        with store.lock:
+            event_state.create_tables(conn)
+            person_map.create_tables(conn)
+            conn.commit()
+
+
+def keep_features(store: Store, saved: Sequence[tuple[int, Article]]) -> None:
+    """Store what grouping reads of just-saved articles (in their transaction): the
+    features of the English ones; the others are no report of any event."""
+    state = EventState(store.db.conn)
+    english = [(i, a) for i, a in saved if a.is_english]
+    state.save_features(dataclasses.replace(features_of_article(a), id=i) for i, a in english)
+    state.delete_features(i for i, a in saved if not a.is_english)
+
+
+def regroup(store: Store, *, sample_size: int | None = None) -> None:
+    """Group every English article into events from nothing (maintenance)."""
+    with store.transaction():
+        state = EventState(store.db.conn)
+        _complete_features(store, state)
+        weights = _refresh_sample(state, sample_size, force=True)
+        identity = resolve_identity(store, changed_articles=None)
+        _regroup(store, state, weights, identity.map)
+
+
+def place(store: Store, changed: Iterable[int], *, sample_size: int | None = None) -> None:
+    """Place added, changed or removed articles (by id) among the events."""
+    changed = set(changed)
+    with store.transaction():
+        state = EventState(store.db.conn)
+        changed |= _complete_features(store, state)
+        changed |= set(state.unplaced())
+        state.clear_unplaced()
+        if not changed:
+            return
+        weights, resampled = _sample_weights(state, sample_size, changed)
+        identity = resolve_identity(store, changed_articles=changed)
+        if resampled:
+            _regroup(store, state, weights, identity.map)
+            return
+        changed |= identity.changed_articles
+        corpus = max(len(state.feature_ids()), 1)
+        if len(changed) > FULL_REGROUP_SHARE * corpus:
+            _regroup(store, state, weights, identity.map)
+            return
+        Placement(store, state, identity.map, weights, narrow=True).run(changed)
+
+
+def _regroup(store: Store, state: EventState, weights: TermWeights, persons: PersonMap) -> None:
+    state.clear_derived()
+    store.db.execute("DELETE FROM events")
+    store.db.execute(
+        "UPDATE articles SET event_id = NULL, inferred_date = NULL, inferred_source = NULL "
+        "WHERE event_id IS NOT NULL OR inferred_date IS NOT NULL"
+    )
+    # Weighty words find events once the sample is full: in a corpus that size, words
+    # of one article alone stop being what its weights are made of.
+    narrow = weights.total >= int(state.meta("sample_limit") or SAMPLE_ARTICLES)
+    Placement(store, state, persons, weights, narrow=narrow, full=True).run(
+        set(state.feature_ids())
+    )
+
+
+# -- the words' weights -------------------------------------------------------------------------
+def _sample_weights(
+    state: EventState, sample_size: int | None, changed: set[int]
+) -> tuple[TermWeights, bool]:
+    """The weights, and whether the sample they are counted over changed (then everything
+    must be regrouped: every report's weights moved)."""
+    size = sample_size or int(state.meta("sample_limit") or SAMPLE_ARTICLES)
+    members = _sample_ids(state, size)
+    stored = state.sample_members()
+    if members == stored and not changed.intersection(members):
+        return state.weights(), False
+    return _refresh_sample(state, size, force=True), True
+
+
+def _sample_ids(state: EventState, size: int) -> list[int]:
+    rows = state.conn.execute(
+        "SELECT article_id FROM report_features ORDER BY article_id LIMIT ?", [size]
+    )
+    return [r[0] for r in rows]
+
+
+def _refresh_sample(state: EventState, sample_size: int | None, *, force: bool) -> TermWeights:
+    size = sample_size or int(state.meta("sample_limit") or SAMPLE_ARTICLES)
+    state.set_meta("sample_limit", str(size))
+    members = _sample_ids(state, size)
+    features = state.features(members)
+    weights = TermWeights.counted(features[i].terms for i in members if i in features)
+    state.replace_sample(weights, members)
+    return weights
+
+
+# -- features of articles stored before they were kept ------------------------------------------
+def _complete_features(store: Store, state: EventState) -> set[int]:
+    """Work out the features of English articles that have none (a database written by an
+    older version), and forget those of articles that are gone or no longer English: once,
+    after an upgrade (since, articles are saved with their features)."""
+    conn = state.conn
+    if state.meta("features") == "complete":
+        return set()
+    missing = [
+        r[0]
+        for r in conn.execute(
+            "SELECT a.id FROM articles a LEFT JOIN report_features f ON f.article_id = a.id "
+            "WHERE a.language = 'en' AND f.article_id IS NULL"
+        )
+    ]
+    stale = [
+        r[0]
+        for r in conn.execute(
+            "SELECT f.article_id FROM report_features f LEFT JOIN articles a ON a.id = f.article_id "
+            "WHERE a.id IS NULL OR a.language IS NOT 'en'"
+        )
+    ]
+    if stale:
+        state.delete_features(stale)
+    for start in range(0, len(missing), 500):
+        state.save_features(features_from_store(store, missing[start : start + 500]))
+    state.set_meta("features", "complete")
+    return set(missing) | set(stale)
+
+
+def features_from_store(store: Store, ids: Sequence[int]) -> list[ReportFeatures]:
+    """Features of stored articles, from their rows (what ingest works out from the analysis)."""
+    rows = {
+        r["id"]: r
+        for r in store._rows(
+            "SELECT id, title, text, published, event_hints, partial_date, picture_dates "
+            "FROM articles WHERE id IN (SELECT value FROM json_each(?))",
+            [json.dumps(list(ids))],
+        )
+    }
+    mentions = store.raw_mentions(ids)
+    places: dict[int, list[str]] = {}
+    for article_id, name in store.entities(ids, "place"):
+        places.setdefault(article_id, []).append(name)
+    leads: dict[int, list[tuple[int, str]]] = {}
+    for sentence in store.lead_sentences(ids, 3):
+        leads.setdefault(sentence.article_id, []).append((sentence.index, sentence.text))
+    found = []
+    for article_id in ids:
+        row = rows[article_id]
+        partial = row["partial_date"]
+        found.append(
+            features_of(
+                article_id,
+                title=row["title"],
+                text=row["text"],
+                published=dt.date.fromisoformat(row["published"]) if row["published"] else None,
+                hints=[dt.date.fromisoformat(d) for d in json.loads(row["event_hints"] or "[]")],
+                partial=(int(partial[:2]), int(partial[3:])) if partial else None,
+                pictures=[
+                    dt.date.fromisoformat(d) for d in json.loads(row["picture_dates"] or "[]")
+                ],
+                mentions=mentions.get(article_id, []),
+                places=places.get(article_id, []),
+                lead=leads.get(article_id, []),
+            )
+        )
+    return found
+
+
+# -- the walk -----------------------------------------------------------------------------------
+@dataclass
+class _Progress:
+    """A group as the undated reports before some step left it."""
+
+    group: _Group
+    cursor: int
+    """The group holds the undated members with ids below this."""
+
+
+class Placement:
+    """One walk through the grouping order over the stored state (see the module docstring)."""
+
+    def __init__(
+        self,
+        store: Store,
+        state: EventState,
+        persons: PersonMap,
+        weights: TermWeights,
+        *,
+        narrow: bool,
+        full: bool = False,
+    ) -> None:
+        self.store = store
+        self.state = state
+        self.persons = persons
+        self.weights = weights
+        self.narrow = narrow
+        """Undated reports look for events sharing a weighty word (a corpus past the sample)."""
+        self.full = full
+        """Every report is placed again, from nothing."""
+        self._reports: OrderedDict[int, _Report] = OrderedDict()
+        self._stored: dict[int, Membership] = {}
+        self._members: dict[int, list[tuple[int, int, dt.date | None]]] = {}
+        self.changed: set[int] = set()
+        self.old: dict[int, Membership] = {}
+        """Where the changed reports were."""
+        self.gone: set[int] = set()
+        """Changed articles no longer grouped (removed, or no longer English)."""
+        self.decided: dict[int, Membership] = {}
+        """The decisions taken again in this walk; every other report keeps its stored one."""
+        # Dated groups: those open around the walk's date, and those not what they were.
+        self.open: dict[int, _Group] = {}
+        self.divergent: set[int] = set()
+        self.emptied: set[int] = set()
+        self._stored_last: dict[int, dt.date] = {}
+        self.reach = dt.date.min
+        """The walk through dated reports can stop past this day."""
+        # Undated reports: from which step on each group is not what it was.
+        self.joined_from: dict[int, int] = {}
+        self.alone_from: dict[int, int] = {}
+        self._joined: OrderedDict[int, _Progress] = OrderedDict()
+        self._alone: OrderedDict[int, _Progress] = OrderedDict()
+        self.touched: set[int] = set()
+        """Founders of the groups whose events must be written again."""
+
+    # -- reading ---------------------------------------------------------------------------
+    def reports(self, ids: Iterable[int]) -> dict[int, _Report]:
+        ids = list(ids)
+        missing = [i for i in ids if i not in self._reports]
+        if missing:
+            features = self.state.features(missing)
+            self.persons.prepare(n.key for f in features.values() for n in f.names)
+            for i, f in features.items():
+                self._reports[i] = build_report(f, self.persons.person_of, self.weights)
+            while len(self._reports) > REPORT_CACHE:
+                self._reports.popitem(last=False)
+        return {i: r for i in ids if (r := self._reports.get(i)) is not None}
+
+    def report(self, article_id: int) -> _Report | None:
+        return self.reports([article_id]).get(article_id)
+
+    def stored_of(self, article_id: int) -> Membership | None:
+        """The stored decision of an unchanged report (None for a changed one)."""
+        if self.full or article_id in self.changed:
+            return None
+        if article_id not in self._stored:
+            self._stored.update(self.state.memberships([article_id]))
+        return self._stored.get(article_id)
+
+    def before_walk(self, article_id: int) -> Membership | None:
+        """Where a report was before this walk."""
+        if article_id in self.changed:
+            return self.old.get(article_id)
+        return self.stored_of(article_id)
+
+    def members_of(self, founder: int) -> list[tuple[int, int, dt.date | None]]:
+        """The stored members of a group: (id, phase, happened)."""
+        if self.full:
+            return []
+        if founder not in self._members:
+            self._members.update(self.state.members_of([founder]))
+            self._members.setdefault(founder, [])
+        return self._members[founder]
+
+    def memberships(self, ids: Iterable[int]) -> dict[int, Membership]:
+        """Where reports stand in this walk: decided now, else as stored."""
+        found: dict[int, Membership] = {}
+        rest = []
+        for i in ids:
+            if i in self.decided:
+                found[i] = self.decided[i]
+            elif i not in self.changed and not self.full:
+                rest.append(i)
+        if rest:
+            missing = [i for i in rest if i not in self._stored]
+            if missing:
+                self._stored.update(self.state.memberships(missing))
+            found.update((i, self._stored[i]) for i in rest if i in self._stored)
+        return found
+
+    def _loader(self, ids: Sequence[int]) -> dict[int, _Report]:
+        return self.reports(ids)
+
+    # -- the walk --------------------------------------------------------------------------
+    def run(self, changed: set[int]) -> None:
+        self.changed = set(changed)
+        if not self.full:
+            self.old = self.state.memberships(sorted(changed))
+            self.touched |= {m.founder for m in self.old.values()}
+        present = set(self.state.features(sorted(changed))) if not self.full else self.changed
+        self.gone = self.changed - present
+        self._index_reports(sorted(present))
+        self._dated_phase(present)
+        self._joined_phase(present)
+        self._alone_phase()
+        self._write()
+
+    def _index_reports(self, ids: Sequence[int]) -> None:
+        """The indexes other reports find these through: their weighty words, and the
+        people of the undated ones."""
+        state = self.state
+        if self.gone:
+            state.delete_undated_people(self.gone)
+            state.delete_top_terms(self.gone)
+        for chunk in range(0, len(ids), 500):
+            for article_id, report in self.reports(ids[chunk : chunk + 500]).items():
+                state.set_top_terms(article_id, report.top, report.happened is not None)
+                if report.happened is None:
+                    state.set_undated_people(article_id, report.people)
+                elif not self.full:
+                    state.delete_undated_people([article_id])
+
+    # -- dated reports ---------------------------------------------------------------------
+    def _dated_phase(self, present: set[int]) -> None:
+        removals = sorted(
+            (m.happened, i) for i, m in self.old.items() if m.phase == DATED and m.happened
+        )
+        if self.full:
+            start: tuple[dt.date, int] | None = (dt.date.min, 0)
+            pending: set[int] = set()
+        else:
+            added = sorted(
+                r.key for r in self.reports(sorted(present)).values() if r.happened is not None
+            )
+            pending = {i for _, i in added}
+            starts = removals[:1] + added[:1]
+            start = min(starts) if starts else None
+        if start is None:
+            return
+        removal_at = 0
+        for key in self.state.dated_keys(after=(start[0], start[1] - 1)):
+            while removal_at < len(removals) and removals[removal_at] <= key:
+                self._diverge(self.old[removals[removal_at][1]].founder, removals[removal_at])
+                removal_at += 1
+            self._close_groups(key[0])
+            if (
+                not self.full
+                and key[0] > self.reach
+                and removal_at == len(removals)
+                and not pending
+            ):
+                break
+            self._dated_step(key)
+            pending.discard(key[1])
+        while removal_at < len(removals):
+            self._diverge(self.old[removals[removal_at][1]].founder, removals[removal_at])
+            removal_at += 1
+        self._close_groups(dt.date.max)
+
+    def _dated_step(self, key: tuple[dt.date, int]) -> None:
+        day, article_id = key
+        report = self.report(article_id)
+        if report is None:
+            return
+        stored = self.stored_of(article_id)
+        if stored is not None and stored.phase != DATED:
+            stored = None
+        affected = stored is None or stored.founder in self.divergent
+        if not affected:
+            affected = any(
+                f in self.open
+                and self._is_open(self.open[f], day)
+                and bool(report.people & self.open[f].people.keys())
+                for f in self.divergent
+            )
+        if not affected:
+            assert stored is not None
+            group = self.open.get(stored.founder)
+            if group is not None:
+                group.add(report)
+            return
+        best = best_group(report, self._open_candidates(report, key))
+        if best is None:
+            best = self._start_group(article_id, key)
+        best.add(report)
+        self.decided[article_id] = Membership(best.founder, DATED, day)
+        if stored is None or stored.founder != best.founder or article_id in self.changed:
+            self._diverge(best.founder, key)
+            if stored is not None:
+                self._diverge(stored.founder, key)
+
+    def _start_group(self, founder: int, key: tuple[dt.date, int]) -> _Group:
+        group = _Group(founder=founder, rank=key, loader=self._loader)
+        self.open[founder] = group
+        self.emptied.discard(founder)
+        return group
+
+    @staticmethod
+    def _is_open(group: _Group, day: dt.date) -> bool:
+        return bool(group.dates) and group.dates[-1] >= day - dt.timedelta(days=LATE_DAYS)
+
+    def _open_candidates(self, report: _Report, key: tuple[dt.date, int]) -> list[_Group]:
+        """The dated groups the report could join: open around its date, sharing a person."""
+        day = key[0]
+        found = {f: g for f, g in self.open.items() if g.members and self._is_open(g, day)}
+        if not self.full:
+            since = day - dt.timedelta(days=LATE_DAYS)
+            founders = {
+                f
+                for article_id, f, happened in self.state.conn.execute(
+                    "SELECT article_id, founder, happened FROM event_members WHERE phase = 1 "
+                    "AND happened BETWEEN ? AND ?",
+                    [since.isoformat(), day.isoformat()],
+                )
+                if f not in found
+                and f not in self.divergent
+                and article_id not in self.changed
+                and (dt.date.fromisoformat(happened), article_id) < key
+            }
+            if founders and report.people:
+                founders = self.state.founders_sharing(founders, report.people)
+            else:
+                founders = set()
+            for founder in sorted(founders):
+                group = self._materialise(founder, key)
+                if group is not None and self._is_open(group, day):
+                    found[founder] = group
+        return list(found.values())
+
+    def _materialise(self, founder: int, key: tuple[dt.date, int]) -> _Group | None:
+        """A stored dated group as it stood just before ``key``, open in memory from now on."""
+        if founder in self.open:
+            return self.open[founder]
+        stored = [
+            (happened, article_id)
+            for article_id, phase, happened in self.members_of(founder)
+            if phase == DATED and happened is not None
+        ]
+        if stored:
+            self._stored_last[founder] = max(d for d, _ in stored)
+        members = {
+            m for m in stored if m < key and m[1] not in self.changed and m[1] not in self.decided
+        }
+        members |= {
+            (m.happened, i)
+            for i, m in self.decided.items()
+            if m.founder == founder and m.phase == DATED and m.happened and (m.happened, i) < key
+        }
+        if not members:
+            return None
+        before = sorted(members)
+        group = None
+        if before == sorted(stored):
+            summary = self.state.summaries([founder]).get(founder)
+            if summary is not None:
+                group = _from_summary(summary, self._loader)
+        if group is None:
+            group = _Group(founder=founder, rank=before[0], loader=self._loader)
+            reports = self.reports(i for _, i in before)
+            for _, article_id in before:
+                group.add(reports[article_id])
+        self.open[founder] = group
+        return group
+
+    def _diverge(self, founder: int, key: tuple[dt.date, int]) -> None:
+        """From ``key`` on, the dated group is not what it was."""
+        self.touched.add(founder)
+        if founder not in self.divergent:
+            self.divergent.add(founder)
+            if founder not in self.open and self._materialise(founder, key) is None:
+                self._start_group(founder, key)
+        group = self.open.get(founder)
+        last = self._stored_last.get(founder, key[0])
+        if group is not None and group.dates:
+            last = max(last, group.dates[-1])
+        self.reach = max(self.reach, last + dt.timedelta(days=LATE_DAYS))
+
+    def _close_groups(self, day: dt.date) -> None:
+        """Groups no dated report can join any more leave memory; a divergent one leaves
+        its dated state in the database."""
+        closing = [f for f, g in self.open.items() if not self._is_open(g, day)]
+        for founder in closing:
+            group = self.open.pop(founder)
+            if founder not in self.divergent:
+                continue
+            if group.members:
+                self.state.save_summaries([_summary_of(group)])
+                self.state.add_group_people(founder, DATED, group.people)
+            else:
+                self.emptied.add(founder)
+                self.state.delete_summaries([founder])
+
+    # -- undated reports joining dated events -------------------------------------------------
+    def _joined_phase(self, present: set[int]) -> None:
+        work: list[int] = []
+        if self.full:
+            work = self.state.undated_ids()
+        else:
+            for i in present:
+                heapq.heappush(work, i)
+            for i, m in self.old.items():
+                if m.phase == JOINED:
+                    heapq.heappush(work, i)
+            for founder in sorted(self.divergent):
+                self.joined_from[founder] = 0
+                for i in self._undated_near(founder, after=0, alone=False):
+                    heapq.heappush(work, i)
+        done: set[int] = set()
+        while work:
+            i = heapq.heappop(work)
+            if i not in done:
+                done.add(i)
+                self._joined_step(i, work)
+
+    def _joined_step(self, article_id: int, work: list[int]) -> None:
+        report = self.report(article_id)
+        old = self.before_walk(article_id)
+        old_founder = old.founder if old is not None and old.phase == JOINED else None
+        if report is None or report.happened is not None:
+            if old_founder is not None:
+                self._diverge_joined(old_founder, article_id, work)
+            return
+        candidates = self._joined_candidates(report)
+        affected = (
+            old is None
+            or article_id in self.changed
+            or (old_founder is not None and self.joined_from.get(old_founder, NEVER) < article_id)
+            or any(self.joined_from.get(f, NEVER) < article_id for f in candidates)
+        )
+        if not affected:
+            return
+        groups = [g for f in sorted(candidates) if (g := self._joined_state(f, article_id))]
+        if self.narrow:
+            groups = [g for g in groups if g.top & report.top]
+        best = best_group(report, groups)
+        new_founder = best.founder if best is not None else None
+        if best is not None:
+            self.decided[article_id] = Membership(best.founder, JOINED, None)
+            self.state.add_group_people(best.founder, DATED, report.people)
+            best.add(report)
+            self._joined[best.founder].cursor = article_id + 1
+        else:
+            self.decided[article_id] = Membership(LEFT_OVER, ALONE, None)
+        if article_id in self.changed or new_founder != old_founder:
+            for founder in sorted({f for f in (new_founder, old_founder) if f is not None}):
+                self._diverge_joined(founder, article_id, work)
+
+    def _diverge_joined(self, founder: int, step: int, work: list[int]) -> None:
+        """From after ``step`` on, the group is not what it was: the undated reports that
+        may have it as a candidate are taken again (looked for again at every change, as a
+        new member brings people and words of its own)."""
+        self.touched.add(founder)
+        self.joined_from[founder] = min(step, self.joined_from.get(founder, NEVER))
+        if not self.full:
+            for i in self._undated_near(founder, after=step, alone=False):
+                heapq.heappush(work, i)
+
+    def _joined_candidates(self, report: _Report) -> set[int]:
+        """Founders of dated groups that may share a person (and, in a big corpus, a weighty
+        word) with the report."""
+        if not report.people:
+            return set()
+        founders = self.state.founders_with_people(report.people, DATED) - self.emptied
+        if self.narrow and founders:
+            articles = self.state.articles_with_top_terms(report.top, dated=None)
+            near = {
+                m.founder for m in self.memberships(articles).values() if m.phase in (DATED, JOINED)
+            }
+            founders &= near
+        return founders
+
+    def _joined_state(self, founder: int, step: int) -> _Group | None:
+        """The dated group as the undated reports before ``step`` left it."""
+        entry = self._joined.get(founder)
+        if entry is None or entry.cursor > step:
+            summary = self.state.summaries([founder]).get(founder)
+            if summary is None:
+                return None
+            entry = _Progress(_from_summary(summary, self._loader), 0)
+            self._joined[founder] = entry
+            while len(self._joined) > STATE_CACHE:
+                self._joined.popitem(last=False)
+        self._joined.move_to_end(founder)
+        self._advance(entry, founder, JOINED, step)
+        return entry.group
+
+    def _advance(self, entry: _Progress, founder: int, phase: int, step: int) -> None:
+        """Add to a group the undated members it has, in this walk, below ``step``."""
+        low = entry.cursor
+        ids = {
+            i
+            for i, p, _ in self.members_of(founder)
+            if p == phase and low <= i < step and i not in self.changed and i not in self.decided
+        }
+        ids |= {
+            i
+            for i, m in self.decided.items()
+            if m.phase == phase and m.founder == founder and low <= i < step
+        }
+        if ids:
+            reports = self.reports(sorted(ids))
+            for i in sorted(ids):
+                entry.group.add(reports[i])
+        entry.cursor = max(entry.cursor, step)
+
+    def _undated_near(self, founder: int, *, after: int, alone: bool) -> set[int]:
+        """Undated reports after a step that may have had, or may now have, the group as a
+        candidate: they share a person (and, in a big corpus, a weighty word) with it."""
+        people = self.state.people_of_group(founder)
+        progress = (self._alone if alone else self._joined).get(founder)
+        if progress is not None:
+            people |= set(progress.group.people)
+        group = self.open.get(founder)
+        if group is not None:
+            people |= set(group.people)
+        found = self.state.undated_with_people(people, after) if people else set()
+        if self.narrow and found:
+            members = {i for i, _, _ in self.members_of(founder)}
+            members |= {i for i, m in self.decided.items() if m.founder == founder}
+            terms: set[str] = set()
+            for tops in self.state.top_terms_of(members).values():
+                terms |= tops
+            found &= self.state.articles_with_top_terms(terms, dated=False)
+        return found
+
+    # -- undated reports in events of their own --------------------------------------------------
+    def _alone_phase(self) -> None:
+        work = sorted(
+            {i for i, m in self.decided.items() if m.phase in (JOINED, ALONE)}
+            | {i for i, m in self.old.items() if m.phase == ALONE}
+        )
+        heapq.heapify(work)
+        done: set[int] = set()
+        while work:
+            i = heapq.heappop(work)
+            if i not in done:
+                done.add(i)
+                self._alone_step(i, work)
+        assert not any(m.founder == LEFT_OVER for m in self.decided.values())
+
+    def _alone_step(self, article_id: int, work: list[int]) -> None:
+        report = self.report(article_id)
+        old = self.before_walk(article_id)
+        old_founder = old.founder if old is not None and old.phase == ALONE else None
+        now = self.memberships([article_id]).get(article_id)
+        if report is None or report.happened is not None or now is None or now.phase != ALONE:
+            if old_founder is not None:
+                self._diverge_alone(old_founder, article_id, work)
+            return
+        candidates = self._alone_candidates(report, article_id)
+        affected = (
+            old_founder is None
+            or article_id in self.changed
+            or self.alone_from.get(old_founder, NEVER) < article_id
+            or any(self.alone_from.get(f, NEVER) < article_id for f in candidates)
+        )
+        if not affected:
+            self.decided.pop(article_id, None)  # left over as before, in the same group
+            return
+        groups = [g for f in sorted(candidates) if (g := self._alone_state(f, article_id)).members]
+        if self.narrow:
+            groups = [g for g in groups if g.top & report.top]
+        best = best_undated_group(report, groups)
+        founder = best.founder if best is not None else article_id
+        self.decided[article_id] = Membership(founder, ALONE, None)
+        self.state.add_group_people(founder, ALONE, report.people)
+        if best is not None:
+            best.add(report)
+            self._alone[founder].cursor = article_id + 1
+        if article_id in self.changed or founder != old_founder:
+            for f in sorted({f for f in (founder, old_founder) if f is not None}):
+                self._diverge_alone(f, article_id, work)
+
+    def _diverge_alone(self, founder: int, step: int, work: list[int]) -> None:
+        self.touched.add(founder)
+        self.alone_from[founder] = min(step, self.alone_from.get(founder, NEVER))
+        if not self.full:
+            for i in self._undated_near(founder, after=step, alone=True):
+                heapq.heappush(work, i)
+
+    def _alone_candidates(self, report: _Report, step: int) -> set[int]:
+        if not report.people:
+            return set()
+        founders = {f for f in self.state.founders_with_people(report.people, ALONE) if f < step}
+        if self.narrow and founders:
+            articles = self.state.articles_with_top_terms(report.top, dated=False)
+            near = {m.founder for m in self.memberships(articles).values() if m.phase == ALONE}
+            founders &= near
+        return founders
+
+    def _alone_state(self, founder: int, step: int) -> _Group:
+        entry = self._alone.get(founder)
+        if entry is None or entry.cursor > step:
+            entry = _Progress(_Group(founder=founder, rank=(founder,), loader=self._loader), 0)
+            self._alone[founder] = entry
+            while len(self._alone) > STATE_CACHE:
+                self._alone.popitem(last=False)
+        self._alone.move_to_end(founder)
+        self._advance(entry, founder, ALONE, step)
+        return entry.group
+
+    # -- writing -----------------------------------------------------------------------------
+    def _write(self) -> None:
+        state = self.state
+        conn = state.conn
+        if self.gone:
+            state.delete_memberships(self.gone)
+        state.save_memberships(self.decided)
+        touched = sorted(self.touched)
+        old_events = [
+            r[0]
+            for r in conn.execute(
+                "SELECT id FROM events WHERE founder IN (SELECT value FROM json_each(?))",
+                [json.dumps(touched)],
+            )
+        ]
+        if old_events:
+            conn.execute(
+                "UPDATE articles SET event_id = NULL, inferred_date = NULL, inferred_source = NULL "
+                "WHERE event_id IN (SELECT value FROM json_each(?))",
+                [json.dumps(old_events)],
+            )
+            conn.execute(
+                "DELETE FROM events WHERE id IN (SELECT value FROM json_each(?))",
+                [json.dumps(old_events)],
+            )
+        members = state.members_of(touched)
+        empty: list[int] = []
+        for chunk in range(0, len(touched), 200):
+            rows = []
+            assignments = []
+            inferred: dict[int, tuple[dt.date, str]] = {}
+            for founder in touched[chunk : chunk + 200]:
+                group = self._final_group(founder, [i for i, _, _ in members.get(founder, [])])
+                if group is None:
+                    empty.append(founder)
+                    continue
+                event, dates = event_of(group)
+                inferred.update(dates)
+                rows.append(
+                    (
+                        event.id,
+                        event.title,
+                        event.date.isoformat() if event.date else None,
+                        event.place,
+                        json.dumps(self.persons.display(event.people)),
+                        founder,
+                    )
+                )
+                assignments += [(event.id, a) for a in event.article_ids]
+                state.set_group_people(founder, DATED if group.dates else ALONE, group.people)
+            conn.executemany(
+                "INSERT OR REPLACE INTO events (id, title, date, place, people, founder) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                rows,
+            )
+            conn.executemany("UPDATE articles SET event_id = ? WHERE id = ?", assignments)
+            conn.executemany(
+                "UPDATE articles SET inferred_date = ?, inferred_source = ? WHERE id = ?",
+                [(d.isoformat(), how, a) for a, (d, how) in inferred.items()],
+            )
+        if empty:
+            state.delete_group_people(empty)
+            state.delete_summaries(empty)
+
+    def _final_group(self, founder: int, ids: Sequence[int]) -> _Group | None:
+        """A group with all its members, in the order they joined."""
+        if not ids:
+            return None
+        reports = self.reports(ids)
+        group = _Group(founder=founder, loader=self._loader)
+        for report in sorted(
+            reports.values(),
+            key=lambda r: (r.happened is None, r.happened or dt.date.min, r.id),
+        ):
+            group.add(report)
+        return group
+
+
+def _summary_of(group: _Group) -> GroupSummary:
+    return GroupSummary(
+        founder=group.founder,
+        members=list(group.members),
+        centroid=dict(group.centroid),
+        norm2=group.norm2,
+        people=dict(group.people),
+        prominent=dict(group.prominent),
+        dates=list(group.dates),
+        precise_dates=list(group.precise_dates),
+        places=sorted(group.places),
+        lead_places=sorted(group.lead_places),
+        place=group._place,
+        top=sorted(group.top),
+    )
+
+
+def _from_summary(
+    summary: GroupSummary, loader: Callable[[Sequence[int]], dict[int, _Report]]
+) -> _Group:
+    group = _Group(
+        founder=summary.founder,
+        rank=(summary.dates[0], summary.members[0]),
+        members=list(summary.members),
+        loader=loader,
+        centroid=dict(summary.centroid),
+        norm2=summary.norm2,
+        people=Counter(summary.people),
+        prominent=Counter(summary.prominent),
+        dates=list(summary.dates),
+        precise_dates=list(summary.precise_dates),
+        places=set(summary.places),
+        lead_places=set(summary.lead_places),
+        top=set(summary.top),
+    )
+    group._place = summary.place
+    return group

@@ -1,0 +1,457 @@
+"""What event grouping keeps in the database between ingests, so that a new article is placed
+against the events it could join instead of regrouping the corpus.
+
+- ``report_features``: each English article's grouping features (``event_features``).
+- ``event_members``: the group each article was placed in (by the group's *founder*, the
+  report that started it), in which phase (1 dated, 2 undated joining a dated event, 3
+  undated events of their own), and the date it was placed at.
+- ``group_states``: each dated group as its dated reports made it — vocabulary (the sum of
+  their vectors), people, dates, places, its place so far: what undated reports are
+  compared with.
+- ``group_people``, ``undated_people``, ``top_terms``: the indexes candidates are found
+  through (people of each group; people of each undated report; each report's most
+  weighty words).
+- ``unplaced_articles``: articles deleted since the last placement (a trigger notes them).
+- ``term_sample``, ``grouping_meta``: the document frequencies words are weighed by
+  (``term_weights``) and the sample they were counted over.
+
+All of it is derived: ``briefings regroup`` rebuilds it from the articles.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+
+from briefings.extract.event_features import ReportFeatures
+from briefings.index.term_weights import TermWeights
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS report_features (
+    article_id INTEGER PRIMARY KEY,
+    happened TEXT,
+    features TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS report_features_happened ON report_features(happened, article_id);
+CREATE TABLE IF NOT EXISTS event_members (
+    article_id INTEGER PRIMARY KEY,
+    founder INTEGER NOT NULL,
+    phase INTEGER NOT NULL,
+    happened TEXT
+);
+CREATE INDEX IF NOT EXISTS event_members_founder ON event_members(founder, phase);
+CREATE TABLE IF NOT EXISTS group_states (
+    founder INTEGER PRIMARY KEY,
+    last_day TEXT NOT NULL,
+    state TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS group_people (
+    person TEXT NOT NULL,
+    founder INTEGER NOT NULL,
+    phase INTEGER NOT NULL,
+    PRIMARY KEY (person, founder)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS group_people_founder ON group_people(founder);
+CREATE TABLE IF NOT EXISTS undated_people (
+    person TEXT NOT NULL,
+    article_id INTEGER NOT NULL,
+    PRIMARY KEY (person, article_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS undated_people_article ON undated_people(article_id);
+CREATE TABLE IF NOT EXISTS top_terms (
+    term TEXT NOT NULL,
+    article_id INTEGER NOT NULL,
+    is_dated INTEGER NOT NULL,
+    PRIMARY KEY (term, article_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS top_terms_article ON top_terms(article_id);
+CREATE TABLE IF NOT EXISTS term_sample (
+    term TEXT PRIMARY KEY,
+    df INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS grouping_meta (
+    name TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS unplaced_articles (
+    article_id INTEGER PRIMARY KEY
+);
+-- An article deleted (by whatever code) leaves its features behind no longer, and waits
+-- for the next placement to take it out of its event.
+CREATE TRIGGER IF NOT EXISTS articles_gone_from_grouping AFTER DELETE ON articles BEGIN
+    DELETE FROM report_features WHERE article_id = OLD.id;
+    INSERT OR IGNORE INTO unplaced_articles (article_id) VALUES (OLD.id);
+END;
+"""
+
+LAST_CREATED = "articles_gone_from_grouping"
+"""The last thing SCHEMA creates: when it is there, the rest is."""
+
+DERIVED_TABLES = (
+    "event_members",
+    "group_states",
+    "group_people",
+    "undated_people",
+    "top_terms",
+)
+
+
+def create_tables(conn: sqlite3.Connection) -> None:
+    conn.executescript(SCHEMA)
+
+
+def _ids(ids: Iterable[int]) -> str:
+    return json.dumps([int(i) for i in ids])
+
+
+def _day(text: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(text) if text else None
+
+
+@dataclass(frozen=True)
+class Membership:
+    """Where an article was placed: its group's founder, the phase, and the date then."""
+
+    founder: int
+    phase: int
+    happened: dt.date | None
+
+
+@dataclass
+class GroupSummary:
+    """A dated group as its dated reports made it (stored in ``group_states``)."""
+
+    founder: int
+    members: list[int]
+    centroid: dict[str, float]
+    norm2: float
+    people: dict[str, int]
+    prominent: dict[str, int]
+    dates: list[dt.date]
+    precise_dates: list[dt.date]
+    places: list[str]
+    lead_places: list[str]
+    place: tuple[int, str | None] | None = None
+    top: list[str] = field(default_factory=list)
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "members": self.members,
+                "centroid": self.centroid,
+                "norm2": self.norm2,
+                "people": self.people,
+                "prominent": self.prominent,
+                "dates": [d.isoformat() for d in self.dates],
+                "precise": [d.isoformat() for d in self.precise_dates],
+                "places": self.places,
+                "lead_places": self.lead_places,
+                "place": list(self.place) if self.place else None,
+                "top": self.top,
+            },
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )
+
+    @classmethod
+    def from_json(cls, founder: int, text: str) -> GroupSummary:
+        d = json.loads(text)
+        return cls(
+            founder=founder,
+            members=d["members"],
+            centroid=d["centroid"],
+            norm2=d["norm2"],
+            people=d["people"],
+            prominent=d["prominent"],
+            dates=[dt.date.fromisoformat(x) for x in d["dates"]],
+            precise_dates=[dt.date.fromisoformat(x) for x in d["precise"]],
+            places=d["places"],
+            lead_places=d["lead_places"],
+            place=(d["place"][0], d["place"][1]) if d["place"] else None,
+            top=d["top"],
+        )
+
+
+class EventState:
+    """Reads and writes of the grouping tables, over the store's connection and lock."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    # -- features ---------------------------------------------------------------------------
+    def save_features(self, features: Iterable[ReportFeatures]) -> None:
+        self.conn.executemany(
+            "INSERT OR REPLACE INTO report_features (article_id, happened, features) "
+            "VALUES (?, ?, ?)",
+            [(f.id, f.happened.isoformat() if f.happened else None, f.to_json()) for f in features],
+        )
+
+    def delete_features(self, ids: Iterable[int]) -> None:
+        self.conn.execute(
+            "DELETE FROM report_features WHERE article_id IN (SELECT value FROM json_each(?))",
+            [_ids(ids)],
+        )
+
+    def features(self, ids: Sequence[int]) -> dict[int, ReportFeatures]:
+        if not ids:
+            return {}
+        rows = self.conn.execute(
+            "SELECT article_id, features FROM report_features "
+            "WHERE article_id IN (SELECT value FROM json_each(?))",
+            [_ids(ids)],
+        )
+        return {r[0]: ReportFeatures.from_json(r[0], r[1]) for r in rows}
+
+    def feature_ids(self) -> list[int]:
+        return [r[0] for r in self.conn.execute("SELECT article_id FROM report_features")]
+
+    def dated_keys(
+        self, after: tuple[dt.date, int] | None, until: dt.date | None = None
+    ) -> Iterator[tuple[dt.date, int]]:
+        """(happened, id) of dated reports after a key (all, with None), in that order."""
+        sql = "SELECT happened, article_id FROM report_features WHERE happened IS NOT NULL"
+        params: list[object] = []
+        if after is not None:
+            sql += " AND (happened > ? OR (happened = ? AND article_id > ?))"
+            params += [after[0].isoformat(), after[0].isoformat(), after[1]]
+        if until is not None:
+            sql += " AND happened <= ?"
+            params.append(until.isoformat())
+        sql += " ORDER BY happened, article_id"
+        for day, article_id in self.conn.execute(sql, params):
+            yield dt.date.fromisoformat(day), article_id
+
+    def dated_between(self, first: dt.date, last: dt.date) -> list[tuple[dt.date, int]]:
+        rows = self.conn.execute(
+            "SELECT happened, article_id FROM report_features WHERE happened BETWEEN ? AND ? "
+            "ORDER BY happened, article_id",
+            [first.isoformat(), last.isoformat()],
+        )
+        return [(dt.date.fromisoformat(d), i) for d, i in rows]
+
+    def undated_ids(self) -> list[int]:
+        return [
+            r[0]
+            for r in self.conn.execute(
+                "SELECT article_id FROM report_features WHERE happened IS NULL ORDER BY article_id"
+            )
+        ]
+
+    # -- membership -------------------------------------------------------------------------
+    def memberships(self, ids: Iterable[int]) -> dict[int, Membership]:
+        rows = self.conn.execute(
+            "SELECT article_id, founder, phase, happened FROM event_members "
+            "WHERE article_id IN (SELECT value FROM json_each(?))",
+            [_ids(ids)],
+        )
+        return {r[0]: Membership(r[1], r[2], _day(r[3])) for r in rows}
+
+    def members_of(
+        self, founders: Iterable[int]
+    ) -> dict[int, list[tuple[int, int, dt.date | None]]]:
+        """founder → (article id, phase, happened) of its members, in the order they joined."""
+        found: dict[int, list[tuple[int, int, dt.date | None]]] = {}
+        rows = self.conn.execute(
+            "SELECT founder, article_id, phase, happened FROM event_members "
+            "WHERE founder IN (SELECT value FROM json_each(?))",
+            [_ids(founders)],
+        )
+        for founder, article_id, phase, happened in rows:
+            found.setdefault(founder, []).append((article_id, phase, _day(happened)))
+        for members in found.values():
+            members.sort(key=lambda m: (m[1], m[2] or dt.date.min, m[0]))
+        return found
+
+    def founders_dated_between(self, first: dt.date, last: dt.date) -> dict[int, int]:
+        """article id → founder, for dated members dated within [first, last]."""
+        rows = self.conn.execute(
+            "SELECT article_id, founder FROM event_members WHERE phase = 1 "
+            "AND happened BETWEEN ? AND ?",
+            [first.isoformat(), last.isoformat()],
+        )
+        return dict(rows.fetchall())
+
+    def all_founders(self) -> list[int]:
+        return [r[0] for r in self.conn.execute("SELECT DISTINCT founder FROM event_members")]
+
+    def save_memberships(self, placed: dict[int, Membership]) -> None:
+        self.conn.executemany(
+            "INSERT OR REPLACE INTO event_members (article_id, founder, phase, happened) "
+            "VALUES (?, ?, ?, ?)",
+            [
+                (i, m.founder, m.phase, m.happened.isoformat() if m.happened else None)
+                for i, m in placed.items()
+            ],
+        )
+
+    def delete_memberships(self, ids: Iterable[int]) -> None:
+        self.conn.execute(
+            "DELETE FROM event_members WHERE article_id IN (SELECT value FROM json_each(?))",
+            [_ids(ids)],
+        )
+
+    # -- dated groups -----------------------------------------------------------------------
+    def summaries(self, founders: Iterable[int]) -> dict[int, GroupSummary]:
+        rows = self.conn.execute(
+            "SELECT founder, state FROM group_states "
+            "WHERE founder IN (SELECT value FROM json_each(?))",
+            [_ids(founders)],
+        )
+        return {r[0]: GroupSummary.from_json(r[0], r[1]) for r in rows}
+
+    def save_summaries(self, summaries: Iterable[GroupSummary]) -> None:
+        self.conn.executemany(
+            "INSERT OR REPLACE INTO group_states (founder, last_day, state) VALUES (?, ?, ?)",
+            [(s.founder, s.dates[-1].isoformat(), s.to_json()) for s in summaries],
+        )
+
+    def delete_summaries(self, founders: Iterable[int]) -> None:
+        self.conn.execute(
+            "DELETE FROM group_states WHERE founder IN (SELECT value FROM json_each(?))",
+            [_ids(founders)],
+        )
+
+    # -- indexes ----------------------------------------------------------------------------
+    def founders_with_people(self, people: Iterable[str], phase: int) -> set[int]:
+        """Founders of groups of a phase (1: dated, 3: undated) naming any of the people."""
+        rows = self.conn.execute(
+            "SELECT DISTINCT founder FROM group_people WHERE phase = ? "
+            "AND person IN (SELECT value FROM json_each(?))",
+            [phase, json.dumps(list(people))],
+        )
+        return {r[0] for r in rows}
+
+    def founders_sharing(self, founders: Iterable[int], people: Iterable[str]) -> set[int]:
+        """Those of the founders whose groups name any of the people."""
+        rows = self.conn.execute(
+            "SELECT DISTINCT founder FROM group_people WHERE founder IN "
+            "(SELECT value FROM json_each(?)) AND person IN (SELECT value FROM json_each(?))",
+            [_ids(founders), json.dumps(list(people))],
+        )
+        return {r[0] for r in rows}
+
+    def people_of_group(self, founder: int) -> set[str]:
+        rows = self.conn.execute("SELECT person FROM group_people WHERE founder = ?", [founder])
+        return {r[0] for r in rows}
+
+    def add_group_people(self, founder: int, phase: int, people: Iterable[str]) -> None:
+        self.conn.executemany(
+            "INSERT OR IGNORE INTO group_people (person, founder, phase) VALUES (?, ?, ?)",
+            [(p, founder, phase) for p in people],
+        )
+
+    def set_group_people(self, founder: int, phase: int, people: Iterable[str]) -> None:
+        self.conn.execute("DELETE FROM group_people WHERE founder = ?", [founder])
+        self.conn.executemany(
+            "INSERT OR IGNORE INTO group_people (person, founder, phase) VALUES (?, ?, ?)",
+            [(p, founder, phase) for p in people],
+        )
+
+    def delete_group_people(self, founders: Iterable[int]) -> None:
+        self.conn.execute(
+            "DELETE FROM group_people WHERE founder IN (SELECT value FROM json_each(?))",
+            [_ids(founders)],
+        )
+
+    def undated_with_people(self, people: Iterable[str], after: int) -> set[int]:
+        rows = self.conn.execute(
+            "SELECT DISTINCT article_id FROM undated_people WHERE article_id > ? "
+            "AND person IN (SELECT value FROM json_each(?))",
+            [after, json.dumps(list(people))],
+        )
+        return {r[0] for r in rows}
+
+    def set_undated_people(self, article_id: int, people: Iterable[str]) -> None:
+        self.conn.execute("DELETE FROM undated_people WHERE article_id = ?", [article_id])
+        self.conn.executemany(
+            "INSERT OR IGNORE INTO undated_people (person, article_id) VALUES (?, ?)",
+            [(p, article_id) for p in people],
+        )
+
+    def delete_undated_people(self, ids: Iterable[int]) -> None:
+        self.conn.execute(
+            "DELETE FROM undated_people WHERE article_id IN (SELECT value FROM json_each(?))",
+            [_ids(ids)],
+        )
+
+    def set_top_terms(self, article_id: int, terms: Iterable[str], is_dated: bool) -> None:
+        self.conn.execute("DELETE FROM top_terms WHERE article_id = ?", [article_id])
+        self.conn.executemany(
+            "INSERT OR IGNORE INTO top_terms (term, article_id, is_dated) VALUES (?, ?, ?)",
+            [(t, article_id, int(is_dated)) for t in terms],
+        )
+
+    def delete_top_terms(self, ids: Iterable[int]) -> None:
+        self.conn.execute(
+            "DELETE FROM top_terms WHERE article_id IN (SELECT value FROM json_each(?))",
+            [_ids(ids)],
+        )
+
+    def articles_with_top_terms(self, terms: Iterable[str], *, dated: bool | None) -> set[int]:
+        sql = "SELECT DISTINCT article_id FROM top_terms WHERE term IN (SELECT value FROM json_each(?))"
+        params: list[object] = [json.dumps(list(terms))]
+        if dated is not None:
+            sql += " AND is_dated = ?"
+            params.append(int(dated))
+        return {r[0] for r in self.conn.execute(sql, params)}
+
+    def top_terms_of(self, ids: Iterable[int]) -> dict[int, set[str]]:
+        found: dict[int, set[str]] = {}
+        rows = self.conn.execute(
+            "SELECT article_id, term FROM top_terms WHERE article_id IN (SELECT value FROM json_each(?))",
+            [_ids(ids)],
+        )
+        for article_id, term in rows:
+            found.setdefault(article_id, set()).add(term)
+        return found
+
+    # -- the sample words are weighed by ------------------------------------------------------
+    def meta(self, name: str) -> str | None:
+        row = self.conn.execute("SELECT value FROM grouping_meta WHERE name = ?", [name]).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, name: str, value: str) -> None:
+        self.conn.execute(
+            "INSERT OR REPLACE INTO grouping_meta (name, value) VALUES (?, ?)", [name, value]
+        )
+
+    def weights(self) -> TermWeights:
+        total = int(self.meta("sample_size") or 0)
+        df = dict(self.conn.execute("SELECT term, df FROM term_sample").fetchall())
+        return TermWeights(df, total)
+
+    def weights_for(self, terms: Iterable[str]) -> TermWeights:
+        """The weights of some words only (the sample's size with them)."""
+        total = int(self.meta("sample_size") or 0)
+        rows = self.conn.execute(
+            "SELECT term, df FROM term_sample WHERE term IN (SELECT value FROM json_each(?))",
+            [json.dumps(sorted(set(terms)))],
+        )
+        return TermWeights(dict(rows.fetchall()), total)
+
+    def replace_sample(self, weights: TermWeights, members: Sequence[int]) -> None:
+        self.conn.execute("DELETE FROM term_sample")
+        self.conn.executemany(
+            "INSERT INTO term_sample (term, df) VALUES (?, ?)", list(weights.df.items())
+        )
+        self.set_meta("sample_size", str(weights.total))
+        self.set_meta("sample_members", json.dumps(list(members)))
+
+    def unplaced(self) -> list[int]:
+        """Articles removed since the last placement (see the trigger in SCHEMA)."""
+        rows = self.conn.execute("SELECT article_id FROM unplaced_articles ORDER BY article_id")
+        return [r[0] for r in rows]
+
+    def clear_unplaced(self) -> None:
+        self.conn.execute("DELETE FROM unplaced_articles")
+
+    def sample_members(self) -> list[int]:
+        return json.loads(self.meta("sample_members") or "[]")
+
+    def clear_derived(self) -> None:
+        for table in DERIVED_TABLES:
+            self.conn.execute(f"DELETE FROM {table}")
+        self.clear_unplaced()

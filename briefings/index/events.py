@@ -1,0 +1,499 @@
+"""Events: articles that report the same happening, grouped by date, people and words.
+
+A happening (a meeting, a visit, a pledge) is reported on the day, previewed days before and
+reacted to days after. The model:
+
+- **Reports near in time** (their happening dates within a few days) join when they share
+  people and vocabulary.
+- **Reports further off** (a reaction days later, a preview days before) and **undated
+  reports** join only on positive evidence that they are about this happening: they name one
+  of its principals with a happening word ("after Sousa's visit to Peru", "the summit in
+  Oslo"), name its place, carry a dateline or photo date that fits it, or read much alike.
+- **Contradictions veto**: a photo of the pictured scene dated months away, a dateline whose
+  month and day fit no year near the event, a town in the title the event never names, a
+  weekday of the happening that is not the event's. Two happenings years apart never merge.
+
+Reports are read in a fixed order: dated ones by their happening date (then id), each
+joining the best of the events still open around its date; then undated ones by id, each
+joining the best dated event as the reports before it left it; then the undated ones left,
+by id, forming events of their own. Ties go to the event started first. Because each
+decision depends only on what came before it in that order, a new article can be placed
+without regrouping the corpus: ``event_replay`` goes through the order again from where the
+article stands, only as far as its effects reach; its ``regroup`` goes through all of it.
+
+People are compared as the persons the corpus resolved them to (see ``identity``), so
+"Li" and "Li Wei" are one. An undated article takes its event's date, flagged as
+inferred; a dateline's month and day take their year from the event. Event ids are the
+smallest article id in the group, so they stay stable as the corpus grows.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import math
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from briefings.extract.event_features import ReportFeatures
+from briefings.index.event_places import (
+    PlaceEvidence,
+    event_place,
+    is_broad_place,
+    places_happening,
+)
+from briefings.index.term_weights import TermWeights
+from briefings.models import Event
+
+EVENT_WINDOW_DAYS = 3
+"""How far apart two reports of one happening may date it and still join on likeness alone."""
+LATE_DAYS = 10
+"""A report of the reactions may come this many days after the happening."""
+EARLY_DAYS = 7
+"""A preview may come this many days before it."""
+PICTURE_SLACK_DAYS = 3
+MIN_SIMILARITY_DATED = 0.12
+"""Reports dated within the window join on this similarity, or on two shared people and…"""
+MIN_SIMILARITY_DATED_SHARED = 0.05
+MIN_SIMILARITY_LINKED = 0.04
+"""A report further off that names the happening needs only this much likeness."""
+MIN_SIMILARITY_ALIKE = 0.25
+"""…and one that does not name it, this much."""
+MIN_SIMILARITY_UNDATED = 0.1
+"""Undated reports that join no event group with each other on this similarity."""
+TOP_TERMS = 16
+"""An article's most weighty words, by which undated articles find events in a big corpus."""
+
+
+@dataclass
+class _Report:
+    id: int
+    title: str
+    published: dt.date | None
+    happened: dt.date | None
+    people: set[str]
+    places: list[str]
+    vector: dict[str, float]
+    prominent: set[str] = field(default_factory=set)
+    """Persons its title or lead names: who it is about."""
+    referred: set[str] = field(default_factory=set)
+    """Persons its title or lead names with a happening word: whose happening it reports."""
+    happening_days: list[dt.date] = field(default_factory=list)
+    """Dates its title and lead give the happening (resolved against publication)."""
+    happening_weekdays: set[int] = field(default_factory=set)
+    """Weekdays an undated lead gives the happening ("met on Monday")."""
+    title_places: list[str] = field(default_factory=list)
+    """Towns its title names."""
+    happening_sentences: list[str] = field(default_factory=list)
+    """Its sentences that name a happening near a locative: where it may have happened."""
+    name_words: dict[str, set[str]] = field(default_factory=dict)
+    """The words of the names it gives each person."""
+    partial: tuple[int, int] | None = None
+    month_days: set[tuple[int, int]] = field(default_factory=set)
+    """Months and days an undated lead gives the happening ("on Friday, November 4")."""
+    pictures: list[dt.date] = field(default_factory=list)
+    lead_places: list[str] = field(default_factory=list)
+    """Its places that its title or lead names."""
+    top: frozenset[str] = frozenset()
+    """Its TOP_TERMS most weighty words."""
+
+    @property
+    def key(self) -> tuple[dt.date, int]:
+        assert self.happened is not None
+        return (self.happened, self.id)
+
+
+def build_report(
+    features: ReportFeatures,
+    person_of: Callable[[str, bool], str | None],
+    weights: TermWeights,
+) -> _Report:
+    """A report from an article's stored features, with the corpus's persons and weights.
+
+    ``person_of(key, weak)`` is the person a folded name stands for, or None when a name
+    only ever weakly given is no one the corpus knows.
+    """
+    people: set[str] = set()
+    name_words: dict[str, set[str]] = defaultdict(set)
+    title_people: set[str] = set()
+    in_lead: set[str] = set()
+    by_sentence: dict[int, set[str]] = defaultdict(set)
+    for name in features.names:
+        person = person_of(name.key, name.weak)
+        if person is None:
+            continue
+        people.add(person)
+        name_words[person].update(name.words)
+        if name.in_title:
+            title_people.add(person)
+        for index in name.lead:
+            by_sentence[index].add(person)
+            in_lead.add(person)
+    # Who the title and lead name with a happening word: "He made the comments after his
+    # visit" names the last one named.
+    referred: set[str] = set()
+    speaker: set[str] = set()
+    for step in features.steps:
+        named = title_people if step.index < 0 else by_sentence.get(step.index, set())
+        if not named and step.pronoun:
+            named = speaker
+        elif named:
+            speaker = named
+        if step.happening:
+            referred |= named
+    vector = weights.vector(features.terms)
+    top = frozenset(
+        t for t, _ in sorted(vector.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_TERMS]
+    )
+    return _Report(
+        id=features.id,
+        title=features.title,
+        published=features.published,
+        happened=features.happened,
+        people=people,
+        places=list(features.places),
+        vector=vector,
+        prominent=title_people | in_lead,
+        referred=referred,
+        happening_days=list(features.happening_days),
+        happening_weekdays=set(features.weekdays),
+        title_places=list(features.title_places),
+        happening_sentences=list(features.located),
+        name_words=dict(name_words),
+        partial=features.partial,
+        month_days=set(features.month_days),
+        pictures=list(features.pictures),
+        lead_places=list(features.lead_places),
+        top=top,
+    )
+
+
+def place_bucket(size: int) -> int:
+    """How many of a group's first reports its place is worked out from, while grouping.
+
+    One more report seldom moves a happening: the place is worked out again only as the group
+    grows by a quarter (1, 2, 3, 4, 5, 7, 9, 12, 15, 19…), from its first reports, so that it
+    is the same whenever it is asked.
+    """
+    bucket = 1
+    while True:
+        following = max(bucket + 1, math.ceil(bucket * 1.25))
+        if following > size:
+            return min(bucket, size)
+        bucket = following
+
+
+@dataclass(eq=False)
+class _Group:
+    founder: int
+    """The report that started it: its identity while grouping."""
+    rank: tuple[object, ...] = ()
+    """The order groups were started in: a tie goes to the first."""
+    members: list[int] = field(default_factory=list)
+    """Its reports' ids in the order they joined."""
+    loaded: dict[int, _Report] = field(default_factory=dict)
+    loader: Callable[[Sequence[int]], dict[int, _Report]] | None = None
+    """Reads reports not in memory (a group rebuilt from its stored state)."""
+    centroid: dict[str, float] = field(default_factory=dict)
+    norm2: float = 0.0
+    """The squared length of the centroid, kept as reports are added."""
+    people: Counter[str] = field(default_factory=Counter)
+    prominent: Counter[str] = field(default_factory=Counter)
+    dates: list[dt.date] = field(default_factory=list)
+    """The happening dates its dated reports give, kept sorted."""
+    precise_dates: list[dt.date] = field(default_factory=list)
+    """The dates its leads tie to a happening word ("met on Monday"), kept sorted."""
+    places: set[str] = field(default_factory=set)
+    lead_places: set[str] = field(default_factory=set)
+    """Places its titles and leads name: where its happening may be."""
+    top: set[str] = field(default_factory=set)
+    """The weighty words of its reports."""
+    _place: tuple[int, str | None] | None = None
+
+    def reports(self, count: int | None = None) -> list[_Report]:
+        """Its first ``count`` reports (all by default), read if need be."""
+        ids = self.members if count is None else self.members[:count]
+        missing = [i for i in ids if i not in self.loaded]
+        if missing:
+            assert self.loader is not None, "a rebuilt group needs a loader"
+            self.loaded.update(self.loader(missing))
+        return [self.loaded[i] for i in ids]
+
+    def place(self, *, exact: bool = False) -> str | None:
+        """Where its happening took place, as its first reports say (see place_bucket);
+        ``exact``: as all of them say."""
+        size = len(self.members)
+        count = size if exact else place_bucket(size)
+        if self._place is None or self._place[0] != count:
+            self._place = (count, _place_of(self.reports(count)))
+        return self._place[1]
+
+    def add(self, report: _Report) -> None:
+        self.members.append(report.id)
+        self.loaded[report.id] = report
+        centroid = self.centroid
+        norm2 = self.norm2
+        for term, weight in report.vector.items():
+            old = centroid.get(term, 0.0)
+            centroid[term] = old + weight
+            norm2 += 2 * old * weight + weight * weight
+        self.norm2 = norm2
+        self.people.update(report.people)
+        self.prominent.update(report.prominent)
+        self.places.update(report.places)
+        self.lead_places.update(report.lead_places)
+        self.top.update(report.top)
+        if report.happened:
+            bisect.insort(self.dates, report.happened)
+        for day in set(report.happening_days):
+            bisect.insort(self.precise_dates, day)
+
+    @property
+    def date(self) -> dt.date | None:
+        """The happening's date: the one most reports give, the earliest of equals."""
+        if not self.dates:
+            return None
+        counts = Counter(self.dates)
+        return max(counts, key=lambda d: (counts[d], -d.toordinal()))
+
+    @property
+    def principals(self) -> set[str]:
+        """Who the happening is about: the persons its titles and leads name most."""
+        return _principals(self.prominent)
+
+    def distance(self, day: dt.date) -> int | None:
+        """Days from the group's span of dates to ``day`` (0 inside), None without dates."""
+        if not self.dates:
+            return None
+        if day < self.dates[0]:
+            return (day - self.dates[0]).days
+        if day > self.dates[-1]:
+            return (day - self.dates[-1]).days
+        return 0
+
+
+def _principals(prominent: Counter[str]) -> set[str]:
+    if not prominent:
+        return set()
+    top = max(prominent.values())
+    return {p for p, n in prominent.items() if 2 * n >= top}
+
+
+def _place_of(reports: Sequence[_Report]) -> str | None:
+    principals = _principals(Counter(p for r in reports for p in r.prominent))
+    names: dict[str, set[str]] = defaultdict(set)
+    for r in reports:
+        for person in principals & r.people:
+            names[person] |= r.name_words.get(person, set())
+    principal_names = [frozenset(words) for _, words in sorted(names.items())]
+    return event_place(
+        [
+            PlaceEvidence(
+                r.title, r.happening_sentences, [*r.places, *r.title_places], principal_names
+            )
+            for r in reports
+        ]
+    )
+
+
+# -- joining ----------------------------------------------------------------------------------
+def best_group(report: _Report, candidates: Iterable[_Group]) -> _Group | None:
+    """The group the report fits best (the first started, of equals), or None."""
+    best, best_score = None, 0.0
+    for group in sorted(candidates, key=lambda g: g.rank):
+        score = _join_score(report, group)
+        if score is not None and score > best_score:
+            best, best_score = group, score
+    return best
+
+
+def best_undated_group(report: _Report, candidates: Iterable[_Group]) -> _Group | None:
+    return _best_undated_group(report, sorted(candidates, key=lambda g: g.rank))
+
+
+def _join_score(report: _Report, group: _Group) -> float | None:
+    """How well the report fits the group's happening, or None when it must not join."""
+    shared = sum(1 for p in report.people if p in group.people)
+    if not shared:
+        return None
+    principals = group.principals
+    shared_principals = len(report.people & principals)
+    similarity = _cosine(report.vector, group.centroid, group.norm2)
+    if report.happened:
+        distance = group.distance(report.happened)
+        if distance is None:
+            return None
+        if abs(distance) <= EVENT_WINDOW_DAYS:
+            enough = similarity >= MIN_SIMILARITY_DATED or (
+                shared >= 2 and similarity >= MIN_SIMILARITY_DATED_SHARED
+            )
+            return similarity + 0.02 * min(shared, 3) if enough else None
+        if not -EARLY_DAYS <= distance <= LATE_DAYS:
+            return None
+    if _contradicts(report, group):
+        return None
+    if not shared_principals:
+        return None
+    linked = bool(report.referred & principals)
+    fits = _fits(report, group)
+    enough = (
+        ((linked or fits) and similarity >= MIN_SIMILARITY_LINKED)
+        or (shared_principals >= 2 and similarity >= MIN_SIMILARITY_DATED)
+        or similarity >= MIN_SIMILARITY_ALIKE
+    )
+    if not enough:
+        return None
+    return similarity + 0.05 * min(shared_principals, 3) + 0.1 * linked + 0.1 * fits
+
+
+def _fits(report: _Report, group: _Group) -> bool:
+    """Positive evidence besides people: the happening's town, or a date that fits it."""
+    date = group.date
+    if date and any(abs((p - date).days) <= PICTURE_SLACK_DAYS for p in report.pictures):
+        return True
+    if date and report.partial and _partial_fits(report.partial, date):
+        return True
+    towns = {p for p in report.places if not is_broad_place(p)}
+    if not towns or not group.places.intersection(towns):
+        return False  # no town in common: no need to work out where the group happened
+    where = group.place()
+    return where is not None and where in towns
+
+
+def _contradicts(report: _Report, group: _Group) -> bool:
+    """Evidence that the report is about another happening than the group's."""
+    date = group.date
+    if date is not None:
+        if report.pictures and all(abs((p - date).days) > LATE_DAYS for p in report.pictures):
+            return True  # its photos show another day
+        if report.partial and not report.happened and not _partial_fits(report.partial, date):
+            return True
+        if report.happening_weekdays and not report.happened:
+            if group.precise_dates:
+                low, high, slack = group.precise_dates[0], group.precise_dates[-1], 1
+            else:  # only publication dates: previews date a group a few days early
+                low, high, slack = group.dates[0], group.dates[-1], 4
+            span = range(-1, (high - low).days + slack + 1)
+            if not report.happening_weekdays & {
+                (low + dt.timedelta(days=n)).weekday() for n in span
+            }:
+                return True
+        if (
+            report.month_days
+            and not report.happened
+            and not any(_partial_fits(md, date) for md in report.month_days)
+        ):
+            return True  # its lead dates the happening on another day of the year
+    return _place_conflict(report, group)
+
+
+def _partial_fits(partial: tuple[int, int], date: dt.date) -> bool:
+    """Whether a month and day without a year can be a report of a happening on ``date``."""
+    for year in (date.year - 1, date.year, date.year + 1):
+        try:
+            day = dt.date(year, *partial)
+        except ValueError:
+            continue
+        if -EARLY_DAYS <= (day - date).days <= LATE_DAYS:
+            return True
+    return False
+
+
+def _place_conflict(report: _Report, group: _Group) -> bool:
+    """A report whose title puts its happening in a town ("Moscow talks", "meet in X") is
+    about another happening than a group that happened elsewhere."""
+    placed = [
+        t
+        for t in report.title_places
+        if not is_broad_place(t) and places_happening(report.title, t)
+    ]
+    if not placed:
+        return False
+    where = group.place()
+    if where is None or is_broad_place(where):
+        return not any(t in group.lead_places for t in placed)
+    return where not in placed
+
+
+def _best_undated_group(report: _Report, candidates: list[_Group]) -> _Group | None:
+    best, best_score = None, 0.0
+    for group in candidates:
+        if _place_conflict(report, group):
+            continue
+        similarity = _cosine(report.vector, group.centroid, group.norm2)
+        shared = sum(1 for p in report.people if p in group.people)
+        if similarity >= MIN_SIMILARITY_UNDATED and similarity + 0.02 * shared > best_score:
+            best, best_score = group, similarity + 0.02 * shared
+    return best
+
+
+def _cosine(a: Mapping[str, float], b: Mapping[str, float], norm2: float | None = None) -> float:
+    if not a or not b:
+        return 0.0
+    get = b.get
+    dot = sum(weight * get(term, 0.0) for term, weight in a.items())
+    norm_b = math.sqrt(norm2 if norm2 is not None else sum(v * v for v in b.values()))
+    return dot / norm_b if norm_b else 0.0  # a is unit length
+
+
+# -- events -----------------------------------------------------------------------------------
+def event_of(group: _Group) -> tuple[Event, dict[int, tuple[dt.date, str]]]:
+    """The event a group makes, and the dates it gives its undated articles."""
+    reports = group.reports()
+    ids = tuple(sorted(r.id for r in reports))
+    date = _event_date(reports)
+    inferred: dict[int, tuple[dt.date, str]] = {}
+    if date:
+        for report in reports:
+            if report.published is None:
+                inferred[report.id] = _inferred_date(report, date)
+    representative = max(
+        reports,
+        key=lambda r: (
+            _cosine(r.vector, group.centroid, group.norm2),
+            r.happened is not None,
+            -r.id,
+        ),
+    )
+    principals = group.principals
+    people = sorted(group.people.items(), key=lambda kv: (kv[0] not in principals, -kv[1], kv[0]))
+    event = Event(
+        id=ids[0],
+        title=representative.title,
+        date=date,
+        place=group.place(exact=True),
+        article_ids=ids,
+        people=tuple(p for p, _ in people[:8]),
+    )
+    return event, inferred
+
+
+def _event_date(reports: Sequence[_Report]) -> dt.date | None:
+    """The day most reports give the happening: dates their leads tie to a happening word
+    count first, then each dated report's own happening date."""
+    votes: Counter[dt.date] = Counter()
+    for report in reports:
+        for day in set(report.happening_days):
+            votes[day] += 2
+        if report.happened:
+            votes[report.happened] += 1
+    if not votes:
+        # Nothing dates it but its photos: the day they show the happening.
+        pictures = Counter(d for report in reports for d in set(report.pictures))
+        return max(pictures, key=lambda d: (pictures[d], -d.toordinal())) if pictures else None
+    return max(votes, key=lambda d: (votes[d], -d.toordinal()))
+
+
+def _inferred_date(report: _Report, event_date: dt.date) -> tuple[dt.date, str]:
+    """An undated article's date: its dateline's month and day in the event's year, else the
+    event's date; flagged as inferred either way."""
+    if report.partial:
+        for year in (event_date.year, event_date.year - 1, event_date.year + 1):
+            try:
+                day = dt.date(year, *report.partial)
+            except ValueError:
+                continue
+            if -EARLY_DAYS <= (day - event_date).days <= LATE_DAYS:
+                return day, "dateline, year inferred from event"
+    return event_date, "inferred from event"

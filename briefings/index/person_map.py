@@ -1,0 +1,505 @@
+"""Which person each folded name stands for, kept up to date one ingest at a time.
+
+``identity`` decides who is who from what the corpus says of each name. Deciding it for
+the whole corpus at every ingest would cost as much as the corpus; but what a name resolves
+to depends only on its *family*: the names whose surnames are spellings of its own, and the
+one-word names that may stand for them (and, in turn, theirs). So:
+
+- what the corpus says of each name (how many articles, nationalities, roles, the surnames
+  named beside it) is kept per name in ``name_stats``, added to and taken from as articles
+  come, change and go (``name_counted`` remembers what each article added);
+- an ingest resolves only the families of the names its articles give, found through the
+  indexes of surnames, first names, consonant skeletons and close spellings;
+- ``person_names`` keeps, for every name, its person (the fullest, most used spelling,
+  which may change) and its *anchor*: the spelling of that person seen first, which stays
+  as long as the person does. Grouping compares reports by anchor, so an article must be
+  placed again only when one of its names comes to stand for another person.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import cast
+
+from rapidfuzz import fuzz, process
+
+from briefings.index.identity import TYPO_RATIO, NameEvidence, core_tokens, resolve_people, skeleton
+from briefings.index.store import Store
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS name_stats (
+    key TEXT PRIMARY KEY,
+    surname TEXT NOT NULL,
+    first TEXT NOT NULL,
+    core_len INTEGER NOT NULL,
+    bones TEXT NOT NULL,
+    first_article INTEGER NOT NULL,
+    articles INTEGER NOT NULL,
+    strong INTEGER NOT NULL,
+    evidence TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS name_stats_surname ON name_stats(surname);
+CREATE INDEX IF NOT EXISTS name_stats_first ON name_stats(first);
+CREATE INDEX IF NOT EXISTS name_stats_bones ON name_stats(bones);
+CREATE TABLE IF NOT EXISTS name_middles (
+    token TEXT NOT NULL,
+    key TEXT NOT NULL,
+    PRIMARY KEY (token, key)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS name_counted (
+    article_id INTEGER PRIMARY KEY,
+    names TEXT NOT NULL
+);
+"""
+
+
+def create_tables(conn: sqlite3.Connection) -> None:
+    conn.executescript(SCHEMA)
+    columns = {r[1] for r in conn.execute("PRAGMA table_info(person_names)")}
+    if "anchor" not in columns:
+        conn.execute("ALTER TABLE person_names ADD COLUMN anchor TEXT")
+        conn.execute("UPDATE person_names SET anchor = person")
+
+
+class PersonMap:
+    """Folded name → the anchor of its person, read from ``person_names`` as needed."""
+
+    def __init__(self, store: Store) -> None:
+        self.conn = store.db.conn
+        self._anchor: dict[str, str | None] = {}
+
+    def prepare(self, keys: Iterable[str]) -> None:
+        """Read the anchors of these names in one query."""
+        wanted = sorted({k for k in keys if k not in self._anchor})
+        if not wanted:
+            return
+        rows = self.conn.execute(
+            "SELECT k.value, p.anchor FROM json_each(?) k "
+            "LEFT JOIN person_names p ON p.key = k.value",
+            [json.dumps(wanted)],
+        )
+        self._anchor.update(rows.fetchall())
+
+    def person_of(self, key: str, weak: bool) -> str | None:
+        """The person a name stands for (by anchor); a name the corpus did not resolve
+        stands for itself, unless it was only ever given without evidence of a person."""
+        if key not in self._anchor:
+            self.prepare([key])
+        anchor = self._anchor.get(key)
+        if anchor is not None:
+            return anchor
+        return None if weak else key
+
+    def display(self, anchors: Sequence[str]) -> list[str]:
+        """People as events list them: each by its person's fullest spelling."""
+        rows = dict(
+            self.conn.execute(
+                "SELECT key, person FROM person_names WHERE key IN (SELECT value FROM json_each(?))",
+                [json.dumps(list(anchors))],
+            ).fetchall()
+        )
+        return [rows.get(a, a) for a in anchors]
+
+
+@dataclass
+class Identity:
+    """The corpus's persons after an ingest, and the articles whose persons changed."""
+
+    map: PersonMap
+    changed_articles: set[int] = field(default_factory=set)
+    renamed: dict[str, str] = field(default_factory=dict)
+    """Anchors whose person is now spelt another way: anchor → the new spelling."""
+
+
+def resolve_identity(store: Store, *, changed_articles: set[int] | None) -> Identity:
+    """Resolve who is who for the families of the names the changed articles give (all
+    names with None), store it, and say which articles' persons changed."""
+    conn = store.db.conn
+    if changed_articles is None or not _counted_anything(conn):
+        conn.execute("DELETE FROM name_stats")
+        conn.execute("DELETE FROM name_middles")
+        conn.execute("DELETE FROM name_counted")
+        articles = [r[0] for r in conn.execute("SELECT article_id FROM report_features")]
+        touched = _count(conn, articles)
+        family = set(_all_keys(conn))
+        full = True
+    else:
+        touched = _count(conn, sorted(changed_articles))
+        family = Families(conn).of(touched)
+        full = False
+    evidence = _evidence(conn, family)
+    resolved = resolve_people(evidence.values())
+    anchors = _anchors(resolved, evidence)
+    old = _stored_names(conn, None if full else family)
+    new = {k: (resolved[k], anchors[k]) for k in resolved}
+    changed_keys = {
+        k
+        for k in set(old) | set(new)
+        if (old.get(k) or (None, None))[1] != (new.get(k) or (None, None))[1]
+    }
+    renamed = {
+        anchor: person
+        for k, (person, anchor) in new.items()
+        if k == anchor and k in old and old[k][0] != person
+    }
+    if full:
+        conn.execute("DELETE FROM person_names")
+    else:
+        conn.execute(
+            "DELETE FROM person_names WHERE key IN (SELECT value FROM json_each(?))",
+            [json.dumps(sorted(family))],
+        )
+    conn.executemany(
+        "INSERT OR REPLACE INTO person_names (key, person, anchor) VALUES (?, ?, ?)",
+        [(k, p, a) for k, (p, a) in new.items()],
+    )
+    affected: set[int] = set()
+    if changed_keys and not full:
+        rows = conn.execute(
+            "SELECT DISTINCT m.article_id FROM mentions m JOIN report_features f "
+            "ON f.article_id = m.article_id WHERE m.key IN (SELECT value FROM json_each(?))",
+            [json.dumps(sorted(changed_keys))],
+        )
+        affected = {r[0] for r in rows}
+    if renamed and not full:
+        _rename_in_events(conn, renamed, old)
+    return Identity(PersonMap(store), affected, renamed)
+
+
+def _counted_anything(conn: sqlite3.Connection) -> bool:
+    counted = conn.execute("SELECT 1 FROM name_counted LIMIT 1").fetchone() is not None
+    grouped = conn.execute("SELECT 1 FROM report_features LIMIT 1").fetchone() is not None
+    return counted or not grouped
+
+
+def _all_keys(conn: sqlite3.Connection) -> list[str]:
+    return [r[0] for r in conn.execute("SELECT key FROM name_stats")]
+
+
+def _stored_names(conn: sqlite3.Connection, keys: set[str] | None) -> dict[str, tuple[str, str]]:
+    if keys is None:
+        rows = conn.execute("SELECT key, person, coalesce(anchor, person) FROM person_names")
+    else:
+        rows = conn.execute(
+            "SELECT key, person, coalesce(anchor, person) FROM person_names "
+            "WHERE key IN (SELECT value FROM json_each(?))",
+            [json.dumps(sorted(keys))],
+        )
+    return {k: (p, a) for k, p, a in rows}
+
+
+def _anchors(resolved: dict[str, str], evidence: dict[str, NameEvidence]) -> dict[str, str]:
+    """Each resolved name's anchor: the spelling of its person that the corpus gave first."""
+    members: dict[str, list[str]] = defaultdict(list)
+    for key, person in resolved.items():
+        members[person].append(key)
+    anchors = {}
+    for keys in members.values():
+        anchor = min(keys, key=lambda k: (evidence[k].first_article, k))
+        for k in keys:
+            anchors[k] = anchor
+    return anchors
+
+
+def _rename_in_events(
+    conn: sqlite3.Connection, renamed: dict[str, str], old: dict[str, tuple[str, str]]
+) -> None:
+    """Events list people by their fullest spelling: write the new one where it changed."""
+    rows = conn.execute(
+        "SELECT DISTINCT e.id, e.people FROM group_people g JOIN events e ON e.founder = g.founder "
+        "WHERE g.person IN (SELECT value FROM json_each(?))",
+        [json.dumps(sorted(renamed))],
+    ).fetchall()
+    spelt = {old[a][0]: new for a, new in renamed.items() if a in old}
+    updates = []
+    for event_id, people in rows:
+        listed = json.loads(people or "[]")
+        fresh = [spelt.get(p, p) for p in listed]
+        if fresh != listed:
+            updates.append((json.dumps(fresh), event_id))
+    conn.executemany("UPDATE events SET people = ? WHERE id = ?", updates)
+
+
+# -- what the corpus says of each name ----------------------------------------------------------
+COUNT_CHUNK = 1000
+
+
+def _count(conn: sqlite3.Connection, articles: Sequence[int]) -> set[str]:
+    """Take back what these articles added to the names' evidence, add what they say now,
+    and return the names whose evidence changed."""
+    touched: set[str] = set()
+    for start in range(0, len(articles), COUNT_CHUNK):
+        touched |= _count_chunk(conn, articles[start : start + COUNT_CHUNK])
+    return touched
+
+
+def _count_chunk(conn: sqlite3.Connection, articles: Sequence[int]) -> set[str]:
+    from briefings.index.people_index import role_key
+
+    touched: set[str] = set()
+    if not articles:
+        return touched
+    ids = json.dumps(list(articles))
+    previous = dict(
+        conn.execute(
+            "SELECT article_id, names FROM name_counted WHERE article_id IN (SELECT value FROM json_each(?))",
+            [ids],
+        ).fetchall()
+    )
+    english = {
+        r[0]
+        for r in conn.execute(
+            "SELECT article_id FROM report_features WHERE article_id IN (SELECT value FROM json_each(?))",
+            [ids],
+        )
+    }
+    current: dict[int, dict[str, list[object]]] = defaultdict(dict)
+    rows = conn.execute(
+        "SELECT article_id, key, nationality, roles, weak FROM mentions "
+        "WHERE article_id IN (SELECT value FROM json_each(?)) ORDER BY article_id, id",
+        [ids],
+    )
+    for article_id, key, nationality, roles, weak in rows:
+        if article_id not in english or not core_tokens(key):
+            continue
+        entry = current[article_id].setdefault(key, [{}, {}, 0, []])
+        nationality_counts = cast(dict[str, int], entry[0])
+        role_counts = cast(dict[str, int], entry[1])
+        if nationality:
+            nationality_counts[nationality] = nationality_counts.get(nationality, 0) + 1
+        for role in json.loads(roles or "[]"):
+            if folded := role_key(role):
+                role_counts[folded] = role_counts.get(folded, 0) + 1
+        if not weak:
+            entry[2] += 1  # type: ignore[operator]
+    for names in current.values():
+        surnames = {k.rsplit(" ", 1)[-1] for k in names}
+        for key, entry in names.items():
+            entry[3] = sorted(surnames - {key.rsplit(" ", 1)[-1]})
+    stats: dict[str, dict[str, object]] = {}
+
+    def stat(key: str) -> dict[str, object]:
+        if key not in stats:
+            row = conn.execute(
+                "SELECT first_article, articles, strong, evidence FROM name_stats WHERE key = ?",
+                [key],
+            ).fetchone()
+            if row is None:
+                stats[key] = {"first": None, "articles": 0, "strong": 0, "evidence": _empty()}
+            else:
+                stats[key] = {
+                    "first": row[0],
+                    "articles": row[1],
+                    "strong": row[2],
+                    "evidence": json.loads(row[3]),
+                }
+        return stats[key]
+
+    refirst: set[str] = set()
+    for article_id, text in previous.items():
+        for key, (nationalities, roles, strong, company) in json.loads(text).items():
+            s = stat(key)
+            s["articles"] = int(s["articles"]) - 1  # type: ignore[call-overload]
+            s["strong"] = int(s["strong"]) - strong  # type: ignore[call-overload]
+            _subtract(s["evidence"], nationalities, roles, company)  # type: ignore[arg-type]
+            if s["first"] == article_id:
+                refirst.add(key)
+            touched.add(key)
+    for article_id, names in current.items():
+        for key, (nationalities, roles, strong, company) in names.items():
+            s = stat(key)
+            s["articles"] = int(s["articles"]) + 1  # type: ignore[call-overload]
+            s["strong"] = int(s["strong"]) + strong  # type: ignore[call-overload]
+            _add(s["evidence"], nationalities, roles, company)  # type: ignore[arg-type]
+            if s["first"] is None or article_id < int(s["first"]):  # type: ignore[call-overload]
+                s["first"] = article_id
+            touched.add(key)
+    conn.execute(
+        "DELETE FROM name_counted WHERE article_id IN (SELECT value FROM json_each(?))", [ids]
+    )
+    conn.executemany(
+        "INSERT INTO name_counted (article_id, names) VALUES (?, ?)",
+        [(a, json.dumps(current.get(a, {}), separators=(",", ":"))) for a in sorted(english)],
+    )
+    gone = [k for k, s in stats.items() if int(s["articles"]) <= 0]  # type: ignore[call-overload]
+    for key in refirst - set(gone):
+        row = conn.execute(
+            "SELECT min(m.article_id) FROM mentions m JOIN report_features f "
+            "ON f.article_id = m.article_id WHERE m.key = ?",
+            [key],
+        ).fetchone()
+        stats[key]["first"] = row[0]
+    conn.execute(
+        "DELETE FROM name_stats WHERE key IN (SELECT value FROM json_each(?))", [json.dumps(gone)]
+    )
+    conn.execute(
+        "DELETE FROM name_middles WHERE key IN (SELECT value FROM json_each(?))",
+        [json.dumps(gone)],
+    )
+    rows_out = []
+    middles = []
+    for key, s in stats.items():
+        if int(s["articles"]) <= 0:  # type: ignore[call-overload]
+            continue
+        core = core_tokens(key)
+        rows_out.append(
+            (
+                key,
+                core[-1],
+                core[0],
+                len(core),
+                core[-1][0] + skeleton(core[-1]),
+                s["first"],
+                s["articles"],
+                s["strong"],
+                json.dumps(s["evidence"], separators=(",", ":")),
+            )
+        )
+        middles += [(t, key) for t in core[1:-1]]
+    conn.executemany(
+        "INSERT OR REPLACE INTO name_stats (key, surname, first, core_len, bones, first_article, "
+        "articles, strong, evidence) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        rows_out,
+    )
+    conn.executemany("INSERT OR IGNORE INTO name_middles (token, key) VALUES (?, ?)", middles)
+    return touched
+
+
+def _empty() -> dict[str, dict[str, int]]:
+    return {"nationalities": {}, "roles": {}, "company": {}}
+
+
+def _add(evidence: dict[str, dict[str, int]], nationalities, roles, company) -> None:  # type: ignore[no-untyped-def]
+    for table, counts in (("nationalities", nationalities), ("roles", roles)):
+        for name, n in counts.items():
+            evidence[table][name] = evidence[table].get(name, 0) + n
+    for surname in company:
+        evidence["company"][surname] = evidence["company"].get(surname, 0) + 1
+
+
+def _subtract(evidence: dict[str, dict[str, int]], nationalities, roles, company) -> None:  # type: ignore[no-untyped-def]
+    for table, counts in (("nationalities", nationalities), ("roles", roles)):
+        for name, n in counts.items():
+            left = evidence[table].get(name, 0) - n
+            if left > 0:
+                evidence[table][name] = left
+            else:
+                evidence[table].pop(name, None)
+    for surname in company:
+        left = evidence["company"].get(surname, 0) - 1
+        if left > 0:
+            evidence["company"][surname] = left
+        else:
+            evidence["company"].pop(surname, None)
+
+
+def _evidence(conn: sqlite3.Connection, keys: set[str]) -> dict[str, NameEvidence]:
+    found = {}
+    rows = conn.execute(
+        "SELECT key, first_article, articles, strong, evidence FROM name_stats "
+        "WHERE key IN (SELECT value FROM json_each(?))",
+        [json.dumps(sorted(keys))],
+    )
+    for key, first, articles, strong, text in rows:
+        data = json.loads(text)
+        found[key] = NameEvidence(
+            key,
+            articles=articles,
+            nationalities=Counter(data["nationalities"]),
+            roles=set(data["roles"]),
+            strong=strong > 0,
+            company=set(data["company"]),
+            first_article=first,
+        )
+    return found
+
+
+# -- families -------------------------------------------------------------------------------------
+class Families:
+    """Finds the family of names (see the module docstring) through the name indexes."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self._by_initial: dict[str, list[str]] = {}
+
+    def of(self, keys: Iterable[str]) -> set[str]:
+        family: set[str] = set()
+        queue = [k for k in keys if core_tokens(k)]
+        while queue:
+            batch = [k for k in dict.fromkeys(queue) if k not in family]
+            queue = []
+            family.update(batch)
+            found = self._neighbours(batch)
+            queue = [k for k in found if k not in family]
+        return family
+
+    def _neighbours(self, keys: Sequence[str]) -> set[str]:
+        surnames: set[str] = set()
+        words: set[str] = set()
+        for key in keys:
+            core = core_tokens(key)
+            surnames.add(core[-1])
+            words.update(core)
+        close = set(surnames)
+        for surname in surnames:
+            close |= self._close_spellings(surname)
+        found = set()
+        # Names whose surname (or only word) is a spelling of one of these surnames or words;
+        # full names with one of the words first or inside, and one-word names that are.
+        found |= self._keys("surname", close | words)
+        found |= self._keys("first", words, full_only=True)
+        found |= {
+            r[0]
+            for r in self.conn.execute(
+                "SELECT key FROM name_middles WHERE token IN (SELECT value FROM json_each(?))",
+                [json.dumps(sorted(words))],
+            )
+        }
+        for word in words - surnames:
+            found |= self._keys("surname", self._close_spellings(word), single_only=True)
+        return found
+
+    def _keys(
+        self, column: str, values: set[str], *, full_only: bool = False, single_only: bool = False
+    ) -> set[str]:
+        if not values:
+            return set()
+        sql = f"SELECT key FROM name_stats WHERE {column} IN (SELECT value FROM json_each(?))"
+        if full_only:
+            sql += " AND core_len > 1"
+        if single_only:
+            sql += " AND core_len = 1"
+        return {r[0] for r in self.conn.execute(sql, [json.dumps(sorted(values))])}
+
+    def _close_spellings(self, word: str) -> set[str]:
+        """Surnames (and one-word names) that may spell the word: the same consonants, or
+        a typo apart."""
+        found = {
+            r[0]
+            for r in self.conn.execute(
+                "SELECT DISTINCT surname FROM name_stats WHERE bones = ?",
+                [word[0] + skeleton(word)],
+            )
+        }
+        if len(word) >= 5:
+            initial = self._by_initial.get(word[0])
+            if initial is None:
+                initial = self._by_initial[word[0]] = [
+                    r[0]
+                    for r in self.conn.execute(
+                        "SELECT DISTINCT surname FROM name_stats WHERE surname >= ? AND surname < ? "
+                        "AND length(surname) >= 5",
+                        [word[0], chr(ord(word[0]) + 1)],
+                    )
+                ]
+            found |= {
+                s
+                for s, _, _ in process.extract(
+                    word, initial, scorer=fuzz.ratio, score_cutoff=TYPO_RATIO, limit=None
+                )
+            }
+        return found

@@ -1,0 +1,1 @@
+"""Render: briefings as Telegram HTML, text or JSON, trimmed to fit."""

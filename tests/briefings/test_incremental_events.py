@@ -1,0 +1,171 @@
+"""Articles placed one ingest at a time get the events a full regroup gives them.
+
+Ingest places new and changed articles against the events they could join (see
+``event_replay``); ``briefings regroup`` groups everything from nothing. These tests ingest
+corpora a file or a batch at a time, in several orders, then regroup a copy of the database
+and compare everything grouping decides: the events (id, title, date, place, articles,
+people), each article's event and inferred date, and who each name stands for.
+
+The word-weight sample is made small here (``SAMPLE``), so that most of each ingest is placed
+incrementally rather than regrouped with the sample.
+"""
+
+from __future__ import annotations
+
+import random
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from briefings.engine import Engine
+from briefings.index import event_replay
+from briefings.index.event_state import EventState
+
+ROOT = Path(__file__).resolve().parents[2]
+SHARED = ROOT.parent / "shared" / "corpora"
+SAMPLE = 10
+
+
+def _with_sample(db: Path, size: int) -> None:
+    with Engine(db) as engine, engine.store.transaction():
+        EventState(engine.store.db.conn).set_meta("sample_limit", str(size))
+
+
+def _snapshot(engine: Engine) -> tuple[list[tuple], list[tuple], list[tuple]]:
+    events = sorted(
+        (e.id, e.title, e.date, e.place, e.article_ids, e.people) for e in engine.events()
+    )
+    articles = sorted((a.id, a.event_id, a.published, a.date_source) for a in engine.articles())
+    names = sorted(
+        engine.store.db.execute("SELECT key, person, anchor FROM person_names").fetchall()
+    )
+    return events, articles, names
+
+
+def _regrouped(db: Path, copy: Path) -> tuple[list[tuple], list[tuple], list[tuple]]:
+    with Engine(db) as engine:
+        engine.store.db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    shutil.copy(db, copy)
+    with Engine(copy) as engine:
+        engine.regroup()
+        return _snapshot(engine)
+
+
+def _ingest_in_steps(db: Path, files: list[Path], batch: int, sample: int) -> tuple:
+    _with_sample(db, sample)
+    with Engine(db) as engine:
+        for start in range(0, len(files), batch):
+            engine.ingest(files[start : start + batch])
+        return _snapshot(engine)
+
+
+def _assert_same(incremental: tuple, regrouped: tuple) -> None:
+    events, articles, names = incremental
+    assert events == regrouped[0]
+    assert articles == regrouped[1]
+    assert names == regrouped[2]
+
+
+needs_shared = pytest.mark.skipif(
+    not SHARED.is_dir(), reason="../shared/corpora is not beside the project"
+)
+
+
+@needs_shared
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_the_shared_corpora_one_article_at_a_time(tmp_path: Path, seed: int) -> None:
+    files = sorted(SHARED.rglob("*.txt"))
+    random.Random(seed).shuffle(files)
+    incremental = _ingest_in_steps(tmp_path / "steps.db", files, 1, SAMPLE)
+    assert len(incremental[0]) > 10  # the corpora's events, and a few of their own
+    _assert_same(incremental, _regrouped(tmp_path / "steps.db", tmp_path / "full.db"))
+
+
+@needs_shared
+def test_the_shared_corpora_in_batches(tmp_path: Path) -> None:
+    files = sorted(SHARED.rglob("*.txt"))
+    random.Random(7).shuffle(files)
+    incremental = _ingest_in_steps(tmp_path / "steps.db", files, 4, SAMPLE)
+    _assert_same(incremental, _regrouped(tmp_path / "steps.db", tmp_path / "full.db"))
+
+
+def _news_corpus(folder: Path, count: int) -> list[Path]:
+    sys.path.insert(0, str(ROOT))
+    from bench.news_corpus import build_news
+
+    build_news(count, folder)
+    return sorted(folder.glob("*.txt"))
+
+
+def test_the_benchmark_corpus_in_shuffled_batches(tmp_path: Path) -> None:
+    """Leaders named across many events, stories of many sizes, dates over decades."""
+    files = _news_corpus(tmp_path / "corpus", 400)
+    random.Random(3).shuffle(files)
+    incremental = _ingest_in_steps(tmp_path / "steps.db", files, 20, 60)
+    assert any(len(e[4]) >= 10 for e in incremental[0])  # some stories are big
+    _assert_same(incremental, _regrouped(tmp_path / "steps.db", tmp_path / "full.db"))
+
+
+def test_the_benchmark_corpus_one_article_at_a_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past the word-weight sample, each article is placed on its own (no regroup)."""
+    files = _news_corpus(tmp_path / "corpus", 120)
+    random.Random(11).shuffle(files)
+    regroups: list[int] = []
+    full = event_replay._regroup
+
+    def counted(*args: Any, **kwargs: Any) -> None:
+        regroups.append(1)
+        full(*args, **kwargs)
+
+    monkeypatch.setattr(event_replay, "_regroup", counted)
+    incremental = _ingest_in_steps(tmp_path / "steps.db", files, 1, 40)
+    # The first 40 articles are the sample: each changes the weights, so it regroups them.
+    assert len(regroups) <= 40 + 2
+    assert any(len(e[4]) >= 5 for e in incremental[0])
+    _assert_same(incremental, _regrouped(tmp_path / "steps.db", tmp_path / "full.db"))
+
+
+def test_changed_and_removed_articles(tmp_path: Path) -> None:
+    """An article whose text changes is placed again, and one removed leaves its event,
+    as a regroup would have it."""
+    files = _news_corpus(tmp_path / "corpus", 150)
+    random.Random(5).shuffle(files)
+    db = tmp_path / "steps.db"
+    _with_sample(db, 30)
+    with Engine(db) as engine:
+        engine.ingest(files)
+        # One article now reports another day (its dates move a year on), one loses its lead.
+        moved, cut, removed = files[40], files[80], files[120]
+        text = moved.read_text("utf-8")
+        moved.write_text(text.replace("19", "20", 3), "utf-8")
+        cut.write_text("\n".join(cut.read_text("utf-8").split("\n")[2:]), "utf-8")
+        report = engine.ingest([moved, cut])
+        assert len(report.updated) == 2
+        engine.store.delete_paths([str(removed)])
+        engine.ingest([files[0]])  # the next ingest places the removal
+        incremental = _snapshot(engine)
+    _assert_same(incremental, _regrouped(db, tmp_path / "full.db"))
+
+
+def test_regroup_is_a_command(tmp_path: Path) -> None:
+    import subprocess
+
+    db = tmp_path / "cli.db"
+    with Engine(db) as engine:
+        engine.ingest([ROOT / "seeds"])
+        before = _snapshot(engine)
+    result = subprocess.run(
+        [sys.executable, "-m", "briefings", "--db", str(db), "regroup"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "events from 5 articles" in result.stdout
+    with Engine(db) as engine:
+        assert _snapshot(engine) == before
