@@ -1,6 +1,6 @@
 """The bot's store: which chats get a digest when, which digests were sent — in SQLite.
 
-Over 400 lines because it is every table of the bot's in one place: one connection policy
+Over 400 lines: it is every table of the bot's in one place: one connection policy
 (`connect`), one list of migrations (`MIGRATIONS`), and the ledger's transactions beside
 the rows they guard.
 

@@ -1,5 +1,8 @@
 """Reading commands: /start, /help, /brief, /who, /topics, /search, /sources; and the rest.
 
+Over 400 lines: the reading commands share their argument parsing and error answers;
+split, each module would import the others' helpers.
+
 Handlers stay thin: blocking engine work runs through `context.engine.call(...)` (off the
 event loop, one call at a time), rendering is the engine's, sending is `bot.replies`'.
 Engine errors (`BriefingError`) and crashes both end in `on_error`, which answers the user.

@@ -1,5 +1,8 @@
 """Digests: delivering one slot to many chats, each once.
 
+Over 400 lines: the fan-out, its ledger marks and the messages a chat gets when its
+digest cannot go (no match, a lost topic) are one exactly-once story, read in order.
+
 The engine composes each digest (`Engine.digest`, briefings.brief.digest): the articles ingested
 since a chat's watermark as one message, or, when nothing is new, what
 NEWSBOT_DIGEST_WHEN_QUIET says.

@@ -1,5 +1,8 @@
 """Composing briefings and people cards from the index.
 
+Over 400 lines: choosing the event, each facet of its briefing and the people cards
+work from the same gathered material and ranking helpers.
+
 A briefing covers one event. Its items are sentences of the event's articles that answer a
 facet (purpose, participants, reactions, context); near-identical sentences from several
 outlets become one item citing all of them, and items that more outlets report come first.

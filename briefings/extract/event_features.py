@@ -134,13 +134,13 @@ class ReportFeatures:
             title_places=tuple(d["title_places"]),
             lead_places=tuple(d["lead_places"]),
             located=tuple(d["located"]),
-            partial=tuple(d["partial"]) if d["partial"] else None,  # type: ignore[arg-type]
+            partial=tuple(d["partial"]) if d["partial"] else None,
             pictures=tuple(dt.date.fromisoformat(p) for p in d["pictures"]),
             names=tuple(NameFacts(k, w, tuple(ws), t, tuple(ld)) for k, w, ws, t, ld in d["names"]),
             steps=tuple(LeadStep(i, h, p) for i, h, p in d["steps"]),
             happening_days=tuple(dt.date.fromisoformat(p) for p in d["happening_days"]),
             weekdays=tuple(d["weekdays"]),
-            month_days=tuple(tuple(md) for md in d["month_days"]),  # type: ignore[misc]
+            month_days=tuple(tuple(md) for md in d["month_days"]),
         )
 
 

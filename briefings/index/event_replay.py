@@ -1,5 +1,8 @@
 """Placing articles among events without regrouping the corpus.
 
+Over 400 lines: placement is one algorithm (find candidates, score, join or found an
+event, decide again the undated reports a change touches) over one working state.
+
 Grouping reads reports in a fixed order (see ``events``): dated ones by happening date, then
 undated ones joining dated events, then the undated rest forming events of their own. Each
 decision depends only on the groups as the reports before it left them. So when articles

@@ -1,6 +1,9 @@
 """What event grouping keeps in the database between ingests, so that a new article is placed
 against the events it could join instead of regrouping the corpus.
 
+Over 400 lines: every table grouping keeps between ingests, with its reads and writes,
+so that the schema and the code that relies on it are read together.
+
 - ``report_features``: each English article's grouping features (``event_features``).
 - ``event_members``: the group each article was placed in (by the group's *founder*, the
   report that started it), in which phase (1 dated, 2 undated joining a dated event, 3
@@ -449,7 +452,8 @@ class EventState:
         self.conn.execute("DELETE FROM unplaced_articles")
 
     def sample_members(self) -> list[int]:
-        return json.loads(self.meta("sample_members") or "[]")
+        members: list[int] = json.loads(self.meta("sample_members") or "[]")
+        return members
 
     def clear_derived(self) -> None:
         for table in DERIVED_TABLES:

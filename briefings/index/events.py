@@ -1,5 +1,8 @@
 """Events: articles that report the same happening, grouped by date, people and words.
 
+Over 400 lines: the grouping model (when reports join, what vetoes a join, an event's
+date and place) is one set of rules the incremental placement shares.
+
 A happening (a meeting, a visit, a pledge) is reported on the day, previewed days before and
 reacted to days after. The model:
 

@@ -1,5 +1,8 @@
 """Which person each folded name stands for, kept up to date one ingest at a time.
 
+Over 400 lines: which name stands for whom is decided and kept up to date by the same
+rules; apart, the incremental path could drift from the full one.
+
 ``identity`` decides who is who from what the corpus says of each name. Deciding it for
 the whole corpus at every ingest would cost as much as the corpus; but what a name resolves
 to depends only on its *family*: the names whose surnames are spellings of its own, and the

@@ -1,5 +1,8 @@
 """The index: one SQLite file (through sqlite-utils) holding articles, sentences, people and events.
 
+Over 400 lines: the engine's one connection, its schema and migrations, and every query it
+makes: the SQL sits beside the indexes it relies on.
+
 Full-text search uses FTS5 with the porter stemmer over articles and over sentences, kept in
 step by triggers. The schema is created and upgraded here, at open time.
 """
@@ -15,6 +18,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import sqlite_utils
 
@@ -505,14 +509,14 @@ class Store:
             )
 
     # -- reads ------------------------------------------------------------------------------
-    def _rows(self, sql: str, params: Sequence[object] = ()) -> list[dict]:
+    def _rows(self, sql: str, params: Sequence[object] = ()) -> list[dict[str, Any]]:
         with self.lock:
             cursor = self.db.execute(sql, list(params))
             columns = [c[0] for c in cursor.description]
             return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
 
     @staticmethod
-    def _article(row: dict) -> StoredArticle:
+    def _article(row: dict[str, Any]) -> StoredArticle:
         return StoredArticle(
             id=row["id"],
             path=row["path"],
@@ -561,9 +565,9 @@ class Store:
         ]
 
     def article_count(self) -> int:
-        return self._rows("SELECT count(*) AS n FROM articles")[0]["n"]
+        return int(self._rows("SELECT count(*) AS n FROM articles")[0]["n"])
 
-    def grouping_rows(self) -> list[dict]:
+    def grouping_rows(self) -> list[dict[str, Any]]:
         """What event grouping needs of every English article, without its text."""
         return self._rows(
             "SELECT id, title, published, date_source, event_hints, partial_date, picture_dates "
@@ -766,7 +770,7 @@ class Store:
         return [self._event(r) for r in self._rows(sql, params)]
 
     @staticmethod
-    def _event(row: dict) -> Event:
+    def _event(row: dict[str, Any]) -> Event:
         return Event(
             id=row["id"],
             title=row["title"],
@@ -822,7 +826,7 @@ class Store:
         return {r["event_id"]: r["n"] for r in rows}
 
     def event_count(self) -> int:
-        return self._rows("SELECT count(*) AS n FROM events")[0]["n"]
+        return int(self._rows("SELECT count(*) AS n FROM events")[0]["n"])
 
     def topics(self) -> list[Topic]:
         rows = self._rows(
@@ -983,7 +987,7 @@ class Store:
             return set()
         return {r["id"] for r in rows}
 
-    def last_ingest(self) -> dict | None:
+    def last_ingest(self) -> dict[str, Any] | None:
         rows = self._rows("SELECT * FROM ingest_log ORDER BY id DESC LIMIT 1")
         return rows[0] if rows else None
 

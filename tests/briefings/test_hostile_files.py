@@ -10,6 +10,8 @@ import pytest
 
 from briefings import ingest
 from briefings.engine import Engine
+from briefings.extract import analyse as analysis
+from briefings.read import readers
 from briefings.read.readers import LINK_OUT_OF_FOLDER, iter_article_files
 from briefings.render.views import Renderer, TemplateProblem
 from tests.conftest import ROOT, seed
@@ -56,7 +58,8 @@ def test_any_failure_while_reading_or_analysing_one_file_rejects_that_file(
 ) -> None:
     for name in ("a.txt", "b.txt", "c.txt"):
         (folder / name).write_text(seed("000").read_text("utf-8") + name, encoding="utf-8")
-    read, analyse = ingest.read_documents, ingest.analyse
+    # The originals, from where they are defined; ingest's own names are the ones replaced.
+    read, analyse = readers.read_documents, analysis.analyse
 
     def read_badly(path: Path, **options: object) -> object:
         if path.name == "a.txt":
