@@ -8,6 +8,9 @@ the tables `bot.storage` owns: `feed_state`, `digest_subscriptions`,
 `--check` validates what a start would need — settings, the database file, the templates,
 the folders — without starting anything, and prints one line per check: a container
 health check or a deploy script can run it and read its exit status.
+
+Over 400 lines: /status and --check read the same figures; apart, each would import the
+other's readers, and /status's lines are each a catalog message said in the reader's language.
 """
 
 from __future__ import annotations

@@ -5,6 +5,9 @@ person or Telegram itself does: a user writes or presses a button, blocks the bo
 is upgraded to a supergroup, a forum topic closes, flood limits apply, and calls meet
 injected faults (``bot.localapi.faults``: dropped connections, hangs, silence, 5xx, 429
 storms, 403, 400). Each returns or queues exactly what Telegram would deliver to the bot.
+
+Over 400 lines: every act of a user or of Telegram (messages, documents, buttons, inline
+queries, channels, members) builds updates through the same helpers under one lock.
 """
 
 from __future__ import annotations

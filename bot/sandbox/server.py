@@ -20,6 +20,9 @@ The page talks to the control API of the local server (`/_local/send`, `press`,
 
 Chats are remembered next to the bot's database (`<NEWSBOT_DB stem>.sandbox-chats.json`), so a
 subscription made in one sandbox run still has its chat to be delivered to in the next.
+
+Over 400 lines: the page's routes (chats, feed, answers, file upload and download) share the
+server's lock and chat records; split, each would reach into the others' state.
 """
 
 from __future__ import annotations
