@@ -8,6 +8,9 @@ the tables `bot.storage` owns: `feed_state`, `digest_subscriptions`,
 `--check` validates what a start would need — settings, the database file, the templates,
 the folders — without starting anything, and prints one line per check: a container
 health check or a deploy script can run it and read its exit status.
+
+Over 400 lines: /status and --check read the same figures; apart, each would import the
+other's readers, and /status's lines are each a catalog message said in the reader's language.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from bot.delivery.schedule import Plan, format_wait, next_slot
+from bot.i18n import ENGLISH, Translator
 from bot.storage import FAILED, SENT, UNKNOWN, open_read_only
 from bot.telegram_html import echo, escape
 from briefings.engine import ARTICLE_FORMATS, Engine, template_problems
@@ -208,68 +212,98 @@ def read_health(
 
 
 # -- showing ----------------------------------------------------------------------------------
-def status_html(health: Health, tz: str) -> str:
+def status_html(health: Health, tz: str, translate: Translator = ENGLISH) -> str:
     """/status as Telegram HTML, times in the bot's time zone."""
     zone = ZoneInfo(tz)
+    _ = translate
 
     def when(at: dt.datetime) -> str:
         return escape(f"{at.astimezone(zone):%Y-%m-%d %H:%M} {tz}")
 
     corpus, digests = health.corpus, health.digests
     lines = [
-        "<b>Status</b>",
-        f"up {format_wait(health.uptime)}, since {when(health.started_at)}",
-        f"articles: {corpus.articles}, events: {corpus.events}",
+        "<b>{}</b>".format(_("Status")),
+        _("up {uptime}, since {started}").format(
+            uptime=format_wait(health.uptime, translate), started=when(health.started_at)
+        ),
+        _("articles: {articles}, events: {events}").format(
+            articles=corpus.articles, events=corpus.events
+        ),
     ]
     last = corpus.last_ingest
     if last is None:
-        lines.append("last ingest: none yet")
+        lines.append(_("last ingest: none yet"))
     else:
-        at = when(last.at) if last.at else "at an unknown time"
+        at = when(last.at) if last.at else _("at an unknown time")
         lines.append(
-            f"last ingest: {at} — added {last.added}, updated {last.updated}, "
-            f"unchanged {last.unchanged}, rejected {last.rejected}"
+            _(
+                "last ingest: {at} — added {added}, updated {updated}, "
+                "unchanged {unchanged}, rejected {rejected}"
+            ).format(
+                at=at,
+                added=last.added,
+                updated=last.updated,
+                unchanged=last.unchanged,
+                rejected=last.rejected,
+            )
         )
+        # The reasons are the engine's, recorded in English when the files were read.
         lines += [
             f"  • {echo(error, MAX_ERROR_CHARS)}" for error in last.errors[:MAX_INGEST_ERRORS_SHOWN]
         ]
         if len(last.errors) > MAX_INGEST_ERRORS_SHOWN:
-            lines.append(f"  …and {len(last.errors) - MAX_INGEST_ERRORS_SHOWN} more")
+            more = len(last.errors) - MAX_INGEST_ERRORS_SHOWN
+            lines.append("  " + _("…and {count} more").format(count=more))
 
     failing = [feed for feed in health.feeds if feed.is_failing]
     if not health.feeds:
-        lines.append("feeds: none configured")
+        lines.append(_("feeds: none configured"))
     else:
-        lines.append(f"feeds: {len(health.feeds)}, failing: {len(failing)}")
+        lines.append(
+            _("feeds: {count}, failing: {failing}").format(
+                count=len(health.feeds), failing=len(failing)
+            )
+        )
         for feed in failing:
             assert feed.failing_since is not None
+            # The error is the one recorded when the feed failed (English, as in the log).
             lines.append(
-                f"  • {escape(feed.url)} failing since {when(feed.failing_since)}: "
-                f"{echo(feed.last_error or 'unknown error', MAX_ERROR_CHARS)}"
+                "  • "
+                + _("{url} failing since {since}: {error}").format(
+                    url=escape(feed.url),
+                    since=when(feed.failing_since),
+                    error=echo(feed.last_error or _("unknown error"), MAX_ERROR_CHARS),
+                )
             )
         lines += [
-            f"  • {escape(feed.url)}: not checked yet"
+            "  • " + _("{url}: not checked yet").format(url=escape(feed.url))
             for feed in health.feeds
             if not feed.checked_at
         ]
 
-    lines.append(f"subscriptions: {digests.subscriptions}")
+    lines.append(_("subscriptions: {count}").format(count=digests.subscriptions))
     lines.append(
-        f"digests today: {digests.sent_today} sent, {digests.failed_today} failed, "
-        f"{digests.unknown_today} unknown"
+        _("digests today: {sent} sent, {failed} failed, {unknown} unknown").format(
+            sent=digests.sent_today, failed=digests.failed_today, unknown=digests.unknown_today
+        )
     )
     if digests.unknown_today:
         lines.append(
-            "  • unknown: the send was cut short after the request left (a timeout, a restart); "
-            "it may or may not have arrived, and is not sent again. The log names the chats."
+            "  • "
+            + _(
+                "unknown: the send was cut short after the request left (a timeout, a restart); "
+                "it may or may not have arrived, and is not sent again. The log names the chats."
+            )
         )
     if digests.next_due is None:
-        lines.append("next digest: none scheduled")
+        lines.append(_("next digest: none scheduled"))
     else:
-        wait = format_wait(digests.next_due - health.now)
-        lines.append(f"next digest: {when(digests.next_due)} (in {wait})")
+        wait = format_wait(digests.next_due - health.now, translate)
+        lines.append(
+            _("next digest: {at} (in {wait})").format(at=when(digests.next_due), wait=wait)
+        )
     if corpus.template_problems:
-        lines.append(f"template problems: {len(corpus.template_problems)}")
+        lines.append(_("template problems: {count}").format(count=len(corpus.template_problems)))
         lines += [f"  • {echo(problem, MAX_ERROR_CHARS)}" for problem in corpus.template_problems]
     return "\n".join(lines)
 

@@ -12,14 +12,17 @@ English. Adding a language: see the README ("Adding a language").
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import gettext
 import io
 import threading
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
+from babel.dates import format_date
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
@@ -43,6 +46,8 @@ ENGINE_HEADINGS = (
     N_("Who took part"),
     N_("Focus"),
 )
+# Words the engine's renderer passes through the translator in a way extraction cannot see.
+ENGINE_LABELS = (N_("Outlet not stated"),)
 
 
 @functools.lru_cache(maxsize=1)
@@ -104,9 +109,46 @@ class Translator:
     def ngettext(self, singular: str, plural: str, count: int) -> str:
         return _catalog(self.language).ngettext(singular, plural, count)
 
+    def date(self, day: dt.date, pattern: str = "EEE dd MMM") -> str:
+        """A date in this language's words (CLDR pattern: "Mon 05 Nov", "пн 05 нояб.")."""
+        return format_date(day, pattern, locale=self.language)
+
 
 def translator(language: str | None) -> Translator:
     return Translator(pick_language(language))
 
 
 ENGLISH = Translator(SOURCE_LANGUAGE)
+
+
+@dataclass(frozen=True)
+class Translatable:
+    """Words said now and shown later, in the reader's language: a catalog message (marked
+    with ``N_`` where it is written) and the facts that fill its ``{placeholders}``.
+
+    Errors raised far from any chat (a /subscribe time that is not one, a filter term that
+    is too long, a feed address refused) carry one, so that the handler showing them says
+    it in the chat's language; ``str()`` is the English, for logs.
+    """
+
+    text: str
+    facts: Mapping[str, object] = field(default_factory=dict)
+
+    def render(self, translate: Translator = ENGLISH) -> str:
+        """Plain text (escape it for HTML); facts that are Translatable are rendered too."""
+        facts = {
+            name: fact.render(translate) if isinstance(fact, Translatable) else fact
+            for name, fact in self.facts.items()
+        }
+        return translate(self.text).format(**facts)
+
+    def __str__(self) -> str:
+        return self.render(ENGLISH)
+
+
+class TranslatableError(ValueError):
+    """An error whose message is a `Translatable`: ``error.message.render(translate)``."""
+
+    def __init__(self, text: str, **facts: object) -> None:
+        self.message = Translatable(text, facts)
+        super().__init__(str(self.message))

@@ -28,6 +28,19 @@ async def chat_translator(update: Update, bot_data: dict[Any, Any]) -> Translato
     return translator(pick_language(chosen, user.language_code if user else None))
 
 
+async def setter_language(update: Update, bot_data: dict[Any, Any]) -> str | None:
+    """The language of whoever sets a digest or alerts up (their chat's /language choice,
+    else their Telegram ``language_code``), kept with it: what they get in a chat that
+    chose no language, a channel for one. None when neither is known."""
+    chosen = None
+    store: ChatLanguages | None = bot_data.get(LANGUAGES_KEY)
+    chat = update.effective_chat
+    if store is not None and chat is not None:
+        chosen = await asyncio.to_thread(store.get, chat.id)
+    user = update.effective_user
+    return chosen or (user.language_code if user else None)
+
+
 async def tr(update: Update, context: BotContext) -> Translator:
     """The language to answer this update in (the chat's choice, else the user's)."""
     return await chat_translator(update, context.bot_data)

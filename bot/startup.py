@@ -28,6 +28,8 @@ from telegram.ext import ApplicationHandlerStop, BaseHandler, CallbackQueryHandl
 
 from bot.commands.catalog import COMMANDS
 from bot.commands.menus import register_menus
+from bot.i18n import ENGLISH, Translator
+from bot.languages import tr
 from bot.replies import reply
 from bot.runtime import SETTINGS_KEY, STARTUP_KEY, BotContext, EngineGate
 from briefings.errors import BriefingError
@@ -78,16 +80,21 @@ class StartupIngest:
         )
         return text + (", grouping events" if progress.stage == "grouping" else "")
 
-    def still_reading(self) -> str:
+    def still_reading(self, translate: Translator = ENGLISH) -> str:
         """What a command gets while the corpus is read (Telegram HTML)."""
         progress = self.progress
         if progress is None:
-            where = "listing the files"
-        elif progress.stage == "grouping":
-            where = f"all {progress.files_total:,} files read, grouping them into events"
-        else:
-            where = f"{progress.files_done:,} of {progress.files_total:,} files"
-        return f"I'm still reading the corpus, {where}. Please ask again in a minute."
+            return translate(
+                "I'm still reading the corpus, listing the files. Please ask again in a minute."
+            )
+        if progress.stage == "grouping":
+            return translate(
+                "I'm still reading the corpus, all {total} files read, grouping them into "
+                "events. Please ask again in a minute."
+            ).format(total=f"{progress.files_total:,}")
+        return translate(
+            "I'm still reading the corpus, {done} of {total} files. Please ask again in a minute."
+        ).format(done=f"{progress.files_done:,}", total=f"{progress.files_total:,}")
 
 
 def begin(application: Application[Any, Any, Any, Any, Any, Any], gate: EngineGate) -> None:
@@ -169,7 +176,7 @@ async def _command_while_reading(update: Update, context: BotContext) -> None:
     state = _reading(context)
     if state is None:
         return  # read: the ordinary handler (group 0) answers
-    await reply(update, context.bot, state.still_reading())
+    await reply(update, context.bot, state.still_reading(await tr(update, context)))
     raise ApplicationHandlerStop
 
 
@@ -179,5 +186,5 @@ async def _button_while_reading(update: Update, context: BotContext) -> None:
         return
     assert update.callback_query is not None
     # A button's answer shows at most 200 characters, as a small notice.
-    await update.callback_query.answer(state.still_reading()[:200])
+    await update.callback_query.answer(state.still_reading(await tr(update, context))[:200])
     raise ApplicationHandlerStop

@@ -18,7 +18,9 @@ refused before this store touches it:
     chat_filters           one row a chat: its keyword filter and its instant-alert switch
     alert_deliveries       one row a (chat, article), the primary key: the alert ledger, so an
                            article is alerted to a chat once
-    chat_languages         one row a chat: the language it chose (/language)
+    chat_languages         one row a chat: the language it chose (/language); a subscription
+                           and a filter also keep the Telegram language of whoever set them,
+                           for digests and alerts in a chat that chose none
     managed_feeds          the feeds admins added with /feeds
     bot_schema             the version of these tables, migrated at open by `MIGRATIONS`
 
@@ -74,6 +76,10 @@ class Subscription:
     """Articles ingested after this ISO instant are new to the chat (None: since `since`)."""
     shown: tuple[int, ...] = ()
     """Article ids the last digest showed, so the boundary second never repeats them."""
+    language: str | None = None
+    """The language of whoever subscribed the chat (their /language choice, else their
+    Telegram ``language_code``), kept at subscribe time: the digest's language when the
+    chat itself chose none."""
 
 
 @dataclass(frozen=True)
@@ -190,8 +196,8 @@ class SubscriptionStore:
         with self.transaction() as conn:
             conn.executemany(
                 "INSERT OR REPLACE INTO digest_subscriptions (chat_id, thread_id, at, tz, "
-                "cadence, weekday, since, watermark, shown, also_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "cadence, weekday, since, watermark, shown, also_at, language) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [_row(subscription) for subscription in subscriptions],
             )
 
@@ -409,8 +415,8 @@ class SubscriptionStore:
         with self.transaction() as conn:
             conn.execute(
                 "INSERT OR REPLACE INTO chat_filters (chat_id, include, exclude, alerts, "
-                "alerts_since, alerts_thread_id, told_nothing_matched) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "alerts_since, alerts_thread_id, told_nothing_matched, language) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     chat_filter.chat_id,
                     json.dumps(list(chat_filter.include)),
@@ -419,6 +425,7 @@ class SubscriptionStore:
                     chat_filter.alerts_since,
                     chat_filter.alerts_thread_id,
                     int(chat_filter.told_nothing_matched),
+                    chat_filter.language,
                 ],
             )
 
@@ -595,6 +602,7 @@ def _row(subscription: Subscription) -> tuple[object, ...]:
         subscription.watermark,
         json.dumps(list(subscription.shown)),
         json.dumps([at.isoformat() for at in plan.also_at]),
+        subscription.language,
     )
 
 
@@ -614,6 +622,7 @@ def _subscription(row: dict) -> Subscription:
         thread_id=row["thread_id"],
         watermark=row["watermark"],
         shown=tuple(json.loads(row["shown"] or "[]")),
+        language=row.get("language"),
     )
 
 
@@ -626,6 +635,7 @@ def _chat_filter(row: dict) -> ChatFilter:
         alerts_since=row["alerts_since"],
         alerts_thread_id=row["alerts_thread_id"],
         told_nothing_matched=bool(row["told_nothing_matched"]),
+        language=row.get("language"),
     )
 
 
@@ -727,6 +737,13 @@ def _create_v4(db: sqlite_utils.Database) -> None:
     )
 
 
+def _add_language_columns(db: sqlite_utils.Database) -> None:
+    """Digests and alerts in the language of whoever set them, when the chat chose none."""
+    for table in ("digest_subscriptions", "chat_filters"):
+        if "language" not in db.table(table).columns_dict:
+            db.execute(f"ALTER TABLE {table} ADD COLUMN language TEXT")
+
+
 # The bot's schema, one step a version: step N brings version N-1 to N, in one transaction.
 # Never edit a step that shipped; add one.
 MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
@@ -734,5 +751,6 @@ MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _create_v2,
     _add_times_column,
     _create_v4,
+    _add_language_columns,
 )
 SCHEMA_VERSION = len(MIGRATIONS)

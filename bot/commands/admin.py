@@ -13,6 +13,7 @@ from telegram.ext import BaseHandler, CommandHandler
 from bot import health
 from bot.commands.general import slow
 from bot.commands.permissions import is_bot_admin
+from bot.languages import tr
 from bot.replies import reply
 from bot.runtime import STARTED_KEY, BotContext
 from bot.telegram_html import echo, escape
@@ -33,12 +34,22 @@ async def reingest(update: Update, context: BotContext) -> None:
     """/reingest (admins): re-read the corpus folders and report what changed."""
     if not await is_bot_admin(update, context):
         return
+    translate = await tr(update, context)
     folders = context.settings.corpus
     report = await slow(update, context, lambda engine: engine.ingest(folders))
+    heading = translate.ngettext(
+        "Re-read {count} folder", "Re-read {count} folders", len(folders)
+    ).format(count=len(folders))
     lines = [
-        f"<b>Re-read {len(folders)} folder(s)</b>",
-        f"added {len(report.added)}, updated {len(report.updated)}, "
-        f"unchanged {len(report.unchanged)}, rejected {len(report.rejected)}",
+        f"<b>{heading}</b>",
+        translate(
+            "added {added}, updated {updated}, unchanged {unchanged}, rejected {rejected}"
+        ).format(
+            added=len(report.added),
+            updated=len(report.updated),
+            unchanged=len(report.unchanged),
+            rejected=len(report.rejected),
+        ),
     ]
     lines += [f"• {echo(path)}: {escape(reason)}" for path, reason in report.rejected[:20]]
     await reply(update, context.bot, "\n".join(lines))
@@ -48,17 +59,24 @@ async def stats(update: Update, context: BotContext) -> None:
     """/stats (admins): how big the corpus is."""
     if not await is_bot_admin(update, context):
         return
+    translate = await tr(update, context)
 
     def work(engine: Engine) -> str:
         articles = engine.articles()
         english = sum(1 for article in articles if article.language == "en")
         outlets = {article.outlet for article in articles if article.outlet}
-        return (
-            "<b>Corpus</b>\n"
-            f"articles: {len(articles)} ({english} in English)\n"
-            f"outlets: {len(outlets)}\n"
-            f"events: {len(engine.events())}\n"
-            f"topics: {len(engine.topics())}"
+        heading = translate("Corpus")
+        return f"<b>{heading}</b>\n" + translate(
+            "articles: {articles} ({english} in English)\n"
+            "outlets: {outlets}\n"
+            "events: {events}\n"
+            "topics: {topics}"
+        ).format(
+            articles=len(articles),
+            english=english,
+            outlets=len(outlets),
+            events=len(engine.events()),
+            topics=len(engine.topics()),
         )
 
     await reply(update, context.bot, await slow(update, context, work))
@@ -77,4 +95,5 @@ async def status(update: Update, context: BotContext) -> None:
     report = await asyncio.to_thread(
         health.read_health, corpus, started_at=started_at, now=now, settings=settings
     )
-    await reply(update, context.bot, health.status_html(report, settings.tz))
+    translate = await tr(update, context)
+    await reply(update, context.bot, health.status_html(report, settings.tz, translate))

@@ -11,7 +11,6 @@ else posted in a channel is ignored.
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import logging
 import re
 from typing import Any
@@ -23,15 +22,9 @@ from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
 
 from bot.commands.permissions import bot_may_post, channel_problem, chat_name
 from bot.delivery.jobs import arm, digest_runtime
-from bot.delivery.schedule import (
-    PlanError,
-    describe,
-    format_wait,
-    next_slot,
-    parse_plan,
-)
+from bot.delivery.schedule import PlanError, describe, next_delivery, parse_plan
 from bot.i18n import Translator
-from bot.languages import chat_translator
+from bot.languages import chat_translator, setter_language
 from bot.replies import reply, send_html
 from bot.runtime import BotContext
 from bot.storage import Subscription
@@ -69,7 +62,7 @@ async def in_channel(update: Update, context: BotContext) -> None:
     if problem:
         logger.info("channel %s: %s", post.chat.id, problem)
         return  # the bot cannot post there to say so
-    answer = await _act(context, post.chat, command, (rest or "").split(), translate)
+    answer = await _act(context, post.chat, command, (rest or "").split(), translate, None)
     await send_html(context.bot, post.chat.id, answer)
 
 
@@ -97,7 +90,9 @@ async def from_private_chat(update: Update, context: BotContext) -> None:
     if problem:
         await reply(update, context.bot, problem)
         return
-    await reply(update, context.bot, await _act(context, chat, command, rest, translate))
+    # The channel's digest speaks the language of whoever subscribed it from here.
+    language = await setter_language(update, context.bot_data)
+    await reply(update, context.bot, await _act(context, chat, command, rest, translate, language))
 
 
 async def _act(
@@ -106,6 +101,7 @@ async def _act(
     command: str,
     args: list[str],
     translate: Translator,
+    language: str | None,
 ) -> str:
     """Do /subscribe, /unsubscribe or /settings for a channel; the answer to show."""
     runtime = digest_runtime(context)
@@ -125,26 +121,24 @@ async def _act(
     if command == "settings":
         if previous is None:
             return translate("{channel} has no digest.").format(channel=name)
-        return f"<b>{name}</b>: {escape(describe(previous.plan))}; {_next(previous.plan, now)}"
+        plan_text = escape(describe(previous.plan, translate))
+        return f"<b>{name}</b>: {plan_text}; {next_delivery(previous.plan, now, translate)}"
     try:
         plan = parse_plan(args, default_tz=settings.tz, default_time=settings.digest_time)
     except PlanError as error:
-        return escape(str(error))
+        return escape(error.message.render(translate))
     subscription = Subscription(
         chat_id=chat.id,
         plan=plan,
         since=now,
         watermark=previous.watermark if previous else None,
         shown=previous.shown if previous else (),
+        language=language or (previous.language if previous else None),
     )
     await asyncio.to_thread(runtime.store.save, subscription)
     await arm(context.application)
     return translate("Digest for {channel}: {plan}; {next}.").format(
-        channel=name, plan=escape(describe(plan)), next=_next(plan, now)
+        channel=name,
+        plan=escape(describe(plan, translate)),
+        next=next_delivery(plan, now, translate),
     )
-
-
-def _next(plan: Any, now: dt.datetime) -> str:
-    slot = next_slot(plan, now)
-    local = slot.at.astimezone(plan.zone)
-    return f"next in {format_wait(slot.at - now)} ({local:%a %d %b %H:%M})"

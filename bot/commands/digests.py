@@ -9,7 +9,6 @@ message or from a ChatMigrated error while sending.
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -19,18 +18,11 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, Mess
 
 from bot.commands.general import EXPIRED, in_a_chat
 from bot.commands.permissions import may_change
+from bot.commands.refusals import engine_error_message
 from bot.delivery.digests import BUTTON_PREFIX
 from bot.delivery.jobs import arm, digest_runtime
-from bot.delivery.schedule import (
-    EXAMPLE,
-    Plan,
-    PlanError,
-    describe,
-    format_wait,
-    next_slot,
-    parse_plan,
-    time_text,
-)
+from bot.delivery.schedule import EXAMPLE, PlanError, describe, next_delivery, parse_plan
+from bot.languages import setter_language, tr
 from bot.replies import reply
 from bot.runtime import BotContext
 from bot.storage import Subscription
@@ -63,13 +55,14 @@ async def subscribe(update: Update, context: BotContext) -> None:
     chat = update.effective_chat
     if runtime is None or chat is None:
         return
+    translate = await tr(update, context)
     settings = context.settings
     try:
         plan = parse_plan(
             context.args or (), default_tz=settings.tz, default_time=settings.digest_time
         )
     except PlanError as error:
-        await reply(update, context.bot, escape(str(error)))
+        await reply(update, context.bot, escape(error.message.render(translate)))
         return
     if not await may_change(update, context):
         return
@@ -85,15 +78,20 @@ async def subscribe(update: Update, context: BotContext) -> None:
         # A changed plan keeps what the chat has already seen.
         watermark=previous.watermark if previous else None,
         shown=previous.shown if previous else (),
+        language=await setter_language(update, context.bot_data),
     )
     await asyncio.to_thread(runtime.store.save, subscription)
     await arm(context.application)
-    verb = "Digest changed: now" if previous else "Digest"
+    lead = (
+        translate("Digest changed: now {plan}; {next}.")
+        if previous
+        else translate("Digest {plan}; {next}.")
+    )
+    text = lead.format(
+        plan=escape(describe(plan, translate)), next=next_delivery(plan, now, translate)
+    )
     await reply(
-        update,
-        context.bot,
-        f"{verb} {escape(describe(plan))}; {_next_text(plan, now)}.\n"
-        "/settings shows it, /unsubscribe stops it.",
+        update, context.bot, text + "\n" + translate("/settings shows it, /unsubscribe stops it.")
     )
 
 
@@ -103,12 +101,15 @@ async def unsubscribe(update: Update, context: BotContext) -> None:
     chat = update.effective_chat
     if runtime is None or chat is None or not await may_change(update, context):
         return
+    translate = await tr(update, context)
     removed = await asyncio.to_thread(runtime.store.remove, chat.id)
     await arm(context.application)
     text = (
-        "Digest stopped: no more scheduled digests here. /subscribe starts it again."
+        translate("Digest stopped: no more scheduled digests here. /subscribe starts it again.")
         if removed
-        else f"This chat has no digest. Start one with <code>{escape(EXAMPLE)}</code>."
+        else translate("This chat has no digest. Start one with {example}.").format(
+            example=f"<code>{escape(EXAMPLE)}</code>"
+        )
     )
     await reply(update, context.bot, text)
 
@@ -119,23 +120,26 @@ async def settings_command(update: Update, context: BotContext) -> None:
     chat = update.effective_chat
     if runtime is None or chat is None:
         return
+    translate = await tr(update, context)
     subscription = await asyncio.to_thread(runtime.store.get, chat.id)
     if subscription is None:
         await reply(
             update,
             context.bot,
-            "This chat has no digest.\n"
-            "Start one with <code>/subscribe [HH:MM] [Area/City] [daily|weekdays|weekly]</code>"
-            f", e.g. <code>{escape(EXAMPLE)}</code>.",
+            translate("This chat has no digest.\nStart one with {usage}, e.g. {example}.").format(
+                usage="<code>/subscribe [HH:MM] [Area/City] [daily|weekdays|weekly]</code>",
+                example=f"<code>{escape(EXAMPLE)}</code>",
+            ),
         )
         return
     now = runtime.service.clock()
+    heading = translate("Digest")
     await reply(
         update,
         context.bot,
-        f"<b>Digest</b> {escape(describe(subscription.plan))}\n"
-        f"{_capitalised(_next_text(subscription.plan, now))}.\n"
-        "Change it with /subscribe, stop it with /unsubscribe.",
+        f"<b>{heading}</b> {escape(describe(subscription.plan, translate))}\n"
+        f"{_capitalised(next_delivery(subscription.plan, now, translate))}.\n"
+        + translate("Change it with /subscribe, stop it with /unsubscribe."),
     )
 
 
@@ -160,11 +164,12 @@ async def digest_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
     if query is None or not query.data:
         return
+    translate = await tr(update, context)
     kind, _, event_text = query.data.removeprefix(BUTTON_PREFIX).partition(":")
     if not event_text.isdigit() or kind not in ("brief", "who"):
-        await query.answer(EXPIRED)
+        await query.answer(translate(EXPIRED))
         return
-    if not await in_a_chat(update):
+    if not await in_a_chat(update, translate):
         return
     event_id = int(event_text)
     gate = context.engine
@@ -175,7 +180,10 @@ async def digest_button(update: Update, context: BotContext) -> None:
             return None
         if kind == "brief":
             return engine.renderer.briefing(
-                engine.brief(event_id=event_id), "html", max_chars=MessageLimit.MAX_TEXT_LENGTH
+                engine.brief(event_id=event_id),
+                "html",
+                max_chars=MessageLimit.MAX_TEXT_LENGTH,
+                translate=translate,
             )
         cards = []
         for name in event.people[:MAX_WHO_CARDS]:
@@ -186,16 +194,17 @@ async def digest_button(update: Update, context: BotContext) -> None:
             if found:
                 cards.append(found[0])
         if not cards:
-            return "No one is named in this story."
-        return engine.renderer.people(cards, fmt="html", title=f"Who: {event.title}")
+            return escape(translate("No one is named in this story."))
+        title = translate("Who: {story}").format(story=event.title)
+        return engine.renderer.people(cards, fmt="html", title=title, translate=translate)
 
     try:
         html = await gate.call(work)
     except BriefingError as error:
-        await query.answer(str(error)[:200])
+        await query.answer(engine_error_message(error).render(translate)[:200])
         return
     if html is None:
-        await query.answer("That story is no longer in the corpus.")
+        await query.answer(translate("That story is no longer in the corpus."))
         return
     await query.answer()
     await reply(update, context.bot, html)
@@ -205,9 +214,3 @@ async def digest_button(update: Update, context: BotContext) -> None:
 def _capitalised(text: str) -> str:
     """The first letter upper case, the rest as written (str.capitalize lowers "Mon Nov")."""
     return text[:1].upper() + text[1:]
-
-
-def _next_text(plan: Plan, now: dt.datetime) -> str:
-    slot = next_slot(plan, now)
-    local = slot.at.astimezone(plan.zone)
-    return f"next one in {format_wait(slot.at - now)} ({local:%a %d %b} {time_text(local.time())})"

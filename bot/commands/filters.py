@@ -27,6 +27,8 @@ from bot.delivery.filters import (
     remove_terms,
 )
 from bot.delivery.jobs import DigestRuntime, digest_runtime
+from bot.i18n import ENGLISH, N_, Translator
+from bot.languages import setter_language, tr
 from bot.replies import reply
 from bot.runtime import BotContext
 from bot.storage import SKIPPED
@@ -37,10 +39,9 @@ if TYPE_CHECKING:
     from briefings.engine import Engine
 
 EXAMPLE = '/filter add election "West Bank" -sport'
-HOW = (
-    '<code>/filter add words…</code> adds words or "phrases in quotes" (any of them must '
-    "appear), <code>-word</code> keeps articles with it out; <code>/filter remove words…</code>, "
-    "<code>/filter clear</code>."
+HOW = N_(
+    '{add} adds words or "phrases in quotes" (any of them must appear), {minus} keeps '
+    "articles with it out; {remove}, {clear}."
 )
 _ACTIONS = {
     "add": "add",
@@ -69,19 +70,17 @@ async def filter_command(update: Update, context: BotContext) -> None:
     chat = update.effective_chat
     if runtime is None or chat is None:
         return
+    translate = await tr(update, context)
     word, _, rest = _arguments(update).partition(" ")
     action = _ACTIONS.get(word.lower()) if word else "show"
     if action is None:
-        await reply(
-            update,
-            context.bot,
-            f"Say what to do with the filter: add, remove or clear, e.g. "
-            f"<code>{escape(EXAMPLE)}</code>.\n{HOW}",
-        )
+        text = translate("Say what to do with the filter: add, remove or clear, e.g. {example}.")
+        example = f"<code>{escape(EXAMPLE)}</code>"
+        await reply(update, context.bot, f"{text.format(example=example)}\n{_how(translate)}")
         return
     current = await asyncio.to_thread(runtime.store.chat_filter, chat.id)
     if action == "show":
-        await reply(update, context.bot, describe_filter(current))
+        await reply(update, context.bot, describe_filter(current, translate))
         return
     missing: list[Term] = []
     try:
@@ -92,16 +91,17 @@ async def filter_command(update: Update, context: BotContext) -> None:
         else:
             changed, missing = remove_terms(current, parse_terms(rest))
     except FilterError as error:
-        await reply(update, context.bot, f"{escape(str(error))}\n{HOW}")
+        problem = escape(error.message.render(translate))
+        await reply(update, context.bot, f"{problem}\n{_how(translate)}")
         return
     if not await may_change(update, context, "filter"):
         return
+    changed = dataclasses.replace(changed, language=await setter_language(update, context.bot_data))
     await asyncio.to_thread(runtime.store.save_filter, changed)
-    lead = {"add": "Filter changed.", "remove": "Filter changed.", "clear": "Filter cleared."}
-    text = lead[action]
+    text = translate("Filter cleared.") if action == "clear" else translate("Filter changed.")
     if missing:
-        text += f" Not in the filter: {_term_list(missing)}."
-    await reply(update, context.bot, f"{text}\n{describe_filter(changed)}")
+        text += " " + translate("Not in the filter: {terms}.").format(terms=_term_list(missing))
+    await reply(update, context.bot, f"{text}\n{describe_filter(changed, translate)}")
 
 
 async def alerts_command(update: Update, context: BotContext) -> None:
@@ -110,15 +110,20 @@ async def alerts_command(update: Update, context: BotContext) -> None:
     chat = update.effective_chat
     if runtime is None or chat is None:
         return
+    translate = await tr(update, context)
     word = _arguments(update).lower()
     current = await asyncio.to_thread(runtime.store.chat_filter, chat.id)
     if not word:
-        await reply(update, context.bot, _alerts_text(current, runtime))
+        await reply(update, context.bot, _alerts_text(current, runtime, translate))
         return
     wanted = _SWITCH.get(word)
     if wanted is None:
         await reply(
-            update, context.bot, "Usage: <code>/alerts on</code> or <code>/alerts off</code>."
+            update,
+            context.bot,
+            translate("Usage: {on} or {off}.").format(
+                on="<code>/alerts on</code>", off="<code>/alerts off</code>"
+            ),
         )
         return
     if not await may_change(update, context, "alerts"):
@@ -131,8 +136,9 @@ async def alerts_command(update: Update, context: BotContext) -> None:
         changed = dataclasses.replace(current, alerts_thread_id=thread_id)  # moved to a topic
     else:
         changed = await _switch_on(runtime, current, thread_id)
+    changed = dataclasses.replace(changed, language=await setter_language(update, context.bot_data))
     await asyncio.to_thread(runtime.store.save_filter, changed)
-    await reply(update, context.bot, _alerts_text(changed, runtime))
+    await reply(update, context.bot, _alerts_text(changed, runtime, translate))
 
 
 async def _switch_on(
@@ -148,45 +154,68 @@ async def _switch_on(
     return dataclasses.replace(current, alerts=True, alerts_since=since, alerts_thread_id=thread_id)
 
 
-def describe_filter(chat_filter: ChatFilter) -> str:
+def describe_filter(chat_filter: ChatFilter, translate: Translator = ENGLISH) -> str:
     """The filter in words, as Telegram HTML (terms escaped)."""
     if not chat_filter.is_active:
-        return (
+        lead = translate(
             "This chat has no filter: its digest carries every new article.\n"
-            f"Narrow it down, e.g. <code>{escape(EXAMPLE)}</code>.\n{HOW}"
-        )
-    lines = ["<b>Filter</b>"]
+            "Narrow it down, e.g. {example}."
+        ).format(example=f"<code>{escape(EXAMPLE)}</code>")
+        return f"{lead}\n{_how(translate)}"
+    lines = ["<b>{}</b>".format(translate("Filter"))]
     include = [t for t in chat_filter.terms if not t.is_excluded]
     exclude = [t for t in chat_filter.terms if t.is_excluded]
     if include:
-        lines.append(f"Only articles with any of: {_term_list(include)}")
+        lines.append(
+            translate("Only articles with any of: {terms}").format(terms=_term_list(include))
+        )
     if exclude:
-        lines.append(f"Never articles with: {_term_list(exclude)}")
+        lines.append(translate("Never articles with: {terms}").format(terms=_term_list(exclude)))
     count = len(include) + len(exclude)
     lines.append(
-        f"{count} of at most {MAX_TERMS} terms. Words match whatever their ending "
-        "(elect, elected, election…) and case."
+        translate(
+            "{count} of at most {limit} terms. Words match whatever their ending "
+            "(elect, elected, election…) and case."
+        ).format(count=count, limit=MAX_TERMS)
     )
     lines.append(
-        f"Instant alerts: {'on (/alerts off)' if chat_filter.alerts else 'off (/alerts on)'}"
+        translate("Instant alerts: on (/alerts off)")
+        if chat_filter.alerts
+        else translate("Instant alerts: off (/alerts on)")
     )
     return "\n".join(lines)
 
 
-def _alerts_text(chat_filter: ChatFilter, runtime: DigestRuntime) -> str:
-    if not chat_filter.alerts:
-        return (
-            "Instant alerts are off here. <code>/alerts on</code> posts new articles matching "
-            "this chat's /filter as they come in."
-        )
-    what = "matching this chat's /filter" if chat_filter.is_active else "(every one: no /filter)"
-    text = (
-        f"Instant alerts are on: new articles {what} come here as they arrive, one message "
-        "a batch. <code>/alerts off</code> stops them."
+def _how(translate: Translator) -> str:
+    """How to change a filter, as Telegram HTML."""
+    return translate(HOW).format(
+        add="<code>/filter add words…</code>",
+        minus="<code>-word</code>",
+        remove="<code>/filter remove words…</code>",
+        clear="<code>/filter clear</code>",
     )
+
+
+def _alerts_text(chat_filter: ChatFilter, runtime: DigestRuntime, translate: Translator) -> str:
+    if not chat_filter.alerts:
+        return translate(
+            "Instant alerts are off here. {command} posts new articles matching "
+            "this chat's /filter as they come in."
+        ).format(command="<code>/alerts on</code>")
+    if chat_filter.is_active:
+        text = translate(
+            "Instant alerts are on: new articles matching this chat's /filter come here as "
+            "they arrive, one message a batch. {command} stops them."
+        )
+    else:
+        text = translate(
+            "Instant alerts are on: new articles (every one: no /filter) come here as they "
+            "arrive, one message a batch. {command} stops them."
+        )
+    text = text.format(command="<code>/alerts off</code>")
     if runtime.live is None or runtime.live.is_empty:
-        text += (
-            "\nNote: this bot polls no feed or folder (NEWSBOT_FEEDS, NEWSBOT_WATCH), "
+        text += "\n" + translate(
+            "Note: this bot polls no feed or folder (NEWSBOT_FEEDS, NEWSBOT_WATCH), "
             "so nothing new arrives yet."
         )
     return text

@@ -26,14 +26,15 @@ from telegram.error import Conflict, RetryAfter, TelegramError
 from bot.commands.catalog import COMMANDS, help_text, usage
 from bot.commands.links import brief_payload, parse_payload, share_keyboard, who_payload
 from bot.commands.menus import register_admin_menu
+from bot.commands.refusals import Refusal, engine_error_message, explain_nothing
 from bot.i18n import ENGLISH, N_, Translator
-from bot.languages import tr
+from bot.languages import chat_translator, tr
 from bot.network import PollingHealth, is_network_trouble, may_have_arrived, retry_seconds
 from bot.replies import reply, typing
 from bot.runtime import POLLING_KEY, BotContext, stop_on_conflict
 from bot.telegram_html import echo, escape
 from briefings.engine import Engine
-from briefings.errors import BriefingError
+from briefings.errors import BriefingError, NothingToBrief
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -42,13 +43,13 @@ TOPIC_CALLBACK = "brief:t:"
 # Long enough for any real query or name; longer arguments are junk and are refused politely.
 MAX_ARGUMENT_CHARS = 200
 MAX_TOPIC_BUTTONS = 24
-SORRY = "Sorry, something went wrong on my side. Please try again in a minute."
-FLOODED = (
+SORRY = N_("Sorry, something went wrong on my side. Please try again in a minute.")
+FLOODED = N_(
     "Sorry, Telegram asked me to slow down for longer than I may wait, so your last request "
     "went unanswered. Please send it again."
 )
-EXPIRED = "This button has expired."
-INLINE_BUTTON = "I can't post here. Open a chat with me and send /topics or /brief there."
+EXPIRED = N_("This button has expired.")
+INLINE_BUTTON = N_("I can't post here. Open a chat with me and send /topics or /brief there.")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
@@ -141,7 +142,10 @@ async def send_briefing(
     """A briefing, with its "Share" button (a deep link to the same briefing)."""
 
     def work(engine: Engine) -> tuple[str, int, str]:
-        briefing = engine.brief(query=query, on_date=on_date, event_id=event_id)
+        try:
+            briefing = engine.brief(query=query, on_date=on_date, event_id=event_id)
+        except NothingToBrief as error:
+            raise explain_nothing(engine, error, event_id=event_id, on_date=on_date) from error
         html = engine.renderer.briefing(
             briefing, fmt="html", max_chars=MessageLimit.MAX_TEXT_LENGTH, translate=translate
         )
@@ -223,10 +227,11 @@ async def topic_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None and query.data is not None
     wanted = query.data.removeprefix(TOPIC_CALLBACK)
+    translate = await tr(update, context)
     if not wanted.strip():  # no button of ours carries an empty topic
-        await query.answer(EXPIRED)
+        await query.answer(translate(EXPIRED))
         return
-    if not await in_a_chat(update):
+    if not await in_a_chat(update, translate):
         return
 
     def work(engine: Engine) -> tuple[str | None, str]:
@@ -242,7 +247,6 @@ async def topic_button(update: Update, context: BotContext) -> None:
             briefing, fmt="html", max_chars=MessageLimit.MAX_TEXT_LENGTH, translate=translate
         )
 
-    translate = await tr(update, context)
     name, html = await context.engine.call(work)
     if name is None:
         await query.answer(translate("That topic is gone from the corpus: send /topics again."))
@@ -251,14 +255,14 @@ async def topic_button(update: Update, context: BotContext) -> None:
     await _answer(update, context, html)
 
 
-async def in_a_chat(update: Update) -> bool:
+async def in_a_chat(update: Update, translate: Translator = ENGLISH) -> bool:
     """Whether a pressed button sits in a chat the answer can go to; if not, say so."""
     query = update.callback_query
     if query is None or update.effective_chat is not None:
         return True
     # A button under an inline message (sent via the bot into another chat): no chat to
     # post the answer in, so the press is answered with where to ask instead.
-    await query.answer(INLINE_BUTTON, show_alert=True)
+    await query.answer(translate(INLINE_BUTTON), show_alert=True)
     return False
 
 
@@ -267,7 +271,7 @@ async def expired_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
     if query is not None:
         logger.info("unknown button data %r", (query.data or "")[:64])
-        await query.answer(EXPIRED)
+        await query.answer((await tr(update, context))(EXPIRED))
 
 
 async def search(update: Update, context: BotContext) -> None:
@@ -350,25 +354,31 @@ async def on_error(update: object, context: BotContext) -> None:
         if polling is None or not polling.is_failing:
             logger.warning("Telegram could not be reached: %s", error)
         return
+    translate = (
+        await chat_translator(update, context.bot_data) if isinstance(update, Update) else ENGLISH
+    )
     if isinstance(error, RetryAfter) and isinstance(update, Update):
         # Telegram's flood wait outlasted the budget: tell the chat once the wait is over,
         # without holding up the updates behind this one.
         wait = retry_seconds(error)
         logger.warning("update %s unanswered: flood wait of %.0f s", update.update_id, wait)
-        context.application.create_task(_tell_later(update, context, FLOODED, wait))
+        context.application.create_task(_tell_later(update, context, translate(FLOODED), wait))
         return
-    if isinstance(error, BriefingError):
+    if isinstance(error, Refusal):
+        logger.info("refused: %s", error)
+        text = escape(error.message.render(translate))
+    elif isinstance(error, BriefingError):
         logger.info("engine said: %s", error)
-        text = escape(str(error))
+        text = escape(engine_error_message(error).render(translate))
     elif is_network_trouble(error) and isinstance(update, Update):
         logger.warning("update %s: Telegram could not be reached: %s", update.update_id, error)
         if may_have_arrived(error):
             return  # the answer may be in the chat already: an apology could follow it
-        text = SORRY
+        text = translate(SORRY)
     else:
         where = f"update {update.update_id}" if isinstance(update, Update) else "a job"
         logger.error("Unhandled error while handling %s", where, exc_info=error)
-        text = SORRY
+        text = translate(SORRY)
     if not isinstance(update, Update) or update.effective_chat is None:
         return
     await _tell(update, context, text)

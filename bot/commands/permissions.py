@@ -18,7 +18,7 @@ from telegram import Chat, ChatFullInfo, Update
 from telegram.constants import ChatMemberStatus
 from telegram.error import TelegramError
 
-from bot.i18n import Translator
+from bot.i18n import N_, Translator
 from bot.languages import tr
 from bot.replies import reply
 from bot.runtime import BotContext
@@ -27,6 +27,25 @@ from bot.telegram_html import escape
 logger = logging.getLogger(__name__)
 
 ADMIN_STATUSES = frozenset({ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER})
+# What a group's settings are, each refusal whole for translators: (cannot check, not yours).
+_REFUSALS = {
+    "digest": (
+        N_("I could not check who may change this group's digest."),
+        N_("Only this group's administrators can change its digest."),
+    ),
+    "filter": (
+        N_("I could not check who may change this group's filter."),
+        N_("Only this group's administrators can change its filter."),
+    ),
+    "alerts": (
+        N_("I could not check who may change this group's alerts."),
+        N_("Only this group's administrators can change its alerts."),
+    ),
+    "language": (
+        N_("I could not check who may change this group's language."),
+        N_("Only this group's administrators can change its language."),
+    ),
+}
 
 
 async def is_bot_admin(update: Update, context: BotContext) -> bool:
@@ -51,15 +70,16 @@ async def may_change(update: Update, context: BotContext, what: str = "digest") 
     user = update.effective_user
     if user is None:
         return False
+    cannot_check, not_theirs = _REFUSALS[what]
     try:
         member = await context.bot.get_chat_member(chat.id, user.id)
     except TelegramError as error:
         logger.info("getChatMember failed in chat %s: %s", chat.id, error)
-        await reply(update, context.bot, f"I could not check who may change this group's {what}.")
+        await reply(update, context.bot, (await tr(update, context))(cannot_check))
         return False
     if member.status in ADMIN_STATUSES:
         return True
-    await reply(update, context.bot, f"Only this group's administrators can change its {what}.")
+    await reply(update, context.bot, (await tr(update, context))(not_theirs))
     return False
 
 

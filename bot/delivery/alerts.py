@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 from bot.delivery.digests import DigestService
 from bot.delivery.filters import ChatFilter
 from bot.delivery.schedule import UTC
+from bot.i18n import ENGLISH, Translator, translator
 from bot.runtime import Gate
 from bot.storage import SENT, SubscriptionStore
 from bot.telegram_html import escape
@@ -52,11 +53,20 @@ class AlertReport:
     failed: int = 0
 
 
-def alert_html(articles: Sequence[StoredArticle], *, is_filtered: bool) -> str:
+def alert_html(
+    articles: Sequence[StoredArticle], *, is_filtered: bool, translate: Translator = ENGLISH
+) -> str:
     """One alert message: a line per new article, with its source (and link, if it has one)."""
     count = len(articles)
-    noun = "article" if count == 1 else "articles"
-    lines = [f"<b>New: {count} {noun}{' matching your filter' if is_filtered else ''}</b>"]
+    if is_filtered:
+        heading = translate.ngettext(
+            "New: {count} article matching your filter",
+            "New: {count} articles matching your filter",
+            count,
+        )
+    else:
+        heading = translate.ngettext("New: {count} article", "New: {count} articles", count)
+    lines = [f"<b>{heading.format(count=count)}</b>"]
     for article in articles[:MAX_ALERT_ITEMS]:
         title = escape(article.title)
         url = article.url or ""
@@ -66,7 +76,11 @@ def alert_html(articles: Sequence[StoredArticle], *, is_filtered: bool) -> str:
         source = f" <i>[{escape(article.source_name)}]</i>" if article.outlet else ""
         lines.append(f"• {title}{source}")
     if count > MAX_ALERT_ITEMS:
-        lines.append(f"…and {count - MAX_ALERT_ITEMS} more: your next digest has them all.")
+        lines.append(
+            translate("…and {count} more: your next digest has them all.").format(
+                count=count - MAX_ALERT_ITEMS
+            )
+        )
     return "\n".join(lines)
 
 
@@ -111,7 +125,9 @@ class AlertService:
                 defaultdict(list)
             )
             for chat in chats:
-                groups[(chat.alerts_since or watermark, chat.include, chat.exclude)].append(chat)
+                # None: alerts just came on (nothing before now); "" is the very beginning.
+                since = watermark if chat.alerts_since is None else chat.alerts_since
+                groups[(since, chat.include, chat.exclude)].append(chat)
             work: list[tuple[ChatFilter, list[StoredArticle]]] = []
             for (since, include, exclude), members in groups.items():
                 found = await self.gate.call(
@@ -144,10 +160,12 @@ class AlertService:
             return
         wanted = set(held)
         articles = [a for a in found if a.id in wanted]
+        translate = translator(self.sender.language_for(chat.chat_id, chat.language))
         outcome = await self.sender.send(
             chat.chat_id,
             chat.alerts_thread_id,
-            alert_html(articles, is_filtered=chat.is_active),
+            alert_html(articles, is_filtered=chat.is_active, translate=translate),
+            translate=translate,
         )
         if outcome.status == SENT:
             report.sent += 1

@@ -53,7 +53,7 @@ from telegram.ext import ExtBot
 
 from bot.delivery.filters import ChatFilter
 from bot.delivery.schedule import UTC, Slot, next_slot, owed_slot
-from bot.i18n import translator
+from bot.i18n import ENGLISH, N_, Translator, pick_language, translator
 from bot.instance import process_owner
 from bot.network import may_have_arrived, retry_seconds
 from bot.rate_limit import FloodBudget, FloodBudgetLimiter
@@ -81,7 +81,7 @@ KEEP_LEDGER = dt.timedelta(days=7)
 WORKERS = 8
 MAX_ATTEMPTS = 8
 BUTTON_PREFIX = "digest:"
-TOPIC_LOST_HTML = (
+TOPIC_LOST_HTML = N_(
     "The forum topic this chat's digest was posted in is closed or was deleted, so from now "
     "on it comes here, to the General topic. To move it, an admin sends /subscribe inside "
     "another topic."
@@ -90,7 +90,7 @@ MAX_MENTIONS = 10
 ERROR = "error"  # a permanent failure of this one digest (e.g. Telegram refused the text)
 
 
-def digest_keyboard(digest: Digest) -> InlineKeyboardMarkup | None:
+def digest_keyboard(digest: Digest, translate: Translator = ENGLISH) -> InlineKeyboardMarkup | None:
     """Buttons under a digest: the full briefing and the people of its lead event."""
     if digest.event_id is None:
         return None
@@ -98,9 +98,12 @@ def digest_keyboard(digest: Digest) -> InlineKeyboardMarkup | None:
         [
             [
                 InlineKeyboardButton(
-                    "Full briefing", callback_data=f"{BUTTON_PREFIX}brief:{digest.event_id}"
+                    translate("Full briefing"),
+                    callback_data=f"{BUTTON_PREFIX}brief:{digest.event_id}",
                 ),
-                InlineKeyboardButton("Who", callback_data=f"{BUTTON_PREFIX}who:{digest.event_id}"),
+                InlineKeyboardButton(
+                    translate("Who"), callback_data=f"{BUTTON_PREFIX}who:{digest.event_id}"
+                ),
             ]
         ]
     )
@@ -161,8 +164,14 @@ class DigestService:
         # Slots up to this instant have been looked at; the timer is armed from here, so a slot
         # falling due during a long fan-out is not stepped over.
         self.checked_until: dt.datetime | None = None
-        # A chat's chosen language (/language), for the digest's own words; None: English.
+        # A chat's chosen language (/language), for the digest's own words; None: the
+        # language of whoever subscribed it (`Subscription.language`), else English.
         self.language_of: Callable[[int], str | None] = lambda chat_id: None
+
+    def language_for(self, chat_id: int, setter_language: str | None) -> str:
+        """The language of what a chat gets unasked: its /language choice, else that of whoever
+        set the digest (or alerts) up there, else English."""
+        return pick_language(self.language_of(chat_id), setter_language)
 
     async def deliver_due(self) -> FanoutReport:
         """Claim and send every slot owed now (including ones missed within the grace period)."""
@@ -223,7 +232,7 @@ class DigestService:
         for subscription, slot in work:
             since = subscription.watermark or iso_seconds(subscription.since)
             chat_filter = chat_filters.get(subscription.chat_id) or ChatFilter(subscription.chat_id)
-            language = self.language_of(subscription.chat_id)
+            language = self.language_for(subscription.chat_id, subscription.language)
             key = (since, subscription.shown, chat_filter.include, chat_filter.exclude, language)
             groups[key].append((subscription, slot, chat_filter))
         queue: asyncio.Queue[tuple[Subscription, Slot, Digest, ChatFilter]] = asyncio.Queue()
@@ -284,13 +293,15 @@ class DigestService:
         chat_filter: ChatFilter,
         report: FanoutReport,
     ) -> None:
+        translate = translator(self.language_for(subscription.chat_id, subscription.language))
         outcome = await self.send(
             subscription.chat_id,
             subscription.thread_id,
             digest.html,
-            reply_markup=digest_keyboard(digest),
+            reply_markup=digest_keyboard(digest, translate),
             report=report,
             slot=slot.key,
+            translate=translate,
         )
         if outcome.status != SENT:
             logger.warning(
@@ -324,6 +335,7 @@ class DigestService:
         reply_markup: InlineKeyboardMarkup | None = None,
         report: FanoutReport | None = None,
         slot: str | None = None,
+        translate: Translator = ENGLISH,
     ) -> Outcome:
         """Send one message through the rate limiter, riding out 429s, migrations, lost topics.
 
@@ -389,7 +401,7 @@ class DigestService:
                     # The forum topic is gone or closed: this message and the next go to General.
                     await mark(CLAIMED)
                     thread_id = None
-                    if await self._topic_lost(chat_id, str(bad)):
+                    if await self._topic_lost(chat_id, str(bad), translate):
                         report.topics_lost += 1
                     continue
                 status, error = ERROR, str(bad)
@@ -418,13 +430,13 @@ class DigestService:
             await asyncio.to_thread(self.store.forget_chat, chat_id)
         return Outcome(chat_id, status, error)
 
-    async def _topic_lost(self, chat_id: int, reason: str) -> bool:
+    async def _topic_lost(self, chat_id: int, reason: str, translate: Translator) -> bool:
         """Move the chat to General and tell its admins there, once; whether this call did."""
         if not await asyncio.to_thread(self.store.forget_thread, chat_id):
             return False  # another send of this chat noticed first and told them
         logger.info("forum topic of chat %s lost (%s): posting to General", chat_id, reason)
         mentions = await self._admin_mentions(chat_id)
-        html = TOPIC_LOST_HTML + (f"\n{mentions}" if mentions else "")
+        html = translate(TOPIC_LOST_HTML) + (f"\n{mentions}" if mentions else "")
         try:
             await self.bot.send_message(
                 chat_id=chat_id,

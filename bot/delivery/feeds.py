@@ -24,13 +24,14 @@ import asyncio
 import logging
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import httpx
 
 from bot.delivery.fetch import FetchError, FetchLimits, fetch
+from bot.i18n import N_, Translatable
 from bot.storage import SubscriptionStore
 from briefings.engine import article_files
 from briefings.errors import BriefingError
@@ -57,6 +58,9 @@ class SourceCheck:
     added: int = 0
     updated: int = 0
     error: str | None = None
+    """Why it failed, in English (logs, /status)."""
+    reason: Translatable | None = field(default=None, compare=False)
+    """Why it failed, for a reader in any language (/feeds add); None: only `error` says."""
 
 
 def split_feed_urls(value: str | None) -> tuple[str, ...]:
@@ -87,7 +91,7 @@ async def check_feed(
         read = await gate.call(lambda engine: engine.ingest_feed(content, url))
         report, problem = read.report, read.problem
     except (httpx.HTTPError, FetchError, BriefingError) as error:
-        return await _failed(store, url, _describe(error))
+        return await _failed(store, url, _describe(error), _reason(error))
     if problem is not None:
         # What could be read is in; the feed is still broken, and its validators are not
         # kept, so that the next poll reads it whole again.
@@ -97,10 +101,12 @@ async def check_feed(
     return SourceCheck(url, "updated", len(report.added), len(report.updated))
 
 
-async def _failed(store: SubscriptionStore, url: str, message: str) -> SourceCheck:
+async def _failed(
+    store: SubscriptionStore, url: str, message: str, reason: Translatable | None = None
+) -> SourceCheck:
     logger.warning("feed %s failed: %s", url, message)
     await asyncio.to_thread(store.record_feed_error, url, message)
-    return SourceCheck(url, "failed", error=message)
+    return SourceCheck(url, "failed", error=message, reason=reason)
 
 
 def changed_files(
@@ -234,6 +240,16 @@ def _log_news(checks: list[SourceCheck]) -> None:
     for check in checks:
         if check.added or check.updated:
             logger.info("%s: %d new, %d changed articles", check.source, check.added, check.updated)
+
+
+def _reason(error: Exception) -> Translatable | None:
+    """Why a fetch failed, in words a catalog translates (None: the English text only: an
+    HTTP library's or the engine's detail)."""
+    if isinstance(error, FetchError):
+        return error.message
+    if isinstance(error, httpx.TimeoutException):
+        return Translatable(N_("timed out"))
+    return None
 
 
 def _describe(error: Exception) -> str:

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 
 import httpx
 
+from bot.i18n import N_, Translatable, TranslatableError
+
 DEADLINE_SECONDS = 30.0
 MAX_FEED_BYTES = 10 * 1024 * 1024
 MAX_REDIRECTS = 5
@@ -30,8 +32,8 @@ IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 Resolver = Callable[[str, int], Awaitable[list[str]]]
 
 
-class FetchError(Exception):
-    """A fetch refused or stopped; the message says why, for /status."""
+class FetchError(TranslatableError):
+    """A fetch refused or stopped; the message says why, for /status and /feeds."""
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,18 @@ def is_public_address(ip: IPAddress) -> bool:
     return ip.is_global and not ip.is_multicast
 
 
+# Why an address is refused, as the refusal says it (marked for the catalogs).
+ADDRESS_KINDS = {
+    "loopback": N_("loopback"),
+    "private": N_("private"),
+    "link-local": N_("link-local"),
+    "reserved": N_("reserved"),
+    "multicast": N_("multicast"),
+    "unspecified": N_("unspecified"),
+    "non-public": N_("non-public"),
+}
+
+
 def address_kind(ip: IPAddress) -> str:
     """A word for why an address is refused."""
     for kind in ("loopback", "private", "link_local", "reserved", "multicast", "unspecified"):
@@ -74,7 +88,9 @@ async def resolve(host: str, port: int) -> list[str]:
     try:
         infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror as error:
-        raise FetchError(f"cannot resolve {host} ({error.strerror})") from None
+        raise FetchError(
+            N_("cannot resolve {host} ({reason})"), host=host, reason=error.strerror
+        ) from None
     return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
@@ -92,7 +108,9 @@ async def fetch(
         async with asyncio.timeout(limits.deadline):
             return await _fetch(client, httpx.URL(url), headers, limits, resolver, is_public)
     except TimeoutError:
-        raise FetchError(f"took longer than {limits.deadline:g} s: stopped") from None
+        raise FetchError(
+            N_("took longer than {seconds} s: stopped"), seconds=f"{limits.deadline:g}"
+        ) from None
 
 
 async def _fetch(
@@ -105,7 +123,9 @@ async def _fetch(
 ) -> Fetched:
     for _ in range(MAX_REDIRECTS + 1):
         if url.scheme not in ("http", "https"):
-            raise FetchError(f"refused a redirect to {url.scheme}: only http and https")
+            raise FetchError(
+                N_("refused a redirect to {scheme}: only http and https"), scheme=url.scheme
+            )
         request = await _request(client, url, headers, limits, resolver, is_public)
         response = await client.send(request, stream=True)
         try:
@@ -115,7 +135,10 @@ async def _fetch(
             if response.status_code == httpx.codes.NOT_MODIFIED:
                 return Fetched(304)
             if response.status_code >= 400:
-                raise FetchError(f"HTTP {response.status_code} {response.reason_phrase}".strip())
+                raise FetchError(
+                    N_("HTTP {status}"),
+                    status=f"{response.status_code} {response.reason_phrase}".strip(),
+                )
             content = await _read_capped(response, limits.max_bytes)
             return Fetched(
                 response.status_code,
@@ -125,7 +148,7 @@ async def _fetch(
             )
         finally:
             await response.aclose()
-    raise FetchError(f"more than {MAX_REDIRECTS} redirects")
+    raise FetchError(N_("more than {count} redirects"), count=MAX_REDIRECTS)
 
 
 async def _request(
@@ -143,14 +166,16 @@ async def _request(
     port = url.port or (443 if url.scheme == "https" else 80)
     addresses = await resolver(host, port)
     if not addresses:
-        raise FetchError(f"{host} has no address")
+        raise FetchError(N_("{host} has no address"), host=host)
     for text in addresses:
         ip = ipaddress.ip_address(text.split("%", 1)[0])
         if not is_public(ip):
             named = host.strip("[]") if host.strip("[]") == text else f"{host} ({text})"
             raise FetchError(
-                f"refused: {named} is a {address_kind(ip)} address; "
-                f"set {ALLOW_SETTING} to allow feeds there"
+                N_("refused: {host} is a {kind} address; set {setting} to allow feeds there"),
+                host=named,
+                kind=Translatable(ADDRESS_KINDS[address_kind(ip)]),
+                setting=ALLOW_SETTING,
             )
     # Pinned to the address just checked; the name still goes in Host and in TLS (SNI).
     pinned = url.copy_with(host=addresses[0])
@@ -166,13 +191,17 @@ async def _read_capped(response: httpx.Response, max_bytes: int) -> bytes:
     limit = f"{max_bytes / 2**20:g} MB"
     declared = response.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > max_bytes:
-        raise FetchError(f"the feed is {int(declared) / 2**20:.1f} MB, over the {limit} limit")
+        raise FetchError(
+            N_("the feed is {size} MB, over the {limit} limit"),
+            size=f"{int(declared) / 2**20:.1f}",
+            limit=limit,
+        )
     chunks: list[bytes] = []
     total = 0
     async for chunk in response.aiter_bytes():
         total += len(chunk)
         if total > max_bytes:
-            raise FetchError(f"the feed is larger than {limit}: stopped reading")
+            raise FetchError(N_("the feed is larger than {limit}: stopped reading"), limit=limit)
         chunks.append(chunk)
     return b"".join(chunks)
 

@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
+from bot.i18n import N_, TranslatableError
+
 MAX_TERMS = 20
 MAX_TERM_CHARS = 50
 # Phones and word processors turn straight quotes into curly ones; they mean the same here.
@@ -25,7 +27,7 @@ _WORD_CHAR = re.compile(r"\w")
 _SPACES = re.compile(r"\s+")
 
 
-class FilterError(ValueError):
+class FilterError(TranslatableError):
     """Filter terms that cannot be used; the message (plain text) says why."""
 
 
@@ -66,6 +68,9 @@ class ChatFilter:
     """Articles ingested after this ISO instant are new to the chat's alerts."""
     alerts_thread_id: int | None = None
     told_nothing_matched: bool = False
+    language: str | None = None
+    """The language of whoever last changed the filter or alerts: the alerts' language when
+    the chat chose none (/language)."""
 
     @property
     def is_active(self) -> bool:
@@ -95,14 +100,18 @@ def parse_terms(text: str) -> list[Term]:
             continue  # a lone "-" or empty quotes
         if len(term) > MAX_TERM_CHARS:
             raise FilterError(
-                f"“{term[:MAX_TERM_CHARS]}…” is too long: a term has at most "
-                f"{MAX_TERM_CHARS} characters."
+                N_("“{term}…” is too long: a term has at most {limit} characters."),
+                term=term[:MAX_TERM_CHARS],
+                limit=MAX_TERM_CHARS,
             )
         if not _WORD_CHAR.search(term):
-            raise FilterError(f"“{term}” has no letters or digits to look for.")
+            raise FilterError(N_("“{term}” has no letters or digits to look for."), term=term)
         terms.append(Term(term, is_phrase, is_excluded))
     if not terms:
-        raise FilterError('Give some words, e.g. /filter add election "West Bank" -sport')
+        raise FilterError(
+            N_("Give some words, e.g. {example}"),
+            example='/filter add election "West Bank" -sport',
+        )
     # The same term twice counts once, on the side it was given last.
     return list({term.key: term for term in terms}.values())
 
@@ -116,8 +125,12 @@ def add_terms(current: ChatFilter, terms: list[Term]) -> ChatFilter:
     exclude += [term.query for term in terms if term.is_excluded]
     if len(include) + len(exclude) > MAX_TERMS:
         raise FilterError(
-            f"A filter holds at most {MAX_TERMS} terms; this would make it "
-            f"{len(include) + len(exclude)}. Remove some first with /filter remove."
+            N_(
+                "A filter holds at most {limit} terms; this would make it {count}. "
+                "Remove some first with /filter remove."
+            ),
+            limit=MAX_TERMS,
+            count=len(include) + len(exclude),
         )
     return replace(
         current, include=tuple(include), exclude=tuple(exclude), told_nothing_matched=False

@@ -24,10 +24,22 @@ from functools import lru_cache
 from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from bot.i18n import ENGLISH, N_, TranslatableError, Translator
+
 T = TypeVar("T")
 UTC = dt.UTC
 CADENCES = ("daily", "weekdays", "weekly")
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+# A weekly plan's day as the reader says it (one message a day: languages inflect them).
+EVERY_DAY_NAMED = (
+    N_("every Monday"),
+    N_("every Tuesday"),
+    N_("every Wednesday"),
+    N_("every Thursday"),
+    N_("every Friday"),
+    N_("every Saturday"),
+    N_("every Sunday"),
+)
 # Every spelling of a day users type, to its Python weekday number.
 _DAYS = {
     spelling: number
@@ -49,7 +61,7 @@ MAX_TIMES_A_DAY = 6
 """More digests a day than this would be alerts: /alerts does that."""
 
 
-class PlanError(ValueError):
+class PlanError(TranslatableError):
     """Arguments of /subscribe that do not make a plan; the message says how to fix them."""
 
 
@@ -142,31 +154,50 @@ def time_text(at: dt.time) -> str:
     return at.strftime("%H:%M:%S" if at.second else "%H:%M")
 
 
-def describe(plan: Plan) -> str:
-    """The plan in words: "every day at 07:30 Europe/Moscow"."""
+def describe(plan: Plan, translate: Translator = ENGLISH) -> str:
+    """The plan in words: "every day at 07:30 Europe/Moscow" (plain text)."""
     when = {
-        "daily": "every day",
-        "weekdays": "every weekday (Monday to Friday)",
-        "weekly": f"every {DAY_NAMES[plan.weekday]}",
+        "daily": translate("every day"),
+        "weekdays": translate("every weekday (Monday to Friday)"),
+        "weekly": translate(EVERY_DAY_NAMED[plan.weekday]),
     }[plan.cadence]
     times = [time_text(at) for at in plan.times]
-    spoken = ", ".join(times[:-1]) + f" and {times[-1]}" if len(times) > 1 else times[0]
-    return f"{when} at {spoken} {plan.tz}"
+    spoken = (
+        translate("{times} and {last}").format(times=", ".join(times[:-1]), last=times[-1])
+        if len(times) > 1
+        else times[0]
+    )
+    return translate("{when} at {times} {zone}").format(when=when, times=spoken, zone=plan.tz)
 
 
-def format_wait(delta: dt.timedelta) -> str:
+def format_wait(delta: dt.timedelta, translate: Translator = ENGLISH) -> str:
     """A wait in words a reader takes in at a glance: "9 h 12 min", "2 d 3 h", "40 s"."""
     seconds = max(0, int(delta.total_seconds()))
     days, rest = divmod(seconds, 86400)
     hours, rest = divmod(rest, 3600)
     minutes, seconds = divmod(rest, 60)
     if days:
-        return f"{days} d {hours} h" if hours else f"{days} d"
+        if hours:
+            return translate("{days} d {hours} h").format(days=days, hours=hours)
+        return translate("{days} d").format(days=days)
     if hours:
-        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+        if minutes:
+            return translate("{hours} h {minutes} min").format(hours=hours, minutes=minutes)
+        return translate("{hours} h").format(hours=hours)
     if minutes:
-        return f"{minutes} min"
-    return f"{seconds} s"
+        return translate("{minutes} min").format(minutes=minutes)
+    return translate("{seconds} s").format(seconds=seconds)
+
+
+def next_delivery(plan: Plan, now: dt.datetime, translate: Translator = ENGLISH) -> str:
+    """When the next digest comes, in words: "next one in 9 h 12 min (Mon 05 Nov 07:30)"."""
+    slot = next_slot(plan, now)
+    local = slot.at.astimezone(plan.zone)
+    return translate("next one in {wait} ({day} {time})").format(
+        wait=format_wait(slot.at - now, translate),
+        day=translate.date(local.date()),
+        time=time_text(local.time()),
+    )
 
 
 def parse_plan(args: Sequence[str], *, default_tz: str, default_time: dt.time) -> Plan:
@@ -189,18 +220,29 @@ def parse_plan(args: Sequence[str], *, default_tz: str, default_time: dt.time) -
             tz = _set_once(tz, parse_zone(word), "the time zone")
         else:
             raise PlanError(
-                f"I don't understand “{word[:40]}”. Give a time (HH:MM), a time zone "
-                f"(Area/City) and daily, weekdays or weekly, e.g. {EXAMPLE}"
+                N_(
+                    "I don't understand “{word}”. Give a time (HH:MM), a time zone "
+                    "(Area/City) and daily, weekdays or weekly, e.g. {example}"
+                ),
+                word=word[:40],
+                example=EXAMPLE,
             )
     if weekday is not None and cadence not in (None, "weekly"):
-        raise PlanError("A day of the week goes with weekly, e.g. /subscribe weekly monday 08:00")
+        raise PlanError(
+            N_("A day of the week goes with weekly, e.g. {example}"),
+            example="/subscribe weekly monday 08:00",
+        )
     if weekday is not None:
         cadence = "weekly"
     distinct = sorted(set(times)) or [default_time]
     if len(distinct) > MAX_TIMES_A_DAY:
         raise PlanError(
-            f"At most {MAX_TIMES_A_DAY} times a day, e.g. /subscribe 07:30,19:00 Europe/Berlin; "
-            "for every new article as it comes, use /alerts on."
+            N_(
+                "At most {count} times a day, e.g. {example}; "
+                "for every new article as it comes, use /alerts on."
+            ),
+            count=MAX_TIMES_A_DAY,
+            example="/subscribe 07:30,19:00 Europe/Berlin",
         )
     return Plan(
         at=distinct[0],
@@ -219,7 +261,9 @@ def parse_time(word: str) -> dt.time:
         if hour < 24 and minute < 60:
             return dt.time(hour, minute)
     raise PlanError(
-        f"“{word[:20]}” is not a time of day: use 24-hour HH:MM from 00:00 to 23:59, e.g. {EXAMPLE}"
+        N_("“{word}” is not a time of day: use 24-hour HH:MM from 00:00 to 23:59, e.g. {example}"),
+        word=word[:20],
+        example=EXAMPLE,
     )
 
 
@@ -228,8 +272,12 @@ def parse_zone(word: str) -> str:
     exact = _known_zones().get(word.lower())
     if exact is None:
         raise PlanError(
-            f"“{word[:40]}” is not a time zone I know. Use an Area/City name like "
-            f"Europe/Berlin, America/New_York or Asia/Kolkata, e.g. {EXAMPLE}"
+            N_(
+                "“{word}” is not a time zone I know. Use an Area/City name like "
+                "Europe/Berlin, America/New_York or Asia/Kolkata, e.g. {example}"
+            ),
+            word=word[:40],
+            example=EXAMPLE,
         )
     return exact
 
@@ -250,7 +298,15 @@ def is_zone(name: str) -> bool:
     return True
 
 
+# What /subscribe may be given once only: each one's complaint, whole, for translators.
+_GIVEN_TWICE = {
+    "how often": N_("You gave how often twice; give it once, e.g. {example}"),
+    "the day": N_("You gave the day twice; give it once, e.g. {example}"),
+    "the time zone": N_("You gave the time zone twice; give it once, e.g. {example}"),
+}
+
+
 def _set_once(current: T | None, value: T, what: str) -> T:
     if current is not None and current != value:
-        raise PlanError(f"You gave {what} twice; give it once, e.g. {EXAMPLE}")
+        raise PlanError(_GIVEN_TWICE[what], example=EXAMPLE)
     return value

@@ -11,6 +11,7 @@ JSON strings); ``bot.localapi.params`` reads and checks them.
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 import time
@@ -26,7 +27,15 @@ from bot.localapi.params import (
     read_text,
     read_thread,
 )
-from bot.localapi.state import ApiError, BotApiState, Chat, scope_key
+from bot.localapi.state import (
+    MAX_DOWNLOAD_BYTES,
+    MAX_UPLOAD_BYTES,
+    ApiError,
+    BotApiState,
+    Chat,
+    Upload,
+    scope_key,
+)
 
 TOKEN_PATTERN = re.compile(r"[0-9]+:[A-Za-z0-9_-]{35}")
 _CHAT_ACTIONS = frozenset(
@@ -48,6 +57,7 @@ _COMMAND = re.compile(r"[a-z0-9_]{1,32}")
 _SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
 _WEBHOOK_PORTS = frozenset({None, 80, 88, 443, 8443})
 _MAX_UPDATES_TIMEOUT = 50  # seconds; Telegram caps long polling too
+CAPTION_LIMIT = 1024
 
 
 def begin_call(state: BotApiState, token: str, method: str) -> str:
@@ -159,6 +169,58 @@ def send_message(state: BotApiState, params: Params) -> Any:
     state.count_sent(chat.id)
     state.changed()
     return state.message_json(chat, record)
+
+
+def send_document(state: BotApiState, params: Params) -> Any:
+    """A file: uploaded in the request (multipart), or a file_id the server already holds."""
+    chat = read_chat(state, params, sending=True)
+    thread_id = read_thread(chat, params)
+    document = params.get("document")
+    if isinstance(document, Upload):
+        if not document.body:
+            raise ApiError(400, "Bad Request: file must be non-empty")
+        if len(document.body) > MAX_UPLOAD_BYTES:
+            raise ApiError(413, "Request Entity Too Large")
+        content_type = document.content_type
+        mime_type = None if content_type == "application/octet-stream" else content_type
+        stored = state.store_file(document.body, document.filename or None, mime_type)
+    elif isinstance(document, str) and document in state.files:
+        stored = copy.deepcopy(state.files[document]["document"])
+    elif document in (None, ""):
+        raise ApiError(400, "Bad Request: there is no document in the request")
+    else:
+        raise ApiError(400, "Bad Request: wrong file identifier/HTTP URL specified")
+    caption, parse_mode, visible = None, None, None
+    if params.get("caption"):
+        caption, parse_mode, visible = read_text(
+            {"text": params["caption"], "parse_mode": params.get("parse_mode")}
+        )
+        if len(visible) > CAPTION_LIMIT:
+            raise ApiError(400, "Bad Request: message caption is too long")
+    markup = read_markup(params)
+    state.check_flood(chat.id)
+    record = state.new_message(
+        chat, caption, parse_mode, visible, markup, thread_id, document=stored
+    )
+    state.count_sent(chat.id)
+    state.changed()
+    return state.message_json(chat, record)
+
+
+def get_file(state: BotApiState, params: Params) -> Any:
+    """A file's path for downloading (``/file/bot<token>/<file_path>``), up to 20 MB."""
+    stored = state.files.get(str(params.get("file_id") or ""))
+    if stored is None:
+        raise ApiError(400, "Bad Request: invalid file_id")
+    document = stored["document"]
+    if document["file_size"] > MAX_DOWNLOAD_BYTES:
+        raise ApiError(400, "Bad Request: file is too big")
+    return {
+        "file_id": document["file_id"],
+        "file_unique_id": document["file_unique_id"],
+        "file_size": document["file_size"],
+        "file_path": stored["file_path"],
+    }
 
 
 def edit_message_text(state: BotApiState, params: Params) -> Any:
@@ -429,6 +491,9 @@ def answer_inline_query(state: BotApiState, params: Params) -> Any:
     results = params.get("results")
     if not isinstance(results, list):
         raise ApiError(400, "Bad Request: can't parse inline query results JSON object")
+    next_offset = params.get("next_offset")
+    if next_offset is not None and len(str(next_offset).encode("utf-8")) > 64:
+        raise ApiError(400, "Bad Request: NEXT_OFFSET_INVALID")
     if len(results) > 50:
         raise ApiError(400, "Bad Request: RESULTS_TOO_MUCH")
     seen: set[str] = set()
@@ -461,7 +526,8 @@ def answer_inline_query(state: BotApiState, params: Params) -> Any:
         "results": checked,
         "cache_time": params.get("cache_time"),
         "is_personal": params.get("is_personal") is True,
-        "next_offset": params.get("next_offset"),
+        # Telegram treats an empty next_offset as "no more results", as it does an absent one.
+        "next_offset": str(next_offset) if next_offset not in (None, "") else None,
     }
     state.changed()
     return True
@@ -470,6 +536,8 @@ def answer_inline_query(state: BotApiState, params: Params) -> Any:
 METHODS: dict[str, Callable[[BotApiState, Params], Any]] = {
     "getMe": get_me,
     "sendMessage": send_message,
+    "sendDocument": send_document,
+    "getFile": get_file,
     "editMessageText": edit_message_text,
     "editMessageReplyMarkup": edit_message_reply_markup,
     "answerCallbackQuery": answer_callback_query,

@@ -5,6 +5,9 @@ person or Telegram itself does: a user writes or presses a button, blocks the bo
 is upgraded to a supergroup, a forum topic closes, flood limits apply, and calls meet
 injected faults (``bot.localapi.faults``: dropped connections, hangs, silence, 5xx, 429
 storms, 403, 400). Each returns or queues exactly what Telegram would deliver to the bot.
+
+Over 400 lines: every act of a user or of Telegram (messages, documents, buttons, inline
+queries, channels, members) builds updates through the same helpers under one lock.
 """
 
 from __future__ import annotations
@@ -141,37 +144,96 @@ class ScenarioControls(BotApiState):
         message_thread_id: int | None = None,
         is_forum: bool = False,
         language_code: str | None = None,
+        reply_to_message_id: int | None = None,
     ) -> dict[str, Any]:
         """A user writes ``text`` in a chat; return the queued Update.
 
         ``chat_type`` defaults from the id: positive → private, ``-100…`` → supergroup,
-        other negative → group. A leading ``/command`` gets its bot_command entity.
+        other negative → group. A leading ``/command`` gets its bot_command entity. With
+        ``reply_to_message_id``, the message replies to that one (``reply_to_message``).
         """
         if not text:
             raise ValueError("a user message needs text")
         with self.lock:
-            chat = self.ensure_chat(chat_id, chat_type, chat_title, is_forum)
-            if chat.type == "private":
-                if user_id not in (None, chat_id):
-                    raise ValueError("in a private chat the user id is the chat id")
-                user_id = chat_id
-            elif user_id is None:
-                user_id = DEFAULT_USER_ID
-            if chat.type == "channel":
-                raise ValueError("in a channel, post with send_channel_post")
-            if chat.type != "private" and chat.creator_id is None:
-                chat.creator_id = user_id  # whoever speaks first made the group
+            chat, user_id = self._speaker(chat_id, user_id, chat_type, chat_title, is_forum)
             if language_code is not None:
                 self.add_user(user_id, language_code=language_code)
             extra: dict[str, Any] = {"text": text}
             command = _command_length(text)
             if command:
                 extra["entities"] = [{"type": "bot_command", "offset": 0, "length": command}]
+            if reply_to_message_id is not None:
+                extra["reply_to_message"] = self._replied(chat, reply_to_message_id)
             if message_thread_id is not None and chat.is_forum:
                 chat.topics.setdefault(message_thread_id, False)
             update = self._user_message(chat, user_id, message_thread_id, text, extra)
             self.changed()
             return copy.deepcopy(update)
+
+    def send_user_document(
+        self,
+        chat_id: int,
+        file_name: str,
+        content: bytes,
+        *,
+        caption: str | None = None,
+        mime_type: str | None = None,
+        user_id: int | None = None,
+        chat_type: str | None = None,
+        language_code: str | None = None,
+    ) -> dict[str, Any]:
+        """A user sends a file (a Document) in a chat, with an optional caption; return the
+        queued Update. The bot may then getFile it and download its bytes. A caption that
+        starts with ``/command`` gets its bot_command caption entity, as on Telegram."""
+        if not content:
+            raise ValueError("Telegram does not send empty files")
+        with self.lock:
+            chat, user_id = self._speaker(chat_id, user_id, chat_type, None, False)
+            if language_code is not None:
+                self.add_user(user_id, language_code=language_code)
+            document = self.store_file(content, file_name, mime_type)
+            extra: dict[str, Any] = {"document": document}
+            if caption:
+                extra["caption"] = caption
+                command = _command_length(caption)
+                if command:
+                    extra["caption_entities"] = [
+                        {"type": "bot_command", "offset": 0, "length": command}
+                    ]
+            update = self._user_message(chat, user_id, None, caption, extra, document=document)
+            self.changed()
+            return copy.deepcopy(update)
+
+    def _speaker(
+        self,
+        chat_id: int,
+        user_id: int | None,
+        chat_type: str | None,
+        chat_title: str | None,
+        is_forum: bool,
+    ) -> tuple[Chat, int]:
+        """The chat a user writes in, and who writes (lock held)."""
+        chat = self.ensure_chat(chat_id, chat_type, chat_title, is_forum)
+        if chat.type == "private":
+            if user_id not in (None, chat_id):
+                raise ValueError("in a private chat the user id is the chat id")
+            user_id = chat_id
+        elif user_id is None:
+            user_id = DEFAULT_USER_ID
+        if chat.type == "channel":
+            raise ValueError("in a channel, post with send_channel_post")
+        if chat.type != "private" and chat.creator_id is None:
+            chat.creator_id = user_id  # whoever speaks first made the group
+        return chat, user_id
+
+    def _replied(self, chat: Chat, message_id: int) -> dict[str, Any]:
+        """The Message a reply quotes (lock held), as Telegram nests it: one level deep."""
+        record = chat.messages.get(message_id)
+        if record is None:
+            raise ValueError(f"no message {message_id} in chat {chat.id} to reply to")
+        replied = self.message_json(chat, record)
+        replied.pop("reply_to_message", None)
+        return replied
 
     def _user_message(
         self,
@@ -180,10 +242,14 @@ class ScenarioControls(BotApiState):
         thread_id: int | None,
         text: str | None,
         extra: dict[str, Any],
+        *,
+        document: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         self.add_user(user_id)
         chat.members.add(user_id)
-        record = self.new_message(chat, text, None, text, None, thread_id, user_id=user_id)
+        record = self.new_message(
+            chat, text, None, text, None, thread_id, user_id=user_id, document=document
+        )
         message = self.message_json(chat, record)
         message.update(extra)
         record["json"] = message

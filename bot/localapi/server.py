@@ -40,10 +40,16 @@ import tornado.netutil
 import tornado.web
 
 from bot.localapi.faults import DROP, DROP_AFTER, HANG, SILENT, Fault
-from bot.localapi.methods import begin_call, call_method, start_polling, take_updates
+from bot.localapi.methods import (
+    TOKEN_PATTERN,
+    begin_call,
+    call_method,
+    start_polling,
+    take_updates,
+)
 from bot.localapi.params import normalise_params
 from bot.localapi.scenario import ScenarioControls
-from bot.localapi.state import ApiError
+from bot.localapi.state import ApiError, Upload
 
 __all__ = ["EXAMPLE_TOKEN", "ApiError", "LocalBotApi"]
 
@@ -98,7 +104,7 @@ class LocalBotApi(ScenarioControls):
 
     @property
     def base_file_url(self) -> str:
-        """The ``base_file_url`` for python-telegram-bot (no files are served)."""
+        """The ``base_file_url`` for python-telegram-bot: files getFile gave a path to."""
         return f"{self.url}/file/bot"
 
     # -- lifecycle -----------------------------------------------------------------------
@@ -107,6 +113,7 @@ class LocalBotApi(ScenarioControls):
         """The tornado application: Bot API routes, the control API and extra handlers."""
         routes: list[Any] = [
             (r"/bot([^/]*)/(?:test/)?([A-Za-z0-9_]*)", _BotApiHandler, {"api": self}),
+            (r"/file/bot([^/]*)/(.+)", _FileHandler, {"api": self}),
             (r"/_local/([a-z]+)", _ControlHandler, {"api": self}),
             *self._extra_handlers,
         ]
@@ -245,6 +252,10 @@ class _JsonHandler(tornado.web.RequestHandler):
             for source in (self.request.query_arguments, self.request.body_arguments)
             for name, values in source.items()
         }
+        # Files of a multipart request (sendDocument's document), kept as bytes.
+        for name, files in self.request.files.items():
+            part = files[-1]
+            params[name] = Upload(part.filename, part.content_type, part.body)
         content_type = self.request.headers.get("Content-Type", "")
         if content_type.startswith("application/json") and self.request.body:
             try:
@@ -329,6 +340,29 @@ class _BotApiHandler(_JsonHandler):
         )
 
 
+class _FileHandler(tornado.web.RequestHandler):
+    """``/file/bot<token>/<file_path>``: a file's bytes, as Telegram serves downloads."""
+
+    api: LocalBotApi
+
+    def initialize(self, api: LocalBotApi) -> None:
+        self.api = api
+
+    def get(self, token: str, file_path: str) -> None:
+        with self.api.lock:
+            authorised = TOKEN_PATTERN.fullmatch(token) and token not in self.api.invalid_tokens
+        content = self.api.file_content(file_path) if authorised else None
+        if content is None:
+            self.set_status(404 if authorised else 401)
+            self.set_header("Content-Type", "application/json")
+            description = "Not Found" if authorised else "Unauthorized"
+            code = 404 if authorised else 401
+            self.finish(json.dumps({"ok": False, "error_code": code, "description": description}))
+            return
+        self.set_header("Content-Type", "application/octet-stream")
+        self.finish(content)
+
+
 class _ControlHandler(_JsonHandler):
     """``/_local/<action>``: what the sandbox page and subprocess tests use."""
 
@@ -381,10 +415,12 @@ async def _control_send(api: LocalBotApi, params: dict[str, Any]) -> Any:
 
 
 async def _control_inline(api: LocalBotApi, params: dict[str, Any]) -> Any:
-    """POST inline {user_id, query[, chat_type][, wait]}: the query and the bot's answer."""
+    """POST inline {user_id, query[, chat_type][, offset][, wait]}: the query and the bot's
+    answer (``offset``: the ``next_offset`` of the previous answer, for the next page)."""
     update = api.send_inline_query(
         int(params["user_id"]), str(params.get("query") or ""),
         chat_type=str(params.get("chat_type") or "private"),
+        offset=str(params.get("offset") or ""),
     )  # fmt: skip
     query_id = update["inline_query"]["id"]
     wait = min(float(params.get("wait") or 0), _MAX_CONTROL_WAIT)

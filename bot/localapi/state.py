@@ -17,6 +17,7 @@ import asyncio
 import collections
 import contextlib
 import copy
+import hashlib
 import math
 import threading
 import time
@@ -25,6 +26,9 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 T = TypeVar("T")
+# Files: what a bot may upload (sendDocument) and download (getFile), as Telegram limits them.
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024
 # Telegram's default when a bot never chose allowed_updates
 DEFAULT_EXCLUDED_UPDATES = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
 
@@ -48,6 +52,19 @@ class ApiError(Exception):
         if self.parameters:
             body["parameters"] = self.parameters
         return body
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file in a multipart request: the part's file name, content type and bytes."""
+
+    filename: str
+    content_type: str
+    body: bytes = field(repr=False)
+
+    def summary(self) -> dict[str, Any]:
+        """What the call log keeps of it (JSON, without the bytes)."""
+        return {"upload": self.filename, "content_type": self.content_type, "size": len(self.body)}
 
 
 @dataclass
@@ -113,6 +130,7 @@ class BotApiState:
         self.seq = 0  # bumps on every message created or edited, for change polling
         self.inline_queries: dict[str, dict[str, Any]] = {}  # id -> query and its answer
         self.supports_inline_queries = True  # as after /setinline at @BotFather
+        self.files: dict[str, dict[str, Any]] = {}  # file_id -> Document and its bytes
 
     # -- waiting -------------------------------------------------------------------------
 
@@ -271,6 +289,41 @@ class BotApiState:
         self.updates.append(update)
         return update
 
+    # -- files ---------------------------------------------------------------------------
+
+    def store_file(
+        self, content: bytes, file_name: str | None, mime_type: str | None
+    ) -> dict[str, Any]:
+        """Keep an uploaded file (lock held); return its Document object."""
+        number = len(self.files) + 1
+        file_id = f"BQACAgIAAxkBAAI{number:06d}"
+        suffix = ""
+        if file_name and "." in file_name:
+            suffix = "." + file_name.rsplit(".", 1)[1][:16]
+        document: dict[str, Any] = {
+            "file_id": file_id,
+            "file_unique_id": hashlib.sha256(content).hexdigest()[:16],
+            "file_size": len(content),
+        }
+        if file_name:
+            document["file_name"] = file_name
+        if mime_type:
+            document["mime_type"] = mime_type
+        self.files[file_id] = {
+            "document": document,
+            "content": content,
+            "file_path": f"documents/file_{number}{suffix}",
+        }
+        return copy.deepcopy(document)
+
+    def file_content(self, file_path: str) -> bytes | None:
+        """The bytes behind a ``file_path`` that getFile gave out (None: no such file)."""
+        with self.lock:
+            for stored in self.files.values():
+                if stored["file_path"] == file_path:
+                    return bytes(stored["content"])
+            return None
+
     # -- messages ------------------------------------------------------------------------
 
     def new_message(
@@ -283,8 +336,11 @@ class BotApiState:
         thread_id: int | None,
         *,
         user_id: int | None = None,
+        document: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
-        """Store a message in ``chat`` (lock held); ``user_id`` None means the bot sent it."""
+        """Store a message in ``chat`` (lock held); ``user_id`` None means the bot sent it.
+
+        With a ``document``, ``text`` and ``visible_text`` are its caption (or None)."""
         self.seq += 1
         record: dict[str, Any] = {
             "message_id": chat.next_message_id,
@@ -301,6 +357,7 @@ class BotApiState:
             "edit_date": None,
             "history": [],
             "seq": self.seq,
+            "document": document,
         }
         chat.messages[chat.next_message_id] = record
         chat.next_message_id += 1
@@ -317,7 +374,11 @@ class BotApiState:
             "chat": chat.json(self.users),
             "date": record["date"],
         }
-        if record["visible_text"] is not None:
+        if record.get("document") is not None:
+            message["document"] = copy.deepcopy(record["document"])
+            if record["visible_text"] is not None:
+                message["caption"] = record["visible_text"]
+        elif record["visible_text"] is not None:
             message["text"] = record["visible_text"]
         if record["message_thread_id"] is not None:
             message["message_thread_id"] = record["message_thread_id"]
@@ -388,6 +449,10 @@ class BotApiState:
     ) -> None:
         """Log one Bot API call (never its token), with the injected fault it met, if any."""
         with self.lock:
+            params = {
+                name: value.summary() if isinstance(value, Upload) else value
+                for name, value in params.items()
+            }
             entry = {"method": method, "params": params, "status": status, "time": time.time()}
             if description is not None:
                 entry["description"] = description

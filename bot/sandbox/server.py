@@ -13,10 +13,16 @@ The page talks to the control API of the local server (`/_local/send`, `press`,
 * `GET /_sandbox/feed?since=<seq>&actions=<n>&epoch=<e>&wait=<s>`: long poll for every message (the
   user's and the bot's, sent or edited) and "typing…" actions in any chat, so digests due in
   a chat that is not open still arrive;
-* `GET /_sandbox/answer?id=<callback query id>&wait=<s>`: how the bot answered a button press.
+* `GET /_sandbox/answer?id=<callback query id>&wait=<s>`: how the bot answered a button press;
+* `POST /_sandbox/upload` (multipart: `chat_id`, `caption`, `file`): you send a file, as a
+  Telegram user sends a document (an OPML for `/feeds import`);
+* `GET /_sandbox/file?id=<file_id>`: a document's bytes, to save (the bot's OPML export).
 
 Chats are remembered next to the bot's database (`<NEWSBOT_DB stem>.sandbox-chats.json`), so a
 subscription made in one sandbox run still has its chat to be delivered to in the next.
+
+Over 400 lines: the page's routes (chats, feed, answers, file upload and download) share the
+server's lock and chat records; split, each would reach into the others' state.
 """
 
 from __future__ import annotations
@@ -231,6 +237,18 @@ def _page_message(record: dict[str, Any], users: dict[int, dict[str, Any]]) -> d
         "is_html": str(record["parse_mode"] or "").lower() == "html",
         "reply_markup": record["reply_markup"],
         "via_bot": record.get("via_bot"),
+        "document": _page_document(record.get("document")),
+    }
+
+
+def _page_document(document: dict[str, Any] | None) -> dict[str, Any] | None:
+    """What the page shows of a file: its name and size, and where to fetch it."""
+    if document is None:
+        return None
+    return {
+        "file_id": document["file_id"],
+        "file_name": document.get("file_name") or "file",
+        "file_size": document.get("file_size", 0),
     }
 
 
@@ -315,6 +333,47 @@ class _AnswerHandler(_SandboxHandler):
         self.answer({"ok": True, "result": answer})
 
 
+class _UploadHandler(_SandboxHandler):
+    def post(self) -> None:
+        files = self.request.files.get("file")
+        try:
+            if not files:
+                raise ValueError("no file in the request")
+            chat_id = int(self.get_body_argument("chat_id"))
+            caption = self.get_body_argument("caption", "").strip() or None
+            with self.server.lock:
+                chat = self.server.chats.get(chat_id)
+                is_group = chat is not None and chat.type != "private"
+            update = self.server.send_user_document(
+                chat_id,
+                files[0].filename or "file",
+                files[0].body,
+                caption=caption,
+                mime_type=files[0].content_type or None,
+                user_id=YOU_ID if is_group else None,
+            )
+        except (ValueError, tornado.web.MissingArgumentError) as error:
+            self.answer({"ok": False, "description": str(error)}, 400)
+            return
+        self.answer({"ok": True, "result": update})
+
+
+class _FileHandler(_SandboxHandler):
+    def get(self) -> None:
+        file_id = self.get_query_argument("id", "")
+        with self.server.lock:
+            stored = self.server.files.get(file_id)
+            content = bytes(stored["content"]) if stored else None
+            name = stored["document"].get("file_name", "file") if stored else ""
+        if content is None:
+            self.answer({"ok": False, "description": "no such file"}, 404)
+            return
+        safe = re.sub(r"[^A-Za-z0-9._-]+", "_", name) or "file"
+        self.set_header("Content-Type", "application/octet-stream")
+        self.set_header("Content-Disposition", f'attachment; filename="{safe}"')
+        self.finish(content)
+
+
 def page_routes(server: SandboxServer) -> list[Any]:
     """Tornado routes for the page and its JSON routes."""
     static = {"path": str(STATIC_DIR), "default_filename": "index.html"}
@@ -326,6 +385,8 @@ def page_routes(server: SandboxServer) -> list[Any]:
         (r"/_sandbox/chats", _ChatsHandler, own),
         (r"/_sandbox/feed", _FeedHandler, own),
         (r"/_sandbox/answer", _AnswerHandler, own),
+        (r"/_sandbox/upload", _UploadHandler, own),
+        (r"/_sandbox/file", _FileHandler, own),
     ]
 
 

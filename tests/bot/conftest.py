@@ -23,7 +23,10 @@ def local_api() -> Iterator[LocalBotApi]:
 @pytest.fixture
 async def local_bot(local_api: LocalBotApi) -> AsyncIterator[Bot]:
     """A real python-telegram-bot ``Bot`` talking to ``local_api``."""
-    async with Bot(EXAMPLE_TOKEN, base_url=local_api.base_url) as bot:
+    # Files too (getFile's downloads): a test never reaches Telegram's own file server.
+    async with Bot(
+        EXAMPLE_TOKEN, base_url=local_api.base_url, base_file_url=local_api.base_file_url
+    ) as bot:
         yield bot
 
 

@@ -187,7 +187,7 @@ async def test_who_without_name_lists_the_latest_event_people(
 
 async def test_who_unknown_name_says_so(local_api: LocalBotApi, bot_app: Application) -> None:
     [answer] = await ask(local_api, USER, "/who <b>Nobody Atall</b>")
-    assert answer["visible_text"].startswith("No one called '<b>Nobody Atall</b>' in the corpus")
+    assert answer["visible_text"].startswith("No one called “<b>Nobody Atall</b>” in the corpus")
 
 
 async def test_topics_buttons_brief_on_the_topic_pressed(
@@ -293,7 +293,7 @@ async def test_reingest_for_an_admin_reports_nothing_new(
     [answer] = await ask(local_api, ADMIN, "/reingest")
     # the test settings have no corpus folders
     assert answer["visible_text"] == (
-        "Re-read 0 folder(s)\nadded 0, updated 0, unchanged 0, rejected 0"
+        "Re-read 0 folders\nadded 0, updated 0, unchanged 0, rejected 0"
     )
 
 
@@ -335,7 +335,7 @@ class StubEngine(Engine):
         (
             PersonNotFound("<i>Smith</i>", ["John Smith", "Jane Smith"]),
             "/who Smith",
-            "No one called '<i>Smith</i>' in the corpus; did you mean John Smith, Jane Smith?",
+            "No one called “<i>Smith</i>” in the corpus; did you mean John Smith, Jane Smith?",
             False,
         ),
     ],

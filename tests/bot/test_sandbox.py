@@ -197,6 +197,7 @@ def test_feed_has_the_users_and_the_bots_messages_of_every_chat(server: SandboxS
             "is_html": False,
             "reply_markup": None,
             "via_bot": None,
+            "document": None,
         },
         {
             "chat_id": FIRST_GROUP,
@@ -209,6 +210,7 @@ def test_feed_has_the_users_and_the_bots_messages_of_every_chat(server: SandboxS
             "is_html": True,
             "reply_markup": keyboard,
             "via_bot": None,
+            "document": None,
         },
     ]
     assert (feed["seq"], feed["typing"]) == (2, [])
@@ -225,6 +227,41 @@ def test_feed_reports_an_edit_as_the_same_message(server: SandboxServer) -> None
         "<i>page 2</i>",
         True,
     )
+
+
+def test_a_file_sent_from_the_page_reaches_the_bot_and_its_files_can_be_saved(
+    server: SandboxServer,
+) -> None:
+    content = b"<opml version='2.0'><body/></opml>"
+    response = httpx.post(
+        f"{server.url}/_sandbox/upload",
+        data={"chat_id": str(YOU_ID), "caption": "/feeds import"},
+        files={"file": ("mine.opml", content, "text/x-opml")},
+    )
+    assert response.status_code == 200, response.text
+    # The bot gets it as Telegram delivers a document: captioned, with the command's entity.
+    [update] = as_bot(server, "getUpdates", timeout=0)
+    message = update["message"]
+    assert (message["caption"], message["caption_entities"][0]["type"]) == (
+        "/feeds import",
+        "bot_command",
+    )
+    assert (message["document"]["file_name"], message["document"]["file_size"]) == (
+        "mine.opml",
+        len(content),
+    )
+    # The bot's own file (an export) shows on the page with its name, and the page saves it.
+    sent = as_bot(server, "sendDocument", chat_id=YOU_ID, document=message["document"]["file_id"])
+    feed = get(server, "/_sandbox/feed?since=0")
+    [shown] = [m for m in feed["messages"] if m["from_bot"]]
+    assert shown["document"]["file_name"] == "mine.opml"
+    saved = httpx.get(f"{server.url}/_sandbox/file?id={sent['document']['file_id']}")
+    assert saved.content == content
+    assert saved.headers["Content-Disposition"] == 'attachment; filename="mine.opml"'
+    # No file in the form: refused, and nothing reaches the bot.
+    refused = httpx.post(f"{server.url}/_sandbox/upload", data={"chat_id": str(YOU_ID)})
+    assert (refused.status_code, refused.json()["description"]) == (400, "no file in the request")
+    assert as_bot(server, "getUpdates", offset=update["update_id"] + 1, timeout=0) == []
 
 
 def test_feed_waits_for_the_next_message(server: SandboxServer) -> None:

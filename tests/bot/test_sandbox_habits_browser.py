@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.commands.feeds import from_opml
 from bot.sandbox.server import YOU_ID
 from tests.bot.test_sandbox_browser import (
     CHROMIUM,
@@ -189,6 +190,31 @@ def test_a_russian_speaker_gets_russian_headings(page: Page, live_url: str) -> N
     expect(text).to_contain_text("Russian President")  # the articles' words stay as written
     expect(reply.locator(".key")).to_have_text(["Поделиться"])
     assert "сводка" in " ".join(command_names(page, "description"))  # the menu in Russian too
+
+
+def test_feeds_export_is_a_file_to_save_and_a_bad_file_sent_back_is_refused(
+    page: Page, live_url: str, tmp_path: Path
+) -> None:
+    page.goto(live_url)
+    page.click(f'.chat-item[data-chat-id="{YOU_ID}"]')
+    reply = send(page, "/feeds export")
+    expect(reply.locator(".document-name")).to_have_text("newsbot-feeds.opml")
+    expect(reply.locator(".text")).to_contain_text("0 feeds, as OPML")
+    with page.expect_download() as saving:
+        reply.locator(".document").click()
+    assert from_opml(Path(saving.value.path()).read_bytes()) == []  # no feeds added here
+    # A file that is not OPML, sent with the attach button, the command as its caption.
+    broken = tmp_path / "broken.opml"
+    broken.write_bytes(b"<opml><body>")
+    before = incoming(page).count()
+    page.fill("#input", "/feeds import")
+    page.set_input_files("#attach-file", str(broken))
+    expect(page.locator(".message.outgoing").last.locator(".document-name")).to_have_text(
+        "broken.opml"
+    )
+    expect(incoming(page)).not_to_have_count(before)
+    expect(incoming(page).nth(before)).to_contain_text("Nothing imported: not OPML")
+    expect(page.locator("#input")).to_have_value("")
 
 
 @pytest.mark.skipif(

@@ -17,7 +17,8 @@ from telegram.ext import Application
 
 from bot.app import build_application
 from bot.commands.feeds import from_opml, to_opml
-from bot.commands.links import parse_payload, who_payload
+from bot.commands.inline import PAGE_SIZE
+from bot.commands.links import brief_payload, parse_payload, who_payload
 from bot.delivery.schedule import Plan
 from bot.localapi.server import LocalBotApi
 from bot.runtime import DIGESTS_KEY
@@ -114,6 +115,63 @@ async def test_inline_query_offers_matching_briefings_sent_as_the_briefing(
     assert empty is not None and empty["results"] == []
 
 
+# Eight small stories of a ferry line opening, each in a town and on a day of its own: eight
+# events, more than one page of inline results.
+FERRY_TOWNS = ("Arlen", "Brova", "Corvik", "Dunmere", "Eskhol", "Falbrook", "Gessa", "Hollin")
+FERRY_MAYORS = (
+    "Mara Quillon", "Tobin Reyes", "Ilse Varga", "Oren Haldt",
+    "Pia Sorrel", "Cato Lindqvist", "Nell Ambrose", "Rafe Dunmore",
+)  # fmt: skip
+
+
+@pytest.fixture
+def ferry_engine(tmp_path: Path) -> Iterator[Engine]:
+    folder = tmp_path / "ferries"
+    folder.mkdir()
+    for number, (town, mayor) in enumerate(zip(FERRY_TOWNS, FERRY_MAYORS, strict=True)):
+        day = dt.date(2023, number + 1, 10 + number).isoformat()
+        (folder / f"ferry{number}.txt").write_text(
+            f"Ferry line opens in {town}\n{day}\n\n"
+            f"{town.upper()}, {day} (Wire) - Mayor {mayor} opened a new ferry line in {town} "
+            "on Tuesday, officials said.\n"
+            f"The ferry will carry commuters across the bay, {mayor.split()[1]} told reporters.\n",
+            encoding="utf-8",
+        )
+    with Engine(tmp_path / "ferries.db") as opened:
+        opened.ingest([folder])
+        yield opened
+
+
+async def inline_page(local_api: LocalBotApi, query: str, offset: str = "") -> dict[str, Any]:
+    update = local_api.send_inline_query(USER, query, offset=offset)
+    answer = await local_api.wait_until(
+        lambda: local_api.inline_answer(update["inline_query"]["id"]), 15
+    )
+    assert answer is not None
+    return answer
+
+
+async def test_inline_results_come_a_page_at_a_time(
+    local_api: LocalBotApi, ferry_engine: Engine, tmp_path: Path
+) -> None:
+    events = ferry_engine.event_ids_matching("ferry", limit=50)
+    assert len(events) == len(FERRY_TOWNS) > PAGE_SIZE
+    application = build_application(settings_for(local_api, tmp_path), engine=ferry_engine)
+    async with running(application):
+        first = await inline_page(local_api, "ferry")
+        assert len(first["results"]) == PAGE_SIZE
+        assert first["next_offset"] == str(PAGE_SIZE)
+        # Telegram asks again with that offset as the user scrolls: the rest, and no more.
+        second = await inline_page(local_api, "ferry", offset=first["next_offset"])
+        assert len(second["results"]) == len(events) - PAGE_SIZE
+        assert second["next_offset"] is None
+        shown = [result["id"] for result in first["results"] + second["results"]]
+        assert shown == [brief_payload(event_id) for event_id in events]
+        # An offset the bot never gave starts over.
+        forged = await inline_page(local_api, "ferry", offset="x1")
+        assert [r["id"] for r in forged["results"]] == [r["id"] for r in first["results"]]
+
+
 # -- channels ------------------------------------------------------------------------------------
 async def deliver_now(application: Application, chat_id: int) -> None:
     """Make the chat's next slot due now and deliver it (the ledger as for any slot)."""
@@ -187,6 +245,25 @@ async def test_a_russian_user_gets_russian_headings_over_english_items(
     assert unknown["visible_text"].startswith("I speak: en (English), ru (Русский)")
 
 
+async def test_engine_errors_are_told_in_the_readers_language_with_what_they_typed(
+    local_api: LocalBotApi, app: Application
+) -> None:
+    [nobody] = await ask(local_api, USER, "/who Zebulon Quartz", language_code="ru")
+    assert nobody["visible_text"] == "В корпусе нет никого по имени «Zebulon Quartz»."
+    [no_date] = await ask(local_api, USER, "/brief 1999-01-01", language_code="ru")
+    assert no_date["visible_text"] == "В корпусе нет сюжетов около 1999-01-01."
+    [no_event] = await ask(local_api, USER, "/start brief_999", language_code="ru")
+    assert no_event["visible_text"].startswith("Сюжета 999 нет. Есть сюжеты: ")
+
+
+async def test_sources_in_russian_name_the_articles_without_an_outlet_in_russian(
+    local_api: LocalBotApi, app: Application
+) -> None:
+    [listing] = await ask(local_api, USER, "/sources", language_code="ru")
+    assert "\nИздание не указано\n" in listing["visible_text"]
+    assert "TASS" in listing["visible_text"]  # outlets are named as the articles name them
+
+
 async def test_a_chat_that_chose_russian_gets_its_digest_in_russian(
     local_api: LocalBotApi, app: Application
 ) -> None:
@@ -197,6 +274,50 @@ async def test_a_chat_that_chose_russian_gets_its_digest_in_russian(
     digest = local_api.messages(USER)[before]
     assert digest["text"].startswith("<b>Ваша сводка: новых статей — 5, сюжетов — 2</b>")
     assert "\n<b>Источники</b>\n" in digest["text"]
+
+
+async def test_a_russian_subscribers_digest_and_alerts_are_in_russian(
+    local_api: LocalBotApi, app: Application
+) -> None:
+    # No /language here: Telegram says the subscriber speaks Russian, and that is kept.
+    [done] = await ask(local_api, USER, "/subscribe 08:00 UTC", language_code="ru")
+    assert done["visible_text"].startswith("Сводка ")
+    runtime = app.bot_data[DIGESTS_KEY]
+    assert runtime.store.get(USER).language == "ru"
+    before = len(local_api.messages(USER))
+    await deliver_now(app, USER)
+    digest = local_api.messages(USER)[before]
+    assert digest["text"].startswith("<b>Ваша сводка: новых статей — 5, сюжетов — 2</b>")
+    assert "\n<b>Источники</b>\n" in digest["text"]
+    assert [b["text"] for b in buttons(digest)] == ["Полная справка", "Кто есть кто"]
+
+    [alerts_on] = await ask(local_api, USER, "/alerts on", language_code="ru")
+    assert alerts_on["visible_text"].startswith("Мгновенные оповещения включены")
+    assert runtime.store.chat_filter(USER).language == "ru"
+    # As if the seed articles had just come in from a feed: alerts on since before they were read.
+    long_ago = (dt.datetime.now(dt.UTC) - dt.timedelta(days=1)).isoformat(timespec="seconds")
+    runtime.store.save_filter(
+        dataclasses.replace(runtime.store.chat_filter(USER), alerts_since=long_ago)
+    )
+    before = len(local_api.messages(USER))
+    report = await runtime.alerts.deliver_new()
+    assert report.sent == 1
+    [alert] = local_api.messages(USER)[before:]
+    validate_telegram_html(alert["text"])
+    assert alert["visible_text"].startswith("Новое: 5 статей\n")
+
+
+async def test_a_channel_gets_the_language_of_the_admin_who_subscribed_it(
+    local_api: LocalBotApi, app: Application
+) -> None:
+    local_api.add_user(OWNER, language_code="ru")
+    local_api.add_channel(CHANNEL, "Desk", username="desk_news", owner_id=OWNER)
+    local_api.set_admin(CHANNEL, local_api.bot_id)
+    [done] = await ask(local_api, OWNER, "/subscribe @desk_news 08:00 UTC")
+    assert done["visible_text"].startswith("Сводка для @desk_news: каждый день в 08:00 UTC")
+    await deliver_now(app, CHANNEL)
+    [digest] = local_api.messages(CHANNEL)
+    assert digest["text"].startswith("<b>Ваша сводка")
 
 
 # -- events --------------------------------------------------------------------------------------
@@ -251,10 +372,9 @@ async def manage_feeds(local_api: LocalBotApi, server: FeedServer) -> None:
     assert "not an http(s) address" in bad["visible_text"]
     [listing] = await ask(local_api, ADMIN, "/feeds")
     assert f"1. {server.url}" in listing["visible_text"]
-    [exported] = await ask(local_api, ADMIN, "/feeds export")
-    assert from_opml(exported["visible_text"]) == [(server.url, None)]
     [removed] = await ask(local_api, ADMIN, "/feeds remove 1")
     assert removed["visible_text"] == f"Removed {server.url}."
+    # An OPML pasted after the command is read too.
     opml = to_opml([(server.url, "Example feed")])
     [imported] = await ask(local_api, ADMIN, f"/feeds import {opml}")
     assert imported["visible_text"].startswith(f"✓ {server.url}")

@@ -339,7 +339,8 @@ function renderSidebar() {
       preview.classList.add("typing");
     } else if (last) {
       const who = last.from_bot ? "" : "You: ";
-      preview.textContent = who + (last.visible_text || "").replace(/\s+/g, " ");
+      const shown = last.visible_text || (last.document ? `📄 ${last.document.file_name}` : "");
+      preview.textContent = who + shown.replace(/\s+/g, " ");
     } else {
       preview.textContent = chat.type === "private" ? "private chat" : "group";
     }
@@ -452,9 +453,10 @@ function renderMessage(chat, message) {
     via.textContent = `via @${message.via_bot}`;
     bubble.appendChild(via);
   }
+  if (message.document) bubble.appendChild(renderDocument(message.document));
   const text = document.createElement("div");
   text.className = "text";
-  text.appendChild(message.is_html ? renderTelegramHtml(message.text || "") : renderPlain(message.text));
+  text.appendChild(message.is_html ? renderTelegramHtml(message.text || "") : renderPlain(message.text || ""));
   bubble.appendChild(text);
 
   const meta = document.createElement("span");
@@ -481,6 +483,43 @@ function renderMessage(chat, message) {
   const keyboard = renderKeyboard(chat, message);
   if (keyboard) wrapper.appendChild(keyboard);
   return wrapper;
+}
+
+/** A file in a message: its name and size, a link that saves it. */
+function renderDocument(file) {
+  const a = document.createElement("a");
+  a.className = "document";
+  a.href = `/_sandbox/file?id=${encodeURIComponent(file.file_id)}`;
+  a.download = file.file_name;
+  const icon = document.createElement("span");
+  icon.className = "document-icon";
+  icon.textContent = "📄";
+  const about = document.createElement("span");
+  const name = document.createElement("span");
+  name.className = "document-name";
+  name.textContent = file.file_name;
+  const size = document.createElement("span");
+  size.className = "document-size";
+  size.textContent = file.file_size < 1024 ? `${file.file_size} B` : `${(file.file_size / 1024).toFixed(1)} KB`;
+  about.append(name, size);
+  a.append(icon, about);
+  return a;
+}
+
+async function sendFile(file, caption) {
+  const chat = state.chats.get(state.current);
+  if (!chat || !file) return;
+  const form = new FormData();
+  form.append("chat_id", String(chat.id));
+  form.append("caption", caption.trim());
+  form.append("file", file, file.name);
+  try {
+    const response = await fetch("/_sandbox/upload", { method: "POST", body: form });
+    const body = await response.json();
+    if (!body.ok) throw new Error(body.description || `HTTP ${response.status}`);
+  } catch (error) {
+    toast(`Not sent: ${error.message}`);
+  }
 }
 
 function daySeparator(seconds) {
@@ -825,7 +864,7 @@ function scheduleInline(query) {
   inlineTimer = setTimeout(() => runInline(query), 350);
 }
 
-async function runInline(query) {
+async function runInline(query, offset = "", more = false) {
   const chat = state.chats.get(state.current);
   if (!chat) return;
   const seq = ++inlineSeq;
@@ -833,21 +872,24 @@ async function runInline(query) {
   const chatType = chat.type === "private" ? "sender" : chat.type;
   let body;
   try {
-    body = await postJSON("/_local/inline", { user_id: userId, query, chat_type: chatType, wait: 15 });
+    body = await postJSON("/_local/inline", { user_id: userId, query, chat_type: chatType, offset, wait: 15 });
   } catch (error) {
     toast(`Inline query failed: ${error.message}`);
     return;
   }
   if (seq !== inlineSeq || inlineQuery() === null) return; // typed on meanwhile
-  showInlineResults(chat, body.result);
+  showInlineResults(chat, body.result, query, more);
 }
 
-function showInlineResults(chat, found) {
+function showInlineResults(chat, found, query, more = false) {
   const menu = $("command-menu");
-  menu.replaceChildren();
+  // The next page (Telegram asks for it as the user scrolls) goes below the ones shown.
+  const previous = more ? menu.querySelector(".inline-more") : null;
+  if (previous) previous.remove();
+  else menu.replaceChildren();
   state.menu = { items: [], active: 0 };
   const results = (found.answer && found.answer.results) || [];
-  if (!results.length) {
+  if (!results.length && !more) {
     const note = document.createElement("div");
     note.className = "command-empty";
     note.textContent = found.answer ? "No results." : "The bot did not answer.";
@@ -875,6 +917,16 @@ function showInlineResults(chat, found) {
         toast(`Not sent: ${error.message}`);
       }
     });
+    menu.appendChild(item);
+  }
+  const next = found.answer && found.answer.next_offset;
+  if (next) {
+    const item = document.createElement("div");
+    item.className = "inline-result inline-more";
+    item.setAttribute("role", "option");
+    item.textContent = "More results…";
+    item.addEventListener("mousedown", (event) => event.preventDefault());
+    item.addEventListener("click", () => runInline(query, next, true));
     menu.appendChild(item);
   }
   menu.hidden = false;
@@ -973,6 +1025,16 @@ function setupComposer() {
       if (document.activeElement !== input) hideMenu();
     }, 150),
   );
+  $("attach-button").addEventListener("click", () => $("attach-file").click());
+  $("attach-file").addEventListener("change", () => {
+    const picker = $("attach-file");
+    const file = picker.files && picker.files[0];
+    picker.value = "";
+    if (!file) return;
+    const caption = inlineQuery() === null ? input.value : "";
+    input.value = "";
+    sendFile(file, caption);
+  });
   $("menu-button").addEventListener("mousedown", (event) => event.preventDefault());
   $("menu-button").addEventListener("click", () => {
     if (!$("command-menu").hidden) {
