@@ -67,9 +67,7 @@ async def run(count: int, workdir: Path) -> None:
     with LocalBotApi() as api:
         for chat_id in chats:
             api.add_chat(chat_id)
-        api.rate_limit(
-            per_second=LIMIT_PER_SECOND, per_group_per_minute=20, per_chat_per_second=1
-        )
+        api.rate_limit(per_second=LIMIT_PER_SECOND, per_group_per_minute=20, per_chat_per_second=1)
         settings = Settings(
             token=EXAMPLE_TOKEN,
             api_url=api.base_url,
