@@ -77,6 +77,8 @@ def test_letter_pairs_needed_hold_for_every_close_pair_of_words() -> None:
 
 
 def test_closest_surnames_are_those_a_scan_of_every_surname_finds(corpus: Engine) -> None:
+    if not SHARED_CORPORA.is_dir():
+        pytest.skip("the shared corpora give the many surnames this needs; they are absent")
     names = corpus.store.person_name_index()
     surnames = list(names.by_surname)
     assert len(surnames) >= 40
@@ -119,7 +121,10 @@ def test_a_surname_is_looked_up_through_its_index_not_a_scan(corpus: Engine) -> 
     )
     assert "mentions_surname" in plan
     every_key = {r[0] for r in corpus.store.db.execute("SELECT DISTINCT key FROM mentions")}
-    for wanted in ["shoigu", "ben shabbat", "putin", "netanyahu", "xi"]:
+    wanted_names = ["shoigu", "ben shabbat", "putin", "netanyahu"]
+    if SHARED_CORPORA.is_dir():
+        wanted_names.append("xi")  # a one-syllable surname, named in the shared corpora only
+    for wanted in wanted_names:
         expected = {k for k in every_key if k == wanted or k.endswith(" " + wanted)}
         found = set(corpus.store.person_keys_ending(wanted))
         assert found <= expected and found, wanted
