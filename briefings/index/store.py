@@ -147,25 +147,21 @@ class Store:
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute("PRAGMA foreign_keys=ON")
-        if version < 1:
-            self._create_v1()
-            conn.execute(f"PRAGMA application_id={APPLICATION_ID}")
-            conn.execute("PRAGMA user_version=1")
-        if version < 2:
-            self._upgrade_to_v2()
-            conn.execute("PRAGMA user_version=2")
-        if version < 3:
-            self._upgrade_to_v3()
-            conn.execute("PRAGMA user_version=3")
-        if version < 4:
-            self._upgrade_to_v4()
-            conn.execute("PRAGMA user_version=4")
-        if version < 5:
-            self._upgrade_to_v5()
-            conn.execute("PRAGMA user_version=5")
-        if version < 6:
-            self._upgrade_to_v6()
-            conn.execute("PRAGMA user_version=6")
+        steps = (
+            self._create_v1,
+            self._upgrade_to_v2,
+            self._upgrade_to_v3,
+            self._upgrade_to_v4,
+            self._upgrade_to_v5,
+            self._upgrade_to_v6,
+        )
+        # Each step takes the schema one version up; the version is recorded after each.
+        for number, step in enumerate(steps, start=1):
+            if version < number:
+                step()
+                if number == 1:
+                    conn.execute(f"PRAGMA application_id={APPLICATION_ID}")
+                conn.execute(f"PRAGMA user_version={number}")
         conn.commit()
 
     def _add_lookup_indexes(self) -> None:
