@@ -357,7 +357,7 @@ class PersonCard:
     events: tuple[int, ...] = ()
     quote: Item | None = None
     spellings: tuple[str, ...] = ()
-    """Other ways the articles write the name ("Zelenskyy", "Vladimir Zelensky"), most used
+    """Other ways the articles write the name ("Ekdaal", "Tomas Ekdaal"), most used
     first: the spellings the card gathers as one person."""
 
 

@@ -527,8 +527,8 @@ def _spellings(person: Person) -> tuple[str, ...]:
     (a surname alone is no other spelling)."""
     counts = Counter(m.mention.name for m in person.mentions)
     shown = set(person_key(person.name).split())
-    # "Volodymyr Zelenskiy" is another spelling of "Volodymyr Zelenskyy"; "Zelenskyy" and
-    # "Volodymyr" are parts of it.
+    # "Tomas Ekdaal" is another spelling of "Tomas Ekdal"; "Ekdal" and
+    # "Tomas" are parts of it.
     others = [
         name
         for name in counts

@@ -312,7 +312,7 @@ def _mentions(sentences: Sequence[Sentence], title: str, found: Found) -> list[_
                 key = _key([t.text for t in run[i : j + 1]])
                 half = len(key) // 2
                 if half and len(key) == 2 * half and key[:half] == key[half:]:
-                    j -= half  # "Ali Khamenei Ali Khamenei": a name printed twice (tag lists)
+                    j -= half  # "Lina Varga Lina Varga": a name printed twice (tag lists)
                     key = key[:half]
                 start, end = run[i].start, run[j].end
                 m = _Mention(sentence.index, start, end, start, text[start:end], key)
