@@ -109,6 +109,9 @@ def is_press(person: Person) -> bool:
     )
 
 
+_TOKEN = re.compile(r"\w+")
+
+
 class Names:
     """Where each person of an event is named in a text, by the words only they are called."""
 
@@ -135,6 +138,8 @@ class Names:
                 self.words[max(keys, key=lambda k: (weight[k], k))].add(word)
         self._pattern: dict[str, re.Pattern[str] | None] = {}
         self._folded: dict[str, str] = {}
+        self._tokens: dict[str, frozenset[str]] = {}
+        self._plain = {w for owned in self.words.values() for w in owned if _TOKEN.fullmatch(w)}
 
     def positions(self, person: Person, text: str) -> list[int]:
         if person.key in self._pattern:
@@ -154,6 +159,12 @@ class Names:
         folded = self._folded.get(text)
         if folded is None:
             folded = self._folded[text] = fold(text)
+            self._tokens[text] = frozenset(_TOKEN.findall(folded))
+        # Most people are not named in most sentences: a word of letters alone is named only
+        # as a whole token of the text, which a set answers without running the pattern.
+        words = self.words[person.key]
+        if words <= self._plain and self._tokens[text].isdisjoint(words):
+            return []
         return [m.start() for m in pattern.finditer(folded)]
 
 
