@@ -126,11 +126,11 @@ def ingest_paths(
                 continue
             rejected.extend(result.rejected)
             for document in result.documents:
-                previous = store.checksum_of(document.path)
-                if previous == checksum(document):
+                change = _change_of(store, document)
+                if change == "unchanged":
                     unchanged.append(document.path)
                 else:
-                    waiting.append((document, bool(previous)))
+                    waiting.append((document, change == "updated"))
             if len(waiting) >= ANALYSIS_BATCH:
                 analyse_waiting()
             report_progress()
@@ -191,14 +191,21 @@ def _analysis_pool() -> Executor:
     )
 
 
-def _ingest_document(
-    store: Store, document: SourceDocument, taxonomy: Taxonomy, pending: list[Article]
-) -> str:
+def _change_of(store: Store, document: SourceDocument) -> str:
+    """ "added", "updated" or "unchanged": the document against what the store holds."""
     previous = store.checksum_of(document.path)
     if previous == checksum(document):
         return "unchanged"
-    pending.append(analyse(document, taxonomy))
     return "updated" if previous else "added"
+
+
+def _ingest_document(
+    store: Store, document: SourceDocument, taxonomy: Taxonomy, pending: list[Article]
+) -> str:
+    change = _change_of(store, document)
+    if change != "unchanged":
+        pending.append(analyse(document, taxonomy))
+    return change
 
 
 def default_db_path() -> str:

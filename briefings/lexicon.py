@@ -193,3 +193,11 @@ def trie_pattern(words: Iterable[str]) -> str:
         return branches[0] if len(branches) == 1 else f"(?:{'|'.join(branches)})"
 
     return render(trie)
+
+
+@cache
+def word_pattern(name: str, section: str) -> re.Pattern[str]:
+    """Any word or phrase of one section of a word list, whole ("met" not in "metro",
+    "sanction" not in "sanctioned" unless listed), in any case."""
+    entries = trie_pattern(w.lower() for w in words(name, section))
+    return re.compile(rf"(?<![\w-])(?:{entries})(?![\w-])", re.I)

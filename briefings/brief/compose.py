@@ -77,18 +77,10 @@ def compose_briefing(
     purpose = _purpose(material, rules, focus_sentences)
     if not purpose.items:
         purpose = _summary(material, rules, focus_sentences)
-    shown = {
-        (s.article_id, s.index)
-        for s in material.sentences
-        if any(s.text == i.text for i in purpose.items)
-    }
+    shown = _told(material, purpose)
     reactions = reactions_section(material, rules, shown, _items)
     # A sentence told as a reaction is not told again as context.
-    shown |= {
-        (s.article_id, s.index)
-        for s in material.sentences
-        if any(s.text == i.text for i in reactions.items)
-    }
+    shown |= _told(material, reactions)
     sections = [
         purpose,
         _participants(material, rules),
@@ -105,6 +97,12 @@ def compose_briefing(
         query=query,
         people=event_roles(material),
     )
+
+
+def _told(material: Material, section: Section) -> set[tuple[int, int]]:
+    """The sentences a section's items tell, by position: later sections leave them out."""
+    texts = {item.text for item in section.items}
+    return {(s.article_id, s.index) for s in material.sentences if s.text in texts}
 
 
 def choose_event(

@@ -23,11 +23,11 @@ from typing import TYPE_CHECKING
 from briefings.brief.facets import FacetRules
 from briefings.brief.roles import (
     Names,
-    happening_pattern,
     is_elsewhere,
     is_subject_of,
     speech_pattern,
 )
+from briefings.extract.happenings import happening_words
 from briefings.index.store import StoredSentence
 from briefings.lexicon import lower_words
 
@@ -53,7 +53,7 @@ def purpose_sentences(
     """The sentences that state the purpose, and how strongly each text does (for ranking)."""
     names = material.names
     principals = list(material.principals)
-    happening = happening_pattern()
+    happening = happening_words()
     speech = speech_pattern()
     excluded = set(reactions)
     about_it = _reporting_articles(material, names, happening)
@@ -116,7 +116,7 @@ _DISCUSSION = re.compile(r"\b(?:discuss\w*|agenda|topics?|focus)\b", re.I)
 def _aim_of_the_meeting(text: str, rules: FacetRules) -> bool:
     """Whether the purpose cue is the meeting's: a happening word just before it ("the trip
     was designed to"), or a cue of discussion ("will discuss", "on the agenda")."""
-    ends = [m.end() for m in happening_pattern().finditer(text)]
+    ends = [m.end() for m in happening_words().finditer(text)]
     for cue in rules.purpose.pattern.finditer(text):
         if _MOTIVE.match(cue.group(0)):
             continue  # a person's hopes, not the meeting's aims
@@ -130,7 +130,7 @@ def _aim_of_the_meeting(text: str, rules: FacetRules) -> bool:
 def _aim_of_happening(text: str) -> bool:
     """An infinitive of purpose in a sentence about the happening: "lands … to strengthen
     ties", "went out of his way to woo the host on his state visit"; not "to visit", "to be"."""
-    happening = happening_pattern()
+    happening = happening_words()
     return any(
         not happening.match(aim.group(1)) and aim.group(1) not in _NOT_AIMS
         for aim in _INFINITIVE.finditer(text)

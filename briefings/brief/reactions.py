@@ -31,7 +31,6 @@ from briefings.brief.roles import (
     PARTICIPANT,
     PRINCIPAL,
     Names,
-    happening_pattern,
     is_elsewhere,
     is_press,
     speech_pattern,
@@ -39,6 +38,7 @@ from briefings.brief.roles import (
     stance_pattern,
 )
 from briefings.brief.similarity import SentenceGroup, group_similar
+from briefings.extract.happenings import happening_words
 from briefings.index.people_index import Person
 from briefings.index.store import StoredSentence
 from briefings.lexicon import lower_words, trie_pattern, words
@@ -103,7 +103,7 @@ def find_stances(
     names = material.names
     insiders = [p for p in material.people if material.cast.role_of(p) in (PRINCIPAL, PARTICIPANT)]
     principals = list(material.principals)
-    happening = happening_pattern()
+    happening = happening_words()
     found: list[Stance] = []
     previous: dict[int, str] = {}
     was_about: dict[int, int] = {}
@@ -191,7 +191,7 @@ def _title_parties(material: Material, rules: FacetRules) -> dict[str, set[int]]
     for article in material.articles.values():
         title = article.title
         for strength, start, end in _stances_in(title, about=True):
-            if strength == SPEECH and not happening_pattern().search(title):
+            if strength == SPEECH and not happening_words().search(title):
                 continue
             party = _party(title, start, end, material, names, insiders, rules)
             if party:
@@ -209,7 +209,7 @@ def _refers_to_happening(phrase: str, material: Material, names: Names, rules: F
     return (
         not _names_someone(phrase, material, names, rules)
         or _POSSESSIVE.search(phrase[:_HEAD_REACH]) is not None
-        or happening_pattern().search(phrase) is not None
+        or happening_words().search(phrase) is not None
     )
 
 
@@ -394,6 +394,20 @@ _HOLDING = re.compile(
 )
 
 
+def _principal_lands(material: Material, rules: FacetRules) -> set[str | None]:
+    """The principals' countries, once a briefing: every subject phrase asks."""
+    if "principal_lands" not in material.worked_out:
+        by_word = rules.party_resolver.by_word
+        material.worked_out["principal_lands"] = {
+            by_word.get(m.mention.nationality.lower())
+            for p in material.principals
+            for m in p.mentions
+            if m.mention.nationality
+        }
+    lands: set[str | None] = material.worked_out["principal_lands"]
+    return lands
+
+
 def _official_for(party: str, material: Material, rules: FacetRules) -> str | None:
     """The country a person speaks for, from the roles the articles give them: an official
     of it ("Russian Foreign Ministry spokeswoman", "White House adviser"), not someone who
@@ -445,13 +459,7 @@ def _name_party(
         if spots:
             people.append((spots[0], person))
     candidates: list[tuple[int, str | None]] = []
-    principal_lands: set[str | None] = material.worked_out.get("principal_lands") or {
-        resolver.by_word.get(m.mention.nationality.lower())
-        for p in material.principals
-        for m in p.mentions
-        if m.mention.nationality
-    }
-    material.worked_out["principal_lands"] = principal_lands
+    principal_lands = _principal_lands(material, rules)
     for start, end, country in countries:
         if _DESCRIBED.match(phrase, end) and country in principal_lands:
             # "the Ukrainian leader", "Iran's supreme leader": a principal described

@@ -19,14 +19,14 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
 
 from briefings.brief.facets import FacetRules
 from briefings.extract.dates import MONTHS, month_day_mentions
 from briefings.extract.entities import fold
+from briefings.extract.happenings import happening_words
 from briefings.index.people_index import Person
 from briefings.index.store import StoredSentence
-from briefings.lexicon import lower_words, trie_pattern, words
+from briefings.lexicon import lower_words, word_pattern
 
 PRINCIPAL = "principal"
 PARTICIPANT = "participant"
@@ -71,30 +71,20 @@ class Cast:
         return [p for p in people if self.role_of(p) == role]
 
 
-@cache
-def _words(section: str, name: str) -> re.Pattern[str]:
-    entries = words(name, section)
-    return re.compile(rf"(?<![\w-])(?:{trie_pattern(w.lower() for w in entries)})(?![\w-])", re.I)
-
-
-def happening_pattern() -> re.Pattern[str]:
-    return _words("happening words", "happenings.txt")
-
-
 def stance_pattern() -> re.Pattern[str]:
-    return _words("verbs", "stances.txt")
+    return word_pattern("stances.txt", "verbs")
 
 
 def stance_noun_pattern() -> re.Pattern[str]:
-    return _words("nouns", "stances.txt")
+    return word_pattern("stances.txt", "nouns")
 
 
 def speech_pattern() -> re.Pattern[str]:
-    return _words("speech", "stances.txt")
+    return word_pattern("stances.txt", "speech")
 
 
 def _remote_pattern() -> re.Pattern[str]:
-    return _words("remote words", "happenings.txt")
+    return word_pattern("happenings.txt", "remote words")
 
 
 def press_roles() -> frozenset[str]:
@@ -139,7 +129,8 @@ class Names:
         self._pattern: dict[str, re.Pattern[str] | None] = {}
         self._folded: dict[str, str] = {}
         self._tokens: dict[str, frozenset[str]] = {}
-        self._plain = {w for owned in self.words.values() for w in owned if _TOKEN.fullmatch(w)}
+        self._plain: dict[str, bool] = {}
+        """Whether all of a person's words are plain letters (whole tokens of a text)."""
 
     def positions(self, person: Person, text: str) -> list[int]:
         if person.key in self._pattern:
@@ -154,6 +145,7 @@ class Names:
                 else None
             )
             self._pattern[person.key] = pattern
+            self._plain[person.key] = all(_TOKEN.fullmatch(w) for w in words or ())
         if pattern is None:
             return []
         folded = self._folded.get(text)
@@ -162,8 +154,7 @@ class Names:
             self._tokens[text] = frozenset(_TOKEN.findall(folded))
         # Most people are not named in most sentences: a word of letters alone is named only
         # as a whole token of the text, which a set answers without running the pattern.
-        words = self.words[person.key]
-        if words <= self._plain and self._tokens[text].isdisjoint(words):
+        if self._plain[person.key] and self._tokens[text].isdisjoint(self.words[person.key]):
             return []
         return [m.start() for m in pattern.finditer(folded)]
 
@@ -253,7 +244,7 @@ def assign_roles(
     """Give every person of an event a role, with the sentences that decided it."""
     names = Names(people)
     by_ref = {(s.article_id, s.index): s for s in sentences}
-    happening = happening_pattern()
+    happening = happening_words()
     stance = stance_pattern()
     speech = speech_pattern()
     principals = _principals(

@@ -7,14 +7,10 @@ pattern lives here so that neither module needs the other.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
-from briefings.extract.entities import read_sections
-from briefings.lexicon import trie_pattern
+from briefings.lexicon import word_pattern
 
 
-@lru_cache(maxsize=1)
 def happening_words() -> re.Pattern[str]:
     """Words naming a happening: "met", "visit", "summit", "pledge" (data/happenings.txt)."""
-    words = read_sections("happenings.txt")["happening words"]
-    return re.compile(rf"(?<![\w-])(?:{trie_pattern(w.lower() for w in words)})(?![\w-])", re.I)
+    return word_pattern("happenings.txt", "happening words")

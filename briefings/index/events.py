@@ -35,11 +35,9 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import math
-import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 from briefings.extract.event_features import ReportFeatures
 from briefings.index.event_places import (
@@ -49,7 +47,7 @@ from briefings.index.event_places import (
     places_happening,
 )
 from briefings.index.term_weights import TermWeights
-from briefings.lexicon import trie_pattern, words
+from briefings.lexicon import word_pattern
 from briefings.models import Event
 
 EVENT_WINDOW_DAYS = 3
@@ -444,13 +442,6 @@ def _cosine(a: Mapping[str, float], b: Mapping[str, float], norm2: float | None 
 
 
 # -- events -----------------------------------------------------------------------------------
-@lru_cache(maxsize=1)
-def _stance_words() -> re.Pattern[str]:
-    """Verbs of taking a stance (data/stances.txt): a headline with one reports a reaction."""
-    verbs = trie_pattern(w.lower() for w in words("stances.txt", "verbs"))
-    return re.compile(rf"(?<![\w-])(?:{verbs})(?![\w-])", re.I)
-
-
 def event_of(group: _Group) -> tuple[Event, dict[int, tuple[dt.date, str]]]:
     """The event a group makes, and the dates it gives its undated articles."""
     reports = group.reports()
@@ -469,7 +460,7 @@ def event_of(group: _Group) -> tuple[Event, dict[int, tuple[dt.date, str]]]:
         reports,
         key=lambda r: (
             not r.title.endswith("…"),
-            _stance_words().search(r.title) is None,
+            word_pattern("stances.txt", "verbs").search(r.title) is None,
             bool(r.referred & principals),
             r.happened is not None and r.happened == date,
             _cosine(r.vector, group.centroid, group.norm2),
