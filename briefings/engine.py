@@ -8,7 +8,6 @@ folder holds, a database's health, template problems, and the digest's types.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -234,13 +233,9 @@ class Engine:
     ) -> Briefing:
         """A briefing on the latest event, or the event matching a query, id or date.
 
-        It carries the event's articles, so that its items' sources can be numbered.
+        It carries the articles it was made from, so that its items' sources can be numbered.
         """
-        briefing = compose.compose_briefing(
-            self.store, query=query, event_id=event_id, on_date=on_date
-        )
-        articles = tuple(self.store.articles(briefing.event.article_ids))
-        return dataclasses.replace(briefing, articles=articles)
+        return compose.compose_briefing(self.store, query=query, event_id=event_id, on_date=on_date)
 
     def event(self, event_id: int) -> Event | None:
         """One event by id, or None."""

@@ -292,7 +292,9 @@ class Briefing:
     people: tuple[EventRole, ...] = ()
     """Everyone the event's articles name, with their role in it."""
     articles: tuple[StoredArticle, ...] = ()
-    """The event's articles, by which the items' ``articles`` (paths) are numbered as sources."""
+    """The articles the briefing was made from (all of the event's English articles, or of a
+    big event a representative set: see brief.reports), by which the items' ``articles``
+    (paths) are numbered as sources."""
 
     @property
     def citations(self) -> tuple[Citation, ...]:

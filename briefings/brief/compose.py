@@ -96,6 +96,8 @@ def compose_briefing(
         sections=kept,
         query=query,
         people=event_roles(material),
+        # What its items cite are among these: numbered as sources, in path order.
+        articles=tuple(sorted(material.articles.values(), key=lambda a: a.path)),
     )
 
 

@@ -44,12 +44,14 @@ class PartyResolver:
             for word in (country.name, country.capital, country.demonym):
                 if word:
                     self.by_word[word.lower()] = country.name
-        alternation = "|".join(re.escape(w) for w in sorted(self.by_word, key=len, reverse=True))
+        # Written as tries (the longest word first, as a longest-first alternation): every
+        # subject phrase of a big event is searched, and a flat alternation of hundreds of
+        # words is tried word by word at each position.
+        alternation = trie_pattern(self.by_word)
         self.pattern = re.compile(rf"\b({alternation})(?:s|['’]s)?\b", re.IGNORECASE)
         self.by_alias = {a: c.name for c in world for a in c.aliases}
-        aliases = "|".join(re.escape(a) for a in sorted(self.by_alias, key=len, reverse=True))
-        # An empty alternation would match the empty string everywhere: no aliases, no match.
-        self.alias_pattern = re.compile(rf"(?<![\w.])({aliases})(?![\w])" if aliases else "(?!)")
+        # No aliases: trie_pattern's "(?!)" matches nothing.
+        self.alias_pattern = re.compile(rf"(?<![\w.])({trie_pattern(self.by_alias)})(?![\w])")
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from functools import cached_property
 from typing import Any
 
 from briefings.brief.facets import FacetRules, load_rules
+from briefings.brief.reports import representative
 from briefings.brief.roles import Cast, Names, assign_roles, is_subject_of, speech_pattern
 from briefings.index.people_index import Person, merge_people
 from briefings.index.store import Store, StoredSentence
@@ -26,7 +27,8 @@ OPENING_PRONOUN = re.compile(r"^[\"“‘']?(?:He|She|His|Her)\b")
 
 @dataclass(frozen=True)
 class Material:
-    """Everything an event's briefing is made from."""
+    """Everything an event's briefing is made from: of a big event, a bounded and
+    representative set of its articles (see reports)."""
 
     event: Event
     articles: dict[int, StoredArticle]
@@ -36,6 +38,9 @@ class Material:
     prose: list[StoredSentence]
     """The sentences that read as sentences: what items are made of (not headlines, bullets,
     link lines or page furniture that the text kept)."""
+    dated_elsewhere: dict[str, bool] = field(default_factory=dict, compare=False, repr=False)
+    """Whether each sentence's text writes out another date than the event's (is_elsewhere):
+    roles, purposes and stances each ask it of the same sentences."""
     worked_out: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
     """What the facets work out from the material once a briefing and share (the stances,
     whom an official speaks for), by name."""
@@ -87,15 +92,18 @@ class Material:
 
 
 def gather(store: Store, event: Event, rules: FacetRules | None = None) -> Material:
-    articles = {a.id: a for a in store.articles(event.article_ids) if a.language == "en"}
+    english = [a for a in store.articles(event.article_ids) if a.language == "en"]
+    articles = {a.id: a for a in representative(english)}
     ids = list(articles)
     sentences = store.sentences(ids)
     mentions = store.mentions(ids)
     people = merge_people(mentions)
     titles = {a.id: a.title for a in articles.values()}
-    cast = assign_roles(people, sentences, titles, rules or load_rules(), event.date, event.place)
+    dated: dict[str, bool] = {}
+    rules = rules or load_rules()
+    cast = assign_roles(people, sentences, titles, rules, event.date, event.place, dated)
     prose = [s for s in sentences if is_prose(s.text)]
-    return Material(event, articles, sentences, people, cast, prose)
+    return Material(event, articles, sentences, people, cast, prose, dated)
 
 
 MIN_PROSE_WORDS = 5

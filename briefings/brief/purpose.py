@@ -68,7 +68,9 @@ def purpose_sentences(
         cue = rules.purpose.pattern.search(text)
         if (
             rules.purpose_excludes.search(text)
-            or is_elsewhere(text, rules, material.event.date, phrases=False)
+            or is_elsewhere(
+                text, rules, material.event.date, phrases=False, dated=material.dated_elsewhere
+            )
             or rules.is_elsewhere(text[: cue.start()] if cue else text)
         ):
             continue

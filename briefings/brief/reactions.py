@@ -122,7 +122,9 @@ def find_stances(
             continue
         # A reaction days later calls the happening "last week": only a date written out
         # puts a sentence at another time.
-        if is_elsewhere(text, rules, material.event.date, phrases=False) or not (about or near):
+        if is_elsewhere(
+            text, rules, material.event.date, phrases=False, dated=material.dated_elsewhere
+        ) or not (about or near):
             continue
         stances = _stances_in(text, about)
         # "He thanked…" after a principal is named: the principal's own words, no reaction.

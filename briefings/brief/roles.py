@@ -206,16 +206,32 @@ _CLAUSE_BREAK = re.compile(r"[.;:!?\"“”]|\b(?:said|told|says|who|which|while
 
 
 def is_elsewhere(
-    text: str, rules: FacetRules, day: dt.date | None, *, phrases: bool = True
+    text: str,
+    rules: FacetRules,
+    day: dt.date | None,
+    *,
+    phrases: bool = True,
+    dated: dict[str, bool] | None = None,
 ) -> bool:
     """A sentence about another time than the happening: "last year", "on July 8".
 
     With ``phrases`` off, only dates written out count, not words such as "last year".
+    ``dated`` keeps, for one day, whether each text writes out another date: a briefing
+    asks it of the same sentences several times (see Material.dated_elsewhere).
     """
     if phrases and rules.is_elsewhere(text):
         return True
     if day is None:
         return False
+    if dated is None:
+        return _writes_another_date(text, day)
+    found = dated.get(text)
+    if found is None:
+        found = dated[text] = _writes_another_date(text, day)
+    return found
+
+
+def _writes_another_date(text: str, day: dt.date) -> bool:
     for _, (month, date) in month_day_mentions(text):
         if abs((dt.date(day.year, month, date) - day).days) > 3:
             return True
@@ -240,8 +256,11 @@ def assign_roles(
     rules: FacetRules,
     day: dt.date | None = None,
     place: str | None = None,
+    dated: dict[str, bool] | None = None,
 ) -> Cast:
-    """Give every person of an event a role, with the sentences that decided it."""
+    """Give every person of an event a role, with the sentences that decided it.
+
+    ``dated``: see is_elsewhere."""
     names = Names(people)
     by_ref = {(s.article_id, s.index): s for s in sentences}
     happening = happening_words()
@@ -278,7 +297,7 @@ def assign_roles(
             ):
                 reacting.append(ref)  # "X condemned…", "X said the visit was a mistake"
                 continue
-            if is_elsewhere(text, rules, day):
+            if is_elsewhere(text, rules, day, dated=dated):
                 continue
             if (
                 (others or rules.refers_to_principals(text))
