@@ -25,6 +25,7 @@ from briefings.brief.digest import (
     iso_seconds,
 )
 from briefings.errors import NothingToBrief, UnreadableArticle
+from briefings.index import name_counts
 from briefings.index.event_replay import ensure_tables, regroup
 from briefings.index.store import Store
 from briefings.ingest import ingest_documents, ingest_paths
@@ -117,6 +118,7 @@ class Engine:
     def __init__(self, db_path: str | Path, *, templates_dir: str | Path | None = None) -> None:
         self.store = Store.open(db_path)
         ensure_tables(self.store)  # what event grouping keeps, beside the store's tables
+        name_counts.ensure(self.store)  # how often each name is given, for `who`
         self.renderer = render.Renderer(templates_dir)
 
     def close(self) -> None:

@@ -361,6 +361,13 @@ class PersonCard:
     spellings: tuple[str, ...] = ()
     """Other ways the articles write the name ("Ekdaal", "Tomas Ekdaal"), most used
     first: the spellings the card gathers as one person."""
+    article_total: int | None = None
+    """How many articles name the person, when the card is made from the latest of them
+    only (``articles`` lists those); None when it is made from all of them."""
+
+    @property
+    def article_count(self) -> int:
+        return len(self.articles) if self.article_total is None else self.article_total
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ Which sentences answer which facet is decided by the rules in ``data/facets.toml
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from collections import Counter
@@ -28,6 +29,7 @@ from briefings.brief.roles import (
 )
 from briefings.brief.similarity import SentenceGroup, group_similar
 from briefings.errors import NoMatch, NothingToBrief, PersonNotFound
+from briefings.index import name_counts
 from briefings.index.name_index import NameIndex
 from briefings.index.people_index import Person, merge_people, role_key
 from briefings.index.store import Store, StoredSentence, person_key
@@ -382,7 +384,8 @@ def _find_cards(store: Store, name: str, rules: FacetRules) -> list[PersonCard]:
     wanted = person_key(_without_titles(name))
     if not wanted:
         raise PersonNotFound(_shortened(name), [])
-    matched = store.person_keys_ending(wanted)
+    name_counts.ensure(store)
+    matched = name_counts.keys_ending(store, wanted)
     is_exact = bool(matched)
     if not matched:
         names = store.person_name_index()
@@ -406,7 +409,8 @@ def _find_cards(store: Store, name: str, rules: FacetRules) -> list[PersonCard]:
             raise PersonNotFound(_shortened(name), suggestions)
     # Every spelling of the people found (see identity): one card a person.
     spellings = store.keys_of_persons(store.persons_of_keys(matched))
-    people = merge_people(store.mentions_by_keys(spellings))
+    mentions, cut = name_counts.latest_mentions(store, spellings, MAX_CARD_ARTICLES)
+    people = merge_people(mentions)
     if is_exact:
         people = [
             p for p in people if any(_name_matches(wanted, person_key(v)) for v in p.variants)
@@ -417,16 +421,28 @@ def _find_cards(store: Store, name: str, rules: FacetRules) -> list[PersonCard]:
         articles = store.articles(person.article_ids)
         lookup = {a.id: a for a in articles}
         event_ids = sorted({a.event_id for a in articles if a.event_id is not None})
-        cards.append(
-            _card_from(
-                person,
-                lambda a, lookup=lookup: lookup[a].source_name,
-                lambda a, lookup=lookup: lookup[a].path,
-                _took_part_in_any(store, person, event_ids, rules, materials),
-                tuple(event_ids),
-            )
+        card = _card_from(
+            person,
+            lambda a, lookup=lookup: lookup[a].source_name,
+            lambda a, lookup=lookup: lookup[a].path,
+            _took_part_in_any(store, person, event_ids, rules, materials),
+            tuple(event_ids),
         )
+        if cut:
+            # Made from the latest articles: the counts are the corpus's, from its counts.
+            own = spellings if len(people) == 1 else sorted({m.key for m in person.mentions})
+            total = name_counts.totals(store, own)
+            card = dataclasses.replace(card, mentions=total.mentions, article_total=total.articles)
+        cards.append(card)
     return sorted(cards, key=lambda c: -c.mentions)
+
+
+MAX_CARD_ARTICLES = 200
+"""A card is made from at most this many of the person's articles, the latest stored: a
+leader named in tens of thousands of articles would otherwise cost a decoding of each of
+their mentions, and a card listing them all. Its roles, outlets, quote, spellings and events
+are those of the latest articles; its counts of mentions and articles are the corpus's
+(index.name_counts). The shared corpora's people are named in far fewer articles."""
 
 
 PARTICIPATION_EVENTS_CHECKED = 5

@@ -602,7 +602,10 @@ class Store:
         )
         return [StoredSentence(r["article_id"], r["idx"], r["paragraph"], r["text"]) for r in rows]
 
-    def mentions(self, article_ids: Sequence[int] | None = None) -> list[StoredMention]:
+    def mentions(
+        self, article_ids: Sequence[int] | None = None, *, keys: Sequence[str] | None = None
+    ) -> list[StoredMention]:
+        """The mentions of these articles (all, if None), of these folded names only if given."""
         sql = (
             "SELECT m.article_id, m.name, m.key, m.roles, m.nationality, m.sentences, m.quotes, "
             "coalesce(p.person, m.key) AS person FROM mentions m "
@@ -616,6 +619,9 @@ class Store:
                 return []
             sql += " AND m.article_id IN (SELECT value FROM json_each(?))"
             params = [_json_ids(article_ids)]
+        if keys is not None:
+            sql += " AND m.key IN (SELECT value FROM json_each(?))"
+            params = [*params, json.dumps(list(keys))]
         return [
             StoredMention(
                 r["article_id"],
@@ -726,15 +732,7 @@ class Store:
     def mentions_by_keys(self, keys: Sequence[str]) -> list[StoredMention]:
         if not keys:
             return []
-        wanted = set(keys)
-        ids = [
-            r["article_id"]
-            for r in self._rows(
-                "SELECT DISTINCT article_id FROM mentions WHERE key IN (SELECT value FROM json_each(?))",
-                [json.dumps(list(keys))],
-            )
-        ]
-        return [m for m in self.mentions(ids) if m.key in wanted]
+        return self.mentions(keys=keys)
 
     def entities(self, article_ids: Sequence[int], kind: str) -> list[tuple[int, str]]:
         if not article_ids:

@@ -164,6 +164,7 @@ def person_json(card: PersonCard) -> dict[str, Any]:
         ],
         "participant": card.is_participant,
         "articles": list(card.articles),
+        "article_count": card.article_count,
         "mentions": card.mentions,
         "events": list(card.events),
         "quote": to_jsonable(card.quote) if card.quote else None,

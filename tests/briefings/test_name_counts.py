@@ -1,0 +1,76 @@
+"""The counts `who` reads of each name (index.name_counts) equal a count from scratch, as
+articles come, change and go; a card made from a person's latest articles keeps the corpus's
+counts."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from briefings.brief import compose
+from briefings.engine import Engine
+from briefings.index import name_counts
+from tests.conftest import SEEDS
+
+
+def counted(engine: Engine) -> set[tuple[object, ...]]:
+    return set(
+        engine.store.db.execute(
+            "SELECT key, weak, name, surname, mentions, weight FROM name_counts"
+        ).fetchall()
+    )
+
+
+def from_scratch(engine: Engine) -> set[tuple[object, ...]]:
+    return set(engine.store.db.execute(name_counts.FROM_SCRATCH).fetchall())
+
+
+def test_counts_follow_articles_as_they_come_change_and_go(tmp_path: Path) -> None:
+    folder = tmp_path / "articles"
+    shutil.copytree(SEEDS, folder)
+    with Engine(tmp_path / "news.db") as engine:
+        engine.ingest([folder])
+        assert counted(engine) and counted(engine) == from_scratch(engine)
+
+        # An article changed: its paragraphs naming people cut down to the first half.
+        changed = sorted(folder.glob("*.txt"))[0]
+        lines = changed.read_text("utf-8").splitlines()
+        changed.write_text("\n".join(lines[: len(lines) // 2]) + "\n", "utf-8")
+        engine.ingest([folder])
+        assert counted(engine) == from_scratch(engine)
+
+        # An article removed.
+        gone = sorted(folder.glob("*.txt"))[1]
+        articles = engine.article_count()
+        engine.store.delete_paths([a.path for a in engine.articles() if a.path.endswith(gone.name)])
+        assert engine.article_count() == articles - 1
+        assert counted(engine) == from_scratch(engine)
+        assert counted(engine)
+
+
+def test_counts_created_on_a_database_with_mentions_start_from_them(seeded: Engine) -> None:
+    before = counted(seeded)
+    db = seeded.store.db
+    for trigger in ("name_counts_add", "name_counts_take", "name_counts_change"):
+        db.execute(f"DROP TRIGGER {trigger}")
+    db.execute("DROP TABLE name_counts")
+    name_counts.ensure(seeded.store)
+    assert counted(seeded) == before == from_scratch(seeded)
+
+
+def test_a_card_from_the_latest_articles_keeps_the_corpus_counts(
+    seeded: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    whole = seeded.who("Netanyahu")[0]
+    assert len(whole.articles) > 2 and whole.article_count == len(whole.articles)
+    monkeypatch.setattr(compose, "MAX_CARD_ARTICLES", 2)
+    latest = seeded.who("Netanyahu")[0]
+    assert latest.name == whole.name
+    assert (latest.mentions, latest.article_count) == (whole.mentions, whole.article_count)
+    assert len(latest.articles) == 2
+    # The latest stored: the articles with the highest ids.
+    ids = {a.path: a.id for a in seeded.articles()}
+    kept = sorted(ids[p] for p in latest.articles)
+    assert kept == sorted(ids[p] for p in whole.articles)[-2:]
