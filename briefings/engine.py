@@ -27,6 +27,7 @@ from briefings.brief.digest import (
 from briefings.errors import NothingToBrief, UnreadableArticle
 from briefings.index import name_counts
 from briefings.index.event_replay import ensure_tables, regroup
+from briefings.index.event_scores import event_scores
 from briefings.index.store import Store
 from briefings.ingest import ingest_documents, ingest_paths
 from briefings.models import (
@@ -251,12 +252,7 @@ class Engine:
         """Events the words are about, best first (the latest events for no words)."""
         if not query.strip():
             return [e.id for e in self.store.events(limit=limit)]
-        scores: dict[int, float] = {}
-        for event_id, count in self.store.event_ids_for_topic(query).items():
-            scores[event_id] = scores.get(event_id, 0) + 2 * count
-        hits = self.store.search_article_ids(query, limit=200)
-        for event_id in self.store.event_ids_of_articles(hits).values():
-            scores[event_id] = scores.get(event_id, 0) + 1
+        scores = event_scores(self.store, query)
         return sorted(scores, key=lambda e: -scores[e])[:limit]
 
     def roles_by_event(self, card: PersonCard) -> list[EventRoles]:

@@ -30,6 +30,7 @@ from briefings.brief.roles import (
 from briefings.brief.similarity import SentenceGroup, group_similar
 from briefings.errors import NoMatch, NothingToBrief, PersonNotFound
 from briefings.index import name_counts
+from briefings.index.event_scores import event_scores
 from briefings.index.name_index import NameIndex
 from briefings.index.people_index import Person, merge_people, role_key
 from briefings.index.store import Store, StoredSentence, person_key
@@ -133,12 +134,7 @@ def choose_event(
         if latest is None:
             raise NothingToBrief("The corpus has no English article yet: ingest some files first.")
         return latest, False
-    scores: Counter[int] = Counter()
-    for found_event, count in store.event_ids_for_topic(query).items():
-        scores[found_event] += 2 * count
-    hits = store.search_article_ids(query, limit=200)
-    for found_event in store.event_ids_of_articles(hits).values():
-        scores[found_event] += 1
+    scores = event_scores(store, query)
     if not scores:
         if store.latest_event() is None:
             raise NothingToBrief("The corpus has no English article yet: ingest some files first.")

@@ -1,0 +1,94 @@
+"""How much each event is about a topic or some words: read from the latest events first.
+
+A briefing on a topic or a query is on the latest of the events substantially about it (see
+compose.choose_event). Scoring every event of the corpus costs as much as the corpus when
+the words are common (a topic most articles are filed under, a leader's name in four
+articles of ten): every matching article is ranked or counted. So the scores are read first
+among the articles of the latest RECENT_EVENTS events (by date, from the events' date index),
+and over the whole corpus only when none of those is about it at all: a common topic or name
+is answered from the recent events, and a rare one, for which the whole corpus is cheap to
+search, from all of them.
+
+An event's score: two for each of its articles filed under the topic, and one for each of
+its articles matching the words: among the recent events, every match; over the corpus, the
+SEARCH_HITS best ranked.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections import Counter
+
+from briefings.index.store import Store, fts_query
+
+RECENT_EVENTS = 200
+"""Events read first, the latest by date: the shared corpora have far fewer (all are read)."""
+SEARCH_HITS = 200
+
+
+def event_scores(store: Store, query: str) -> Counter[int]:
+    """event id → how much it is about the query (see the module's docstring)."""
+    recent = _recent_articles(store)
+    if recent is not None:
+        scores = _recent_scores(store, query, recent)
+        if scores:
+            return scores
+    scores = Counter(
+        {event_id: 2 * count for event_id, count in store.event_ids_for_topic(query).items()}
+    )
+    hits = store.search_article_ids(query, limit=SEARCH_HITS)
+    scores.update(store.event_ids_of_articles(hits).values())
+    return scores
+
+
+def _recent_articles(store: Store) -> dict[int, int] | None:
+    """article id → event id of the latest RECENT_EVENTS dated events' articles (read from
+    the index of articles by event alone), or None when the corpus has no more events than
+    that (then the whole corpus is read at once, as cheaply)."""
+    with store.lock:
+        events = store.db.execute(
+            "SELECT id FROM events WHERE date IS NOT NULL ORDER BY date DESC, id DESC LIMIT ?",
+            [RECENT_EVENTS + 1],
+        ).fetchall()
+        if len(events) <= RECENT_EVENTS:
+            return None
+        rows = store.db.execute(
+            "SELECT id, event_id FROM articles WHERE event_id IN (SELECT value FROM json_each(?))",
+            [json.dumps([e[0] for e in events[:RECENT_EVENTS]])],
+        ).fetchall()
+    return dict(rows)
+
+
+def _recent_scores(store: Store, query: str, recent: dict[int, int]) -> Counter[int]:
+    """Two for each recent article filed under the topic, one for each recent English
+    article matching the words: among a few thousand articles every match counts, unranked
+    (ranking them all would cost what ranking the corpus's matches costs)."""
+    scores: Counter[int] = Counter()
+    with store.lock:
+        filed = store.db.execute(
+            "SELECT article_id FROM article_topics WHERE topic = ? "
+            "AND article_id IN (SELECT value FROM json_each(?))",
+            [query.lower(), json.dumps(list(recent))],
+        ).fetchall()
+        for (article_id,) in filed:
+            scores[recent[article_id]] += 2
+        match = fts_query(query)
+        if not match:
+            return scores
+        try:
+            # The matches' ids alone, in the index's order: no rank is worked out.
+            matching = store.db.execute(
+                "SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?", [match]
+            ).fetchall()
+        except sqlite3.OperationalError:
+            return scores  # words FTS5 cannot read as a query match nothing
+        recent_matches = [r[0] for r in matching if r[0] in recent]
+        english = store.db.execute(
+            "SELECT id FROM articles WHERE language = 'en' "
+            "AND id IN (SELECT value FROM json_each(?))",
+            [json.dumps(recent_matches)],
+        ).fetchall()
+    for (article_id,) in english:
+        scores[recent[article_id]] += 1
+    return scores

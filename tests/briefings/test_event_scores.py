@@ -1,0 +1,64 @@
+"""Which events a topic or query is about (index.event_scores): the whole corpus's scores
+when it has few events, the latest events' when it has many and they match."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from briefings.engine import Engine
+from briefings.index import event_scores as scoring
+from tests.conftest import ROOT, SEEDS
+
+SHARED_CORPORA = ROOT.parent / "shared" / "corpora"
+QUERIES = ["diplomacy", "defense minister", "talks", "visit", "sanctions", "minist*"]
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Engine:
+    folders = [SEEDS]
+    if SHARED_CORPORA.is_dir():
+        folders += sorted(p for p in SHARED_CORPORA.iterdir() if p.is_dir())
+    path: Path = tmp_path_factory.mktemp("scores") / "corpus.db"
+    engine = Engine(path)
+    engine.ingest(folders)
+    return engine
+
+
+def whole_corpus_scores(engine: Engine, query: str) -> Counter[int]:
+    """Two for each article filed under the topic, one for each of the 200 best matches."""
+    scores: Counter[int] = Counter()
+    for event_id, count in engine.store.event_ids_for_topic(query).items():
+        scores[event_id] += 2 * count
+    hits = engine.store.search_article_ids(query, limit=200)
+    scores.update(engine.store.event_ids_of_articles(hits).values())
+    return scores
+
+
+def test_a_corpus_of_few_events_is_scored_whole(corpus: Engine) -> None:
+    assert len(corpus.events()) <= scoring.RECENT_EVENTS
+    for query in QUERIES + [t.name for t in corpus.topics()]:
+        assert scoring.event_scores(corpus.store, query) == whole_corpus_scores(corpus, query)
+
+
+def test_many_events_are_scored_among_the_latest_first(
+    corpus: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dated = [e for e in corpus.events() if e.date]  # latest first
+    if len(dated) < 4:
+        pytest.skip("needs the shared corpora's events")
+    monkeypatch.setattr(scoring, "RECENT_EVENTS", 2)
+    latest = {e.id for e in dated[:2]}
+    checked = 0
+    for query in QUERIES + [t.name for t in corpus.topics()]:
+        whole = whole_corpus_scores(corpus, query)
+        found = scoring.event_scores(corpus.store, query)
+        if whole.keys() & latest:
+            # Every recent article filed under the topic or matching the words counts.
+            assert found and set(found) <= latest, query
+            checked += 1
+        else:
+            assert found == whole, query  # nothing recent: the whole corpus, as before
+    assert checked
