@@ -243,14 +243,18 @@ def _ranked(
         score = max(relevance(s.text) for s in group.sentences) if relevance else 0
         return int(boosted), outlets, score, first
 
+    known = {id(g): facts(g) for g in groups}  # each group's facts once, for both orders
+
     def rank(group: SentenceGroup) -> tuple[int, int, int, int]:
-        boosted, outlets, score, first = facts(group)
+        boosted, outlets, score, first = known[id(group)]
         return (-boosted, -outlets, -score, first)
 
+    def relevant_first(group: SentenceGroup) -> tuple[int, int, int, int]:
+        boosted, outlets, score, first = known[id(group)]
+        return (-boosted, -score, -outlets, first)
+
     if select_by_relevance:
-        chosen = sorted(
-            groups, key=lambda g: (-facts(g)[0], -facts(g)[2], -facts(g)[1], facts(g)[3])
-        )
+        chosen = sorted(groups, key=relevant_first)
         return _items(material, sorted(chosen[:limit], key=rank))
     return _items(material, sorted(groups, key=rank)[:limit])
 
@@ -292,12 +296,18 @@ def _context(
         if facet.matches(s.text) and s.text not in used and not rules.reactions.matches(s.text)
     ]
 
+    scored: dict[str, int] = {}  # a text's copies in other articles score alike
+
     def relevance(text: str) -> int:
         # Ties the happening to what surrounds it: several cues, and the visit itself named.
-        cues = len({m.lower() for m in facet.pattern.findall(text)})
-        return (
-            cues + int(rules.requires_happening(text)) + _principal_mentions(material, rules, text)
-        )
+        if text not in scored:
+            cues = len({m.lower() for m in facet.pattern.findall(text)})
+            scored[text] = (
+                cues
+                + int(rules.requires_happening(text))
+                + _principal_mentions(material, rules, text)
+            )
+        return scored[text]
 
     items = _ranked(material, chosen, facet.max_items, boost, relevance, select_by_relevance=True)
     return Section("context", facet.heading, tuple(items))

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any
 
 from briefings.brief.facets import FacetRules, load_rules
@@ -38,6 +37,9 @@ class Material:
     prose: list[StoredSentence]
     """The sentences that read as sentences: what items are made of (not headlines, bullets,
     link lines or page furniture that the text kept)."""
+    names: Names
+    """Where each of the people is named in a text (shared by roles and every facet: it keeps
+    each text it has looked at)."""
     dated_elsewhere: dict[str, bool] = field(default_factory=dict, compare=False, repr=False)
     """Whether each sentence's text writes out another date than the event's (is_elsewhere):
     roles, purposes and stances each ask it of the same sentences."""
@@ -80,12 +82,13 @@ class Material:
                 return min(speakers or named, key=lambda n: n[0])[1]
         return None
 
-    @cached_property
-    def names(self) -> Names:
-        return Names(self.people)
-
     def source(self, article_id: int) -> str:
-        return self.articles[article_id].source_name
+        # Asked for each sentence of each item ranked: worked out once an article.
+        sources: dict[int, str] = self.worked_out.setdefault("sources", {})
+        found = sources.get(article_id)
+        if found is None:
+            found = sources[article_id] = self.articles[article_id].source_name
+        return found
 
     def path(self, article_id: int) -> str:
         return self.articles[article_id].path
@@ -100,10 +103,11 @@ def gather(store: Store, event: Event, rules: FacetRules | None = None) -> Mater
     people = merge_people(mentions)
     titles = {a.id: a.title for a in articles.values()}
     dated: dict[str, bool] = {}
+    names = Names(people)
     rules = rules or load_rules()
-    cast = assign_roles(people, sentences, titles, rules, event.date, event.place, dated)
+    cast = assign_roles(people, sentences, titles, rules, event.date, event.place, dated, names)
     prose = [s for s in sentences if is_prose(s.text)]
-    return Material(event, articles, sentences, people, cast, prose, dated)
+    return Material(event, articles, sentences, people, cast, prose, names, dated)
 
 
 MIN_PROSE_WORDS = 5

@@ -126,7 +126,7 @@ def find_stances(
             text, rules, material.event.date, phrases=False, dated=material.dated_elsewhere
         ) or not (about or near):
             continue
-        stances = _stances_in(text, about)
+        stances = _stances_in(text, about, material.worked_out.setdefault("stance_words", {}))
         # "He thanked…" after a principal is named: the principal's own words, no reaction.
         by_insider = material.referent(sentence) in insiders
         parties: dict[str, tuple[int, str | None]] = {}
@@ -187,7 +187,7 @@ _PRONOUN_SPEAKER = re.compile(r"[,\"”]\s*(?:he|she|it|they)\s+(?:said|added|to
 def _title_parties(material: Material, rules: FacetRules) -> dict[str, set[int]]:
     """Parties the titles show reacting ("X accuses Y of…"): the reactions the news led
     with, and the articles that led with them."""
-    names = Names(material.people)
+    names = material.names
     insiders = [p for p in material.people if material.cast.role_of(p) in (PRINCIPAL, PARTICIPANT)]
     counts: dict[str, set[int]] = defaultdict(set)
     for article in material.articles.values():
@@ -253,12 +253,26 @@ _DETERMINERS = lower_words("grammar.txt", "determiners")
 _TIME_WORDS = lower_words("grammar.txt", "time words")
 
 
-def _stances_in(text: str, about: bool) -> list[tuple[int, int, int]]:
+def _stances_in(
+    text: str,
+    about: bool,
+    known: dict[tuple[str, bool], list[tuple[int, int, int]]] | None = None,
+) -> list[tuple[int, int, int]]:
     """(strength, start, end) of the stance words of a sentence; speech only when ``about``.
 
     Words inside a quotation are the speaker's: the stance is the speaker's, found by the
-    speech verb outside the quotation.
+    speech verb outside the quotation. ``known`` keeps what was found of each text (an
+    event's articles carry the same sentences).
     """
+    if known is None:
+        return _find_stance_words(text, about)
+    found = known.get((text, about))
+    if found is None:
+        found = known[(text, about)] = _find_stance_words(text, about)
+    return found
+
+
+def _find_stance_words(text: str, about: bool) -> list[tuple[int, int, int]]:
     quoted = [(m.start(), m.end()) for m in _QUOTATION.finditer(text)]
     found = [(STANCE, m.start(), m.end()) for m in stance_pattern().finditer(text)]
     found += [(NOUN, m.start(), m.end()) for m in stance_noun_pattern().finditer(text)]

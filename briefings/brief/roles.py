@@ -257,11 +257,12 @@ def assign_roles(
     day: dt.date | None = None,
     place: str | None = None,
     dated: dict[str, bool] | None = None,
+    names: Names | None = None,
 ) -> Cast:
     """Give every person of an event a role, with the sentences that decided it.
 
-    ``dated``: see is_elsewhere."""
-    names = Names(people)
+    ``dated``: see is_elsewhere; ``names``: where the people are named, if already known."""
+    names = names or Names(people)
     by_ref = {(s.article_id, s.index): s for s in sentences}
     happening = happening_words()
     stance = stance_pattern()
