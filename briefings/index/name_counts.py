@@ -75,19 +75,26 @@ _COUNTED = "(weak = 0 OR key IN (SELECT key FROM person_names))"
 
 def ensure(store: Store) -> None:
     """Create the counts and their triggers, filled from the mentions stored so far."""
+    if _exists(store):
+        return
+    # Looked at again once the write lock is held: another connection (an ingest's own
+    # engine) may have created them meanwhile.
+    with store.transaction():
+        if _exists(store):
+            return
+        for statement in _statements(SCHEMA):
+            store.db.execute(statement)
+        store.db.execute(
+            "INSERT INTO name_counts (key, weak, name, surname, mentions, weight) " + FROM_SCRATCH
+        )
+
+
+def _exists(store: Store) -> bool:
     with store.lock:
-        exists = store.db.execute(
+        found = store.db.execute(
             "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'name_counts'"
         ).fetchone()
-        if exists:
-            return
-        with store.transaction():
-            for statement in _statements(SCHEMA):
-                store.db.execute(statement)
-            store.db.execute(
-                "INSERT INTO name_counts (key, weak, name, surname, mentions, weight) "
-                + FROM_SCRATCH
-            )
+    return found is not None
 
 
 def _statements(script: str) -> list[str]:
