@@ -415,8 +415,8 @@ def _find_cards(store: Store, name: str, rules: FacetRules) -> list[PersonCard]:
             raise PersonNotFound(_shortened(name), suggestions)
     # Every spelling of the people found (see identity): one card a person.
     spellings = store.keys_of_persons(store.persons_of_keys(matched))
-    mentions, cut = name_counts.latest_mentions(store, spellings, MAX_CARD_ARTICLES)
-    people = merge_people(mentions)
+    latest, cut = name_counts.latest_articles(store, spellings, MAX_CARD_ARTICLES)
+    people = merge_people(store.mentions(latest, keys=spellings))
     if is_exact:
         people = [
             p for p in people if any(_name_matches(wanted, person_key(v)) for v in p.variants)

@@ -1,26 +1,40 @@
 """How often each name is given, kept as mentions come and go: what `who` reads of a person
 named in thousands of articles without decoding every mention.
 
-``name_counts`` holds, for each folded name, weak or not, and each way it is written: the
-mentions, and their weight as a card counts them (the sentences naming the person, at least
-one a mention). SQLite triggers on ``mentions`` add a row's counts when an ingest stores it and
+``name_counts`` holds, for each folded name, weak or not, each way it is written, and whether
+its articles are in English: the mentions, and their weight as a card counts them (the
+sentences naming the person, at least one a mention). SQLite triggers on ``mentions`` add a row's counts when an ingest stores it and
 take them back when it is deleted (an article changed or removed), so every path that writes
 mentions keeps the counts, and no writer needs to know of them. A covering index of mentions
 by name and article answers "the latest articles naming X" and "how many" from the index.
 
 The table is created, and filled from the mentions already stored, the first time a database
-is opened for it (`ensure`); from then on the triggers keep it.
+is opened for it (`ensure`); from then on the triggers keep it. The store reads the names
+`who` compares a misspelling with from it (PERSON_KEYS) rather than from every mention.
 """
 
 from __future__ import annotations
 
 import json
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from typing import Any, Protocol
 
-from briefings.index.store import Store, StoredMention
+
+class _Store(Protocol):
+    """What of the store these reads need (the store reads this module: no import back)."""
+
+    lock: Any
+    db: Any
+
+    def transaction(self) -> AbstractContextManager[None]: ...
+
 
 _WEIGHT = "max(coalesce(json_array_length({row}.sentences), 0), 1)"
-_SURNAME = "substr({row}.key, length(rtrim({row}.key, replace({row}.key, ' ', ''))) + 1)"
+_ENGLISH = "coalesce((SELECT language = 'en' FROM articles WHERE id = {row}.article_id), 0)"
+"""Read when a mention is stored or deleted: an article's language changes only when it is
+stored again, its mentions deleted before and inserted after."""
+_SURNAME = "substr({key}, length(rtrim({key}, replace({key}, ' ', ''))) + 1)"
 """A folded name's last word (as store's _surname_of): what is left once rtrim has taken off
 the trailing run of the name's own letters. Worked out here, not read from the mentions'
 surname column, which a database written by an older newsbot fills in later."""
@@ -30,50 +44,63 @@ CREATE TABLE name_counts (
     key TEXT NOT NULL,
     weak INTEGER NOT NULL,
     name TEXT NOT NULL,
+    english INTEGER NOT NULL,
     surname TEXT NOT NULL,
     mentions INTEGER NOT NULL,
     weight INTEGER NOT NULL,
-    PRIMARY KEY (key, weak, name)
+    PRIMARY KEY (key, weak, name, english)
 ) WITHOUT ROWID;
 CREATE INDEX name_counts_surname ON name_counts(surname);
 CREATE INDEX IF NOT EXISTS mentions_key_article ON mentions(key, article_id);
 CREATE TRIGGER name_counts_add AFTER INSERT ON mentions BEGIN
-    INSERT INTO name_counts (key, weak, name, surname, mentions, weight)
-    VALUES (NEW.key, NEW.weak, NEW.name, {_SURNAME.format(row="NEW")}, 1, {_WEIGHT.format(row="NEW")})
-    ON CONFLICT (key, weak, name) DO UPDATE SET
+    INSERT INTO name_counts (key, weak, name, english, surname, mentions, weight)
+    VALUES (coalesce(NEW.key, ''), NEW.weak, coalesce(NEW.name, ''), {_ENGLISH.format(row="NEW")},
+            {_SURNAME.format(key="coalesce(NEW.key, '')")}, 1, {_WEIGHT.format(row="NEW")})
+    ON CONFLICT (key, weak, name, english) DO UPDATE SET
         mentions = mentions + 1, weight = weight + excluded.weight;
 END;
 CREATE TRIGGER name_counts_take AFTER DELETE ON mentions BEGIN
     UPDATE name_counts SET mentions = mentions - 1, weight = weight - {_WEIGHT.format(row="OLD")}
-    WHERE key = OLD.key AND weak = OLD.weak AND name = OLD.name;
+    WHERE key = coalesce(OLD.key, '') AND weak = OLD.weak AND name = coalesce(OLD.name, '')
+        AND english = {_ENGLISH.format(row="OLD")};
     DELETE FROM name_counts
-    WHERE key = OLD.key AND weak = OLD.weak AND name = OLD.name AND mentions <= 0;
+    WHERE key = coalesce(OLD.key, '') AND weak = OLD.weak AND name = coalesce(OLD.name, '') AND mentions <= 0;
 END;
 CREATE TRIGGER name_counts_change AFTER UPDATE OF key, weak, name, sentences
 ON mentions BEGIN
     UPDATE name_counts SET mentions = mentions - 1, weight = weight - {_WEIGHT.format(row="OLD")}
-    WHERE key = OLD.key AND weak = OLD.weak AND name = OLD.name;
+    WHERE key = coalesce(OLD.key, '') AND weak = OLD.weak AND name = coalesce(OLD.name, '')
+        AND english = {_ENGLISH.format(row="OLD")};
     DELETE FROM name_counts
-    WHERE key = OLD.key AND weak = OLD.weak AND name = OLD.name AND mentions <= 0;
-    INSERT INTO name_counts (key, weak, name, surname, mentions, weight)
-    VALUES (NEW.key, NEW.weak, NEW.name, {_SURNAME.format(row="NEW")}, 1, {_WEIGHT.format(row="NEW")})
-    ON CONFLICT (key, weak, name) DO UPDATE SET
+    WHERE key = coalesce(OLD.key, '') AND weak = OLD.weak AND name = coalesce(OLD.name, '') AND mentions <= 0;
+    INSERT INTO name_counts (key, weak, name, english, surname, mentions, weight)
+    VALUES (coalesce(NEW.key, ''), NEW.weak, coalesce(NEW.name, ''), {_ENGLISH.format(row="NEW")},
+            {_SURNAME.format(key="coalesce(NEW.key, '')")}, 1, {_WEIGHT.format(row="NEW")})
+    ON CONFLICT (key, weak, name, english) DO UPDATE SET
         mentions = mentions + 1, weight = weight + excluded.weight;
 END;
 """
 
 FROM_SCRATCH = f"""
-SELECT key, weak, name, {_SURNAME.format(row="mentions")} AS surname, count(*) AS mentions,
+SELECT coalesce(key, '') AS key, weak, coalesce(name, '') AS name,
+       {_ENGLISH.format(row="mentions")} AS english,
+       {_SURNAME.format(key="coalesce(mentions.key, '')")} AS surname, count(*) AS mentions,
        sum({_WEIGHT.format(row="mentions")}) AS weight
-FROM mentions GROUP BY key, weak, name
+FROM mentions GROUP BY 1, weak, 3, english
 """
 """The counts computed from every mention: what the triggers keep equal to."""
 
 _COUNTED = "(weak = 0 OR key IN (SELECT key FROM person_names))"
 """A weak mention is a person only if the corpus resolved its name to one (as Store.mentions)."""
 
+PERSON_KEYS = f"""
+SELECT key, min(name) FROM name_counts WHERE english = 1 AND key != '' AND {_COUNTED}
+GROUP BY key
+"""
+"""Every folded name English articles give a person, with one way they write it."""
 
-def ensure(store: Store) -> None:
+
+def ensure(store: _Store) -> None:
     """Create the counts and their triggers, filled from the mentions stored so far."""
     if _exists(store):
         return
@@ -82,19 +109,27 @@ def ensure(store: Store) -> None:
     with store.transaction():
         if _exists(store):
             return
+        # An earlier layout of them (without the language) goes first.
+        for trigger in ("name_counts_add", "name_counts_take", "name_counts_change"):
+            store.db.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+        store.db.execute("DROP TABLE IF EXISTS name_counts")
         for statement in _statements(SCHEMA):
             store.db.execute(statement)
         store.db.execute(
-            "INSERT INTO name_counts (key, weak, name, surname, mentions, weight) " + FROM_SCRATCH
+            "INSERT INTO name_counts (key, weak, name, english, surname, mentions, weight) "
+            + FROM_SCRATCH
         )
 
 
-def _exists(store: Store) -> bool:
+def _exists(store: _Store) -> bool:
     with store.lock:
-        found = store.db.execute(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'name_counts'"
-        ).fetchone()
-    return found is not None
+        columns = {r[1] for r in store.db.execute("PRAGMA table_info(name_counts)").fetchall()}
+    return "english" in columns
+
+
+def exists(conn: Any) -> bool:
+    """Whether the counts are kept in this database (for the store's reads)."""
+    return any(r[1] == "english" for r in conn.execute("PRAGMA table_info(name_counts)"))
 
 
 def _statements(script: str) -> list[str]:
@@ -111,7 +146,7 @@ def _statements(script: str) -> list[str]:
     return found
 
 
-def keys_ending(store: Store, wanted: str) -> list[str]:
+def keys_ending(store: _Store, wanted: str) -> list[str]:
     """Folded names equal to ``wanted`` or ending with it as whole words ("ben shabbat"),
     as Store.person_keys_ending finds them, read from the counts (one row a spelling)."""
     escaped = wanted.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -132,7 +167,7 @@ class NameTotals:
     articles: int
 
 
-def totals(store: Store, keys: list[str]) -> NameTotals:
+def totals(store: _Store, keys: list[str]) -> NameTotals:
     with store.lock:
         weight = store.db.execute(
             "SELECT coalesce(sum(weight), 0) FROM name_counts "
@@ -147,12 +182,12 @@ def totals(store: Store, keys: list[str]) -> NameTotals:
     return NameTotals(int(weight), int(articles))
 
 
-def latest_mentions(store: Store, keys: list[str], limit: int) -> tuple[list[StoredMention], bool]:
-    """The mentions of these names in the latest ``limit`` articles naming any of them (by
-    when they were stored), and whether any article was left out."""
+def latest_articles(store: _Store, keys: list[str], limit: int) -> tuple[list[int], bool]:
+    """The latest ``limit`` articles naming any of these names (by when they were stored,
+    oldest first), and whether any article naming them was left out."""
     latest: set[int] = set()
     with store.lock:
-        for key in keys:  # each read backwards from the index, so as far as needed
+        for key in keys:  # each read backwards from the index, so far as needed
             latest.update(
                 r[0]
                 for r in store.db.execute(
@@ -162,5 +197,4 @@ def latest_mentions(store: Store, keys: list[str], limit: int) -> tuple[list[Sto
                 )
             )
     chosen = sorted(latest, reverse=True)
-    cut = len(chosen) > limit
-    return store.mentions(sorted(chosen[:limit]), keys=keys), cut
+    return sorted(chosen[:limit]), len(chosen) > limit

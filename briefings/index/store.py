@@ -23,6 +23,7 @@ from typing import Any
 import sqlite_utils
 
 from briefings.errors import DatabaseError
+from briefings.index import name_counts
 from briefings.index.name_index import NameIndex
 from briefings.models import (
     Article,
@@ -702,6 +703,9 @@ class Store:
             return self._person_keys
 
     def _load_person_keys(self) -> dict[str, str]:
+        if name_counts.exists(self.db.conn):  # one row a spelling, not one a mention
+            with self.lock:
+                return dict(self.db.execute(name_counts.PERSON_KEYS).fetchall())
         rows = self._rows(
             "SELECT m.key, min(m.name) AS name FROM mentions m "
             "JOIN articles a ON a.id = m.article_id LEFT JOIN person_names p ON p.key = m.key "

@@ -18,7 +18,7 @@ from tests.conftest import SEEDS
 def counted(engine: Engine) -> set[tuple[object, ...]]:
     return set(
         engine.store.db.execute(
-            "SELECT key, weak, name, surname, mentions, weight FROM name_counts"
+            "SELECT key, weak, name, english, surname, mentions, weight FROM name_counts"
         ).fetchall()
     )
 
@@ -74,3 +74,21 @@ def test_a_card_from_the_latest_articles_keeps_the_corpus_counts(
     ids = {a.path: a.id for a in seeded.articles()}
     kept = sorted(ids[p] for p in latest.articles)
     assert kept == sorted(ids[p] for p in whole.articles)[-2:]
+
+
+PERSON_KEYS_FROM_MENTIONS = (
+    "SELECT m.key, min(m.name) FROM mentions m "
+    "JOIN articles a ON a.id = m.article_id LEFT JOIN person_names p ON p.key = m.key "
+    "WHERE a.language = 'en' AND (m.weak = 0 OR p.person IS NOT NULL) GROUP BY m.key"
+)
+
+
+def test_the_names_who_compares_are_those_of_every_english_mention(
+    tmp_path: Path, dev_corpus: Path
+) -> None:
+    with Engine(tmp_path / "news.db") as engine:
+        engine.ingest([SEEDS, dev_corpus])
+        assert any(a.language != "en" for a in engine.articles())  # one article in German
+        expected = dict(engine.store.db.execute(PERSON_KEYS_FROM_MENTIONS).fetchall())
+        assert engine.store.person_keys() == expected
+        assert counted(engine) == from_scratch(engine)
