@@ -292,9 +292,7 @@ class Briefing:
     people: tuple[EventRole, ...] = ()
     """Everyone the event's articles name, with their role in it."""
     articles: tuple[StoredArticle, ...] = ()
-    """The articles the briefing was made from (all of the event's English articles, or of a
-    big event a representative set: see brief.reports), by which the items' ``articles``
-    (paths) are numbered as sources."""
+    """The articles it was made from (see brief.reports), numbering the items' sources."""
 
     @property
     def citations(self) -> tuple[Citation, ...]:
@@ -362,8 +360,7 @@ class PersonCard:
     """Other ways the articles write the name ("Ekdaal", "Tomas Ekdaal"), most used
     first: the spellings the card gathers as one person."""
     article_total: int | None = None
-    """How many articles name the person, when the card is made from the latest of them
-    only (``articles`` lists those); None when it is made from all of them."""
+    """How many articles name them, when ``articles`` lists the latest only; else None."""
 
     @property
     def article_count(self) -> int:
