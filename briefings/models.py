@@ -359,8 +359,7 @@ class PersonCard:
     spellings: tuple[str, ...] = ()
     """Other ways the articles write the name ("Ekdaal", "Tomas Ekdaal"), most used
     first: the spellings the card gathers as one person."""
-    article_total: int | None = None
-    """How many articles name them, when ``articles`` lists the latest only; else None."""
+    article_total: int | None = None  # articles naming them, if ``articles`` lists the latest
 
     @property
     def article_count(self) -> int:
