@@ -22,12 +22,15 @@ from typing import TYPE_CHECKING
 
 from briefings.brief.facets import FacetRules
 from briefings.brief.roles import (
+    PARTICIPANT,
+    PRINCIPAL,
     Names,
     is_elsewhere,
     is_subject_of,
     speech_pattern,
 )
 from briefings.extract.happenings import happening_words
+from briefings.index.people_index import Person
 from briefings.index.store import StoredSentence
 from briefings.lexicon import lower_words
 
@@ -51,63 +54,92 @@ def purpose_sentences(
     reactions: Iterable[tuple[int, int]],
 ) -> tuple[list[StoredSentence], Callable[[str], int]]:
     """The sentences that state the purpose, and how strongly each text does (for ranking)."""
-    names = material.names
-    principals = list(material.principals)
-    happening = happening_words()
-    speech = speech_pattern()
     excluded = set(reactions)
-    about_it = _reporting_articles(material, names, happening)
+    about_it = _reporting_articles(material, material.names, happening_words())
     strength: dict[str, int] = {}
     chosen: list[StoredSentence] = []
+    # A sentence's copies in other articles, in the same place and told of the same person,
+    # are decided alike: once.
+    decided: dict[tuple[str, str | None, bool, bool], int] = {}
+    insiders = {
+        p.key for p in material.people if material.cast.role_of(p) in (PRINCIPAL, PARTICIPANT)
+    }
     for sentence in material.prose:
-        text = sentence.text
         if (sentence.article_id, sentence.index) in excluded:
             continue
-        # A purpose may recall the past in what it aims at ("a return to a ceasefire agreed
-        # last year"): another time before its cue, or another day, is another happening.
-        cue = rules.purpose.pattern.search(text)
-        if (
-            rules.purpose_excludes.search(text)
-            or is_elsewhere(
-                text, rules, material.event.date, phrases=False, dated=material.dated_elsewhere
-            )
-            or rules.is_elsewhere(text[: cue.start()] if cue else text)
-        ):
-            continue
+        text = sentence.text
         referent = material.referent(sentence)
-        if _QUOTED_OPENING.match(text) and not any(names.positions(p, text) for p in principals):
-            continue  # someone's quoted words, the speaker unseen: not the stated aims
-        if _third_party_speaks(text, referent, material, speech):
-            continue  # what another says of the talks is a reaction, not their aim
-        named = sum(1 for p in principals if names.positions(p, text) or p is referent)
-        has_happening = happening.search(text) is not None
-        kind = 0
-        if rules.purpose.matches(text) and (has_happening or named):
-            kind = AGENDA
-        elif has_happening and named and _aim_of_happening(text):
-            kind = AIM
-        elif (
-            named
-            and _principal_speaks(text, principals, names, speech)
-            and (has_happening or (_FIRST_PERSON.search(text) and _AIM_WORDS.search(text)))
-        ):
-            kind = OWN_WORDS
-        if not kind:
-            continue
-        speaks = named > 0 and (
-            _principal_speaks(text, principals, names, speech)
-            or (referent in principals and is_subject_of(text, 0, speech))
-        )
-        # The principals' own statement of their aims outranks what others say of them, and
-        # an aim of the meeting itself ("the talks are meant to…", "the focus of the
-        # discussions") outranks a principal's private motives ("hoping to burnish his image").
-        score = 3 * kind + min(named, 2) + 2 * speaks + (sentence.index < LEAD_SENTENCES)
-        score += 3 * (kind == AGENDA and _aim_of_the_meeting(text, rules))
-        score += 2 * (sentence.article_id in about_it)
-        score -= 2 * rules.context.matches(text)
-        strength[text] = max(strength.get(text, 0), score)
-        chosen.append(sentence)
+        lead = sentence.index < LEAD_SENTENCES
+        reports_it = sentence.article_id in about_it
+        key = (text, referent.key if referent else None, lead, reports_it)
+        score = decided.get(key)
+        if score is None:
+            score = decided[key] = _score(
+                text, referent, lead, reports_it, material, rules, insiders
+            )
+        if score:
+            strength[text] = max(strength.get(text, 0), score)
+            chosen.append(sentence)
     return chosen, lambda text: strength.get(text, 0)
+
+
+def _score(
+    text: str,
+    referent: Person | None,
+    lead: bool,
+    reports_it: bool,
+    material: Material,
+    rules: FacetRules,
+    insiders: set[str],
+) -> int:
+    """How strongly a sentence states the purpose (0: it does not), told of ``referent`` when
+    it opens with a pronoun, among the first sentences (``lead``) of an article reporting the
+    happening itself (``reports_it``) or not."""
+    names = material.names
+    principals = list(material.principals)
+    speech = speech_pattern()
+    # A purpose may recall the past in what it aims at ("a return to a ceasefire agreed
+    # last year"): another time before its cue, or another day, is another happening.
+    cue = rules.purpose.pattern.search(text)
+    if (
+        rules.purpose_excludes.search(text)
+        or is_elsewhere(
+            text, rules, material.event.date, phrases=False, dated=material.dated_elsewhere
+        )
+        or rules.is_elsewhere(text[: cue.start()] if cue else text)
+    ):
+        return 0
+    if _QUOTED_OPENING.match(text) and not any(names.positions(p, text) for p in principals):
+        return 0  # someone's quoted words, the speaker unseen: not the stated aims
+    if _third_party_speaks(text, referent, material, speech, insiders):
+        return 0  # what another says of the talks is a reaction, not their aim
+    named = sum(1 for p in principals if names.positions(p, text) or p is referent)
+    has_happening = happening_words().search(text) is not None
+    kind = 0
+    if rules.purpose.matches(text) and (has_happening or named):
+        kind = AGENDA
+    elif has_happening and named and _aim_of_happening(text):
+        kind = AIM
+    elif (
+        named
+        and _principal_speaks(text, principals, names, speech)
+        and (has_happening or (_FIRST_PERSON.search(text) and _AIM_WORDS.search(text)))
+    ):
+        kind = OWN_WORDS
+    if not kind:
+        return 0
+    speaks = named > 0 and (
+        _principal_speaks(text, principals, names, speech)
+        or (referent in principals and is_subject_of(text, 0, speech))
+    )
+    # The principals' own statement of their aims outranks what others say of them, and
+    # an aim of the meeting itself ("the talks are meant to…", "the focus of the
+    # discussions") outranks a principal's private motives ("hoping to burnish his image").
+    score = 3 * kind + min(named, 2) + 2 * speaks + lead
+    score += 3 * (kind == AGENDA and _aim_of_the_meeting(text, rules))
+    score += 2 * reports_it
+    score -= 2 * rules.context.matches(text)
+    return score
 
 
 _TIE_REACH = 50
@@ -155,14 +187,10 @@ def _principal_speaks(text: str, principals: list, names: Names, speech: re.Patt
 
 
 def _third_party_speaks(
-    text: str, referent: object, material: Material, speech: re.Pattern[str]
+    text: str, referent: object, material: Material, speech: re.Pattern[str], insiders: set[str]
 ) -> bool:
-    """Whether the speaker of a sentence is someone outside the happening."""
-    from briefings.brief.roles import PARTICIPANT, PRINCIPAL
-
-    insiders = {
-        p.key for p in material.people if material.cast.role_of(p) in (PRINCIPAL, PARTICIPANT)
-    }
+    """Whether the speaker of a sentence is someone outside the happening (the principals and
+    participants are the ``insiders``)."""
     if referent is not None and getattr(referent, "key", None) not in insiders:
         return True
     names = material.names
