@@ -107,6 +107,7 @@ def find_stances(
     found: list[Stance] = []
     previous: dict[int, str] = {}
     was_about: dict[int, int] = {}
+    parties_at: dict[tuple[str, int, int], str | None] = {}
     for sentence in material.prose:
         text = sentence.text
         about = (
@@ -135,7 +136,10 @@ def find_stances(
                 continue  # saying what the talks will cover is a preview, not a reaction
             if _PAST_PERFECT.search(text, 0, start):
                 continue  # "Washington had accused…": background before the happening
-            party = _party(text, start, end, material, names, insiders, rules)
+            spot = (text, start, end)
+            if spot not in parties_at:  # a sentence's copies in other articles: once
+                parties_at[spot] = _party(text, start, end, material, names, insiders, rules)
+            party = parties_at[spot]
             if party == "":
                 party = None if by_insider else previous.get(sentence.article_id, "")
             if party and strength > parties.get(party, (0, None))[0]:
