@@ -73,7 +73,7 @@ def compose_briefing(
     material = gather(store, event)
     focus_sentences: set[tuple[int, int]] = set()
     if query:
-        ids = list(event.article_ids)
+        ids = list(material.articles)  # the articles read: only their sentences are told
         focus_sentences = store.matching_sentences(query, ids) | store.sentences_on_topic(
             query, ids
         )
