@@ -4,9 +4,10 @@ Each file is handled on its own: a bad file (any error while reading or analysin
 reported and skipped, and nothing already indexed is lost. Re-ingesting an unchanged file
 changes nothing.
 
-Analysis is pure and takes most of an ingest's time, so a big batch is analysed by a pool of
-processes (one a core) while this process stays the one writer: the store sees the same
-articles in the same order either way.
+Analysis is pure and the largest cost before grouping, so a big batch is analysed by a pool
+of processes (one a core) while this process stays the one writer: the store sees the same
+articles in the same order either way. The pool is handed the next batch before this process
+writes the last one, so analysing and writing overlap.
 """
 
 from __future__ import annotations
