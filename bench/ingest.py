@@ -14,7 +14,7 @@ For each N it prints:
   ingest was grouping, which runs in one process once every article is written;
 - analysis alone (read, clean, extract; nothing written) in one process, on the first
   1,000 articles: the words/s one core gives before the store and grouping;
-- the peak memory of the process (workers apart);
+- the peak memory of the process (workers apart), and what it was when grouping began;
 - search latency, p50 and p95 over ten queries;
 - adding one new article to the ingested corpus, in a process of its own as a feed poll
   would (bench/add_one.py): CPU and wall ms, and memory (before and peak), median of three.
@@ -147,11 +147,12 @@ def run_one(n: int, workdir: Path, keep: Path | None, renamed: bool) -> None:
     with Engine(db) as engine:
         engine.ingest([ROOT / "seeds"])  # warm-up: load models and tables once
         engine.store.delete_paths([a.path for a in engine.articles()])
-        grouping: list[tuple[float, float]] = []  # (wall, CPU) when grouping began
+        grouping: list[tuple[float, float, float]] = []  # wall, CPU, peak MB when it began
 
         def note_grouping(progress: IngestProgress) -> None:
             if progress.stage == "grouping" and not grouping:
-                grouping.append((time.perf_counter(), cpu_seconds()))
+                peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+                grouping.append((time.perf_counter(), cpu_seconds(), peak))
 
         cpu = cpu_seconds()
         start = time.perf_counter()
@@ -159,7 +160,9 @@ def run_one(n: int, workdir: Path, keep: Path | None, renamed: bool) -> None:
         seconds = time.perf_counter() - start
         end_cpu = cpu_seconds()
         cpu = end_cpu - cpu
-        grouped_at, grouped_cpu = grouping[0] if grouping else (start + seconds, end_cpu)
+        grouped_at, grouped_cpu, peak_before_grouping = (
+            grouping[0] if grouping else (start + seconds, end_cpu, 0.0)
+        )
         timings = []
         for _ in range(5):
             for q in QUERIES:
@@ -185,7 +188,8 @@ def run_one(n: int, workdir: Path, keep: Path | None, renamed: bool) -> None:
         f"{analysis_words / analysis_cpu:,.0f} words/s ({analysis_cpu:.1f} CPU s)"
     )
     print(
-        f"peak memory {peak_mb:.0f} MB; search p50 {statistics.median(timings):.2f} ms, "
+        f"peak memory {peak_mb:.0f} MB ({peak_before_grouping:.0f} MB before grouping); "
+        f"search p50 {statistics.median(timings):.2f} ms, "
         f"p95 {timings[int(len(timings) * 0.95)]:.2f} ms"
     )
     added = add_one(db, workdir)
