@@ -1018,12 +1018,12 @@ def _surname_of(key: str) -> str:
     return key.rsplit(" ", 1)[-1]
 
 
-@functools.lru_cache(maxsize=1 << 16)
+@functools.lru_cache(maxsize=8192)
 def person_key(name: str) -> str:
     """A name folded for matching: lower case, no accents, no punctuation.
 
     Cached: an ingest folds the same names again and again (each mention is stored, and
-    grouping reads it), and folding costs more than the lookup."""
+    grouping reads it): the 10,000-article bench gives 54,000 mentions of 6,000 names."""
     import unicodedata
 
     folded = "".join(
