@@ -14,6 +14,9 @@ so that the schema and the code that relies on it are read together.
 - ``group_people``, ``undated_people``, ``top_terms``: the indexes candidates are found
   through (people of each group; people of each undated report; each report's most
   weighty words).
+- ``undated_choices``: for each undated report, the dated groups it could join (as the
+  reports before it left them) that fit it best, with their scores: a later change
+  re-scores only the groups that changed and keeps the others' scores (see ``Choices``).
 - ``unplaced_articles``: articles deleted since the last placement (a trigger notes them).
 - ``term_sample``, ``grouping_meta``: the document frequencies words are weighed by
   (``term_weights``) and the sample they were counted over.
@@ -79,6 +82,11 @@ CREATE TABLE IF NOT EXISTS grouping_meta (
     name TEXT PRIMARY KEY,
     value TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS undated_choices (
+    article_id INTEGER PRIMARY KEY,
+    complete INTEGER NOT NULL,
+    choices TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS unplaced_articles (
     article_id INTEGER PRIMARY KEY
 );
@@ -90,8 +98,8 @@ CREATE TRIGGER IF NOT EXISTS articles_gone_from_grouping AFTER DELETE ON article
 END;
 """
 
-LAST_CREATED = "articles_gone_from_grouping"
-"""The last thing SCHEMA creates: when it is there, the rest is."""
+LAST_CREATED = ("articles_gone_from_grouping", "undated_choices")
+"""The last things SCHEMA creates, then added to it: when they are there, the rest is."""
 
 DERIVED_TABLES = (
     "event_members",
@@ -99,6 +107,7 @@ DERIVED_TABLES = (
     "group_people",
     "undated_people",
     "top_terms",
+    "undated_choices",
 )
 
 
@@ -121,6 +130,76 @@ class Membership:
     founder: int
     phase: int
     happened: dt.date | None
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A dated group an undated report could join, as the reports before it left the group:
+    how well it fits (``events.fitting_groups``) and the group's rank (the first started
+    wins a tie)."""
+
+    founder: int
+    score: float
+    rank: tuple[dt.date, int]
+
+    @property
+    def order(self) -> tuple[float, dt.date, int, int]:
+        """Best first: the highest score, then the first started."""
+        return (-self.score, self.rank[0], self.rank[1], self.founder)
+
+
+KEPT_CHOICES = 16
+"""How many of an undated report's best choices are kept."""
+
+
+@dataclass(frozen=True)
+class Choices:
+    """The best choices of an undated report, best first: the first of all its choices,
+    in order (every group it could join that is not among them fits it worse than the last
+    of them); ``complete`` when they are all it has.
+
+    When some groups change, their scores are worked out again and the others' kept
+    (``rechosen``): what stays known is the groups that fit at least as well as the last
+    kept one did. A full regroup keeps the first ``KEPT_CHOICES``; after changes fewer
+    may be known, never other ones.
+    """
+
+    choices: tuple[Choice, ...]
+    complete: bool
+
+    @classmethod
+    def of(cls, choices: Iterable[Choice]) -> Choices:
+        """The best of all the choices a report has."""
+        ordered = sorted(choices, key=lambda c: c.order)
+        return cls(tuple(ordered[:KEPT_CHOICES]), len(ordered) <= KEPT_CHOICES)
+
+    @property
+    def best(self) -> Choice | None:
+        return self.choices[0] if self.choices else None
+
+    def rechosen(self, changed: set[int], scored: Iterable[Choice]) -> Choices | None:
+        """The choices once the groups ``changed`` (founders) fit as ``scored`` says (those
+        of them the report may join), or None when too little stays known to choose."""
+        kept = [c for c in self.choices if c.founder not in changed]
+        if self.complete:
+            return Choices.of([*kept, *scored])
+        last = self.choices[-1].order
+        known = [*kept, *(c for c in scored if c.order <= last)]
+        if not known:
+            return None
+        return Choices(tuple(sorted(known, key=lambda c: c.order)[:KEPT_CHOICES]), False)
+
+    def to_json(self) -> str:
+        return json.dumps(
+            [[c.founder, c.score, c.rank[0].isoformat(), c.rank[1]] for c in self.choices]
+        )
+
+    @classmethod
+    def from_json(cls, text: str, complete: bool) -> Choices:
+        return cls(
+            tuple(Choice(f, s, (dt.date.fromisoformat(d), r)) for f, s, d, r in json.loads(text)),
+            complete,
+        )
 
 
 @dataclass
@@ -410,6 +489,29 @@ class EventState:
         for article_id, term in rows:
             found.setdefault(article_id, set()).add(term)
         return found
+
+    # -- the dated groups each undated report could join --------------------------------------
+    def choices(self, ids: Iterable[int]) -> dict[int, Choices]:
+        """article id → the choices kept for it, for the undated reports among the ids."""
+        rows = self.conn.execute(
+            "SELECT article_id, complete, choices FROM undated_choices "
+            "WHERE article_id IN (SELECT value FROM json_each(?))",
+            [_ids(ids)],
+        )
+        return {r[0]: Choices.from_json(r[2], bool(r[1])) for r in rows}
+
+    def save_choices(self, decided: dict[int, Choices]) -> None:
+        self.conn.executemany(
+            "INSERT OR REPLACE INTO undated_choices (article_id, complete, choices) "
+            "VALUES (?, ?, ?)",
+            [(i, int(c.complete), c.to_json()) for i, c in decided.items()],
+        )
+
+    def delete_choices(self, ids: Iterable[int]) -> None:
+        self.conn.execute(
+            "DELETE FROM undated_choices WHERE article_id IN (SELECT value FROM json_each(?))",
+            [_ids(ids)],
+        )
 
     # -- the sample words are weighed by ------------------------------------------------------
     def meta(self, name: str) -> str | None:

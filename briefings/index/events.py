@@ -312,6 +312,17 @@ def best_group(report: _Report, candidates: Iterable[_Group]) -> _Group | None:
     return best
 
 
+def fitting_groups(report: _Report, candidates: Iterable[_Group]) -> list[tuple[_Group, float]]:
+    """The groups the report may join, each with how well it fits: ``best_group`` picks the
+    highest score of these, the first started of equals."""
+    found = []
+    for group in candidates:
+        score = _join_score(report, group)
+        if score is not None and score > 0.0:
+            found.append((group, score))
+    return found
+
+
 def best_undated_group(report: _Report, candidates: Iterable[_Group]) -> _Group | None:
     return _best_undated_group(report, sorted(candidates, key=lambda g: g.rank))
 

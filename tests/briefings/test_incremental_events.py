@@ -4,7 +4,9 @@ Ingest places new and changed articles against the events they could join (see
 ``event_replay``); ``briefings regroup`` groups everything from nothing. These tests ingest
 corpora a file or a batch at a time, in several orders, then regroup a copy of the database
 and compare everything grouping decides: the events (id, title, date, place, articles,
-people), each article's event and inferred date, and who each name stands for.
+people), each article's event and inferred date, and who each name stands for; and what it
+keeps to decide again (each undated report's best choices: those a regroup keeps, or the
+first of them).
 
 The word-weight sample is made small here (``SAMPLE``), so that most of each ingest is placed
 incrementally rather than regrouped with the sample.
@@ -21,8 +23,8 @@ from typing import Any
 import pytest
 
 from briefings.engine import Engine
-from briefings.index import event_replay
-from briefings.index.event_state import EventState
+from briefings.index import event_replay, event_state
+from briefings.index.event_state import Choices, EventState
 
 ROOT = Path(__file__).resolve().parents[2]
 SHARED = ROOT.parent / "shared" / "corpora"
@@ -34,7 +36,7 @@ def _with_sample(db: Path, size: int) -> None:
         EventState(engine.store.db.conn).set_meta("sample_limit", str(size))
 
 
-def _snapshot(engine: Engine) -> tuple[list[tuple], list[tuple], list[tuple]]:
+def _snapshot(engine: Engine) -> tuple[list[tuple], list[tuple], list[tuple], dict]:
     events = sorted(
         (e.id, e.title, e.date, e.place, e.article_ids, e.people) for e in engine.events()
     )
@@ -42,10 +44,12 @@ def _snapshot(engine: Engine) -> tuple[list[tuple], list[tuple], list[tuple]]:
     names = sorted(
         engine.store.db.execute("SELECT key, person, anchor FROM person_names").fetchall()
     )
-    return events, articles, names
+    state = EventState(engine.store.db.conn)
+    undated = [r[0] for r in engine.store.db.execute("SELECT article_id FROM undated_choices")]
+    return events, articles, names, state.choices(undated)
 
 
-def _regrouped(db: Path, copy: Path) -> tuple[list[tuple], list[tuple], list[tuple]]:
+def _regrouped(db: Path, copy: Path) -> tuple[list[tuple], list[tuple], list[tuple], dict]:
     with Engine(db) as engine:
         engine.store.db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     shutil.copy(db, copy)
@@ -63,10 +67,24 @@ def _ingest_in_steps(db: Path, files: list[Path], batch: int, sample: int) -> tu
 
 
 def _assert_same(incremental: tuple, regrouped: tuple) -> None:
-    events, articles, names = incremental
+    events, articles, names, choices = incremental
     assert events == regrouped[0]
     assert articles == regrouped[1]
     assert names == regrouped[2]
+    _assert_choices_known(choices, regrouped[3])
+
+
+def _assert_choices_known(kept: dict[int, Choices], regrouped: dict[int, Choices]) -> None:
+    """Every undated report keeps choices; they are the first of those a regroup keeps (all
+    of them when complete), with the same scores; none is empty unless it has no choice."""
+    assert kept.keys() == regrouped.keys()
+    for article_id, choices in kept.items():
+        full = regrouped[article_id]
+        if choices.complete:
+            assert choices == full, article_id
+        else:
+            assert choices.choices, article_id
+            assert choices.choices == full.choices[: len(choices.choices)], article_id
 
 
 needs_shared = pytest.mark.skipif(
@@ -169,3 +187,15 @@ def test_regroup_is_a_command(tmp_path: Path) -> None:
     assert "events from 5 articles" in result.stdout
     with Engine(db) as engine:
         assert _snapshot(engine) == before
+
+
+@pytest.mark.parametrize("kept", [1, 2])
+def test_few_kept_choices(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kept: int) -> None:
+    """With few choices kept, changes leave only some known, or none (then the report is
+    scored against all its candidates again): placement still equals a regroup."""
+    monkeypatch.setattr(event_state, "KEPT_CHOICES", kept)
+    files = _news_corpus(tmp_path / "corpus", 120)
+    random.Random(11).shuffle(files)
+    incremental = _ingest_in_steps(tmp_path / "steps.db", files, 1, 40)
+    assert any(not c.complete for c in incremental[3].values())
+    _assert_same(incremental, _regrouped(tmp_path / "steps.db", tmp_path / "full.db"))
