@@ -199,3 +199,77 @@ def test_few_kept_choices(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kept:
     incremental = _ingest_in_steps(tmp_path / "steps.db", files, 1, 40)
     assert any(not c.complete for c in incremental[3].values())
     _assert_same(incremental, _regrouped(tmp_path / "steps.db", tmp_path / "full.db"))
+
+
+_NAMES_ARTICLES = [
+    (
+        "Ukrainian Defence Minister Oleksandr Petrenko visits Warsaw",
+        "WARSAW, May 3, 2021 (Reuters) - Ukrainian Defence Minister Oleksandr Petrenko met "
+        "Polish Defence Minister Anna Berg in Warsaw on Monday to discuss air defence.",
+    ),
+    (
+        "Petrenko says Warsaw talks went well",
+        "KYIV, May 5, 2021 - Defence Minister Petrenko told reporters on Wednesday that his "
+        "talks in Warsaw went well. Mr. Petrenko added that more meetings would follow.",
+    ),
+    (
+        "Russian businessman Ivan Petrenko buys a shipyard",
+        "MOSCOW, June 1, 2021 (Reuters) - Russian businessman Ivan Petrenko bought a shipyard "
+        "in Murmansk on Tuesday, his spokesman Li Wei said.",
+    ),
+    (
+        "Ivan Petrenko sells a bank",
+        "MOSCOW, June 9, 2021 - Russian businessman Ivan Petrenko sold a bank on Wednesday. "
+        "Petrenko said the sale was final, according to Li.",
+    ),
+    (
+        "Ivan Petrenko opens a port",
+        "MURMANSK, June 20, 2021 - Businessman Ivan Petrenko opened a port on Sunday. "
+        "Ivan Petrenko told reporters that Li Wei would run it.",
+    ),
+    (
+        "Ukraine's Aleksandr Petrenkko meets Berg again",
+        "BRUSSELS, July 2, 2021 - Ukrainian Defence Minister Aleksandr Petrenkko met Anna Berg "
+        "in Brussels on Friday. Berg said the talks were useful.",
+    ),
+    (
+        "Berg hosts minister",
+        "WARSAW, July 9, 2021 - Polish Defence Minister Berg said on Friday that air defence "
+        "was discussed. Berg spoke to reporters.",
+    ),
+    (
+        "Petrenko's port is ready",
+        "MURMANSK, July 12, 2021 - Businessman Petrenko said on Monday that the port was ready. "
+        "Ivan told reporters that ships would come.",
+    ),
+    (
+        "Spokesman Li says the port will open",
+        "BEIJING, June 2, 2021 - Spokesman Li said on Wednesday that the port would open soon. "
+        "Li told reporters that ships were ready.",
+    ),
+    *(
+        (
+            f"Chinese Premier Li Qiang visits {town}",
+            f"{town.upper()}, August {day}, 2021 (Reuters) - Chinese Premier Li Qiang visited "
+            f"{town} on Monday. Li Qiang said trade would grow.",
+        )
+        for town, day in (("Hanoi", 2), ("Jakarta", 9), ("Manila", 16))
+    ),
+]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3, 4])
+def test_one_word_names_follow_their_persons(tmp_path: Path, seed: int) -> None:
+    """A surname alone stands for the most reported person of that surname, which changes as
+    articles come: names resolved again one ingest at a time stand for whom a regroup says."""
+    folder = tmp_path / "names"
+    folder.mkdir()
+    files = []
+    for n, (title, body) in enumerate(_NAMES_ARTICLES):
+        path = folder / f"{n:02d}.txt"
+        path.write_text(f"{title}\n\n{body}\n", "utf-8")
+        files.append(path)
+    random.Random(seed).shuffle(files)
+    incremental = _ingest_in_steps(tmp_path / "steps.db", files, 1, 3)
+    assert len({n[1] for n in incremental[2]}) >= 3  # Oleksandr and Ivan Petrenko, Berg…
+    _assert_same(incremental, _regrouped(tmp_path / "steps.db", tmp_path / "full.db"))
