@@ -597,6 +597,7 @@ class Placement:
                 self.joined_from[founder] = 0
                 for i in self._undated_near(founder, after=0, alone=False):
                     heapq.heappush(work, i)
+            self._prefetch(work)
         done: set[int] = set()
         while work:
             i = heapq.heappop(work)
@@ -660,8 +661,24 @@ class Placement:
         self.touched.add(founder)
         self.joined_from[founder] = min(step, self.joined_from.get(founder, NEVER))
         if not self.full:
-            for i in self._undated_near(founder, after=step, alone=False):
+            near = self._undated_near(founder, after=step, alone=False)
+            self._prefetch(near)
+            for i in near:
                 heapq.heappush(work, i)
+
+    def _prefetch(self, ids: Iterable[int]) -> None:
+        """Read the reports and stored choices of undated reports about to be decided again,
+        a few queries for all of them rather than some for each."""
+        wanted = sorted(
+            i for i in set(ids) if i not in self._reports or i not in self._stored_choices
+        )[: REPORT_CACHE // 2]
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            self.reports(chunk)
+            unknown = [i for i in chunk if i not in self._stored_choices and i not in self.changed]
+            found = self.state.choices(unknown)
+            for i in unknown:
+                self._stored_choices[i] = found.get(i)
 
     def _joined_candidates(self, report: _Report) -> set[int]:
         """Founders of dated groups that may share a person (and, in a big corpus, a weighty

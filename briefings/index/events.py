@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import heapq
 import math
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -148,7 +149,7 @@ def build_report(
             referred |= named
     vector = weights.vector(features.terms)
     top = frozenset(
-        t for t, _ in sorted(vector.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_TERMS]
+        t for t, _ in heapq.nsmallest(TOP_TERMS, vector.items(), key=lambda kv: (-kv[1], kv[0]))
     )
     return _Report(
         id=features.id,
@@ -214,6 +215,9 @@ class _Group:
     top: set[str] = field(default_factory=set)
     """The weighty words of its reports."""
     _place: tuple[int, str | None] | None = None
+    _summary: tuple[int, dt.date | None, frozenset[str]] | None = None
+    """(members, date, principals) when it had that many members: asked of every report
+    compared with it, and the same until a report joins."""
 
     def reports(self, count: int | None = None) -> list[_Report]:
         """Its first ``count`` reports (all by default), read if need be."""
@@ -256,15 +260,22 @@ class _Group:
     @property
     def date(self) -> dt.date | None:
         """The happening's date: the one most reports give, the earliest of equals."""
-        if not self.dates:
-            return None
-        counts = Counter(self.dates)
-        return max(counts, key=lambda d: (counts[d], -d.toordinal()))
+        return self._summarised()[1]
 
     @property
-    def principals(self) -> set[str]:
+    def principals(self) -> frozenset[str]:
         """Who the happening is about: the persons its titles and leads name most."""
-        return _principals(self.prominent)
+        return self._summarised()[2]
+
+    def _summarised(self) -> tuple[int, dt.date | None, frozenset[str]]:
+        if self._summary is None or self._summary[0] != len(self.members):
+            date = None
+            if self.dates:
+                counts = Counter(self.dates)
+                date = max(counts, key=lambda d: (counts[d], -d.toordinal()))
+            principals = frozenset(_principals(self.prominent))
+            self._summary = (len(self.members), date, principals)
+        return self._summary
 
     def distance(self, day: dt.date) -> int | None:
         """Days from the group's span of dates to ``day`` (0 inside), None without dates."""
