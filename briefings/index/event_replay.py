@@ -117,7 +117,7 @@ def place(store: Store, changed: Iterable[int], *, sample_size: int | None = Non
             _regroup(store, state, weights, identity.map)
             return
         changed |= identity.changed_articles
-        corpus = max(len(state.feature_ids()), 1)
+        corpus = max(state.feature_count(), 1)
         if len(changed) > FULL_REGROUP_SHARE * corpus:
             _regroup(store, state, weights, identity.map)
             return
@@ -746,15 +746,17 @@ class Placement:
         group = self.open.get(founder)
         if group is not None:
             people |= set(group.people)
-        found = self.state.undated_with_people(people, after) if people else set()
-        if self.narrow and found:
-            members = {i for i, _, _ in self.members_of(founder)}
-            members |= {i for i, m in self.decided.items() if m.founder == founder}
-            terms: set[str] = set()
-            for tops in self.state.top_terms_of(members).values():
-                terms |= tops
-            found &= self.state.articles_with_top_terms(terms, dated=False)
-        return found
+        if not people:
+            return set()
+        if not self.narrow:
+            return self.state.undated_with_people(people, after)
+        members = {i for i, _, _ in self.members_of(founder)}
+        for phase in (DATED, JOINED, ALONE):
+            members |= self._decided_into.get((founder, phase), set())
+        terms: set[str] = set()
+        for tops in self.state.top_terms_of(members).values():
+            terms |= tops
+        return self.state.undated_sharing(people, terms, after)
 
     # -- undated reports in events of their own --------------------------------------------------
     def _alone_phase(self) -> None:

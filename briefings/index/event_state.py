@@ -49,6 +49,8 @@ CREATE TABLE IF NOT EXISTS event_members (
     happened TEXT
 );
 CREATE INDEX IF NOT EXISTS event_members_founder ON event_members(founder, phase);
+-- The dated groups open around a day (a scan of every member otherwise, at each dated step).
+CREATE INDEX IF NOT EXISTS event_members_dated ON event_members(phase, happened);
 CREATE TABLE IF NOT EXISTS group_states (
     founder INTEGER PRIMARY KEY,
     last_day TEXT NOT NULL,
@@ -98,7 +100,7 @@ CREATE TRIGGER IF NOT EXISTS articles_gone_from_grouping AFTER DELETE ON article
 END;
 """
 
-LAST_CREATED = ("articles_gone_from_grouping", "undated_choices")
+LAST_CREATED = ("articles_gone_from_grouping", "undated_choices", "event_members_dated")
 """The last things SCHEMA creates, then added to it: when they are there, the rest is."""
 
 DERIVED_TABLES = (
@@ -290,6 +292,10 @@ class EventState:
     def feature_ids(self) -> list[int]:
         return [r[0] for r in self.conn.execute("SELECT article_id FROM report_features")]
 
+    def feature_count(self) -> int:
+        row = self.conn.execute("SELECT count(*) FROM report_features").fetchone()
+        return int(row[0])
+
     def dated_keys(
         self, after: tuple[dt.date, int] | None, until: dt.date | None = None
     ) -> Iterator[tuple[dt.date, int]]:
@@ -443,6 +449,18 @@ class EventState:
             "SELECT DISTINCT article_id FROM undated_people WHERE article_id > ? "
             "AND person IN (SELECT value FROM json_each(?))",
             [after, json.dumps(list(people))],
+        )
+        return {r[0] for r in rows}
+
+    def undated_sharing(self, people: Iterable[str], terms: Iterable[str], after: int) -> set[int]:
+        """Undated reports after an id that name any of the people and have any of the
+        words among their weighty ones."""
+        rows = self.conn.execute(
+            "SELECT article_id FROM undated_people WHERE article_id > ? "
+            "AND person IN (SELECT value FROM json_each(?)) "
+            "INTERSECT SELECT article_id FROM top_terms WHERE is_dated = 0 AND article_id > ? "
+            "AND term IN (SELECT value FROM json_each(?))",
+            [after, json.dumps(sorted(people)), after, json.dumps(sorted(terms))],
         )
         return {r[0] for r in rows}
 
