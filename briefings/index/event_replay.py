@@ -14,7 +14,11 @@ only as far as their effects reach:
 - a dated group can only be joined within ``LATE_DAYS`` of its last report, so a replay of
   the dated phase stops once the divergent groups are out of reach;
 - undated reports that may be affected are found through the indexes (the people of a
-  group, and in a big corpus its weighty words), never by reading every undated report.
+  group, and in a big corpus its weighty words), never by reading every undated report;
+- an undated report keeps its best choices of dated group with their scores
+  (``event_state.Choices``): decided again, it is scored only against the groups that
+  changed before it, unless too little of what it kept stays known. A database written
+  before the choices were kept is grouped once from nothing.
 
 Groups are read back from the database as the decisions need them: a dated group from its
 stored state, or from its members when a change falls within its span. ``regroup`` is the
