@@ -39,7 +39,8 @@ from dataclasses import dataclass
 
 from briefings.extract.event_features import ReportFeatures, features_of, features_of_article
 from briefings.index import event_state, person_map
-from briefings.index.event_state import Choice, Choices, EventState, GroupSummary, Membership
+from briefings.index.event_choices import Choice, Choices
+from briefings.index.event_state import EventState, GroupSummary, Membership
 from briefings.index.events import (
     LATE_DAYS,
     _Group,

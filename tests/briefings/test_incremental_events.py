@@ -23,8 +23,9 @@ from typing import Any
 import pytest
 
 from briefings.engine import Engine
-from briefings.index import event_replay, event_state
-from briefings.index.event_state import Choices, EventState
+from briefings.index import event_choices, event_replay
+from briefings.index.event_choices import Choices
+from briefings.index.event_state import EventState
 
 ROOT = Path(__file__).resolve().parents[2]
 SHARED = ROOT.parent / "shared" / "corpora"
@@ -193,7 +194,7 @@ def test_regroup_is_a_command(tmp_path: Path) -> None:
 def test_few_kept_choices(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kept: int) -> None:
     """With few choices kept, changes leave only some known, or none (then the report is
     scored against all its candidates again): placement still equals a regroup."""
-    monkeypatch.setattr(event_state, "KEPT_CHOICES", kept)
+    monkeypatch.setattr(event_choices, "KEPT_CHOICES", kept)
     files = _news_corpus(tmp_path / "corpus", 120)
     random.Random(11).shuffle(files)
     incremental = _ingest_in_steps(tmp_path / "steps.db", files, 1, 40)
