@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-import heapq
 import math
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -148,9 +147,6 @@ def build_report(
         if step.happening:
             referred |= named
     vector = weights.vector(features.terms)
-    top = frozenset(
-        t for t, _ in heapq.nsmallest(TOP_TERMS, vector.items(), key=lambda kv: (-kv[1], kv[0]))
-    )
     return _Report(
         id=features.id,
         title=features.title,
@@ -170,8 +166,18 @@ def build_report(
         month_days=set(features.month_days),
         pictures=list(features.pictures),
         lead_places=list(features.lead_places),
-        top=top,
+        top=_top_terms(vector),
     )
+
+
+def _top_terms(vector: dict[str, float]) -> frozenset[str]:
+    """The TOP_TERMS weightiest words, the first in alphabetical order of equals."""
+    if len(vector) <= TOP_TERMS:
+        return frozenset(vector)
+    cutoff = sorted(vector.values(), reverse=True)[TOP_TERMS - 1]
+    above = [t for t, w in vector.items() if w > cutoff]
+    equal = sorted(t for t, w in vector.items() if w == cutoff)
+    return frozenset(above + equal[: TOP_TERMS - len(above)])
 
 
 def place_bucket(size: int) -> int:

@@ -41,10 +41,11 @@ class TermWeights:
     def vector(self, counts: Mapping[str, int]) -> dict[str, float]:
         """An article's unit-length tf-idf vector from its word counts."""
         idf = self._idf
-        vector = {
-            term: (1 + math.log(n)) * (idf.get(term) or self._weigh(term))
-            for term, n in counts.items()
-        }
+        vector = {}
+        for term, n in counts.items():
+            weight = idf.get(term) or self._weigh(term)
+            # Most words come once: (1 + log 1) * weight is the weight itself.
+            vector[term] = weight if n == 1 else (1 + math.log(n)) * weight
         norm = math.sqrt(sum(v * v for v in vector.values()))
         return {t: v / norm for t, v in vector.items()} if norm else {}
 
