@@ -16,7 +16,7 @@ only as far as their effects reach:
 - undated reports that may be affected are found through the indexes (the people of a
   group, and in a big corpus its weighty words), never by reading every undated report;
 - an undated report keeps its best choices of dated group with their scores
-  (``event_state.Choices``): decided again, it is scored only against the groups that
+  (``event_choices``): decided again, it is scored only against the groups that
   changed before it, unless too little of what it kept stays known. A database written
   before the choices were kept is grouped once from nothing.
 
@@ -36,6 +36,7 @@ import json
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import cast
 
 from briefings.extract.event_features import ReportFeatures, features_of, features_of_article
 from briefings.index import event_state, person_map
@@ -654,8 +655,9 @@ class Placement:
         groups = [g for f in sorted(founders) if (g := self._joined_state(f, step))]
         if self.narrow:
             groups = [g for g in groups if g.top & report.top]
+        # A dated group ranks by its first report's (happening date, id).
         return [
-            Choice(group.founder, score, (group.rank[0], group.rank[1]))  # type: ignore[arg-type]
+            Choice(group.founder, score, cast(tuple[dt.date, int], group.rank))
             for group, score in fitting_groups(report, groups)
         ]
 
