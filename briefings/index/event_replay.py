@@ -17,8 +17,9 @@ only as far as their effects reach:
   group, and in a big corpus its weighty words), never by reading every undated report;
 - an undated report keeps its best choices of dated group with their scores
   (``event_choices``): decided again, it is scored only against the groups that
-  changed before it, unless too little of what it kept stays known. A database written
-  before the choices were kept is grouped once from nothing.
+  changed before it, unless too little of what it kept stays known (or it kept nothing:
+  a database written before the choices were kept gets them as its reports are decided
+  again, or all at once from ``regroup``).
 
 Groups are read back from the database as the decisions need them: a dated group from its
 stored state, or from its members when a change falls within its span. ``regroup`` is the
@@ -117,9 +118,7 @@ def place(store: Store, changed: Iterable[int], *, sample_size: int | None = Non
             return
         weights, resampled = _sample_weights(state, sample_size, changed)
         identity = resolve_identity(store, changed_articles=changed)
-        # A database written before undated reports' choices were kept has none to start
-        # from: grouped once from nothing, it has them all.
-        if resampled or state.meta("choices") != "complete":
+        if resampled:
             _regroup(store, state, weights, identity.map)
             return
         changed |= identity.changed_articles
@@ -143,7 +142,6 @@ def _regroup(store: Store, state: EventState, weights: TermWeights, persons: Per
     Placement(store, state, persons, weights, narrow=narrow, full=True).run(
         set(state.feature_ids())
     )
-    state.set_meta("choices", "complete")
 
 
 # -- the words' weights -------------------------------------------------------------------------
@@ -753,17 +751,19 @@ class Placement:
         group = self.open.get(founder)
         if group is not None:
             people |= set(group.people)
+        # Those that kept it among their choices, whatever it has become.
+        found = set() if alone or self.full else self.state.choosing(founder, after)
         if not people:
-            return set()
+            return found
         if not self.narrow:
-            return self.state.undated_with_people(people, after)
+            return found | self.state.undated_with_people(people, after)
         members = {i for i, _, _ in self.members_of(founder)}
         for phase in (DATED, JOINED, ALONE):
             members |= self._decided_into.get((founder, phase), set())
         terms: set[str] = set()
         for tops in self.state.top_terms_of(members).values():
             terms |= tops
-        return self.state.undated_sharing(people, terms, after)
+        return found | self.state.undated_sharing(people, terms, after)
 
     # -- undated reports in events of their own --------------------------------------------------
     def _alone_phase(self) -> None:

@@ -90,6 +90,14 @@ CREATE TABLE IF NOT EXISTS undated_choices (
     complete INTEGER NOT NULL,
     choices TEXT NOT NULL
 );
+-- Who keeps a group among its choices: to be decided again when the group changes, even
+-- once it shares no person or word with the group any more.
+CREATE TABLE IF NOT EXISTS undated_choosing (
+    founder INTEGER NOT NULL,
+    article_id INTEGER NOT NULL,
+    PRIMARY KEY (founder, article_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS undated_choosing_article ON undated_choosing(article_id);
 CREATE TABLE IF NOT EXISTS unplaced_articles (
     article_id INTEGER PRIMARY KEY
 );
@@ -101,7 +109,12 @@ CREATE TRIGGER IF NOT EXISTS articles_gone_from_grouping AFTER DELETE ON article
 END;
 """
 
-LAST_CREATED = ("articles_gone_from_grouping", "undated_choices", "event_members_dated")
+LAST_CREATED = (
+    "articles_gone_from_grouping",
+    "undated_choices",
+    "undated_choosing",
+    "event_members_dated",
+)
 """The last things SCHEMA creates, then added to it: when they are there, the rest is."""
 
 DERIVED_TABLES = (
@@ -111,6 +124,7 @@ DERIVED_TABLES = (
     "undated_people",
     "top_terms",
     "undated_choices",
+    "undated_choosing",
 )
 
 
@@ -450,17 +464,30 @@ class EventState:
         return {r[0]: Choices.from_json(r[2], bool(r[1])) for r in rows}
 
     def save_choices(self, decided: dict[int, Choices]) -> None:
+        self.delete_choices(decided)
         self.conn.executemany(
-            "INSERT OR REPLACE INTO undated_choices (article_id, complete, choices) "
-            "VALUES (?, ?, ?)",
+            "INSERT INTO undated_choices (article_id, complete, choices) VALUES (?, ?, ?)",
             [(i, int(c.complete), c.to_json()) for i, c in decided.items()],
         )
+        self.conn.executemany(
+            "INSERT INTO undated_choosing (founder, article_id) VALUES (?, ?)",
+            [(c.founder, i) for i, kept in decided.items() for c in kept.choices],
+        )
+
+    def choosing(self, founder: int, after: int) -> set[int]:
+        """The undated reports after an id that keep the group among their choices."""
+        rows = self.conn.execute(
+            "SELECT article_id FROM undated_choosing WHERE founder = ? AND article_id > ?",
+            [founder, after],
+        )
+        return {r[0] for r in rows}
 
     def delete_choices(self, ids: Iterable[int]) -> None:
-        self.conn.execute(
-            "DELETE FROM undated_choices WHERE article_id IN (SELECT value FROM json_each(?))",
-            [_ids(ids)],
-        )
+        for table in ("undated_choices", "undated_choosing"):
+            self.conn.execute(
+                f"DELETE FROM {table} WHERE article_id IN (SELECT value FROM json_each(?))",
+                [_ids(ids)],
+            )
 
     # -- the sample words are weighed by ------------------------------------------------------
     def meta(self, name: str) -> str | None:

@@ -47,7 +47,13 @@ def _snapshot(engine: Engine) -> tuple[list[tuple], list[tuple], list[tuple], di
     )
     state = EventState(engine.store.db.conn)
     undated = [r[0] for r in engine.store.db.execute("SELECT article_id FROM undated_choices")]
-    return events, articles, names, state.choices(undated)
+    choices = state.choices(undated)
+    # Who keeps which group among its choices is indexed as the choices say.
+    choosing = engine.store.db.execute("SELECT founder, article_id FROM undated_choosing")
+    assert sorted(choosing.fetchall()) == sorted(
+        (c.founder, i) for i, kept in choices.items() for c in kept.choices
+    )
+    return events, articles, names, choices
 
 
 def _regrouped(db: Path, copy: Path) -> tuple[list[tuple], list[tuple], list[tuple], dict]:
