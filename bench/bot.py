@@ -1,10 +1,15 @@
 """Bot benchmark: time from an injected /brief to the bot's reply, and the bot's peak RSS.
 
-    python bench/bot.py [N ...] [--requests 60]
+    python bench/bot.py [N ...] [--requests 60] [--during 1000]
 
 Runs the real ``python -m bot`` process against the project's local Bot API server, with a
 corpus of N articles (default 1,000 and 10,000) ingested beforehand. Targets: p95 under
 150 ms, RSS under 150 MB.
+
+Then, "during ingest": an admin's /reingest takes in `--during` new articles, and /brief is
+sent meanwhile; it prints the replies' p50/p95 while the ingest ran, how many came before it
+ended, and how long it took. (A bot that handled one update at a time, behind one engine
+lock, answered none of them before the ingest ended.)
 """
 
 from __future__ import annotations
@@ -34,7 +39,36 @@ def peak_rss_mb(pid: int) -> float:
     return float("nan")
 
 
-def run_one(n: int, requests: int) -> None:
+ADMIN = 1
+
+
+def percentiles(timings: list[float]) -> tuple[float, float]:
+    """p50 and p95 of the timings (ms)."""
+    timings = sorted(timings)
+    return statistics.median(timings), timings[max(int(len(timings) * 0.95) - 1, 0)]
+
+
+def briefs_during_reingest(
+    api: LocalBotApi, chat: int, corpus: Path, folders: list[Path], extra: int
+) -> tuple[list[float], float]:
+    """/brief timings while an admin's /reingest takes in `extra` new articles, and its seconds."""
+    build(extra, corpus / "later", folders, seed=11)
+    done_before = len(api.messages(ADMIN))
+    started = time.perf_counter()
+    api.send_user_message(ADMIN, "/reingest")
+    timings: list[float] = []
+    while len(api.messages(ADMIN)) <= done_before:
+        time.sleep(REQUEST_GAP_SECONDS)
+        before = len(api.messages(chat))
+        start = time.perf_counter()
+        api.send_user_message(chat, "/brief")
+        api.wait_for_messages(chat, before + 1, timeout=600)
+        if len(api.messages(ADMIN)) <= done_before:  # answered while the ingest still ran
+            timings.append((time.perf_counter() - start) * 1000)
+    return timings, time.perf_counter() - started
+
+
+def run_one(n: int, requests: int, during: int) -> None:
     folders = [p for p in [ROOT.parent / "shared" / "corpora" / "erdogan-putin"] if p.is_dir()]
     with tempfile.TemporaryDirectory() as tmp:
         corpus = build(n, Path(tmp) / "corpus", folders)
@@ -49,6 +83,7 @@ def run_one(n: int, requests: int) -> None:
             TELEGRAM_API_URL=api.base_url,
             NEWSBOT_DB=str(db),
             NEWSBOT_CORPUS=str(corpus),
+            NEWSBOT_ADMINS=str(ADMIN),
             LOG_LEVEL="WARNING",
         )
         process = subprocess.Popen(
@@ -76,23 +111,38 @@ def run_one(n: int, requests: int) -> None:
                 if k == 0:
                     timings.clear()  # the first call warms caches; measure the steady state
             rss = peak_rss_mb(process.pid)
+            during_timings, ingest_seconds = (
+                briefs_during_reingest(api, chat, corpus, folders, during) if during else ([], 0.0)
+            )
         finally:
             process.terminate()
             process.wait(timeout=30)
             api.stop()
-        timings.sort()
-        p95 = timings[max(int(len(timings) * 0.95) - 1, 0)]
-        print(f"{n:>9} {statistics.median(timings):>8.1f} {p95:>8.1f} {rss:>13.0f}")
+        p50, p95 = percentiles(timings)
+        print(f"{n:>9} {p50:>8.1f} {p95:>8.1f} {rss:>13.0f}")
+        if during and during_timings:
+            p50, p95 = percentiles(during_timings)
+            print(
+                f"{'':>9} during a /reingest of {during:,} new articles ({ingest_seconds:.1f} s): "
+                f"/brief p50 {p50:.1f} ms, p95 {p95:.1f} ms, {len(during_timings)} answered "
+                "before it ended"
+            )
+        elif during:
+            print(
+                f"{'':>9} during a /reingest of {during:,} new articles ({ingest_seconds:.1f} s): "
+                "no /brief was answered before it ended"
+            )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("sizes", nargs="*", type=int, default=[1000, 10000])
     parser.add_argument("--requests", type=int, default=60)
+    parser.add_argument("--during", type=int, default=1000, help="new articles; 0: skip")
     args = parser.parse_args()
     print(f"{'articles':>9} {'p50 ms':>8} {'p95 ms':>8} {'peak RSS MB':>13}")
     for n in args.sizes:
-        run_one(n, args.requests)
+        run_one(n, args.requests, args.during)
 
 
 if __name__ == "__main__":

@@ -10,8 +10,12 @@ later runs; ``--renamed`` uses the older corpus of renamed copies (bench/corpus.
 For each N it prints:
 - the engine's ingest: seconds, articles/s, words/s, CPU seconds (the process and its
   workers), and the floor: sqlite-utils inserting the same files' text into a table with
-  an FTS5 index, measured in the same run, with the engine's share of it;
-- the peak memory of the process (workers apart);
+  an FTS5 index, measured in the same run, with the engine's share of it; how much of the
+  ingest was grouping, which runs in one process once every article is written;
+- analysis alone (read, clean, extract; nothing written) in one process, on the first
+  1,000 articles: the words/s one core gives before the store and grouping;
+- the peak memory of the process (workers apart), and what it was before the ingest (after
+  the floor) and when grouping began;
 - search latency, p50 and p95 over ten queries;
 - adding one new article to the ingested corpus, in a process of its own as a feed poll
   would (bench/add_one.py): CPU and wall ms, and memory (before and peak), median of three.
@@ -39,6 +43,10 @@ import sqlite_utils  # noqa: E402
 from bench.corpus import build  # noqa: E402
 from bench.news_corpus import ROOT, build_news, prepared, words_in  # noqa: E402
 from briefings.engine import Engine  # noqa: E402
+from briefings.extract.analyse import analyse  # noqa: E402
+from briefings.extract.topics import Taxonomy  # noqa: E402
+from briefings.models import IngestProgress  # noqa: E402
+from briefings.read.readers import read_documents  # noqa: E402
 
 QUERIES = [
     "annex",
@@ -53,6 +61,8 @@ QUERIES = [
     "idlib*",
 ]
 NEW_ARTICLES = 3
+ANALYSED = 1000
+"""Articles analysed alone (one process) for the analysis figure."""
 
 
 def floor_words_per_second(corpus: Path, words: int, workdir: Path) -> float:
@@ -76,6 +86,20 @@ def floor_words_per_second(corpus: Path, words: int, workdir: Path) -> float:
     db.conn.close()
     db_path.unlink()
     return words / seconds
+
+
+def analysis_alone(corpus: Path, limit: int) -> tuple[int, float]:
+    """Words and CPU seconds of analysing the first files in this process, nothing else:
+    what one core does before anything is written."""
+    taxonomy = Taxonomy.load()
+    files = sorted(corpus.glob("*.txt"))[:limit]
+    documents = [d for f in files for d in read_documents(f).documents]
+    analyse(documents[0], taxonomy)  # word tables and models loaded before the clock starts
+    start = time.process_time()
+    for document in documents:
+        analyse(document, taxonomy)
+    cpu = time.process_time() - start
+    return sum(len(f.read_text("utf-8").split()) for f in files), cpu
 
 
 def cpu_seconds() -> float:
@@ -124,11 +148,24 @@ def run_one(n: int, workdir: Path, keep: Path | None, renamed: bool) -> None:
     with Engine(db) as engine:
         engine.ingest([ROOT / "seeds"])  # warm-up: load models and tables once
         engine.store.delete_paths([a.path for a in engine.articles()])
+        grouping: list[tuple[float, float, float]] = []  # wall, CPU, peak MB when it began
+
+        def note_grouping(progress: IngestProgress) -> None:
+            if progress.stage == "grouping" and not grouping:
+                peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+                grouping.append((time.perf_counter(), cpu_seconds(), peak))
+
+        # The lifetime peak so far (corpus, floor): the ingest's own is seen only above it.
+        peak_before_ingest = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         cpu = cpu_seconds()
         start = time.perf_counter()
-        report = engine.ingest([corpus])
+        report = engine.ingest([corpus], progress=note_grouping)
         seconds = time.perf_counter() - start
-        cpu = cpu_seconds() - cpu
+        end_cpu = cpu_seconds()
+        cpu = end_cpu - cpu
+        grouped_at, grouped_cpu, peak_before_grouping = (
+            grouping[0] if grouping else (start + seconds, end_cpu, 0.0)
+        )
         timings = []
         for _ in range(5):
             for q in QUERIES:
@@ -144,7 +181,19 @@ def run_one(n: int, workdir: Path, keep: Path | None, renamed: bool) -> None:
         f"floor (sqlite-utils + FTS5) {floor:,.0f} words/s: {speed / floor:.2f} of it"
     )
     print(
-        f"peak memory {peak_mb:.0f} MB; search p50 {statistics.median(timings):.2f} ms, "
+        f"  of which grouping (one process, after the last article is written): "
+        f"{start + seconds - grouped_at:.1f} s, {end_cpu - grouped_cpu:.1f} CPU s"
+    )
+    analysed = min(n, ANALYSED)
+    analysis_words, analysis_cpu = analysis_alone(corpus, analysed)
+    print(
+        f"analysis alone, one process, first {analysed:,} articles: "
+        f"{analysis_words / analysis_cpu:,.0f} words/s ({analysis_cpu:.1f} CPU s)"
+    )
+    print(
+        f"peak memory {peak_mb:.0f} MB ({peak_before_ingest:.0f} MB before the ingest, "
+        f"{peak_before_grouping:.0f} MB when grouping began); "
+        f"search p50 {statistics.median(timings):.2f} ms, "
         f"p95 {timings[int(len(timings) * 0.95)]:.2f} ms"
     )
     added = add_one(db, workdir)

@@ -56,6 +56,7 @@ from bot.runtime import (
     exit_status,
 )
 from bot.storage import ChatLanguages, FeedList
+from bot.update_order import PerChatOrder
 from briefings.engine import Engine
 
 logger = logging.getLogger(__name__)
@@ -67,12 +68,14 @@ def build_application(
     settings: Settings,
     engine: Engine | None = None,
     *,
+    writer: Engine | None = None,
     flood_budget: float = FLOOD_BUDGET_SECONDS,
 ) -> Application:
     """The bot, ready for `run_polling()` / `run_webhook()` or `async with` in tests.
 
-    Pass `engine` to use an already open one (the application will not close it); otherwise
-    post_init opens `settings.db_path`. A request Telegram answers with 429 is sent again
+    Pass `engine` to use an already open one (the application will not close it), and
+    `writer` for ingests beside it (see EngineGate); otherwise post_init opens
+    `settings.db_path` twice, for answers and for ingests. A request Telegram answers with 429 is sent again
     after each retry_after, for at most `flood_budget` seconds of waiting in all.
     """
     if not settings.token:
@@ -100,6 +103,8 @@ def build_application(
             )
         )
         .context_types(ContextTypes(context=BotContext))
+        # Chats side by side, each chat's updates in order (bot.update_order).
+        .concurrent_updates(PerChatOrder())
         .post_init(post_init)
         .post_shutdown(post_shutdown)
         .build()
@@ -109,7 +114,9 @@ def build_application(
     application.bot_data[STARTED_KEY] = dt.datetime.now(dt.UTC)  # /status's uptime
     application.bot_data[METRICS_KEY] = metrics
     if engine is not None:
-        application.bot_data[ENGINE_KEY] = EngineGate(engine, is_owned=False, metrics=metrics)
+        application.bot_data[ENGINE_KEY] = EngineGate(
+            engine, writer=writer, is_owned=False, metrics=metrics
+        )
 
     # While the start-up ingest runs: "still reading the corpus" instead of a long wait.
     application.add_handlers(startup.reading_handlers(), group=-1)
@@ -163,10 +170,14 @@ async def post_init(application: Application) -> None:
     settings: Settings = application.bot_data[SETTINGS_KEY]
     metrics: BotMetrics | None = application.bot_data.get(METRICS_KEY)
     if ENGINE_KEY not in application.bot_data:
+        # The writer first: opening a file upgrades its schema, which the reader then finds.
+        writer = await asyncio.to_thread(
+            Engine, settings.db_path, templates_dir=settings.templates_dir
+        )
         engine = await asyncio.to_thread(
             Engine, settings.db_path, templates_dir=settings.templates_dir
         )
-        application.bot_data[ENGINE_KEY] = EngineGate(engine, metrics=metrics)
+        application.bot_data[ENGINE_KEY] = EngineGate(engine, writer=writer, metrics=metrics)
     gate: EngineGate = application.bot_data[ENGINE_KEY]
     for problem in gate.engine.renderer.problems:
         # The shipped template stands in, so the bot still answers; the admin should know.
@@ -196,7 +207,9 @@ async def post_init(application: Application) -> None:
     if live is not None or bool(await asyncio.to_thread(feed_list.urls)):
         ensure_live(application, runtime, feed_list)
     if settings.corpus:
-        startup.begin(application, gate)  # registers the command menus when done
+        has_articles = await gate.call(lambda engine: engine.article_count() > 0)
+        # Registers the command menus when done.
+        startup.begin(application, gate, has_articles=has_articles)
     else:
         # Menus by scope and language: admins' commands in the admins' menus only.
         await register_menus(application.bot, settings.admins)

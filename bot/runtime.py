@@ -3,7 +3,7 @@
 Every module that reads or writes `application.bot_data` takes its key from here, so the
 shape of a running bot is written down once:
 
-    ENGINE_KEY     the EngineGate: the bot's one Engine, called off the event loop
+    ENGINE_KEY     the EngineGate: the bot's engines, called off the event loop
     SETTINGS_KEY   the Settings read at start (bot.config)
     POLLING_KEY    the PollingHealth of getUpdates (bot.network)
     METRICS_KEY    the BotMetrics, or None when NEWSBOT_METRICS is unset (bot.metrics)
@@ -59,48 +59,67 @@ class EngineCallObserver(Protocol):
 
 
 class Gate(Protocol):
-    """Runs blocking engine work off the event loop, one call at a time (EngineGate)."""
+    """Runs blocking engine work off the event loop (EngineGate): reads, and ingests."""
 
     def call(self, work: Callable[[Engine], T]) -> Awaitable[T]: ...
 
+    def write(self, work: Callable[[Engine], T]) -> Awaitable[T]: ...
+
 
 class EngineGate:
-    """The bot's one Engine, called off the event loop and one call at a time.
+    """The bot's engines, called off the event loop: one for answers, one for ingests.
 
-    Engine calls block (SQLite, text analysis), so they run in worker threads; the lock keeps
-    two updates from using the one SQLite connection at once.
+    Engine calls block (SQLite, text analysis), so they run in worker threads, and a lock
+    per engine keeps two updates from using one SQLite connection at once. Ingests go to
+    their own engine (`writer`, its own connection to the same file): a long ingest then
+    holds only its own lock, and commands, digests and alerts are answered meanwhile from
+    what the database held when they asked (SQLite's WAL lets readers go on beside the one
+    writer, and the engine notices another connection's commits through data_version).
+    Without a writer, the one engine does both, one call at a time.
     """
 
     def __init__(
         self,
         engine: Engine,
         *,
+        writer: Engine | None = None,
         is_owned: bool = True,
         metrics: EngineCallObserver | None = None,
     ) -> None:
         self.engine = engine
+        self.writer = writer
         self.is_owned = is_owned
         self.metrics = metrics  # latency and ingest figures for /metrics, when it is on
         self._lock = threading.Lock()
+        self._write_lock = threading.Lock() if writer is not None else self._lock
 
     async def call(self, work: Callable[[Engine], T]) -> T:
         """Run `work(engine)` in a worker thread and return its result."""
+        return await self._run(work, self.engine, self._lock)
 
+    async def write(self, work: Callable[[Engine], T]) -> T:
+        """Run an ingest (or other change) on the writing engine, beside the answers."""
+        return await self._run(work, self.writer or self.engine, self._write_lock)
+
+    async def _run(self, work: Callable[[Engine], T], engine: Engine, lock: threading.Lock) -> T:
         def locked() -> T:
-            with self._lock:
+            with lock:
                 if self.metrics is None:
-                    return work(self.engine)
+                    return work(engine)
                 started = time.perf_counter()
-                result = work(self.engine)
+                result = work(engine)
                 self.metrics.observe_engine_call(work, time.perf_counter() - started, result)
                 return result
 
         return await asyncio.to_thread(locked)
 
     async def close(self) -> None:
-        """Close the engine if this gate opened it."""
-        if self.is_owned:
-            await self.call(lambda engine: engine.close())
+        """Close the engines this gate opened."""
+        if not self.is_owned:
+            return
+        if self.writer is not None:
+            await self.write(lambda engine: engine.close())
+        await self.call(lambda engine: engine.close())
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):

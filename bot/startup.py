@@ -1,13 +1,14 @@
 """The start-up ingest: the corpus folders are read while the bot already answers.
 
 A big corpus takes minutes to read. Rather than stay silent until then, the bot starts
-polling at once and reads the corpus in the background (one engine call, so the engine's
-lock keeps digests and feeds waiting until it is done). Meanwhile:
+polling at once and reads the corpus in the background, on the gate's writing engine (see
+EngineGate), so that answers need not wait for it. Meanwhile:
 
 - every few seconds a log line says how far it got (files, articles per second, rejected);
-- commands that need the corpus, and buttons, are answered "still reading the corpus,
-  N of M files" by handlers that run before the ordinary ones (group -1); /start and
-  /help are answered as usual;
+- when the database already held articles (a restart), commands are answered from them;
+- when it held none, commands that need the corpus, and buttons, are answered "still
+  reading the corpus, N of M files" by handlers that run before the ordinary ones (group
+  -1); /start and /help are answered as usual;
 - the command menu (setMyCommands) is registered once the corpus is read: it is the last
   step of start-up.
 """
@@ -57,6 +58,8 @@ class StartupIngest:
         # Replaced whole from the worker thread and read from the event loop: no lock needed.
         self.progress: IngestProgress | None = None
         self.is_reading = False
+        # A restart finds the last corpus in the database: answer from it meanwhile.
+        self.answers_from_database = False
         self.task: asyncio.Task[None] | None = None
 
     def on_progress(self, progress: IngestProgress) -> None:
@@ -97,11 +100,20 @@ class StartupIngest:
         ).format(done=f"{progress.files_done:,}", total=f"{progress.files_total:,}")
 
 
-def begin(application: Application[Any, Any, Any, Any, Any, Any], gate: EngineGate) -> None:
-    """Start reading the corpus folders in the background (from post_init)."""
+def begin(
+    application: Application[Any, Any, Any, Any, Any, Any],
+    gate: EngineGate,
+    *,
+    has_articles: bool = False,
+) -> None:
+    """Start reading the corpus folders in the background (from post_init).
+
+    `has_articles`: the database already holds a corpus, which answers while this one is read.
+    """
     settings = application.bot_data[SETTINGS_KEY]
     state = StartupIngest(tuple(settings.corpus))
     state.is_reading = True
+    state.answers_from_database = has_articles
     application.bot_data[STARTUP_KEY] = state
     state.task = asyncio.create_task(_read_corpus(application, gate, state))
 
@@ -118,7 +130,7 @@ async def _read_corpus(
         return engine.ingest(state.folders, progress=state.on_progress)  # type: ignore[no-any-return]
 
     try:
-        report = await gate.call(startup_ingest)
+        report = await gate.write(startup_ingest)
     except (BriefingError, OSError) as error:
         # The bot can still answer from what the database already holds.
         logger.warning("could not ingest the corpus: %s", error)
@@ -169,7 +181,9 @@ def reading_handlers() -> list[BaseHandler[Any, Any, Any]]:
 
 def _reading(context: BotContext) -> StartupIngest | None:
     state: StartupIngest | None = context.bot_data.get(STARTUP_KEY)
-    return state if state is not None and state.is_reading else None
+    if state is None or not state.is_reading or state.answers_from_database:
+        return None
+    return state
 
 
 async def _command_while_reading(update: Update, context: BotContext) -> None:

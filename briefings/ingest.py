@@ -4,16 +4,17 @@ Each file is handled on its own: a bad file (any error while reading or analysin
 reported and skipped, and nothing already indexed is lost. Re-ingesting an unchanged file
 changes nothing.
 
-Analysis is pure and takes most of an ingest's time, so a big batch is analysed by a pool of
-processes (one a core) while this process stays the one writer: the store sees the same
-articles in the same order either way.
+Analysis is pure and the largest cost before grouping, so a big batch is analysed by a pool
+of processes (one a core) while this process stays the one writer: the store sees the same
+articles in the same order either way. The pool is handed the next batch before this process
+writes the last one, so analysing and writing overlap.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from pathlib import Path
 
@@ -56,6 +57,9 @@ def ingest_paths(
     saved: list[int] = []
 
     waiting: list[tuple[SourceDocument, bool]] = []  # to analyse, and whether it is known
+    # The batch the pool is analysing while this process reads the next one, and writes.
+    in_flight: list[tuple[SourceDocument, bool]] | None = None
+    in_flight_results: Iterator[Article | str] | None = None
     pool: Executor | None = None
 
     def flush() -> None:
@@ -65,25 +69,41 @@ def ingest_paths(
             )
             pending.clear()
 
+    def take(entry: tuple[SourceDocument, bool], outcome: Article | str) -> None:
+        document, known = entry
+        if isinstance(outcome, str):
+            rejected.append((document.path, outcome))
+            return
+        pending.append(outcome)
+        (updated if known else added).append(document.path)
+        if len(pending) >= BATCH:
+            flush()
+
+    def drain() -> None:
+        """Write the batch in flight, as the pool hands back its articles (in order)."""
+        nonlocal in_flight, in_flight_results
+        if in_flight is not None and in_flight_results is not None:
+            for entry, outcome in zip(in_flight, in_flight_results, strict=True):
+                take(entry, outcome)
+        in_flight = in_flight_results = None
+
     def analyse_waiting() -> None:
-        nonlocal pool
+        nonlocal pool, in_flight, in_flight_results
         if pool is None and len(waiting) >= POOL_MIN_DOCUMENTS and _cores() > 1:
             pool = _analysis_pool()
         documents = [document for document, _ in waiting]
         if pool is not None and len(documents) > 1:
-            outcomes = list(
-                pool.map(_analyse_one, documents, [taxonomy] * len(documents), chunksize=POOL_CHUNK)
+            # Handed to the pool before the previous batch is written: the workers analyse
+            # while this process writes, and the store still sees the articles in order.
+            results = pool.map(
+                _analyse_one, documents, [taxonomy] * len(documents), chunksize=POOL_CHUNK
             )
+            drain()
+            in_flight, in_flight_results = list(waiting), iter(results)
         else:
-            outcomes = [_analyse_one(document, taxonomy) for document in documents]
-        for (document, known), outcome in zip(waiting, outcomes, strict=True):
-            if isinstance(outcome, str):
-                rejected.append((document.path, outcome))
-                continue
-            pending.append(outcome)
-            (updated if known else added).append(document.path)
-            if len(pending) >= BATCH:
-                flush()
+            drain()
+            for entry, document in zip(waiting, documents, strict=True):
+                take(entry, _analyse_one(document, taxonomy))
         waiting.clear()
 
     # Listed first, so that progress can say "n of m files"; links leading out of a folder
@@ -97,47 +117,50 @@ def ingest_paths(
             articles = len(added) + len(updated) + len(unchanged)
             progress(IngestProgress(done, total, articles, len(rejected), stage))
 
-    for given, files in listed:
-        given_path = Path(given)
-        if not given_path.exists():
-            rejected.append((str(given), "no such file or folder"))
-            continue
-        if given_path.is_dir() and not files:
-            rejected.append(
-                (str(given), "folder holds no article files (.txt .md .html .json .jsonl .xml)")
-            )
-        elif not given_path.is_dir() and not files:
-            rejected.append((str(given), "not a regular file"))
-        for file in files:
-            done += 1
-            try:
-                result = read_documents(file)
-            except UnreadableArticle as error:
-                rejected.append((str(file), str(error)))
-                report_progress()
+    try:
+        for given, files in listed:
+            given_path = Path(given)
+            if not given_path.exists():
+                rejected.append((str(given), "no such file or folder"))
                 continue
-            except OSError as error:
-                rejected.append((str(file), f"cannot read: {error.strerror or error}"))
+            if given_path.is_dir() and not files:
+                rejected.append(
+                    (str(given), "folder holds no article files (.txt .md .html .json .jsonl .xml)")
+                )
+            elif not given_path.is_dir() and not files:
+                rejected.append((str(given), "not a regular file"))
+            for file in files:
+                done += 1
+                try:
+                    result = read_documents(file)
+                except UnreadableArticle as error:
+                    rejected.append((str(file), str(error)))
+                    report_progress()
+                    continue
+                except OSError as error:
+                    rejected.append((str(file), f"cannot read: {error.strerror or error}"))
+                    report_progress()
+                    continue
+                except Exception as error:  # any failure of one file rejects that file only
+                    rejected.append((str(file), _failure("read", error)))
+                    report_progress()
+                    continue
+                rejected.extend(result.rejected)
+                for document in result.documents:
+                    change = _change_of(store, document)
+                    if change == "unchanged":
+                        unchanged.append(document.path)
+                    else:
+                        waiting.append((document, change == "updated"))
+                if len(waiting) >= ANALYSIS_BATCH:
+                    analyse_waiting()
                 report_progress()
-                continue
-            except Exception as error:  # any failure of one file rejects that file only
-                rejected.append((str(file), _failure("read", error)))
-                report_progress()
-                continue
-            rejected.extend(result.rejected)
-            for document in result.documents:
-                change = _change_of(store, document)
-                if change == "unchanged":
-                    unchanged.append(document.path)
-                else:
-                    waiting.append((document, change == "updated"))
-            if len(waiting) >= ANALYSIS_BATCH:
-                analyse_waiting()
-            report_progress()
-    analyse_waiting()
-    flush()
-    if pool is not None:
-        pool.shutdown()
+        analyse_waiting()
+        drain()
+        flush()
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
     if added or updated:
         report_progress("grouping")
     # Also places articles removed since the last ingest, if any.

@@ -36,7 +36,7 @@ async def reingest(update: Update, context: BotContext) -> None:
         return
     translate = await tr(update, context)
     folders = context.settings.corpus
-    report = await slow(update, context, lambda engine: engine.ingest(folders))
+    report = await slow(update, context, lambda engine: engine.ingest(folders), writes=True)
     heading = translate.ngettext(
         "Re-read {count} folder", "Re-read {count} folders", len(folders)
     ).format(count=len(folders))

@@ -405,12 +405,18 @@ async def _tell_later(update: Update, context: BotContext, text: str, seconds: f
     await _tell(update, context, text)
 
 
-async def slow(update: Update, context: BotContext, work: Callable[[Engine], T]) -> T:
-    """Run blocking engine work while the chat shows "typing…"."""
+async def slow(
+    update: Update, context: BotContext, work: Callable[[Engine], T], *, writes: bool = False
+) -> T:
+    """Run blocking engine work while the chat shows "typing…".
+
+    `writes`: an ingest, run on the gate's writing engine so that others' answers go on.
+    """
+    run = context.engine.write if writes else context.engine.call
     chat = update.effective_chat
     if chat is None:
-        return await context.engine.call(work)
+        return await run(work)
     message = update.effective_message
     thread_id = message.message_thread_id if message and message.is_topic_message else None
     async with typing(context.bot, chat.id, thread_id):
-        return await context.engine.call(work)
+        return await run(work)

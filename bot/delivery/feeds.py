@@ -88,7 +88,7 @@ async def check_feed(
             await asyncio.to_thread(store.record_feed_ok, url, state.etag, state.last_modified)
             return SourceCheck(url, "not modified")
         content = fetched.content
-        read = await gate.call(lambda engine: engine.ingest_feed(content, url))
+        read = await gate.write(lambda engine: engine.ingest_feed(content, url))
         report, problem = read.report, read.problem
     except (httpx.HTTPError, FetchError, BriefingError) as error:
         return await _failed(store, url, _describe(error), _reason(error))
@@ -148,7 +148,7 @@ async def check_folder(store: SubscriptionStore, gate: Gate, folder: Path) -> So
         return SourceCheck(str(folder), "not modified")
     paths = sorted(changed)
     try:
-        report = await gate.call(lambda engine: engine.ingest(paths))
+        report = await gate.write(lambda engine: engine.ingest(paths))
     except Exception as error:  # a poll must never die: the next one tries again
         logger.exception("watched folder %s: ingest failed", folder)
         return SourceCheck(str(folder), "failed", error=_describe(error))

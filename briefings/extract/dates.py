@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import email.utils
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from briefings.models import CleanText, DateFinding, SourceDocument
 
@@ -110,6 +110,20 @@ _EVENT = re.compile(
     rf"(?P<weekday>{_WEEKDAY_FULL})(?:'s|’s)?\b"
     r"|\b(?P<relative>(?i:today|tonight|yesterday|tomorrow))\b"
 )
+# What every event date contains, one for each of _EVENT's branches (keep them in step): a
+# digit (explicit dates), a full weekday name as the weekday branch spells it, or a relative
+# day. Most sentences have none, and this pass of plain alternatives costs a quarter of
+# _EVENT's, so those skip _EVENT entirely.
+_EVENT_SIGN = re.compile(rf"\d|{_WEEKDAY_FULL}|(?i:today|tonight|yesterday|tomorrow)")
+
+
+def _event_matches(sentence: str) -> Iterator[re.Match[str]]:
+    """_EVENT's matches in a sentence, found only where a date can be at all."""
+    if _EVENT_SIGN.search(sentence) is None:
+        return iter(())
+    return _EVENT.finditer(sentence)
+
+
 # Tense cues near a date: the closest one decides whether a weekday lies before or after
 # the publication date. Future cues are tried first so "expected" is not read as a past "-ed".
 _TENSE = re.compile(
@@ -241,7 +255,7 @@ def find_event_dates(sentences: Sequence[str], published: dt.date | None) -> tup
     found: dict[dt.date, None] = {}
     for sentence in sentences:
         previous_end = 0
-        for match in _EVENT.finditer(sentence):
+        for match in _event_matches(sentence):
             resolved = _resolve(match, sentence, previous_end, published)
             previous_end = match.end()
             if resolved is not None:
@@ -262,7 +276,7 @@ def date_mentions(sentence: str, anchor: dt.date) -> list[tuple[int, dt.date]]:
     """
     found: list[tuple[int, dt.date]] = []
     previous_end = 0
-    for match in _EVENT.finditer(sentence):
+    for match in _event_matches(sentence):
         resolved = _resolve(match, sentence, previous_end, anchor)
         previous_end = match.end()
         if resolved is not None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 from briefings.lexicon import toml, toml_file, trie_pattern
@@ -89,11 +88,29 @@ class Taxonomy:
         return {self.topic_of_cue[m.group(1).lower()] for m in self.pattern.finditer(text)}
 
 
-@lru_cache(maxsize=4096)
-def _whole_word(phrase: str) -> re.Pattern[str]:
-    return re.compile(rf"(?<!\w){re.escape(phrase)}(?!\w)")
-
-
 def _times_named(place: str, lowered_text: str) -> int:
-    """How often a place is named as a word of its own: "niger" is not in "nigeria"."""
-    return len(_whole_word(place).findall(lowered_text))
+    """How often a place is named as a word of its own: "niger" is not in "nigeria".
+
+    Counted as ``(?<!\\w)place(?!\\w)`` would count them (non-overlapping, left to right),
+    but found with str.find: a pattern opening on a lookbehind is tried at every position.
+    """
+    if not place:  # no place is empty; the pattern's answer all the same
+        return len(re.findall(r"(?<!\w)(?!\w)", lowered_text))
+    count = 0
+    size = len(place)
+    at = lowered_text.find(place)
+    while at >= 0:
+        end = at + size
+        if not (at and _is_word_char(lowered_text[at - 1])) and not (
+            end < len(lowered_text) and _is_word_char(lowered_text[end])
+        ):
+            count += 1
+            at = lowered_text.find(place, end)
+        else:
+            at = lowered_text.find(place, at + 1)
+    return count
+
+
+def _is_word_char(char: str) -> bool:
+    # What the regular expression \w matches in a str pattern.
+    return char.isalnum() or char == "_"

@@ -95,6 +95,71 @@ async def test_commands_are_answered_while_the_corpus_is_read(
         engine.close()
 
 
+async def test_a_restart_answers_from_the_database_while_the_corpus_is_read_again(
+    local_api: LocalBotApi, tmp_path: Path
+) -> None:
+    settings = Settings(
+        token=EXAMPLE_TOKEN,
+        api_url=local_api.base_url,
+        file_url=local_api.base_file_url,
+        db_path=tmp_path / "news.db",
+        corpus=(SEEDS,),
+    )
+    with Engine(settings.db_path) as first_run:
+        first_run.ingest([SEEDS])
+    # The reading engine answers; the ingest runs on its own engine, paused after one file.
+    answers = Engine(settings.db_path)
+    writer = PausingEngine(settings.db_path)
+    try:
+        application = build_application(settings, engine=answers, writer=writer)
+        async with running(application):
+            assert await asyncio.to_thread(writer.paused.wait, 15)
+            assert "Netanyahu" in await ask(local_api, "/brief")
+            assert "Netanyahu" in await ask(local_api, "/who Netanyahu")
+            assert local_api.calls("setMyCommands") == []  # the read is still paused
+            writer.resume.set()
+            await asyncio.to_thread(local_api.wait_for_calls, "setMyCommands", 1, 30)
+    finally:
+        writer.resume.set()
+        writer.close()
+        answers.close()
+
+
+async def test_an_admins_reingest_does_not_hold_up_others_answers(
+    local_api: LocalBotApi, tmp_path: Path
+) -> None:
+    admin = 7
+    settings = Settings(
+        token=EXAMPLE_TOKEN,
+        api_url=local_api.base_url,
+        file_url=local_api.base_file_url,
+        db_path=tmp_path / "news.db",
+        corpus=(SEEDS,),
+        admins=frozenset({admin}),
+    )
+    with Engine(settings.db_path) as first_run:
+        first_run.ingest([SEEDS])
+    answers = Engine(settings.db_path)
+    writer = PausingEngine(settings.db_path)
+    writer.resume.set()  # the start-up read goes through
+    try:
+        async with running(build_application(settings, engine=answers, writer=writer)):
+            await asyncio.to_thread(local_api.wait_for_calls, "setMyCommands", 1, 30)
+            writer.paused.clear()
+            writer.resume.clear()
+            local_api.send_user_message(admin, "/reingest")
+            assert await asyncio.to_thread(writer.paused.wait, 15)
+            assert "Netanyahu" in await ask(local_api, "/brief")  # while /reingest is paused
+            assert not any("Re-read" in m["text"] for m in local_api.messages(admin))
+            writer.resume.set()
+            [done] = await local_api.await_messages(admin, 1, timeout=30)
+            assert done["text"].startswith("<b>Re-read 1 folder</b>")
+    finally:
+        writer.resume.set()
+        writer.close()
+        answers.close()
+
+
 def test_progress_is_logged_every_few_seconds(caplog: pytest.LogCaptureFixture) -> None:
     now = [100.0]
     state = StartupIngest((SEEDS,), clock=lambda: now[0])

@@ -166,3 +166,26 @@ def test_a_big_batch_is_analysed_by_worker_processes_with_the_same_result(
     assert len(pools) == 1  # only the second ingest started workers
     assert results[0] == results[1]
     assert len(results[0][0]) == 5
+
+
+def test_batches_in_flight_are_written_in_order_with_the_same_result(
+    tmp_path: Path, folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The pool analyses one batch while the previous one is written: the store still gets
+    the articles in the order they were read (their ids), with the same events."""
+    for number in ("000", "001", "002", "003", "004"):  # batches of 2, 2 and 1
+        (folder / f"{number}.txt").write_text(seed(number).read_text("utf-8"), "utf-8")
+    (folder / "deep.json").write_text(DEEP_JSON, encoding="utf-8")
+    monkeypatch.setattr(ingest, "_cores", lambda: 2)
+    monkeypatch.setattr(ingest, "ANALYSIS_BATCH", 2)
+    monkeypatch.setattr(ingest, "BATCH", 2)
+    results = []
+    for minimum in (10_000, 2):
+        monkeypatch.setattr(ingest, "POOL_MIN_DOCUMENTS", minimum)
+        with Engine(tmp_path / f"pool-{minimum}.db") as engine:
+            report = engine.ingest([folder])
+            articles = [(a.id, a.path, a.title, a.event_id) for a in engine.articles()]
+            results.append((report.added, sorted(report.rejected), sorted(articles)))
+    assert results[0] == results[1]
+    assert len(results[0][0]) == 5
+    assert [path for _, path, _, _ in results[1][2]] == list(results[1][0])

@@ -107,3 +107,23 @@ def test_a_place_named_once_is_no_topic_even_inside_a_longer_word(taxonomy: Taxo
 
 def test_a_sentence_speaks_of_a_place_only_by_its_whole_name(taxonomy: Taxonomy) -> None:
     assert taxonomy.sentence_topics("A woman spoke at the harbour.", ("oman",)) == ()
+
+
+def test_a_place_is_counted_as_the_whole_word_pattern_counts_it() -> None:
+    """_times_named finds places with str.find; it must count what ``(?<!\\w)place(?!\\w)``
+    counts: overlapping names, names at either end, digits, underscores, other alphabets."""
+    import random
+    import re
+
+    from briefings.extract.topics import _times_named
+
+    alphabet = ["a", "a", " ", " ", "b", "_", "1", "-", "é", "ж", "\u0661"]
+    rng = random.Random(16)
+    cases = [("aa", "aaaa aa aaa"), ("a a", "a a a"), ("niger", "nigeria niger niger_ niger.")]
+    for _ in range(5000):
+        place = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 3)))
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30)))
+        cases.append((place, text))
+    for place, text in cases:
+        expected = len(re.findall(rf"(?<!\w){re.escape(place)}(?!\w)", text))
+        assert _times_named(place, text) == expected, (place, text)
