@@ -316,9 +316,11 @@ class Placement:
             self.persons.prepare(n.key for f in features.values() for n in f.names)
             for i, f in features.items():
                 self._reports[i] = build_report(f, self.persons.person_of, self.weights)
-            while len(self._reports) > REPORT_CACHE:
-                self._reports.popitem(last=False)
-        return {i: r for i in ids if (r := self._reports.get(i)) is not None}
+        found = {i: r for i in ids if (r := self._reports.get(i)) is not None}
+        # Only then are the oldest forgotten: some of those just asked for may be among them.
+        while len(self._reports) > REPORT_CACHE:
+            self._reports.popitem(last=False)
+        return found
 
     def report(self, article_id: int) -> _Report | None:
         return self.reports([article_id]).get(article_id)

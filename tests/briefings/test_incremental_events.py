@@ -280,3 +280,15 @@ def test_one_word_names_follow_their_persons(tmp_path: Path, seed: int) -> None:
     incremental = _ingest_in_steps(tmp_path / "steps.db", files, 1, 3)
     assert len({n[1] for n in incremental[2]}) >= 3  # Oleksandr and Ivan Petrenko, Berg…
     _assert_same(incremental, _regrouped(tmp_path / "steps.db", tmp_path / "full.db"))
+
+
+def test_a_report_cache_smaller_than_the_corpus(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reports read for a walk are forgotten, oldest first, past the cache's size (as in a
+    corpus of 100,000): those just asked for are still given."""
+    monkeypatch.setattr(event_replay, "REPORT_CACHE", 4)
+    files = _news_corpus(tmp_path / "corpus", 150)
+    random.Random(3).shuffle(files)
+    incremental = _ingest_in_steps(tmp_path / "steps.db", files, 15, 40)
+    _assert_same(incremental, _regrouped(tmp_path / "steps.db", tmp_path / "full.db"))
