@@ -14,7 +14,12 @@ only as far as their effects reach:
 - a dated group can only be joined within ``LATE_DAYS`` of its last report, so a replay of
   the dated phase stops once the divergent groups are out of reach;
 - undated reports that may be affected are found through the indexes (the people of a
-  group, and in a big corpus its weighty words), never by reading every undated report.
+  group, and in a big corpus its weighty words), never by reading every undated report;
+- an undated report keeps its best choices of dated group with their scores
+  (``event_choices``): decided again, it is scored only against the groups that
+  changed before it, unless too little of what it kept stays known (or it kept nothing:
+  a database written before the choices were kept gets them as its reports are decided
+  again, or all at once from ``regroup``).
 
 Groups are read back from the database as the decisions need them: a dated group from its
 stored state, or from its members when a change falls within its span. ``regroup`` is the
@@ -24,6 +29,7 @@ and what a corpus smaller than the word-weight sample gets on each change.
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import datetime as dt
 import heapq
@@ -31,9 +37,11 @@ import json
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import cast
 
 from briefings.extract.event_features import ReportFeatures, features_of, features_of_article
 from briefings.index import event_state, person_map
+from briefings.index.event_choices import Choice, Choices
 from briefings.index.event_state import EventState, GroupSummary, Membership
 from briefings.index.events import (
     LATE_DAYS,
@@ -43,6 +51,7 @@ from briefings.index.events import (
     best_undated_group,
     build_report,
     event_of,
+    fitting_groups,
 )
 from briefings.index.person_map import PersonMap, resolve_identity
 from briefings.index.store import Store
@@ -55,6 +64,9 @@ FULL_REGROUP_SHARE = 0.5
 STATE_CACHE = 2000
 """Groups kept in memory while undated reports are placed; others are read again."""
 REPORT_CACHE = 20000
+FEW_CHANGED_GROUPS = 64
+"""Up to this many changed groups, an undated report is scored against each of them; past
+it, only against those of them the indexes find for it."""
 NEVER = 1 << 62
 LEFT_OVER = 0
 """The founder of an undated report that joined no dated event, until its own phase."""
@@ -65,10 +77,10 @@ def ensure_tables(store: Store) -> None:
     written before): once a connection, outside any transaction."""
     conn = store.db.conn
     present = conn.execute(
-        "SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = ?",
-        [event_state.LAST_CREATED],
-    ).fetchone()
-    if present is None:
+        "SELECT count(*) FROM sqlite_master WHERE name IN (SELECT value FROM json_each(?))",
+        [json.dumps(event_state.LAST_CREATED)],
+    ).fetchone()[0]
+    if present < len(event_state.LAST_CREATED):
         with store.lock:
             event_state.create_tables(conn)
             person_map.create_tables(conn)
@@ -110,7 +122,7 @@ def place(store: Store, changed: Iterable[int], *, sample_size: int | None = Non
             _regroup(store, state, weights, identity.map)
             return
         changed |= identity.changed_articles
-        corpus = max(len(state.feature_ids()), 1)
+        corpus = max(state.feature_count(), 1)
         if len(changed) > FULL_REGROUP_SHARE * corpus:
             _regroup(store, state, weights, identity.map)
             return
@@ -274,6 +286,12 @@ class Placement:
         """Changed articles no longer grouped (removed, or no longer English)."""
         self.decided: dict[int, Membership] = {}
         """The decisions taken again in this walk; every other report keeps its stored one."""
+        self._decided_into: dict[tuple[int, int], set[int]] = {}
+        """(founder, phase) → the reports decided into that group in this walk."""
+        self.choices: dict[int, Choices] = {}
+        """The dated groups each undated report decided again could join."""
+        self._stored_choices: dict[int, Choices | None] = {}
+        self._undated_members: dict[tuple[int, int], list[int]] = {}
         # Dated groups: those open around the walk's date, and those not what they were.
         self.open: dict[int, _Group] = {}
         self.divergent: set[int] = set()
@@ -298,9 +316,11 @@ class Placement:
             self.persons.prepare(n.key for f in features.values() for n in f.names)
             for i, f in features.items():
                 self._reports[i] = build_report(f, self.persons.person_of, self.weights)
-            while len(self._reports) > REPORT_CACHE:
-                self._reports.popitem(last=False)
-        return {i: r for i in ids if (r := self._reports.get(i)) is not None}
+        found = {i: r for i in ids if (r := self._reports.get(i)) is not None}
+        # Only then are the oldest forgotten: some of those just asked for may be among them.
+        while len(self._reports) > REPORT_CACHE:
+            self._reports.popitem(last=False)
+        return found
 
     def report(self, article_id: int) -> _Report | None:
         return self.reports([article_id]).get(article_id)
@@ -346,6 +366,28 @@ class Placement:
 
     def _loader(self, ids: Sequence[int]) -> dict[int, _Report]:
         return self.reports(ids)
+
+    def _decide(self, article_id: int, membership: Membership) -> None:
+        self._undecide(article_id)
+        self.decided[article_id] = membership
+        self._decided_into.setdefault((membership.founder, membership.phase), set()).add(
+            article_id
+        )
+
+    def _undecide(self, article_id: int) -> None:
+        old = self.decided.pop(article_id, None)
+        if old is not None:
+            self._decided_into[(old.founder, old.phase)].discard(article_id)
+
+    def stored_choices(self, article_id: int) -> Choices | None:
+        """The stored choices of an unchanged undated report (None when they must be worked
+        out from nothing)."""
+        if self.full or article_id in self.changed:
+            return None
+        if article_id not in self._stored_choices:
+            self._stored_choices.update(self.state.choices([article_id]))
+            self._stored_choices.setdefault(article_id, None)
+        return self._stored_choices[article_id]
 
     # -- the walk --------------------------------------------------------------------------
     def run(self, changed: set[int]) -> None:
@@ -439,7 +481,7 @@ class Placement:
         if best is None:
             best = self._start_group(article_id, key)
         best.add(report)
-        self.decided[article_id] = Membership(best.founder, DATED, day)
+        self._decide(article_id, Membership(best.founder, DATED, day))
         if stored is None or stored.founder != best.founder or article_id in self.changed:
             self._diverge(best.founder, key)
             if stored is not None:
@@ -561,6 +603,7 @@ class Placement:
                 self.joined_from[founder] = 0
                 for i in self._undated_near(founder, after=0, alone=False):
                     heapq.heappush(work, i)
+            self._prefetch(work)
         done: set[int] = set()
         while work:
             i = heapq.heappop(work)
@@ -576,30 +619,47 @@ class Placement:
             if old_founder is not None:
                 self._diverge_joined(old_founder, article_id, work)
             return
-        candidates = self._joined_candidates(report)
-        affected = (
-            old is None
-            or article_id in self.changed
-            or (old_founder is not None and self.joined_from.get(old_founder, NEVER) < article_id)
-            or any(self.joined_from.get(f, NEVER) < article_id for f in candidates)
-        )
-        if not affected:
-            return
-        groups = [g for f in sorted(candidates) if (g := self._joined_state(f, article_id))]
-        if self.narrow:
-            groups = [g for g in groups if g.top & report.top]
-        best = best_group(report, groups)
+        stored = self.stored_choices(article_id) if old is not None else None
+        choices = None
+        if stored is not None:
+            # Only groups that changed before this step can fit otherwise than stored.
+            changed = self._changed_before(report, article_id, stored)
+            if not changed:
+                return
+            choices = stored.rechosen(changed, self._choices_among(report, article_id, changed))
+        if choices is None:
+            candidates = self._joined_candidates(report)
+            choices = Choices.of(self._choices_among(report, article_id, candidates))
+        self.choices[article_id] = choices
+        best = choices.best
         new_founder = best.founder if best is not None else None
         if best is not None:
-            self.decided[article_id] = Membership(best.founder, JOINED, None)
+            self._decide(article_id, Membership(best.founder, JOINED, None))
             self.state.add_group_people(best.founder, DATED, report.people)
-            best.add(report)
-            self._joined[best.founder].cursor = article_id + 1
         else:
-            self.decided[article_id] = Membership(LEFT_OVER, ALONE, None)
+            self._decide(article_id, Membership(LEFT_OVER, ALONE, None))
         if article_id in self.changed or new_founder != old_founder:
             for founder in sorted({f for f in (new_founder, old_founder) if f is not None}):
                 self._diverge_joined(founder, article_id, work)
+
+    def _changed_before(self, report: _Report, step: int, stored: Choices) -> set[int]:
+        """The dated groups that may fit the report otherwise than when its choices were
+        stored: those that changed before its step, among its choices and its candidates."""
+        if len(self.joined_from) <= FEW_CHANGED_GROUPS:
+            return {f for f, since in self.joined_from.items() if since < step}
+        possible = self._joined_candidates(report) | {c.founder for c in stored.choices}
+        return {f for f in possible if self.joined_from.get(f, NEVER) < step}
+
+    def _choices_among(self, report: _Report, step: int, founders: Iterable[int]) -> list[Choice]:
+        """The groups among these the report may join, as the reports before it left them."""
+        groups = [g for f in sorted(founders) if (g := self._joined_state(f, step))]
+        if self.narrow:
+            groups = [g for g in groups if g.top & report.top]
+        # A dated group ranks by its first report's (happening date, id).
+        return [
+            Choice(group.founder, score, cast(tuple[dt.date, int], group.rank))
+            for group, score in fitting_groups(report, groups)
+        ]
 
     def _diverge_joined(self, founder: int, step: int, work: list[int]) -> None:
         """From after ``step`` on, the group is not what it was: the undated reports that
@@ -608,8 +668,24 @@ class Placement:
         self.touched.add(founder)
         self.joined_from[founder] = min(step, self.joined_from.get(founder, NEVER))
         if not self.full:
-            for i in self._undated_near(founder, after=step, alone=False):
+            near = self._undated_near(founder, after=step, alone=False)
+            self._prefetch(near)
+            for i in near:
                 heapq.heappush(work, i)
+
+    def _prefetch(self, ids: Iterable[int]) -> None:
+        """Read the reports and stored choices of undated reports about to be decided again,
+        a few queries for all of them rather than some for each."""
+        wanted = sorted(
+            i for i in set(ids) if i not in self._reports or i not in self._stored_choices
+        )[: REPORT_CACHE // 2]
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            self.reports(chunk)
+            unknown = [i for i in chunk if i not in self._stored_choices and i not in self.changed]
+            found = self.state.choices(unknown)
+            for i in unknown:
+                self._stored_choices[i] = found.get(i)
 
     def _joined_candidates(self, report: _Report) -> set[int]:
         """Founders of dated groups that may share a person (and, in a big corpus, a weighty
@@ -643,21 +719,29 @@ class Placement:
     def _advance(self, entry: _Progress, founder: int, phase: int, step: int) -> None:
         """Add to a group the undated members it has, in this walk, below ``step``."""
         low = entry.cursor
+        if low >= step:
+            return
+        stored = self._stored_undated(founder, phase)
         ids = {
             i
-            for i, p, _ in self.members_of(founder)
-            if p == phase and low <= i < step and i not in self.changed and i not in self.decided
+            for i in stored[bisect.bisect_left(stored, low) : bisect.bisect_left(stored, step)]
+            if i not in self.changed and i not in self.decided
         }
-        ids |= {
-            i
-            for i, m in self.decided.items()
-            if m.phase == phase and m.founder == founder and low <= i < step
-        }
+        ids |= {i for i in self._decided_into.get((founder, phase), ()) if low <= i < step}
         if ids:
             reports = self.reports(sorted(ids))
             for i in sorted(ids):
                 entry.group.add(reports[i])
-        entry.cursor = max(entry.cursor, step)
+        entry.cursor = step
+
+    def _stored_undated(self, founder: int, phase: int) -> list[int]:
+        """The ids of a group's stored undated members of a phase, in order."""
+        key = (founder, phase)
+        if key not in self._undated_members:
+            self._undated_members[key] = sorted(
+                i for i, p, _ in self.members_of(founder) if p == phase
+            )
+        return self._undated_members[key]
 
     def _undated_near(self, founder: int, *, after: int, alone: bool) -> set[int]:
         """Undated reports after a step that may have had, or may now have, the group as a
@@ -669,15 +753,19 @@ class Placement:
         group = self.open.get(founder)
         if group is not None:
             people |= set(group.people)
-        found = self.state.undated_with_people(people, after) if people else set()
-        if self.narrow and found:
-            members = {i for i, _, _ in self.members_of(founder)}
-            members |= {i for i, m in self.decided.items() if m.founder == founder}
-            terms: set[str] = set()
-            for tops in self.state.top_terms_of(members).values():
-                terms |= tops
-            found &= self.state.articles_with_top_terms(terms, dated=False)
-        return found
+        # Those that kept it among their choices, whatever it has become.
+        found = set() if alone or self.full else self.state.choosing(founder, after)
+        if not people:
+            return found
+        if not self.narrow:
+            return found | self.state.undated_with_people(people, after)
+        members = {i for i, _, _ in self.members_of(founder)}
+        for phase in (DATED, JOINED, ALONE):
+            members |= self._decided_into.get((founder, phase), set())
+        terms: set[str] = set()
+        for tops in self.state.top_terms_of(members).values():
+            terms |= tops
+        return found | self.state.undated_sharing(people, terms, after)
 
     # -- undated reports in events of their own --------------------------------------------------
     def _alone_phase(self) -> None:
@@ -711,14 +799,14 @@ class Placement:
             or any(self.alone_from.get(f, NEVER) < article_id for f in candidates)
         )
         if not affected:
-            self.decided.pop(article_id, None)  # left over as before, in the same group
+            self._undecide(article_id)  # left over as before, in the same group
             return
         groups = [g for f in sorted(candidates) if (g := self._alone_state(f, article_id)).members]
         if self.narrow:
             groups = [g for g in groups if g.top & report.top]
         best = best_undated_group(report, groups)
         founder = best.founder if best is not None else article_id
-        self.decided[article_id] = Membership(founder, ALONE, None)
+        self._decide(article_id, Membership(founder, ALONE, None))
         self.state.add_group_people(founder, ALONE, report.people)
         if best is not None:
             best.add(report)
@@ -762,6 +850,8 @@ class Placement:
         if self.gone:
             state.delete_memberships(self.gone)
         state.save_memberships(self.decided)
+        state.delete_choices(self.changed - set(self.choices))
+        state.save_choices(self.choices)
         touched = sorted(self.touched)
         old_events = [
             r[0]

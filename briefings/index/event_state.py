@@ -14,6 +14,9 @@ so that the schema and the code that relies on it are read together.
 - ``group_people``, ``undated_people``, ``top_terms``: the indexes candidates are found
   through (people of each group; people of each undated report; each report's most
   weighty words).
+- ``undated_choices``: for each undated report, the dated groups it could join (as the
+  reports before it left them) that fit it best, with their scores: a later change
+  re-scores only the groups that changed and keeps the others' scores (``event_choices``).
 - ``unplaced_articles``: articles deleted since the last placement (a trigger notes them).
 - ``term_sample``, ``grouping_meta``: the document frequencies words are weighed by
   (``term_weights``) and the sample they were counted over.
@@ -30,6 +33,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from briefings.extract.event_features import ReportFeatures
+from briefings.index.event_choices import Choices
 from briefings.index.term_weights import TermWeights
 
 SCHEMA = """
@@ -46,6 +50,8 @@ CREATE TABLE IF NOT EXISTS event_members (
     happened TEXT
 );
 CREATE INDEX IF NOT EXISTS event_members_founder ON event_members(founder, phase);
+-- The dated groups open around a day (a scan of every member otherwise, at each dated step).
+CREATE INDEX IF NOT EXISTS event_members_dated ON event_members(phase, happened);
 CREATE TABLE IF NOT EXISTS group_states (
     founder INTEGER PRIMARY KEY,
     last_day TEXT NOT NULL,
@@ -79,6 +85,19 @@ CREATE TABLE IF NOT EXISTS grouping_meta (
     name TEXT PRIMARY KEY,
     value TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS undated_choices (
+    article_id INTEGER PRIMARY KEY,
+    complete INTEGER NOT NULL,
+    choices TEXT NOT NULL
+);
+-- Who keeps a group among its choices: to be decided again when the group changes, even
+-- once it shares no person or word with the group any more.
+CREATE TABLE IF NOT EXISTS undated_choosing (
+    founder INTEGER NOT NULL,
+    article_id INTEGER NOT NULL,
+    PRIMARY KEY (founder, article_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS undated_choosing_article ON undated_choosing(article_id);
 CREATE TABLE IF NOT EXISTS unplaced_articles (
     article_id INTEGER PRIMARY KEY
 );
@@ -90,8 +109,13 @@ CREATE TRIGGER IF NOT EXISTS articles_gone_from_grouping AFTER DELETE ON article
 END;
 """
 
-LAST_CREATED = "articles_gone_from_grouping"
-"""The last thing SCHEMA creates: when it is there, the rest is."""
+LAST_CREATED = (
+    "articles_gone_from_grouping",
+    "undated_choices",
+    "undated_choosing",
+    "event_members_dated",
+)
+"""The last things SCHEMA creates, then added to it: when they are there, the rest is."""
 
 DERIVED_TABLES = (
     "event_members",
@@ -99,6 +123,8 @@ DERIVED_TABLES = (
     "group_people",
     "undated_people",
     "top_terms",
+    "undated_choices",
+    "undated_choosing",
 )
 
 
@@ -210,6 +236,10 @@ class EventState:
 
     def feature_ids(self) -> list[int]:
         return [r[0] for r in self.conn.execute("SELECT article_id FROM report_features")]
+
+    def feature_count(self) -> int:
+        row = self.conn.execute("SELECT count(*) FROM report_features").fetchone()
+        return int(row[0])
 
     def dated_keys(
         self, after: tuple[dt.date, int] | None, until: dt.date | None = None
@@ -367,6 +397,18 @@ class EventState:
         )
         return {r[0] for r in rows}
 
+    def undated_sharing(self, people: Iterable[str], terms: Iterable[str], after: int) -> set[int]:
+        """Undated reports after an id that name any of the people and have any of the
+        words among their weighty ones."""
+        rows = self.conn.execute(
+            "SELECT article_id FROM undated_people WHERE article_id > ? "
+            "AND person IN (SELECT value FROM json_each(?)) "
+            "INTERSECT SELECT article_id FROM top_terms WHERE is_dated = 0 AND article_id > ? "
+            "AND term IN (SELECT value FROM json_each(?))",
+            [after, json.dumps(sorted(people)), after, json.dumps(sorted(terms))],
+        )
+        return {r[0] for r in rows}
+
     def set_undated_people(self, article_id: int, people: Iterable[str]) -> None:
         self.conn.execute("DELETE FROM undated_people WHERE article_id = ?", [article_id])
         self.conn.executemany(
@@ -410,6 +452,42 @@ class EventState:
         for article_id, term in rows:
             found.setdefault(article_id, set()).add(term)
         return found
+
+    # -- the dated groups each undated report could join --------------------------------------
+    def choices(self, ids: Iterable[int]) -> dict[int, Choices]:
+        """article id → the choices kept for it, for the undated reports among the ids."""
+        rows = self.conn.execute(
+            "SELECT article_id, complete, choices FROM undated_choices "
+            "WHERE article_id IN (SELECT value FROM json_each(?))",
+            [_ids(ids)],
+        )
+        return {r[0]: Choices.from_json(r[2], bool(r[1])) for r in rows}
+
+    def save_choices(self, decided: dict[int, Choices]) -> None:
+        self.delete_choices(decided)
+        self.conn.executemany(
+            "INSERT INTO undated_choices (article_id, complete, choices) VALUES (?, ?, ?)",
+            [(i, int(c.complete), c.to_json()) for i, c in decided.items()],
+        )
+        self.conn.executemany(
+            "INSERT INTO undated_choosing (founder, article_id) VALUES (?, ?)",
+            [(c.founder, i) for i, kept in decided.items() for c in kept.choices],
+        )
+
+    def choosing(self, founder: int, after: int) -> set[int]:
+        """The undated reports after an id that keep the group among their choices."""
+        rows = self.conn.execute(
+            "SELECT article_id FROM undated_choosing WHERE founder = ? AND article_id > ?",
+            [founder, after],
+        )
+        return {r[0] for r in rows}
+
+    def delete_choices(self, ids: Iterable[int]) -> None:
+        for table in ("undated_choices", "undated_choosing"):
+            self.conn.execute(
+                f"DELETE FROM {table} WHERE article_id IN (SELECT value FROM json_each(?))",
+                [_ids(ids)],
+            )
 
     # -- the sample words are weighed by ------------------------------------------------------
     def meta(self, name: str) -> str | None:

@@ -147,9 +147,6 @@ def build_report(
         if step.happening:
             referred |= named
     vector = weights.vector(features.terms)
-    top = frozenset(
-        t for t, _ in sorted(vector.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_TERMS]
-    )
     return _Report(
         id=features.id,
         title=features.title,
@@ -169,8 +166,18 @@ def build_report(
         month_days=set(features.month_days),
         pictures=list(features.pictures),
         lead_places=list(features.lead_places),
-        top=top,
+        top=_top_terms(vector),
     )
+
+
+def _top_terms(vector: dict[str, float]) -> frozenset[str]:
+    """The TOP_TERMS weightiest words, the first in alphabetical order of equals."""
+    if len(vector) <= TOP_TERMS:
+        return frozenset(vector)
+    cutoff = sorted(vector.values(), reverse=True)[TOP_TERMS - 1]
+    above = [t for t, w in vector.items() if w > cutoff]
+    equal = sorted(t for t, w in vector.items() if w == cutoff)
+    return frozenset(above + equal[: TOP_TERMS - len(above)])
 
 
 def place_bucket(size: int) -> int:
@@ -214,6 +221,9 @@ class _Group:
     top: set[str] = field(default_factory=set)
     """The weighty words of its reports."""
     _place: tuple[int, str | None] | None = None
+    _summary: tuple[int, dt.date | None, frozenset[str]] | None = None
+    """(members, date, principals) when it had that many members: asked of every report
+    compared with it, and the same until a report joins."""
 
     def reports(self, count: int | None = None) -> list[_Report]:
         """Its first ``count`` reports (all by default), read if need be."""
@@ -256,15 +266,22 @@ class _Group:
     @property
     def date(self) -> dt.date | None:
         """The happening's date: the one most reports give, the earliest of equals."""
-        if not self.dates:
-            return None
-        counts = Counter(self.dates)
-        return max(counts, key=lambda d: (counts[d], -d.toordinal()))
+        return self._summarised()[1]
 
     @property
-    def principals(self) -> set[str]:
+    def principals(self) -> frozenset[str]:
         """Who the happening is about: the persons its titles and leads name most."""
-        return _principals(self.prominent)
+        return self._summarised()[2]
+
+    def _summarised(self) -> tuple[int, dt.date | None, frozenset[str]]:
+        if self._summary is None or self._summary[0] != len(self.members):
+            date = None
+            if self.dates:
+                counts = Counter(self.dates)
+                date = max(counts, key=lambda d: (counts[d], -d.toordinal()))
+            principals = frozenset(_principals(self.prominent))
+            self._summary = (len(self.members), date, principals)
+        return self._summary
 
     def distance(self, day: dt.date) -> int | None:
         """Days from the group's span of dates to ``day`` (0 inside), None without dates."""
@@ -310,6 +327,17 @@ def best_group(report: _Report, candidates: Iterable[_Group]) -> _Group | None:
         if score is not None and score > best_score:
             best, best_score = group, score
     return best
+
+
+def fitting_groups(report: _Report, candidates: Iterable[_Group]) -> list[tuple[_Group, float]]:
+    """The groups the report may join, each with how well it fits: ``best_group`` picks the
+    highest score of these, the first started of equals."""
+    found = []
+    for group in candidates:
+        score = _join_score(report, group)
+        if score is not None and score > 0.0:
+            found.append((group, score))
+    return found
 
 
 def best_undated_group(report: _Report, candidates: Iterable[_Group]) -> _Group | None:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
@@ -153,11 +153,10 @@ def resolve_people(names: Iterable[NameEvidence]) -> dict[str, str]:
         exact = s1 == s2
         if not exact and not same_word(s1, s2, short_skeleton=True):
             continue
-        for a in by_surname[s1]:
-            for b in by_surname[s2]:
-                if exact and a.key >= b.key:
-                    continue
-                _maybe_join(a, b, exact, union)
+        for a, b in _pairs_to_compare(by_surname[s1], by_surname[s2]):
+            if exact and a.key >= b.key:
+                continue
+            _maybe_join(a, b, exact, union)
 
     # Names of one word: a surname, else a family name written first, else any word. Of
     # two people as reported, the one whose first spelling sorts first takes it.
@@ -240,6 +239,79 @@ def _spelling_pairs(by_surname: dict[str, list[NameEvidence]]) -> set[tuple[str,
             ):
                 if other > surname:
                     pairs.add((surname, other))
+    return pairs
+
+
+SMALL_PRODUCT = 64
+"""Below this many pairs, names are compared pair by pair rather than through their words."""
+
+
+def _pairs_to_compare(
+    first: Sequence[NameEvidence], second: Sequence[NameEvidence]
+) -> list[tuple[NameEvidence, NameEvidence]]:
+    """The pairs (one name of each list) whose given names may agree (``_given_names_agree``),
+    found through their words rather than by comparing every pair, as one surname may be
+    given with hundreds of given names: the words of one are all among the other's, or one
+    is an initial of the other's, or they have as many words and each is a spelling of the
+    other's (then their first words are, and the next…)."""
+    if len(first) * len(second) <= SMALL_PRODUCT:
+        return [(a, b) for a in first for b in second]
+    given = {n.key: n.core[:-1] for n in (*first, *second)}
+    pairs: set[tuple[str, str]] = set()
+    for one, other, flip in ((first, second, False), (second, first, True)):
+        by_word: dict[str, list[str]] = defaultdict(list)
+        by_initial: dict[str, list[str]] = defaultdict(list)
+        for n in other:
+            for word in set(given[n.key]):
+                by_word[word].append(n.key)
+            by_initial[given[n.key][0][0]].append(n.key)
+        for n in one:
+            words = set(given[n.key])
+            rarest = min(words, key=lambda w: len(by_word.get(w, ())))
+            found = [m for m in by_word.get(rarest, ()) if words <= set(given[m])]
+            if len(given[n.key][0]) <= 2:  # an initial
+                found += by_initial.get(given[n.key][0][0], ())
+            pairs.update((m, n.key) if flip else (n.key, m) for m in found)
+    by_length: dict[int, tuple[list[str], list[str]]] = defaultdict(lambda: ([], []))
+    for side, names in enumerate((first, second)):
+        for n in names:
+            by_length[len(given[n.key])][side].append(n.key)
+    for ones, others in by_length.values():
+        pairs |= _alike_word_by_word(ones, others, given, 0)
+    evidence = {n.key: n for n in (*first, *second)}
+    return [(evidence[a], evidence[b]) for a, b in sorted(pairs)]
+
+
+def _alike_word_by_word(
+    first: Sequence[str], second: Sequence[str], given: dict[str, list[str]], position: int
+) -> set[tuple[str, str]]:
+    """Pairs of names with as many given names whose words from ``position`` on may be
+    spellings of one another's."""
+    if not first or not second:
+        return set()
+    if len(first) * len(second) <= SMALL_PRODUCT or position >= len(given[first[0]]):
+        return {(a, b) for a in first for b in second}
+    by_word: dict[str, tuple[list[str], list[str]]] = defaultdict(lambda: ([], []))
+    for side, names in enumerate((first, second)):
+        for n in names:
+            by_word[given[n][position]][side].append(n)
+    words = sorted(w for w, (_, seconds) in by_word.items() if seconds)
+    by_bones: dict[str, list[str]] = defaultdict(list)
+    for word in words:
+        by_bones[skeleton(word)].append(word)
+    pairs: set[tuple[str, str]] = set()
+    for word, (ones, _) in sorted(by_word.items()):
+        if not ones:
+            continue
+        close = {
+            w
+            for w, _, _ in process.extract(
+                word, words, scorer=fuzz.ratio, score_cutoff=GIVEN_NAME_RATIO, limit=None
+            )
+        }
+        close |= {w for w in by_bones.get(skeleton(word), ()) if same_word(word, w)}
+        for other in sorted(close):
+            pairs |= _alike_word_by_word(ones, by_word[other][1], given, position + 1)
     return pairs
 
 

@@ -4,15 +4,16 @@ Over 400 lines: which name stands for whom is decided and kept up to date by the
 rules; apart, the incremental path could drift from the full one.
 
 ``identity`` decides who is who from what the corpus says of each name. Deciding it for
-the whole corpus at every ingest would cost as much as the corpus; but what a name resolves
-to depends only on its *family*: the names whose surnames are spellings of its own, and the
-one-word names that may stand for them (and, in turn, theirs). So:
+the whole corpus at every ingest would cost as much as the corpus; but only a few names
+may come to stand for another person when what the corpus says of some names changes,
+and what they resolve to depends on a few more (``name_families``). So:
 
 - what the corpus says of each name (how many articles, nationalities, roles, the surnames
   named beside it) is kept per name in ``name_stats``, added to and taken from as articles
   come, change and go (``name_counted`` remembers what each article added);
-- an ingest resolves only the families of the names its articles give, found through the
-  indexes of surnames, first names, consonant skeletons and close spellings;
+- an ingest resolves again only the names that may change with those its articles give,
+  found through the indexes of surnames, first names, consonant skeletons and close
+  spellings, and writes only those;
 - ``person_names`` keeps, for every name, its person (the fullest, most used spelling,
   which may change) and its *anchor*: the spelling of that person seen first, which stays
   as long as the person does. Grouping compares reports by anchor, so an article must be
@@ -28,9 +29,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import cast
 
-from rapidfuzz import fuzz, process
-
-from briefings.index.identity import TYPO_RATIO, NameEvidence, core_tokens, resolve_people, skeleton
+from briefings.index.identity import NameEvidence, core_tokens, resolve_people, skeleton
+from briefings.index.name_families import Families
 from briefings.index.store import Store
 
 SCHEMA = """
@@ -119,8 +119,8 @@ class Identity:
 
 
 def resolve_identity(store: Store, *, changed_articles: set[int] | None) -> Identity:
-    """Resolve who is who for the families of the names the changed articles give (all
-    names with None), store it, and say which articles' persons changed."""
+    """Resolve who is who for the names that may change with those the changed articles
+    give (all names with None), store it, and say which articles' persons changed."""
     conn = store.db.conn
     if changed_articles is None or not _counted_anything(conn):
         conn.execute("DELETE FROM name_stats")
@@ -130,15 +130,15 @@ def resolve_identity(store: Store, *, changed_articles: set[int] | None) -> Iden
         touched = _count(conn, articles)
         family = set(_all_keys(conn))
         full = True
+        evidence = _evidence(conn, family)
+        resolved = resolve_people(evidence.values())
     else:
         touched = _count(conn, sorted(changed_articles))
-        family = Families(conn).of(touched)
+        family, evidence, resolved = _resolve_targets(conn, touched)
         full = False
-    evidence = _evidence(conn, family)
-    resolved = resolve_people(evidence.values())
     anchors = _anchors(resolved, evidence)
     old = _stored_names(conn, None if full else family)
-    new = {k: (resolved[k], anchors[k]) for k in resolved}
+    new = {k: (resolved[k], anchors[k]) for k in resolved if k in family}
     changed_keys = {
         k
         for k in set(old) | set(new)
@@ -171,6 +171,36 @@ def resolve_identity(store: Store, *, changed_articles: set[int] | None) -> Iden
     if renamed and not full:
         _rename_in_events(conn, renamed, old)
     return Identity(PersonMap(store), affected, renamed)
+
+
+def _resolve_targets(
+    conn: sqlite3.Connection, touched: set[str]
+) -> tuple[set[str], dict[str, NameEvidence], dict[str, str]]:
+    """The names that may stand for another person now that these names' evidence changed
+    (see ``name_families``), what is said of them and their context, and who they are."""
+    families = Families(conn)
+    targets = families.targets_of(touched)
+    evidence: dict[str, NameEvidence] = {}
+    while True:
+        names = targets | families.context_of(targets)
+        evidence.update(_evidence(conn, names - evidence.keys()))
+        resolved = resolve_people(evidence[k] for k in names if k in evidence)
+        # The persons of the targets, as they are and as they were, are targets whole.
+        persons = {resolved[k] for k in targets if k in resolved}
+        persons |= {person for person, _ in _stored_names(conn, targets).values()}
+        more = {k for k, p in resolved.items() if p in persons}
+        more |= _names_of(conn, persons)
+        if more <= targets:
+            return targets, evidence, resolved
+        targets |= families.targets_of(more - targets)
+
+
+def _names_of(conn: sqlite3.Connection, persons: set[str]) -> set[str]:
+    rows = conn.execute(
+        "SELECT key FROM person_names WHERE person IN (SELECT value FROM json_each(?))",
+        [json.dumps(sorted(persons))],
+    )
+    return {r[0] for r in rows}
 
 
 def _counted_anything(conn: sqlite3.Connection) -> bool:
@@ -419,90 +449,3 @@ def _evidence(conn: sqlite3.Connection, keys: set[str]) -> dict[str, NameEvidenc
             first_article=first,
         )
     return found
-
-
-# -- families -------------------------------------------------------------------------------------
-class Families:
-    """Finds the family of names (see the module docstring) through the name indexes."""
-
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self.conn = conn
-        self._by_initial: dict[str, list[str]] = {}
-
-    def of(self, keys: Iterable[str]) -> set[str]:
-        family: set[str] = set()
-        queue = [k for k in keys if core_tokens(k)]
-        while queue:
-            batch = [k for k in dict.fromkeys(queue) if k not in family]
-            queue = []
-            family.update(batch)
-            found = self._neighbours(batch)
-            queue = [k for k in found if k not in family]
-        return family
-
-    def _neighbours(self, keys: Sequence[str]) -> set[str]:
-        surnames: set[str] = set()
-        words: set[str] = set()
-        for key in keys:
-            core = core_tokens(key)
-            surnames.add(core[-1])
-            words.update(core)
-        close = set(surnames)
-        for surname in surnames:
-            close |= self._close_spellings(surname)
-        found = set()
-        # Names whose surname (or only word) is a spelling of one of these surnames or words;
-        # full names with one of the words first or inside, and one-word names that are.
-        found |= self._keys("surname", close | words)
-        found |= self._keys("first", words, full_only=True)
-        found |= {
-            r[0]
-            for r in self.conn.execute(
-                "SELECT key FROM name_middles WHERE token IN (SELECT value FROM json_each(?))",
-                [json.dumps(sorted(words))],
-            )
-        }
-        for word in words - surnames:
-            found |= self._keys("surname", self._close_spellings(word), single_only=True)
-        return found
-
-    def _keys(
-        self, column: str, values: set[str], *, full_only: bool = False, single_only: bool = False
-    ) -> set[str]:
-        if not values:
-            return set()
-        sql = f"SELECT key FROM name_stats WHERE {column} IN (SELECT value FROM json_each(?))"
-        if full_only:
-            sql += " AND core_len > 1"
-        if single_only:
-            sql += " AND core_len = 1"
-        return {r[0] for r in self.conn.execute(sql, [json.dumps(sorted(values))])}
-
-    def _close_spellings(self, word: str) -> set[str]:
-        """Surnames (and one-word names) that may spell the word: the same consonants, or
-        a typo apart."""
-        found = {
-            r[0]
-            for r in self.conn.execute(
-                "SELECT DISTINCT surname FROM name_stats WHERE bones = ?",
-                [word[0] + skeleton(word)],
-            )
-        }
-        if len(word) >= 5:
-            initial = self._by_initial.get(word[0])
-            if initial is None:
-                initial = self._by_initial[word[0]] = [
-                    r[0]
-                    for r in self.conn.execute(
-                        "SELECT DISTINCT surname FROM name_stats WHERE surname >= ? AND surname < ? "
-                        "AND length(surname) >= 5",
-                        [word[0], chr(ord(word[0]) + 1)],
-                    )
-                ]
-            found |= {
-                s
-                for s, _, _ in process.extract(
-                    word, initial, scorer=fuzz.ratio, score_cutoff=TYPO_RATIO, limit=None
-                )
-            }
-        return found

@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 SAMPLE_ARTICLES = 1000
 
@@ -26,6 +26,8 @@ class TermWeights:
 
     df: Mapping[str, int]
     total: int
+    _idf: dict[str, float] = field(default_factory=dict, compare=False, repr=False)
+    """Each word's weight once worked out: the same for every article that has it."""
 
     @classmethod
     def counted(cls, term_sets: Iterable[Iterable[str]]) -> TermWeights:
@@ -38,11 +40,16 @@ class TermWeights:
 
     def vector(self, counts: Mapping[str, int]) -> dict[str, float]:
         """An article's unit-length tf-idf vector from its word counts."""
-        total = max(self.total, 1)
-        get = self.df.get
-        vector = {
-            term: (1 + math.log(n)) * math.log(1 + total / max(get(term, 1), 1))
-            for term, n in counts.items()
-        }
+        idf = self._idf
+        vector = {}
+        for term, n in counts.items():
+            weight = idf.get(term) or self._weigh(term)
+            # Most words come once: (1 + log 1) * weight is the weight itself.
+            vector[term] = weight if n == 1 else (1 + math.log(n)) * weight
         norm = math.sqrt(sum(v * v for v in vector.values()))
         return {t: v / norm for t, v in vector.items()} if norm else {}
+
+    def _weigh(self, term: str) -> float:
+        weight = math.log(1 + max(self.total, 1) / max(self.df.get(term, 1), 1))
+        self._idf[term] = weight
+        return weight

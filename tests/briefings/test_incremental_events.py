@@ -4,7 +4,9 @@ Ingest places new and changed articles against the events they could join (see
 ``event_replay``); ``briefings regroup`` groups everything from nothing. These tests ingest
 corpora a file or a batch at a time, in several orders, then regroup a copy of the database
 and compare everything grouping decides: the events (id, title, date, place, articles,
-people), each article's event and inferred date, and who each name stands for.
+people), each article's event and inferred date, and who each name stands for; and what it
+keeps to decide again (each undated report's best choices: those a regroup keeps, or the
+first of them).
 
 The word-weight sample is made small here (``SAMPLE``), so that most of each ingest is placed
 incrementally rather than regrouped with the sample.
@@ -21,7 +23,8 @@ from typing import Any
 import pytest
 
 from briefings.engine import Engine
-from briefings.index import event_replay
+from briefings.index import event_choices, event_replay
+from briefings.index.event_choices import Choices
 from briefings.index.event_state import EventState
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -34,7 +37,7 @@ def _with_sample(db: Path, size: int) -> None:
         EventState(engine.store.db.conn).set_meta("sample_limit", str(size))
 
 
-def _snapshot(engine: Engine) -> tuple[list[tuple], list[tuple], list[tuple]]:
+def _snapshot(engine: Engine) -> tuple[list[tuple], list[tuple], list[tuple], dict]:
     events = sorted(
         (e.id, e.title, e.date, e.place, e.article_ids, e.people) for e in engine.events()
     )
@@ -42,10 +45,18 @@ def _snapshot(engine: Engine) -> tuple[list[tuple], list[tuple], list[tuple]]:
     names = sorted(
         engine.store.db.execute("SELECT key, person, anchor FROM person_names").fetchall()
     )
-    return events, articles, names
+    state = EventState(engine.store.db.conn)
+    undated = [r[0] for r in engine.store.db.execute("SELECT article_id FROM undated_choices")]
+    choices = state.choices(undated)
+    # Who keeps which group among its choices is indexed as the choices say.
+    choosing = engine.store.db.execute("SELECT founder, article_id FROM undated_choosing")
+    assert sorted(choosing.fetchall()) == sorted(
+        (c.founder, i) for i, kept in choices.items() for c in kept.choices
+    )
+    return events, articles, names, choices
 
 
-def _regrouped(db: Path, copy: Path) -> tuple[list[tuple], list[tuple], list[tuple]]:
+def _regrouped(db: Path, copy: Path) -> tuple[list[tuple], list[tuple], list[tuple], dict]:
     with Engine(db) as engine:
         engine.store.db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     shutil.copy(db, copy)
@@ -63,10 +74,24 @@ def _ingest_in_steps(db: Path, files: list[Path], batch: int, sample: int) -> tu
 
 
 def _assert_same(incremental: tuple, regrouped: tuple) -> None:
-    events, articles, names = incremental
+    events, articles, names, choices = incremental
     assert events == regrouped[0]
     assert articles == regrouped[1]
     assert names == regrouped[2]
+    _assert_choices_known(choices, regrouped[3])
+
+
+def _assert_choices_known(kept: dict[int, Choices], regrouped: dict[int, Choices]) -> None:
+    """Every undated report keeps choices; they are the first of those a regroup keeps (all
+    of them when complete), with the same scores; none is empty unless it has no choice."""
+    assert kept.keys() == regrouped.keys()
+    for article_id, choices in kept.items():
+        full = regrouped[article_id]
+        if choices.complete:
+            assert choices == full, article_id
+        else:
+            assert choices.choices, article_id
+            assert choices.choices == full.choices[: len(choices.choices)], article_id
 
 
 needs_shared = pytest.mark.skipif(
@@ -169,3 +194,101 @@ def test_regroup_is_a_command(tmp_path: Path) -> None:
     assert "events from 5 articles" in result.stdout
     with Engine(db) as engine:
         assert _snapshot(engine) == before
+
+
+@pytest.mark.parametrize("kept", [1, 2])
+def test_few_kept_choices(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kept: int) -> None:
+    """With few choices kept, changes leave only some known, or none (then the report is
+    scored against all its candidates again): placement still equals a regroup."""
+    monkeypatch.setattr(event_choices, "KEPT_CHOICES", kept)
+    files = _news_corpus(tmp_path / "corpus", 120)
+    random.Random(11).shuffle(files)
+    incremental = _ingest_in_steps(tmp_path / "steps.db", files, 1, 40)
+    assert any(not c.complete for c in incremental[3].values())
+    _assert_same(incremental, _regrouped(tmp_path / "steps.db", tmp_path / "full.db"))
+
+
+_NAMES_ARTICLES = [
+    (
+        "Ukrainian Defence Minister Oleksandr Petrenko visits Warsaw",
+        "WARSAW, May 3, 2021 (Reuters) - Ukrainian Defence Minister Oleksandr Petrenko met "
+        "Polish Defence Minister Anna Berg in Warsaw on Monday to discuss air defence.",
+    ),
+    (
+        "Petrenko says Warsaw talks went well",
+        "KYIV, May 5, 2021 - Defence Minister Petrenko told reporters on Wednesday that his "
+        "talks in Warsaw went well. Mr. Petrenko added that more meetings would follow.",
+    ),
+    (
+        "Russian businessman Ivan Petrenko buys a shipyard",
+        "MOSCOW, June 1, 2021 (Reuters) - Russian businessman Ivan Petrenko bought a shipyard "
+        "in Murmansk on Tuesday, his spokesman Li Wei said.",
+    ),
+    (
+        "Ivan Petrenko sells a bank",
+        "MOSCOW, June 9, 2021 - Russian businessman Ivan Petrenko sold a bank on Wednesday. "
+        "Petrenko said the sale was final, according to Li.",
+    ),
+    (
+        "Ivan Petrenko opens a port",
+        "MURMANSK, June 20, 2021 - Businessman Ivan Petrenko opened a port on Sunday. "
+        "Ivan Petrenko told reporters that Li Wei would run it.",
+    ),
+    (
+        "Ukraine's Aleksandr Petrenkko meets Berg again",
+        "BRUSSELS, July 2, 2021 - Ukrainian Defence Minister Aleksandr Petrenkko met Anna Berg "
+        "in Brussels on Friday. Berg said the talks were useful.",
+    ),
+    (
+        "Berg hosts minister",
+        "WARSAW, July 9, 2021 - Polish Defence Minister Berg said on Friday that air defence "
+        "was discussed. Berg spoke to reporters.",
+    ),
+    (
+        "Petrenko's port is ready",
+        "MURMANSK, July 12, 2021 - Businessman Petrenko said on Monday that the port was ready. "
+        "Ivan told reporters that ships would come.",
+    ),
+    (
+        "Spokesman Li says the port will open",
+        "BEIJING, June 2, 2021 - Spokesman Li said on Wednesday that the port would open soon. "
+        "Li told reporters that ships were ready.",
+    ),
+    *(
+        (
+            f"Chinese Premier Li Qiang visits {town}",
+            f"{town.upper()}, August {day}, 2021 (Reuters) - Chinese Premier Li Qiang visited "
+            f"{town} on Monday. Li Qiang said trade would grow.",
+        )
+        for town, day in (("Hanoi", 2), ("Jakarta", 9), ("Manila", 16))
+    ),
+]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3, 4])
+def test_one_word_names_follow_their_persons(tmp_path: Path, seed: int) -> None:
+    """A surname alone stands for the most reported person of that surname, which changes as
+    articles come: names resolved again one ingest at a time stand for whom a regroup says."""
+    folder = tmp_path / "names"
+    folder.mkdir()
+    files = []
+    for n, (title, body) in enumerate(_NAMES_ARTICLES):
+        path = folder / f"{n:02d}.txt"
+        path.write_text(f"{title}\n\n{body}\n", "utf-8")
+        files.append(path)
+    random.Random(seed).shuffle(files)
+    incremental = _ingest_in_steps(tmp_path / "steps.db", files, 1, 3)
+    assert len({n[1] for n in incremental[2]}) >= 3  # Oleksandr and Ivan Petrenko, Berg…
+    _assert_same(incremental, _regrouped(tmp_path / "steps.db", tmp_path / "full.db"))
+
+
+def test_a_report_cache_smaller_than_the_corpus(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reports read for a walk are forgotten, oldest first, past the cache's size (as in a
+    corpus of 100,000): those just asked for are still given."""
+    monkeypatch.setattr(event_replay, "REPORT_CACHE", 4)
+    files = _news_corpus(tmp_path / "corpus", 150)
+    random.Random(3).shuffle(files)
+    incremental = _ingest_in_steps(tmp_path / "steps.db", files, 15, 40)
+    _assert_same(incremental, _regrouped(tmp_path / "steps.db", tmp_path / "full.db"))

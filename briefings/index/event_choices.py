@@ -1,0 +1,85 @@
+"""The dated events an undated report could join, best first, kept between ingests.
+
+An undated report joins the dated event that fits it best (``events.fitting_groups``: the
+highest score, the first started of equals), each event as the reports before it left it.
+A new article changes a few events; every other event fits each undated report as it did.
+So each undated report keeps its best choices with their scores (``event_state``), and when
+it is decided again only the events that changed before it are scored again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A dated group an undated report could join, as the reports before it left the group:
+    how well it fits (``events.fitting_groups``) and the group's rank (the first started
+    wins a tie)."""
+
+    founder: int
+    score: float
+    rank: tuple[dt.date, int]
+
+    @property
+    def order(self) -> tuple[float, dt.date, int, int]:
+        """Best first: the highest score, then the first started."""
+        return (-self.score, self.rank[0], self.rank[1], self.founder)
+
+
+KEPT_CHOICES = 16
+"""How many of an undated report's best choices are kept."""
+
+
+@dataclass(frozen=True)
+class Choices:
+    """The best choices of an undated report, best first: the first of all its choices,
+    in order (every group it could join that is not among them fits it worse than the last
+    of them); ``complete`` when they are all it has.
+
+    When some groups change, their scores are worked out again and the others' kept
+    (``rechosen``): what stays known is the groups that fit at least as well as the last
+    kept one did. A full regroup keeps the first ``KEPT_CHOICES``; after changes fewer
+    may be known, never other ones.
+    """
+
+    choices: tuple[Choice, ...]
+    complete: bool
+
+    @classmethod
+    def of(cls, choices: Iterable[Choice]) -> Choices:
+        """The best of all the choices a report has."""
+        ordered = sorted(choices, key=lambda c: c.order)
+        return cls(tuple(ordered[:KEPT_CHOICES]), len(ordered) <= KEPT_CHOICES)
+
+    @property
+    def best(self) -> Choice | None:
+        return self.choices[0] if self.choices else None
+
+    def rechosen(self, changed: set[int], scored: Iterable[Choice]) -> Choices | None:
+        """The choices once the groups ``changed`` (founders) fit as ``scored`` says (those
+        of them the report may join), or None when too little stays known to choose."""
+        kept = [c for c in self.choices if c.founder not in changed]
+        if self.complete:
+            return Choices.of([*kept, *scored])
+        last = self.choices[-1].order
+        known = [*kept, *(c for c in scored if c.order <= last)]
+        if not known:
+            return None
+        return Choices(tuple(sorted(known, key=lambda c: c.order)[:KEPT_CHOICES]), False)
+
+    def to_json(self) -> str:
+        return json.dumps(
+            [[c.founder, c.score, c.rank[0].isoformat(), c.rank[1]] for c in self.choices]
+        )
+
+    @classmethod
+    def from_json(cls, text: str, complete: bool) -> Choices:
+        return cls(
+            tuple(Choice(f, s, (dt.date.fromisoformat(d), r)) for f, s, d, r in json.loads(text)),
+            complete,
+        )

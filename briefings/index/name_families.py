@@ -1,0 +1,149 @@
+"""Which names an ingest must resolve again, found through the name indexes.
+
+``identity.resolve_people`` decides who is who in three steps: full names whose surnames
+are spellings of one another join (*blocks*: surnames linked by close spellings, in turn);
+each one-word name then joins the most reported person among the full names that give it
+as surname, else as first word, else inside, else whose surname it may spell; and each
+person is named by its fullest spelling. So when what the corpus says of some names
+changes, only these may come to stand for another person (the *targets*):
+
+- the full names of their blocks;
+- the one-word names that may stand for those: one of their words, or a spelling of their
+  surname;
+- the names of a person a target one-word name stands for, or stood for.
+
+Resolving the targets exactly needs, besides them, the persons a target one-word name may
+join: the full names it may join and their blocks (the *context*; resolved, not written).
+What the context resolves to alone may differ from what it stands for in the corpus (some
+one-word names of its persons are left out), which is why it is not written.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable
+
+from rapidfuzz import fuzz, process
+
+from briefings.index.identity import TYPO_RATIO, core_tokens, skeleton
+
+
+def is_full(key: str) -> bool:
+    return len(core_tokens(key)) > 1
+
+
+class Families:
+    """The targets and the context of changed names (see the module docstring)."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self._by_initial: dict[str, list[str]] = {}
+        self._blocks: dict[str, set[str]] = {}
+        """surname → the surnames of its block."""
+
+    def targets_of(self, keys: Iterable[str]) -> set[str]:
+        """The names whose person may change when what the corpus says of these changes
+        (the last rule of the module docstring is the caller's, once resolved)."""
+        keys = {k for k in keys if core_tokens(k)}
+        full = self.blocks({k for k in keys if is_full(k)})
+        return keys | full | self.singles_for(full)
+
+    def context_of(self, targets: Iterable[str]) -> set[str]:
+        """The full names the one-word targets may join, with their blocks."""
+        words = {core_tokens(k)[0] for k in targets if not is_full(k)}
+        joined: set[str] = set()
+        for word in sorted(words):
+            joined |= self._joinable(word)
+        return self.blocks(joined)
+
+    def blocks(self, full: Iterable[str]) -> set[str]:
+        """The full names whose surnames are linked to these names' by close spellings."""
+        surnames: set[str] = set()
+        for key in full:
+            surname = core_tokens(key)[-1]
+            if surname not in surnames:
+                surnames |= self._block(surname)
+        return self._keys("surname", surnames, full_only=True)
+
+    def singles_for(self, full: Iterable[str]) -> set[str]:
+        """One-word names that may stand for these full names: one of their words, or a
+        spelling of their surname."""
+        words: set[str] = set()
+        close: set[str] = set()
+        for key in full:
+            core = core_tokens(key)
+            words.update(core)
+            if core[-1] not in close:
+                close |= self._close_spellings(core[-1])
+        return self._keys("surname", words | close, single_only=True)
+
+    def _joinable(self, word: str) -> set[str]:
+        """The full names a one-word name may join (``resolve_people``'s order)."""
+        for column in ("surname", "first"):
+            found = self._keys(column, {word}, full_only=True)
+            if found:
+                return found
+        inside = {
+            r[0]
+            for r in self.conn.execute("SELECT key FROM name_middles WHERE token = ?", [word])
+        }
+        if inside:
+            return inside
+        return self._keys("surname", self._close_spellings(word), full_only=True)
+
+    def _block(self, surname: str) -> set[str]:
+        if surname not in self._blocks:
+            block: set[str] = set()
+            queue = [surname]
+            while queue:
+                word = queue.pop()
+                if word not in block:
+                    block.add(word)
+                    queue += self._close_spellings(word, full_only=True) - block
+            for word in block:
+                self._blocks[word] = block
+        return self._blocks[surname]
+
+    def _keys(
+        self, column: str, values: set[str], *, full_only: bool = False, single_only: bool = False
+    ) -> set[str]:
+        if not values:
+            return set()
+        sql = f"SELECT key FROM name_stats WHERE {column} IN (SELECT value FROM json_each(?))"
+        if full_only:
+            sql += " AND core_len > 1"
+        if single_only:
+            sql += " AND core_len = 1"
+        return {r[0] for r in self.conn.execute(sql, [json.dumps(sorted(values))])}
+
+    def _close_spellings(self, word: str, *, full_only: bool = False) -> set[str]:
+        """Surnames (and one-word names, unless ``full_only``) that may spell the word: the
+        same consonants, or a typo apart."""
+        lengths = " AND core_len > 1" if full_only else ""
+        found = {
+            r[0]
+            for r in self.conn.execute(
+                f"SELECT DISTINCT surname FROM name_stats WHERE bones = ?{lengths}",
+                [word[0] + skeleton(word)],
+            )
+        }
+        if len(word) >= 5:
+            cache = word[0] + ("+" if full_only else "")
+            initial = self._by_initial.get(cache)
+            if initial is None:
+                initial = self._by_initial[cache] = [
+                    r[0]
+                    for r in self.conn.execute(
+                        "SELECT DISTINCT surname FROM name_stats WHERE surname >= ? AND surname < ? "
+                        f"AND length(surname) >= 5{lengths}",
+                        [word[0], chr(ord(word[0]) + 1)],
+                    )
+                ]
+            found |= {
+                s
+                for s, _, _ in process.extract(
+                    word, initial, scorer=fuzz.ratio, score_cutoff=TYPO_RATIO, limit=None
+                )
+            }
+        return found

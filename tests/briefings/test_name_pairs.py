@@ -1,0 +1,61 @@
+"""Full names sharing a surname are compared through their given names' words, not pair by
+pair (``identity._pairs_to_compare``): the persons are the same as comparing every pair."""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+
+import pytest
+
+from briefings.index import identity
+from briefings.index.identity import NameEvidence, resolve_people
+
+GIVEN = ["oleksandr", "aleksandr", "alexander", "ivan", "iwan", "emanuel", "emmanuel", "li", "wei"]
+GIVEN += ["mohammed", "muhammad", "mohamad"]  # one skeleton, spelt far apart
+SURNAMES = ["petrenko", "petrenkko", "petrenco", "berg", "li", "sousa"]
+
+
+def _names(seed: int, count: int) -> list[NameEvidence]:
+    rng = random.Random(seed)
+    found: dict[str, NameEvidence] = {}
+    syllables = [c + v for c in "bdgkmnprstvz" for v in "aeiou"]
+    while len(found) < count:
+        words = []
+        for _ in range(rng.choice([1, 1, 2, 3])):
+            if rng.random() < 0.5:
+                words.append(rng.choice(GIVEN))
+            elif rng.random() < 0.2:
+                words.append(rng.choice("abhj"))  # an initial
+            else:
+                words.append("".join(rng.choice(syllables) for _ in range(rng.randint(2, 3))))
+        if rng.random() < 0.1:  # a typo in a given name
+            word = words[0]
+            at = rng.randrange(len(word))
+            words[0] = word[:at] + rng.choice("aeiouk") + word[at + 1 :]
+        key = " ".join([*words, rng.choice(SURNAMES)])
+        found[key] = NameEvidence(
+            key,
+            articles=rng.randint(1, 5),
+            nationalities=Counter(rng.sample(["ukrainian", "russian", "chinese"], 1)),
+            roles={rng.choice(["minister", "spokesman", "businessman"])},
+            strong=rng.random() < 0.8,
+            company={rng.choice(SURNAMES)},
+            first_article=rng.randint(1, 500),
+        )
+    for surname in SURNAMES:  # one-word names, which join the most reported of them
+        found[surname] = NameEvidence(surname, articles=2, strong=True, first_article=3)
+    return list(found.values())
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_persons_are_those_of_every_pair_compared(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    names = _names(seed, 400)
+    monkeypatch.setattr(identity, "SMALL_PRODUCT", 0)
+    through_words = resolve_people(names)
+    monkeypatch.setattr(identity, "SMALL_PRODUCT", 10**9)
+    every_pair = resolve_people(names)
+    assert through_words == every_pair
+    assert len(set(every_pair.values())) < len(every_pair)  # some spellings were joined
