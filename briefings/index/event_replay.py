@@ -370,9 +370,7 @@ class Placement:
     def _decide(self, article_id: int, membership: Membership) -> None:
         self._undecide(article_id)
         self.decided[article_id] = membership
-        self._decided_into.setdefault((membership.founder, membership.phase), set()).add(
-            article_id
-        )
+        self._decided_into.setdefault((membership.founder, membership.phase), set()).add(article_id)
 
     def _undecide(self, article_id: int) -> None:
         old = self.decided.pop(article_id, None)

@@ -85,8 +85,7 @@ class Families:
             if found:
                 return found
         inside = {
-            r[0]
-            for r in self.conn.execute("SELECT key FROM name_middles WHERE token = ?", [word])
+            r[0] for r in self.conn.execute("SELECT key FROM name_middles WHERE token = ?", [word])
         }
         if inside:
             return inside
