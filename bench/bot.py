@@ -69,7 +69,8 @@ def briefs_during_reingest(
 
 
 def run_one(n: int, requests: int, during: int) -> None:
-    folders = [p for p in [ROOT.parent / "shared" / "corpora" / "erdogan-putin"] if p.is_dir()]
+    # One shared corpus, the first by name, when they are beside the project.
+    folders = sorted((ROOT.parent / "shared" / "corpora").glob("*/"))[:1]
     with tempfile.TemporaryDirectory() as tmp:
         corpus = build(n, Path(tmp) / "corpus", folders)
         db = Path(tmp) / "bot.db"

@@ -85,7 +85,7 @@ class Stance:
     sentence: StoredSentence
     strength: int
     about: str | None = None
-    """What the stance is on, in clean words ("the plan to annex the valley"), if it says."""
+    """What the stance is on, in clean words ("the plan to close the border"), if it says."""
 
 
 def event_stances(material: Material, rules: FacetRules) -> list[Stance]:
@@ -220,7 +220,7 @@ def _refers_to_happening(phrase: str, material: Material, names: Names, rules: F
 
 
 _POSSESSIVE = re.compile(r"\w['’]s\b")
-"""A party's act ("X's threat to annex…") is what a stance is on; the party alone is not."""
+"""A party's act ("X's threat to close…") is what a stance is on; the party alone is not."""
 
 
 def _object_of(text: str, end: int) -> str | None:

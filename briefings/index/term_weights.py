@@ -1,7 +1,7 @@
 """How much each word weighs when grouping compares articles: tf-idf over a fixed sample.
 
 A word most articles use ("said", "president") says little about which happening an article
-reports; a rare one ("drills", "annexation") says much. The weights come from document
+reports; a rare one ("drills", "embargo") says much. The weights come from document
 frequencies — but counted over the whole corpus, every new article would move every weight a
 little, and with them every decision grouping ever took. So they are counted over a fixed
 sample: the first ``SAMPLE_ARTICLES`` English articles (by id). Until a corpus has that many,
