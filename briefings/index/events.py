@@ -56,6 +56,10 @@ LATE_DAYS = 10
 """A report of the reactions may come this many days after the happening."""
 EARLY_DAYS = 7
 """A preview may come this many days before it."""
+MAX_SPAN_DAYS = EARLY_DAYS + LATE_DAYS
+"""The most days an event's reports may date its happening apart: from a preview's to the
+latest reaction's. Without a bound, a report within the window of the group's latest date
+extends it, and a story covered every few days chains years of happenings into one event."""
 PICTURE_SLACK_DAYS = 3
 MIN_SIMILARITY_DATED = 0.12
 """Reports dated within the window join on this similarity, or on two shared people and…"""
@@ -283,6 +287,12 @@ class _Group:
             self._summary = (len(self.members), date, principals)
         return self._summary
 
+    def span_with(self, day: dt.date) -> int:
+        """Days from the earliest to the latest of the group's dates and ``day``."""
+        if not self.dates:
+            return 0
+        return (max(self.dates[-1], day) - min(self.dates[0], day)).days
+
     def distance(self, day: dt.date) -> int | None:
         """Days from the group's span of dates to ``day`` (0 inside), None without dates."""
         if not self.dates:
@@ -356,6 +366,8 @@ def _join_score(report: _Report, group: _Group) -> float | None:
         distance = group.distance(report.happened)
         if distance is None:
             return None
+        if distance and group.span_with(report.happened) > MAX_SPAN_DAYS:
+            return None  # it would stretch the event past any one happening's coverage
         if abs(distance) <= EVENT_WINDOW_DAYS:
             enough = similarity >= MIN_SIMILARITY_DATED or (
                 shared >= 2 and similarity >= MIN_SIMILARITY_DATED_SHARED

@@ -54,3 +54,36 @@ def test_four_meetings_of_the_same_two_leaders_stay_four_events(
     assert events["01.txt"] == events["02.txt"] == events["03.txt"]
     firsts = {events["01.txt"], events["04.txt"], events["05.txt"], events["07.txt"]}
     assert len(firsts) == 4
+
+
+def _talks_report(day: dt.date, round_number: int) -> str:
+    """A continuing story's report: the same two envoys, the same words, a new round."""
+    stamp = day.strftime("%B %-d, %Y")
+    return (
+        f"Envoys Hold Round {round_number} of Border Talks in Veltria\n\n"
+        f"VELTRIA CITY, {stamp} — Envoy Arlen Vosk and Envoy Peder Malkin held "
+        f"round {round_number} of their border talks in Veltria City on {stamp}, "
+        "discussing the disputed crossing and the fishing rights along the river.\n\n"
+        "Vosk said the talks on the crossing were useful. Malkin said the fishing rights "
+        "still divided the two delegations.\n"
+    )
+
+
+def test_a_story_covered_every_few_days_does_not_chain_into_one_event(
+    engine: Engine, tmp_path: Path
+) -> None:
+    # Each report dates its round within a few days of the one before: the window alone
+    # would join each to the last and stretch one event over the whole season.
+    start = dt.date(2021, 3, 1)
+    days = [start + dt.timedelta(days=3 * n) for n in range(30)]  # 87 days of coverage
+    for n, day in enumerate(days):
+        (tmp_path / f"round-{n:02}.txt").write_text(_talks_report(day, n + 1), "utf-8")
+    report = engine.ingest([tmp_path])
+    assert len(report.added) == len(days) and not report.rejected
+    events: dict[int | None, list[dt.date]] = {}
+    for article in engine.articles():
+        events.setdefault(article.event_id, []).append(article.published or start)
+    assert None not in events
+    assert len(events) > 1
+    for dates in events.values():
+        assert (max(dates) - min(dates)).days <= 17  # EARLY_DAYS + LATE_DAYS
