@@ -7,6 +7,7 @@ import logging
 import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
@@ -48,6 +49,18 @@ class PausingEngine(Engine):
         return super().ingest(paths, progress=hold)
 
 
+def seeds_settings(local_api: LocalBotApi, tmp_path: Path, **more: Any) -> Settings:
+    """A bot on the local server whose corpus is the seeds."""
+    return Settings(
+        token=EXAMPLE_TOKEN,
+        api_url=local_api.base_url,
+        file_url=local_api.base_file_url,
+        db_path=tmp_path / "news.db",
+        corpus=(SEEDS,),
+        **more,
+    )
+
+
 async def ask(api: LocalBotApi, text: str) -> str:
     before = len(api.messages(USER))
     api.send_user_message(USER, text)
@@ -57,13 +70,7 @@ async def ask(api: LocalBotApi, text: str) -> str:
 async def test_commands_are_answered_while_the_corpus_is_read(
     local_api: LocalBotApi, tmp_path: Path
 ) -> None:
-    settings = Settings(
-        token=EXAMPLE_TOKEN,
-        api_url=local_api.base_url,
-        file_url=local_api.base_file_url,
-        db_path=tmp_path / "news.db",
-        corpus=(SEEDS,),
-    )
+    settings = seeds_settings(local_api, tmp_path)
     engine = PausingEngine(settings.db_path)
     try:
         async with running(build_application(settings, engine=engine)) as application:
@@ -98,13 +105,7 @@ async def test_commands_are_answered_while_the_corpus_is_read(
 async def test_a_restart_answers_from_the_database_while_the_corpus_is_read_again(
     local_api: LocalBotApi, tmp_path: Path
 ) -> None:
-    settings = Settings(
-        token=EXAMPLE_TOKEN,
-        api_url=local_api.base_url,
-        file_url=local_api.base_file_url,
-        db_path=tmp_path / "news.db",
-        corpus=(SEEDS,),
-    )
+    settings = seeds_settings(local_api, tmp_path)
     with Engine(settings.db_path) as first_run:
         first_run.ingest([SEEDS])
     # The reading engine answers; the ingest runs on its own engine, paused after one file.
@@ -129,14 +130,7 @@ async def test_an_admins_reingest_does_not_hold_up_others_answers(
     local_api: LocalBotApi, tmp_path: Path
 ) -> None:
     admin = 7
-    settings = Settings(
-        token=EXAMPLE_TOKEN,
-        api_url=local_api.base_url,
-        file_url=local_api.base_file_url,
-        db_path=tmp_path / "news.db",
-        corpus=(SEEDS,),
-        admins=frozenset({admin}),
-    )
+    settings = seeds_settings(local_api, tmp_path, admins=frozenset({admin}))
     with Engine(settings.db_path) as first_run:
         first_run.ingest([SEEDS])
     answers = Engine(settings.db_path)
