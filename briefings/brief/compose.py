@@ -385,8 +385,6 @@ def people_cards(
 
 
 def _find_cards(store: Store, name: str, rules: FacetRules) -> list[PersonCard]:
-    from rapidfuzz import fuzz, process
-
     wanted = person_key(_without_titles(name))
     if not wanted:
         raise PersonNotFound(_shortened(name), [])
@@ -394,24 +392,9 @@ def _find_cards(store: Store, name: str, rules: FacetRules) -> list[PersonCard]:
     matched = name_counts.keys_ending(store, wanted)
     is_exact = bool(matched)
     if not matched:
-        names = store.person_name_index()
-        keys = names.keys
-        # A single word is a surname misspelt: its close spellings are among the surnames.
-        # Several words are compared with whole names.
-        single = " " not in wanted
-        close = (
-            []
-            if single
-            else process.extract(wanted, list(keys), scorer=fuzz.WRatio, limit=5, score_cutoff=80)
-        )
-        matched = [k for k, score, _ in close if score >= 88]
-        if not matched and single:
-            # A word of a name that is not its last ("Mohammed" of "Mohammed VI").
-            matched = names.by_word.get(wanted, [])[:MAX_FUZZY_PEOPLE]
-        if not matched and single and len(wanted) >= 4:
-            matched = _misspelt_surname(wanted, names)
+        with store.lock:  # the index is brought up to date in place (see person_name_index)
+            matched, suggestions = _fuzzy_keys(wanted, store.person_name_index())
         if not matched:
-            suggestions = [keys[k] for k, _, _ in close[:3]] or _surname_suggestions(wanted, names)
             raise PersonNotFound(_shortened(name), suggestions)
     # Every spelling of the people found (see identity): one card a person.
     spellings = store.keys_of_persons(store.persons_of_keys(matched))
@@ -498,6 +481,31 @@ def _name_matches(wanted: str, key: str) -> bool:
         or wanted.replace(" ", "") == "".join(tokens[-len(wanted_tokens) :])
         or wanted.replace(" ", "") == tokens[-1]
     )
+
+
+def _fuzzy_keys(wanted: str, names: NameIndex) -> tuple[list[str], list[str]]:
+    """The folded names close to a name no one is called, else suggestions to show."""
+    from rapidfuzz import fuzz, process
+
+    # A single word is a surname misspelt: its close spellings are among the surnames.
+    # Several words are compared with whole names.
+    single = " " not in wanted
+    close = (
+        []
+        if single
+        else process.extract(
+            wanted, names.ordered_keys, scorer=fuzz.WRatio, limit=5, score_cutoff=80
+        )
+    )
+    matched = [k for k, score, _ in close if score >= 88]
+    if not matched and single:
+        # A word of a name that is not its last ("Mohammed" of "Mohammed VI").
+        matched = names.by_word.get(wanted, [])[:MAX_FUZZY_PEOPLE]
+    if not matched and single and len(wanted) >= 4:
+        matched = _misspelt_surname(wanted, names)
+    if matched:
+        return matched, []
+    return [], [names.keys[k] for k, _, _ in close[:3]] or _surname_suggestions(wanted, names)
 
 
 def _misspelt_surname(wanted: str, names: NameIndex) -> list[str]:

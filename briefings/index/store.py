@@ -96,6 +96,8 @@ class Store:
         self._person_keys: dict[str, str] | None = None
         self._person_keys_version = -1
         self._name_index: NameIndex | None = None
+        self._name_index_of: dict[str, str] | None = None
+        """The names the index was last brought up to date with (see person_name_index)."""
         self._migrate()
         self._add_lookup_indexes()
 
@@ -725,11 +727,16 @@ class Store:
         return {r["key"]: r["name"] for r in rows}
 
     def person_name_index(self) -> NameIndex:
-        """The folded names indexed for `who` (see name_index), built once a corpus change."""
+        """The folded names indexed for `who` (see name_index): built once, then brought up
+        to date for the names a change of the corpus added or took away. Read it holding
+        the lock: another thread's call may update it."""
         with self.lock:
             keys = self.person_keys()
-            if self._name_index is None or self._name_index.keys is not keys:
+            if self._name_index is None:
                 self._name_index = NameIndex.of(keys)
+            elif self._name_index_of is not keys:
+                self._name_index.update(keys)
+            self._name_index_of = keys
             return self._name_index
 
     def person_keys_ending(self, wanted: str) -> list[str]:

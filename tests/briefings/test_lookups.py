@@ -2,6 +2,8 @@
 
 - A misspelt surname is looked for among the surnames that share enough letter pairs with
   it (briefings.index.name_index): the same closest surnames as rapidfuzz's scan of them all.
+- The index is brought up to date for the names a change adds or takes away, and answers
+  as one built from scratch does.
 - A surname is found through the mentions' surname index, not a LIKE over every name.
 - A briefing's focus reads the full-text index over its event's sentences only.
 - The latest event is read from the events' date index.
@@ -19,7 +21,7 @@ import pytest
 from rapidfuzz import fuzz, process
 
 from briefings.engine import Engine
-from briefings.index.name_index import letter_pairs, pairs_needed
+from briefings.index.name_index import NameIndex, letter_pairs, pairs_needed
 from briefings.index.store import Store, fts_query
 from tests.conftest import ROOT, SEEDS
 
@@ -103,6 +105,67 @@ def test_the_name_index_is_built_once_until_the_corpus_changes(corpus: Engine) -
     corpus.ingest([SEEDS])  # a write, even of nothing new, may change who is in the corpus
     rebuilt = corpus.store.person_name_index()
     assert rebuilt.keys == first.keys
+
+
+def _layout(index: NameIndex) -> dict[str, object]:
+    """Everything an index holds, its lists in their order (dicts compared as contents)."""
+    return {
+        "keys": index.keys,
+        "ordered_keys": index.ordered_keys,
+        "by_surname": index.by_surname,
+        "by_word": index.by_word,
+        "by_pair": index._by_pair,
+        "by_length": index._by_length,
+        "pair_frequency": +index._pair_frequency,
+    }
+
+
+def test_an_updated_name_index_is_the_one_built_from_scratch(corpus: Engine) -> None:
+    """Names come and go in any order (a written form changes too): the updated index holds
+    what one built from the new names holds, and answers every misspelling alike."""
+    every = dict(corpus.store.person_keys())
+    rng = random.Random(18)
+    names = sorted(every)
+    before = {k: every[k] for k in rng.sample(names, len(names) * 2 // 3)}
+    after = {k: every[k] for k in rng.sample(names, len(names) * 2 // 3)}
+    renamed = rng.choice(sorted(set(before) & set(after)))
+    after[renamed] = after[renamed].upper()
+    index = NameIndex.of(before)
+    index.update(after)
+    fresh = NameIndex.of(after)
+    assert _layout(index) == _layout(fresh)
+    surnames = sorted({k.split(" ")[-1] for k in every})
+    for surname in rng.sample(surnames, min(60, len(surnames))):
+        for asked in misspellings(surname, rng):
+            for ratio in (80.0, 60.0):
+                expected = fresh.closest_surnames(asked, ratio, 5)
+                assert index.closest_surnames(asked, ratio, 5) == expected, asked
+    index.update({})
+    assert _layout(index) == _layout(NameIndex.of({}))
+
+
+def test_the_name_index_follows_an_ingest_without_being_built_again(tmp_path: Path) -> None:
+    """After an ingest brings new people, the store's index is the one it had, updated: it
+    holds and answers what one built from the corpus's names now holds and answers."""
+    seeds = sorted(SEEDS.iterdir())
+    with Engine(tmp_path / "news.db") as engine:
+        engine.ingest(seeds[:2])
+        first = engine.store.person_name_index()
+        held = set(first.keys)
+        later = seeds[2:]
+        if SHARED_CORPORA.is_dir():
+            later += sorted(p for p in SHARED_CORPORA.iterdir() if p.is_dir())[:2]
+        engine.ingest(later)
+        updated = engine.store.person_name_index()
+        assert updated is first
+        assert set(updated.keys) - held  # the new articles' people came in
+        fresh = NameIndex.of(engine.store.person_keys())
+        assert _layout(updated) == _layout(fresh)
+        for surname in sorted(updated.by_surname)[:: max(1, len(updated.by_surname) // 30)]:
+            wrong = surname[:-2] + surname[-1] + surname[-2] if len(surname) > 3 else surname
+            assert updated.closest_surnames(wrong, 80.0, 5) == fresh.closest_surnames(
+                wrong, 80.0, 5
+            )
 
 
 def test_a_misspelt_surname_finds_the_person_through_the_index(corpus: Engine) -> None:
