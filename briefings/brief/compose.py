@@ -290,11 +290,13 @@ def _context(
 ) -> Section:
     facet = rules.context
     used = {s.text for s in material.prose if (s.article_id, s.index) in shown}
-    chosen = [
-        s
-        for s in material.prose
-        if facet.matches(s.text) and s.text not in used and not rules.reactions.matches(s.text)
-    ]
+    # Whether a text gives context, once a text: a big event's copies repeat its sentences.
+    gives_context = {
+        text: facet.matches(text) and not rules.reactions.matches(text)
+        for text in dict.fromkeys(s.text for s in material.prose)
+        if text not in used
+    }
+    chosen = [s for s in material.prose if gives_context.get(s.text, False)]
 
     scored: dict[str, int] = {}  # a text's copies in other articles score alike
 

@@ -108,13 +108,15 @@ def find_stances(
     previous: dict[int, str] = {}
     was_about: dict[int, int] = {}
     parties_at: dict[tuple[str, int, int], str | None] = {}
+    tells_of_it: dict[str, bool] = {}
+    """Whether a text names the happening or a principal: once a text, for all its copies."""
     for sentence in material.prose:
         text = sentence.text
-        about = (
-            sentence.index < LEAD_SENTENCES
-            or happening.search(text) is not None
-            or any(names.positions(p, text) for p in principals)
-        )
+        if text not in tells_of_it:
+            tells_of_it[text] = happening.search(text) is not None or any(
+                names.positions(p, text) for p in principals
+            )
+        about = sentence.index < LEAD_SENTENCES or tells_of_it[text]
         # A sentence right after one about the happening is about it too ("It said…").
         near = was_about.get(sentence.article_id, -9) >= sentence.index - 1
         if about:

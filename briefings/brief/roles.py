@@ -276,6 +276,34 @@ def assign_roles(
         roles[p.key] = PersonRole(p.key, p.name, PRINCIPAL, _title_refs(p, titles, names))
     remote = _remote_pattern()
     stance_nouns = stance_noun_pattern()
+
+    def what_it_tells(person: Person, text: str) -> str | None:
+        """What a sentence tells of a person: REACTOR, PARTICIPANT, COMMENTATOR or None."""
+        spots = names.positions(person, text)
+        others = [p for p in principals if p.key != person.key and names.positions(p, text)]
+        about_it = bool(others) or happening.search(text) is not None
+        if about_it and any(
+            is_subject_of(text, at, stance)
+            or (is_subject_of(text, at, speech) and stance_nouns.search(text))
+            for at in spots
+        ):
+            return REACTOR  # "X condemned…", "X said the visit was a mistake"
+        if is_elsewhere(text, rules, day, dated=dated):
+            return None
+        if (
+            (others or rules.refers_to_principals(text))
+            and not remote.search(text)
+            and not _elsewhere_place(text, place)
+            and any(_is_present(text, at, rules.participants.pattern, speech) for at in spots)
+        ):
+            return PARTICIPANT
+        if about_it and any(is_subject_of(text, at, speech) for at in spots):
+            return COMMENTATOR
+        return None
+
+    # A big event's articles carry the same sentences (a wire story and its copies): what a
+    # text tells of a person is worked out once, for every copy.
+    told: dict[tuple[str, str], str | None] = {}
     for person in people:
         if person.key in principal_keys:
             continue
@@ -287,27 +315,16 @@ def assign_roles(
             sentence = by_ref.get(ref)
             if sentence is None:
                 continue
-            text = sentence.text
-            spots = names.positions(person, text)
-            others = [p for p in principals if p.key != person.key and names.positions(p, text)]
-            about_it = bool(others) or happening.search(text) is not None
-            if about_it and any(
-                is_subject_of(text, at, stance)
-                or (is_subject_of(text, at, speech) and stance_nouns.search(text))
-                for at in spots
-            ):
-                reacting.append(ref)  # "X condemned…", "X said the visit was a mistake"
-                continue
-            if is_elsewhere(text, rules, day, dated=dated):
-                continue
-            if (
-                (others or rules.refers_to_principals(text))
-                and not remote.search(text)
-                and not _elsewhere_place(text, place)
-                and any(_is_present(text, at, rules.participants.pattern, speech) for at in spots)
-            ):
+            seen = (person.key, sentence.text)
+            if seen in told:
+                tells = told[seen]
+            else:
+                tells = told[seen] = what_it_tells(person, sentence.text)
+            if tells == REACTOR:
+                reacting.append(ref)
+            elif tells == PARTICIPANT:
                 present.append(ref)
-            elif about_it and any(is_subject_of(text, at, speech) for at in spots):
+            elif tells == COMMENTATOR:
                 commenting.append(ref)
         # Being put at the happening beside a principal outweighs what one says of it.
         if present:
@@ -340,16 +357,25 @@ def _principals(
     texts: list[tuple[int, int, str]] = [(a, 2, t) for a, t in titles.items()]
     texts += [(s.article_id, 1, s.text) for s in sentences if s.index < LEAD_SENTENCES]
     candidates = [p for p in people if not is_press(p)]
-    spots: dict[tuple[int, str], list[int]] = {}
-    for n, (_, weight, text) in enumerate(texts):
+    # Copies share titles and leads: each text is read once, and counted as often as given.
+    named: dict[str, list[tuple[Person, list[int], bool]]] = {}
+    """Each text's candidates named in it: where, and whether with the happening but not as
+    the subject of a stance."""
+    for text in dict.fromkeys(t for _, _, t in texts):
         has_happening = happening.search(text) is not None
-        for person in candidates:
-            found = names.positions(person, text)
-            if not found:
-                continue
-            spots[(n, person.key)] = found
+        named[text] = [
+            (
+                person,
+                found,
+                has_happening and not any(is_subject_of(text, at, stance) for at in found),
+            )
+            for person in candidates
+            if (found := names.positions(person, text))
+        ]
+    for _, weight, text in texts:
+        for person, _, with_happening in named[text]:
             mentions[person.key] += weight
-            if has_happening and not any(is_subject_of(text, at, stance) for at in found):
+            if with_happening:
                 scores[person.key] += weight
     if not scores:
         ranked = sorted(candidates, key=lambda p: (-mentions[p.key], -len(p.article_ids)))
@@ -361,15 +387,22 @@ def _principals(
     )[:MAX_PRINCIPALS]
     chosen = {p.key for p in ranked}
     met: dict[str, set[int]] = defaultdict(set)
-    for n, (article_id, _, text) in enumerate(texts):
-        if not any((n, key) in spots for key in chosen):
-            continue
-        for person in candidates:
-            found = spots.get((n, person.key), [])
-            if person.key not in chosen and any(
-                _is_present(text, at, presence, speech) for at in found
-            ):
-                met[person.key].add(article_id)
+    guests: dict[str, list[str]] = {}
+    """Each text's candidates it puts at a principal's happening, once a text."""
+    for article_id, _, text in texts:
+        if text not in guests:
+            guests[text] = (
+                [
+                    person.key
+                    for person, found, _ in named[text]
+                    if person.key not in chosen
+                    and any(_is_present(text, at, presence, speech) for at in found)
+                ]
+                if any(person.key in chosen for person, _, _ in named[text])
+                else []
+            )
+        for key in guests[text]:
+            met[key].add(article_id)
     hosts = [p for p in candidates if len(met[p.key]) >= 2]
     return (ranked + sorted(hosts, key=lambda p: -len(met[p.key])))[:MAX_PRINCIPALS]
 
