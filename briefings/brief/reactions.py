@@ -110,6 +110,8 @@ def find_stances(
     parties_at: dict[tuple[str, int, int], str | None] = {}
     tells_of_it: dict[str, bool] = {}
     """Whether a text names the happening or a principal: once a text, for all its copies."""
+    readings: dict[tuple[str, bool], list[tuple[int, str | None, str | None]]] = {}
+    """The stances each text (about the happening or not) states: once for its copies."""
     for sentence in material.prose:
         text = sentence.text
         if text not in tells_of_it:
@@ -129,31 +131,57 @@ def find_stances(
             text, rules, material.event.date, phrases=False, dated=material.dated_elsewhere
         ) or not (about or near):
             continue
-        stances = _stances_in(text, about, material.worked_out.setdefault("stance_words", {}))
-        # "He thanked…" after a principal is named: the principal's own words, no reaction.
-        by_insider = material.referent(sentence) in insiders
+        reading = readings.get((text, about))
+        if reading is None:
+            reading = readings[(text, about)] = _stance_readings(
+                text, about, material, rules, insiders, parties_at
+            )
+        by_insider: bool | None = None
         parties: dict[str, tuple[int, str | None]] = {}
-        for strength, start, end in stances:
-            if strength == SPEECH and rules.is_purpose(text):
-                continue  # saying what the talks will cover is a preview, not a reaction
-            if _PAST_PERFECT.search(text, 0, start):
-                continue  # "Washington had accused…": background before the happening
-            spot = (text, start, end)
-            if spot not in parties_at:  # a sentence's copies in other articles: once
-                parties_at[spot] = _party(text, start, end, material, names, insiders, rules)
-            party = parties_at[spot]
+        for strength, party, about_it in reading:
             if party == "":
+                if by_insider is None:
+                    # "He thanked…" after a principal is named: the principal's own words.
+                    by_insider = material.referent(sentence) in insiders
                 party = None if by_insider else previous.get(sentence.article_id, "")
             if party and strength > parties.get(party, (0, None))[0]:
-                # Each party once a sentence, at its strongest stance.
-                light = _LIGHT_VERB.match(text[start:end])
-                about_it = _object_of(text, end) if strength == STANCE and not light else None
-                parties[party] = (strength, about_it)
+                parties[party] = (strength, about_it)  # each party once, at its strongest
         for party, (strength, about_it) in parties.items():
-            if about_it and not _refers_to_happening(about_it, material, names, rules):
-                about_it = None  # what it is on is not this happening: the party alone
             found.append(Stance(party, sentence, strength, about_it))
             previous[sentence.article_id] = party
+    return found
+
+
+def _stance_readings(
+    text: str,
+    about: bool,
+    material: Material,
+    rules: FacetRules,
+    insiders: list[Person],
+    parties_at: dict[tuple[str, int, int], str | None],
+) -> list[tuple[int, str | None, str | None]]:
+    """(strength, party, what it is on) of each stance a text states, as the text alone
+    tells them: the party "" when its subject is a pronoun (the sentences before say whom),
+    None when it has none; what it is on only when it says it of this happening."""
+    names = material.names
+    found = []
+    for strength, start, end in _stances_in(
+        text, about, material.worked_out.setdefault("stance_words", {})
+    ):
+        if strength == SPEECH and rules.is_purpose(text):
+            continue  # saying what the talks will cover is a preview, not a reaction
+        if _PAST_PERFECT.search(text, 0, start):
+            continue  # "Washington had accused…": background before the happening
+        spot = (text, start, end)
+        if spot not in parties_at:
+            parties_at[spot] = _party(text, start, end, material, names, insiders, rules)
+        party = parties_at[spot]
+        about_it = None
+        if party is not None and strength == STANCE and not _LIGHT_VERB.match(text[start:end]):
+            about_it = _object_of(text, end)
+            if about_it and not _refers_to_happening(about_it, material, names, rules):
+                about_it = None  # what it is on is not this happening: the party alone
+        found.append((strength, party, about_it))
     return found
 
 
