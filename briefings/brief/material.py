@@ -106,7 +106,8 @@ def gather(store: Store, event: Event, rules: FacetRules | None = None) -> Mater
     names = Names(people)
     rules = rules or load_rules()
     cast = assign_roles(people, sentences, titles, rules, event.date, event.place, dated, names)
-    prose = [s for s in sentences if is_prose(s.text)]
+    reads_as_prose = {text: is_prose(text) for text in dict.fromkeys(s.text for s in sentences)}
+    prose = [s for s in sentences if reads_as_prose[s.text]]
     return Material(event, articles, sentences, people, cast, prose, names, dated)
 
 

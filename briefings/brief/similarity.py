@@ -142,7 +142,13 @@ def group_similar(sentences: Sequence[StoredSentence]) -> list[SentenceGroup]:
     report as its own, else starts a group. Each distinct text is compared once, and only
     with the earlier texts sharing a key with it (see _Blocks), not with every group member.
     """
-    norms = [normalise(s.text) for s in sentences]
+    normalised: dict[str, str] = {}  # copies repeat a text: each normalised once
+    norms = [
+        normalised[s.text]
+        if s.text in normalised
+        else normalised.setdefault(s.text, normalise(s.text))
+        for s in sentences
+    ]
     distinct = dict.fromkeys(norms)
     blocks = _Blocks(Counter(w for norm in distinct for w in set(norm.split())))
     same: dict[str, list[str]] = {}
