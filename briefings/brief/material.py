@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from briefings.brief.facets import FacetRules, load_rules
-from briefings.brief.reports import representative
+from briefings.brief.reports import MAX_REPORTS, representative
 from briefings.brief.roles import Cast, Names, assign_roles, is_subject_of, speech_pattern
 from briefings.index.people_index import Person, merge_people
 from briefings.index.store import Store, StoredSentence
@@ -95,8 +95,12 @@ class Material:
 
 
 def gather(store: Store, event: Event, rules: FacetRules | None = None) -> Material:
-    english = [a for a in store.articles(event.article_ids) if a.language == "en"]
-    articles = {a.id: a for a in representative(english)}
+    if len(event.article_ids) > MAX_REPORTS:  # chosen from their heads, then read whole
+        chosen = [a.id for a in representative(store.english_article_heads(event.article_ids))]
+        articles = {a.id: a for a in store.articles(chosen)}
+    else:
+        english = [a for a in store.articles(event.article_ids) if a.language == "en"]
+        articles = {a.id: a for a in representative(english)}
     ids = list(articles)
     sentences = store.sentences(ids)
     mentions = store.mentions(ids)

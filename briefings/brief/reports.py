@@ -25,9 +25,25 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import Protocol, TypeVar
 
 from briefings.brief.similarity import normalise
-from briefings.models import StoredArticle
+
+
+class Report(Protocol):
+    """What the choice reads of an article (a StoredArticle, or a store's ArticleHead)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def path(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def published(self) -> dt.date | None: ...
+
+
+ReportT = TypeVar("ReportT", bound=Report)
 
 MAX_REPORTS = 24
 """The most articles a briefing reads. Reactions are what a bound loses first: briefing the
@@ -38,13 +54,11 @@ read, and cost sets it no lower: a briefing costs about a millisecond of CPU an 
 on top of some 15 ms on the benchmark corpus."""
 
 
-def representative(
-    articles: Sequence[StoredArticle], limit: int = MAX_REPORTS
-) -> list[StoredArticle]:
+def representative(articles: Sequence[ReportT], limit: int = MAX_REPORTS) -> list[ReportT]:
     """The articles a briefing reads, in the order given (see the module's docstring)."""
     if len(articles) <= limit:
         return list(articles)
-    copies: dict[str, list[StoredArticle]] = {}
+    copies: dict[str, list[ReportT]] = {}
     headlines: dict[str, str] = {}  # copies share their headline: each normalised once
     for article in articles:
         headline = headlines.get(article.title)

@@ -48,6 +48,17 @@ class StoredSentence:
 
 
 @dataclass(frozen=True)
+class ArticleHead:
+    """What choosing among an event's articles reads of each (see brief.reports)."""
+
+    id: int
+    path: str
+    title: str
+    published: dt.date | None
+    """The article's date, or the one inferred for it (as StoredArticle.published)."""
+
+
+@dataclass(frozen=True)
 class StoredMention:
     article_id: int
     mention: PersonMention
@@ -559,6 +570,19 @@ class Store:
             params = [_json_ids(id_list)]
         sql += " ORDER BY path"
         return [self._article(r) for r in self._rows(sql, params)]
+
+    def english_article_heads(self, ids: Iterable[int]) -> list[ArticleHead]:
+        """Id, path, title and date of these articles in English, in path order: what
+        choosing a big event's representative articles reads, without making whole articles
+        of the hundreds it leaves out."""
+        with self.lock:
+            rows = self.db.execute(
+                "SELECT id, path, title, coalesce(nullif(published, ''), inferred_date) "
+                "FROM articles WHERE language = 'en' "
+                "AND id IN (SELECT value FROM json_each(?)) ORDER BY path",
+                [_json_ids(ids)],
+            ).fetchall()
+        return [ArticleHead(r[0], r[1], r[2], _date(r[3])) for r in rows]
 
     def articles_by_paths(self, paths: Iterable[str]) -> list[StoredArticle]:
         """The articles stored under these paths (those that are)."""
