@@ -98,21 +98,14 @@ def _score(
     names = material.names
     principals = list(material.principals)
     speech = speech_pattern()
-    # A purpose may recall the past in what it aims at ("a return to a ceasefire agreed
-    # last year"): another time before its cue, or another day, is another happening.
-    cue = rules.purpose.pattern.search(text)
-    if (
-        rules.purpose_excludes.search(text)
-        or is_elsewhere(
-            text, rules, material.event.date, phrases=False, dated=material.dated_elsewhere
-        )
-        or rules.is_elsewhere(text[: cue.start()] if cue else text)
-    ):
-        return 0
-    if _QUOTED_OPENING.match(text) and not any(names.positions(p, text) for p in principals):
-        return 0  # someone's quoted words, the speaker unseen: not the stated aims
-    if _third_party_speaks(text, referent, material, speech, insiders):
+    if referent is not None and referent.key not in insiders:
         return 0  # what another says of the talks is a reaction, not their aim
+    # Whether the text alone rules it out: once a text, whoever its pronoun stands for.
+    ruled_out: dict[str, bool] = material.worked_out.setdefault("purpose_ruled_out", {})
+    if text not in ruled_out:
+        ruled_out[text] = _ruled_out(text, material, rules, insiders)
+    if ruled_out[text]:
+        return 0
     named = sum(1 for p in principals if names.positions(p, text) or p is referent)
     has_happening = happening_words().search(text) is not None
     kind = 0
@@ -140,6 +133,29 @@ def _score(
     score += 2 * reports_it
     score -= 2 * rules.context.matches(text)
     return score
+
+
+def _ruled_out(text: str, material: Material, rules: FacetRules, insiders: set[str]) -> bool:
+    """Whether a text states no purpose, whoever it is told of: what it is not about,
+    another time, quoted words whose speaker is unseen, a third party speaking."""
+    # A purpose may recall the past in what it aims at ("a return to a ceasefire agreed
+    # last year"): another time before its cue, or another day, is another happening.
+    cue = rules.purpose.pattern.search(text)
+    if (
+        rules.purpose_excludes.search(text)
+        or is_elsewhere(
+            text, rules, material.event.date, phrases=False, dated=material.dated_elsewhere
+        )
+        or rules.is_elsewhere(text[: cue.start()] if cue else text)
+    ):
+        return True
+    names = material.names
+    if _QUOTED_OPENING.match(text) and not any(
+        names.positions(p, text) for p in material.principals
+    ):
+        return True  # someone's quoted words, the speaker unseen: not the stated aims
+    # What another says of the talks is a reaction, not their aim.
+    return _third_party_speaks(text, None, material, speech_pattern(), insiders)
 
 
 _TIE_REACH = 50
