@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from briefings.brief.facets import FacetRules, load_rules
+from briefings.brief.names import Names
 from briefings.brief.reports import MAX_REPORTS, representative
-from briefings.brief.roles import Cast, Names, assign_roles, is_subject_of, speech_pattern
+from briefings.brief.roles import Cast, assign_roles, is_subject_of, speech_pattern
 from briefings.index.people_index import Person, merge_people
 from briefings.index.store import Store, StoredSentence
 from briefings.models import Event, StoredArticle

@@ -21,10 +21,10 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 from briefings.brief.facets import FacetRules
+from briefings.brief.names import Names
 from briefings.brief.roles import (
     PARTICIPANT,
     PRINCIPAL,
-    Names,
     is_elsewhere,
     is_subject_of,
     speech_pattern,

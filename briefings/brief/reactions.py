@@ -27,10 +27,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from briefings.brief.facets import FacetRules
+from briefings.brief.names import Names
 from briefings.brief.roles import (
     PARTICIPANT,
     PRINCIPAL,
-    Names,
     is_elsewhere,
     is_press,
     speech_pattern,

@@ -21,8 +21,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from briefings.brief.facets import FacetRules
+from briefings.brief.names import Names
 from briefings.extract.dates import MONTHS, month_day_mentions
-from briefings.extract.entities import fold
 from briefings.extract.happenings import happening_words
 from briefings.index.people_index import Person
 from briefings.index.store import StoredSentence
@@ -97,66 +97,6 @@ def is_press(person: Person) -> bool:
     return any(
         any(w in role.lower() for w in words) for m in person.mentions for role in m.mention.roles
     )
-
-
-_TOKEN = re.compile(r"\w+")
-
-
-class Names:
-    """Where each person of an event is named in a text, by the words only they are called."""
-
-    def __init__(self, people: Sequence[Person]) -> None:
-        owners: dict[str, set[str]] = defaultdict(set)
-        for person in people:
-            for variant in person.variants | {person.name}:
-                for word in variant.split():
-                    folded = fold(word.strip(".,'’\"()"))
-                    if len(folded) > 1 and word[:1].isupper():
-                        owners[folded].add(person.key)
-        # A word two people share names the one the articles name most, if it is a name
-        # that one goes by ("Park", "Li"): a shared first name ("Anna") names no one.
-        weight = {p.key: p.mention_count for p in people}
-        alone = {
-            p.key: {fold(v.split()[-1]) for v in p.variants} | {fold(v) for v in p.variants}
-            for p in people
-        }
-        self.words: dict[str, set[str]] = defaultdict(set)
-        for word, keys in owners.items():
-            if len(keys) > 1:
-                keys = {k for k in keys if word in alone[k]}
-            if keys:
-                self.words[max(keys, key=lambda k: (weight[k], k))].add(word)
-        self._pattern: dict[str, re.Pattern[str] | None] = {}
-        self._folded: dict[str, str] = {}
-        self._tokens: dict[str, frozenset[str]] = {}
-        self._plain: dict[str, bool] = {}
-        """Whether all of a person's words are plain letters (whole tokens of a text)."""
-
-    def positions(self, person: Person, text: str) -> list[int]:
-        if person.key in self._pattern:
-            pattern = self._pattern[person.key]
-        else:
-            words = self.words.get(person.key)
-            pattern = (
-                re.compile(
-                    r"(?<!\w)(?:" + "|".join(re.escape(w) for w in sorted(words)) + r")(?!\w)"
-                )
-                if words
-                else None
-            )
-            self._pattern[person.key] = pattern
-            self._plain[person.key] = all(_TOKEN.fullmatch(w) for w in words or ())
-        if pattern is None:
-            return []
-        folded = self._folded.get(text)
-        if folded is None:
-            folded = self._folded[text] = fold(text)
-            self._tokens[text] = frozenset(_TOKEN.findall(folded))
-        # Most people are not named in most sentences: a word of letters alone is named only
-        # as a whole token of the text, which a set answers without running the pattern.
-        if self._plain[person.key] and self._tokens[text].isdisjoint(self.words[person.key]):
-            return []
-        return [m.start() for m in pattern.finditer(folded)]
 
 
 def is_subject_of(text: str, at: int, verbs: re.Pattern[str]) -> bool:
