@@ -45,8 +45,18 @@ class Names:
         self._tokens: dict[str, frozenset[str]] = {}
         self._plain: dict[str, bool] = {}
         """Whether all of a person's words are plain letters (whole tokens of a text)."""
+        self._found: dict[tuple[str, str], list[int]] = {}
 
     def positions(self, person: Person, text: str) -> list[int]:
+        """Where a person is named in a text (kept: roles, purposes, stances and pronouns
+        ask it of the same person and text)."""
+        spot = (person.key, text)
+        found = self._found.get(spot)
+        if found is None:
+            found = self._found[spot] = self._positions(person, text)
+        return found
+
+    def _positions(self, person: Person, text: str) -> list[int]:
         if person.key in self._pattern:
             pattern = self._pattern[person.key]
         else:
