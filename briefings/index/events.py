@@ -373,9 +373,6 @@ def _join_score(report: _Report, group: _Group) -> float | None:
     shared = sum(1 for p in report.people if p in group.people)
     if not shared:
         return None
-    principals = group.principals
-    shared_principals = len(report.people & principals)
-    similarity = _cosine(report.vector, group.centroid, group.norm2)
     if report.happened:
         distance = group.distance(report.happened)
         if distance is None:
@@ -383,6 +380,7 @@ def _join_score(report: _Report, group: _Group) -> float | None:
         if distance and group.span_with(report.happened) > MAX_SPAN_DAYS:
             return None  # it would stretch the event past any one happening's coverage
         if abs(distance) <= EVENT_WINDOW_DAYS:
+            similarity = _cosine(report.vector, group.centroid, group.norm2)
             enough = similarity >= MIN_SIMILARITY_DATED or (
                 shared >= 2 and similarity >= MIN_SIMILARITY_DATED_SHARED
             )
@@ -390,8 +388,14 @@ def _join_score(report: _Report, group: _Group) -> float | None:
         if not -EARLY_DAYS <= distance <= LATE_DAYS:
             return None
     # Every way to join below needs a shared principal and this much likeness: checked
-    # first, as the vetoes may have to work out where the group happened.
-    if not shared_principals or similarity < MIN_SIMILARITY_FURTHER:
+    # first (the cheapest first), as the vetoes may have to work out where the group
+    # happened.
+    principals = group.principals
+    shared_principals = len(report.people & principals)
+    if not shared_principals:
+        return None
+    similarity = _cosine(report.vector, group.centroid, group.norm2)
+    if similarity < MIN_SIMILARITY_FURTHER:
         return None
     if _contradicts(report, group):
         return None
