@@ -277,6 +277,8 @@ class Placement:
         self.full = full
         """Every report is placed again, from nothing."""
         self._reports: OrderedDict[int, _Report] = OrderedDict()
+        self._places: dict[tuple[int, ...], str | None] = {}
+        """Places of groups worked out in this walk (see ``_Group.places_known``)."""
         self._stored: dict[int, Membership] = {}
         self._members: dict[int, list[tuple[int, int, dt.date | None]]] = {}
         self.changed: set[int] = set()
@@ -486,7 +488,7 @@ class Placement:
                 self._diverge(stored.founder, key)
 
     def _start_group(self, founder: int, key: tuple[dt.date, int]) -> _Group:
-        group = _Group(founder=founder, rank=key, loader=self._loader)
+        group = _Group(founder=founder, rank=key, loader=self._loader, places_known=self._places)
         self.open[founder] = group
         self.emptied.discard(founder)
         return group
@@ -549,9 +551,11 @@ class Placement:
         if before == sorted(stored):
             summary = self.state.summaries([founder]).get(founder)
             if summary is not None:
-                group = _from_summary(summary, self._loader)
+                group = _from_summary(summary, self._loader, self._places)
         if group is None:
-            group = _Group(founder=founder, rank=before[0], loader=self._loader)
+            group = _Group(
+                founder=founder, rank=before[0], loader=self._loader, places_known=self._places
+            )
             reports = self.reports(i for _, i in before)
             for _, article_id in before:
                 group.add(reports[article_id])
@@ -706,7 +710,7 @@ class Placement:
             summary = self.state.summaries([founder]).get(founder)
             if summary is None:
                 return None
-            entry = _Progress(_from_summary(summary, self._loader), 0)
+            entry = _Progress(_from_summary(summary, self._loader, self._places), 0)
             self._joined[founder] = entry
             while len(self._joined) > STATE_CACHE:
                 self._joined.popitem(last=False)
@@ -833,7 +837,12 @@ class Placement:
     def _alone_state(self, founder: int, step: int) -> _Group:
         entry = self._alone.get(founder)
         if entry is None or entry.cursor > step:
-            entry = _Progress(_Group(founder=founder, rank=(founder,), loader=self._loader), 0)
+            entry = _Progress(
+                _Group(
+                    founder=founder, rank=(founder,), loader=self._loader, places_known=self._places
+                ),
+                0,
+            )
             self._alone[founder] = entry
             while len(self._alone) > STATE_CACHE:
                 self._alone.popitem(last=False)
@@ -912,7 +921,7 @@ class Placement:
         if not ids:
             return None
         reports = self.reports(ids)
-        group = _Group(founder=founder, loader=self._loader)
+        group = _Group(founder=founder, loader=self._loader, places_known=self._places)
         for report in sorted(
             reports.values(),
             key=lambda r: (r.happened is None, r.happened or dt.date.min, r.id),
@@ -939,7 +948,9 @@ def _summary_of(group: _Group) -> GroupSummary:
 
 
 def _from_summary(
-    summary: GroupSummary, loader: Callable[[Sequence[int]], dict[int, _Report]]
+    summary: GroupSummary,
+    loader: Callable[[Sequence[int]], dict[int, _Report]],
+    places_known: dict[tuple[int, ...], str | None],
 ) -> _Group:
     group = _Group(
         founder=summary.founder,
@@ -955,6 +966,7 @@ def _from_summary(
         places=set(summary.places),
         lead_places=set(summary.lead_places),
         top=set(summary.top),
+        places_known=places_known,
     )
     group._place = summary.place
     return group
