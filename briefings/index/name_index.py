@@ -70,8 +70,20 @@ class NameIndex:
 
     @classmethod
     def of(cls, keys: dict[str, str]) -> NameIndex:
-        index = cls()
-        index.update(keys)
+        """The index of these names, built at once: what ``update`` from an empty index
+        makes (a test holds them equal), without placing each name by bisection."""
+        index = cls(keys=dict(keys), ordered_keys=sorted(keys))
+        for key in index.ordered_keys:
+            *first, last = key.split(" ")
+            index.by_surname.setdefault(last, []).append(key)
+            for word in first:
+                index.by_word.setdefault(word, []).append(key)
+        for surname in sorted(index.by_surname):
+            index._by_length.setdefault(len(surname), []).append(surname)
+            pairs = letter_pairs(surname)
+            index._pair_frequency.update(pairs.keys())
+            for pair in pairs:
+                index._by_pair.setdefault((len(surname), pair), []).append(surname)
         return index
 
     def update(self, keys: dict[str, str]) -> None:

@@ -140,6 +140,10 @@ def test_an_updated_name_index_is_the_one_built_from_scratch(corpus: Engine) -> 
             for ratio in (80.0, 60.0):
                 expected = fresh.closest_surnames(asked, ratio, 5)
                 assert index.closest_surnames(asked, ratio, 5) == expected, asked
+    grown = NameIndex.of({})
+    grown.update(after)  # every name placed one by one: the same as built at once
+    assert _layout(grown) == _layout(fresh)
+    assert list(grown.by_surname) == list(fresh.by_surname)  # surnames in the same order
     index.update({})
     assert _layout(index) == _layout(NameIndex.of({}))
 
