@@ -289,6 +289,8 @@ class Placement:
         self.full = full
         """Every report is placed again, from nothing."""
         self._reports: OrderedDict[int, _Report] = OrderedDict()
+        self._places: dict[tuple[int, ...], str | None] = {}
+        """Places of groups worked out in this walk (see ``_Group.places_known``)."""
         self._stored: dict[int, Membership] = {}
         self._members: dict[int, list[tuple[int, int, dt.date | None]]] = {}
         self.changed: set[int] = set()
@@ -498,7 +500,7 @@ class Placement:
                 self._diverge(stored.founder, key)
 
     def _start_group(self, founder: int, key: tuple[dt.date, int]) -> _Group:
-        group = _Group(founder=founder, rank=key, loader=self._loader)
+        group = _Group(founder=founder, rank=key, loader=self._loader, places_known=self._places)
         self.open[founder] = group
         self.emptied.discard(founder)
         return group
@@ -561,9 +563,11 @@ class Placement:
         if before == sorted(stored):
             summary = self.state.summaries([founder]).get(founder)
             if summary is not None:
-                group = _from_summary(summary, self._loader)
+                group = _from_summary(summary, self._loader, self._places)
         if group is None:
-            group = _Group(founder=founder, rank=before[0], loader=self._loader)
+            group = _Group(
+                founder=founder, rank=before[0], loader=self._loader, places_known=self._places
+            )
             reports = self.reports(i for _, i in before)
             for _, article_id in before:
                 group.add(reports[article_id])
@@ -718,7 +722,7 @@ class Placement:
             summary = self.state.summaries([founder]).get(founder)
             if summary is None:
                 return None
-            entry = _Progress(_from_summary(summary, self._loader), 0)
+            entry = _Progress(_from_summary(summary, self._loader, self._places), 0)
             self._joined[founder] = entry
             while len(self._joined) > STATE_CACHE:
                 self._joined.popitem(last=False)
@@ -845,7 +849,12 @@ class Placement:
     def _alone_state(self, founder: int, step: int) -> _Group:
         entry = self._alone.get(founder)
         if entry is None or entry.cursor > step:
-            entry = _Progress(_Group(founder=founder, rank=(founder,), loader=self._loader), 0)
+            entry = _Progress(
+                _Group(
+                    founder=founder, rank=(founder,), loader=self._loader, places_known=self._places
+                ),
+                0,
+            )
             self._alone[founder] = entry
             while len(self._alone) > STATE_CACHE:
                 self._alone.popitem(last=False)
@@ -924,7 +933,7 @@ class Placement:
         if not ids:
             return None
         reports = self.reports(ids)
-        group = _Group(founder=founder, loader=self._loader)
+        group = _Group(founder=founder, loader=self._loader, places_known=self._places)
         for report in sorted(
             reports.values(),
             key=lambda r: (r.happened is None, r.happened or dt.date.min, r.id),
@@ -951,7 +960,9 @@ def _summary_of(group: _Group) -> GroupSummary:
 
 
 def _from_summary(
-    summary: GroupSummary, loader: Callable[[Sequence[int]], dict[int, _Report]]
+    summary: GroupSummary,
+    loader: Callable[[Sequence[int]], dict[int, _Report]],
+    places_known: dict[tuple[int, ...], str | None],
 ) -> _Group:
     group = _Group(
         founder=summary.founder,
@@ -967,6 +978,7 @@ def _from_summary(
         places=set(summary.places),
         lead_places=set(summary.lead_places),
         top=set(summary.top),
+        places_known=places_known,
     )
     group._place = summary.place
     return group

@@ -68,6 +68,8 @@ MIN_SIMILARITY_LINKED = 0.04
 """A report further off that names the happening needs only this much likeness."""
 MIN_SIMILARITY_ALIKE = 0.25
 """…and one that does not name it, this much."""
+MIN_SIMILARITY_FURTHER = min(MIN_SIMILARITY_LINKED, MIN_SIMILARITY_DATED, MIN_SIMILARITY_ALIKE)
+"""The least likeness on which a report further off joins at all."""
 MIN_SIMILARITY_UNDATED = 0.1
 """Undated reports that join no event group with each other on this similarity."""
 TOP_TERMS = 16
@@ -210,6 +212,10 @@ class _Group:
     loaded: dict[int, _Report] = field(default_factory=dict)
     loader: Callable[[Sequence[int]], dict[int, _Report]] | None = None
     """Reads reports not in memory (a group rebuilt from its stored state)."""
+    places_known: dict[tuple[int, ...], str | None] | None = None
+    """Places already worked out, by the ids of the reports they were worked out from: a
+    walk shares one among the copies of a group it rebuilds, so that a group read again
+    from its stored state does not read its reports and work out its place again."""
     centroid: dict[str, float] = field(default_factory=dict)
     norm2: float = 0.0
     """The squared length of the centroid, kept as reports are added."""
@@ -244,7 +250,15 @@ class _Group:
         size = len(self.members)
         count = size if exact else place_bucket(size)
         if self._place is None or self._place[0] != count:
-            self._place = (count, _place_of(self.reports(count)))
+            known = self.places_known
+            key = tuple(self.members[:count])
+            if known is not None and key in known:
+                place = known[key]
+            else:
+                place = _place_of(self.reports(count))
+                if known is not None:
+                    known[key] = place
+            self._place = (count, place)
         return self._place[1]
 
     def add(self, report: _Report) -> None:
@@ -359,9 +373,6 @@ def _join_score(report: _Report, group: _Group) -> float | None:
     shared = sum(1 for p in report.people if p in group.people)
     if not shared:
         return None
-    principals = group.principals
-    shared_principals = len(report.people & principals)
-    similarity = _cosine(report.vector, group.centroid, group.norm2)
     if report.happened:
         distance = group.distance(report.happened)
         if distance is None:
@@ -369,15 +380,24 @@ def _join_score(report: _Report, group: _Group) -> float | None:
         if distance and group.span_with(report.happened) > MAX_SPAN_DAYS:
             return None  # it would stretch the event past any one happening's coverage
         if abs(distance) <= EVENT_WINDOW_DAYS:
+            similarity = _cosine(report.vector, group.centroid, group.norm2)
             enough = similarity >= MIN_SIMILARITY_DATED or (
                 shared >= 2 and similarity >= MIN_SIMILARITY_DATED_SHARED
             )
             return similarity + 0.02 * min(shared, 3) if enough else None
         if not -EARLY_DAYS <= distance <= LATE_DAYS:
             return None
-    if _contradicts(report, group):
-        return None
+    # Every way to join below needs a shared principal and this much likeness: checked
+    # first (the cheapest first), as the vetoes may have to work out where the group
+    # happened.
+    principals = group.principals
+    shared_principals = len(report.people & principals)
     if not shared_principals:
+        return None
+    similarity = _cosine(report.vector, group.centroid, group.norm2)
+    if similarity < MIN_SIMILARITY_FURTHER:
+        return None
+    if _contradicts(report, group):
         return None
     linked = bool(report.referred & principals)
     fits = _fits(report, group)
