@@ -69,31 +69,62 @@ class PlaceEvidence:
     principals themselves somewhere ("X met Y in Z")."""
 
 
+@dataclass(frozen=True)
+class _SentenceReading:
+    """Where one sentence of a report puts a happening."""
+
+    is_title: bool
+    doers: tuple[frozenset[str], ...]
+    """For each happening word, the (folded) words of the clause before it: who may do it."""
+    scores: tuple[tuple[str, int], ...]
+    """The places it puts a happening in, with how firmly (see ``_placed``)."""
+
+
+_READINGS_KEPT = 8192
+"""Reports whose readings are kept: a group's place is worked out again as it grows, from
+mostly the same reports, and the readings do not depend on the group."""
+
+
+@lru_cache(maxsize=_READINGS_KEPT)
+def _readings(
+    title: str, sentences: tuple[str, ...], places: tuple[str, ...]
+) -> tuple[tuple[str, ...], tuple[_SentenceReading, ...]]:
+    """A report's usable places, and its sentences that put a happening in one of them."""
+    words = happening_words()
+    known = tuple(p for p in dict.fromkeys(places) if _usable(p))
+    found = []
+    for is_title, sentence in ((True, title), *((False, s) for s in sentences)):
+        happenings = list(words.finditer(sentence))
+        if not happenings and not is_title:
+            continue
+        ends = [m.end() for m in happenings]
+        scores = tuple(
+            (place, score) for place in known if (score := _placed(sentence, place, ends, known))
+        )
+        if scores:
+            doers = tuple(_clause_words(sentence, m.start()) for m in happenings)
+            found.append(_SentenceReading(is_title, doers, scores))
+    return known, tuple(found)
+
+
 def event_place(reports: Sequence[PlaceEvidence]) -> str | None:
     """The place of a happening from what its reports say."""
-    words = happening_words()
     # Two tiers: places where the principals themselves are at the happening ("X said at a
     # press conference in Y", "X met Y in Z"), then any happening the reports place.
     scores: dict[bool, Counter[str]] = {True: Counter(), False: Counter()}
     visited: Counter[str] = Counter()
     mentioned: set[str] = set()
     for report in reports:
-        known = [p for p in dict.fromkeys(report.places) if _usable(p)]
+        known, readings = _readings(report.title, tuple(report.sentences), tuple(report.places))
         mentioned.update(known)
-        for is_title, sentence in ((True, report.title), *((False, s) for s in report.sentences)):
-            happenings = [m for m in words.finditer(sentence)]
-            if not happenings and not is_title:
-                continue
+        for reading in readings:
             principal = any(
-                _principal_before(sentence, m.start(), report.principal_names) for m in happenings
+                tokens & words for words in reading.doers for tokens in report.principal_names
             )
-            ends = [m.end() for m in happenings]
-            for place in known:
-                score = _placed(sentence, place, ends, known)
-                if score:
-                    scores[principal][place] += score + is_title
-                    if is_broad_place(place) and score > 1:
-                        visited[place] += score
+            for place, score in reading.scores:
+                scores[principal][place] += score + reading.is_title
+                if is_broad_place(place) and score > 1:
+                    visited[place] += score
     tier = scores[True] if any(not is_broad_place(p) for p in scores[True]) else scores[False]
     if not tier:
         tier = scores[True]
@@ -134,18 +165,14 @@ _PRINCIPAL_REACH = 80
 """How far before a happening word a principal's name stands in the clause that has them do it."""
 
 
-def _principal_before(sentence: str, at: int, names: Sequence[frozenset[str]]) -> bool:
-    clause = re.split(
-        r"[;.]\s|\b(?:after|while|as|when|but)\b", sentence[max(0, at - _PRINCIPAL_REACH) : at]
-    )[-1]
-    return _principals_named(clause, names) >= 1
+_CLAUSE_BREAK = re.compile(r"[;.]\s|\b(?:after|while|as|when|but)\b")
 
 
-def _principals_named(sentence: str, names: Sequence[frozenset[str]]) -> int:
-    if not names:
-        return 0
-    words = {fold(w) for w in _WORDS.findall(sentence)}
-    return sum(1 for tokens in names if tokens & words)
+def _clause_words(sentence: str, at: int) -> frozenset[str]:
+    """The folded words of the clause that has a principal do the happening at ``at``: a
+    principal named there is at the happening."""
+    clause = _CLAUSE_BREAK.split(sentence[max(0, at - _PRINCIPAL_REACH) : at])[-1]
+    return frozenset(fold(w) for w in _WORDS.findall(clause))
 
 
 def places_happening(text: str, place: str) -> bool:

@@ -409,7 +409,10 @@ class Placement:
             self.touched |= {m.founder for m in self.old.values()}
         present = set(self.state.features(sorted(changed))) if not self.full else self.changed
         self.gone = self.changed - present
-        self._index_reports(sorted(present))
+        # From nothing, the dated reports are indexed as the walk reads them (one reading
+        # of the corpus fewer); the undated ones before it, as the walk's later phases find
+        # them through the indexes.
+        self._index_reports(self.state.undated_ids() if self.full else sorted(present))
         self._dated_phase(present)
         self._joined_phase(present)
         self._alone_phase()
@@ -472,6 +475,8 @@ class Placement:
         report = self.report(article_id)
         if report is None:
             return
+        if self.full:
+            self.state.set_top_terms(article_id, report.top, True)
         stored = self.stored_of(article_id)
         if stored is not None and stored.phase != DATED:
             stored = None

@@ -495,8 +495,8 @@ def _best_undated_group(report: _Report, candidates: list[_Group]) -> _Group | N
 def _cosine(a: Mapping[str, float], b: Mapping[str, float], norm2: float | None = None) -> float:
     if not a or not b:
         return 0.0
-    get = b.get
-    dot = sum(weight * get(term, 0.0) for term, weight in a.items())
+    # Terms it lacks add nothing: skipped, the sum is the same in the same order.
+    dot = sum(weight * b[term] for term, weight in a.items() if term in b)
     norm_b = math.sqrt(norm2 if norm2 is not None else sum(v * v for v in b.values()))
     return dot / norm_b if norm_b else 0.0  # a is unit length
 
