@@ -667,7 +667,8 @@ class Placement:
         if choices is None:
             candidates = self._joined_candidates(report)
             choices = Choices.of(self._choices_among(report, article_id, candidates))
-        self.choices[article_id] = choices
+        if choices != stored:  # what is kept already need not be written again
+            self.choices[article_id] = choices
         best = choices.best
         new_founder = best.founder if best is not None else None
         if best is not None:
