@@ -31,6 +31,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.news_corpus import prepared  # noqa: E402
+from briefings import memory  # noqa: E402
 from briefings.engine import Engine  # noqa: E402
 from briefings.errors import BriefingError  # noqa: E402
 from briefings.index.name_index import NameIndex  # noqa: E402
@@ -97,6 +98,8 @@ def run_one(n: int, runs: int, keep: Path | None, workdir: Path) -> None:
             engine.ingest([corpus])
         print(f"(ingested in {time.perf_counter() - started:.0f} s)")
     with Engine(db) as engine:
+        # As the bot is once its start-up ingest is done (see briefings.memory).
+        memory.settle()
         events = engine.events()
         middle = events[len(events) // 2].id
         largest = max(events, key=lambda e: len(e.article_ids))

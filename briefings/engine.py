@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from briefings import memory
 from briefings.brief import compose
 from briefings.brief.digest import (
     UNMATCHED_HTML,
@@ -141,8 +142,11 @@ class Engine:
         """Read, analyse and index files or folders; regroup events.
 
         `progress` is called after each file (see ingest_paths), e.g. for a progress bar.
+        What the process keeps then is settled out of the collector's way (see memory).
         """
-        return ingest_paths(self.store, paths, progress=progress)
+        report = ingest_paths(self.store, paths, progress=progress)
+        memory.settle()
+        return report
 
     def regroup(self) -> None:
         """Group every English article into events again, from nothing.
@@ -151,6 +155,7 @@ class Engine:
         maintenance command that rebuilds everything grouping keeps (and gives the same
         events, which the tests check)."""
         regroup(self.store)
+        memory.settle()
 
     def ingest_feed(self, content: bytes, url: str) -> FeedIngest:
         """Read an RSS/Atom feed's bytes and ingest its entries; an empty feed is no error."""
@@ -161,7 +166,9 @@ class Engine:
                 raise
             return FeedIngest(ingest_documents(self.store, []))
         problem = next((why for label, why in result.rejected if label == url), None)
-        return FeedIngest(ingest_documents(self.store, list(result.documents)), problem)
+        report = ingest_documents(self.store, list(result.documents))
+        memory.settle()
+        return FeedIngest(report, problem)
 
     def articles(self) -> list[StoredArticle]:
         return self.store.articles()
