@@ -72,8 +72,11 @@ class Material:
             earlier = by_ref.get((sentence.article_id, sentence.index - back))
             if earlier is None:
                 continue
+            maybe = names.named(earlier.text)
             named = [
-                (spots[0], p) for p in self.people if (spots := names.positions(p, earlier.text))
+                (spots[0], p)
+                for p in self.people
+                if p.key in maybe and (spots := names.positions(p, earlier.text))
             ]
             # The one who spoke there is whom "he"/"she" goes on with; else the first named.
             speakers = [

@@ -303,6 +303,7 @@ def _principals(
     the subject of a stance."""
     for text in dict.fromkeys(t for _, _, t in texts):
         has_happening = happening.search(text) is not None
+        maybe = names.named(text)
         named[text] = [
             (
                 person,
@@ -310,7 +311,7 @@ def _principals(
                 has_happening and not any(is_subject_of(text, at, stance) for at in found),
             )
             for person in candidates
-            if (found := names.positions(person, text))
+            if person.key in maybe and (found := names.positions(person, text))
         ]
     for _, weight, text in texts:
         for person, _, with_happening in named[text]:
