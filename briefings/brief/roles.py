@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from briefings.brief.facets import FacetRules
 from briefings.brief.names import Names
-from briefings.extract.dates import MONTHS, month_day_mentions
+from briefings.extract.dates import MONTHS, WEEKDAY_PATTERN, month_day_mentions
 from briefings.extract.happenings import happening_words
 from briefings.index.people_index import Person
 from briefings.index.store import StoredSentence
@@ -172,9 +172,12 @@ def is_elsewhere(
 
 
 def _writes_another_date(text: str, day: dt.date) -> bool:
-    for _, (month, date) in month_day_mentions(text):
-        if abs((dt.date(day.year, month, date) - day).days) > 3:
-            return True
+    # The month-days read are those a weekday opens ("Friday, November 4"): a text with no
+    # weekday written has none, and looking for a weekday costs a tenth of reading dates.
+    if _WEEKDAY.search(text):
+        for _, (month, date) in month_day_mentions(text):
+            if abs((dt.date(day.year, month, date) - day).days) > 3:
+                return True
     for match in _MONTH_IN.finditer(text):
         if MONTHS[match.group(1).lower()] != day.month:
             return True
@@ -187,6 +190,7 @@ _MONTH_IN = re.compile(
     + r")\b(?!\s+\d{1,2}\b)"
 )
 _YEAR = re.compile(r"\b((?:19|20)\d\d)\b")
+_WEEKDAY = re.compile(WEEKDAY_PATTERN)
 
 
 def assign_roles(
