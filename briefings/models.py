@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
-from functools import cached_property
 
 
 @dataclass(frozen=True)
@@ -295,11 +294,9 @@ class Briefing:
     articles: tuple[StoredArticle, ...] = ()
     """The articles it was made from (see brief.reports), numbering the items' sources."""
 
-    @cached_property
+    @property
     def citations(self) -> tuple[Citation, ...]:
-        """The articles the items cite, once each, numbered in the order a reader meets them.
-
-        Worked out once a briefing (it is frozen): a template asks it for every item."""
+        """The articles the items cite, once each, numbered in the order a reader meets them."""
         by_path = {a.path: a for a in self.articles}
         numbered: dict[str, Citation] = {}
         for section in self.sections:
@@ -309,13 +306,9 @@ class Briefing:
                         numbered[path] = Citation(len(numbered) + 1, by_path[path])
         return tuple(numbered.values())
 
-    @cached_property
-    def _citations_by_path(self) -> dict[str, Citation]:
-        return {c.article.path: c for c in self.citations}
-
     def markers(self, item: Item) -> tuple[Citation, ...]:
         """The numbered sources of one item, in number order."""
-        by_path = self._citations_by_path
+        by_path = {c.article.path: c for c in self.citations}
         found = {by_path[p].number: by_path[p] for p in item.articles if p in by_path}
         return tuple(found[n] for n in sorted(found))
 
