@@ -660,20 +660,23 @@ class Store:
         if keys is not None:
             sql += " AND m.key IN (SELECT value FROM json_each(?))"
             params = [*params, json.dumps(list(keys))]
+        with self.lock:
+            rows = self.db.execute(sql + " ORDER BY m.article_id, m.id", list(params)).fetchall()
+        # A card reads thousands of these: rows as tuples, and no decoding of an empty list.
         return [
             StoredMention(
-                r["article_id"],
+                article_id,
                 PersonMention(
-                    name=r["name"],
-                    roles=tuple(json.loads(r["roles"])),
-                    nationality=r["nationality"],
-                    sentences=tuple(json.loads(r["sentences"])),
-                    quotes=tuple(json.loads(r["quotes"])),
+                    name=name,
+                    roles=() if roles == "[]" else tuple(json.loads(roles)),
+                    nationality=nationality,
+                    sentences=tuple(json.loads(sentences)),
+                    quotes=() if quotes == "[]" else tuple(json.loads(quotes)),
                 ),
-                r["key"],
-                r["person"],
+                key,
+                person,
             )
-            for r in self._rows(sql + " ORDER BY m.article_id, m.id", params)
+            for article_id, name, key, roles, nationality, sentences, quotes, person in rows
         ]
 
     def raw_mentions(
