@@ -7,7 +7,8 @@ changes nothing.
 Analysis is pure and the largest cost before grouping, so a big batch is analysed by a pool
 of processes (one a core) while this process stays the one writer: the store sees the same
 articles in the same order either way. The pool is handed the next batch before this process
-writes the last one, so analysing and writing overlap.
+writes the last one, so analysing and writing overlap. What grouping keeps of each article (its
+features, encoded as stored) is worked out with its analysis, leaving the writer only to store.
 """
 
 from __future__ import annotations
@@ -16,10 +17,12 @@ import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 from briefings.errors import UnreadableArticle
 from briefings.extract.analyse import analyse, checksum
+from briefings.extract.event_features import EncodedFeatures, encoded_features_of
 from briefings.extract.topics import Taxonomy
 from briefings.index.event_replay import ensure_tables, keep_features, place
 from briefings.index.store import Store
@@ -33,6 +36,14 @@ tables and the language model, about a second) would cost more than it saves."""
 POOL_CHUNK = 16
 ANALYSIS_BATCH = 1024
 """Documents read before they are analysed together (in the pool, when it pays)."""
+
+
+@dataclass(frozen=True)
+class Analysed:
+    """An analysed article and its features for grouping (None when not in English)."""
+
+    article: Article
+    features: EncodedFeatures | None
 
 
 def ingest_paths(
@@ -53,23 +64,27 @@ def ingest_paths(
     updated: list[str] = []
     unchanged: list[str] = []
     rejected: list[tuple[str, str]] = []
-    pending: list[Article] = []
+    pending: list[Analysed] = []
     saved: list[int] = []
 
     waiting: list[tuple[SourceDocument, bool]] = []  # to analyse, and whether it is known
     # The batch the pool is analysing while this process reads the next one, and writes.
     in_flight: list[tuple[SourceDocument, bool]] | None = None
-    in_flight_results: Iterator[Article | str] | None = None
+    in_flight_results: Iterator[Analysed | str] | None = None
     pool: Executor | None = None
 
     def flush() -> None:
         if pending:
+            encoded = [a.features for a in pending]
             saved.extend(
-                store.save_articles(pending, after=lambda done: keep_features(store, done))
+                store.save_articles(
+                    [a.article for a in pending],
+                    after=lambda done: keep_features(store, done, encoded),
+                )
             )
             pending.clear()
 
-    def take(entry: tuple[SourceDocument, bool], outcome: Article | str) -> None:
+    def take(entry: tuple[SourceDocument, bool], outcome: Analysed | str) -> None:
         document, known = entry
         if isinstance(outcome, str):
             rejected.append((document.path, outcome))
@@ -191,11 +206,12 @@ def _failure(stage: str, error: Exception) -> str:
     return f"could not be {stage} ({type(error).__name__}: {error})"[:300]
 
 
-def _analyse_one(document: SourceDocument, taxonomy: Taxonomy) -> Article | str:
+def _analyse_one(document: SourceDocument, taxonomy: Taxonomy) -> Analysed | str:
     """The analysed article, or why it could not be analysed (an exception may not cross
     from a worker process intact; its text does)."""
     try:
-        return analyse(document, taxonomy)
+        article = analyse(document, taxonomy)
+        return Analysed(article, encoded_features_of(article))
     except Exception as error:  # any failure of one document rejects that document only
         return _failure("analysed", error)
 

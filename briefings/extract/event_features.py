@@ -152,6 +152,24 @@ def _date(text: str | None) -> dt.date | None:
     return dt.date.fromisoformat(text) if text else None
 
 
+@dataclass(frozen=True)
+class EncodedFeatures:
+    """A report's features as report_features stores them (its happened and features
+    columns): worked out by the process that analyses the article, so that the one writing
+    it only stores them (the id is the writer's to give)."""
+
+    happened: str | None
+    text: str
+
+
+def encoded_features_of(article: Article) -> EncodedFeatures | None:
+    """An analysed article's features as stored; None for one not in English (no report)."""
+    if not article.is_english:
+        return None
+    features = features_of_article(article)
+    return EncodedFeatures(_iso(features.happened), features.to_json())
+
+
 def features_of_article(article: Article, article_id: int = 0) -> ReportFeatures:
     """The features of an analysed English article."""
     from briefings.index.store import person_key

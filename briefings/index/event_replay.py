@@ -30,7 +30,6 @@ and what a corpus smaller than the word-weight sample gets on each change.
 from __future__ import annotations
 
 import bisect
-import dataclasses
 import datetime as dt
 import heapq
 import json
@@ -39,7 +38,12 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import cast
 
-from briefings.extract.event_features import ReportFeatures, features_of, features_of_article
+from briefings.extract.event_features import (
+    EncodedFeatures,
+    ReportFeatures,
+    encoded_features_of,
+    features_of,
+)
 from briefings.index import event_state, person_map
 from briefings.index.event_choices import Choice, Choices
 from briefings.index.event_state import EventState, GroupSummary, Membership
@@ -87,12 +91,20 @@ def ensure_tables(store: Store) -> None:
             conn.commit()
 
 
-def keep_features(store: Store, saved: Sequence[tuple[int, Article]]) -> None:
+def keep_features(
+    store: Store,
+    saved: Sequence[tuple[int, Article]],
+    encoded: Sequence[EncodedFeatures | None] | None = None,
+) -> None:
     """Store what grouping reads of just-saved articles (in their transaction): the
-    features of the English ones; the others are no report of any event."""
+    features of the English ones; the others are no report of any event. ``encoded``, when
+    given, holds each one's features as its analysing process worked them out."""
     state = EventState(store.db.conn)
-    english = [(i, a) for i, a in saved if a.is_english]
-    state.save_features(dataclasses.replace(features_of_article(a), id=i) for i, a in english)
+    if encoded is None:
+        encoded = [encoded_features_of(a) for _, a in saved]
+    state.save_encoded_features(
+        (i, e) for (i, a), e in zip(saved, encoded, strict=True) if a.is_english and e
+    )
     state.delete_features(i for i, a in saved if not a.is_english)
 
 

@@ -32,7 +32,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
-from briefings.extract.event_features import ReportFeatures
+from briefings.extract.event_features import EncodedFeatures, ReportFeatures
 from briefings.index.event_choices import Choices
 from briefings.index.term_weights import TermWeights
 
@@ -216,6 +216,14 @@ class EventState:
             "INSERT OR REPLACE INTO report_features (article_id, happened, features) "
             "VALUES (?, ?, ?)",
             [(f.id, f.happened.isoformat() if f.happened else None, f.to_json()) for f in features],
+        )
+
+    def save_encoded_features(self, rows: Iterable[tuple[int, EncodedFeatures]]) -> None:
+        """Features encoded where their articles were analysed, by article id."""
+        self.conn.executemany(
+            "INSERT OR REPLACE INTO report_features (article_id, happened, features) "
+            "VALUES (?, ?, ?)",
+            [(article_id, e.happened, e.text) for article_id, e in rows],
         )
 
     def delete_features(self, ids: Iterable[int]) -> None:

@@ -25,6 +25,7 @@ import sqlite_utils
 
 from briefings.errors import DatabaseError
 from briefings.index import name_counts
+from briefings.index.article_rows import ArticleRows
 from briefings.index.name_index import NameIndex
 from briefings.models import (
     Article,
@@ -380,95 +381,13 @@ class Store:
         now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         saved = []
         with self.transaction():
+            rows = ArticleRows(self.db.conn, person_key, _surname_of)
             for article in articles:
-                saved.append((self._save_one(article, now), article))
+                saved.append((rows.save(article, now), article))
+            rows.write()
             if after is not None:
                 after(saved)
         return [article_id for article_id, _ in saved]
-
-    def _save_one(self, article: Article, now: str) -> int:
-        db = self.db
-        existing = db.execute(
-            "SELECT id, event_id FROM articles WHERE path = ?", [article.path]
-        ).fetchone()
-        row = {
-            "path": article.path,
-            "title": article.title,
-            "text": article.text,
-            "checksum": article.checksum,
-            "outlet": article.outlet,
-            "outlet_source": article.outlet_source,
-            "published": _iso(article.published),
-            "date_source": article.date_source,
-            "language": article.language,
-            "url": article.url,
-            "dateline": article.dateline,
-            "contributors": json.dumps(list(article.contributors)),
-            "topics": json.dumps(list(article.topics)),
-            "event_hints": json.dumps([d.isoformat() for d in article.event_hints]),
-            "partial_date": (
-                f"{article.partial_date[0]:02d}-{article.partial_date[1]:02d}"
-                if article.partial_date
-                else None
-            ),
-            "picture_dates": json.dumps([d.isoformat() for d in article.picture_dates]),
-            "word_count": article.word_count,
-            "ingested_at": now,
-        }
-        # Plain SQL: sqlite-utils' per-call overhead (a lookup before each update, the
-        # query built again for each row) was a third of the time it took to write an article.
-        conn = db.conn
-        columns = list(row)
-        if existing:
-            article_id = existing[0]
-            for table in ("sentences", "mentions", "entities", "article_topics"):
-                conn.execute(f"DELETE FROM {table} WHERE article_id = ?", [article_id])
-            conn.execute(
-                f"UPDATE articles SET {', '.join(f'{c} = ?' for c in columns)} WHERE id = ?",
-                [*row.values(), article_id],
-            )
-        else:
-            article_id = conn.execute(
-                f"INSERT INTO articles ({', '.join(columns)}) "
-                f"VALUES ({', '.join('?' for _ in columns)})",
-                list(row.values()),
-            ).lastrowid
-        conn.executemany(
-            "INSERT INTO sentences (article_id, idx, paragraph, text, topics) VALUES (?, ?, ?, ?, ?)",
-            [
-                (article_id, s.index, s.paragraph, s.text, " ".join(s.topics))
-                for s in article.sentences
-            ],
-        )
-        conn.executemany(
-            "INSERT INTO mentions (article_id, name, key, surname, roles, nationality, sentences, "
-            "quotes, weak) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    article_id,
-                    p.name,
-                    key,
-                    _surname_of(key),
-                    json.dumps(list(p.roles)),
-                    p.nationality,
-                    json.dumps(list(p.sentences)),
-                    json.dumps(list(p.quotes)),
-                    int(p.weak),
-                )
-                for p in (*article.entities.people, *article.entities.unconfirmed)
-                for key in (person_key(p.name),)
-            ],
-        )
-        conn.executemany(
-            "INSERT INTO entities (article_id, kind, name) VALUES (?, ?, ?)",
-            [(article_id, "place", n) for n in article.entities.places]
-            + [(article_id, "organisation", n) for n in article.entities.organisations],
-        )
-        conn.executemany(
-            "INSERT INTO article_topics (article_id, topic) VALUES (?, ?)",
-            [(article_id, t) for t in dict.fromkeys(article.topics)],
-        )
-        return int(article_id)
 
     def delete_paths(self, paths: Iterable[str]) -> None:
         with self.transaction():
