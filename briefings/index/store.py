@@ -23,6 +23,7 @@ from typing import Any
 
 import sqlite_utils
 
+from briefings import memory
 from briefings.errors import DatabaseError
 from briefings.index import name_counts
 from briefings.index.article_rows import ArticleRows
@@ -680,8 +681,10 @@ class Store:
             keys = self.person_keys()
             if self._name_index is None:
                 self._name_index = NameIndex.of(keys)
+                memory.keep_built()  # it lasts until the corpus changes
             elif self._name_index_of is not keys:
                 self._name_index.update(keys)
+                memory.keep_built()
             self._name_index_of = keys
             return self._name_index
 
