@@ -59,6 +59,7 @@ __all__ = [
     "check_database",
     "compose_digest",
     "iso_seconds",
+    "keep_what_is_built",
     "template_problems",
     "visible_length",
 ]
@@ -107,6 +108,12 @@ def check_database(path: str | Path) -> DatabaseHealth:
     finally:
         store.close()
     return DatabaseHealth(articles, None if findings == ["ok"] else findings[0])
+
+
+def keep_what_is_built() -> None:
+    """What the process holds now lasts: out of later garbage collections' walks (see
+    briefings.memory; the CLI after start-up, the engine itself after an ingest)."""
+    memory.keep()
 
 
 def template_problems(templates_dir: str | Path) -> list[render.TemplateProblem]:

@@ -22,9 +22,9 @@ def settle() -> None:
     gc.freeze()
 
 
-def keep_built() -> None:
+def keep() -> None:
     """Move what the process holds now out of later collections' walks, without collecting:
-    for a big table just built to last until the corpus changes (the name index of a 100k
-    corpus is hundreds of thousands of objects). Cheap; what it moves that turns out to be
+    for what was just built to last (a command line's start-up, the name index of a corpus,
+    tens of thousands of objects at 100k articles). Cheap; what it moves that turns out to be
     garbage in a cycle waits for the next settle."""
     gc.freeze()

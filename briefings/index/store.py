@@ -681,10 +681,10 @@ class Store:
             keys = self.person_keys()
             if self._name_index is None:
                 self._name_index = NameIndex.of(keys)
-                memory.keep_built()  # it lasts until the corpus changes
+                memory.keep()  # it lasts until the corpus changes
             elif self._name_index_of is not keys:
                 self._name_index.update(keys)
-                memory.keep_built()
+                memory.keep()
             self._name_index_of = keys
             return self._name_index
 
