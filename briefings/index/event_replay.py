@@ -440,6 +440,7 @@ class Placement:
         )
         if self.full:
             start: tuple[dt.date, int] | None = (dt.date.min, 0)
+            added: list[tuple[dt.date, int]] = []
             pending: set[int] = set()
         else:
             added = sorted(
@@ -451,24 +452,41 @@ class Placement:
         if start is None:
             return
         removal_at = 0
-        for key in self.state.dated_keys(after=(start[0], start[1] - 1)):
-            while removal_at < len(removals) and removals[removal_at] <= key:
-                self._diverge(self.old[removals[removal_at][1]].founder, removals[removal_at])
-                removal_at += 1
-            self._close_groups(key[0])
-            if (
-                not self.full
-                and key[0] > self.reach
-                and removal_at == len(removals)
-                and not pending
-            ):
-                break
-            self._dated_step(key)
-            pending.discard(key[1])
+        after: tuple[dt.date, int] | None = (start[0], start[1] - 1)
+        while after is not None:
+            resume, after = after, None
+            for key in self.state.dated_keys(after=resume):
+                while removal_at < len(removals) and removals[removal_at] <= key:
+                    self._diverge(self.old[removals[removal_at][1]].founder, removals[removal_at])
+                    removal_at += 1
+                self._close_groups(key[0])
+                if not self.full and key[0] > self.reach:
+                    if removal_at == len(removals) and not pending:
+                        break
+                    # Past the reach of every change so far, each report keeps its stored
+                    # group until the next change: the walk goes on from there (changes
+                    # far apart in time, as a renamed person's articles are, would
+                    # otherwise have it read every report between them).
+                    following = [removals[removal_at]] if removal_at < len(removals) else []
+                    following += [k for k in added if k[1] in pending][:1]
+                    target = min(following)
+                    if target > key:
+                        self._skip_to(target)
+                        after = (target[0], target[1] - 1)
+                        break
+                self._dated_step(key)
+                pending.discard(key[1])
         while removal_at < len(removals):
             self._diverge(self.old[removals[removal_at][1]].founder, removals[removal_at])
             removal_at += 1
         self._close_groups(dt.date.max)
+
+    def _skip_to(self, key: tuple[dt.date, int]) -> None:
+        """Leave out the dated reports before ``key`` (past the reach of every change):
+        the copies of stored groups in memory would miss them, so they are forgotten and
+        read again as the walk needs them."""
+        assert not self.divergent.intersection(self.open), "a changed group is still open"
+        self.open.clear()
 
     def _dated_step(self, key: tuple[dt.date, int]) -> None:
         day, article_id = key
@@ -649,7 +667,8 @@ class Placement:
         if choices is None:
             candidates = self._joined_candidates(report)
             choices = Choices.of(self._choices_among(report, article_id, candidates))
-        self.choices[article_id] = choices
+        if choices != stored:  # what is kept already need not be written again
+            self.choices[article_id] = choices
         best = choices.best
         new_founder = best.founder if best is not None else None
         if best is not None:

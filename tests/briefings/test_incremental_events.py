@@ -177,6 +177,38 @@ def test_changed_and_removed_articles(tmp_path: Path) -> None:
     _assert_same(incremental, _regrouped(db, tmp_path / "full.db"))
 
 
+def test_changes_years_apart_leave_the_reports_between_them_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two articles that change decades apart (as a renamed person's can): the walk goes
+    from the first change's reach to the second, not through every report between them,
+    and the events are still those a regroup gives."""
+    files = _news_corpus(tmp_path / "corpus", 300)
+    db = tmp_path / "steps.db"
+    _with_sample(db, 30)
+    with Engine(db) as engine:
+        engine.ingest(files)
+        dated = sorted(
+            (a.published, Path(a.path)) for a in engine.articles() if a.published is not None
+        )
+        (first_day, earliest), (last_day, latest) = dated[0], dated[-1]
+        assert (last_day - first_day).days > 3650
+        steps: list[int] = []
+        step = event_replay.Placement._dated_step
+
+        def counted(self: event_replay.Placement, key: Any) -> None:
+            steps.append(key[1])
+            step(self, key)
+
+        monkeypatch.setattr(event_replay.Placement, "_dated_step", counted)
+        for changed in (earliest, latest):
+            changed.write_text(changed.read_text("utf-8") + "\n\nTalks went on late.\n", "utf-8")
+        assert len(engine.ingest([earliest, latest]).updated) == 2
+        assert 2 <= len(steps) < len(dated) // 2
+        incremental = _snapshot(engine)
+    _assert_same(incremental, _regrouped(db, tmp_path / "full.db"))
+
+
 def test_regroup_is_a_command(tmp_path: Path) -> None:
     import subprocess
 
