@@ -16,7 +16,7 @@ import sys
 import time
 from collections.abc import Sequence
 
-from briefings.engine import Engine
+from briefings.engine import Engine, keep_what_is_built
 from briefings.errors import BriefingError, NoMatch, PersonNotFound
 from briefings.progress_bar import ProgressBar
 from briefings.render.views import FORMATS, article_json
@@ -104,6 +104,7 @@ def main(argv: Sequence[str] | None = None, *, prog: str = PROG) -> int:
     db_path = getattr(args, "db", None) or os.environ.get("NEWSBOT_DB") or DEFAULT_DB
     try:
         with Engine(db_path) as engine:
+            keep_what_is_built()  # start-up's objects last the command: no collection walks them
             return _run(engine, args)
     except BriefingError as error:
         print(f"{prog}: {terminal_message(error, prog)}", file=sys.stderr)

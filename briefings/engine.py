@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from briefings import memory
 from briefings.brief import compose
 from briefings.brief.digest import (
     UNMATCHED_HTML,
@@ -58,6 +59,7 @@ __all__ = [
     "check_database",
     "compose_digest",
     "iso_seconds",
+    "keep_what_is_built",
     "template_problems",
     "visible_length",
 ]
@@ -108,6 +110,12 @@ def check_database(path: str | Path) -> DatabaseHealth:
     return DatabaseHealth(articles, None if findings == ["ok"] else findings[0])
 
 
+def keep_what_is_built() -> None:
+    """What the process holds now lasts: out of later garbage collections' walks (see
+    briefings.memory; the CLI after start-up, the engine itself after an ingest)."""
+    memory.keep()
+
+
 def template_problems(templates_dir: str | Path) -> list[render.TemplateProblem]:
     """The user templates in a folder that fail to load, each with why."""
     return render.Renderer(templates_dir).problems
@@ -141,8 +149,11 @@ class Engine:
         """Read, analyse and index files or folders; regroup events.
 
         `progress` is called after each file (see ingest_paths), e.g. for a progress bar.
+        What the process keeps then is settled out of the collector's way (see memory).
         """
-        return ingest_paths(self.store, paths, progress=progress)
+        report = ingest_paths(self.store, paths, progress=progress)
+        memory.settle()
+        return report
 
     def regroup(self) -> None:
         """Group every English article into events again, from nothing.
@@ -151,6 +162,7 @@ class Engine:
         maintenance command that rebuilds everything grouping keeps (and gives the same
         events, which the tests check)."""
         regroup(self.store)
+        memory.settle()
 
     def ingest_feed(self, content: bytes, url: str) -> FeedIngest:
         """Read an RSS/Atom feed's bytes and ingest its entries; an empty feed is no error."""
@@ -161,7 +173,9 @@ class Engine:
                 raise
             return FeedIngest(ingest_documents(self.store, []))
         problem = next((why for label, why in result.rejected if label == url), None)
-        return FeedIngest(ingest_documents(self.store, list(result.documents)), problem)
+        report = ingest_documents(self.store, list(result.documents))
+        memory.settle()
+        return FeedIngest(report, problem)
 
     def articles(self) -> list[StoredArticle]:
         return self.store.articles()

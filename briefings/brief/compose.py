@@ -18,7 +18,14 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 
 from briefings.brief.facets import FacetRules, load_rules
-from briefings.brief.material import OPENING_PRONOUN, SAID_BY_PRONOUN, Material, gather
+from briefings.brief.material import (
+    OPENING_PRONOUN,
+    SAID_BY_PRONOUN,
+    Material,
+    Reading,
+    gather,
+    read_event,
+)
 from briefings.brief.purpose import purpose_sentences
 from briefings.brief.reactions import SPEECH, event_stances, reactions_section
 from briefings.brief.roles import (
@@ -26,6 +33,7 @@ from briefings.brief.roles import (
     PRINCIPAL,
     ROLES,
     TITLE,
+    takes_part,
 )
 from briefings.brief.similarity import SentenceGroup, group_similar
 from briefings.errors import NoMatch, NothingToBrief, PersonNotFound
@@ -407,7 +415,7 @@ def _find_cards(store: Store, name: str, rules: FacetRules) -> list[PersonCard]:
             p for p in people if any(_name_matches(wanted, person_key(v)) for v in p.variants)
         ]
     cards = []
-    materials: dict[int, Material] = {}  # an event's material, shared by its people's cards
+    readings: dict[int, Reading] = {}  # what is read of an event, shared by its people's cards
     for person in people:
         articles = store.articles(person.article_ids)
         lookup = {a.id: a for a in articles}
@@ -416,7 +424,7 @@ def _find_cards(store: Store, name: str, rules: FacetRules) -> list[PersonCard]:
             person,
             lambda a, lookup=lookup: lookup[a].source_name,
             lambda a, lookup=lookup: lookup[a].path,
-            _took_part_in_any(store, person, event_ids, rules, materials),
+            _took_part_in_any(store, person, event_ids, rules, readings),
             tuple(event_ids),
         )
         if cut:
@@ -445,14 +453,23 @@ def _took_part_in_any(
     person: Person,
     event_ids: list[int],
     rules: FacetRules,
-    materials: dict[int, Material],
+    readings: dict[int, Reading],
 ) -> bool:
+    """Whether the person is a principal or a participant of one of their latest events,
+    as the events' briefings would cast them (the role of this person alone is worked out)."""
     for event in store.events(event_ids)[:PARTICIPATION_EVENTS_CHECKED]:
-        material = materials.get(event.id)
-        if material is None:
-            material = materials[event.id] = gather(store, event, rules)
-        match = next((p for p in material.people if p.key == person.key), None)
-        if match and is_participant(match, material, rules):
+        reading = readings.get(event.id)
+        if reading is None:
+            reading = readings[event.id] = read_event(store, event)
+        if takes_part(
+            person.key,
+            reading.people,
+            reading.sentences,
+            reading.titles,
+            rules,
+            event.date,
+            event.place,
+        ):
             return True
     return False
 

@@ -72,8 +72,11 @@ class Material:
             earlier = by_ref.get((sentence.article_id, sentence.index - back))
             if earlier is None:
                 continue
+            maybe = names.named(earlier.text)
             named = [
-                (spots[0], p) for p in self.people if (spots := names.positions(p, earlier.text))
+                (spots[0], p)
+                for p in self.people
+                if p.key in maybe and (spots := names.positions(p, earlier.text))
             ]
             # The one who spoke there is whom "he"/"she" goes on with; else the first named.
             speakers = [
@@ -95,7 +98,21 @@ class Material:
         return self.articles[article_id].path
 
 
-def gather(store: Store, event: Event, rules: FacetRules | None = None) -> Material:
+@dataclass(frozen=True)
+class Reading:
+    """What a briefing reads of an event before it gives its people roles."""
+
+    articles: dict[int, StoredArticle]
+    sentences: list[StoredSentence]
+    people: list[Person]
+
+    @property
+    def titles(self) -> dict[int, str]:
+        return {a.id: a.title for a in self.articles.values()}
+
+
+def read_event(store: Store, event: Event) -> Reading:
+    """The articles a briefing reads of an event (see reports), their sentences and people."""
     if len(event.article_ids) > MAX_REPORTS:  # chosen from their heads, then read whole
         chosen = [a.id for a in representative(store.english_article_heads(event.article_ids))]
         articles = {a.id: a for a in store.articles(chosen)}
@@ -103,10 +120,13 @@ def gather(store: Store, event: Event, rules: FacetRules | None = None) -> Mater
         english = [a for a in store.articles(event.article_ids) if a.language == "en"]
         articles = {a.id: a for a in representative(english)}
     ids = list(articles)
-    sentences = store.sentences(ids)
-    mentions = store.mentions(ids)
-    people = merge_people(mentions)
-    titles = {a.id: a.title for a in articles.values()}
+    return Reading(articles, store.sentences(ids), merge_people(store.mentions(ids)))
+
+
+def gather(store: Store, event: Event, rules: FacetRules | None = None) -> Material:
+    reading = read_event(store, event)
+    articles, sentences, people = reading.articles, reading.sentences, reading.people
+    titles = reading.titles
     dated: dict[str, bool] = {}
     names = Names(people)
     rules = rules or load_rules()

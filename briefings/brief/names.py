@@ -43,9 +43,37 @@ class Names:
         self._pattern: dict[str, re.Pattern[str] | None] = {}
         self._folded: dict[str, str] = {}
         self._tokens: dict[str, frozenset[str]] = {}
-        self._plain: dict[str, bool] = {}
+        self._plain: dict[str, bool] = {
+            key: all(_TOKEN.fullmatch(w) for w in words) for key, words in self.words.items()
+        }
         """Whether all of a person's words are plain letters (whole tokens of a text)."""
+        self._owner = {
+            word: key for key, words in self.words.items() if self._plain[key] for word in words
+        }
+        """Each word of a person whose words are all plain → that person (a word names one)."""
+        self._not_plain = frozenset(key for key, plain in self._plain.items() if not plain)
+        self._named: dict[str, frozenset[str]] = {}
         self._found: dict[tuple[str, str], list[int]] = {}
+
+    def named(self, text: str) -> frozenset[str]:
+        """The keys of the people who may be named in a text: every one positions() finds
+        there is among them. A briefing asks of each of its texts for each person, and most
+        people are not named in most texts: the text's words say at once who may be."""
+        found = self._named.get(text)
+        if found is None:
+            tokens = self._text_tokens(text)
+            owner = self._owner
+            found = self._named[text] = self._not_plain.union(
+                owner[w] for w in tokens if w in owner
+            )
+        return found
+
+    def _text_tokens(self, text: str) -> frozenset[str]:
+        tokens = self._tokens.get(text)
+        if tokens is None:
+            folded = self._folded[text] = fold(text)
+            tokens = self._tokens[text] = frozenset(_TOKEN.findall(folded))
+        return tokens
 
     def positions(self, person: Person, text: str) -> list[int]:
         """Where a person is named in a text (kept: roles, purposes, stances and pronouns
@@ -53,6 +81,8 @@ class Names:
         spot = (person.key, text)
         found = self._found.get(spot)
         if found is None:
+            if person.key not in self.named(text):
+                return []
             found = self._found[spot] = self._positions(person, text)
         return found
 
@@ -69,15 +99,10 @@ class Names:
                 else None
             )
             self._pattern[person.key] = pattern
-            self._plain[person.key] = all(_TOKEN.fullmatch(w) for w in words or ())
         if pattern is None:
             return []
-        folded = self._folded.get(text)
-        if folded is None:
-            folded = self._folded[text] = fold(text)
-            self._tokens[text] = frozenset(_TOKEN.findall(folded))
         # Most people are not named in most sentences: a word of letters alone is named only
         # as a whole token of the text, which a set answers without running the pattern.
-        if self._plain[person.key] and self._tokens[text].isdisjoint(self.words[person.key]):
+        if self._plain[person.key] and self._text_tokens(text).isdisjoint(self.words[person.key]):
             return []
-        return [m.start() for m in pattern.finditer(folded)]
+        return [m.start() for m in pattern.finditer(self._folded[text])]

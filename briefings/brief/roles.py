@@ -1,5 +1,9 @@
 """Roles: who each person is in an event, from the evidence of its sentences.
 
+Over 400 lines: every role is decided by the same tests of a sentence (the subject of a
+verb, presence, another time or place), which the whole cast and a card's question about
+one person (takes_part) share.
+
 Every person an event's articles name gets one role, with the sentences that decided it:
 
 - **principal**: who the happening is about. Titles and leads name them with a happening
@@ -17,12 +21,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from briefings.brief.facets import FacetRules
 from briefings.brief.names import Names
-from briefings.extract.dates import MONTHS, month_day_mentions
+from briefings.extract.dates import MONTHS, WEEKDAY_PATTERN, month_day_mentions
 from briefings.extract.happenings import happening_words
 from briefings.index.people_index import Person
 from briefings.index.store import StoredSentence
@@ -172,9 +176,12 @@ def is_elsewhere(
 
 
 def _writes_another_date(text: str, day: dt.date) -> bool:
-    for _, (month, date) in month_day_mentions(text):
-        if abs((dt.date(day.year, month, date) - day).days) > 3:
-            return True
+    # The month-days read are those a weekday opens ("Friday, November 4"): a text with no
+    # weekday written has none, and looking for a weekday costs a tenth of reading dates.
+    if _WEEKDAY.search(text):
+        for _, (month, date) in month_day_mentions(text):
+            if abs((dt.date(day.year, month, date) - day).days) > 3:
+                return True
     for match in _MONTH_IN.finditer(text):
         if MONTHS[match.group(1).lower()] != day.month:
             return True
@@ -187,33 +194,40 @@ _MONTH_IN = re.compile(
     + r")\b(?!\s+\d{1,2}\b)"
 )
 _YEAR = re.compile(r"\b((?:19|20)\d\d)\b")
+_WEEKDAY = re.compile(WEEKDAY_PATTERN)
 
 
-def assign_roles(
+def _event_principals(
     people: Sequence[Person],
     sentences: Sequence[StoredSentence],
     titles: Mapping[int, str],
     rules: FacetRules,
-    day: dt.date | None = None,
-    place: str | None = None,
-    dated: dict[str, bool] | None = None,
-    names: Names | None = None,
-) -> Cast:
-    """Give every person of an event a role, with the sentences that decided it.
+    names: Names,
+) -> list[Person]:
+    return _principals(
+        people,
+        sentences,
+        titles,
+        names,
+        happening_words(),
+        stance_pattern(),
+        rules.participants.pattern,
+        speech_pattern(),
+    )
 
-    ``dated``: see is_elsewhere; ``names``: where the people are named, if already known."""
-    names = names or Names(people)
-    by_ref = {(s.article_id, s.index): s for s in sentences}
+
+def _teller(
+    principals: Sequence[Person],
+    names: Names,
+    rules: FacetRules,
+    day: dt.date | None,
+    place: str | None,
+    dated: dict[str, bool] | None,
+) -> Callable[[Person, str], str | None]:
+    """What a sentence tells of a person (see assign_roles), for an event's principals."""
     happening = happening_words()
     stance = stance_pattern()
     speech = speech_pattern()
-    principals = _principals(
-        people, sentences, titles, names, happening, stance, rules.participants.pattern, speech
-    )
-    principal_keys = {p.key for p in principals}
-    roles: dict[str, PersonRole] = {}
-    for p in principals:
-        roles[p.key] = PersonRole(p.key, p.name, PRINCIPAL, _title_refs(p, titles, names))
     remote = _remote_pattern()
     stance_nouns = stance_noun_pattern()
 
@@ -240,6 +254,66 @@ def assign_roles(
         if about_it and any(is_subject_of(text, at, speech) for at in spots):
             return COMMENTATOR
         return None
+
+    return what_it_tells
+
+
+def takes_part(
+    key: str,
+    people: Sequence[Person],
+    sentences: Sequence[StoredSentence],
+    titles: Mapping[int, str],
+    rules: FacetRules,
+    day: dt.date | None = None,
+    place: str | None = None,
+    dated: dict[str, bool] | None = None,
+) -> bool:
+    """Whether assign_roles makes the person of this key a principal or a participant,
+    worked out for them alone: the principals, then their own sentences until one puts
+    them at the happening (a card asks it of a person's latest events, not of everyone)."""
+    names = Names(people)
+    principals = _event_principals(people, sentences, titles, rules, names)
+    if any(p.key == key for p in principals):
+        return True
+    # The role assign_roles keeps for a key is that of the last person with it.
+    person = next((p for p in reversed(people) if p.key == key), None)
+    if person is None or is_press(person):
+        return False
+    what_it_tells = _teller(principals, names, rules, day, place, dated)
+    by_ref = {(s.article_id, s.index): s for s in sentences}
+    told: dict[str, str | None] = {}
+    for ref in sorted(person.sentence_refs):
+        sentence = by_ref.get(ref)
+        if sentence is None:
+            continue
+        if sentence.text not in told:
+            told[sentence.text] = what_it_tells(person, sentence.text)
+        if told[sentence.text] == PARTICIPANT:
+            return True
+    return False
+
+
+def assign_roles(
+    people: Sequence[Person],
+    sentences: Sequence[StoredSentence],
+    titles: Mapping[int, str],
+    rules: FacetRules,
+    day: dt.date | None = None,
+    place: str | None = None,
+    dated: dict[str, bool] | None = None,
+    names: Names | None = None,
+) -> Cast:
+    """Give every person of an event a role, with the sentences that decided it.
+
+    ``dated``: see is_elsewhere; ``names``: where the people are named, if already known."""
+    names = names or Names(people)
+    by_ref = {(s.article_id, s.index): s for s in sentences}
+    principals = _event_principals(people, sentences, titles, rules, names)
+    principal_keys = {p.key for p in principals}
+    roles: dict[str, PersonRole] = {}
+    for p in principals:
+        roles[p.key] = PersonRole(p.key, p.name, PRINCIPAL, _title_refs(p, titles, names))
+    what_it_tells = _teller(principals, names, rules, day, place, dated)
 
     # A big event's articles carry the same sentences (a wire story and its copies): what a
     # text tells of a person is worked out once, for every copy.
@@ -303,6 +377,7 @@ def _principals(
     the subject of a stance."""
     for text in dict.fromkeys(t for _, _, t in texts):
         has_happening = happening.search(text) is not None
+        maybe = names.named(text)
         named[text] = [
             (
                 person,
@@ -310,7 +385,7 @@ def _principals(
                 has_happening and not any(is_subject_of(text, at, stance) for at in found),
             )
             for person in candidates
-            if (found := names.positions(person, text))
+            if person.key in maybe and (found := names.positions(person, text))
         ]
     for _, weight, text in texts:
         for person, _, with_happening in named[text]:

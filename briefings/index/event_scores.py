@@ -25,6 +25,9 @@ from briefings.index.store import Store, fts_query
 RECENT_EVENTS = 200
 """Events read first, the latest by date: the shared corpora have far fewer (all are read)."""
 SEARCH_HITS = 200
+FEW_FILED = 500
+"""A topic with at most this many articles in the corpus is read whole, not looked up for each
+recent article (see _recent_scores)."""
 
 
 def event_scores(store: Store, query: str) -> Counter[int]:
@@ -65,25 +68,48 @@ def _recent_scores(store: Store, query: str, recent: dict[int, int]) -> Counter[
     article matching the words: among a few thousand articles every match counts, unranked
     (ranking them all would cost what ranking the corpus's matches costs)."""
     scores: Counter[int] = Counter()
+    recent_ids = json.dumps(list(recent))
+    topic = query.lower()
     with store.lock:
-        filed = store.db.execute(
-            "SELECT article_id FROM article_topics WHERE topic = ? "
-            "AND article_id IN (SELECT value FROM json_each(?))",
-            [query.lower(), json.dumps(list(recent))],
+        # Words that are no topic, or a rare one, are answered from the topic's own rows;
+        # a common topic by looking up each recent article (the few thousand of them cost
+        # less than the tens of thousands of articles filed under it).
+        few = store.db.execute(
+            "SELECT article_id FROM article_topics WHERE topic = ? LIMIT ?",
+            [topic, FEW_FILED + 1],
         ).fetchall()
-        for (article_id,) in filed:
+        if len(few) <= FEW_FILED:
+            filed = sorted(a for (a,) in few if a in recent)
+        else:
+            filed = [
+                r[0]
+                for r in store.db.execute(
+                    "SELECT article_id FROM article_topics WHERE topic = ? "
+                    "AND article_id IN (SELECT value FROM json_each(?)) ORDER BY article_id",
+                    [topic, recent_ids],
+                )
+            ]
+        for article_id in filed:
             scores[recent[article_id]] += 2
         match = fts_query(query)
         if not match:
             return scores
         try:
-            # The matches' ids alone, in the index's order: no rank is worked out.
-            matching = store.db.execute(
-                "SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?", [match]
-            ).fetchall()
+            # The matches' ids alone, in the index's order: no rank is worked out. The index
+            # reads every match in the corpus (a leader's name is in four articles of ten),
+            # but only the recent ones become rows: the test is SQLite's, on a list it builds
+            # once. The "+" keeps the list from being used as rowid lookups instead (one
+            # search of the index for each recent article: a hundred times slower).
+            recent_matches = [
+                r[0]
+                for r in store.db.execute(
+                    "SELECT rowid FROM articles_fts WHERE articles_fts MATCH ? "
+                    "AND +rowid IN (SELECT value FROM json_each(?))",
+                    [match, recent_ids],
+                )
+            ]
         except sqlite3.OperationalError:
             return scores  # words FTS5 cannot read as a query match nothing
-        recent_matches = [r[0] for r in matching if r[0] in recent]
         english = store.db.execute(
             "SELECT id FROM articles WHERE language = 'en' "
             "AND id IN (SELECT value FROM json_each(?))",

@@ -174,12 +174,38 @@ def totals(store: _Store, keys: list[str]) -> NameTotals:
             f"WHERE key IN (SELECT value FROM json_each(?)) AND {_COUNTED}",
             [json.dumps(keys)],
         ).fetchone()[0]
-        articles = store.db.execute(
-            "SELECT count(DISTINCT article_id) FROM mentions "
-            "WHERE key IN (SELECT value FROM json_each(?))",
-            [json.dumps(keys)],
-        ).fetchone()[0]
+        articles = _articles_naming(store, keys)
     return NameTotals(int(weight), int(articles))
+
+
+def _articles_naming(store: _Store, keys: list[str]) -> int:
+    """How many articles name any of these names: those naming the most given one, then
+    those naming the others but not it. A leader's name is in tens of thousands of articles,
+    each under one of its spellings mostly: counted straight from the index, not sorted
+    together with the other spellings' (100k bench: 10 ms → about 3)."""
+    most = store.db.execute(
+        "SELECT key FROM name_counts WHERE key IN (SELECT value FROM json_each(?)) "
+        "GROUP BY key ORDER BY sum(mentions) DESC, key LIMIT 1",
+        [json.dumps(keys)],
+    ).fetchone()
+    if most is None:
+        return int(
+            store.db.execute(
+                "SELECT count(DISTINCT article_id) FROM mentions "
+                "WHERE key IN (SELECT value FROM json_each(?))",
+                [json.dumps(keys)],
+            ).fetchone()[0]
+        )
+    naming_it = store.db.execute(
+        "SELECT count(DISTINCT article_id) FROM mentions WHERE key = ?", [most[0]]
+    ).fetchone()[0]
+    naming_others = store.db.execute(
+        "SELECT count(DISTINCT m.article_id) FROM mentions m "
+        "WHERE m.key IN (SELECT value FROM json_each(?)) AND NOT EXISTS "
+        "(SELECT 1 FROM mentions x WHERE x.key = ? AND x.article_id = m.article_id)",
+        [json.dumps([k for k in keys if k != most[0]]), most[0]],
+    ).fetchone()[0]
+    return int(naming_it) + int(naming_others)
 
 
 def latest_articles(store: _Store, keys: list[str], limit: int) -> tuple[list[int], bool]:
