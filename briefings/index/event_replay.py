@@ -12,7 +12,8 @@ only as far as their effects reach:
 - a decision is taken again only for a changed report, or one whose candidates include a
   group that is no longer what it was (*divergent*): every other report keeps its group;
 - a dated group can only be joined within ``LATE_DAYS`` of its last report, so a replay of
-  the dated phase stops once the divergent groups are out of reach;
+  the dated phase stops once the divergent groups are out of reach, or goes on from the
+  next change (changes years apart leave the reports between them alone);
 - undated reports that may be affected are found through the indexes (the people of a
   group, and in a big corpus its weighty words), never by reading every undated report;
 - an undated report keeps its best choices of dated group with their scores
