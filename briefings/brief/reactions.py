@@ -171,7 +171,7 @@ def _stance_readings(
         if strength == SPEECH and rules.is_purpose(text):
             continue  # saying what the talks will cover is a preview, not a reaction
         if _PAST_PERFECT.search(text, 0, start):
-            continue  # "Washington had accused…": background before the happening
+            continue  # "the ministry had accused…": background before the happening
         spot = (text, start, end)
         if spot not in parties_at:
             parties_at[spot] = _party(text, start, end, material, names, insiders, rules)
