@@ -6,7 +6,7 @@ Built from the shipped seeds and the shared corpora (each folder is a few real e
 meeting, its previews and its reactions). The corpus is made of *copies* of those folders:
 
 - **Dates spread over years.** Each copy of a folder moves every date its articles write
-  (ISO dates, "July 19, 2022", "19 July", a bare year) back by a whole number of weeks, so
+  (ISO dates, "March 3, 2021", "19 July", a bare year) back by a whole number of weeks, so
   weekdays stay true; two copies of one folder are at least four weeks apart, so each is an
   event of its own.
 - **Names recur as in real news.** A name that appears in several folders (a head of state

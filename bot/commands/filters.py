@@ -38,7 +38,7 @@ from briefings.engine import iso_seconds
 if TYPE_CHECKING:
     from briefings.engine import Engine
 
-EXAMPLE = '/filter add election "West Bank" -sport'
+EXAMPLE = '/filter add election "climate summit" -sport'
 HOW = N_(
     '{add} adds words or "phrases in quotes" (any of them must appear), {minus} keeps '
     "articles with it out; {remove}, {clear}."

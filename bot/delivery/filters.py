@@ -2,7 +2,7 @@
 
 A filter is a list of include terms (an article matches when it has any of them; no include
 terms: every article) and exclude terms, written `-word`. A term is a word (`annex*` for a
-prefix) or a phrase in quotes (`"West Bank"`; `-"West Bank"` excludes one). Matching is the
+prefix) or a phrase in quotes (`"climate summit"`; `-"climate summit"` excludes one). Matching is the
 engine's FTS5 index (`Engine.filter_articles`): stemmed and case-insensitive, so a user's
 text is never a regular expression or raw FTS5 syntax.
 
@@ -110,7 +110,7 @@ def parse_terms(text: str) -> list[Term]:
     if not terms:
         raise FilterError(
             N_("Give some words, e.g. {example}"),
-            example='/filter add election "West Bank" -sport',
+            example='/filter add election "climate summit" -sport',
         )
     # The same term twice counts once, on the side it was given last.
     return list({term.key: term for term in terms}.values())

@@ -9,7 +9,7 @@ A reaction is found from the structure of a sentence, not from its wording:
   ("condemned", "expressed disappointment", "in response"), or a speech verb whose words are
   about the happening ("said the visit could be helpful");
 - a **party** in subject position: a country (by name, capital, demonym or short name), an
-  organisation, a person of the event, or a group ("Congressional Republicans"); for a
+  organisation, a person of the event, or a group ("opposition lawmakers"); for a
   pronoun, the party the sentence or the one before named;
 - not a principal or a participant (their own remarks are not reactions), not a passive
   ("was welcomed by"), not about another time.
@@ -239,7 +239,7 @@ def _title_parties(material: Material, rules: FacetRules) -> dict[str, set[int]]
 def _refers_to_happening(phrase: str, material: Material, names: Names, rules: FacetRules) -> bool:
     """Whether a stance's object says what it is on: not a bare "the plan", "the idea"
     (true of the happening, but saying nothing of which), nor a party ("criticised French
-    President X", "accused China of…") unless a happening word follows ("X's visit")."""
+    President X", "accused Peru of…") unless a happening word follows ("X's visit")."""
     if _VAGUE.fullmatch(phrase.strip()):
         return False
     return (
@@ -340,13 +340,13 @@ def _party(
     if _PASSIVE.search(before) or _NEGATION.search(before):
         return None  # "was welcomed by": a ceremony; "has not condemned": no stance
     if _is_noun_stance(text[start:end]) and not _holds_stance(plain, start, end):
-        return None  # "to heed Russia's concerns": a stance named, no one taking it here
+        return None  # "to heed Chile's concerns": a stance named, no one taking it here
     held_by = _HELD_BY.match(plain, end)
     if held_by and _is_noun_stance(text[start:end]):
         # "criticism from the allies", "a backlash from Republican lawmakers"
         return _name_party(held_by.group(1), material, names, insiders, rules)
     if held_by and plain[end:].lstrip().startswith("by "):
-        return None  # "an army backed by Western arms": a passive, no stance taken
+        return None  # "a militia backed by foreign money": a passive, no stance taken
     if _CAUSED.search(before):
         return None  # "the visit prompted fury": whose fury, the sentence does not say
     clause = _CLAUSE.split(before)[-1]
@@ -367,7 +367,7 @@ def _party(
     if len(parts) > 1 and (
         _FRONTED.match(parts[0]) or not _names_someone(head, material, names, rules)
     ):
-        # A fronted phrase ("Earlier in Poland as well,") is not the subject: what follows is.
+        # A fronted phrase ("Earlier in Ghana as well,") is not the subject: what follows is.
         subject = parts[-1]
     elif len(parts) > 1:
         subject = parts[0]  # "X, an activist based in Y, on Tuesday": X
@@ -460,7 +460,7 @@ def _principal_lands(material: Material, rules: FacetRules) -> set[str | None]:
 
 def _official_for(party: str, material: Material, rules: FacetRules) -> str | None:
     """The country a person speaks for, from the roles the articles give them: an official
-    of it ("Russian Foreign Ministry spokeswoman", "White House adviser"), not someone who
+    of it ("Chilean Foreign Ministry spokeswoman", "Palace Office adviser"), not someone who
     speaks for themselves ("former US president")."""
     resolver = rules.party_resolver
     person = next((p for p in material.people if p.name == party), None)
@@ -512,7 +512,7 @@ def _name_party(
     principal_lands = _principal_lands(material, rules)
     for start, end, country in countries:
         if _DESCRIBED.match(phrase, end) and country in principal_lands:
-            # "the Ukrainian leader", "Iran's supreme leader": a principal described
+            # "the Chilean leader", "Ghana's head of state": a principal described
             candidates.append((start, None))
             continue
         owner = next((p for at, p in people if 0 <= at - end <= _ROLE_REACH), None)
@@ -525,7 +525,7 @@ def _name_party(
             official = _OFFICIAL.search(role) and not _OWN_VOICE.search(phrase[:start] + role)
             label = country if official else owner.name
             if official:
-                # The same official named alone elsewhere ("Haddad said") speaks for it too.
+                # The same official named alone elsewhere ("Tolle said") speaks for it too.
                 material.worked_out.setdefault("speaks_for", {})[owner.name] = country
             candidates.append((start, None if owner in insiders else label))
         else:
@@ -546,7 +546,7 @@ def _name_party(
         return None
     words = found.group(0).strip(" .,").split()
     while len(words) > 1 and words[-1].islower() and words[-1] in _stopwords():
-        words.pop()  # "White House has": the party is "White House"
+        words.pop()  # "Palace Office has": the party is "Palace Office"
     party = " ".join(words)
     words = party.lower().split()
     if not party[:1].isupper() or all(w in _stopwords() or w in _NOT_PARTIES for w in words):

@@ -157,7 +157,7 @@ def is_elsewhere(
     phrases: bool = True,
     dated: dict[str, bool] | None = None,
 ) -> bool:
-    """A sentence about another time than the happening: "last year", "on July 8".
+    """A sentence about another time than the happening: "last year", "on March 7".
 
     With ``phrases`` off, only dates written out count, not words such as "last year".
     ``dated`` keeps, for one day, whether each text writes out another date: a briefing
@@ -176,7 +176,7 @@ def is_elsewhere(
 
 
 def _writes_another_date(text: str, day: dt.date) -> bool:
-    # The month-days read are those a weekday opens ("Friday, November 4"): a text with no
+    # The month-days read are those a weekday opens ("Tuesday, March 7"): a text with no
     # weekday written has none, and looking for a weekday costs a tenth of reading dates.
     if _WEEKDAY.search(text):
         for _, (month, date) in month_day_mentions(text):

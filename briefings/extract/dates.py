@@ -4,8 +4,8 @@ Over 400 lines: the calendar patterns, publication evidence and event dates shar
 date grammar; split, each half would rebuild it.
 
 Publication evidence is ranked: an explicit field or ``date YYYY-MM-DD`` marker, then the
-dateline ("MOSCOW, September 12. /TASS/", its year inferred from the body when missing), a
-header date line ("Sep 14 2018") and a footer ("originally appeared on X, August 20, 2017").
+dateline ("VALLETTA, March 3. /AGENCY/", its year inferred from the body when missing), a
+header date line ("Mar 3 2017") and a footer ("originally appeared on X, August 20, 2017").
 Dates in the body are never taken for the publication date: they are background or the event
 itself. Photo captions date the scene they show, never the article: they are kept as evidence
 of which happening the article pictures. A dateline without a year and nothing to borrow one
@@ -97,7 +97,7 @@ _NUMERIC = (
 )
 
 _DATE = re.compile(rf"\b(?:{_MONTH_DAY_YEAR}|{_DAY_MONTH_YEAR}|{_ISO}|{_NUMERIC})")
-# Dates with a year, and "in August 2019": what a body says about when things happened.
+# Dates with a year, and "in March 2017": what a body says about when things happened.
 _YEAR_ANCHOR = re.compile(rf"\b(?:{_MONTH_DAY_YEAR}|{_DAY_MONTH_YEAR}|{_ISO}|{_MONTH_YEAR})")
 _MARKER = re.compile(r"^\s*date\s+(\d{4}-\d{2}-\d{2})(?!\d)")
 

@@ -2,7 +2,7 @@
 
 Evidence, strongest first: the document's own outlet field (a feed's title, an HTML page's
 site name, a JSON field); the agency credited at the dateline ("/TASS/", "(AFP) –",
-"July 19 (UPI) --"), on whichever of the first lines it stands; a source line ("Source:
+"March 3 (AGENCY) --"), on whichever of the first lines it stands; a source line ("Source:
 BBC"); a footer naming where the article originally appeared, or a bare agency sign-off
 ("dpa/sh/est"); the site speaking of itself (a masthead line, "Follow X on Facebook", the
 site name after a headline's "|"); the outlet's own desk as byline; a bare agency name
@@ -11,7 +11,7 @@ under the headline; "the correspondent of X". The credit forms are data
 
 Two kinds of evidence are guesses, and are kept as such (``OutletFinding.is_inferred``):
 a picture's credit ("(AP Photo)") and the article's web address. "With reporting by"
-lists and agencies quoted in the body ("according to TASS") are never the outlet; with no
+lists and agencies quoted in the body ("according to the agency") are never the outlet; with no
 evidence the outlet stays unknown.
 """
 
@@ -146,7 +146,7 @@ _NOT_NAMES = re.compile(
     r"(?i:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec|mon|tue|wed|thu|fri|sat|sun)"
     r"[a-z]*\.?(?: \d.*)?|[A-Z]\.?|(?i:ret|file|update|updated|video|live|pictured)\.?"
 )
-# A distributed picture ("…/AFP via Getty Images", "Pool Photo via AP") says nothing of the text.
+# A distributed picture ("…/Agency via Photo Service", "Pool Photo via Agency") says nothing of the text.
 _DISTRIBUTED = re.compile(r"\bvia\b", re.IGNORECASE)
 _TITLE_SITE = re.compile(r"^(?P<headline>.{12,}?)\s+(?P<sep>[|–—]|-)\s+(?P<outlet>[^|–—]{2,40})$")
 

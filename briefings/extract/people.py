@@ -256,7 +256,7 @@ def _segments(
 ) -> Iterator[tuple[int, int]]:
     """Index ranges of the tokens of a run that can form a name.
 
-    After a title ("speaker You Si-kun"), a first word that is also a common word is a name.
+    After a title ("speaker May Tolle"), a first word that is also a common word is a name.
     """
     n = len(run)
 

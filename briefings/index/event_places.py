@@ -3,8 +3,8 @@
 A place is where it happened when the reports put the happening there: a happening word and
 a locative before the place in one sentence ("met in Oslo", "a press conference in X", "his
 visit to Y"), most of all in titles. A place named for another reason is not: what the news is
-about ("sovereignty over the valley"), a party's capital ("a close ally of Moscow"), a word
-inside a name. A town beats a country or region (a visit "to China" happened in some town of
+about ("sovereignty over the valley"), a party's capital ("a close ally of Lima"), a word
+inside a name. A town beats a country or region (a visit "to Peru" happened in some town of
 it); when a visit to a country has several towns, its capital is where leaders meet.
 """
 
@@ -53,7 +53,7 @@ def _travel_words() -> re.Pattern[str]:
 
 
 _BROAD_ENDINGS = lower_words("places.txt", "broad endings")
-"""Last words of a region's name: "Middle East", "Central Asia"."""
+"""Last words of a region's name: "West Africa", "South America"."""
 
 
 @dataclass(frozen=True)

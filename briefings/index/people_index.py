@@ -107,7 +107,7 @@ class Person:
 
     def display_name(self, source: Callable[[int], str]) -> str:
         """The name with the role most outlets give, for headlines: a title as it stands
-        before a name ("Brazilian President"), not an apposition ("president of the
+        before a name ("Peruvian President"), not an apposition ("president of the
         Republic of …") nor a title too long to head a line."""
         claims = self.role_claims(source, lambda a: str(a))
         titles = [
@@ -135,8 +135,8 @@ def _is_plural_title(role: str) -> bool:
 
 
 def _with_nationality(role: str, nationality: str | None) -> str:
-    """ "Defense Minister" of a Russian is shown as "Russian Defense Minister", unless the
-    role already names a country ("US President", "Ukraine's President")."""
+    """ "Defense Minister" of a Peruvian is shown as "Peruvian Defense Minister", unless the
+    role already names a country ("Chile's President", "Ghana's President")."""
     if _nationality_words().search(role.lower()):
         return role
     if nationality and role[:1].isupper():

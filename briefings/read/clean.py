@@ -5,7 +5,7 @@ photo captions and credits, banners, "originally appeared on" footers, agency si
 They are recognised by the patterns in ``data/boilerplate.txt`` and removed; those that
 tell something (a date, an outlet, contributors, a credit, the article's address) are kept
 in ``metadata_lines``.
-The dateline opening the body ("MOSCOW, September 12. /TASS/:") is cut off and kept as
+The dateline opening the body ("VALLETTA, March 3. /AGENCY/:") is cut off and kept as
 written. Article text itself is never rewritten: only whitespace is collapsed.
 """
 

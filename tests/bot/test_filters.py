@@ -91,8 +91,8 @@ def test_terms_are_words_phrases_and_exclusions(text: str, terms: list[Term]) ->
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("", 'Give some words, e.g. /filter add election "West Bank" -sport'),
-        ('"" -', 'Give some words, e.g. /filter add election "West Bank" -sport'),
+        ("", 'Give some words, e.g. /filter add election "climate summit" -sport'),
+        ('"" -', 'Give some words, e.g. /filter add election "climate summit" -sport'),
         ("*** ok", "“***” has no letters or digits to look for."),
         ("<<>>", "“<<>>” has no letters or digits to look for."),
         ("x" * 51, f"“{'x' * 50}…” is too long: a term has at most 50 characters."),
@@ -229,7 +229,7 @@ async def bot_app(db: Path, engine: Engine, local_api: LocalBotApi) -> AsyncIter
 async def test_filter_add_show_remove_clear(bot_app: Application, local_api: LocalBotApi) -> None:
     assert (await ask(local_api, 71, "/filter")).startswith(
         "This chat has no filter: its digest carries every new article.\n"
-        'Narrow it down, e.g. /filter add election "West Bank" -sport.'
+        'Narrow it down, e.g. /filter add election "climate summit" -sport.'
     )
     added = await ask(local_api, 71, "/filter add election “West Bank” -sport")
     assert added == (
@@ -255,7 +255,7 @@ async def test_filter_add_show_remove_clear(bot_app: Application, local_api: Loc
 @pytest.mark.parametrize(
     ("command", "answer"),
     [
-        ("/filter add", 'Give some words, e.g. /filter add election "West Bank" -sport'),
+        ("/filter add", 'Give some words, e.g. /filter add election "climate summit" -sport'),
         ("/filter add ***", "“***” has no letters or digits to look for."),
         ("/filter add " + "y" * 60, f"“{'y' * 50}…” is too long"),
         (
