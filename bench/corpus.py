@@ -14,6 +14,7 @@ import re
 from pathlib import Path
 
 from briefings.extract.dates import CALENDAR_WORDS
+from briefings.lexicon import countries, sections
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
@@ -72,67 +73,67 @@ def build(n: int, out: Path, folders: list[Path] | None = None, seed: int = 7) -
     return out
 
 
+def _place_and_body_words() -> set[str]:
+    """The words of the world table (countries, capitals, peoples, seats of government)
+    and of the place and organisation tables, as written and capitalised."""
+    found: set[str] = set()
+    for country in countries():
+        for name in (
+            country.name,
+            country.demonym,
+            country.capital,
+            *country.short_names,
+            *country.seats,
+            *country.other_demonyms,
+            *country.other_capitals,
+        ):
+            found.update(name.split())
+    for table in ("places.txt", "organisations.txt"):
+        for lines in sections(table).values():
+            for word in (w for line in lines for w in line.split()):
+                found.update((word, word[:1].upper() + word[1:]))
+    return found
+
+
 # Capitalised words that are not surnames: renaming them would garble the text.
-_COMMON = CALENDAR_WORDS | {
-    "This",
-    "That",
-    "There",
-    "These",
-    "Those",
-    "When",
-    "Where",
-    "Which",
-    "While",
-    "With",
-    "From",
-    "Into",
-    "Over",
-    "After",
-    "Before",
-    "About",
-    "Prime",
-    "Minister",
-    "President",
-    "Russian",
-    "Israeli",
-    "Turkish",
-    "Syrian",
-    "Iranian",
-    "Russia",
-    "Israel",
-    "Turkey",
-    "Syria",
-    "Iran",
-    "Moscow",
-    "Middle",
-    "East",
-    "West",
-    "Bank",
-    "Black",
-    "Sea",
-    "Foreign",
-    "Ministry",
-    "Defense",
-    "Defence",
-    "Chief",
-    "General",
-    "Staff",
-    "Force",
-    "Forces",
-    "Party",
-    "Council",
-    "Security",
-    "Kremlin",
-    "National",
-    "Office",
-    "Relations",
-    "Meetings",
-    "Speaking",
-    "Prior",
-    "Last",
-    "Earlier",
-    "Netherlands",
-}
+_COMMON = (
+    CALENDAR_WORDS
+    | _place_and_body_words()
+    | {
+        "This",
+        "That",
+        "There",
+        "These",
+        "Those",
+        "When",
+        "Where",
+        "Which",
+        "While",
+        "With",
+        "From",
+        "Into",
+        "Over",
+        "After",
+        "Before",
+        "About",
+        "Prime",
+        "Minister",
+        "President",
+        "Black",
+        "Foreign",
+        "Defense",
+        "Defence",
+        "Chief",
+        "General",
+        "National",
+        "Relations",
+        "Meetings",
+        "Speaking",
+        "Prior",
+        "Last",
+        "Earlier",
+    }
+)
 
 
 def _looks_like_surname(word: str) -> bool:

@@ -107,11 +107,11 @@ class Country:
     short_names: tuple[str, ...] = ()
     """Other names as written ("US", "U.K.", "Czechia"): matched case-sensitively."""
     seats: tuple[str, ...] = ()
-    """Institutions whose name speaks for the country ("Kremlin"), as written."""
+    """Institutions whose name speaks for the country ("Quirinale"), as written."""
     other_demonyms: tuple[str, ...] = ()
     """More words for its people ("Briton", "Britons", "Brit")."""
     other_capitals: tuple[str, ...] = ()
-    """Other spellings of the capital ("Kiev")."""
+    """Other spellings of the capital ("Bombay")."""
 
     @property
     def aliases(self) -> tuple[str, ...]:

@@ -343,7 +343,7 @@ def _party(
         return None  # "to heed Chile's concerns": a stance named, no one taking it here
     held_by = _HELD_BY.match(plain, end)
     if held_by and _is_noun_stance(text[start:end]):
-        # "criticism from the allies", "a backlash from Republican lawmakers"
+        # "criticism from the allies", "a backlash from opposition lawmakers"
         return _name_party(held_by.group(1), material, names, insiders, rules)
     if held_by and plain[end:].lstrip().startswith("by "):
         return None  # "a militia backed by foreign money": a passive, no stance taken
@@ -352,7 +352,7 @@ def _party(
     clause = _CLAUSE.split(before)[-1]
     subject = clause.strip(" ,\"“”'‘’-–—")
     if not subject:
-        # "…," criticised Belgian MEP X: the party follows a quotation and its verb.
+        # "…," criticised Maltese MEP X: the party follows a quotation and its verb.
         if not before.strip(" ,\"“”'‘’-–—"):
             return _name_party(
                 plain[end : end + 80].split(",")[0], material, names, insiders, rules
@@ -519,8 +519,8 @@ def _name_party(
         if owner is not None and not re.search(
             r"[,;]", phrase[end : names.positions(owner, phrase)[0]]
         ):
-            # The country is the person's role: an official speaks for it ("Polish Prime
-            # Minister X" is Poland), anyone else for themselves ("Former US president Y").
+            # The country is the person's role: an official speaks for it ("Ghanaian Prime
+            # Minister X" is Ghana), anyone else for themselves ("Former US president Y").
             role = phrase[end : names.positions(owner, phrase)[0]].lower()
             official = _OFFICIAL.search(role) and not _OWN_VOICE.search(phrase[:start] + role)
             label = country if official else owner.name

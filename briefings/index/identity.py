@@ -9,7 +9,7 @@ The model:
 - Two full names are one person when their surnames are spellings of one name and their given
   names do not contradict. Spellings of one name are equal, or share their consonant skeleton
   (transliterations: "Oleksandr"/"Aleksandr", "Petrenko"/"Petrenkko"), or differ by a typo.
-  Where the given names are not plainly the same ("Emanuel"/"Emmanuel", "Aleksandr"/
+  Where the given names are not plainly the same ("Jonatan"/"Jonathan", "Aleksandr"/
   "Oleksandr"), the evidence must agree too: the same nationality, the same role, or the
   same people named around them.
 - A name of one word is the surname of a full name, else its first word (family name first:

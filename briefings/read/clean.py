@@ -163,7 +163,7 @@ _OPEN_END = re.compile(
 
 def _continues(previous: str, line: str) -> bool:
     """Whether a line goes on from the one before in a file with no blank lines: the line
-    before stops mid-sentence ("…," said / Ali Vaez, / the director…), or this one opens
+    before stops mid-sentence ("…," said / Ana Ruiz, / the director…), or this one opens
     in lower case."""
     if _ENDS_SENTENCE.search(previous) and not previous.endswith(","):
         return False
