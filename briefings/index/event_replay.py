@@ -469,7 +469,7 @@ class Placement:
                     # far apart in time, as a renamed person's articles are, would
                     # otherwise have it read every report between them).
                     following = [removals[removal_at]] if removal_at < len(removals) else []
-                    following += [k for k in added if k[1] in pending][:1]
+                    following += [next(k for k in added if k[1] in pending)] if pending else []
                     target = min(following)
                     if target > key:
                         self._skip_to(target)

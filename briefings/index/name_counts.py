@@ -39,6 +39,23 @@ _SURNAME = "substr({key}, length(rtrim({key}, replace({key}, ' ', ''))) + 1)"
 the trailing run of the name's own letters. Worked out here, not read from the mentions'
 surname column, which a database written by an older newsbot fills in later."""
 
+_COUNT_NEW = f"""
+    INSERT INTO name_counts (key, weak, name, english, surname, mentions, weight)
+    VALUES (coalesce(NEW.key, ''), NEW.weak, coalesce(NEW.name, ''), {_ENGLISH.format(row="NEW")},
+            {_SURNAME.format(key="coalesce(NEW.key, '')")}, 1, {_WEIGHT.format(row="NEW")})
+    ON CONFLICT (key, weak, name, english) DO UPDATE SET
+        mentions = mentions + 1, weight = weight + excluded.weight;
+"""
+"""What a stored mention adds to its name's counts (a trigger's statement)."""
+_TAKE_OLD = f"""
+    UPDATE name_counts SET mentions = mentions - 1, weight = weight - {_WEIGHT.format(row="OLD")}
+    WHERE key = coalesce(OLD.key, '') AND weak = OLD.weak AND name = coalesce(OLD.name, '')
+        AND english = {_ENGLISH.format(row="OLD")};
+    DELETE FROM name_counts
+    WHERE key = coalesce(OLD.key, '') AND weak = OLD.weak AND name = coalesce(OLD.name, '') AND mentions <= 0;
+"""
+"""What a deleted mention takes back, the name's row gone once nothing counts in it."""
+
 SCHEMA = f"""
 CREATE TABLE name_counts (
     key TEXT NOT NULL,
@@ -53,32 +70,12 @@ CREATE TABLE name_counts (
 CREATE INDEX name_counts_surname ON name_counts(surname);
 CREATE INDEX IF NOT EXISTS mentions_key_article ON mentions(key, article_id);
 CREATE TRIGGER name_counts_add AFTER INSERT ON mentions BEGIN
-    INSERT INTO name_counts (key, weak, name, english, surname, mentions, weight)
-    VALUES (coalesce(NEW.key, ''), NEW.weak, coalesce(NEW.name, ''), {_ENGLISH.format(row="NEW")},
-            {_SURNAME.format(key="coalesce(NEW.key, '')")}, 1, {_WEIGHT.format(row="NEW")})
-    ON CONFLICT (key, weak, name, english) DO UPDATE SET
-        mentions = mentions + 1, weight = weight + excluded.weight;
-END;
+{_COUNT_NEW}END;
 CREATE TRIGGER name_counts_take AFTER DELETE ON mentions BEGIN
-    UPDATE name_counts SET mentions = mentions - 1, weight = weight - {_WEIGHT.format(row="OLD")}
-    WHERE key = coalesce(OLD.key, '') AND weak = OLD.weak AND name = coalesce(OLD.name, '')
-        AND english = {_ENGLISH.format(row="OLD")};
-    DELETE FROM name_counts
-    WHERE key = coalesce(OLD.key, '') AND weak = OLD.weak AND name = coalesce(OLD.name, '') AND mentions <= 0;
-END;
+{_TAKE_OLD}END;
 CREATE TRIGGER name_counts_change AFTER UPDATE OF key, weak, name, sentences
 ON mentions BEGIN
-    UPDATE name_counts SET mentions = mentions - 1, weight = weight - {_WEIGHT.format(row="OLD")}
-    WHERE key = coalesce(OLD.key, '') AND weak = OLD.weak AND name = coalesce(OLD.name, '')
-        AND english = {_ENGLISH.format(row="OLD")};
-    DELETE FROM name_counts
-    WHERE key = coalesce(OLD.key, '') AND weak = OLD.weak AND name = coalesce(OLD.name, '') AND mentions <= 0;
-    INSERT INTO name_counts (key, weak, name, english, surname, mentions, weight)
-    VALUES (coalesce(NEW.key, ''), NEW.weak, coalesce(NEW.name, ''), {_ENGLISH.format(row="NEW")},
-            {_SURNAME.format(key="coalesce(NEW.key, '')")}, 1, {_WEIGHT.format(row="NEW")})
-    ON CONFLICT (key, weak, name, english) DO UPDATE SET
-        mentions = mentions + 1, weight = weight + excluded.weight;
-END;
+{_TAKE_OLD}{_COUNT_NEW}END;
 """
 
 FROM_SCRATCH = f"""
