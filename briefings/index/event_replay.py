@@ -321,6 +321,10 @@ class Placement:
         self._alone: OrderedDict[int, _Progress] = OrderedDict()
         self.touched: set[int] = set()
         """Founders of the groups whose events must be written again."""
+        self._founders_by_term: dict[str, set[int]] = {}
+        """From nothing: weighty word → the dated groups whose reports so far have it among
+        theirs (what the top-terms index and the decisions say, without reading either;
+        a regroup from nothing never takes back a report's dated group)."""
 
     # -- reading ---------------------------------------------------------------------------
     def reports(self, ids: Iterable[int]) -> dict[int, _Report]:
@@ -386,9 +390,14 @@ class Placement:
         self._undecide(article_id)
         self.decided[article_id] = membership
         self._decided_into.setdefault((membership.founder, membership.phase), set()).add(article_id)
+        if self.full and membership.phase in (DATED, JOINED):
+            report = self.report(article_id)
+            for term in report.top if report is not None else ():
+                self._founders_by_term.setdefault(term, set()).add(membership.founder)
 
     def _undecide(self, article_id: int) -> None:
         old = self.decided.pop(article_id, None)
+        assert not (self.full and old is not None and old.phase in (DATED, JOINED)), "undone"
         if old is not None:
             self._decided_into[(old.founder, old.phase)].discard(article_id)
 
@@ -733,10 +742,15 @@ class Placement:
             return set()
         founders = self.state.founders_with_people(report.people, DATED) - self.emptied
         if self.narrow and founders:
-            articles = self.state.articles_with_top_terms(report.top, dated=None)
-            near = {
-                m.founder for m in self.memberships(articles).values() if m.phase in (DATED, JOINED)
-            }
+            if self.full:
+                near = set().union(*(self._founders_by_term.get(t, ()) for t in report.top))
+            else:
+                articles = self.state.articles_with_top_terms(report.top, dated=None)
+                near = {
+                    m.founder
+                    for m in self.memberships(articles).values()
+                    if m.phase in (DATED, JOINED)
+                }
             founders &= near
         return founders
 
