@@ -45,13 +45,14 @@ from briefings.extract.event_features import (
     encoded_features_of,
     features_of,
 )
-from briefings.index import event_state, person_map
+from briefings.index import event_choices, event_state, person_map
 from briefings.index.event_choices import Choice, Choices
 from briefings.index.event_state import EventState, GroupSummary, Membership
 from briefings.index.events import (
     LATE_DAYS,
     _Group,
     _Report,
+    best_fitting_undated,
     best_group,
     best_undated_group,
     build_report,
@@ -676,7 +677,7 @@ class Placement:
             choices = stored.rechosen(changed, self._choices_among(report, article_id, changed))
         if choices is None:
             candidates = self._joined_candidates(report)
-            choices = Choices.of(self._choices_among(report, article_id, candidates))
+            choices = self._best_choices(report, article_id, candidates)
         if choices != stored:  # what is kept already need not be written again
             self.choices[article_id] = choices
         best = choices.best
@@ -700,14 +701,23 @@ class Placement:
 
     def _choices_among(self, report: _Report, step: int, founders: Iterable[int]) -> list[Choice]:
         """The groups among these the report may join, as the reports before it left them."""
+        return [
+            _choice(group, score)
+            for group, score in fitting_groups(report, self._groups_among(report, step, founders))
+        ]
+
+    def _best_choices(self, report: _Report, step: int, founders: Iterable[int]) -> Choices:
+        """The report's choices among these groups, as the reports before it left them
+        (only those that may be among the best are scored in full)."""
+        groups = self._groups_among(report, step, founders)
+        found, complete = best_fitting_undated(report, groups, event_choices.KEPT_CHOICES)
+        return Choices.of((_choice(group, score) for group, score in found), complete=complete)
+
+    def _groups_among(self, report: _Report, step: int, founders: Iterable[int]) -> list[_Group]:
         groups = [g for f in sorted(founders) if (g := self._joined_state(f, step))]
         if self.narrow:
             groups = [g for g in groups if g.top & report.top]
-        # A dated group ranks by its first report's (happening date, id).
-        return [
-            Choice(group.founder, score, cast(tuple[dt.date, int], group.rank))
-            for group, score in fitting_groups(report, groups)
-        ]
+        return groups
 
     def _diverge_joined(self, founder: int, step: int, work: list[int]) -> None:
         """From after ``step`` on, the group is not what it was: the undated reports that
@@ -979,6 +989,11 @@ class Placement:
         ):
             group.add(report)
         return group
+
+
+def _choice(group: _Group, score: float) -> Choice:
+    # A dated group ranks by its first report's (happening date, id).
+    return Choice(group.founder, score, cast(tuple[dt.date, int], group.rank))
 
 
 def _summary_of(group: _Group) -> GroupSummary:
