@@ -108,6 +108,8 @@ class _Report:
     """Its places that its title or lead names."""
     top: frozenset[str] = frozenset()
     """Its TOP_TERMS most weighty words."""
+    towns: frozenset[str] = frozenset()
+    """Its places that are no country or region."""
 
     @property
     def key(self) -> tuple[dt.date, int]:
@@ -174,6 +176,7 @@ def build_report(
         pictures=list(features.pictures),
         lead_places=list(features.lead_places),
         top=_top_terms(vector),
+        towns=frozenset(p for p in features.places if not is_broad_place(p)),
     )
 
 
@@ -483,8 +486,8 @@ def _fits(report: _Report, group: _Group) -> bool:
         return True
     if date and report.partial and _partial_fits(report.partial, date):
         return True
-    towns = {p for p in report.places if not is_broad_place(p)}
-    if not towns or not group.places.intersection(towns):
+    towns = report.towns
+    if not towns or group.places.isdisjoint(towns):
         return False  # no town in common: no need to work out where the group happened
     where = group.place()
     return where is not None and where in towns
