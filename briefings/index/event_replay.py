@@ -33,9 +33,10 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import heapq
+import itertools
 import json
 from collections import Counter, OrderedDict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import cast
 
@@ -73,6 +74,8 @@ REPORT_CACHE = 20000
 FEW_CHANGED_GROUPS = 64
 """Up to this many changed groups, an undated report is scored against each of them; past
 it, only against those of them the indexes find for it."""
+READ_AHEAD = 256
+"""Dated reports a regroup from nothing reads at once."""
 NEVER = 1 << 62
 LEFT_OVER = 0
 """The founder of an undated report that joined no dated event, until its own phase."""
@@ -466,7 +469,7 @@ class Placement:
         after: tuple[dt.date, int] | None = (start[0], start[1] - 1)
         while after is not None:
             resume, after = after, None
-            for key in self.state.dated_keys(after=resume):
+            for key in self._read_ahead(self.state.dated_keys(after=resume)):
                 while removal_at < len(removals) and removals[removal_at] <= key:
                     self._diverge(self.old[removals[removal_at][1]].founder, removals[removal_at])
                     removal_at += 1
@@ -492,6 +495,17 @@ class Placement:
             removal_at += 1
         self._close_groups(dt.date.max)
 
+    def _read_ahead(self, keys: Iterator[tuple[dt.date, int]]) -> Iterator[tuple[dt.date, int]]:
+        """From nothing, the walk reads every dated report: a chunk at a time, ahead of it,
+        each chunk's weighty words indexed at once (a few queries, not some for each)."""
+        if not self.full:
+            yield from keys
+            return
+        while chunk := list(itertools.islice(keys, READ_AHEAD)):
+            reports = self.reports([i for _, i in chunk])
+            self.state.add_top_terms((i, r.top, True) for i, r in reports.items())
+            yield from chunk
+
     def _skip_to(self, key: tuple[dt.date, int]) -> None:
         """Leave out the dated reports before ``key`` (past the reach of every change):
         the copies of stored groups in memory would miss them, so they are forgotten and
@@ -504,8 +518,6 @@ class Placement:
         report = self.report(article_id)
         if report is None:
             return
-        if self.full:
-            self.state.set_top_terms(article_id, report.top, True)
         stored = self.stored_of(article_id)
         if stored is not None and stored.phase != DATED:
             stored = None
