@@ -360,3 +360,39 @@ def test_pruned_choices_equal_every_candidate_scored(tmp_path: Path, keep: int) 
             assert complete == (len(every) <= keep)
         if keep < 16:
             assert pruned > 0  # some groups were never scored in full
+
+
+@pytest.mark.parametrize(
+    "centroid",
+    [{}, {"talks": 0.1 + 0.2, "summit": 1e-300, "visit": 2.0 / 3.0}, {"odd\nword": 0.5}],
+)
+def test_group_states_keep_their_vocabulary_exactly(centroid: dict[str, float]) -> None:
+    """A stored group's vocabulary reads back with the same words, order and floats, and
+    states stored as a JSON object still read."""
+    import datetime as dt
+    import json
+
+    from briefings.index.event_state import GroupSummary
+
+    summary = GroupSummary(
+        founder=7,
+        members=[7, 9],
+        centroid=centroid,
+        norm2=1.5,
+        people={"a": 1},
+        prominent={},
+        dates=[dt.date(2020, 1, 2)],
+        precise_dates=[],
+        places=["x"],
+        lead_places=[],
+        place=(2, "x"),
+        top=["talks"],
+    )
+    again = GroupSummary.from_json(7, summary.to_json())
+    assert again == summary
+    assert list(again.centroid) == list(centroid)
+    stored_first = json.loads(summary.to_json())
+    stored_first.pop("terms", None)
+    stored_first.pop("weights", None)
+    stored_first["centroid"] = centroid
+    assert GroupSummary.from_json(7, json.dumps(stored_first)) == summary
