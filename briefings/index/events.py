@@ -214,8 +214,10 @@ class _Group:
     members: list[int] = field(default_factory=list)
     """Its reports' ids in the order they joined."""
     loaded: dict[int, _Report] = field(default_factory=dict)
+    """Its reports, when it has no loader."""
     loader: Callable[[Sequence[int]], dict[int, _Report]] | None = None
-    """Reads reports not in memory (a group rebuilt from its stored state)."""
+    """Reads its reports (a walk's groups: rebuilt from their stored state, or kept by the
+    thousand)."""
     places_known: dict[tuple[int, ...], str | None] | None = None
     """Places already worked out, by the ids of the reports they were worked out from: a
     walk shares one among the copies of a group it rebuilds, so that a group read again
@@ -243,10 +245,11 @@ class _Group:
         """Its first ``count`` reports (all by default), read if need be."""
         ids = self.members if count is None else self.members[:count]
         missing = [i for i in ids if i not in self.loaded]
-        if missing:
-            assert self.loader is not None, "a rebuilt group needs a loader"
-            self.loaded.update(self.loader(missing))
-        return [self.loaded[i] for i in ids]
+        if not missing:
+            return [self.loaded[i] for i in ids]
+        assert self.loader is not None, "a rebuilt group needs a loader"
+        found = self.loader(missing)
+        return [self.loaded[i] if i in self.loaded else found[i] for i in ids]
 
     def place(self, *, exact: bool = False) -> str | None:
         """Where its happening took place, as its first reports say (see place_bucket);
@@ -267,7 +270,10 @@ class _Group:
 
     def add(self, report: _Report) -> None:
         self.members.append(report.id)
-        self.loaded[report.id] = report
+        if self.loader is None:
+            # A group that can read its reports again does not hold them: a walk keeps
+            # thousands of groups, and the reports it reads in a cache of its own.
+            self.loaded[report.id] = report
         centroid = self.centroid
         norm2 = self.norm2
         for term, weight in report.vector.items():
