@@ -31,6 +31,7 @@ from typing import cast
 
 from briefings.index.identity import NameEvidence, core_tokens, resolve_people, skeleton
 from briefings.index.name_families import Families
+from briefings.index.name_families_resolved import BlockResolver
 from briefings.index.store import Store
 
 SCHEMA = """
@@ -181,10 +182,13 @@ def _resolve_targets(
     families = Families(conn)
     targets = families.targets_of(touched)
     evidence: dict[str, NameEvidence] = {}
+    # Each round adds a few names to thousands: the blocks of full names they leave alone
+    # are not joined again.
+    resolver = BlockResolver()
     while True:
         names = targets | families.context_of(targets)
         evidence.update(_evidence(conn, names - evidence.keys()))
-        resolved = resolve_people(evidence[k] for k in names if k in evidence)
+        resolved = resolver.resolve(evidence[k] for k in names if k in evidence)
         # The persons of the targets, as they are and as they were, are targets whole.
         persons = {resolved[k] for k in targets if k in resolved}
         persons |= {person for person, _ in _stored_names(conn, targets).values()}
