@@ -26,7 +26,7 @@ Why joining the blocks apart gives what joining the whole set gives:
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 
 from rapidfuzz import fuzz, process
 
@@ -38,12 +38,24 @@ from briefings.index.identity import (
     skeleton,
 )
 
+StoredJoins = Callable[[Sequence[frozenset[str]]], dict[frozenset[str], dict[str, str]]]
+"""Blocks → what joining those of them that did not change gives, as stored."""
+
 
 class BlockResolver:
     """``resolve_people`` over growing sets of names whose evidence does not change (one
-    ingest's): each block of full names is joined once, and again when it gains a name."""
+    ingest's): each block of full names is joined once, and again when it gains a name.
 
-    def __init__(self) -> None:
+    ``block_of`` (a surname → its block's name), when given, names the blocks of the whole
+    corpus: the names given are cut along them (a block of the corpus that is only partly
+    given holds whole blocks of the names given: joined together, they join as apart).
+    ``stored`` gives the joins of blocks that did not change since they were stored."""
+
+    def __init__(
+        self, block_of: Callable[[str], str] | None = None, stored: StoredJoins | None = None
+    ) -> None:
+        self._block_of = block_of
+        self._stored = stored
         self._joined: dict[frozenset[str], dict[str, str]] = {}
         self._close: dict[str, set[str]] = {}
         """surname → the surnames of the same initial a typo apart, among those seen."""
@@ -52,8 +64,12 @@ class BlockResolver:
     def resolve(self, names: Iterable[NameEvidence]) -> dict[str, str]:
         evidence = {n.key: n for n in names if n.core}
         full = [n for n in evidence.values() if len(n.core) > 1]
+        blocks = self.blocks(full)
+        new = [b for b in blocks if b not in self._joined]
+        if new and self._stored is not None:
+            self._joined.update(self._stored(new))
         joined: dict[str, str] = {}
-        for block in self.blocks(full):
+        for block in blocks:
             if block not in self._joined:
                 self._joined[block] = join_full_names(evidence[k] for k in block)
             joined.update(self._joined[block])
@@ -61,6 +77,11 @@ class BlockResolver:
 
     def blocks(self, full: Iterable[NameEvidence]) -> list[frozenset[str]]:
         """The full names, cut into blocks (see the module docstring)."""
+        if self._block_of is not None:
+            named: dict[str, set[str]] = defaultdict(set)
+            for n in full:
+                named[self._block_of(n.core[-1])].add(n.key)
+            return [frozenset(keys) for keys in named.values()]
         by_surname: dict[str, list[str]] = defaultdict(list)
         for n in full:
             by_surname[n.core[-1]].append(n.key)

@@ -31,7 +31,7 @@ from typing import cast
 
 from briefings.index.identity import NameEvidence, core_tokens, resolve_people, skeleton
 from briefings.index.name_families import Families
-from briefings.index.name_families_resolved import BlockResolver
+from briefings.index.name_families_resolved import BlockResolver, StoredJoins
 from briefings.index.store import Store
 
 SCHEMA = """
@@ -183,8 +183,10 @@ def _resolve_targets(
     targets = families.targets_of(touched)
     evidence: dict[str, NameEvidence] = {}
     # Each round adds a few names to thousands: the blocks of full names they leave alone
-    # are not joined again.
-    resolver = BlockResolver()
+    # are not joined again, and those whose names' evidence did not change are joined as
+    # stored.
+    changed = {families.block_of(core_tokens(k)[-1]) for k in touched if len(core_tokens(k)) > 1}
+    resolver = BlockResolver(families.block_of, _stored_joins(conn, families, changed))
     while True:
         names = targets | families.context_of(targets)
         evidence.update(_evidence(conn, names - evidence.keys()))
@@ -197,6 +199,39 @@ def _resolve_targets(
         if more <= targets:
             return targets, evidence, resolved
         targets |= families.targets_of(more - targets)
+
+
+def _stored_joins(conn: sqlite3.Connection, families: Families, changed: set[str]) -> StoredJoins:
+    """The joins of full names (``identity.join_full_names``) of blocks none of whose names'
+    evidence changed, read from ``person_names``: it holds what resolving the corpus gave
+    each name, and the full names a person has are those of one join (one-word names join
+    persons, never two persons), which is named by its first spelling. A block that changed
+    (a name's evidence, or a name come or gone: those are the changed names), that is not
+    whole, or that has a name with no person (never shown to be one) is joined again."""
+
+    def stored(blocks: Sequence[frozenset[str]]) -> dict[frozenset[str], dict[str, str]]:
+        whole = []
+        for block in blocks:
+            name = families.block_of(core_tokens(next(iter(block)))[-1])
+            keys = families.block_keys(name)
+            if name not in changed and keys is not None and frozenset(keys) == block:
+                whole.append(block)
+        persons = dict(
+            conn.execute(
+                "SELECT key, person FROM person_names WHERE key IN (SELECT value FROM json_each(?))",
+                [json.dumps(sorted(set().union(*whole)))],
+            ).fetchall()
+        )
+        found = {}
+        for block in whole:
+            if all(k in persons for k in block):
+                first: dict[str, str] = {}
+                for key in sorted(block):
+                    first.setdefault(persons[key], key)
+                found[block] = {k: first[persons[k]] for k in block}
+        return found
+
+    return stored
 
 
 def _names_of(conn: sqlite3.Connection, persons: set[str]) -> set[str]:
