@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 
@@ -83,47 +83,3 @@ class Choices:
             tuple(Choice(f, s, (dt.date.fromisoformat(d), r)) for f, s, d, r in json.loads(text)),
             complete,
         )
-
-
-@dataclass(frozen=True)
-class Unsettled:
-    """A choice whose score costs some work to settle (where the group happened): its
-    choice at the lowest score it may have (None when it may not fit at all), at the
-    highest, and how to settle it."""
-
-    low: Choice | None
-    high: Choice
-    settle: Callable[[], Choice | None]
-
-
-def settled_enough(known: Sequence[Choice], unsettled: Iterable[Unsettled]) -> list[Choice]:
-    """Choices that ``Choices.of`` and ``Choices.rechosen`` keep as they would keep all of
-    them settled, settling only those that may be kept.
-
-    A choice is kept only among the first ``KEPT_CHOICES``. When that many others come
-    before one however high it scores (each at its known score, or at its lowest), no
-    choices it joins (here or among the kept ones of ``rechosen``, which keeps the first of
-    those that come before the last it kept) keep it. What it still
-    tells is that there are more choices than are kept (``complete``): one sure to fit
-    stands for itself at its lowest score, after those others whatever it stands beside;
-    one that may not fit is left out when those sure to fit are more than are kept
-    anyway, and settled otherwise."""
-    unsettled = list(unsettled)
-    found = list(known)
-    # The lowest each choice may score: known ones as they are, the others sure to fit at
-    # their lowest. One whose own lowest is among the first has its highest there too, so
-    # it need not be left out of those that come before it.
-    lows = sorted([c.order for c in known] + [u.low.order for u in unsettled if u.low is not None])
-    bar = lows[KEPT_CHOICES - 1] if len(lows) >= KEPT_CHOICES else None
-    sure = len(lows)
-    for u in unsettled:
-        if bar is not None and u.high.order > bar:
-            if u.low is not None:
-                found.append(u.low)
-                continue
-            if sure > KEPT_CHOICES:
-                continue
-        choice = u.settle()
-        if choice is not None:
-            found.append(choice)
-    return found

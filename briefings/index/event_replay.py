@@ -46,11 +46,10 @@ from briefings.extract.event_features import (
     features_of,
 )
 from briefings.index import event_state, person_map
-from briefings.index.event_choices import Choice, Choices, Unsettled, settled_enough
+from briefings.index.event_choices import Choice, Choices
 from briefings.index.event_state import EventState, GroupSummary, Membership
 from briefings.index.events import (
     LATE_DAYS,
-    PlaceDependent,
     _Group,
     _principals,
     _Report,
@@ -58,7 +57,7 @@ from briefings.index.events import (
     best_undated_group,
     build_report,
     event_of,
-    fitting_estimates,
+    fitting_groups,
 )
 from briefings.index.person_map import PersonMap, resolve_identity
 from briefings.index.store import Store
@@ -697,11 +696,10 @@ class Placement:
         if self.narrow:
             groups = [g for g in groups if g.top & report.top]
         # A dated group ranks by its first report's (happening date, id).
-        known, pending = fitting_estimates(report, groups)
-        return settled_enough(
-            [Choice(g.founder, score, _rank(g)) for g, score in known],
-            [_unsettled(p) for p in pending],
-        )
+        return [
+            Choice(group.founder, score, cast(tuple[dt.date, int], group.rank))
+            for group, score in fitting_groups(report, groups)
+        ]
 
     def _diverge_joined(self, founder: int, step: int, work: list[int]) -> None:
         """From after ``step`` on, the group is not what it was: the undated reports that
@@ -1001,22 +999,6 @@ class Placement:
         ):
             group.add(report)
         return group
-
-
-def _rank(group: _Group) -> tuple[dt.date, int]:
-    return cast(tuple[dt.date, int], group.rank)
-
-
-def _unsettled(pending: PlaceDependent) -> Unsettled:
-    """A choice whose score the group's place settles (worked out only if it may be kept)."""
-    founder, rank = pending.group.founder, _rank(pending.group)
-
-    def settle() -> Choice | None:
-        score = pending.settle()
-        return Choice(founder, score, rank) if score is not None else None
-
-    low = Choice(founder, pending.low, rank) if pending.low is not None else None
-    return Unsettled(low, Choice(founder, pending.high, rank), settle)
 
 
 def _summary_of(group: _Group) -> GroupSummary:

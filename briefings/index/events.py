@@ -38,7 +38,6 @@ import math
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import cast, overload
 
 from briefings.extract.event_features import ReportFeatures
 from briefings.index.event_places import (
@@ -365,57 +364,12 @@ def fitting_groups(report: _Report, candidates: Iterable[_Group]) -> list[tuple[
     return found
 
 
-@dataclass(frozen=True, eq=False)
-class PlaceDependent:
-    """A join whose score only the group's place can settle: ``high`` if the report names
-    the town where the group happened, else ``low`` (None: then it does not join)."""
-
-    group: _Group
-    low: float | None
-    high: float
-    _report: _Report
-    _similarity: float
-    _shared_principals: int
-    _linked: bool
-
-    def settle(self) -> float | None:
-        """The score, once the group's place is worked out."""
-        fits = _place_fits(self._report, self.group)
-        return _further_score(self._similarity, self._shared_principals, self._linked, fits)
-
-
-def fitting_estimates(
-    report: _Report, candidates: Iterable[_Group]
-) -> tuple[list[tuple[_Group, float]], list[PlaceDependent]]:
-    """``fitting_groups`` without working out places: the groups whose score is known, and
-    those whose score the group's place settles (working out a place may read the group's
-    first reports, so a caller that needs only the best few need not settle them all)."""
-    known = []
-    pending = []
-    for group in candidates:
-        score = _join_score(report, group, settle=False)
-        if isinstance(score, PlaceDependent):
-            pending.append(score)
-        elif score is not None and score > 0.0:
-            known.append((group, score))
-    return known, pending
-
-
 def best_undated_group(report: _Report, candidates: Iterable[_Group]) -> _Group | None:
     return _best_undated_group(report, sorted(candidates, key=lambda g: g.rank))
 
 
-@overload
-def _join_score(report: _Report, group: _Group) -> float | None: ...
-@overload
-def _join_score(
-    report: _Report, group: _Group, *, settle: bool
-) -> float | PlaceDependent | None: ...
-def _join_score(
-    report: _Report, group: _Group, *, settle: bool = True
-) -> float | PlaceDependent | None:
-    """How well the report fits the group's happening, or None when it must not join;
-    without ``settle``, what the group's place would settle is left to the caller."""
+def _join_score(report: _Report, group: _Group) -> float | None:
+    """How well the report fits the group's happening, or None when it must not join."""
     shared = sum(1 for p in report.people if p in group.people)
     if not shared:
         return None
@@ -446,25 +400,7 @@ def _join_score(
     if _contradicts(report, group):
         return None
     linked = bool(report.referred & principals)
-    fits = _fits_unplaced(report, group)
-    if fits is None:
-        pending = PlaceDependent(
-            group,
-            _further_score(similarity, shared_principals, linked, False),
-            cast(float, _further_score(similarity, shared_principals, linked, True)),
-            report,
-            similarity,
-            shared_principals,
-            linked,
-        )
-        return pending.settle() if settle else pending
-    return _further_score(similarity, shared_principals, linked, fits)
-
-
-def _further_score(
-    similarity: float, shared_principals: int, linked: bool, fits: bool
-) -> float | None:
-    """The score of a join that needs positive evidence (see ``_join_score``)."""
+    fits = _fits(report, group)
     enough = (
         ((linked or fits) and similarity >= MIN_SIMILARITY_LINKED)
         or (shared_principals >= 2 and similarity >= MIN_SIMILARITY_DATED)
@@ -475,9 +411,8 @@ def _further_score(
     return similarity + 0.05 * min(shared_principals, 3) + 0.1 * linked + 0.1 * fits
 
 
-def _fits_unplaced(report: _Report, group: _Group) -> bool | None:
-    """Positive evidence besides people: the happening's town, or a date that fits it (None
-    when only where the group happened can tell)."""
+def _fits(report: _Report, group: _Group) -> bool:
+    """Positive evidence besides people: the happening's town, or a date that fits it."""
     date = group.date
     if date and any(abs((p - date).days) <= PICTURE_SLACK_DAYS for p in report.pictures):
         return True
@@ -486,11 +421,6 @@ def _fits_unplaced(report: _Report, group: _Group) -> bool | None:
     towns = {p for p in report.places if not is_broad_place(p)}
     if not towns or not group.places.intersection(towns):
         return False  # no town in common: no need to work out where the group happened
-    return None
-
-
-def _place_fits(report: _Report, group: _Group) -> bool:
-    towns = {p for p in report.places if not is_broad_place(p)}
     where = group.place()
     return where is not None and where in towns
 
