@@ -51,10 +51,11 @@ class Choices:
     complete: bool
 
     @classmethod
-    def of(cls, choices: Iterable[Choice]) -> Choices:
-        """The best of all the choices a report has."""
+    def of(cls, choices: Iterable[Choice], *, complete: bool = True) -> Choices:
+        """The best of the choices a report has: all of them, unless ``complete`` is False
+        (then they hold at least its best ``KEPT_CHOICES`` and more than that)."""
         ordered = sorted(choices, key=lambda c: c.order)
-        return cls(tuple(ordered[:KEPT_CHOICES]), len(ordered) <= KEPT_CHOICES)
+        return cls(tuple(ordered[:KEPT_CHOICES]), complete and len(ordered) <= KEPT_CHOICES)
 
     @property
     def best(self) -> Choice | None:

@@ -193,27 +193,36 @@ def _placed(sentence: str, place: str, happenings: list[int], known: Sequence[st
         if (start == 0 or not sentence[start - 1].isalnum()) and (
             end == len(sentence) or not sentence[end].isalnum()
         ):
-            raw = _SETTING.sub("", sentence[max(0, start - 40) : start]).rstrip()
+            raw = _before_place(sentence[max(0, start - 40) : start])
             before = raw.lower()
             static = any(before.endswith(" " + w) or before == w for w in _STATIC_LOCATIVES)
-            motion = any(before.endswith(" " + w) or before == w for w in _MOTION_LOCATIVES)
-            near = any(0 <= start - h <= _MOTION_REACH for h in happenings)
-            travelled = _travel_words().search(sentence[max(0, start - _MOTION_REACH) : start])
-            lies_in = _OF_A_NAME.search(raw)
-            if (
-                (static or motion)
-                and lies_in
-                and any(raw[: lies_in.end(1)].endswith(k) for k in known)
-            ):
+            motion = not static and any(
+                before.endswith(" " + w) or before == w for w in _MOTION_LOCATIVES
+            )
+            # Each test below is made only where its answer counts (most places are named
+            # without a locative before them).
+            lies_in = _OF_A_NAME.search(raw) if static or motion else None
+            if lies_in and any(raw[: lies_in.end(1)].endswith(k) for k in known):
                 pass  # "the valley in the province", "a town in its region": where a place lies
             elif static:
+                near = any(0 <= start - h <= _MOTION_REACH for h in happenings)
                 best = max(best, 1 + bool(happenings) + near)
-            elif motion and travelled:
+            elif motion and _travel_words().search(sentence[max(0, start - _MOTION_REACH) : start]):
                 best = max(best, 2)
             elif _HAPPENING_AFTER.match(sentence, end) and _is_happening(sentence, end):
                 best = max(best, 2)  # "Lisbon talks", "the Oslo summit"
         start = sentence.find(place, start + 1)
     return best
+
+
+def _before_place(window: str) -> str:
+    """The words before a place, without the setting between a locative and a town ("in
+    the port city of"): the setting can only end in "of" and a space, so the pattern is
+    tried only on a window that does."""
+    stripped = window.rstrip()
+    if len(stripped) == len(window) or stripped[-2:].lower() != "of":
+        return stripped
+    return _SETTING.sub("", window).rstrip()
 
 
 def places_in(text: str) -> list[str]:

@@ -33,9 +33,10 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import heapq
+import itertools
 import json
 from collections import Counter, OrderedDict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import cast
 
@@ -45,7 +46,7 @@ from briefings.extract.event_features import (
     encoded_features_of,
     features_of,
 )
-from briefings.index import event_state, person_map
+from briefings.index import event_choices, event_state, person_map
 from briefings.index.event_choices import Choice, Choices
 from briefings.index.event_state import EventState, GroupSummary, Membership
 from briefings.index.events import (
@@ -53,6 +54,7 @@ from briefings.index.events import (
     _Group,
     _principals,
     _Report,
+    best_fitting_undated,
     best_group,
     best_undated_group,
     build_report,
@@ -73,6 +75,8 @@ REPORT_CACHE = 20000
 FEW_CHANGED_GROUPS = 64
 """Up to this many changed groups, an undated report is scored against each of them; past
 it, only against those of them the indexes find for it."""
+READ_AHEAD = 256
+"""Dated reports a regroup from nothing reads at once."""
 NEVER = 1 << 62
 LEFT_OVER = 0
 """The founder of an undated report that joined no dated event, until its own phase."""
@@ -322,6 +326,10 @@ class Placement:
         self._alone: OrderedDict[int, _Progress] = OrderedDict()
         self.touched: set[int] = set()
         """Founders of the groups whose events must be written again."""
+        self._founders_by_term: dict[str, set[int]] = {}
+        """From nothing: weighty word → the dated groups whose reports so far have it among
+        theirs (what the top-terms index and the decisions say, without reading either;
+        a regroup from nothing never takes back a report's dated group)."""
 
     # -- reading ---------------------------------------------------------------------------
     def reports(self, ids: Iterable[int]) -> dict[int, _Report]:
@@ -387,9 +395,14 @@ class Placement:
         self._undecide(article_id)
         self.decided[article_id] = membership
         self._decided_into.setdefault((membership.founder, membership.phase), set()).add(article_id)
+        if self.full and membership.phase in (DATED, JOINED):
+            report = self.report(article_id)
+            for term in report.top if report is not None else ():
+                self._founders_by_term.setdefault(term, set()).add(membership.founder)
 
     def _undecide(self, article_id: int) -> None:
         old = self.decided.pop(article_id, None)
+        assert not (self.full and old is not None and old.phase in (DATED, JOINED)), "undone"
         if old is not None:
             self._decided_into[(old.founder, old.phase)].discard(article_id)
 
@@ -457,7 +470,7 @@ class Placement:
         after: tuple[dt.date, int] | None = (start[0], start[1] - 1)
         while after is not None:
             resume, after = after, None
-            for key in self.state.dated_keys(after=resume):
+            for key in self._read_ahead(self.state.dated_keys(after=resume)):
                 while removal_at < len(removals) and removals[removal_at] <= key:
                     self._diverge(self.old[removals[removal_at][1]].founder, removals[removal_at])
                     removal_at += 1
@@ -483,6 +496,17 @@ class Placement:
             removal_at += 1
         self._close_groups(dt.date.max)
 
+    def _read_ahead(self, keys: Iterator[tuple[dt.date, int]]) -> Iterator[tuple[dt.date, int]]:
+        """From nothing, the walk reads every dated report: a chunk at a time, ahead of it,
+        each chunk's weighty words indexed at once (a few queries, not some for each)."""
+        if not self.full:
+            yield from keys
+            return
+        while chunk := list(itertools.islice(keys, READ_AHEAD)):
+            reports = self.reports([i for _, i in chunk])
+            self.state.add_top_terms((i, r.top, True) for i, r in reports.items())
+            yield from chunk
+
     def _skip_to(self, key: tuple[dt.date, int]) -> None:
         """Leave out the dated reports before ``key`` (past the reach of every change):
         the copies of stored groups in memory would miss them, so they are forgotten and
@@ -495,8 +519,6 @@ class Placement:
         report = self.report(article_id)
         if report is None:
             return
-        if self.full:
-            self.state.set_top_terms(article_id, report.top, True)
         stored = self.stored_of(article_id)
         if stored is not None and stored.phase != DATED:
             stored = None
@@ -668,7 +690,7 @@ class Placement:
             choices = stored.rechosen(changed, self._choices_among(report, article_id, changed))
         if choices is None:
             candidates = self._joined_candidates(report)
-            choices = Choices.of(self._choices_among(report, article_id, candidates))
+            choices = self._best_choices(report, article_id, candidates)
         if choices != stored:  # what is kept already need not be written again
             self.choices[article_id] = choices
         best = choices.best
@@ -692,14 +714,23 @@ class Placement:
 
     def _choices_among(self, report: _Report, step: int, founders: Iterable[int]) -> list[Choice]:
         """The groups among these the report may join, as the reports before it left them."""
+        return [
+            _choice(group, score)
+            for group, score in fitting_groups(report, self._groups_among(report, step, founders))
+        ]
+
+    def _best_choices(self, report: _Report, step: int, founders: Iterable[int]) -> Choices:
+        """The report's choices among these groups, as the reports before it left them
+        (only those that may be among the best are scored in full)."""
+        groups = self._groups_among(report, step, founders)
+        found, complete = best_fitting_undated(report, groups, event_choices.KEPT_CHOICES)
+        return Choices.of((_choice(group, score) for group, score in found), complete=complete)
+
+    def _groups_among(self, report: _Report, step: int, founders: Iterable[int]) -> list[_Group]:
         groups = [g for f in sorted(founders) if (g := self._joined_state(f, step))]
         if self.narrow:
             groups = [g for g in groups if g.top & report.top]
-        # A dated group ranks by its first report's (happening date, id).
-        return [
-            Choice(group.founder, score, cast(tuple[dt.date, int], group.rank))
-            for group, score in fitting_groups(report, groups)
-        ]
+        return groups
 
     def _diverge_joined(self, founder: int, step: int, work: list[int]) -> None:
         """From after ``step`` on, the group is not what it was: the undated reports that
@@ -734,10 +765,15 @@ class Placement:
             return set()
         founders = self.state.founders_with_people(report.people, DATED) - self.emptied
         if self.narrow and founders:
-            articles = self.state.articles_with_top_terms(report.top, dated=None)
-            near = {
-                m.founder for m in self.memberships(articles).values() if m.phase in (DATED, JOINED)
-            }
+            if self.full:
+                near = set().union(*(self._founders_by_term.get(t, ()) for t in report.top))
+            else:
+                articles = self.state.articles_with_top_terms(report.top, dated=None)
+                near = {
+                    m.founder
+                    for m in self.memberships(articles).values()
+                    if m.phase in (DATED, JOINED)
+                }
             founders &= near
         return founders
 
@@ -999,6 +1035,11 @@ class Placement:
         ):
             group.add(report)
         return group
+
+
+def _choice(group: _Group, score: float) -> Choice:
+    # A dated group ranks by its first report's (happening date, id).
+    return Choice(group.founder, score, cast(tuple[dt.date, int], group.rank))
 
 
 def _summary_of(group: _Group) -> GroupSummary:

@@ -437,6 +437,13 @@ class EventState:
             [(t, article_id, int(is_dated)) for t in terms],
         )
 
+    def add_top_terms(self, rows: Iterable[tuple[int, Iterable[str], bool]]) -> None:
+        """Index the weighty words of reports not indexed yet: (id, words, is dated)."""
+        self.conn.executemany(
+            "INSERT OR IGNORE INTO top_terms (term, article_id, is_dated) VALUES (?, ?, ?)",
+            [(t, article_id, int(is_dated)) for article_id, terms, is_dated in rows for t in terms],
+        )
+
     def delete_top_terms(self, ids: Iterable[int]) -> None:
         self.conn.execute(
             "DELETE FROM top_terms WHERE article_id IN (SELECT value FROM json_each(?))",

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import heapq
 import math
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -107,6 +108,8 @@ class _Report:
     """Its places that its title or lead names."""
     top: frozenset[str] = frozenset()
     """Its TOP_TERMS most weighty words."""
+    towns: frozenset[str] = frozenset()
+    """Its places that are no country or region."""
 
     @property
     def key(self) -> tuple[dt.date, int]:
@@ -173,6 +176,7 @@ def build_report(
         pictures=list(features.pictures),
         lead_places=list(features.lead_places),
         top=_top_terms(vector),
+        towns=frozenset(p for p in features.places if not is_broad_place(p)),
     )
 
 
@@ -387,9 +391,30 @@ def _join_score(report: _Report, group: _Group) -> float | None:
             return similarity + 0.02 * min(shared, 3) if enough else None
         if not -EARLY_DAYS <= distance <= LATE_DAYS:
             return None
-    # Every way to join below needs a shared principal and this much likeness: checked
-    # first (the cheapest first), as the vetoes may have to work out where the group
-    # happened.
+    likeness = _likeness(report, group)
+    return None if likeness is None else _further_score(report, group, likeness)
+
+
+@dataclass(frozen=True)
+class _Likeness:
+    """What a report further off than the group's dates shares with it, before the vetoes."""
+
+    shared_principals: int
+    similarity: float
+    linked: bool
+    """It names a principal with a happening word."""
+
+    @property
+    def bound(self) -> float:
+        """The most the report's score can be (``_further_score``, with a town or date in
+        common): the same sum, in the same order, so never below the score itself."""
+        return self.similarity + 0.05 * min(self.shared_principals, 3) + 0.1 * self.linked + 0.1
+
+
+def _likeness(report: _Report, group: _Group) -> _Likeness | None:
+    """Every way to join a group further off needs a shared principal and this much
+    likeness: checked first (the cheapest first), as the vetoes may have to work out where
+    the group happened."""
     principals = group.principals
     shared_principals = len(report.people & principals)
     if not shared_principals:
@@ -397,9 +422,17 @@ def _join_score(report: _Report, group: _Group) -> float | None:
     similarity = _cosine(report.vector, group.centroid, group.norm2)
     if similarity < MIN_SIMILARITY_FURTHER:
         return None
+    return _Likeness(shared_principals, similarity, bool(report.referred & principals))
+
+
+def _further_score(report: _Report, group: _Group, likeness: _Likeness) -> float | None:
     if _contradicts(report, group):
         return None
-    linked = bool(report.referred & principals)
+    similarity, shared_principals, linked = (
+        likeness.similarity,
+        likeness.shared_principals,
+        likeness.linked,
+    )
     fits = _fits(report, group)
     enough = (
         ((linked or fits) and similarity >= MIN_SIMILARITY_LINKED)
@@ -411,6 +444,41 @@ def _join_score(report: _Report, group: _Group) -> float | None:
     return similarity + 0.05 * min(shared_principals, 3) + 0.1 * linked + 0.1 * fits
 
 
+def best_fitting_undated(
+    report: _Report, candidates: Iterable[_Group], keep: int
+) -> tuple[list[tuple[_Group, float]], bool]:
+    """Of the groups an undated report may join (``fitting_groups``), at least those that
+    may be among the ``keep`` best, each with how well it fits; and whether they are all
+    the groups it may join.
+
+    The vetoes, which may have to work out where a group happened, are checked from the
+    likeliest group down, and not for a group whose score cannot reach the ``keep``-th
+    best found (``_Likeness.bound``) once more than ``keep`` are known to fit.
+    """
+    assert report.happened is None
+    likely = []
+    for group in candidates:
+        if not any(p in group.people for p in report.people):
+            continue
+        likeness = _likeness(report, group)
+        if likeness is not None:
+            likely.append((likeness, group))
+    likely.sort(key=lambda lg: -lg[0].bound)
+    found: list[tuple[_Group, float]] = []
+    best_scores: list[float] = []  # the ``keep`` best scores found, the lowest first
+    for likeness, group in likely:
+        if len(found) > keep and likeness.bound < best_scores[0]:
+            return found, False
+        score = _further_score(report, group, likeness)
+        if score is not None and score > 0.0:
+            found.append((group, score))
+            if len(best_scores) < keep:
+                heapq.heappush(best_scores, score)
+            elif score > best_scores[0]:
+                heapq.heapreplace(best_scores, score)
+    return found, len(found) <= keep
+
+
 def _fits(report: _Report, group: _Group) -> bool:
     """Positive evidence besides people: the happening's town, or a date that fits it."""
     date = group.date
@@ -418,8 +486,8 @@ def _fits(report: _Report, group: _Group) -> bool:
         return True
     if date and report.partial and _partial_fits(report.partial, date):
         return True
-    towns = {p for p in report.places if not is_broad_place(p)}
-    if not towns or not group.places.intersection(towns):
+    towns = report.towns
+    if not towns or group.places.isdisjoint(towns):
         return False  # no town in common: no need to work out where the group happened
     where = group.place()
     return where is not None and where in towns

@@ -324,3 +324,39 @@ def test_a_report_cache_smaller_than_the_corpus(
     random.Random(3).shuffle(files)
     incremental = _ingest_in_steps(tmp_path / "steps.db", files, 15, 40)
     _assert_same(incremental, _regrouped(tmp_path / "steps.db", tmp_path / "full.db"))
+
+
+@pytest.mark.parametrize("keep", [1, 2, 4, 16])
+def test_pruned_choices_equal_every_candidate_scored(tmp_path: Path, keep: int) -> None:
+    """An undated report's best choices, scored in full only for the groups that may be
+    among them (``best_fitting_undated``), are those that scoring every candidate gives,
+    and they say as truly whether they are all it has."""
+    from briefings.index.event_replay import Placement
+    from briefings.index.events import best_fitting_undated, fitting_groups
+    from briefings.index.person_map import PersonMap
+
+    files = _news_corpus(tmp_path / "corpus", 300)
+    with Engine(tmp_path / "news.db") as engine:
+        engine.ingest(files)
+        state = EventState(engine.store.db.conn)
+        walk = Placement(
+            engine.store, state, PersonMap(engine.store), state.weights(), narrow=False
+        )
+        pruned = 0
+        undated = [r[0] for r in engine.store.db.execute("SELECT article_id FROM undated_choices")]
+        assert len(undated) >= 10
+        for article_id in undated:
+            report = walk.report(article_id)
+            assert report is not None
+            groups = walk._groups_among(report, article_id, walk._joined_candidates(report))
+            every = fitting_groups(report, groups)
+            best, complete = best_fitting_undated(report, groups, keep)
+            pruned += len(every) - len(best)
+            by_order = sorted(every, key=lambda gs: (-gs[1], gs[0].rank, gs[0].founder))
+            assert (
+                sorted(best, key=lambda gs: (-gs[1], gs[0].rank, gs[0].founder))[:keep]
+                == (by_order[:keep])
+            )
+            assert complete == (len(every) <= keep)
+        if keep < 16:
+            assert pruned > 0  # some groups were never scored in full
