@@ -191,13 +191,19 @@ def _resolve_targets(
         names = targets | families.context_of(targets)
         evidence.update(_evidence(conn, names - evidence.keys()))
         resolved = resolver.resolve(evidence[k] for k in names if k in evidence)
-        # The persons of the targets, as they are and as they were, are targets whole.
-        persons = {resolved[k] for k in targets if k in resolved}
-        persons |= {person for person, _ in _stored_names(conn, targets).values()}
+        # A person some target joins or leaves, or one of whose names' evidence changed,
+        # as it is and as it was, is a target whole: its spelling and its anchor may change
+        # with its names. Any other person of a target keeps the same names, said the same
+        # of: it stands as stored, and is not written again.
+        was = {k: person for k, (person, _) in _stored_names(conn, targets).items()}
+        moved = {k for k in targets if resolved.get(k) != was.get(k)} | touched
+        persons = {resolved[k] for k in moved if k in resolved}
+        persons |= {was[k] for k in moved if k in was}
         more = {k for k, p in resolved.items() if p in persons}
         more |= _names_of(conn, persons)
         if more <= targets:
-            return targets, evidence, resolved
+            written = {k for k in targets if resolved.get(k) in persons or was.get(k) in persons}
+            return written, evidence, resolved
         targets |= families.targets_of(more - targets)
 
 
