@@ -10,7 +10,9 @@ changes, only these may come to stand for another person (the *targets*):
 - the full names of their blocks;
 - the one-word names that may stand for those: one of their words, or a spelling of their
   surname;
-- the names of a person a target one-word name stands for, or stood for.
+- the names of a person a target joins or leaves, or one of whose names' evidence changed
+  (as it is and as it was: its spelling and anchor may change with its names); a person
+  that no target joins or leaves, none of whose names changed, stays as it was.
 
 Resolving the targets exactly needs, besides them, the persons a target one-word name may
 join: the full names it may join and their blocks (the *context*; resolved, not written).

@@ -13,7 +13,8 @@ and what they resolve to depends on a few more (``name_families``). So:
   come, change and go (``name_counted`` remembers what each article added);
 - an ingest resolves again only the names that may change with those its articles give,
   found through the indexes of surnames, first names, consonant skeletons and close
-  spellings, and writes only those;
+  spellings, and writes only those; the full names of a block none of whose names changed
+  join as ``person_names`` has them, not again (``_stored_joins``);
 - ``person_names`` keeps, for every name, its person (the fullest, most used spelling,
   which may change) and its *anchor*: the spelling of that person seen first, which stays
   as long as the person does. Grouping compares reports by anchor, so an article must be
