@@ -20,7 +20,7 @@ Why joining the blocks apart gives what joining the whole set gives:
   each one's first name by key), so the same are kept;
 - a person's first spelling, which names it in the result, is one of its own names.
 
-``tests/briefings/test_name_pairs.py`` checks it against ``resolve_people``.
+``tests/briefings/test_name_blocks.py`` checks it against ``resolve_people``.
 """
 
 from __future__ import annotations
