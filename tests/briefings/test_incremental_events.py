@@ -389,3 +389,39 @@ def test_anchors_follow_the_articles_that_go(tmp_path: Path, seed: int) -> None:
         moved += sum(1 for k, a in after.items() if k in before and before[k] != a)
         _assert_same(incremental, _regrouped(db, tmp_path / f"full{step}.db"))
     assert moved  # some anchors moved as their first articles went
+
+
+@pytest.mark.parametrize(
+    "centroid",
+    [{}, {"talks": 0.1 + 0.2, "summit": 1e-300, "visit": 2.0 / 3.0}, {"odd\nword": 0.5}],
+)
+def test_group_states_keep_their_vocabulary_exactly(centroid: dict[str, float]) -> None:
+    """A stored group's vocabulary reads back with the same words, order and floats, and
+    states stored as a JSON object still read."""
+    import datetime as dt
+    import json
+
+    from briefings.index.event_state import GroupSummary
+
+    summary = GroupSummary(
+        founder=7,
+        members=[7, 9],
+        centroid=centroid,
+        norm2=1.5,
+        people={"a": 1},
+        prominent={},
+        dates=[dt.date(2020, 1, 2)],
+        precise_dates=[],
+        places=["x"],
+        lead_places=[],
+        place=(2, "x"),
+        top=["talks"],
+    )
+    again = GroupSummary.from_json(7, summary.to_json())
+    assert again == summary
+    assert list(again.centroid) == list(centroid)
+    stored_first = json.loads(summary.to_json())
+    stored_first.pop("terms", None)
+    stored_first.pop("weights", None)
+    stored_first["centroid"] = centroid
+    assert GroupSummary.from_json(7, json.dumps(stored_first)) == summary
