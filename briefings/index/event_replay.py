@@ -52,6 +52,7 @@ from briefings.index.event_state import EventState, GroupSummary, Membership
 from briefings.index.events import (
     LATE_DAYS,
     _Group,
+    _principals,
     _Report,
     best_fitting_undated,
     best_group,
@@ -824,16 +825,22 @@ class Placement:
 
     def _undated_near(self, founder: int, *, after: int, alone: bool) -> set[int]:
         """Undated reports after a step that may have had, or may now have, the group as a
-        candidate: they share a person (and, in a big corpus, a weighty word) with it."""
-        people = self.state.people_of_group(founder)
-        progress = (self._alone if alone else self._joined).get(founder)
-        if progress is not None:
-            people |= set(progress.group.people)
-        group = self.open.get(founder)
-        if group is not None:
-            people |= set(group.people)
-        # Those that kept it among their choices, whatever it has become.
-        found = set() if alone or self.full else self.state.choosing(founder, after)
+        candidate: they share a person (and, in a big corpus, a weighty word) with it; to
+        join a dated group, one of its principals (see ``_principals_ever``)."""
+        if alone:
+            people = self.state.people_of_group(founder)
+            progress = self._alone.get(founder)
+            if progress is not None:
+                people |= set(progress.group.people)
+            group = self.open.get(founder)
+            if group is not None:
+                people |= set(group.people)
+            found: set[int] = set()
+        else:
+            people = self._principals_ever(founder)
+            # Those that kept it among their choices (its undated members among them),
+            # whatever it has become: their choices change with it.
+            found = set() if self.full else self.state.choosing(founder, after)
         if not people:
             return found
         if not self.narrow:
@@ -845,6 +852,33 @@ class Placement:
         for tops in self.state.top_terms_of(members).values():
             terms |= tops
         return found | self.state.undated_sharing(people, terms, after)
+
+    def _principals_ever(self, founder: int) -> set[str]:
+        """Everyone who is a principal of the dated group at some step of the undated
+        reports, as the walk stands: the group as its dated reports left it, then with
+        each of its undated members in turn (``_joined_state``).
+
+        An undated report that did not keep the group among its choices can take it only
+        if it names one of the group's principals at its step (``events._join_score``:
+        without a shared principal, no score): so only those that name one of these need
+        be scored against it. Exact as the walk goes on: a report that joins or leaves the
+        group later changes its principals only for the steps after it, and calls for the
+        reports after it again (``_diverge_joined``)."""
+        summary = self.state.summaries([founder]).get(founder)
+        if summary is None:
+            return set()  # emptied: those that kept it are all it concerns
+        prominent = Counter(summary.prominent)
+        found = _principals(prominent)
+        stored = self._stored_undated(founder, JOINED)
+        members = {i for i in stored if i not in self.changed and i not in self.decided}
+        members |= self._decided_into.get((founder, JOINED), set())
+        reports = self.reports(sorted(members))
+        for article_id in sorted(members):
+            report = reports.get(article_id)
+            if report is not None and report.prominent:
+                prominent.update(report.prominent)
+                found |= _principals(prominent)
+        return found
 
     # -- undated reports in events of their own --------------------------------------------------
     def _alone_phase(self) -> None:

@@ -127,28 +127,34 @@ class _Union:
 def resolve_people(names: Iterable[NameEvidence]) -> dict[str, str]:
     """Folded name → the folded name of the person it stands for (its fullest spelling).
 
-    What a name resolves to depends only on its *family* (see ``family_of``): the names
-    whose surnames are spellings of its own, and the one-word names that may stand for
-    them. So resolving a family on its own gives what resolving the corpus gives it, and
-    the names are read in a fixed order, so that a tie is decided the same way either way.
+    What a name resolves to depends only on its *family*: the names whose surnames are
+    spellings of its own, and the one-word names that may stand for them. So resolving a
+    family on its own gives what resolving the corpus gives it, and the names are read in a
+    fixed order, so that a tie is decided the same way either way.
     """
-    evidence = {n.key: n for n in sorted(names, key=lambda n: n.key) if n.core}
+    evidence = _in_order(names)
     full = [n for n in evidence.values() if len(n.core) > 1]
-    single = [n for n in evidence.values() if len(n.core) == 1]
-    union = _Union()
-    for n in evidence.values():
-        union.find(n.key)
+    return name_persons(evidence.values(), join_full_names(full))
 
+
+def _in_order(names: Iterable[NameEvidence]) -> dict[str, NameEvidence]:
+    return {n.key: n for n in sorted(names, key=lambda n: n.key) if n.core}
+
+
+def join_full_names(names: Iterable[NameEvidence]) -> dict[str, str]:
+    """The first step: full names whose surnames are spellings of one another join. Full
+    name → its person's first spelling (by key). Two full names are compared only when
+    their surnames are a spelling pair (``_spelling_pairs``), so names whose surnames are
+    no spellings of one another's, even through others, are joined apart alike."""
+    full = [n for n in _in_order(names).values() if len(n.core) > 1]
+    union = _Union()
+    for n in full:
+        union.find(n.key)
     # Full names, blocked by the first letter of the surname: only names that could be
     # spellings of one another are compared.
     by_surname: dict[str, list[NameEvidence]] = defaultdict(list)
     for n in full:
         by_surname[n.core[-1]].append(n)
-    surnames_by_initial: dict[str, list[str]] = defaultdict(list)
-    bones: dict[str, list[str]] = defaultdict(list)
-    for surname in by_surname:
-        surnames_by_initial[surname[0]].append(surname)
-        bones[surname[0] + skeleton(surname)].append(surname)
     for s1, s2 in _spelling_pairs(by_surname):
         exact = s1 == s2
         if not exact and not same_word(s1, s2, short_skeleton=True):
@@ -157,6 +163,31 @@ def resolve_people(names: Iterable[NameEvidence]) -> dict[str, str]:
             if exact and a.key >= b.key:
                 continue
             _maybe_join(a, b, exact, union)
+    first: dict[str, str] = {}
+    for n in full:  # in key order: the first seen of a person is its first spelling
+        first.setdefault(union.find(n.key), n.key)
+    return {n.key: first[union.find(n.key)] for n in full}
+
+
+def name_persons(names: Iterable[NameEvidence], joined: dict[str, str]) -> dict[str, str]:
+    """The other steps, given the full names' persons (``join_full_names``): each one-word
+    name joins a person, and each person is named by its fullest spelling."""
+    evidence = _in_order(names)
+    full = [n for n in evidence.values() if len(n.core) > 1]
+    single = [n for n in evidence.values() if len(n.core) == 1]
+    union = _Union()
+    for n in evidence.values():
+        union.find(n.key)
+    for n in full:
+        union.union(joined[n.key], n.key)
+    by_surname: dict[str, list[NameEvidence]] = defaultdict(list)
+    for n in full:
+        by_surname[n.core[-1]].append(n)
+    surnames_by_initial: dict[str, list[str]] = defaultdict(list)
+    bones: dict[str, list[str]] = defaultdict(list)
+    for surname in by_surname:
+        surnames_by_initial[surname[0]].append(surname)
+        bones[surname[0] + skeleton(surname)].append(surname)
 
     # Names of one word: a surname, else a family name written first, else any word. Of
     # two people as reported, the one whose first spelling sorts first takes it.

@@ -10,7 +10,9 @@ changes, only these may come to stand for another person (the *targets*):
 - the full names of their blocks;
 - the one-word names that may stand for those: one of their words, or a spelling of their
   surname;
-- the names of a person a target one-word name stands for, or stood for.
+- the names of a person a target joins or leaves, or one of whose names' evidence changed
+  (as it is and as it was: its spelling and anchor may change with its names); a person
+  that no target joins or leaves, none of whose names changed, stays as it was.
 
 Resolving the targets exactly needs, besides them, the persons a target one-word name may
 join: the full names it may join and their blocks (the *context*; resolved, not written).
@@ -41,6 +43,12 @@ class Families:
         self._by_initial: dict[str, list[str]] = {}
         self._blocks: dict[str, set[str]] = {}
         """surname → the surnames of its block."""
+        # The names do not change while an ingest resolves them, and it asks again of the
+        # same words and blocks as its targets grow: each is looked up once.
+        self._joinable_by_word: dict[str, set[str]] = {}
+        self._block_keys: dict[str, set[str]] = {}
+        self._block_name: dict[str, str] = {}
+        """A block's least surname → its full names."""
 
     def targets_of(self, keys: Iterable[str]) -> set[str]:
         """The names whose person may change when what the corpus says of these changes
@@ -59,12 +67,32 @@ class Families:
 
     def blocks(self, full: Iterable[str]) -> set[str]:
         """The full names whose surnames are linked to these names' by close spellings."""
-        surnames: set[str] = set()
+        blocks: dict[str, set[str]] = {}
         for key in full:
-            surname = core_tokens(key)[-1]
-            if surname not in surnames:
-                surnames |= self._block(surname)
-        return self._keys("surname", surnames, full_only=True)
+            block = self._block(core_tokens(key)[-1])
+            blocks.setdefault(min(block), block)
+        new = [b for b in blocks if b not in self._block_keys]
+        if new:
+            found = self._surname_keys(set().union(*(blocks[b] for b in new)))
+            for b in new:
+                self._block_keys[b] = set().union(*(found.get(s, ()) for s in blocks[b]))
+        return set().union(*(self._block_keys[b] for b in blocks))
+
+    def block_keys(self, block: str) -> set[str] | None:
+        """The full names of a block (by its name), when ``blocks`` has looked them up."""
+        return self._block_keys.get(block)
+
+    def _surname_keys(self, surnames: set[str]) -> dict[str, set[str]]:
+        """Surname → the full names that have it."""
+        found: dict[str, set[str]] = {}
+        rows = self.conn.execute(
+            "SELECT surname, key FROM name_stats WHERE surname IN (SELECT value FROM json_each(?)) "
+            "AND core_len > 1",
+            [json.dumps(sorted(surnames))],
+        )
+        for surname, key in rows:
+            found.setdefault(surname, set()).add(key)
+        return found
 
     def singles_for(self, full: Iterable[str]) -> set[str]:
         """One-word names that may stand for these full names: one of their words, or a
@@ -80,6 +108,11 @@ class Families:
 
     def _joinable(self, word: str) -> set[str]:
         """The full names a one-word name may join (``resolve_people``'s order)."""
+        if word not in self._joinable_by_word:
+            self._joinable_by_word[word] = self._joinable_now(word)
+        return self._joinable_by_word[word]
+
+    def _joinable_now(self, word: str) -> set[str]:
         for column in ("surname", "first"):
             found = self._keys(column, {word}, full_only=True)
             if found:
@@ -90,6 +123,15 @@ class Families:
         if inside:
             return inside
         return self._keys("surname", self._close_spellings(word), full_only=True)
+
+    def block_of(self, surname: str) -> str:
+        """The name of a surname's block: its least surname."""
+        block = self._block(surname)
+        if surname not in self._block_name:
+            least = min(block)
+            for word in block:
+                self._block_name[word] = least
+        return self._block_name[surname]
 
     def _block(self, surname: str) -> set[str]:
         if surname not in self._blocks:

@@ -13,7 +13,8 @@ and what they resolve to depends on a few more (``name_families``). So:
   come, change and go (``name_counted`` remembers what each article added);
 - an ingest resolves again only the names that may change with those its articles give,
   found through the indexes of surnames, first names, consonant skeletons and close
-  spellings, and writes only those;
+  spellings, and writes only those; the full names of a block none of whose names changed
+  join as ``person_names`` has them, not again (``_stored_joins``);
 - ``person_names`` keeps, for every name, its person (the fullest, most used spelling,
   which may change) and its *anchor*: the spelling of that person seen first, which stays
   as long as the person does. Grouping compares reports by anchor, so an article must be
@@ -31,6 +32,7 @@ from typing import cast
 
 from briefings.index.identity import NameEvidence, core_tokens, resolve_people, skeleton
 from briefings.index.name_families import Families
+from briefings.index.name_families_resolved import BlockResolver, StoredJoins
 from briefings.index.store import Store
 
 SCHEMA = """
@@ -181,18 +183,62 @@ def _resolve_targets(
     families = Families(conn)
     targets = families.targets_of(touched)
     evidence: dict[str, NameEvidence] = {}
+    # Each round adds a few names to thousands: the blocks of full names they leave alone
+    # are not joined again, and those whose names' evidence did not change are joined as
+    # stored.
+    changed = {families.block_of(core_tokens(k)[-1]) for k in touched if len(core_tokens(k)) > 1}
+    resolver = BlockResolver(families.block_of, _stored_joins(conn, families, changed))
     while True:
         names = targets | families.context_of(targets)
         evidence.update(_evidence(conn, names - evidence.keys()))
-        resolved = resolve_people(evidence[k] for k in names if k in evidence)
-        # The persons of the targets, as they are and as they were, are targets whole.
-        persons = {resolved[k] for k in targets if k in resolved}
-        persons |= {person for person, _ in _stored_names(conn, targets).values()}
+        resolved = resolver.resolve(evidence[k] for k in names if k in evidence)
+        # A person some target joins or leaves, or one of whose names' evidence changed,
+        # as it is and as it was, is a target whole: its spelling and its anchor may change
+        # with its names. Any other person of a target keeps the same names, said the same
+        # of: it stands as stored, and is not written again.
+        was = {k: person for k, (person, _) in _stored_names(conn, targets).items()}
+        moved = {k for k in targets if resolved.get(k) != was.get(k)} | touched
+        persons = {resolved[k] for k in moved if k in resolved}
+        persons |= {was[k] for k in moved if k in was}
         more = {k for k, p in resolved.items() if p in persons}
         more |= _names_of(conn, persons)
         if more <= targets:
-            return targets, evidence, resolved
+            written = {k for k in targets if resolved.get(k) in persons or was.get(k) in persons}
+            return written, evidence, resolved
         targets |= families.targets_of(more - targets)
+
+
+def _stored_joins(conn: sqlite3.Connection, families: Families, changed: set[str]) -> StoredJoins:
+    """The joins of full names (``identity.join_full_names``) of blocks none of whose names'
+    evidence changed, read from ``person_names``: it holds what resolving the corpus gave
+    each name, and the full names a person has are those of one join (one-word names join
+    persons, never two persons), which is named by its first spelling. A block that changed
+    (a name's evidence, or a name come or gone: those are the changed names), that is not
+    whole, or that has a name with no person (never shown to be one) is joined again."""
+
+    def stored(blocks: Sequence[frozenset[str]]) -> dict[frozenset[str], dict[str, str]]:
+        whole = []
+        for block in blocks:
+            name = families.block_of(core_tokens(next(iter(block)))[-1])
+            keys = families.block_keys(name)
+            if name not in changed and keys is not None and frozenset(keys) == block:
+                whole.append(block)
+        persons = dict(
+            conn.execute(
+                "SELECT key, person FROM person_names WHERE key IN (SELECT value FROM json_each(?))",
+                [json.dumps(sorted(set().union(*whole)))],
+            ).fetchall()
+        )
+        found = {}
+        for block in whole:
+            if all(k in persons for k in block):
+                first: dict[str, str] = {}
+                for key in sorted(block):
+                    first.setdefault(persons[key], key)
+                found[block] = {k: first[persons[k]] for k in block}
+        return found
+
+    return stored
 
 
 def _names_of(conn: sqlite3.Connection, persons: set[str]) -> set[str]:

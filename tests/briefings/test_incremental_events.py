@@ -362,6 +362,35 @@ def test_pruned_choices_equal_every_candidate_scored(tmp_path: Path, keep: int) 
             assert pruned > 0  # some groups were never scored in full
 
 
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_anchors_follow_the_articles_that_go(tmp_path: Path, seed: int) -> None:
+    """A person's anchor is its spelling the corpus gave first: when the articles that gave
+    it go, the anchor moves to another of its names (its person, the fullest spelling, may
+    stay), as a regroup would have it; and a person none of whose names changed keeps its
+    anchor whatever names a change resolves again."""
+    folder = tmp_path / "names"
+    folder.mkdir()
+    files = []
+    for n, (title, body) in enumerate(_NAMES_ARTICLES):
+        path = folder / f"{n:02d}.txt"
+        path.write_text(f"{title}\n\n{body}\n", "utf-8")
+        files.append(path)
+    random.Random(seed).shuffle(files)
+    db = tmp_path / "steps.db"
+    _ingest_in_steps(db, files, 1, 3)
+    moved = 0
+    for step, gone in enumerate(files[:-1]):
+        with Engine(db) as engine:
+            before = dict(engine.store.db.execute("SELECT key, anchor FROM person_names"))
+            engine.store.delete_paths([str(gone)])
+            engine.ingest([files[-1]])  # the next ingest places the removal
+            incremental = _snapshot(engine)
+        after = dict(incremental[2][i][::2] for i in range(len(incremental[2])))
+        moved += sum(1 for k, a in after.items() if k in before and before[k] != a)
+        _assert_same(incremental, _regrouped(db, tmp_path / f"full{step}.db"))
+    assert moved  # some anchors moved as their first articles went
+
+
 @pytest.mark.parametrize(
     "centroid",
     [{}, {"talks": 0.1 + 0.2, "summit": 1e-300, "visit": 2.0 / 3.0}, {"odd\nword": 0.5}],
