@@ -102,14 +102,10 @@ def ingest_paths(
                 take(entry, outcome)
         in_flight = in_flight_results = None
 
-    def start_pool() -> None:
-        nonlocal pool
-        if pool is None and len(waiting) >= POOL_MIN_DOCUMENTS and _cores() > 1:
-            pool = _analysis_pool(taxonomy)
-
     def analyse_waiting() -> None:
-        nonlocal in_flight, in_flight_results
-        start_pool()
+        nonlocal pool, in_flight, in_flight_results
+        if pool is None and len(waiting) >= POOL_MIN_DOCUMENTS and _cores() > 1:
+            pool = _analysis_pool()
         documents = [document for document, _ in waiting]
         if pool is not None and len(documents) > 1:
             # Handed to the pool before the previous batch is written: the workers analyse
@@ -171,9 +167,6 @@ def ingest_paths(
                         unchanged.append(document.path)
                     else:
                         waiting.append((document, change == "updated"))
-                # The workers start as soon as a pool will be needed, and warm up while
-                # this process reads the rest of the first batch.
-                start_pool()
                 if len(waiting) >= ANALYSIS_BATCH:
                     analyse_waiting()
                 report_progress()
@@ -230,35 +223,11 @@ def _cores() -> int:
         return os.cpu_count() or 1
 
 
-def _analysis_pool(taxonomy: Taxonomy) -> Executor:
+def _analysis_pool() -> Executor:
     # "spawn": a fork of a process running threads (the bot's) may inherit a held lock.
-    workers = min(_cores(), 4)
-    pool = ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=multiprocessing.get_context("spawn"),
-        initializer=_warm_up,
-        initargs=(taxonomy,),
+    return ProcessPoolExecutor(
+        max_workers=min(_cores(), 4), mp_context=multiprocessing.get_context("spawn")
     )
-    for _ in range(workers):  # a process is started for each task handed over, up to all
-        pool.submit(_ready)
-    return pool
-
-
-_WARM_UP = SourceDocument(
-    "warm-up",
-    "Ministers meet for talks\n\nThe foreign ministers of two countries met on Monday for "
-    "talks on trade, a spokesman said.",
-)
-
-
-def _warm_up(taxonomy: Taxonomy) -> None:
-    """What a worker does once it starts: analyse a short text, so that the modules and word
-    tables analysis needs are loaded before the first batch comes."""
-    _analyse_one(_WARM_UP, taxonomy)
-
-
-def _ready() -> None:
-    """A task that only starts a worker."""
 
 
 def _change_of(store: Store, document: SourceDocument) -> str:

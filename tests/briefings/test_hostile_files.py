@@ -12,7 +12,6 @@ import pytest
 from briefings import ingest
 from briefings.engine import Engine
 from briefings.extract import analyse as analysis
-from briefings.extract.topics import Taxonomy
 from briefings.read import readers
 from briefings.read.readers import LINK_OUT_OF_FOLDER, iter_article_files
 from briefings.render.views import Renderer, TemplateProblem
@@ -152,8 +151,8 @@ def test_a_big_batch_is_analysed_by_worker_processes_with_the_same_result(
     pools: list[Executor] = []
     start_pool = ingest._analysis_pool
 
-    def counted_pool(taxonomy: Taxonomy) -> Executor:
-        pools.append(start_pool(taxonomy))
+    def counted_pool() -> Executor:
+        pools.append(start_pool())
         return pools[-1]
 
     monkeypatch.setattr(ingest, "_analysis_pool", counted_pool)
