@@ -99,7 +99,9 @@ def _readings(
             continue
         ends = [m.end() for m in happenings]
         scores = tuple(
-            (place, score) for place in known if (score := _placed(sentence, place, ends, known))
+            (place, score)
+            for place in known
+            if place in sentence and (score := _placed(sentence, place, ends, known))
         )
         if scores:
             doers = tuple(_clause_words(sentence, m.start()) for m in happenings)
@@ -235,6 +237,7 @@ def places_in(text: str) -> list[str]:
     return [name for kind, name, weak in found.entries.values() if kind == "place" and not weak]
 
 
+@lru_cache(maxsize=4096)
 def _usable(place: str) -> bool:
     words = place.split()
     return bool(words) and words[0] not in CALENDAR_WORDS and not any(c.isdigit() for c in place)
