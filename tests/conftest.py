@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import random
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from briefings.engine import Engine
+from briefings.index.identity import NameEvidence
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
@@ -55,3 +58,17 @@ def dev_corpus() -> Path:
     if not DEV_CORPUS.is_dir():
         pytest.skip("../shared/corpora is not beside the project")
     return DEV_CORPUS
+
+
+def random_evidence(rng: random.Random, key: str, surnames: list[str]) -> NameEvidence:
+    """What the corpus may say of a name, drawn at random: for the tests that check name
+    resolution against resolving every name the plain way."""
+    return NameEvidence(
+        key,
+        articles=rng.randint(1, 5),
+        nationalities=Counter(rng.sample(["ukrainian", "russian", "chinese"], 1)),
+        roles={rng.choice(["minister", "spokesman", "businessman"])},
+        strong=rng.random() < 0.8,
+        company={rng.choice(surnames)},
+        first_article=rng.randint(1, 500),
+    )

@@ -297,11 +297,8 @@ _NAMES_ARTICLES = [
 ]
 
 
-@pytest.mark.parametrize("seed", [0, 1, 2, 3, 4])
-def test_one_word_names_follow_their_persons(tmp_path: Path, seed: int) -> None:
-    """A surname alone stands for the most reported person of that surname, which changes as
-    articles come: names resolved again one ingest at a time stand for whom a regroup says."""
-    folder = tmp_path / "names"
+def _names_files(folder: Path, seed: int) -> list[Path]:
+    """The articles above, a file each, in an order the seed shuffles."""
     folder.mkdir()
     files = []
     for n, (title, body) in enumerate(_NAMES_ARTICLES):
@@ -309,6 +306,14 @@ def test_one_word_names_follow_their_persons(tmp_path: Path, seed: int) -> None:
         path.write_text(f"{title}\n\n{body}\n", "utf-8")
         files.append(path)
     random.Random(seed).shuffle(files)
+    return files
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3, 4])
+def test_one_word_names_follow_their_persons(tmp_path: Path, seed: int) -> None:
+    """A surname alone stands for the most reported person of that surname, which changes as
+    articles come: names resolved again one ingest at a time stand for whom a regroup says."""
+    files = _names_files(tmp_path / "names", seed)
     incremental = _ingest_in_steps(tmp_path / "steps.db", files, 1, 3)
     assert len({n[1] for n in incremental[2]}) >= 3  # Oleksandr and Ivan Petrenko, Berg…
     _assert_same(incremental, _regrouped(tmp_path / "steps.db", tmp_path / "full.db"))
@@ -368,14 +373,7 @@ def test_anchors_follow_the_articles_that_go(tmp_path: Path, seed: int) -> None:
     it go, the anchor moves to another of its names (its person, the fullest spelling, may
     stay), as a regroup would have it; and a person none of whose names changed keeps its
     anchor whatever names a change resolves again."""
-    folder = tmp_path / "names"
-    folder.mkdir()
-    files = []
-    for n, (title, body) in enumerate(_NAMES_ARTICLES):
-        path = folder / f"{n:02d}.txt"
-        path.write_text(f"{title}\n\n{body}\n", "utf-8")
-        files.append(path)
-    random.Random(seed).shuffle(files)
+    files = _names_files(tmp_path / "names", seed)
     db = tmp_path / "steps.db"
     _ingest_in_steps(db, files, 1, 3)
     moved = 0

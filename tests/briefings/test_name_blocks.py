@@ -5,13 +5,13 @@ is not joined again."""
 from __future__ import annotations
 
 import random
-from collections import Counter
 
 import pytest
 
 from briefings.index import identity, name_families_resolved
 from briefings.index.identity import NameEvidence, resolve_people
 from briefings.index.name_families_resolved import BlockResolver
+from tests.conftest import random_evidence
 
 GIVEN = ["oleksandr", "aleksandr", "ivan", "iwan", "emanuel", "emmanuel", "li", "wei", "h"]
 # Spellings a typo or a vowel apart, others far apart, short ones, and family names first.
@@ -34,15 +34,7 @@ def _names(rng: random.Random, count: int) -> list[NameEvidence]:
             given = [rng.choice(GIVEN) for _ in range(rng.choice([1, 1, 2]))]
             words = [*given, rng.choice(surnames)]
         key = " ".join(words)
-        found[key] = NameEvidence(
-            key,
-            articles=rng.randint(1, 5),
-            nationalities=Counter(rng.sample(["ukrainian", "russian", "chinese"], 1)),
-            roles={rng.choice(["minister", "spokesman", "businessman"])},
-            strong=rng.random() < 0.8,
-            company={rng.choice(SURNAMES)},
-            first_article=rng.randint(1, 500),
-        )
+        found[key] = random_evidence(rng, key, SURNAMES)
     return list(found.values())
 
 

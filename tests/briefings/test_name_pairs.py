@@ -4,12 +4,12 @@ pair (``identity._pairs_to_compare``): the persons are the same as comparing eve
 from __future__ import annotations
 
 import random
-from collections import Counter
 
 import pytest
 
 from briefings.index import identity
 from briefings.index.identity import NameEvidence, resolve_people
+from tests.conftest import random_evidence
 
 GIVEN = ["oleksandr", "aleksandr", "alexander", "ivan", "iwan", "emanuel", "emmanuel", "li", "wei"]
 GIVEN += ["mohammed", "muhammad", "mohamad"]  # one skeleton, spelt far apart
@@ -34,15 +34,7 @@ def _names(seed: int, count: int) -> list[NameEvidence]:
             at = rng.randrange(len(word))
             words[0] = word[:at] + rng.choice("aeiouk") + word[at + 1 :]
         key = " ".join([*words, rng.choice(SURNAMES)])
-        found[key] = NameEvidence(
-            key,
-            articles=rng.randint(1, 5),
-            nationalities=Counter(rng.sample(["ukrainian", "russian", "chinese"], 1)),
-            roles={rng.choice(["minister", "spokesman", "businessman"])},
-            strong=rng.random() < 0.8,
-            company={rng.choice(SURNAMES)},
-            first_article=rng.randint(1, 500),
-        )
+        found[key] = random_evidence(rng, key, SURNAMES)
     for surname in SURNAMES:  # one-word names, which join the most reported of them
         found[surname] = NameEvidence(surname, articles=2, strong=True, first_article=3)
     return list(found.values())
