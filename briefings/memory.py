@@ -13,6 +13,8 @@ their last reference goes; only a cycle among them waits for the next settle.
 from __future__ import annotations
 
 import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 
 def settle() -> None:
@@ -28,3 +30,19 @@ def keep() -> None:
     tens of thousands of objects at 100k articles). Cheap; what it moves that turns out to be
     garbage in a cycle waits for the next settle."""
     gc.freeze()
+
+
+@contextmanager
+def paused() -> Iterator[None]:
+    """No collection while the block runs: for a walk that builds what it keeps to the end
+    (grouping's reports and groups, hundreds of thousands of objects at 10k articles). Each
+    full collection in it would walk all of that again, about a tenth of a regroup's time;
+    and the cycles such a walk leaves are few (on the 10k bench, 2% more unreachable objects
+    at its end than with the collector on), so they wait for the settle that follows."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()

@@ -40,6 +40,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import cast
 
+from briefings import memory
 from briefings.extract.event_features import (
     EncodedFeatures,
     ReportFeatures,
@@ -120,7 +121,7 @@ def keep_features(
 
 def regroup(store: Store, *, sample_size: int | None = None) -> None:
     """Group every English article into events from nothing (maintenance)."""
-    with store.transaction():
+    with store.transaction(), memory.paused():
         state = EventState(store.db.conn)
         _complete_features(store, state)
         weights = _refresh_sample(state, sample_size, force=True)
@@ -131,7 +132,7 @@ def regroup(store: Store, *, sample_size: int | None = None) -> None:
 def place(store: Store, changed: Iterable[int], *, sample_size: int | None = None) -> None:
     """Place added, changed or removed articles (by id) among the events."""
     changed = set(changed)
-    with store.transaction():
+    with store.transaction(), memory.paused():
         state = EventState(store.db.conn)
         changed |= _complete_features(store, state)
         changed |= set(state.unplaced())

@@ -1,0 +1,63 @@
+"""The collector settles after an ingest and waits while grouping walks."""
+
+import gc
+import weakref
+
+import pytest
+
+from briefings import memory
+
+
+@pytest.fixture
+def collector_on():
+    was = gc.isenabled()
+    gc.enable()
+    yield
+    if not was:
+        gc.disable()
+
+
+def test_paused_turns_the_collector_off_and_back_on(collector_on):
+    with memory.paused():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+
+
+def test_paused_gives_the_collector_back_after_an_error(collector_on):
+    with pytest.raises(ValueError), memory.paused():
+        raise ValueError("a walk that fails")
+    assert gc.isenabled()
+
+
+def test_paused_inside_paused_leaves_it_off_until_the_outer_ends(collector_on):
+    with memory.paused():
+        with memory.paused():
+            pass
+        assert not gc.isenabled()
+    assert gc.isenabled()
+
+
+def test_a_collector_turned_off_before_stays_off(collector_on):
+    gc.disable()
+    with memory.paused():
+        pass
+    assert not gc.isenabled()
+
+
+def test_settle_frees_cycles_and_freezes_what_lives(collector_on):
+    class Node:
+        pass
+
+    kept = Node()
+    cycle = Node()
+    cycle.self = cycle  # type: ignore[attr-defined]
+    gone = weakref.ref(cycle)
+    del cycle
+    try:
+        with memory.paused():  # no collection may free it before settle does
+            memory.settle()
+        assert gone() is None
+        assert gc.get_freeze_count() > 0
+        assert gc.is_tracked(kept)
+    finally:
+        gc.unfreeze()
