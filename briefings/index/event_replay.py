@@ -328,6 +328,9 @@ class Placement:
         self.joined_from: dict[int, int] = {}
         self.alone_from: dict[int, int] = {}
         self._joined: OrderedDict[int, _Progress] = OrderedDict()
+        self._states_read: dict[int, tuple[GroupSummary | None, GroupSummary | None]] = {}
+        """Dated groups' stored states, read ahead for ``_stored_state``: (as their dated
+        reports left them, as all their undated members did when that is what is wanted)."""
         self._alone: OrderedDict[int, _Progress] = OrderedDict()
         self.touched: set[int] = set()
         """Founders of the groups whose events must be written again."""
@@ -732,7 +735,10 @@ class Placement:
         return Choices.of((_choice(group, score) for group, score in found), complete=complete)
 
     def _groups_among(self, report: _Report, step: int, founders: Iterable[int]) -> list[_Group]:
-        groups = [g for f in sorted(founders) if (g := self._joined_state(f, step))]
+        founders = sorted(founders)
+        self._read_states(founders, step)
+        groups = [g for f in founders if (g := self._joined_state(f, step))]
+        self._states_read.clear()
         if self.narrow:
             groups = [g for g in groups if g.top & report.top]
         return groups
@@ -786,16 +792,58 @@ class Placement:
         """The dated group as the undated reports before ``step`` left it."""
         entry = self._joined.get(founder)
         if entry is None or entry.cursor > step:
-            summary = self.state.summaries([founder]).get(founder)
-            if summary is None:
+            entry = self._stored_state(founder, step)
+            if entry is None:
                 return None
-            entry = _Progress(_from_summary(summary, self._loader, self._places), 0)
             self._joined[founder] = entry
             while len(self._joined) > STATE_CACHE:
                 self._joined.popitem(last=False)
         self._joined.move_to_end(founder)
         self._advance(entry, founder, JOINED, step)
         return entry.group
+
+    def _stored_state(self, founder: int, step: int) -> _Progress | None:
+        """The dated group as stored, for a step: as all its undated members left it, when
+        they all come before the step and the walk has not changed the group before it (a
+        new undated report's case: no member of any group read again); otherwise as its
+        dated reports left it, to be advanced to the step. None once it is emptied."""
+        if founder not in self._states_read:
+            self._read_states([founder], step)
+        summary, joined = self._states_read.pop(founder)
+        if joined is not None:
+            return _Progress(_from_summary(joined, self._loader, self._places), step)
+        if summary is None:
+            return None
+        return _Progress(_from_summary(summary, self._loader, self._places), 0)
+
+    def _read_states(self, founders: Sequence[int], step: int) -> None:
+        """Read what ``_stored_state`` needs of the groups without a state in this walk, a
+        query or two for all of them."""
+        wanted = [
+            f
+            for f in founders
+            if f not in self._states_read
+            and ((entry := self._joined.get(f)) is None or entry.cursor > step)
+        ]
+        if not wanted:
+            return
+        joined: dict[int, GroupSummary] = {}
+        unchanged = [
+            f
+            for f in wanted
+            if not self.full
+            and self.joined_from.get(f, NEVER) >= step
+            and f not in self.divergent
+            and f not in self.emptied
+        ]
+        for founder, (last, summary) in self.state.joined_summaries(unchanged).items():
+            members = self._stored_undated(founder, JOINED)
+            # The stored state is that of the stored members, all of them before the step.
+            if members and members[-1] == last < step:
+                joined[founder] = summary
+        dated = self.state.summaries([f for f in wanted if f not in joined])
+        for founder in wanted:
+            self._states_read[founder] = (dated.get(founder), joined.get(founder))
 
     def _advance(self, entry: _Progress, founder: int, phase: int, step: int) -> None:
         """Add to a group the undated members it has, in this walk, below ``step``."""
@@ -991,12 +1039,27 @@ class Placement:
             )
         members = state.members_of(touched)
         empty: list[int] = []
+        # A group the walk changed keeps no stored state as its undated members left it
+        # unless it is written again here.
+        state.delete_joined_summaries(
+            sorted((set(self.joined_from) | self.divergent | self.emptied) - self.touched)
+        )
         for chunk in range(0, len(touched), 200):
             rows = []
             assignments = []
             inferred: dict[int, tuple[dt.date, str]] = {}
+            joined_states: list[tuple[int, GroupSummary]] = []
+            without: list[int] = []
             for founder in touched[chunk : chunk + 200]:
-                group = self._final_group(founder, [i for i, _, _ in members.get(founder, [])])
+                its = members.get(founder, [])
+                group = self._final_group(founder, [i for i, _, _ in its])
+                joined = [i for i, phase, _ in its if phase == JOINED]
+                if group is not None and group.dates and joined:
+                    # Its dated reports by date, then its undated ones by id: the walk's
+                    # order, so the same state as the walk's after the last of them.
+                    joined_states.append((max(joined), _summary_of(group)))
+                else:
+                    without.append(founder)
                 if group is None:
                     empty.append(founder)
                     continue
@@ -1024,6 +1087,9 @@ class Placement:
                 "UPDATE articles SET inferred_date = ?, inferred_source = ? WHERE id = ?",
                 [(d.isoformat(), how, a) for a, (d, how) in inferred.items()],
             )
+            state.save_joined_summaries(joined_states)
+            if without and not self.full:
+                state.delete_joined_summaries(without)
         if empty:
             state.delete_group_people(empty)
             state.delete_summaries(empty)

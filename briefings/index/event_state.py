@@ -11,6 +11,9 @@ so that the schema and the code that relies on it are read together.
 - ``group_states``: each dated group as its dated reports made it — vocabulary (the sum of
   their vectors), people, dates, places, its place so far: what undated reports are
   compared with.
+- ``joined_states``: each dated group with undated members, as all of them left it (the
+  last member's id beside it): what a new undated report, whose step comes after them
+  all, is compared with, without reading those members again.
 - ``group_people``, ``undated_people``, ``top_terms``: the indexes candidates are found
   through (people of each group; people of each undated report; each report's most
   weighty words).
@@ -105,6 +108,11 @@ CREATE INDEX IF NOT EXISTS undated_choosing_article ON undated_choosing(article_
 CREATE TABLE IF NOT EXISTS unplaced_articles (
     article_id INTEGER PRIMARY KEY
 );
+CREATE TABLE IF NOT EXISTS joined_states (
+    founder INTEGER PRIMARY KEY,
+    last_member INTEGER NOT NULL,
+    state TEXT NOT NULL
+);
 -- An article deleted (by whatever code) leaves its features behind no longer, and waits
 -- for the next placement to take it out of its event.
 CREATE TRIGGER IF NOT EXISTS articles_gone_from_grouping AFTER DELETE ON articles BEGIN
@@ -114,6 +122,7 @@ END;
 """
 
 LAST_CREATED = (
+    "joined_states",
     "articles_gone_from_grouping",
     "undated_choices",
     "undated_choosing",
@@ -124,6 +133,7 @@ LAST_CREATED = (
 DERIVED_TABLES = (
     "event_members",
     "group_states",
+    "joined_states",
     "group_people",
     "undated_people",
     "top_terms",
@@ -386,6 +396,27 @@ class EventState:
     def delete_summaries(self, founders: Iterable[int]) -> None:
         self.conn.execute(
             "DELETE FROM group_states WHERE founder IN (SELECT value FROM json_each(?))",
+            [_ids(founders)],
+        )
+
+    def joined_summaries(self, founders: Iterable[int]) -> dict[int, tuple[int, GroupSummary]]:
+        """Dated groups as all their undated members left them, each with the last one's id."""
+        rows = self.conn.execute(
+            "SELECT founder, last_member, state FROM joined_states "
+            "WHERE founder IN (SELECT value FROM json_each(?))",
+            [_ids(founders)],
+        )
+        return {r[0]: (r[1], GroupSummary.from_json(r[0], r[2])) for r in rows}
+
+    def save_joined_summaries(self, summaries: Iterable[tuple[int, GroupSummary]]) -> None:
+        self.conn.executemany(
+            "INSERT OR REPLACE INTO joined_states (founder, last_member, state) VALUES (?, ?, ?)",
+            [(s.founder, last, s.to_json()) for last, s in summaries],
+        )
+
+    def delete_joined_summaries(self, founders: Iterable[int]) -> None:
+        self.conn.execute(
+            "DELETE FROM joined_states WHERE founder IN (SELECT value FROM json_each(?))",
             [_ids(founders)],
         )
 

@@ -14,6 +14,7 @@ incrementally rather than regrouped with the sample.
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import shutil
 import sys
@@ -37,7 +38,7 @@ def _with_sample(db: Path, size: int) -> None:
         EventState(engine.store.db.conn).set_meta("sample_limit", str(size))
 
 
-def _snapshot(engine: Engine) -> tuple[list[tuple], list[tuple], list[tuple], dict]:
+def _snapshot(engine: Engine) -> tuple[list[tuple], list[tuple], list[tuple], dict, list]:
     events = sorted(
         (e.id, e.title, e.date, e.place, e.article_ids, e.people) for e in engine.events()
     )
@@ -53,10 +54,17 @@ def _snapshot(engine: Engine) -> tuple[list[tuple], list[tuple], list[tuple], di
     assert sorted(choosing.fetchall()) == sorted(
         (c.founder, i) for i, kept in choices.items() for c in kept.choices
     )
-    return events, articles, names, choices
+    # What each dated group was once all its undated members joined, as stored (where it
+    # happened as worked out so far aside: a memo of what its reports say).
+    founders = [r[0] for r in engine.store.db.execute("SELECT founder FROM joined_states")]
+    joined = sorted(
+        (founder, last, dataclasses.replace(summary, place=None))
+        for founder, (last, summary) in state.joined_summaries(founders).items()
+    )
+    return events, articles, names, choices, joined
 
 
-def _regrouped(db: Path, copy: Path) -> tuple[list[tuple], list[tuple], list[tuple], dict]:
+def _regrouped(db: Path, copy: Path) -> tuple[list[tuple], list[tuple], list[tuple], dict, list]:
     with Engine(db) as engine:
         engine.store.db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     shutil.copy(db, copy)
@@ -74,10 +82,11 @@ def _ingest_in_steps(db: Path, files: list[Path], batch: int, sample: int) -> tu
 
 
 def _assert_same(incremental: tuple, regrouped: tuple) -> None:
-    events, articles, names, choices = incremental
+    events, articles, names, choices, joined = incremental
     assert events == regrouped[0]
     assert articles == regrouped[1]
     assert names == regrouped[2]
+    assert joined == regrouped[4]
     _assert_choices_known(choices, regrouped[3])
 
 
@@ -153,6 +162,46 @@ def test_the_benchmark_corpus_one_article_at_a_time(
     assert len(regroups) <= 40 + 2
     assert any(len(e[4]) >= 5 for e in incremental[0])
     _assert_same(incremental, _regrouped(tmp_path / "steps.db", tmp_path / "full.db"))
+
+
+def test_new_undated_reports_are_compared_with_the_stored_states(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An undated article that comes last is compared with the dated events as all their
+    undated members left them, read as stored rather than rebuilt from those members; and
+    is placed as a regroup places it."""
+    files = _news_corpus(tmp_path / "corpus", 160)
+    with Engine(tmp_path / "probe.db") as engine:
+        engine.ingest(files)
+        undated = {
+            Path(path).name
+            for (path,) in engine.store.db.execute(
+                "SELECT a.path FROM articles a JOIN report_features f ON f.article_id = a.id "
+                "WHERE f.happened IS NULL"
+            )
+        }
+    late = [f for f in files if f.name in undated][-6:]
+    assert late
+    stored_states: list[int] = []
+    read = event_replay.Placement._stored_state
+
+    def spied(self: event_replay.Placement, founder: int, step: int) -> Any:
+        entry = read(self, founder, step)
+        if entry is not None and entry.cursor == step:  # as all its undated members left it
+            stored_states.append(founder)
+        return entry
+
+    monkeypatch.setattr(event_replay.Placement, "_stored_state", spied)
+    db = tmp_path / "steps.db"
+    _with_sample(db, 40)
+    with Engine(db) as engine:
+        engine.ingest([f for f in files if f not in late])
+        for file in late:
+            engine.ingest([file])
+        incremental = _snapshot(engine)
+    assert stored_states
+    assert incremental[4]  # groups with undated members keep their state
+    _assert_same(incremental, _regrouped(db, tmp_path / "full.db"))
 
 
 def test_changed_and_removed_articles(tmp_path: Path) -> None:
