@@ -1056,7 +1056,10 @@ class Placement:
                 joined = [i for i, phase, _ in its if phase == JOINED]
                 if group is not None and group.dates and joined:
                     # Its dated reports by date, then its undated ones by id: the walk's
-                    # order, so the same state as the walk's after the last of them.
+                    # order, so the same state as the walk's after the last of them; with
+                    # where it happened as a report compared with it asks (most undated
+                    # reports that name a town of it do).
+                    group.place()
                     joined_states.append((max(joined), _summary_of(group)))
                 else:
                     without.append(founder)
