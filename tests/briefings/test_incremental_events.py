@@ -472,3 +472,39 @@ def test_group_states_keep_their_vocabulary_exactly(centroid: dict[str, float]) 
     stored_first.pop("weights", None)
     stored_first["centroid"] = centroid
     assert GroupSummary.from_json(7, json.dumps(stored_first)) == summary
+
+
+@pytest.mark.parametrize(
+    "terms", [{}, {"talks": 2, "summit": 1, "visit": 12}, {"odd word": 1, "x": 2}, {"": 1}]
+)
+def test_report_features_keep_their_word_counts(terms: dict[str, int]) -> None:
+    """A report's word counts read back with the same words in the same order, and
+    features stored with the counts as a JSON object still read."""
+    import datetime as dt
+    import json
+
+    from briefings.extract.event_features import ReportFeatures, features_of
+
+    features = dataclasses.replace(
+        features_of(
+            3,
+            title="Talks in the capital",
+            text="The leaders met for talks.",
+            published=dt.date(2021, 5, 4),
+            hints=[],
+            partial=None,
+            pictures=[],
+            mentions=[],
+            places=[],
+            lead=[(0, "The leaders met for talks.")],
+        ),
+        terms=terms,
+    )
+    again = ReportFeatures.from_json(3, features.to_json())
+    assert again == features
+    assert list(again.terms.items()) == list(terms.items())
+    stored_first = json.loads(features.to_json())
+    stored_first.pop("words", None)
+    stored_first.pop("counts", None)
+    stored_first["terms"] = terms
+    assert ReportFeatures.from_json(3, json.dumps(stored_first)) == features
