@@ -26,6 +26,11 @@ from briefings.lexicon import text
 from briefings.models import INFERRED_OUTLET_SOURCES, CleanText, SourceDocument
 from briefings.read.boilerplate import cut_marker
 
+try:  # the parser re compiles patterns with (Python 3.11 on), for the credit forms' cues
+    from re import _constants, _parser  # type: ignore[attr-defined]
+except ImportError:  # a Python without it: every form is searched
+    _parser = None
+
 
 @dataclass(frozen=True)
 class Outlet:
@@ -104,6 +109,9 @@ class CreditForm:
     kind: str
     needs: str  # "any", "known" or "agency"
     regex: re.Pattern[str]
+    cue: str = ""
+    """Text every match holds (its longest run of plain characters outside any group): a
+    text without it is not searched, and most texts have no such credit."""
 
 
 # A name as outlets write theirs: capitalised words, acronyms, "News18", "NNN-WAFA".
@@ -121,8 +129,27 @@ def load_credit_forms(table: str) -> tuple[CreditForm, ...]:
         if match is None:
             raise ValueError(f"credits table: cannot read {line!r}")
         kind, needs, expression = match.groups()
-        forms.append(CreditForm(kind, needs, re.compile(expression.replace("{name}", _NAME))))
+        regex = re.compile(expression.replace("{name}", _NAME))
+        forms.append(CreditForm(kind, needs, regex, _cue(regex.pattern)))
     return tuple(forms)
+
+
+def _cue(pattern: str) -> str:
+    """The longest run of literal characters at the top level of a pattern: in every match
+    of it, as written (none under IGNORECASE)."""
+    if _parser is None:
+        return ""
+    parsed = _parser.parse(pattern)
+    if parsed.state.flags & re.IGNORECASE:
+        return ""
+    best = run = ""
+    for op, value in parsed:
+        if op is _constants.LITERAL:
+            run += chr(value)
+            best = max(best, run, key=len)
+        else:
+            run = ""
+    return best
 
 
 CREDIT_FORMS: tuple[CreditForm, ...] = load_credit_forms(text("credits.txt"))
@@ -206,8 +233,12 @@ def _zone(lines: list[str], kind: str) -> Iterator[str]:
 
 
 def _credit(lines: list[str], kind: str) -> OutletFinding | None:
-    forms = [form for form in CREDIT_FORMS if form.kind == kind]
-    for line in _zone(lines, kind):
+    zone = list(_zone(lines, kind))
+    everything = "\n".join(zone)
+    forms = [form for form in CREDIT_FORMS if form.kind == kind and form.cue in everything]
+    if not forms:
+        return None
+    for line in zone:
         if kind == "photo credit" and _DISTRIBUTED.search(line):
             continue
         for form in forms:

@@ -227,3 +227,52 @@ def test_credit_forms_table_reads_every_row() -> None:
         "# c\ndateline  any  ^(?P<outlet>{name}) -\nphoto credit agency x(?P<outlet>y)"
     )
     assert [(f.kind, f.needs) for f in forms] == [("dateline", "any"), ("photo credit", "agency")]
+
+
+@pytest.mark.parametrize(
+    ("pattern", "cue"),
+    [
+        (r"\b(?:the|a) correspondent of (?P<outlet>[A-Z]\w+)", " correspondent of "),
+        (r"^By (?P<outlet>\w+) Staff\b", " Staff"),  # the longest run
+        (r"(?i:credit)\s*:\s*(?P<outlet>\w+)$", ":"),
+        (r"(?i)^read more at (?P<outlet>\w+)", ""),
+        (r"(?P<outlet>\w+)", ""),
+    ],
+)
+def test_a_credit_forms_cue_is_text_every_match_holds(pattern: str, cue: str) -> None:
+    from briefings.extract.outlets import _cue
+
+    assert _cue(pattern) == cue
+
+
+def test_every_credit_form_matches_only_where_its_cue_is() -> None:
+    """A text without a form's cue is not searched for it: the cue is in all its matches."""
+    from briefings.extract.outlets import CREDIT_FORMS
+
+    samples = [
+        "KYIV (Reuters) - Talks went on.",
+        "LONDON / AFP / - It rained.",
+        "Source: Example News",
+        "Follow Example News on Telegram",
+        "Support Example Times!",
+        "Read the original article at Example.com",
+        "Watch Example News",
+        "By Example News Staff",
+        "said the correspondent of Example Radio.",
+        "the Example Radio correspondent Jan Novak said",
+        "(Example Photo by someone)",
+        "Example Photo",
+        "(photo credit: AP/Someone)",
+        "(Photo: Example News)",
+        "© Example News / 2024",
+        "(Jan Novak / AFP)",
+        "Photo: Jan Novak/ Example News",
+    ]
+    unmatched = []
+    for form in CREDIT_FORMS:
+        matches = [m for sample in samples for m in form.regex.finditer(sample)]
+        if not matches:
+            unmatched.append(form.regex.pattern)
+        for match in matches:
+            assert form.cue in match.group(0), (form.regex.pattern, match.group(0))
+    assert not unmatched  # a sample for every form
