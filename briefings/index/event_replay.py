@@ -828,14 +828,18 @@ class Placement:
         if not wanted:
             return
         joined: dict[int, GroupSummary] = {}
-        unchanged = [
-            f
-            for f in wanted
-            if not self.full
-            and self.joined_from.get(f, NEVER) >= step
-            and f not in self.divergent
-            and f not in self.emptied
-        ]
+        # A regroup from nothing has no stored state to read.
+        unchanged = (
+            []
+            if self.full
+            else [
+                f
+                for f in wanted
+                if self.joined_from.get(f, NEVER) >= step
+                and f not in self.divergent
+                and f not in self.emptied
+            ]
+        )
         for founder, (last, summary) in self.state.joined_summaries(unchanged).items():
             members = self._stored_undated(founder, JOINED)
             # The stored state is that of the stored members, all of them before the step.
@@ -1040,16 +1044,16 @@ class Placement:
         members = state.members_of(touched)
         empty: list[int] = []
         # A group the walk changed keeps no stored state as its undated members left it
-        # unless it is written again here.
-        state.delete_joined_summaries(
-            sorted((set(self.joined_from) | self.divergent | self.emptied) - self.touched)
-        )
+        # unless it is written again below (a regroup from nothing has none to take back).
+        if not self.full:
+            state.delete_joined_summaries(
+                sorted(set(self.joined_from) | self.divergent | self.emptied | self.touched)
+            )
         for chunk in range(0, len(touched), 200):
             rows = []
             assignments = []
             inferred: dict[int, tuple[dt.date, str]] = {}
             joined_states: list[tuple[int, GroupSummary]] = []
-            without: list[int] = []
             for founder in touched[chunk : chunk + 200]:
                 its = members.get(founder, [])
                 group = self._final_group(founder, [i for i, _, _ in its])
@@ -1061,8 +1065,6 @@ class Placement:
                     # reports that name a town of it do).
                     group.place()
                     joined_states.append((max(joined), _summary_of(group)))
-                else:
-                    without.append(founder)
                 if group is None:
                     empty.append(founder)
                     continue
@@ -1091,8 +1093,6 @@ class Placement:
                 [(d.isoformat(), how, a) for a, (d, how) in inferred.items()],
             )
             state.save_joined_summaries(joined_states)
-            if without and not self.full:
-                state.delete_joined_summaries(without)
         if empty:
             state.delete_group_people(empty)
             state.delete_summaries(empty)
