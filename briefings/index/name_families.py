@@ -78,9 +78,11 @@ class Families:
                 self._block_keys[b] = set().union(*(found.get(s, ()) for s in blocks[b]))
         return set().union(*(self._block_keys[b] for b in blocks))
 
-    def block_keys(self, block: str) -> set[str] | None:
-        """The full names of a block (by its name), when ``blocks`` has looked them up."""
-        return self._block_keys.get(block)
+    def is_whole(self, keys: frozenset[str]) -> bool:
+        """Whether these full names (of one block) are all those of their block, as
+        ``blocks`` has looked them up."""
+        name = self.block_of(core_tokens(next(iter(keys)))[-1])
+        return frozenset(self._block_keys.get(name, ())) == keys
 
     def _surname_keys(self, surnames: set[str]) -> dict[str, set[str]]:
         """Surname → the full names that have it."""

@@ -57,6 +57,8 @@ class BlockResolver:
         self._block_of = block_of
         self._stored = stored
         self._joined: dict[frozenset[str], dict[str, str]] = {}
+        self.joined_anew: dict[frozenset[str], dict[str, str]] = {}
+        """The blocks joined here rather than read as stored."""
         self._close: dict[str, set[str]] = {}
         """surname → the surnames of the same initial a typo apart, among those seen."""
         self._by_initial: dict[str, list[str]] = defaultdict(list)
@@ -72,6 +74,7 @@ class BlockResolver:
         for block in blocks:
             if block not in self._joined:
                 self._joined[block] = join_full_names(evidence[k] for k in block)
+                self.joined_anew[block] = self._joined[block]
             joined.update(self._joined[block])
         return name_persons(evidence.values(), joined)
 

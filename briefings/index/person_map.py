@@ -30,7 +30,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import cast
 
-from briefings.index.identity import NameEvidence, core_tokens, resolve_people, skeleton
+from briefings.index.identity import (
+    NameEvidence,
+    core_tokens,
+    join_full_names,
+    name_persons,
+    skeleton,
+)
 from briefings.index.name_families import Families
 from briefings.index.name_families_resolved import BlockResolver, StoredJoins
 from briefings.index.store import Store
@@ -59,7 +65,16 @@ CREATE TABLE IF NOT EXISTS name_counted (
     article_id INTEGER PRIMARY KEY,
     names TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS name_joins (
+    key TEXT PRIMARY KEY,
+    joined TEXT NOT NULL
+) WITHOUT ROWID;
 """
+"""``name_joins``: full names no person stands for (only ever given without evidence of a
+person), each with the first spelling of its join (``identity.join_full_names``), which
+``person_names`` cannot give them: without it, every block holding one is joined again at
+each ingest that comes near it (at 100,000 bench articles, 231 blocks for an article whose
+one-word names bring in a few thousand full names)."""
 
 
 def create_tables(conn: sqlite3.Connection) -> None:
@@ -133,10 +148,11 @@ def resolve_identity(store: Store, *, changed_articles: set[int] | None) -> Iden
         family = set(_all_keys(conn))
         full = True
         evidence = _evidence(conn, family)
-        resolved = resolve_people(evidence.values())
+        joins = join_full_names(evidence.values())
+        resolved = name_persons(evidence.values(), joins)
     else:
         touched = _count(conn, sorted(changed_articles))
-        family, evidence, resolved = _resolve_targets(conn, touched)
+        family, evidence, resolved, joins = _resolve_targets(conn, touched)
         full = False
     anchors = _anchors(resolved, evidence)
     old = _stored_names(conn, None if full else family)
@@ -162,6 +178,7 @@ def resolve_identity(store: Store, *, changed_articles: set[int] | None) -> Iden
         "INSERT OR REPLACE INTO person_names (key, person, anchor) VALUES (?, ?, ?)",
         [(k, p, a) for k, (p, a) in new.items()],
     )
+    _keep_joins(conn, joins, None if full else family | touched)
     affected: set[int] = set()
     if changed_keys and not full:
         rows = conn.execute(
@@ -177,9 +194,10 @@ def resolve_identity(store: Store, *, changed_articles: set[int] | None) -> Iden
 
 def _resolve_targets(
     conn: sqlite3.Connection, touched: set[str]
-) -> tuple[set[str], dict[str, NameEvidence], dict[str, str]]:
+) -> tuple[set[str], dict[str, NameEvidence], dict[str, str], dict[str, str]]:
     """The names that may stand for another person now that these names' evidence changed
-    (see ``name_families``), what is said of them and their context, and who they are."""
+    (see ``name_families``), what is said of them and their context, who they are, and
+    the joins of the whole blocks joined anew (``_keep_joins``)."""
     families = Families(conn)
     targets = families.targets_of(touched)
     evidence: dict[str, NameEvidence] = {}
@@ -204,7 +222,11 @@ def _resolve_targets(
         more |= _names_of(conn, persons)
         if more <= targets:
             written = {k for k in targets if resolved.get(k) in persons or was.get(k) in persons}
-            return written, evidence, resolved
+            joins: dict[str, str] = {}
+            for block, joined in resolver.joined_anew.items():
+                if families.is_whole(block):
+                    joins.update(joined)
+            return written, evidence, resolved, joins
         targets |= families.targets_of(more - targets)
 
 
@@ -212,33 +234,61 @@ def _stored_joins(conn: sqlite3.Connection, families: Families, changed: set[str
     """The joins of full names (``identity.join_full_names``) of blocks none of whose names'
     evidence changed, read from ``person_names``: it holds what resolving the corpus gave
     each name, and the full names a person has are those of one join (one-word names join
-    persons, never two persons), which is named by its first spelling. A block that changed
-    (a name's evidence, or a name come or gone: those are the changed names), that is not
-    whole, or that has a name with no person (never shown to be one) is joined again."""
+    persons, never two persons), which is named by its first spelling; or, for a name no
+    person stands for (never shown to be one), from ``name_joins``. A block that changed (a
+    name's evidence, or a name come or gone: those are the changed names), that is not
+    whole, or that has a name neither table holds is joined again."""
 
     def stored(blocks: Sequence[frozenset[str]]) -> dict[frozenset[str], dict[str, str]]:
-        whole = []
-        for block in blocks:
-            name = families.block_of(core_tokens(next(iter(block)))[-1])
-            keys = families.block_keys(name)
-            if name not in changed and keys is not None and frozenset(keys) == block:
-                whole.append(block)
+        whole = [
+            block
+            for block in blocks
+            if families.block_of(core_tokens(next(iter(block)))[-1]) not in changed
+            and families.is_whole(block)
+        ]
+        keys = json.dumps(sorted(set().union(*whole)))
         persons = dict(
             conn.execute(
                 "SELECT key, person FROM person_names WHERE key IN (SELECT value FROM json_each(?))",
-                [json.dumps(sorted(set().union(*whole)))],
+                [keys],
+            ).fetchall()
+        )
+        unnamed = dict(
+            conn.execute(
+                "SELECT key, joined FROM name_joins WHERE key IN (SELECT value FROM json_each(?))",
+                [keys],
             ).fetchall()
         )
         found = {}
         for block in whole:
-            if all(k in persons for k in block):
+            if all(k in persons or k in unnamed for k in block):
                 first: dict[str, str] = {}
                 for key in sorted(block):
-                    first.setdefault(persons[key], key)
-                found[block] = {k: first[persons[k]] for k in block}
+                    if key in persons:
+                        first.setdefault(persons[key], key)
+                found[block] = {k: first[persons[k]] if k in persons else unnamed[k] for k in block}
         return found
 
     return stored
+
+
+def _keep_joins(conn: sqlite3.Connection, joins: dict[str, str], written: set[str] | None) -> None:
+    """Keep the joins of the full names no person stands for (``name_joins``; after
+    ``person_names`` is written): of every name, with the corpus resolved (``written`` is
+    None); else of the whole blocks joined anew, whose joins are all known again, and none
+    of a name written or gone (it may now have a person)."""
+    if written is None:
+        conn.execute("DELETE FROM name_joins")
+    else:
+        conn.execute(
+            "DELETE FROM name_joins WHERE key IN (SELECT value FROM json_each(?))",
+            [json.dumps(sorted(joins.keys() | written))],
+        )
+    conn.execute(
+        "INSERT INTO name_joins (key, joined) SELECT j.key, j.value FROM json_each(?) j "
+        "WHERE j.key NOT IN (SELECT key FROM person_names)",
+        [json.dumps(joins)],
+    )
 
 
 def _names_of(conn: sqlite3.Connection, persons: set[str]) -> set[str]:

@@ -38,7 +38,7 @@ def _with_sample(db: Path, size: int) -> None:
         EventState(engine.store.db.conn).set_meta("sample_limit", str(size))
 
 
-def _snapshot(engine: Engine) -> tuple[list[tuple], list[tuple], list[tuple], dict, list]:
+def _snapshot(engine: Engine) -> tuple[list[tuple], list[tuple], list[tuple], dict, list, dict]:
     events = sorted(
         (e.id, e.title, e.date, e.place, e.article_ids, e.people) for e in engine.events()
     )
@@ -61,10 +61,14 @@ def _snapshot(engine: Engine) -> tuple[list[tuple], list[tuple], list[tuple], di
         (founder, last, dataclasses.replace(summary, place=None))
         for founder, (last, summary) in state.joined_summaries(founders).items()
     )
-    return events, articles, names, choices, joined
+    # How the full names no person stands for join, where kept.
+    unnamed = dict(engine.store.db.execute("SELECT key, joined FROM name_joins").fetchall())
+    return events, articles, names, choices, joined, unnamed
 
 
-def _regrouped(db: Path, copy: Path) -> tuple[list[tuple], list[tuple], list[tuple], dict, list]:
+def _regrouped(
+    db: Path, copy: Path
+) -> tuple[list[tuple], list[tuple], list[tuple], dict, list, dict]:
     with Engine(db) as engine:
         engine.store.db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     shutil.copy(db, copy)
@@ -82,11 +86,13 @@ def _ingest_in_steps(db: Path, files: list[Path], batch: int, sample: int) -> tu
 
 
 def _assert_same(incremental: tuple, regrouped: tuple) -> None:
-    events, articles, names, choices, joined = incremental
+    events, articles, names, choices, joined, unnamed = incremental
     assert events == regrouped[0]
     assert articles == regrouped[1]
     assert names == regrouped[2]
     assert joined == regrouped[4]
+    # A regroup keeps every such join; an ingest, those of the blocks it joined again.
+    assert unnamed.items() <= regrouped[5].items()
     _assert_choices_known(choices, regrouped[3])
 
 
@@ -508,3 +514,39 @@ def test_report_features_keep_their_word_counts(terms: dict[str, int]) -> None:
     stored_first.pop("counts", None)
     stored_first["terms"] = terms
     assert ReportFeatures.from_json(3, json.dumps(stored_first)) == features
+
+
+def test_blocks_of_names_no_person_stands_for_join_as_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A block of full names holding one no person stands for is read as kept, not joined
+    again by every ingest that comes near it; and names resolve as a regroup has them."""
+    files = _news_corpus(tmp_path / "corpus", 200)
+    db = tmp_path / "steps.db"
+    _with_sample(db, 40)
+    with Engine(db) as engine:
+        engine.ingest(files[:-5])
+        unnamed = dict(engine.store.db.execute("SELECT key, joined FROM name_joins").fetchall())
+    assert unnamed  # the bench corpus gives names without evidence of a person
+    from briefings.index import person_map
+
+    kept_unnamed: list[str] = []
+    stored_joins = person_map._stored_joins
+
+    def spied(conn: Any, families: Any, changed: set[str]) -> Any:
+        inner = stored_joins(conn, families, changed)
+
+        def stored(blocks: Any) -> Any:
+            found = inner(blocks)
+            kept_unnamed.extend(k for joins in found.values() for k in joins if k in unnamed)
+            return found
+
+        return stored
+
+    monkeypatch.setattr(person_map, "_stored_joins", spied)
+    with Engine(db) as engine:
+        for file in files[-5:]:
+            engine.ingest([file])
+        incremental = _snapshot(engine)
+    assert kept_unnamed
+    _assert_same(incremental, _regrouped(db, tmp_path / "full.db"))
