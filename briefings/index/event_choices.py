@@ -13,13 +13,13 @@ import datetime as dt
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class Choice:
+class Choice(NamedTuple):
     """A dated group an undated report could join, as the reports before it left the group:
     how well it fits (``events.fitting_groups``) and the group's rank (the first started
-    wins a tie)."""
+    wins a tie). A tuple: each report decided again reads a dozen or so."""
 
     founder: int
     score: float

@@ -148,7 +148,7 @@ def build_report(
     referred: set[str] = set()
     speaker: set[str] = set()
     for step in features.steps:
-        named = title_people if step.index < 0 else by_sentence.get(step.index, set())
+        named = title_people if step.sentence < 0 else by_sentence.get(step.sentence, set())
         if not named and step.pronoun:
             named = speaker
         elif named:

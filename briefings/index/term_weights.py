@@ -13,6 +13,7 @@ regroup would give it. A word the sample never saw weighs as one seen once.
 from __future__ import annotations
 
 import math
+import operator
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -41,13 +42,13 @@ class TermWeights:
     def vector(self, counts: Mapping[str, int]) -> dict[str, float]:
         """An article's unit-length tf-idf vector from its word counts."""
         idf = self._idf
-        vector = {}
-        for term, n in counts.items():
-            weight = idf.get(term) or self._weigh(term)
-            # Most words come once: (1 + log 1) * weight is the weight itself.
-            vector[term] = weight if n == 1 else (1 + math.log(n)) * weight
-        norm = math.sqrt(sum(v * v for v in vector.values()))
-        return {t: v / norm for t, v in vector.items()} if norm else {}
+        for term in [t for t in counts if t not in idf]:
+            self._weigh(term)
+        log = math.log
+        # Most words come once: (1 + log 1) * weight is the weight itself.
+        raw = [idf[t] if n == 1 else (1 + log(n)) * idf[t] for t, n in counts.items()]
+        norm = math.sqrt(sum(map(operator.mul, raw, raw)))
+        return {t: v / norm for t, v in zip(counts, raw, strict=True)} if norm else {}
 
     def _weigh(self, term: str) -> float:
         weight = math.log(1 + max(self.total, 1) / max(self.df.get(term, 1), 1))
