@@ -40,7 +40,9 @@ class Families:
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
-        self._by_initial: dict[str, list[str]] = {}
+        self._by_initial: dict[str, dict[int, list[str]]] = {}
+        """An initial (and whether of full names only) → its surnames by length."""
+        self._near_length: dict[tuple[str, int], list[str]] = {}
         self._blocks: dict[str, set[str]] = {}
         """surname → the surnames of its block."""
         # The names do not change while an ingest resolves them, and it asks again of the
@@ -148,6 +150,32 @@ class Families:
                 self._blocks[word] = block
         return self._blocks[surname]
 
+    def _typo_candidates(self, word: str, full_only: bool) -> list[str]:
+        """Surnames of five letters or more with the word's initial and a length that lets
+        them be within ``TYPO_RATIO`` of it (``fuzz.ratio`` is at most 100 * (1 - d / n) for
+        lengths d apart and n in all): rapidfuzz then compares a few hundred, not thousands."""
+        lengths = " AND core_len > 1" if full_only else ""
+        cache = word[0] + ("+" if full_only else "")
+        by_length = self._by_initial.get(cache)
+        if by_length is None:
+            by_length = self._by_initial[cache] = {}
+            for (surname,) in self.conn.execute(
+                "SELECT DISTINCT surname FROM name_stats WHERE surname >= ? AND surname < ? "
+                f"AND length(surname) >= 5{lengths}",
+                [word[0], chr(ord(word[0]) + 1)],
+            ):
+                by_length.setdefault(len(surname), []).append(surname)
+        size = len(word)
+        key = (cache, size)
+        if key not in self._near_length:
+            self._near_length[key] = [
+                s
+                for other, surnames in sorted(by_length.items())
+                if 100 * abs(size - other) <= (100 - TYPO_RATIO) * (size + other)
+                for s in surnames
+            ]
+        return self._near_length[key]
+
     def _keys(
         self, column: str, values: set[str], *, full_only: bool = False, single_only: bool = False
     ) -> set[str]:
@@ -172,21 +200,14 @@ class Families:
             )
         }
         if len(word) >= 5:
-            cache = word[0] + ("+" if full_only else "")
-            initial = self._by_initial.get(cache)
-            if initial is None:
-                initial = self._by_initial[cache] = [
-                    r[0]
-                    for r in self.conn.execute(
-                        "SELECT DISTINCT surname FROM name_stats WHERE surname >= ? AND surname < ? "
-                        f"AND length(surname) >= 5{lengths}",
-                        [word[0], chr(ord(word[0]) + 1)],
-                    )
-                ]
             found |= {
                 s
                 for s, _, _ in process.extract(
-                    word, initial, scorer=fuzz.ratio, score_cutoff=TYPO_RATIO, limit=None
+                    word,
+                    self._typo_candidates(word, full_only),
+                    scorer=fuzz.ratio,
+                    score_cutoff=TYPO_RATIO,
+                    limit=None,
                 )
             }
         return found
