@@ -293,6 +293,16 @@ def _segments(
         i = j + 1
 
 
+def _after_preposition(text: str, start: int) -> bool:
+    """Whether a preposition and a space come just before ``start``: looked for from where
+    that space begins, not from the start of the sentence (once per name-like stretch)."""
+    gap = start
+    while gap > 0 and text[gap - 1].isspace():
+        gap -= 1
+    longest = 4  # "from"
+    return gap < start and _AFTER_PREPOSITION.search(text, max(0, gap - longest), start) is not None
+
+
 def _mentions(sentences: Sequence[Sentence], title: str, found: Found) -> list[_Mention]:
     """Every name-like stretch of every sentence, with the evidence that it is a person."""
     lex = lexicon()
@@ -317,7 +327,7 @@ def _mentions(sentences: Sequence[Sentence], title: str, found: Found) -> list[_
                 start, end = run[i].start, run[j].end
                 m = _Mention(sentence.index, start, end, start, text[start:end], key)
                 m.opens_sentence = start <= lead
-                m.after_preposition = bool(_AFTER_PREPOSITION.search(text, 0, start))
+                m.after_preposition = _after_preposition(text, start)
                 out.append(m)
                 if headline:
                     m.in_headline = True

@@ -492,3 +492,20 @@ def test_single_sentences(text: str, people: list[tuple[str, tuple[str, ...]]]) 
 
 def test_no_sentences_give_no_entities() -> None:
     assert find_entities([]) == Entities()
+
+
+def test_a_preposition_before_a_name_is_found_from_the_space_before_it() -> None:
+    """Looked for from where the space before the name begins, it is found where a search
+    from the start of the sentence finds it."""
+    import random
+
+    from briefings.extract.people import _AFTER_PREPOSITION, _after_preposition
+
+    rng = random.Random(1)
+    words = ["of", "in", "from", "to", "at", "for", "by", "on", "off", "tin", "From", "é", "-"]
+    gaps = [" ", "", "  ", "\t", "\u2003", "\n"]
+    for _ in range(20000):
+        text = "".join(rng.choice(words) + rng.choice(gaps) for _ in range(rng.randint(0, 6)))
+        for start in range(len(text) + 1):
+            expected = _AFTER_PREPOSITION.search(text, 0, start) is not None
+            assert _after_preposition(text, start) == expected, (text, start)
