@@ -61,6 +61,7 @@ from briefings.index.events import (
     build_report,
     event_of,
     fitting_groups,
+    undated_fitting_above,
 )
 from briefings.index.person_map import PersonMap, resolve_identity
 from briefings.index.store import Store
@@ -695,7 +696,13 @@ class Placement:
             changed = self._changed_before(report, article_id, stored)
             if not changed:
                 return
-            choices = stored.rechosen(changed, self._choices_among(report, article_id, changed))
+            groups = self._groups_among(report, article_id, changed)
+            if stored.complete or not stored.choices:
+                scored = fitting_groups(report, groups)
+            else:
+                # Only a group scoring at least the last kept one can be among those kept.
+                scored = undated_fitting_above(report, groups, stored.choices[-1].score)
+            choices = stored.rechosen(changed, [_choice(g, score) for g, score in scored])
         if choices is None:
             candidates = self._joined_candidates(report)
             choices = self._best_choices(report, article_id, candidates)
@@ -719,13 +726,6 @@ class Placement:
             return {f for f, since in self.joined_from.items() if since < step}
         possible = self._joined_candidates(report) | {c.founder for c in stored.choices}
         return {f for f in possible if self.joined_from.get(f, NEVER) < step}
-
-    def _choices_among(self, report: _Report, step: int, founders: Iterable[int]) -> list[Choice]:
-        """The groups among these the report may join, as the reports before it left them."""
-        return [
-            _choice(group, score)
-            for group, score in fitting_groups(report, self._groups_among(report, step, founders))
-        ]
 
     def _best_choices(self, report: _Report, step: int, founders: Iterable[int]) -> Choices:
         """The report's choices among these groups, as the reports before it left them

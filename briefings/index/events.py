@@ -374,6 +374,26 @@ def fitting_groups(report: _Report, candidates: Iterable[_Group]) -> list[tuple[
     return found
 
 
+def undated_fitting_above(
+    report: _Report, candidates: Iterable[_Group], floor: float
+) -> list[tuple[_Group, float]]:
+    """Of the groups an undated report may join (``fitting_groups``), those that may score
+    ``floor`` or more: the vetoes, which may have to work out where a group happened, are
+    not checked for a group whose likeness bounds its score below it."""
+    assert report.happened is None
+    found = []
+    for group in candidates:
+        if not any(p in group.people for p in report.people):
+            continue
+        likeness = _likeness(report, group)
+        if likeness is None or likeness.bound < floor:
+            continue
+        score = _further_score(report, group, likeness)
+        if score is not None and score > 0.0:
+            found.append((group, score))
+    return found
+
+
 def best_undated_group(report: _Report, candidates: Iterable[_Group]) -> _Group | None:
     return _best_undated_group(report, sorted(candidates, key=lambda g: g.rank))
 

@@ -390,9 +390,14 @@ def test_a_report_cache_smaller_than_the_corpus(
 def test_pruned_choices_equal_every_candidate_scored(tmp_path: Path, keep: int) -> None:
     """An undated report's best choices, scored in full only for the groups that may be
     among them (``best_fitting_undated``), are those that scoring every candidate gives,
-    and they say as truly whether they are all it has."""
+    and they say as truly whether they are all it has; so are the groups that may score
+    above a floor (``undated_fitting_above``)."""
     from briefings.index.event_replay import Placement
-    from briefings.index.events import best_fitting_undated, fitting_groups
+    from briefings.index.events import (
+        best_fitting_undated,
+        fitting_groups,
+        undated_fitting_above,
+    )
     from briefings.index.person_map import PersonMap
 
     files = _news_corpus(tmp_path / "corpus", 300)
@@ -418,6 +423,12 @@ def test_pruned_choices_equal_every_candidate_scored(tmp_path: Path, keep: int) 
                 == (by_order[:keep])
             )
             assert complete == (len(every) <= keep)
+            # Decided again against a floor (its last kept score), it gets every group
+            # that scores at least that, and only groups that fit.
+            for _, floor in every:
+                above = undated_fitting_above(report, groups, floor)
+                assert set(above) <= set(every)
+                assert {gs for gs in every if gs[1] >= floor} <= set(above)
         if keep < 16:
             assert pruned > 0  # some groups were never scored in full
 
