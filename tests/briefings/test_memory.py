@@ -61,3 +61,27 @@ def test_settle_frees_cycles_and_freezes_what_lives(collector_on):
         assert gc.is_tracked(kept)
     finally:
         gc.unfreeze()
+
+
+def test_a_walk_leaves_nothing_for_the_collector(tmp_path):
+    """Placing articles frees the walk's groups and reports as it ends, without a collection:
+    they read their reports through the walk, a cycle that would otherwise wait for one."""
+    from pathlib import Path
+
+    from briefings.engine import Engine
+    from briefings.index import event_replay
+
+    seeds = sorted((Path(__file__).resolve().parents[2] / "seeds").glob("*.txt"))
+    with Engine(tmp_path / "walk.db") as engine:
+        engine.ingest(seeds)
+        ids = [a.id for a in engine.articles()]
+        was = gc.isenabled()
+        gc.disable()
+        try:
+            gc.collect()
+            event_replay.place(engine.store, ids[-1:])
+            left = [o for o in gc.get_objects() if isinstance(o, event_replay.Placement)]
+        finally:
+            if was:
+                gc.enable()
+    assert not left
