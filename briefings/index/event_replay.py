@@ -721,7 +721,9 @@ class Placement:
         new_founder = best.founder if best is not None else None
         if best is not None:
             self._decide(article_id, Membership(best.founder, JOINED, None))
-            self.state.add_group_people(best.founder, DATED, report.people)
+            if article_id in self.changed or new_founder != old_founder:
+                # (a member staying where it was has its people there already)
+                self.state.add_group_people(best.founder, DATED, report.people)
         else:
             self._decide(article_id, Membership(LEFT_OVER, ALONE, None))
         if article_id in self.changed or new_founder != old_founder:
@@ -1029,7 +1031,8 @@ class Placement:
         conn = state.conn
         if self.gone:
             state.delete_memberships(self.gone)
-        state.save_memberships(self.decided)
+        # Most reports decided again stay where they were: those are not written again.
+        state.save_memberships({i: m for i, m in self.decided.items() if m != self.before_walk(i)})
         state.delete_choices(self.changed - set(self.choices))
         state.save_choices(self.choices)
         touched = sorted(self.touched)
