@@ -767,14 +767,15 @@ class Placement:
                 heapq.heappush(work, i)
 
     def _prefetch(self, ids: Iterable[int]) -> None:
-        """Read the reports and stored choices of undated reports about to be decided again,
-        a few queries for all of them rather than some for each."""
+        """Read the reports, stored groups and stored choices of undated reports about to
+        be decided again, a few queries for all of them rather than some for each."""
         wanted = sorted(
             i for i in set(ids) if i not in self._reports or i not in self._stored_choices
         )[: REPORT_CACHE // 2]
         for start in range(0, len(wanted), 500):
             chunk = wanted[start : start + 500]
             self.reports(chunk)
+            self.memberships(chunk)
             unknown = [i for i in chunk if i not in self._stored_choices and i not in self.changed]
             found = self.state.choices(unknown)
             for i in unknown:
