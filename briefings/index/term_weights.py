@@ -42,11 +42,19 @@ class TermWeights:
     def vector(self, counts: Mapping[str, int]) -> dict[str, float]:
         """An article's unit-length tf-idf vector from its word counts."""
         idf = self._idf
-        for term in [t for t in counts if t not in idf]:
-            self._weigh(term)
         log = math.log
-        # Most words come once: (1 + log 1) * weight is the weight itself.
-        raw = [idf[t] if n == 1 else (1 + log(n)) * idf[t] for t, n in counts.items()]
+
+        def weighed() -> list[float]:
+            # Most words come once: (1 + log 1) * weight is the weight itself.
+            return [idf[t] if n == 1 else (1 + log(n)) * idf[t] for t, n in counts.items()]
+
+        try:
+            raw = weighed()
+        except KeyError:  # words not weighed yet: weighed once, for every article
+            for term in counts:
+                if term not in idf:
+                    self._weigh(term)
+            raw = weighed()
         norm = math.sqrt(sum(map(operator.mul, raw, raw)))
         return {t: v / norm for t, v in zip(counts, raw, strict=True)} if norm else {}
 
