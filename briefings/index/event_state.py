@@ -127,8 +127,10 @@ LAST_CREATED = (
     "undated_choices",
     "undated_choosing",
     "event_members_dated",
+    "name_joins",
 )
-"""The last things SCHEMA creates, then added to it: when they are there, the rest is."""
+"""The last things SCHEMA and ``person_map.SCHEMA`` create, then added to them: when they
+are there, the rest is."""
 
 DERIVED_TABLES = (
     "event_members",

@@ -561,3 +561,19 @@ def test_blocks_of_names_no_person_stands_for_join_as_kept(
         incremental = _snapshot(engine)
     assert kept_unnamed
     _assert_same(incremental, _regrouped(db, tmp_path / "full.db"))
+
+
+def test_a_database_written_before_the_kept_joins_gets_them(tmp_path: Path) -> None:
+    """A database written before names kept their joins gets the table when it is opened,
+    and the next ingest places its articles as a regroup would."""
+    files = _news_corpus(tmp_path / "corpus", 80)
+    db = tmp_path / "old.db"
+    _with_sample(db, 40)
+    with Engine(db) as engine:
+        engine.ingest(files[:-2])
+        engine.store.db.execute("DROP TABLE name_joins")
+        engine.store.db.conn.commit()
+    with Engine(db) as engine:
+        engine.ingest(files[-2:])
+        incremental = _snapshot(engine)
+    _assert_same(incremental, _regrouped(db, tmp_path / "full.db"))
