@@ -127,6 +127,7 @@ LAST_CREATED = (
     "undated_choices",
     "undated_choosing",
     "event_members_dated",
+    "surname_blocks_block",
     "name_joins",
 )
 """The last things SCHEMA and ``person_map.SCHEMA`` create, then added to them: when they

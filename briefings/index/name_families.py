@@ -69,6 +69,8 @@ class Families:
 
     def blocks(self, full: Iterable[str]) -> set[str]:
         """The full names whose surnames are linked to these names' by close spellings."""
+        full = list(full)
+        self._read_blocks(core_tokens(key)[-1] for key in full)
         blocks: dict[str, set[str]] = {}
         for key in full:
             block = self._block(core_tokens(key)[-1])
@@ -139,16 +141,78 @@ class Families:
 
     def _block(self, surname: str) -> set[str]:
         if surname not in self._blocks:
-            block: set[str] = set()
-            queue = [surname]
-            while queue:
-                word = queue.pop()
-                if word not in block:
-                    block.add(word)
-                    queue += self._close_spellings(word, full_only=True) - block
+            self._read_blocks([surname])
+        if surname not in self._blocks:
+            self._walk_and_keep(surname)
+        return self._blocks[surname]
+
+    def keep_every_block(self) -> None:
+        """Work out and keep the block of every surname a full name gives (with the corpus
+        resolved from nothing, which keeps none)."""
+        for (surname,) in self.conn.execute(
+            "SELECT DISTINCT surname FROM name_stats WHERE core_len > 1"
+        ).fetchall():
+            if surname not in self._blocks:
+                self._walk_and_keep(surname)
+
+    def _walk_and_keep(self, surname: str) -> None:
+        block, given = self._walk_block(surname)
+        for word in block:
+            self._blocks[word] = block
+        if given:  # (a surname no full name gives any more only links its old block's)
+            least = min(block)
+            self.conn.executemany(
+                "INSERT OR REPLACE INTO surname_blocks (surname, block) VALUES (?, ?)",
+                [(word, least) for word in block],
+            )
+
+    def _walk_block(self, surname: str) -> tuple[set[str], bool]:
+        """A surname's block, from close spelling to close spelling; and whether a full
+        name gives the surname (each other surname of the block is one that does)."""
+        block: set[str] = set()
+        given = False
+        queue = [surname]
+        while queue:
+            word = queue.pop()
+            if word not in block:
+                block.add(word)
+                close = self._close_spellings(word, full_only=True)
+                given = given or (word == surname and surname in close)
+                queue += close - block
+        return block, given
+
+    def _read_blocks(self, surnames: Iterable[str]) -> None:
+        """The blocks of these surnames as kept (``surname_blocks``), where they are."""
+        wanted = sorted({s for s in surnames if s not in self._blocks})
+        if not wanted:
+            return
+        found: dict[str, set[str]] = {}
+        rows = self.conn.execute(
+            "SELECT s.block, b.surname FROM surname_blocks s "
+            "JOIN surname_blocks b ON b.block = s.block "
+            "WHERE s.surname IN (SELECT value FROM json_each(?))",
+            [json.dumps(wanted)],
+        )
+        for name, word in rows:
+            found.setdefault(name, set()).add(word)
+        for block in found.values():
             for word in block:
                 self._blocks[word] = block
-        return self._blocks[surname]
+
+    def forget_blocks(self, keys: Iterable[str]) -> None:
+        """Let go of the kept blocks these full names' changes may have changed: a surname
+        that comes links its close spellings' blocks, and one that goes may split its own
+        (called once the names are counted, before any block is asked for)."""
+        surnames = {core_tokens(k)[-1] for k in keys if is_full(k)}
+        near = set(surnames)
+        for surname in surnames:
+            near |= self._close_spellings(surname, full_only=True)
+        if near:
+            self.conn.execute(
+                "DELETE FROM surname_blocks WHERE block IN (SELECT block FROM surname_blocks "
+                "WHERE surname IN (SELECT value FROM json_each(?)))",
+                [json.dumps(sorted(near))],
+            )
 
     def _typo_candidates(self, word: str, full_only: bool) -> list[str]:
         """Surnames of five letters or more with the word's initial and a length that lets

@@ -65,6 +65,11 @@ CREATE TABLE IF NOT EXISTS name_counted (
     article_id INTEGER PRIMARY KEY,
     names TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS surname_blocks (
+    surname TEXT PRIMARY KEY,
+    block TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS surname_blocks_block ON surname_blocks(block);
 CREATE TABLE IF NOT EXISTS name_joins (
     key TEXT PRIMARY KEY,
     joined TEXT NOT NULL
@@ -74,7 +79,13 @@ CREATE TABLE IF NOT EXISTS name_joins (
 person), each with the first spelling of its join (``identity.join_full_names``), which
 ``person_names`` cannot give them: without it, every block holding one is joined again at
 each ingest that comes near it (at 100,000 bench articles, 231 blocks for an article whose
-one-word names bring in a few thousand full names)."""
+one-word names bring in a few thousand full names).
+
+``surname_blocks``: the blocks of close surnames (``name_families``), by their least
+surname: all of them once the corpus is resolved from nothing; those the changed names may
+have changed are let go at each ingest, and kept again as they are worked out.
+Without them, each ingest walks again, by close spellings, the blocks of every full name
+its one-word names may join (4,063 surnames for that article)."""
 
 
 def create_tables(conn: sqlite3.Connection) -> None:
@@ -143,6 +154,7 @@ def resolve_identity(store: Store, *, changed_articles: set[int] | None) -> Iden
         conn.execute("DELETE FROM name_stats")
         conn.execute("DELETE FROM name_middles")
         conn.execute("DELETE FROM name_counted")
+        conn.execute("DELETE FROM surname_blocks")
         articles = [r[0] for r in conn.execute("SELECT article_id FROM report_features")]
         touched = _count(conn, articles)
         family = set(_all_keys(conn))
@@ -150,6 +162,7 @@ def resolve_identity(store: Store, *, changed_articles: set[int] | None) -> Iden
         evidence = _evidence(conn, family)
         joins = join_full_names(evidence.values())
         resolved = name_persons(evidence.values(), joins)
+        Families(conn).keep_every_block()
     else:
         touched = _count(conn, sorted(changed_articles))
         family, evidence, resolved, joins = _resolve_targets(conn, touched)
@@ -199,6 +212,7 @@ def _resolve_targets(
     (see ``name_families``), what is said of them and their context, who they are, and
     the joins of the whole blocks joined anew (``_keep_joins``)."""
     families = Families(conn)
+    families.forget_blocks(touched)
     targets = families.targets_of(touched)
     evidence: dict[str, NameEvidence] = {}
     # Each round adds a few names to thousands: the blocks of full names they leave alone

@@ -27,6 +27,7 @@ from briefings.engine import Engine
 from briefings.index import event_choices, event_replay
 from briefings.index.event_choices import Choices
 from briefings.index.event_state import EventState
+from briefings.index.name_families import Families
 
 ROOT = Path(__file__).resolve().parents[2]
 SHARED = ROOT.parent / "shared" / "corpora"
@@ -63,6 +64,14 @@ def _snapshot(engine: Engine) -> tuple[list[tuple], list[tuple], list[tuple], di
     )
     # How the full names no person stands for join, where kept.
     unnamed = dict(engine.store.db.execute("SELECT key, joined FROM name_joins").fetchall())
+    # Each kept block of surnames is the block its close spellings lead to now.
+    kept: dict[str, set[str]] = {}
+    for surname, block in engine.store.db.execute("SELECT surname, block FROM surname_blocks"):
+        kept.setdefault(block, set()).add(surname)
+    families = Families(engine.store.db.conn)
+    for block, surnames in kept.items():
+        assert block == min(surnames)
+        assert all(families._walk_block(s) == (surnames, True) for s in surnames), block
     return events, articles, names, choices, joined, unnamed
 
 
@@ -563,17 +572,48 @@ def test_blocks_of_names_no_person_stands_for_join_as_kept(
     _assert_same(incremental, _regrouped(db, tmp_path / "full.db"))
 
 
-def test_a_database_written_before_the_kept_joins_gets_them(tmp_path: Path) -> None:
-    """A database written before names kept their joins gets the table when it is opened,
-    and the next ingest places its articles as a regroup would."""
+def test_a_database_written_before_the_kept_blocks_and_joins_gets_them(tmp_path: Path) -> None:
+    """A database written before names kept their blocks and joins gets the tables when it
+    is opened, and the next ingest places its articles as a regroup would."""
     files = _news_corpus(tmp_path / "corpus", 80)
     db = tmp_path / "old.db"
     _with_sample(db, 40)
     with Engine(db) as engine:
         engine.ingest(files[:-2])
-        engine.store.db.execute("DROP TABLE name_joins")
+        for table in ("surname_blocks", "name_joins"):
+            engine.store.db.execute(f"DROP TABLE {table}")
         engine.store.db.conn.commit()
     with Engine(db) as engine:
         engine.ingest(files[-2:])
+        kept = engine.store.db.execute("SELECT count(*) FROM surname_blocks").fetchone()[0]
         incremental = _snapshot(engine)
+    assert kept
+    _assert_same(incremental, _regrouped(db, tmp_path / "full.db"))
+
+
+def test_an_ingest_reads_the_blocks_of_surnames_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The blocks of close surnames an ingest worked out are read by the next ones, not
+    walked again by close spellings, but for those its names may have changed."""
+    files = _news_corpus(tmp_path / "corpus", 200)
+    db = tmp_path / "steps.db"
+    _with_sample(db, 40)
+    read: list[str] = []
+    read_blocks = Families._read_blocks
+
+    def spied(self: Families, surnames: Any) -> None:
+        before = set(self._blocks)
+        read_blocks(self, surnames)
+        read.extend(set(self._blocks) - before)
+
+    monkeypatch.setattr(Families, "_read_blocks", spied)
+    with Engine(db) as engine:
+        engine.ingest(files[:-12])  # from nothing: every block kept
+        for file in files[-12:]:
+            engine.ingest([file])
+        kept = engine.store.db.execute("SELECT count(*) FROM surname_blocks").fetchone()[0]
+        incremental = _snapshot(engine)
+    assert kept
+    assert read  # later ingests read blocks the earlier ones kept
     _assert_same(incremental, _regrouped(db, tmp_path / "full.db"))

@@ -65,3 +65,46 @@ def test_close_spellings_are_those_every_surname_compared_gives() -> None:
                 )
             }
             assert families._close_spellings(word, full_only=full_only) == expected, word
+
+
+def _add_full_name(conn: sqlite3.Connection, key: str) -> None:
+    surname = key.split()[-1]
+    conn.execute(
+        "INSERT INTO name_stats (key, surname, first, core_len, bones, first_article, "
+        "articles, strong, evidence) VALUES (?, ?, ?, 2, ?, 0, 1, 1, '{}')",
+        [key, surname, key.split()[0], surname[0] + skeleton(surname)],
+    )
+
+
+def test_kept_blocks_follow_the_surnames_that_come_and_go() -> None:
+    """A block kept by one ingest is read by the next, unless a surname that came or went
+    may have changed it: a new close spelling joins the block, and a block held together by
+    a surname that went falls apart."""
+    conn = sqlite3.connect(":memory:")
+    conn.executescript(person_map.SCHEMA)
+    for key in ("ann petrenko", "ivan kovalenko", "li wei"):
+        _add_full_name(conn, key)
+    assert Families(conn)._block("petrenko") == {"petrenko"}
+    assert conn.execute("SELECT surname, block FROM surname_blocks").fetchall() == [
+        ("petrenko", "petrenko")
+    ]
+
+    # A typo of it comes: the kept block is let go and walked again.
+    _add_full_name(conn, "ann petrenkko")
+    families = Families(conn)
+    families.forget_blocks(["ann petrenkko"])
+    assert families._block("petrenko") == {"petrenko", "petrenkko"}
+    assert Families(conn)._block("petrenkko") == {"petrenko", "petrenkko"}  # read as kept
+
+    # A surname between two others goes: their block falls apart.
+    for key in ("ann marinescu", "ann marinescuta", "ann marinescutana"):
+        _add_full_name(conn, key)
+    families = Families(conn)
+    families.forget_blocks(["ann marinescuta"])
+    whole = {"marinescu", "marinescuta", "marinescutana"}
+    assert families._block("marinescu") == whole
+    conn.execute("DELETE FROM name_stats WHERE key = 'ann marinescuta'")
+    families = Families(conn)
+    families.forget_blocks(["ann marinescuta"])
+    assert families._block("marinescu") == {"marinescu"}
+    assert Families(conn)._block("marinescutana") == {"marinescutana"}
