@@ -37,7 +37,7 @@ import datetime as dt
 import heapq
 import math
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from briefings.extract.event_features import ReportFeatures
@@ -382,11 +382,8 @@ def undated_fitting_above(
     not checked for a group whose likeness bounds its score below it."""
     assert report.happened is None
     found = []
-    for group in candidates:
-        if not any(p in group.people for p in report.people):
-            continue
-        likeness = _likeness(report, group)
-        if likeness is None or likeness.bound < floor:
+    for likeness, group in _likely(report, candidates):
+        if likeness.bound < floor:
             continue
         score = _further_score(report, group, likeness)
         if score is not None and score > 0.0:
@@ -470,6 +467,16 @@ def _further_score(report: _Report, group: _Group, likeness: _Likeness) -> float
     return similarity + 0.05 * min(shared_principals, 3) + 0.1 * linked + 0.1 * fits
 
 
+def _likely(report: _Report, candidates: Iterable[_Group]) -> Iterator[tuple[_Likeness, _Group]]:
+    """The groups an undated report shares a person with and is alike enough to, in order,
+    with their likeness (the vetoes not checked yet)."""
+    for group in candidates:
+        if any(p in group.people for p in report.people):
+            likeness = _likeness(report, group)
+            if likeness is not None:
+                yield likeness, group
+
+
 def best_fitting_undated(
     report: _Report, candidates: Iterable[_Group], keep: int
 ) -> tuple[list[tuple[_Group, float]], bool]:
@@ -482,14 +489,7 @@ def best_fitting_undated(
     best found (``_Likeness.bound``) once more than ``keep`` are known to fit.
     """
     assert report.happened is None
-    likely = []
-    for group in candidates:
-        if not any(p in group.people for p in report.people):
-            continue
-        likeness = _likeness(report, group)
-        if likeness is not None:
-            likely.append((likeness, group))
-    likely.sort(key=lambda lg: -lg[0].bound)
+    likely = sorted(_likely(report, candidates), key=lambda lg: -lg[0].bound)
     found: list[tuple[_Group, float]] = []
     best_scores: list[float] = []  # the ``keep`` best scores found, the lowest first
     for likeness, group in likely:
