@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import sys
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -165,7 +166,11 @@ def _terms_of(fields: dict[str, Any]) -> dict[str, int]:
         return cast(dict[str, int], fields["terms"])
     words = cast(str, fields["words"])
     counts = cast(list[int], fields["counts"])
-    return dict(zip(words.split(_WORD_BREAK), counts, strict=True)) if words else {}
+    # Interned: grouping looks each up in the vocabularies of hundreds of groups, and a
+    # word found there as the very same string is not compared letter by letter.
+    return (
+        dict(zip(map(sys.intern, words.split(_WORD_BREAK)), counts, strict=True)) if words else {}
+    )
 
 
 def _iso(day: dt.date | None) -> str | None:

@@ -248,7 +248,10 @@ def _vector_of(fields: dict[str, object]) -> dict[str, float]:
     weights.frombytes(base64.b64decode(cast(str, fields["weights"])))
     if sys.byteorder != "little":
         weights.byteswap()
-    return dict(zip(terms.split(_TERM_BREAK), weights, strict=True)) if terms else {}
+    # (interned, as a report's words are: see ``event_features._terms_of``)
+    return (
+        dict(zip(map(sys.intern, terms.split(_TERM_BREAK)), weights, strict=True)) if terms else {}
+    )
 
 
 class EventState:
