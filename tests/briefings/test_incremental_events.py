@@ -493,6 +493,8 @@ def test_group_states_keep_their_vocabulary_exactly(centroid: dict[str, float]) 
     again = GroupSummary.from_json(7, summary.to_json())
     assert again == summary
     assert list(again.centroid) == list(centroid)
+    # Read interned, as a report's words are: a lookup finds them by identity.
+    assert all(term is sys.intern(term) for term in again.centroid)
     stored_first = json.loads(summary.to_json())
     stored_first.pop("terms", None)
     stored_first.pop("weights", None)
@@ -529,6 +531,8 @@ def test_report_features_keep_their_word_counts(terms: dict[str, int]) -> None:
     again = ReportFeatures.from_json(3, features.to_json())
     assert again == features
     assert list(again.terms.items()) == list(terms.items())
+    if " " not in "".join(terms) and all(terms):  # (stored as one string of words)
+        assert all(term is sys.intern(term) for term in again.terms)
     stored_first = json.loads(features.to_json())
     stored_first.pop("words", None)
     stored_first.pop("counts", None)
