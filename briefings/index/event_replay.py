@@ -335,6 +335,9 @@ class Placement:
         self._alone: OrderedDict[int, _Progress] = OrderedDict()
         self.touched: set[int] = set()
         """Founders of the groups whose events must be written again."""
+        self._founders_by_person: dict[str, set[int]] = {}
+        """From nothing: person → the dated groups naming them, as written to group_people
+        so far (what ``founders_with_people`` would read, without a query per report)."""
         self._founders_by_term: dict[str, set[int]] = {}
         """From nothing: weighty word → the dated groups whose reports so far have it among
         theirs (what the top-terms index and the decisions say, without reading either;
@@ -662,7 +665,7 @@ class Placement:
                 continue
             if group.members:
                 self.state.save_summaries([_summary_of(group)])
-                self.state.add_group_people(founder, DATED, group.people)
+                self._add_dated_people(founder, group.people)
             else:
                 self.emptied.add(founder)
                 self.state.delete_summaries([founder])
@@ -723,7 +726,7 @@ class Placement:
             self._decide(article_id, Membership(best.founder, JOINED, None))
             if article_id in self.changed or new_founder != old_founder:
                 # (a member staying where it was has its people there already)
-                self.state.add_group_people(best.founder, DATED, report.people)
+                self._add_dated_people(best.founder, report.people)
         else:
             self._decide(article_id, Membership(LEFT_OVER, ALONE, None))
         if article_id in self.changed or new_founder != old_founder:
@@ -781,12 +784,23 @@ class Placement:
             for i in unknown:
                 self._stored_choices[i] = found.get(i)
 
+    def _add_dated_people(self, founder: int, people: Iterable[str]) -> None:
+        people = list(people)
+        self.state.add_group_people(founder, DATED, people)
+        if self.full:
+            for person in people:
+                self._founders_by_person.setdefault(person, set()).add(founder)
+
     def _joined_candidates(self, report: _Report) -> set[int]:
         """Founders of dated groups that may share a person (and, in a big corpus, a weighty
         word) with the report."""
         if not report.people:
             return set()
-        founders = self.state.founders_with_people(report.people, DATED) - self.emptied
+        if self.full:
+            founders = set().union(*(self._founders_by_person.get(p, ()) for p in report.people))
+            founders -= self.emptied
+        else:
+            founders = self.state.founders_with_people(report.people, DATED) - self.emptied
         if self.narrow and founders:
             if self.full:
                 near = set().union(*(self._founders_by_term.get(t, ()) for t in report.top))
