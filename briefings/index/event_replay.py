@@ -785,22 +785,25 @@ class Placement:
                 self._stored_choices[i] = found.get(i)
 
     def _add_dated_people(self, founder: int, people: Iterable[str]) -> None:
+        """Index the people of a dated group (``_dated_naming`` finds it by them)."""
         people = list(people)
         self.state.add_group_people(founder, DATED, people)
         if self.full:
             for person in people:
                 self._founders_by_person.setdefault(person, set()).add(founder)
 
+    def _dated_naming(self, people: Iterable[str]) -> set[int]:
+        """Founders of the dated groups indexed with any of the people."""
+        if self.full:
+            return set().union(*(self._founders_by_person.get(p, ()) for p in people))
+        return self.state.founders_with_people(people, DATED)
+
     def _joined_candidates(self, report: _Report) -> set[int]:
         """Founders of dated groups that may share a person (and, in a big corpus, a weighty
         word) with the report."""
         if not report.people:
             return set()
-        if self.full:
-            founders = set().union(*(self._founders_by_person.get(p, ()) for p in report.people))
-            founders -= self.emptied
-        else:
-            founders = self.state.founders_with_people(report.people, DATED) - self.emptied
+        founders = self._dated_naming(report.people) - self.emptied
         if self.narrow and founders:
             if self.full:
                 near = set().union(*(self._founders_by_term.get(t, ()) for t in report.top))
