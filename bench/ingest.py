@@ -17,6 +17,8 @@ For each N it prints:
 - the peak memory of the process (workers apart), and what it was before the ingest (after
   the floor) and when grouping began;
 - search latency, p50 and p95 over ten queries;
+- where the undated articles were placed: with their own story's event or not
+  (bench/placement.py);
 - adding one new article to the ingested corpus, in a process of its own as a feed poll
   would (bench/add_one.py): CPU and wall ms, and memory (before and peak), median of three.
 
@@ -41,7 +43,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import sqlite_utils  # noqa: E402
 
 from bench.corpus import build  # noqa: E402
-from bench.news_corpus import ROOT, build_news, prepared, words_in  # noqa: E402
+from bench.news_corpus import (  # noqa: E402
+    ROOT,
+    STORIES_FILE,
+    Story,
+    build_news,
+    prepared,
+    words_in,
+)
+from bench.placement import undated_placement  # noqa: E402
 from briefings.engine import Engine  # noqa: E402
 from briefings.extract.analyse import analyse  # noqa: E402
 from briefings.extract.topics import Taxonomy  # noqa: E402
@@ -197,6 +207,12 @@ def run_one(n: int, workdir: Path, keep: Path | None, renamed: bool) -> None:
         f"search p50 {statistics.median(timings):.2f} ms, "
         f"p95 {timings[int(len(timings) * 0.95)]:.2f} ms"
     )
+    stories_file = corpus.parent / STORIES_FILE
+    if not renamed and stories_file.exists():  # a corpus kept before stories were written has none
+        stories = {
+            name: Story(*story) for name, story in json.loads(stories_file.read_text()).items()
+        }
+        print(undated_placement(db, stories).line())
     added = add_one(db, workdir)
     print(
         f"one added article: {added['cpu_ms']:.0f} ms CPU, {added['wall_ms']:.0f} ms wall; "

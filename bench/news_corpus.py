@@ -38,6 +38,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
+from typing import NamedTuple
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -97,6 +98,19 @@ class CorpusFacts:
             f"articles), dated {self.first_year}-{self.last_year}; the most named person is "
             f"in {self.top_name_share:.0%} of the articles"
         )
+
+
+class Story(NamedTuple):
+    """What an article of the corpus tells: a copy of one source folder's events (copies
+    are weeks apart, so each is a happening of its own). An undated article can be told
+    from the other copies of its story only by the minor people each copy renames."""
+
+    folder: str
+    copy: int
+
+
+STORIES_FILE = "stories.json"
+"""Next to a kept corpus's articles: file name → its story, for bench/ingest.py."""
 
 
 def source_folders() -> list[Folder]:
@@ -249,8 +263,11 @@ def _rename(match: re.Match[str], *, keep: set[str], copy: int) -> str:
     return _pseudonym(name, copy)
 
 
-def build_news(n: int, out: Path, seed: int = 7) -> CorpusFacts:
-    """Write n article files into out/ and say what the corpus holds."""
+def build_news(
+    n: int, out: Path, seed: int = 7, stories: dict[str, Story] | None = None
+) -> CorpusFacts:
+    """Write n article files into out/ and say what the corpus holds; ``stories``, when
+    given, gets the story each file tells (see ``Story``)."""
     rng = random.Random(seed)
     folders = source_folders()
     out.mkdir(parents=True, exist_ok=True)
@@ -292,7 +309,10 @@ def build_news(n: int, out: Path, seed: int = 7) -> CorpusFacts:
                 if digest in written:
                     continue  # nothing new to say: another version would be a copy
                 written.add(digest)
-                (out / f"{count:06d}.txt").write_text(article, "utf-8")
+                name = f"{count:06d}.txt"
+                (out / name).write_text(article, "utf-8")
+                if stories is not None:
+                    stories[name] = Story(folder.name, copy_number)
                 names.update(named)
                 count += 1
                 size += 1
@@ -316,8 +336,10 @@ def prepared(n: int, keep: Path | None, scratch: Path) -> tuple[Path, CorpusFact
     facts_file = folder / "facts.json"
     if keep is not None and facts_file.exists():
         return folder / "articles", CorpusFacts(**json.loads(facts_file.read_text()))
-    facts = build_news(n, folder / "articles")
+    stories: dict[str, Story] = {}
+    facts = build_news(n, folder / "articles", stories=stories)
     folder.mkdir(parents=True, exist_ok=True)
+    (folder / STORIES_FILE).write_text(json.dumps(stories))
     facts_file.write_text(json.dumps(dataclasses.asdict(facts)))
     return folder / "articles", facts
 
