@@ -17,7 +17,7 @@ For each N it prints:
 - the peak memory of the process (workers apart), and what it was before the ingest (after
   the floor) and when grouping began;
 - search latency, p50 and p95 over ten queries;
-- where the undated articles were placed: with their own story's event or not
+- where the dated and the undated articles were placed: with their own story's event or not
   (bench/placement.py);
 - adding one new article to the ingested corpus, in a process of its own as a feed poll
   would (bench/add_one.py): CPU and wall ms, and memory (before and peak), median of three.
@@ -51,7 +51,7 @@ from bench.news_corpus import (  # noqa: E402
     prepared,
     words_in,
 )
-from bench.placement import undated_placement  # noqa: E402
+from bench.placement import placement  # noqa: E402
 from briefings.engine import Engine  # noqa: E402
 from briefings.extract.analyse import analyse  # noqa: E402
 from briefings.extract.topics import Taxonomy  # noqa: E402
@@ -212,7 +212,9 @@ def run_one(n: int, workdir: Path, keep: Path | None, renamed: bool) -> None:
         stories = {
             name: Story(*story) for name, story in json.loads(stories_file.read_text()).items()
         }
-        print(undated_placement(db, stories).line())
+        dated, undated = placement(db, stories)
+        print(dated.line("dated"))
+        print(undated.line("undated"))
     added = add_one(db, workdir)
     print(
         f"one added article: {added['cpu_ms']:.0f} ms CPU, {added['wall_ms']:.0f} ms wall; "
