@@ -101,9 +101,11 @@ class CorpusFacts:
 
 
 class Story(NamedTuple):
-    """What an article of the corpus tells: a copy of one source folder's events (copies
-    are weeks apart, so each is a happening of its own). An undated article can be told
-    from the other copies of its story only by the minor people each copy renames."""
+    """What an article of the corpus tells: a copy of one source folder's events, a
+    happening of its own (copies of a folder are weeks apart until its SLOTS dates are all
+    taken, past about 400 copies; copies of different folders share those dates). An undated
+    article can be told from the other copies of its story only by the minor people each
+    copy renames."""
 
     folder: str
     copy: int
