@@ -47,7 +47,7 @@ from briefings.extract.event_features import (
     encoded_features_of,
     features_of,
 )
-from briefings.index import event_choices, event_state, person_map
+from briefings.index import event_choices, event_state, person_map, report_records
 from briefings.index.event_choices import Choice, Choices
 from briefings.index.event_state import EventState, GroupSummary, Membership
 from briefings.index.events import (
@@ -83,6 +83,9 @@ FEW_CHANGED_GROUPS = 64
 it, only against those of them the indexes find for it."""
 READ_AHEAD = 256
 """Dated reports a regroup from nothing reads at once."""
+RECORDS = ("undated_reports", "1")
+"""The meta entry saying every undated report is kept as built (``report_records``): a
+database written before is given them once, at its next placement."""
 NEVER = 1 << 62
 LEFT_OVER = 0
 """The founder of an undated report that joined no dated event, until its own phase."""
@@ -301,6 +304,8 @@ class Placement:
         self.full = full
         """Every report is placed again, from nothing."""
         self._reports: OrderedDict[int, _Report] = OrderedDict()
+        self._recorded: set[int] = set()
+        """Reports whose kept record this walk wrote (see ``_record_holds``)."""
         self._places: dict[tuple[int, ...], str | None] = {}
         """Places of groups worked out in this walk (see ``_Group.places_known``)."""
         self._stored: dict[int, Membership] = {}
@@ -347,16 +352,45 @@ class Placement:
     def reports(self, ids: Iterable[int]) -> dict[int, _Report]:
         ids = list(ids)
         missing = [i for i in ids if i not in self._reports]
+        unreadable = self._read_records([i for i in missing if self._record_holds(i)])
+        missing = [i for i in missing if i not in self._reports]
         if missing:
             features = self.state.features(missing)
             self.persons.prepare(n.key for f in features.values() for n in f.names)
             for i, f in features.items():
                 self._reports[i] = build_report(f, self.persons.person_of, self.weights)
+            # A kept record that cannot be read is kept again, as built.
+            self._keep_records(r for i in unreadable if (r := self._reports.get(i)) is not None)
         found = {i: r for i in ids if (r := self._reports.get(i)) is not None}
         # Only then are the oldest forgotten: some of those just asked for may be among them.
         while len(self._reports) > REPORT_CACHE:
             self._reports.popitem(last=False)
         return found
+
+    def _record_holds(self, article_id: int) -> bool:
+        """Whether a kept record of the report is the report this walk would build: one
+        written in this walk, or that of a report that did not change (kept records are
+        written whenever a report is indexed, see ``report_records``)."""
+        if article_id in self._recorded:
+            return True
+        return not self.full and article_id not in self.changed
+
+    def _read_records(self, ids: Sequence[int]) -> list[int]:
+        """Read these reports as kept (``report_records``); say which records could not be
+        read."""
+        unreadable = []
+        for i, text in (self.state.undated_reports(ids) if ids else {}).items():
+            if (kept := report_records.report_of(i, text)) is not None:
+                self._reports[i] = kept
+            else:
+                unreadable.append(i)
+        return unreadable
+
+    def _keep_records(self, reports: Iterable[_Report]) -> None:
+        """Keep undated reports as built (``report_records``)."""
+        rows = [(r.id, report_records.record_of(r)) for r in reports if r.happened is None]
+        self.state.save_undated_reports(rows)
+        self._recorded.update(i for i, _ in rows)
 
     def report(self, article_id: int) -> _Report | None:
         return self.reports([article_id]).get(article_id)
@@ -440,6 +474,7 @@ class Placement:
         # of the corpus fewer); the undated ones before it, as the walk's later phases find
         # them through the indexes.
         self._index_reports(self.state.undated_ids() if self.full else sorted(present))
+        self._complete_records()
         self._dated_phase(present)
         self._joined_phase(present)
         self._alone_phase()
@@ -456,18 +491,34 @@ class Placement:
 
     def _index_reports(self, ids: Sequence[int]) -> None:
         """The indexes other reports find these through: their weighty words, and the
-        people of the undated ones."""
+        people of the undated ones; and the undated ones kept as built."""
         state = self.state
         if self.gone:
             state.delete_undated_people(self.gone)
             state.delete_top_terms(self.gone)
+            state.delete_undated_reports(self.gone)
         for chunk in range(0, len(ids), 500):
-            for article_id, report in self.reports(ids[chunk : chunk + 500]).items():
+            reports = self.reports(ids[chunk : chunk + 500])
+            for article_id, report in reports.items():
                 state.set_top_terms(article_id, report.top, report.happened is not None)
                 if report.happened is None:
                     state.set_undated_people(article_id, report.people)
                 elif not self.full:
                     state.delete_undated_people([article_id])
+                    state.delete_undated_reports([article_id])
+            self._keep_records(reports.values())
+
+    def _complete_records(self) -> None:
+        """Keep every undated report as built, once, in a database written before they
+        were kept (a regroup from nothing has just kept them all)."""
+        name, version = RECORDS
+        if self.state.meta(name) == version:
+            return
+        if not self.full:
+            unchanged = [i for i in self.state.undated_ids() if i not in self.changed]
+            for chunk in range(0, len(unchanged), 500):
+                self._keep_records(self.reports(unchanged[chunk : chunk + 500]).values())
+        self.state.set_meta(name, version)
 
     # -- dated reports ---------------------------------------------------------------------
     def _dated_phase(self, present: set[int]) -> None:

@@ -20,6 +20,8 @@ so that the schema and the code that relies on it are read together.
 - ``undated_choices``: for each undated report, the dated groups it could join (as the
   reports before it left them) that fit it best, with their scores: a later change
   re-scores only the groups that changed and keeps the others' scores (``event_choices``).
+- ``undated_reports``: each undated report as grouping built it from its features, read
+  back at a fraction of the cost when it is decided again (``report_records``).
 - ``unplaced_articles``: articles deleted since the last placement (a trigger notes them).
 - ``term_sample``, ``grouping_meta``: the document frequencies words are weighed by
   (``term_weights``) and the sample they were counted over.
@@ -113,6 +115,10 @@ CREATE TABLE IF NOT EXISTS joined_states (
     last_member INTEGER NOT NULL,
     state TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS undated_reports (
+    article_id INTEGER PRIMARY KEY,
+    report TEXT NOT NULL
+);
 -- An article deleted (by whatever code) leaves its features behind no longer, and waits
 -- for the next placement to take it out of its event.
 CREATE TRIGGER IF NOT EXISTS articles_gone_from_grouping AFTER DELETE ON articles BEGIN
@@ -123,6 +129,7 @@ END;
 
 LAST_CREATED = (
     "joined_states",
+    "undated_reports",
     "articles_gone_from_grouping",
     "undated_choices",
     "undated_choosing",
@@ -142,6 +149,7 @@ DERIVED_TABLES = (
     "top_terms",
     "undated_choices",
     "undated_choosing",
+    "undated_reports",
 )
 
 
@@ -187,7 +195,7 @@ class GroupSummary:
         return json.dumps(
             {
                 "members": self.members,
-                **_vector_fields(self.centroid),
+                **vector_fields(self.centroid),
                 "norm2": self.norm2,
                 "people": self.people,
                 "prominent": self.prominent,
@@ -208,7 +216,7 @@ class GroupSummary:
         return cls(
             founder=founder,
             members=d["members"],
-            centroid=_vector_of(d),
+            centroid=vector_of(d),
             norm2=d["norm2"],
             people=d["people"],
             prominent=d["prominent"],
@@ -224,7 +232,7 @@ class GroupSummary:
 _TERM_BREAK = "\n"
 
 
-def _vector_fields(vector: dict[str, float]) -> dict[str, object]:
+def vector_fields(vector: dict[str, float]) -> dict[str, object]:
     """A vocabulary's words, and their weights as the bytes of 64-bit floats (little-endian,
     in base64): read back several times faster than a JSON object of decimals, the same
     floats exactly. A group is read again each time an undated report may join it."""
@@ -239,8 +247,8 @@ def _vector_fields(vector: dict[str, float]) -> dict[str, object]:
     }
 
 
-def _vector_of(fields: dict[str, object]) -> dict[str, float]:
-    """The vocabulary ``_vector_fields`` wrote (or a JSON object, as states were stored first)."""
+def vector_of(fields: dict[str, object]) -> dict[str, float]:
+    """The vocabulary ``vector_fields`` wrote (or a JSON object, as states were stored first)."""
     if "centroid" in fields:
         return cast(dict[str, float], fields["centroid"])
     terms = cast(str, fields["terms"])
@@ -498,6 +506,26 @@ class EventState:
     def delete_undated_people(self, ids: Iterable[int]) -> None:
         self.conn.execute(
             "DELETE FROM undated_people WHERE article_id IN (SELECT value FROM json_each(?))",
+            [_ids(ids)],
+        )
+
+    def undated_reports(self, ids: Iterable[int]) -> dict[int, str]:
+        """The kept undated reports among these (``report_records``), by article id."""
+        rows = self.conn.execute(
+            "SELECT article_id, report FROM undated_reports "
+            "WHERE article_id IN (SELECT value FROM json_each(?))",
+            [_ids(ids)],
+        )
+        return dict(rows.fetchall())
+
+    def save_undated_reports(self, rows: Iterable[tuple[int, str]]) -> None:
+        self.conn.executemany(
+            "INSERT OR REPLACE INTO undated_reports (article_id, report) VALUES (?, ?)", rows
+        )
+
+    def delete_undated_reports(self, ids: Iterable[int]) -> None:
+        self.conn.execute(
+            "DELETE FROM undated_reports WHERE article_id IN (SELECT value FROM json_each(?))",
             [_ids(ids)],
         )
 

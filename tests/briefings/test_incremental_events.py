@@ -24,10 +24,12 @@ from typing import Any
 import pytest
 
 from briefings.engine import Engine
-from briefings.index import event_choices, event_replay
+from briefings.index import event_choices, event_replay, report_records
 from briefings.index.event_choices import Choices
 from briefings.index.event_state import EventState
+from briefings.index.events import build_report
 from briefings.index.name_families import Families
+from briefings.index.person_map import PersonMap
 
 ROOT = Path(__file__).resolve().parents[2]
 SHARED = ROOT.parent / "shared" / "corpora"
@@ -39,7 +41,9 @@ def _with_sample(db: Path, size: int) -> None:
         EventState(engine.store.db.conn).set_meta("sample_limit", str(size))
 
 
-def _snapshot(engine: Engine) -> tuple[list[tuple], list[tuple], list[tuple], dict, list, dict]:
+def _snapshot(
+    engine: Engine, *, records: bool = True
+) -> tuple[list[tuple], list[tuple], list[tuple], dict, list, dict]:
     events = sorted(
         (e.id, e.title, e.date, e.place, e.article_ids, e.people) for e in engine.events()
     )
@@ -62,6 +66,8 @@ def _snapshot(engine: Engine) -> tuple[list[tuple], list[tuple], list[tuple], di
         (founder, last, dataclasses.replace(summary, place=None))
         for founder, (last, summary) in state.joined_summaries(founders).items()
     )
+    if records:
+        _assert_undated_reports_kept(engine)
     # How the full names no person stands for join, where kept.
     unnamed = dict(engine.store.db.execute("SELECT key, joined FROM name_joins").fetchall())
     # Each kept block of surnames is the block its close spellings lead to now.
@@ -73,6 +79,19 @@ def _snapshot(engine: Engine) -> tuple[list[tuple], list[tuple], list[tuple], di
         assert block == min(surnames)
         assert all(families._walk_block(s) == (surnames, True) for s in surnames), block
     return events, articles, names, choices, joined, unnamed
+
+
+def _assert_undated_reports_kept(engine: Engine) -> None:
+    """Every undated report is kept as it would be built now, and nothing else is."""
+    state = EventState(engine.store.db.conn)
+    persons, weights = PersonMap(engine.store), state.weights()
+    kept = dict(engine.store.db.execute("SELECT article_id, report FROM undated_reports"))
+    undated_ids = state.undated_ids()
+    assert sorted(kept) == sorted(undated_ids)
+    features = state.features(undated_ids)
+    for article_id in undated_ids:
+        built = build_report(features[article_id], persons.person_of, weights)
+        assert report_records.report_of(article_id, kept[article_id]) == built, article_id
 
 
 def _regrouped(
@@ -621,4 +640,104 @@ def test_an_ingest_reads_the_blocks_of_surnames_kept(
         incremental = _snapshot(engine)
     assert kept
     assert read  # later ingests read blocks the earlier ones kept
+    _assert_same(incremental, _regrouped(db, tmp_path / "full.db"))
+
+
+def _undated_files(engine: Engine) -> list[Path]:
+    return [
+        Path(path)
+        for (path,) in engine.store.db.execute(
+            "SELECT a.path FROM articles a JOIN report_features f ON f.article_id = a.id "
+            "WHERE f.happened IS NULL ORDER BY a.id"
+        )
+    ]
+
+
+def test_unchanged_undated_reports_are_read_as_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Placing new articles reads the undated reports it decides again as kept, not built
+    again from their features: only the changed ones are."""
+    files = _news_corpus(tmp_path / "corpus", 200)
+    db = tmp_path / "steps.db"
+    _with_sample(db, 40)
+    built: list[set[int]] = []  # per walk, reports built from their features
+    changed: list[set[int]] = []
+    kept: list[int] = []
+    build = build_report
+    run = event_replay.Placement.run
+    read = report_records.report_of
+
+    def spied_build(features: Any, *args: Any) -> Any:
+        built[-1].add(features.id)
+        return build(features, *args)
+
+    def spied_run(self: event_replay.Placement, walk_changed: set[int]) -> None:
+        built.append(set())
+        changed.append(set(walk_changed))
+        run(self, walk_changed)
+
+    def spied_read(article_id: int, text: str) -> Any:
+        kept.append(article_id)
+        return read(article_id, text)
+
+    monkeypatch.setattr(event_replay, "build_report", spied_build)
+    monkeypatch.setattr(event_replay.Placement, "run", spied_run)
+    monkeypatch.setattr(report_records, "report_of", spied_read)
+    with Engine(db) as engine:
+        engine.ingest(files[:-8])
+        undated = {
+            r[0]
+            for r in engine.store.db.execute(
+                "SELECT article_id FROM report_features WHERE happened IS NULL"
+            )
+        }
+        kept.clear()
+        for file in files[-8:]:
+            engine.ingest([file])
+        incremental = _snapshot(engine)
+    assert undated and kept  # the later ingests read undated reports as kept
+    for walk_built, walk_changed in zip(built[1:], changed[1:], strict=True):
+        assert not (walk_built & undated) - walk_changed
+    _assert_same(incremental, _regrouped(db, tmp_path / "full.db"))
+
+
+def test_a_database_written_before_undated_reports_were_kept_gets_them(tmp_path: Path) -> None:
+    """Its next placement keeps every undated report as built, once; and the events are
+    a regroup's."""
+    files = _news_corpus(tmp_path / "corpus", 160)
+    db = tmp_path / "old.db"
+    _with_sample(db, 40)
+    with Engine(db) as engine:
+        engine.ingest(files[:-1])
+        assert _undated_files(engine)
+        engine.store.db.execute("DROP TABLE undated_reports")
+        engine.store.db.execute("DELETE FROM grouping_meta WHERE name = 'undated_reports'")
+        engine.store.db.conn.commit()
+    with Engine(db) as engine:
+        engine.ingest(files[-1:])
+        incremental = _snapshot(engine)  # every undated report kept, as built
+    _assert_same(incremental, _regrouped(db, tmp_path / "full.db"))
+
+
+def test_an_undated_report_kept_unreadable_is_built_again(tmp_path: Path) -> None:
+    """A record that cannot be read is built from the report's features, as if none were
+    kept, and kept again: the events are a regroup's."""
+    files = _news_corpus(tmp_path / "corpus", 160)
+    db = tmp_path / "steps.db"
+    _with_sample(db, 40)
+    with Engine(db) as engine:
+        engine.ingest(files[:-3])
+        conn = engine.store.db.conn
+        conn.execute("UPDATE undated_reports SET report = '{' WHERE article_id % 2 = 0")
+        conn.execute("UPDATE undated_reports SET report = '[]' WHERE article_id % 2 = 1")
+        conn.commit()
+        broken = conn.execute("SELECT count(*) FROM undated_reports").fetchone()[0]
+        for file in files[-3:]:
+            engine.ingest([file])
+        still = conn.execute(
+            "SELECT count(*) FROM undated_reports WHERE report IN ('{', '[]')"
+        ).fetchone()[0]
+        incremental = _snapshot(engine, records=False)
+    assert broken and still < broken  # those read again are kept again, readable
     _assert_same(incremental, _regrouped(db, tmp_path / "full.db"))
