@@ -1073,10 +1073,29 @@ class Placement:
             return set()
         founders = {f for f in self.state.founders_with_people(report.people, ALONE) if f < step}
         if self.narrow and founders:
-            articles = self.state.articles_with_top_terms(report.top, dated=False)
-            near = {m.founder for m in self.memberships(articles).values() if m.phase == ALONE}
-            founders &= near
+            founders = self._alone_sharing(founders, report.top)
         return founders
+
+    def _alone_sharing(self, founders: Iterable[int], terms: Iterable[str]) -> set[int]:
+        """Those of the groups of undated reports with a member, as the walk stands, among
+        whose weighty words is one of these: looked up among the groups' members (few),
+        not among every undated report with one of the words (in a big corpus, thousands
+        for a common word)."""
+        group_of: dict[int, int] = {}
+        for founder in founders:
+            for article_id, phase, _ in self.members_of(founder):
+                if (
+                    phase == ALONE
+                    and article_id not in self.changed
+                    and article_id not in self.decided
+                ):
+                    group_of[article_id] = founder
+            for article_id in self._decided_into.get((founder, ALONE), ()):
+                group_of[article_id] = founder
+        if not group_of:
+            return set()
+        found = self.state.sharing_top_terms(group_of, terms, dated=False)
+        return {group_of[i] for i in found}
 
     def _alone_state(self, founder: int, step: int) -> _Group:
         entry = self._alone.get(founder)

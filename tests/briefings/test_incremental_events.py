@@ -741,3 +741,42 @@ def test_an_undated_report_kept_unreadable_is_built_again(tmp_path: Path) -> Non
         incremental = _snapshot(engine, records=False)
     assert broken and still < broken  # those read again are kept again, readable
     _assert_same(incremental, _regrouped(db, tmp_path / "full.db"))
+
+
+@needs_shared  # the seeds alone leave no undated report in a group of its own
+def test_groups_of_undated_reports_are_found_among_their_members(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The groups of undated reports alone an undated report may join, looked up among
+    their members' weighty words, are those every undated report with one of its words
+    leads to (as the walk stands)."""
+    files = _news_corpus(tmp_path / "corpus", 300)
+    random.Random(2).shuffle(files)
+    found = event_replay.Placement._alone_candidates
+    compared: list[int] = []
+
+    def checked(self: event_replay.Placement, report: Any, step: int) -> set[int]:
+        candidates = found(self, report, step)
+        founders = {
+            f
+            for f in self.state.founders_with_people(report.people, event_replay.ALONE)
+            if f < step
+        }
+        if self.narrow and founders:
+            articles = self.state.articles_with_top_terms(report.top, dated=False)
+            memberships = self.memberships(articles).values()
+            founders &= {m.founder for m in memberships if m.phase == event_replay.ALONE}
+            compared.append(len(founders))
+        assert candidates == (founders if report.people else set())
+        return candidates
+
+    monkeypatch.setattr(event_replay.Placement, "_alone_candidates", checked)
+    db = tmp_path / "steps.db"
+    _with_sample(db, 40)
+    with Engine(db) as engine:
+        engine.ingest(files[:200])
+        for start in range(200, 300, 10):
+            engine.ingest(files[start : start + 10])
+        incremental = _snapshot(engine)
+    assert any(compared)  # some undated reports had such groups to join
+    _assert_same(incremental, _regrouped(db, tmp_path / "full.db"))
