@@ -20,7 +20,9 @@ only as far as their effects reach:
   (``event_choices``): decided again, it is scored only against the groups that
   changed before it, unless too little of what it kept stays known (or it kept nothing:
   a database written before the choices were kept gets them as its reports are decided
-  again, or all at once from ``regroup``).
+  again, or all at once from ``regroup``);
+- an undated report is kept as built (``report_records``): decided again without having
+  changed, it is read back rather than built again from its features.
 
 Groups are read back from the database as the decisions need them: a dated group from its
 stored state, or from its members when a change falls within its span. ``regroup`` is the
