@@ -949,6 +949,16 @@ class Placement:
                 entry.group.add(reports[i])
         entry.cursor = step
 
+    def _undated_members_now(self, founder: int, phase: int) -> set[int]:
+        """A group's undated members of a phase as the walk stands: those stored and not
+        decided again, and those decided into it."""
+        members = {
+            i
+            for i in self._stored_undated(founder, phase)
+            if i not in self.changed and i not in self.decided
+        }
+        return members | self._decided_into.get((founder, phase), set())
+
     def _stored_undated(self, founder: int, phase: int) -> list[int]:
         """The ids of a group's stored undated members of a phase, in order."""
         key = (founder, phase)
@@ -1004,9 +1014,7 @@ class Placement:
             return set()  # emptied: those that kept it are all it concerns
         prominent = Counter(summary.prominent)
         found = _principals(prominent)
-        stored = self._stored_undated(founder, JOINED)
-        members = {i for i in stored if i not in self.changed and i not in self.decided}
-        members |= self._decided_into.get((founder, JOINED), set())
+        members = self._undated_members_now(founder, JOINED)
         reports = self.reports(sorted(members))
         for article_id in sorted(members):
             report = reports.get(article_id)
@@ -1083,21 +1091,10 @@ class Placement:
         whose weighty words is one of these: looked up among the groups' members (few),
         not among every undated report with one of the words (in a big corpus, thousands
         for a common word)."""
-        group_of: dict[int, int] = {}
-        for founder in founders:
-            for article_id, phase, _ in self.members_of(founder):
-                if (
-                    phase == ALONE
-                    and article_id not in self.changed
-                    and article_id not in self.decided
-                ):
-                    group_of[article_id] = founder
-            for article_id in self._decided_into.get((founder, ALONE), ()):
-                group_of[article_id] = founder
-        if not group_of:
-            return set()
-        found = self.state.sharing_top_terms(group_of, terms, dated=False)
-        return {group_of[i] for i in found}
+        group_of = {i: f for f in founders for i in self._undated_members_now(f, ALONE)}
+        terms = set(terms)
+        tops = self.state.top_terms_of(group_of) if group_of else {}
+        return {group_of[i] for i, top in tops.items() if top & terms}
 
     def _alone_state(self, founder: int, step: int) -> _Group:
         entry = self._alone.get(founder)

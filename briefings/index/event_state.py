@@ -557,18 +557,6 @@ class EventState:
             params.append(int(dated))
         return {r[0] for r in self.conn.execute(sql, params)}
 
-    def sharing_top_terms(
-        self, ids: Iterable[int], terms: Iterable[str], *, dated: bool
-    ) -> set[int]:
-        """Those of these articles with one of the words among their weightiest."""
-        rows = self.conn.execute(
-            "SELECT DISTINCT article_id FROM top_terms "
-            "WHERE article_id IN (SELECT value FROM json_each(?)) "
-            "AND term IN (SELECT value FROM json_each(?)) AND is_dated = ?",
-            [_ids(ids), json.dumps(list(terms)), int(dated)],
-        )
-        return {r[0] for r in rows}
-
     def top_terms_of(self, ids: Iterable[int]) -> dict[int, set[str]]:
         found: dict[int, set[str]] = {}
         rows = self.conn.execute(
