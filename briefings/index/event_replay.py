@@ -85,9 +85,10 @@ FEW_CHANGED_GROUPS = 64
 it, only against those of them the indexes find for it."""
 READ_AHEAD = 256
 """Dated reports a regroup from nothing reads at once."""
-RECORDS = ("undated_reports", "1")
-"""The meta entry saying every undated report is kept as built (``report_records``): a
-database written before is given them once, at its next placement."""
+RECORDS = ("undated_reports", "2")
+"""The meta entry saying every undated report is kept as built (``report_records``), in the
+records' present layout: a database written before is given them once, at its next
+placement."""
 NEVER = 1 << 62
 LEFT_OVER = 0
 """The founder of an undated report that joined no dated event, until its own phase."""
@@ -381,8 +382,8 @@ class Placement:
         """Read these reports as kept (``report_records``); say which records could not be
         read."""
         unreadable = []
-        for i, text in (self.state.undated_reports(ids) if ids else {}).items():
-            if (kept := report_records.report_of(i, text)) is not None:
+        for i, record in (self.state.undated_reports(ids) if ids else {}).items():
+            if (kept := report_records.report_of(i, record)) is not None:
                 self._reports[i] = kept
             else:
                 unreadable.append(i)

@@ -117,7 +117,7 @@ CREATE TABLE IF NOT EXISTS joined_states (
 );
 CREATE TABLE IF NOT EXISTS undated_reports (
     article_id INTEGER PRIMARY KEY,
-    report TEXT NOT NULL
+    report BLOB NOT NULL
 );
 -- An article deleted (by whatever code) leaves its features behind no longer, and waits
 -- for the next placement to take it out of its event.
@@ -509,7 +509,7 @@ class EventState:
             [_ids(ids)],
         )
 
-    def undated_reports(self, ids: Iterable[int]) -> dict[int, str]:
+    def undated_reports(self, ids: Iterable[int]) -> dict[int, bytes]:
         """The kept undated reports among these (``report_records``), by article id."""
         rows = self.conn.execute(
             "SELECT article_id, report FROM undated_reports "
@@ -518,7 +518,7 @@ class EventState:
         )
         return dict(rows.fetchall())
 
-    def save_undated_reports(self, rows: Iterable[tuple[int, str]]) -> None:
+    def save_undated_reports(self, rows: Iterable[tuple[int, bytes]]) -> None:
         self.conn.executemany(
             "INSERT OR REPLACE INTO undated_reports (article_id, report) VALUES (?, ?)", rows
         )

@@ -15,6 +15,7 @@ incrementally rather than regrouped with the sample.
 from __future__ import annotations
 
 import dataclasses
+import marshal
 import random
 import shutil
 import sys
@@ -721,25 +722,59 @@ def test_a_database_written_before_undated_reports_were_kept_gets_them(tmp_path:
 
 
 def test_an_undated_report_kept_unreadable_is_built_again(tmp_path: Path) -> None:
-    """A record that cannot be read is built from the report's features, as if none were
-    kept, and kept again: the events are a regroup's."""
+    """A record that cannot be read (text, cut short, not a record, another layout's) is
+    built from the report's features, as if none were kept, and kept again: the events
+    are a regroup's."""
     files = _news_corpus(tmp_path / "corpus", 160)
     db = tmp_path / "steps.db"
     _with_sample(db, 40)
     with Engine(db) as engine:
         engine.ingest(files[:-3])
         conn = engine.store.db.conn
-        conn.execute("UPDATE undated_reports SET report = '{' WHERE article_id % 2 = 0")
-        conn.execute("UPDATE undated_reports SET report = '[]' WHERE article_id % 2 = 1")
+        other_layout = marshal.dumps((report_records.FORMAT + 1, "a title"))
+        for remainder, damaged in enumerate(("{", b"\xe9\x00", other_layout, None)):
+            conn.execute(
+                "UPDATE undated_reports SET report = coalesce(?, substr(report, 1, 40)) "
+                "WHERE article_id % 4 = ?",
+                [damaged, remainder],
+            )
         conn.commit()
         broken = conn.execute("SELECT count(*) FROM undated_reports").fetchone()[0]
+        assert all(
+            report_records.report_of(i, r) is None
+            for i, r in conn.execute("SELECT article_id, report FROM undated_reports")
+        )
         for file in files[-3:]:
             engine.ingest([file])
-        still = conn.execute(
-            "SELECT count(*) FROM undated_reports WHERE report IN ('{', '[]')"
-        ).fetchone()[0]
+        still = sum(
+            report_records.report_of(i, r) is None
+            for i, r in conn.execute("SELECT article_id, report FROM undated_reports")
+        )
         incremental = _snapshot(engine, records=False)
     assert broken and still < broken  # those read again are kept again, readable
+    _assert_same(incremental, _regrouped(db, tmp_path / "full.db"))
+
+
+def test_undated_reports_kept_in_an_earlier_layout_are_kept_again(tmp_path: Path) -> None:
+    """A database whose records are of an earlier layout (its meta entry says which) has
+    them all kept again in the present one at its next placement; the events are a
+    regroup's."""
+    files = _news_corpus(tmp_path / "corpus", 160)
+    db = tmp_path / "old.db"
+    _with_sample(db, 40)
+    with Engine(db) as engine:
+        engine.ingest(files[:-1])
+        conn = engine.store.db.conn
+        assert _undated_files(engine)
+        conn.execute('UPDATE undated_reports SET report = \'{"title": ""}\'')
+        name, version = event_replay.RECORDS
+        conn.execute(
+            "UPDATE grouping_meta SET value = ? WHERE name = ?", [str(int(version) - 1), name]
+        )
+        conn.commit()
+    with Engine(db) as engine:
+        engine.ingest(files[-1:])
+        incremental = _snapshot(engine)  # every undated report kept, as built
     _assert_same(incremental, _regrouped(db, tmp_path / "full.db"))
 
 
