@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import marshal
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -33,6 +34,10 @@ class Choice(NamedTuple):
 
 KEPT_CHOICES = 16
 """How many of an undated report's best choices are kept."""
+FORMAT = 1
+"""The kept choices' layout, their record's first value: another is worked out again."""
+_MARSHAL_VERSION = 4
+"""marshal's format version, fixed: every Python since 3.4 reads and writes it."""
 
 
 @dataclass(frozen=True)
@@ -73,14 +78,33 @@ class Choices:
             return None
         return Choices(tuple(sorted(known, key=lambda c: c.order)[:KEPT_CHOICES]), False)
 
-    def to_json(self) -> str:
-        return json.dumps(
-            [[c.founder, c.score, c.rank[0].isoformat(), c.rank[1]] for c in self.choices]
-        )
+    def to_record(self) -> bytes:
+        """The choices as ``undated_choices`` keeps them: a ``marshal`` of one flat tuple
+        of numbers, read back in a fraction of the time of JSON with dates in words (a
+        report decided again reads its own; thousands are, for one added article)."""
+        flat: list[float | int] = []
+        for c in self.choices:
+            flat += (c.founder, c.score, c.rank[0].toordinal(), c.rank[1])
+        return marshal.dumps((FORMAT, tuple(flat)), _MARSHAL_VERSION)
 
     @classmethod
-    def from_json(cls, text: str, complete: bool) -> Choices:
-        return cls(
-            tuple(Choice(f, s, (dt.date.fromisoformat(d), r)) for f, s, d, r in json.loads(text)),
-            complete,
-        )
+    def from_record(cls, record: object, complete: bool) -> Choices | None:
+        """The choices ``to_record`` kept (or JSON, as they were kept first), or None when
+        they cannot be read: then they are worked out again from the report's candidates."""
+        try:
+            if isinstance(record, str):
+                rows = [(f, s, dt.date.fromisoformat(d), r) for f, s, d, r in json.loads(record)]
+            elif isinstance(record, bytes):
+                version, flat = marshal.loads(record)
+                if version != FORMAT:
+                    return None
+                day = dt.date.fromordinal
+                rows = [
+                    (flat[k], flat[k + 1], day(flat[k + 2]), flat[k + 3])
+                    for k in range(0, len(flat), 4)
+                ]
+            else:
+                return None
+            return cls(tuple(Choice(f, s, (d, r)) for f, s, d, r in rows), complete)
+        except (EOFError, ValueError, TypeError, IndexError, OverflowError):
+            return None

@@ -97,7 +97,7 @@ CREATE TABLE IF NOT EXISTS grouping_meta (
 CREATE TABLE IF NOT EXISTS undated_choices (
     article_id INTEGER PRIMARY KEY,
     complete INTEGER NOT NULL,
-    choices TEXT NOT NULL
+    choices BLOB NOT NULL
 );
 -- Who keeps a group among its choices: to be decided again when the group changes, even
 -- once it shares no person or word with the group any more.
@@ -575,13 +575,14 @@ class EventState:
             "WHERE article_id IN (SELECT value FROM json_each(?))",
             [_ids(ids)],
         )
-        return {r[0]: Choices.from_json(r[2], bool(r[1])) for r in rows}
+        found = {r[0]: Choices.from_record(r[2], bool(r[1])) for r in rows}
+        return {i: choices for i, choices in found.items() if choices is not None}
 
     def save_choices(self, decided: dict[int, Choices]) -> None:
         self.delete_choices(decided)
         self.conn.executemany(
             "INSERT INTO undated_choices (article_id, complete, choices) VALUES (?, ?, ?)",
-            [(i, int(c.complete), c.to_json()) for i, c in decided.items()],
+            [(i, int(c.complete), c.to_record()) for i, c in decided.items()],
         )
         self.conn.executemany(
             "INSERT INTO undated_choosing (founder, article_id) VALUES (?, ?)",

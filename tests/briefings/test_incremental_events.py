@@ -15,6 +15,7 @@ incrementally rather than regrouped with the sample.
 from __future__ import annotations
 
 import dataclasses
+import json
 import marshal
 import random
 import shutil
@@ -42,13 +43,18 @@ def _with_sample(db: Path, size: int) -> None:
         EventState(engine.store.db.conn).set_meta("sample_limit", str(size))
 
 
-def _snapshot(
-    engine: Engine, *, records: bool = True
-) -> tuple[list[tuple], list[tuple], list[tuple], dict, list, dict]:
+def _events_and_articles(engine: Engine) -> tuple[list[tuple], list[tuple]]:
     events = sorted(
         (e.id, e.title, e.date, e.place, e.article_ids, e.people) for e in engine.events()
     )
     articles = sorted((a.id, a.event_id, a.published, a.date_source) for a in engine.articles())
+    return events, articles
+
+
+def _snapshot(
+    engine: Engine, *, records: bool = True
+) -> tuple[list[tuple], list[tuple], list[tuple], dict, list, dict]:
+    events, articles = _events_and_articles(engine)
     names = sorted(
         engine.store.db.execute("SELECT key, person, anchor FROM person_names").fetchall()
     )
@@ -776,6 +782,47 @@ def test_undated_reports_kept_in_an_earlier_layout_are_kept_again(tmp_path: Path
         engine.ingest(files[-1:])
         incremental = _snapshot(engine)  # every undated report kept, as built
     _assert_same(incremental, _regrouped(db, tmp_path / "full.db"))
+
+
+def test_choices_kept_as_json_are_read_and_damaged_ones_worked_out_again(tmp_path: Path) -> None:
+    """Choices kept as JSON (as they were kept first) read as the same choices; choices
+    that cannot be read are worked out again from the report's candidates: the events
+    are a regroup's."""
+    files = _news_corpus(tmp_path / "corpus", 160)
+    db = tmp_path / "steps.db"
+    _with_sample(db, 40)
+    with Engine(db) as engine:
+        engine.ingest(files[:-3])
+        conn = engine.store.db.conn
+        state = EventState(conn)
+        rows = conn.execute("SELECT article_id, complete, choices FROM undated_choices").fetchall()
+        assert rows
+        kept = state.choices([i for i, _, _ in rows])
+        as_json = {
+            i: json.dumps(
+                [[c.founder, c.score, c.rank[0].isoformat(), c.rank[1]] for c in k.choices]
+            )
+            for i, k in kept.items()
+        }
+        for i, text in as_json.items():
+            conn.execute("UPDATE undated_choices SET choices = ? WHERE article_id = ?", [text, i])
+        assert state.choices(list(as_json)) == kept
+        damaged = (b"\xe9", marshal.dumps((event_choices.FORMAT + 1, ())), "[[1, 2]]", 7)
+        for k, (article_id, _, _) in enumerate(rows):
+            conn.execute(
+                "UPDATE undated_choices SET choices = ? WHERE article_id = ?",
+                [damaged[k % len(damaged)], article_id],
+            )
+        assert not state.choices([i for i, _, _ in rows])
+        conn.commit()
+        for file in files[-3:]:
+            engine.ingest([file])
+        # Those decided again since are kept again, readable; the others stay unreadable
+        # until they are.
+        assert state.choices([i for i, _, _ in rows])
+        incremental = _events_and_articles(engine)
+    regrouped_events, regrouped_articles, *_ = _regrouped(db, tmp_path / "full.db")
+    assert incremental == (regrouped_events, regrouped_articles)
 
 
 @needs_shared  # the seeds alone leave no undated report in a group of its own
