@@ -38,7 +38,9 @@ import heapq
 import math
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from briefings.extract.event_features import ReportFeatures
 from briefings.index.event_places import (
@@ -115,6 +117,32 @@ class _Report:
     def key(self) -> tuple[dt.date, int]:
         assert self.happened is not None
         return (self.happened, self.id)
+
+
+class Alike(Protocol):
+    """What a report's likeness to a group is worked out from (``_likeness``): a whole
+    report, or an undated one's ``ReportCore``."""
+
+    @property
+    def people(self) -> AbstractSet[str]: ...
+    @property
+    def referred(self) -> AbstractSet[str]: ...
+    @property
+    def vector(self) -> dict[str, float]: ...
+    @property
+    def top(self) -> frozenset[str]: ...
+
+
+@dataclass(frozen=True)
+class ReportCore:
+    """What an undated report's likeness to groups needs of it (``Alike``), read back
+    without the rest of the report (``report_records.core_of``)."""
+
+    id: int
+    people: set[str]
+    referred: set[str]
+    vector: dict[str, float]
+    top: frozenset[str]
 
 
 def build_report(
@@ -391,6 +419,13 @@ def undated_fitting_above(
     return found
 
 
+def undated_may_fit_above(report: Alike, candidates: Iterable[_Group], floor: float) -> bool:
+    """Whether ``undated_fitting_above`` may find any of the groups: one the report is
+    alike enough to that its likeness bounds its score at ``floor`` or more. Worked out
+    from its likeness alone (an undated report's ``ReportCore`` is enough)."""
+    return any(likeness.bound >= floor for likeness, _ in _likely(report, candidates))
+
+
 def best_undated_group(report: _Report, candidates: Iterable[_Group]) -> _Group | None:
     return _best_undated_group(report, sorted(candidates, key=lambda g: g.rank))
 
@@ -434,7 +469,7 @@ class _Likeness:
         return self.similarity + 0.05 * min(self.shared_principals, 3) + 0.1 * self.linked + 0.1
 
 
-def _likeness(report: _Report, group: _Group) -> _Likeness | None:
+def _likeness(report: Alike, group: _Group) -> _Likeness | None:
     """Every way to join a group further off needs a shared principal and this much
     likeness: checked first (the cheapest first), as the vetoes may have to work out where
     the group happened."""
@@ -467,7 +502,7 @@ def _further_score(report: _Report, group: _Group, likeness: _Likeness) -> float
     return similarity + 0.05 * min(shared_principals, 3) + 0.1 * linked + 0.1 * fits
 
 
-def _likely(report: _Report, candidates: Iterable[_Group]) -> Iterator[tuple[_Likeness, _Group]]:
+def _likely(report: Alike, candidates: Iterable[_Group]) -> Iterator[tuple[_Likeness, _Group]]:
     """The groups an undated report shares a person with and is alike enough to, in order,
     with their likeness (the vetoes not checked yet)."""
     for group in candidates:

@@ -25,9 +25,9 @@ import marshal
 import sys
 from typing import Any
 
-from briefings.index.events import _Report
+from briefings.index.events import ReportCore, _Report
 
-FORMAT = 1
+FORMAT = 2
 """The record layout's version, its first value: another version is built again."""
 _MARSHAL_VERSION = 4
 """marshal's format version, fixed: every Python since 3.4 reads and writes it."""
@@ -35,63 +35,102 @@ _MARSHAL_VERSION = 4
 
 def record_of(report: _Report) -> bytes:
     """An undated report as ``undated_reports`` keeps it: everything but its id, the same
-    words in the same order (a vector's sum is taken in that order)."""
+    words in the same order (a vector's sum is taken in that order). In two parts: what
+    its likeness to a group needs (``core_of``), and the rest."""
     assert report.happened is None, "only undated reports are kept"
     weights = array.array("d", report.vector.values())
     if sys.byteorder != "little":
         weights.byteswap()
+    core = (
+        tuple(sorted(report.people)),
+        tuple(sorted(report.referred)),
+        tuple(report.vector),
+        weights.tobytes(),
+        tuple(sorted(report.top)),
+    )
+    rest = (
+        report.title,
+        report.published.toordinal() if report.published else 0,
+        tuple(report.places),
+        tuple(sorted(report.prominent)),
+        tuple(d.toordinal() for d in report.happening_days),
+        tuple(sorted(report.happening_weekdays)),
+        tuple(report.title_places),
+        tuple(report.happening_sentences),
+        {p: tuple(sorted(words)) for p, words in report.name_words.items()},
+        report.partial or (),
+        tuple(sorted(report.month_days)),
+        tuple(d.toordinal() for d in report.pictures),
+        tuple(report.lead_places),
+        tuple(sorted(report.towns)),
+    )
     return marshal.dumps(
-        (
-            FORMAT,
-            report.title,
-            report.published.toordinal() if report.published else 0,
-            tuple(sorted(report.people)),
-            tuple(report.places),
-            tuple(report.vector),
-            weights.tobytes(),
-            tuple(sorted(report.prominent)),
-            tuple(sorted(report.referred)),
-            tuple(d.toordinal() for d in report.happening_days),
-            tuple(sorted(report.happening_weekdays)),
-            tuple(report.title_places),
-            tuple(report.happening_sentences),
-            {p: tuple(sorted(words)) for p, words in report.name_words.items()},
-            report.partial or (),
-            tuple(sorted(report.month_days)),
-            tuple(d.toordinal() for d in report.pictures),
-            tuple(report.lead_places),
-            tuple(sorted(report.top)),
-            tuple(sorted(report.towns)),
-        ),
+        (FORMAT, marshal.dumps(core, _MARSHAL_VERSION), marshal.dumps(rest, _MARSHAL_VERSION)),
         _MARSHAL_VERSION,
     )
+
+
+_UNREADABLE = (EOFError, ValueError, TypeError, KeyError, IndexError, OverflowError)
 
 
 def report_of(article_id: int, record: object) -> _Report | None:
     """The report ``record_of`` kept, or None when the record cannot be read (then it is
     built again from its features)."""
-    if not isinstance(record, bytes):
-        return None  # a record kept as text, before this layout
     try:
-        values = marshal.loads(record)
-        if not isinstance(values, tuple) or not values or values[0] != FORMAT:
+        parts = _parts(record)
+        if parts is None:
             return None
-        return _decoded(article_id, values)
-    except (EOFError, ValueError, TypeError, KeyError, IndexError, OverflowError):
+        core = _core(article_id, marshal.loads(parts[0]))
+        return _decoded(core, marshal.loads(parts[1]))
+    except _UNREADABLE:
         return None
 
 
-def _decoded(article_id: int, values: tuple[Any, ...]) -> _Report:
+def core_of(article_id: int, record: object) -> ReportCore | None:
+    """What the report's likeness to a group needs, read without the rest (most of the
+    reports an added article calls for are told apart by it alone), or None when the
+    record cannot be read."""
+    try:
+        parts = _parts(record)
+        return None if parts is None else _core(article_id, marshal.loads(parts[0]))
+    except _UNREADABLE:
+        return None
+
+
+def _parts(record: object) -> tuple[bytes, bytes] | None:
+    if not isinstance(record, bytes):
+        return None  # a record kept as text, before this layout
+    values = marshal.loads(record)
+    if not isinstance(values, tuple) or len(values) != 3 or values[0] != FORMAT:
+        return None
+    _, core, rest = values
+    if not isinstance(core, bytes) or not isinstance(rest, bytes):
+        return None
+    return core, rest
+
+
+def _core(article_id: int, values: tuple[Any, ...]) -> ReportCore:
+    people, referred, terms, weight_bytes, top = values
+    weights = array.array("d")
+    weights.frombytes(weight_bytes)
+    if sys.byteorder != "little":
+        weights.byteswap()
+    return ReportCore(
+        id=article_id,
+        people=set(people),
+        referred=set(referred),
+        # (interned, as a report's words are: see ``event_features._terms_of``)
+        vector=dict(zip(map(sys.intern, terms), weights, strict=True)),
+        top=frozenset(top),
+    )
+
+
+def _decoded(core: ReportCore, values: tuple[Any, ...]) -> _Report:
     (
-        _,
         title,
         published,
-        people,
         places,
-        terms,
-        weight_bytes,
         prominent,
-        referred,
         happening_days,
         weekdays,
         title_places,
@@ -101,25 +140,19 @@ def _decoded(article_id: int, values: tuple[Any, ...]) -> _Report:
         month_days,
         pictures,
         lead_places,
-        top,
         towns,
     ) = values
-    weights = array.array("d")
-    weights.frombytes(weight_bytes)
-    if sys.byteorder != "little":
-        weights.byteswap()
     day = dt.date.fromordinal
     return _Report(
-        id=article_id,
+        id=core.id,
         title=title,
         published=day(published) if published else None,
         happened=None,
-        people=set(people),
+        people=core.people,
         places=list(places),
-        # (interned, as a report's words are: see ``event_features._terms_of``)
-        vector=dict(zip(map(sys.intern, terms), weights, strict=True)),
+        vector=core.vector,
         prominent=set(prominent),
-        referred=set(referred),
+        referred=core.referred,
         happening_days=list(map(day, happening_days)),
         happening_weekdays=set(weekdays),
         title_places=list(title_places),
@@ -129,6 +162,6 @@ def _decoded(article_id: int, values: tuple[Any, ...]) -> _Report:
         month_days={(m, n) for m, n in month_days},
         pictures=list(map(day, pictures)),
         lead_places=list(lead_places),
-        top=frozenset(top),
+        top=core.top,
         towns=frozenset(towns),
     )

@@ -321,12 +321,26 @@ def test_regroup_is_a_command(tmp_path: Path) -> None:
 @pytest.mark.parametrize("kept", [1, 2])
 def test_few_kept_choices(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kept: int) -> None:
     """With few choices kept, changes leave only some known, or none (then the report is
-    scored against all its candidates again): placement still equals a regroup."""
+    scored against all its candidates again): placement still equals a regroup. Some
+    reports keep their choices by their likeness alone, without being read in full (as
+    most do in a big corpus, where a report has more groups to choose from than are
+    kept)."""
     monkeypatch.setattr(event_choices, "KEPT_CHOICES", kept)
+    told: list[int] = []
+    keeps = event_replay.Placement._keeps_choices
+
+    def spied(self: event_replay.Placement, article_id: int, old: Any) -> bool:
+        keeps_them = keeps(self, article_id, old)
+        if keeps_them and article_id not in self._reports:
+            told.append(article_id)
+        return keeps_them
+
+    monkeypatch.setattr(event_replay.Placement, "_keeps_choices", spied)
     files = _news_corpus(tmp_path / "corpus", 120)
     random.Random(11).shuffle(files)
     incremental = _ingest_in_steps(tmp_path / "steps.db", files, 1, 40)
     assert any(not c.complete for c in incremental[3].values())
+    assert told
     _assert_same(incremental, _regrouped(tmp_path / "steps.db", tmp_path / "full.db"))
 
 
