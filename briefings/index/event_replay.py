@@ -331,6 +331,9 @@ class Placement:
         """The dated groups each undated report decided again could join."""
         self._stored_choices: dict[int, Choices | None] = {}
         self._undated_members: dict[tuple[int, int], list[int]] = {}
+        self._joined_in_order: dict[int, list[int]] = {}
+        """From nothing: founder → the undated reports that joined the dated group, in the
+        order they did (see ``_advance``)."""
         # Dated groups: those open around the walk's date, and those not what they were.
         self.open: dict[int, _Group] = {}
         self.divergent: set[int] = set()
@@ -452,6 +455,10 @@ class Placement:
         self._undecide(article_id)
         self.decided[article_id] = membership
         self._decided_into.setdefault((membership.founder, membership.phase), set()).add(article_id)
+        if self.full and membership.phase == JOINED:
+            in_order = self._joined_in_order.setdefault(membership.founder, [])
+            assert not in_order or in_order[-1] < article_id, "decided out of order"
+            in_order.append(article_id)
         if self.full and membership.phase in (DATED, JOINED):
             report = self.report(article_id)
             for term in report.top if report is not None else ():
@@ -999,6 +1006,19 @@ class Placement:
         """Add to a group the undated members it has, in this walk, below ``step``."""
         low = entry.cursor
         if low >= step:
+            return
+        if self.full and phase == JOINED:
+            # From nothing, each undated report joins a dated group once, in order: a
+            # group's undated members so far are those decided into it, in the order they
+            # were (hundreds of groups are advanced for each report, some with hundreds
+            # of members).
+            joined = self._joined_in_order.get(founder, [])
+            added = joined[bisect.bisect_left(joined, low) : bisect.bisect_left(joined, step)]
+            if added:
+                reports = self.reports(added)
+                for i in added:
+                    entry.group.add(reports[i])
+            entry.cursor = step
             return
         stored = self._stored_undated(founder, phase)
         ids = {

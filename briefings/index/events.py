@@ -35,12 +35,14 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import heapq
+import itertools
 import math
+import operator
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from briefings.extract.event_features import ReportFeatures
 from briefings.index.event_places import (
@@ -453,9 +455,9 @@ def _join_score(report: _Report, group: _Group) -> float | None:
     return None if likeness is None else _further_score(report, group, likeness)
 
 
-@dataclass(frozen=True)
-class _Likeness:
-    """What a report further off than the group's dates shares with it, before the vetoes."""
+class _Likeness(NamedTuple):
+    """What a report further off than the group's dates shares with it, before the vetoes.
+    (A tuple: an undated report's likeness is worked out for each of hundreds of groups.)"""
 
     shared_principals: int
     similarity: float
@@ -503,13 +505,13 @@ def _further_score(report: _Report, group: _Group, likeness: _Likeness) -> float
 
 
 def _likely(report: Alike, candidates: Iterable[_Group]) -> Iterator[tuple[_Likeness, _Group]]:
-    """The groups an undated report shares a person with and is alike enough to, in order,
-    with their likeness (the vetoes not checked yet)."""
+    """The groups an undated report shares a principal with (and so a person: a group's
+    principals are among its people) and is alike enough to, in order, with their likeness
+    (the vetoes not checked yet)."""
     for group in candidates:
-        if any(p in group.people for p in report.people):
-            likeness = _likeness(report, group)
-            if likeness is not None:
-                yield likeness, group
+        likeness = _likeness(report, group)
+        if likeness is not None:
+            yield likeness, group
 
 
 def best_fitting_undated(
@@ -624,8 +626,9 @@ def _best_undated_group(report: _Report, candidates: list[_Group]) -> _Group | N
 def _cosine(a: Mapping[str, float], b: Mapping[str, float], norm2: float | None = None) -> float:
     if not a or not b:
         return 0.0
-    # Terms it lacks add nothing: skipped, the sum is the same in the same order.
-    dot = sum(weight * b[term] for term, weight in a.items() if term in b)
+    # Terms it lacks add 0.0 each: the sum is that of the terms both have, in the same
+    # order (s + 0.0 is s), taken without a test per term.
+    dot = sum(map(operator.mul, a.values(), map(b.get, a, itertools.repeat(0.0))))
     norm_b = math.sqrt(norm2 if norm2 is not None else sum(v * v for v in b.values()))
     return dot / norm_b if norm_b else 0.0  # a is unit length
 
