@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import marshal
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
+
+from briefings.index import kept_values
 
 
 class Choice(NamedTuple):
@@ -36,8 +37,6 @@ KEPT_CHOICES = 16
 """How many of an undated report's best choices are kept."""
 FORMAT = 1
 """The kept choices' layout, their record's first value: another is worked out again."""
-_MARSHAL_VERSION = 4
-"""marshal's format version, fixed: every Python since 3.4 reads and writes it."""
 
 
 @dataclass(frozen=True)
@@ -79,13 +78,13 @@ class Choices:
         return Choices(tuple(sorted(known, key=lambda c: c.order)[:KEPT_CHOICES]), False)
 
     def to_record(self) -> bytes:
-        """The choices as ``undated_choices`` keeps them: a ``marshal`` of one flat tuple
+        """The choices as ``undated_choices`` keeps them (``kept_values``): one flat tuple
         of numbers, read back in a fraction of the time of JSON with dates in words (a
         report decided again reads its own; thousands are, for one added article)."""
         flat: list[float | int] = []
         for c in self.choices:
             flat += (c.founder, c.score, c.rank[0].toordinal(), c.rank[1])
-        return marshal.dumps((FORMAT, tuple(flat)), _MARSHAL_VERSION)
+        return kept_values.dumps((FORMAT, tuple(flat)))
 
     @classmethod
     def from_record(cls, record: object, complete: bool) -> Choices | None:
@@ -94,17 +93,16 @@ class Choices:
         try:
             if isinstance(record, str):
                 rows = [(f, s, dt.date.fromisoformat(d), r) for f, s, d, r in json.loads(record)]
-            elif isinstance(record, bytes):
-                version, flat = marshal.loads(record)
-                if version != FORMAT:
+            else:
+                kept = kept_values.loads(record)
+                if not isinstance(kept, tuple) or len(kept) != 2 or kept[0] != FORMAT:
                     return None
+                flat = kept[1]
                 day = dt.date.fromordinal
                 rows = [
                     (flat[k], flat[k + 1], day(flat[k + 2]), flat[k + 3])
                     for k in range(0, len(flat), 4)
                 ]
-            else:
-                return None
             return cls(tuple(Choice(f, s, (d, r)) for f, s, d, r in rows), complete)
-        except (EOFError, ValueError, TypeError, IndexError, OverflowError):
+        except Exception:  # values of another shape, in any place: worked out again
             return None

@@ -6,11 +6,10 @@ that changed, and each one read. Building a report from its stored features (dec
 weighing its words, finding the weightiest) costs about twice what reading it back built
 does. So each undated report is kept as built, written whenever it is indexed.
 
-A record is a ``marshal`` of plain values (strings, numbers, tuples, one dict), with its
-words' weights as the bytes of 64-bit floats: read back in about a quarter of the time of
-the same record as JSON (a record is 3 to 4 KB; thousands are read for one added article).
-``marshal`` builds nothing but such values, and this module writes every record it reads;
-a record it cannot read (damaged, or from another version) is built again.
+A record is plain values (``kept_values``: strings, numbers, tuples, one dict), with its
+words' weights as the bytes of 64-bit floats: read back in about half the time of the same
+record as JSON (a record is 3 to 4 KB; thousands are read for one added article). A record
+that cannot be read (damaged, or of another layout) is built again.
 
 A kept report stays true as long as what it was built from does: its features (a changed
 article is indexed again), the persons its names stand for (an article whose persons change
@@ -25,12 +24,11 @@ import marshal
 import sys
 from typing import Any
 
+from briefings.index import kept_values
 from briefings.index.events import ReportCore, _Report
 
-FORMAT = 2
+FORMAT = 3
 """The record layout's version, its first value: another version is built again."""
-_MARSHAL_VERSION = 4
-"""marshal's format version, fixed: every Python since 3.4 reads and writes it."""
 
 
 def record_of(report: _Report) -> bytes:
@@ -64,13 +62,9 @@ def record_of(report: _Report) -> bytes:
         tuple(report.lead_places),
         tuple(sorted(report.towns)),
     )
-    return marshal.dumps(
-        (FORMAT, marshal.dumps(core, _MARSHAL_VERSION), marshal.dumps(rest, _MARSHAL_VERSION)),
-        _MARSHAL_VERSION,
-    )
-
-
-_UNREADABLE = (EOFError, ValueError, TypeError, KeyError, IndexError, OverflowError)
+    # (each part a marshal of its own, read only when wanted; the record's seal covers both)
+    version = kept_values.MARSHAL_VERSION
+    return kept_values.dumps((FORMAT, marshal.dumps(core, version), marshal.dumps(rest, version)))
 
 
 def report_of(article_id: int, record: object) -> _Report | None:
@@ -82,7 +76,7 @@ def report_of(article_id: int, record: object) -> _Report | None:
             return None
         core = _core(article_id, marshal.loads(parts[0]))
         return _decoded(core, marshal.loads(parts[1]))
-    except _UNREADABLE:
+    except Exception:  # values of another shape, in any place: built again
         return None
 
 
@@ -93,14 +87,12 @@ def core_of(article_id: int, record: object) -> ReportCore | None:
     try:
         parts = _parts(record)
         return None if parts is None else _core(article_id, marshal.loads(parts[0]))
-    except _UNREADABLE:
+    except Exception:  # (as in ``report_of``)
         return None
 
 
 def _parts(record: object) -> tuple[bytes, bytes] | None:
-    if not isinstance(record, bytes):
-        return None  # a record kept as text, before this layout
-    values = marshal.loads(record)
+    values = kept_values.loads(record)
     if not isinstance(values, tuple) or len(values) != 3 or values[0] != FORMAT:
         return None
     _, core, rest = values

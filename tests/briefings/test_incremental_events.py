@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import marshal
 import random
 import shutil
 import sys
@@ -26,7 +25,7 @@ from typing import Any
 import pytest
 
 from briefings.engine import Engine
-from briefings.index import event_choices, event_replay, report_records
+from briefings.index import event_choices, event_replay, kept_values, report_records
 from briefings.index.event_choices import Choices
 from briefings.index.event_state import EventState
 from briefings.index.events import build_report
@@ -742,21 +741,28 @@ def test_a_database_written_before_undated_reports_were_kept_gets_them(tmp_path:
 
 
 def test_an_undated_report_kept_unreadable_is_built_again(tmp_path: Path) -> None:
-    """A record that cannot be read (text, cut short, not a record, another layout's) is
-    built from the report's features, as if none were kept, and kept again: the events
-    are a regroup's."""
+    """A record that cannot be read (text, not a record, another layout's, cut short, a
+    byte changed) is built from the report's features, as if none were kept, and kept
+    again: the events are a regroup's."""
     files = _news_corpus(tmp_path / "corpus", 160)
     db = tmp_path / "steps.db"
     _with_sample(db, 40)
     with Engine(db) as engine:
         engine.ingest(files[:-3])
         conn = engine.store.db.conn
-        other_layout = marshal.dumps((report_records.FORMAT + 1, "a title"))
-        for remainder, damaged in enumerate(("{", b"\xe9\x00", other_layout, None)):
+        other_layout = kept_values.dumps((report_records.FORMAT + 1, b"", b""))
+        damage = (
+            lambda record: "{",
+            lambda record: b"\xe9\x00",
+            lambda record: other_layout,
+            lambda record: record[:40],
+            lambda record: record[:100] + bytes([record[100] ^ 1]) + record[101:],
+        )
+        rows = conn.execute("SELECT article_id, report FROM undated_reports").fetchall()
+        for article_id, record in rows:
             conn.execute(
-                "UPDATE undated_reports SET report = coalesce(?, substr(report, 1, 40)) "
-                "WHERE article_id % 4 = ?",
-                [damaged, remainder],
+                "UPDATE undated_reports SET report = ? WHERE article_id = ?",
+                [damage[article_id % len(damage)](record), article_id],
             )
         conn.commit()
         broken = conn.execute("SELECT count(*) FROM undated_reports").fetchone()[0]
@@ -821,7 +827,8 @@ def test_choices_kept_as_json_are_read_and_damaged_ones_worked_out_again(tmp_pat
         for i, text in as_json.items():
             conn.execute("UPDATE undated_choices SET choices = ? WHERE article_id = ?", [text, i])
         assert state.choices(list(as_json)) == kept
-        damaged = (b"\xe9", marshal.dumps((event_choices.FORMAT + 1, ())), "[[1, 2]]", 7)
+        other_layout = kept_values.dumps((event_choices.FORMAT + 1, ()))
+        damaged = (b"\xe9", other_layout, "[[1, 2]]", 7, kept[rows[0][0]].to_record()[:-1])
         for k, (article_id, _, _) in enumerate(rows):
             conn.execute(
                 "UPDATE undated_choices SET choices = ? WHERE article_id = ?",
