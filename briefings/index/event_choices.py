@@ -79,8 +79,9 @@ class Choices:
 
     def to_record(self) -> bytes:
         """The choices as ``undated_choices`` keeps them (``kept_values``): one flat tuple
-        of numbers, read back in a fraction of the time of JSON with dates in words (a
-        report decided again reads its own; thousands are, for one added article)."""
+        of numbers, read back in about two thirds of the time of JSON with dates in words
+        (10 against 16 us for 16 choices; a report decided again reads its own, and
+        thousands are, for one added article)."""
         flat: list[float | int] = []
         for c in self.choices:
             flat += (c.founder, c.score, c.rank[0].toordinal(), c.rank[1])

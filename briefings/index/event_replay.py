@@ -22,7 +22,9 @@ only as far as their effects reach:
   a database written before the choices were kept gets them as its reports are decided
   again, or all at once from ``regroup``);
 - an undated report is kept as built (``report_records``): decided again without having
-  changed, it is read back rather than built again from its features.
+  changed, it is read back rather than built again from its features; and when what its
+  likeness needs tells that no changed group can enter its choices, only that is read
+  (``_keeps_choices``).
 
 Groups are read back from the database as the decisions need them: a dated group from its
 stored state, or from its members when a change falls within its span. ``regroup`` is the
