@@ -31,17 +31,16 @@ All of it is derived: ``briefings regroup`` rebuilds it from the articles.
 
 from __future__ import annotations
 
-import array
 import base64
 import datetime as dt
 import json
 import sqlite3
-import sys
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import cast
 
 from briefings.extract.event_features import EncodedFeatures, ReportFeatures
+from briefings.index import kept_values
 from briefings.index.event_choices import Choices
 from briefings.index.term_weights import TermWeights
 
@@ -238,12 +237,9 @@ def vector_fields(vector: dict[str, float]) -> dict[str, object]:
     floats exactly. A group is read again each time an undated report may join it."""
     if any(not term or _TERM_BREAK in term for term in vector):
         return {"centroid": vector}
-    weights = array.array("d", vector.values())
-    if sys.byteorder != "little":
-        weights.byteswap()
     return {
         "terms": _TERM_BREAK.join(vector),
-        "weights": base64.b64encode(weights.tobytes()).decode("ascii"),
+        "weights": base64.b64encode(kept_values.float_bytes(vector.values())).decode("ascii"),
     }
 
 
@@ -252,14 +248,10 @@ def vector_of(fields: dict[str, object]) -> dict[str, float]:
     if "centroid" in fields:
         return cast(dict[str, float], fields["centroid"])
     terms = cast(str, fields["terms"])
-    weights = array.array("d")
-    weights.frombytes(base64.b64decode(cast(str, fields["weights"])))
-    if sys.byteorder != "little":
-        weights.byteswap()
-    # (interned, as a report's words are: see ``event_features._terms_of``)
-    return (
-        dict(zip(map(sys.intern, terms.split(_TERM_BREAK)), weights, strict=True)) if terms else {}
-    )
+    if not terms:
+        return {}
+    weights = base64.b64decode(cast(str, fields["weights"]))
+    return kept_values.vocabulary(terms.split(_TERM_BREAK), weights)
 
 
 class EventState:

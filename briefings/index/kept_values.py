@@ -1,6 +1,7 @@
 """Plain values kept in the database for grouping to read back fast (``report_records``,
 ``event_choices``): a ``marshal`` of strings, numbers, bytes, tuples and dicts, sealed with
-its CRC-32.
+its CRC-32; and vocabularies' weights as the bytes of 64-bit floats (those records, and the
+groups' stored states in ``event_state``).
 
 ``marshal`` reads such values back several times faster than JSON, but it trusts the
 lengths it reads: one damaged byte in a tuple's length had it allocate gigabytes and take
@@ -10,8 +11,11 @@ are read: a damaged record is refused at once, and what it kept is worked out ag
 
 from __future__ import annotations
 
+import array
 import marshal
+import sys
 import zlib
+from collections.abc import Iterable
 from typing import Any
 
 MARSHAL_VERSION = 4
@@ -39,3 +43,21 @@ def loads(record: object) -> object | None:
         return value
     except (EOFError, ValueError, TypeError):
         return None
+
+
+def float_bytes(values: Iterable[float]) -> bytes:
+    """The values as the bytes of 64-bit floats, little-endian: the same floats exactly."""
+    floats = array.array("d", values)
+    if sys.byteorder != "little":
+        floats.byteswap()
+    return floats.tobytes()
+
+
+def vocabulary(words: Iterable[str], weights: bytes) -> dict[str, float]:
+    """Words with their weights as ``float_bytes`` kept them, in the same order.
+    (Interned, as a report's words are: see ``event_features._terms_of``.)"""
+    floats = array.array("d")
+    floats.frombytes(weights)
+    if sys.byteorder != "little":
+        floats.byteswap()
+    return dict(zip(map(sys.intern, words), floats, strict=True))

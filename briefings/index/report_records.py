@@ -18,10 +18,8 @@ is a changed one), and the word weights (a new sample regroups everything from n
 
 from __future__ import annotations
 
-import array
 import datetime as dt
 import marshal
-import sys
 from typing import Any
 
 from briefings.index import kept_values
@@ -36,14 +34,11 @@ def record_of(report: _Report) -> bytes:
     words in the same order (a vector's sum is taken in that order). In two parts: what
     its likeness to a group needs (``core_of``), and the rest."""
     assert report.happened is None, "only undated reports are kept"
-    weights = array.array("d", report.vector.values())
-    if sys.byteorder != "little":
-        weights.byteswap()
     core = (
         tuple(sorted(report.people)),
         tuple(sorted(report.referred)),
         tuple(report.vector),
-        weights.tobytes(),
+        kept_values.float_bytes(report.vector.values()),
         tuple(sorted(report.top)),
     )
     rest = (
@@ -102,17 +97,12 @@ def _parts(record: object) -> tuple[bytes, bytes] | None:
 
 
 def _core(article_id: int, values: tuple[Any, ...]) -> ReportCore:
-    people, referred, terms, weight_bytes, top = values
-    weights = array.array("d")
-    weights.frombytes(weight_bytes)
-    if sys.byteorder != "little":
-        weights.byteswap()
+    people, referred, terms, weights, top = values
     return ReportCore(
         id=article_id,
         people=set(people),
         referred=set(referred),
-        # (interned, as a report's words are: see ``event_features._terms_of``)
-        vector=dict(zip(map(sys.intern, terms), weights, strict=True)),
+        vector=kept_values.vocabulary(terms, weights),
         top=frozenset(top),
     )
 

@@ -18,6 +18,7 @@ import dataclasses
 import json
 import random
 import shutil
+import sqlite3
 import sys
 from pathlib import Path
 from typing import Any
@@ -722,14 +723,28 @@ def test_unchanged_undated_reports_are_read_as_kept(
     _assert_same(incremental, _regrouped(db, tmp_path / "full.db"))
 
 
+def _all_but_last_ingested(tmp_path: Path, last: int) -> tuple[list[Path], Path]:
+    """A bench corpus of 160 articles, and a database (word-weight sample of 40) holding all
+    but the last ``last`` of them."""
+    files = _news_corpus(tmp_path / "corpus", 160)
+    db = tmp_path / "steps.db"
+    _with_sample(db, 40)
+    with Engine(db) as engine:
+        engine.ingest(files[:-last])
+    return files, db
+
+
+def _unreadable_records(conn: sqlite3.Connection) -> int:
+    """How many kept undated reports cannot be read."""
+    rows = conn.execute("SELECT article_id, report FROM undated_reports")
+    return sum(report_records.report_of(i, record) is None for i, record in rows)
+
+
 def test_a_database_written_before_undated_reports_were_kept_gets_them(tmp_path: Path) -> None:
     """Its next placement keeps every undated report as built, once; and the events are
     a regroup's."""
-    files = _news_corpus(tmp_path / "corpus", 160)
-    db = tmp_path / "old.db"
-    _with_sample(db, 40)
+    files, db = _all_but_last_ingested(tmp_path, 1)
     with Engine(db) as engine:
-        engine.ingest(files[:-1])
         assert _undated_files(engine)
         engine.store.db.execute("DROP TABLE undated_reports")
         engine.store.db.execute("DELETE FROM grouping_meta WHERE name = 'undated_reports'")
@@ -744,11 +759,8 @@ def test_an_undated_report_kept_unreadable_is_built_again(tmp_path: Path) -> Non
     """A record that cannot be read (text, not a record, another layout's, cut short, a
     byte changed) is built from the report's features, as if none were kept, and kept
     again: the events are a regroup's."""
-    files = _news_corpus(tmp_path / "corpus", 160)
-    db = tmp_path / "steps.db"
-    _with_sample(db, 40)
+    files, db = _all_but_last_ingested(tmp_path, 3)
     with Engine(db) as engine:
-        engine.ingest(files[:-3])
         conn = engine.store.db.conn
         other_layout = kept_values.dumps((report_records.FORMAT + 1, b"", b""))
         damage = (
@@ -766,16 +778,10 @@ def test_an_undated_report_kept_unreadable_is_built_again(tmp_path: Path) -> Non
             )
         conn.commit()
         broken = conn.execute("SELECT count(*) FROM undated_reports").fetchone()[0]
-        assert all(
-            report_records.report_of(i, r) is None
-            for i, r in conn.execute("SELECT article_id, report FROM undated_reports")
-        )
+        assert _unreadable_records(conn) == broken
         for file in files[-3:]:
             engine.ingest([file])
-        still = sum(
-            report_records.report_of(i, r) is None
-            for i, r in conn.execute("SELECT article_id, report FROM undated_reports")
-        )
+        still = _unreadable_records(conn)
         incremental = _snapshot(engine, records=False)
     assert broken and still < broken  # those read again are kept again, readable
     _assert_same(incremental, _regrouped(db, tmp_path / "full.db"))
@@ -785,11 +791,8 @@ def test_undated_reports_kept_in_an_earlier_layout_are_kept_again(tmp_path: Path
     """A database whose records are of an earlier layout (its meta entry says which) has
     them all kept again in the present one at its next placement; the events are a
     regroup's."""
-    files = _news_corpus(tmp_path / "corpus", 160)
-    db = tmp_path / "old.db"
-    _with_sample(db, 40)
+    files, db = _all_but_last_ingested(tmp_path, 1)
     with Engine(db) as engine:
-        engine.ingest(files[:-1])
         conn = engine.store.db.conn
         assert _undated_files(engine)
         conn.execute('UPDATE undated_reports SET report = \'{"title": ""}\'')
@@ -808,11 +811,8 @@ def test_choices_kept_as_json_are_read_and_damaged_ones_worked_out_again(tmp_pat
     """Choices kept as JSON (as they were kept first) read as the same choices; choices
     that cannot be read are worked out again from the report's candidates: the events
     are a regroup's."""
-    files = _news_corpus(tmp_path / "corpus", 160)
-    db = tmp_path / "steps.db"
-    _with_sample(db, 40)
+    files, db = _all_but_last_ingested(tmp_path, 3)
     with Engine(db) as engine:
-        engine.ingest(files[:-3])
         conn = engine.store.db.conn
         state = EventState(conn)
         rows = conn.execute("SELECT article_id, complete, choices FROM undated_choices").fetchall()
