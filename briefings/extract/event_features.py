@@ -23,7 +23,13 @@ from typing import Any, NamedTuple, cast
 from briefings.extract.dates import WEEKDAY_NAMES, date_mentions, month_day_mentions
 from briefings.extract.entities import fold, lexicon
 from briefings.extract.happenings import happening_words
-from briefings.index.event_places import places_in
+from briefings.index.event_places import (
+    PlaceReadings,
+    place_readings,
+    places_in,
+    readings_fields,
+    readings_from,
+)
 from briefings.lexicon import lower_words
 from briefings.models import Article, PersonMention
 
@@ -93,6 +99,9 @@ class ReportFeatures:
     happening_days: tuple[dt.date, ...]
     weekdays: tuple[int, ...]
     month_days: tuple[tuple[int, int], ...]
+    place_readings: PlaceReadings | None = None
+    """Where its title and ``located`` sentences put a happening, among its places
+    (``event_places.place_readings``); None when stored without them (an older version)."""
 
     @property
     def key(self) -> tuple[dt.date, int]:
@@ -118,6 +127,11 @@ class ReportFeatures:
                 "happening_days": [d.isoformat() for d in self.happening_days],
                 "weekdays": self.weekdays,
                 "month_days": self.month_days,
+                **(
+                    {"readings": readings_fields(self.place_readings)}
+                    if self.place_readings is not None
+                    else {}
+                ),
             },
             ensure_ascii=False,
             separators=(",", ":"),
@@ -145,6 +159,7 @@ class ReportFeatures:
             happening_days=tuple(map(dt.date.fromisoformat, d["happening_days"])),
             weekdays=tuple(d["weekdays"]),
             month_days=tuple(map(tuple, d["month_days"])),
+            place_readings=readings_from(d["readings"]) if "readings" in d else None,
         )
 
 
@@ -258,6 +273,8 @@ def features_of(
     happening_days, weekdays, month_days, steps = _read_happening(
         published, [(-1, title), *lead_sentences]
     )
+    title_places = tuple(places_in(title))
+    located = tuple(_located_happenings(full_text))
     return ReportFeatures(
         id=article_id,
         title=title,
@@ -265,9 +282,9 @@ def features_of(
         happened=happening_date(published, hints),
         terms=dict(terms),
         places=tuple(places),
-        title_places=tuple(places_in(title)),
+        title_places=title_places,
         lead_places=tuple(p for p in places if p in lead_text),
-        located=tuple(_located_happenings(full_text)),
+        located=located,
         partial=partial,
         pictures=tuple(pictures),
         names=tuple(names),
@@ -275,6 +292,7 @@ def features_of(
         happening_days=tuple(happening_days),
         weekdays=tuple(sorted(weekdays)),
         month_days=tuple(sorted(month_days)),
+        place_readings=place_readings(title, located, (*places, *title_places)),
     )
 
 

@@ -47,6 +47,7 @@ from typing import NamedTuple, Protocol
 from briefings.extract.event_features import ReportFeatures
 from briefings.index.event_places import (
     PlaceEvidence,
+    PlaceReadings,
     event_place,
     is_broad_place,
     places_happening,
@@ -102,6 +103,10 @@ class _Report:
     """Towns its title names."""
     happening_sentences: list[str] = field(default_factory=list)
     """Its sentences that name a happening near a locative: where it may have happened."""
+    place_readings: PlaceReadings | None = field(default=None, compare=False)
+    """Where its title and those sentences put a happening among its places, when kept with
+    its features (``event_places.place_readings``): worked out from the fields above, so
+    not compared; a kept undated report has none, and its place is read from those."""
     name_words: dict[str, set[str]] = field(default_factory=dict)
     """The words of the names it gives each person."""
     partial: tuple[int, int] | None = None
@@ -200,6 +205,7 @@ def build_report(
         happening_weekdays=set(features.weekdays),
         title_places=list(features.title_places),
         happening_sentences=list(features.located),
+        place_readings=features.place_readings,
         name_words=dict(name_words),
         partial=features.partial,
         month_days=set(features.month_days),
@@ -375,7 +381,11 @@ def _place_of(reports: Sequence[_Report]) -> str | None:
     return event_place(
         [
             PlaceEvidence(
-                r.title, r.happening_sentences, [*r.places, *r.title_places], principal_names
+                r.title,
+                r.happening_sentences,
+                [*r.places, *r.title_places],
+                principal_names,
+                r.place_readings,
             )
             for r in reports
         ]
