@@ -89,7 +89,7 @@ FEW_CHANGED_GROUPS = 64
 it, only against those of them the indexes find for it."""
 READ_AHEAD = 256
 """Dated reports a regroup from nothing reads at once."""
-RECORDS = ("undated_reports", "4")
+RECORDS = ("undated_reports", "5")
 """The meta entry saying every undated report is kept as built (``report_records``), in the
 records' present layout: a database written before is given them once, at its next
 placement."""

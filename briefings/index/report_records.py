@@ -23,9 +23,10 @@ import marshal
 from typing import Any
 
 from briefings.index import kept_values
+from briefings.index.event_places import readings_fields, readings_from
 from briefings.index.events import ReportCore, _Report
 
-FORMAT = 3
+FORMAT = 4
 """The record layout's version, its first value: another version is built again."""
 
 
@@ -56,6 +57,7 @@ def record_of(report: _Report) -> bytes:
         tuple(d.toordinal() for d in report.pictures),
         tuple(report.lead_places),
         tuple(sorted(report.towns)),
+        None if report.place_readings is None else readings_fields(report.place_readings),
     )
     # (each part a marshal of its own, read only when wanted; the record's seal covers both)
     version = kept_values.MARSHAL_VERSION
@@ -123,6 +125,7 @@ def _decoded(core: ReportCore, values: tuple[Any, ...]) -> _Report:
         pictures,
         lead_places,
         towns,
+        readings,
     ) = values
     day = dt.date.fromordinal
     return _Report(
@@ -146,4 +149,5 @@ def _decoded(core: ReportCore, values: tuple[Any, ...]) -> _Report:
         lead_places=list(lead_places),
         top=core.top,
         towns=frozenset(towns),
+        place_readings=None if readings is None else readings_from(readings),
     )
