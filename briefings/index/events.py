@@ -39,7 +39,7 @@ import itertools
 import math
 import operator
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import NamedTuple, Protocol
@@ -125,6 +125,14 @@ class _Report:
         assert self.happened is not None
         return (self.happened, self.id)
 
+    @property
+    def terms(self) -> Collection[str]:
+        return self.vector.keys()
+
+    @property
+    def weights(self) -> Collection[float]:
+        return self.vector.values()
+
 
 class Alike(Protocol):
     """What a report's likeness to a group is worked out from (``_likeness``): a whole
@@ -135,7 +143,13 @@ class Alike(Protocol):
     @property
     def referred(self) -> AbstractSet[str]: ...
     @property
-    def vector(self) -> dict[str, float]: ...
+    def terms(self) -> Collection[str]:
+        """Its words, in the order of ``weights``."""
+
+    @property
+    def weights(self) -> Collection[float]:
+        """Its words' weights (a unit vector)."""
+
     @property
     def top(self) -> frozenset[str]: ...
 
@@ -148,7 +162,10 @@ class ReportCore:
     id: int
     people: set[str]
     referred: set[str]
-    vector: dict[str, float]
+    terms: tuple[str, ...]
+    weights: Sequence[float]
+    """The weights of its words, as kept: no dict is made of them to compare it with a few
+    groups (thousands of cores are read for one added article)."""
     top: frozenset[str]
 
 
@@ -489,7 +506,7 @@ def _likeness(report: Alike, group: _Group) -> _Likeness | None:
     shared_principals = len(report.people & principals)
     if not shared_principals:
         return None
-    similarity = _cosine(report.vector, group.centroid, group.norm2)
+    similarity = _cosine_of(report.terms, report.weights, group.centroid, group.norm2)
     if similarity < MIN_SIMILARITY_FURTHER:
         return None
     return _Likeness(shared_principals, similarity, bool(report.referred & principals))
@@ -634,11 +651,21 @@ def _best_undated_group(report: _Report, candidates: list[_Group]) -> _Group | N
 
 
 def _cosine(a: Mapping[str, float], b: Mapping[str, float], norm2: float | None = None) -> float:
-    if not a or not b:
+    return _cosine_of(a.keys(), a.values(), b, norm2)
+
+
+def _cosine_of(
+    terms: Collection[str],
+    weights: Iterable[float],
+    b: Mapping[str, float],
+    norm2: float | None = None,
+) -> float:
+    """The cosine of a unit vector, as its terms and their weights in order, with ``b``."""
+    if not terms or not b:
         return 0.0
     # Terms it lacks add 0.0 each: the sum is that of the terms both have, in the same
     # order (s + 0.0 is s), taken without a test per term.
-    dot = sum(map(operator.mul, a.values(), map(b.get, a, itertools.repeat(0.0))))
+    dot = sum(map(operator.mul, weights, map(b.get, terms, itertools.repeat(0.0))))
     norm_b = math.sqrt(norm2 if norm2 is not None else sum(v * v for v in b.values()))
     return dot / norm_b if norm_b else 0.0  # a is unit length
 

@@ -53,11 +53,16 @@ def float_bytes(values: Iterable[float]) -> bytes:
     return floats.tobytes()
 
 
+def floats(weights: bytes) -> array.array[float]:
+    """The values ``float_bytes`` kept."""
+    found = array.array("d")
+    found.frombytes(weights)
+    if sys.byteorder != "little":
+        found.byteswap()
+    return found
+
+
 def vocabulary(words: Iterable[str], weights: bytes) -> dict[str, float]:
     """Words with their weights as ``float_bytes`` kept them, in the same order.
     (Interned, as a report's words are: see ``event_features._terms_of``.)"""
-    floats = array.array("d")
-    floats.frombytes(weights)
-    if sys.byteorder != "little":
-        floats.byteswap()
-    return dict(zip(map(sys.intern, words), floats, strict=True))
+    return dict(zip(map(sys.intern, words), floats(weights), strict=True))

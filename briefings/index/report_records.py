@@ -100,11 +100,16 @@ def _parts(record: object) -> tuple[bytes, bytes] | None:
 
 def _core(article_id: int, values: tuple[Any, ...]) -> ReportCore:
     people, referred, terms, weights, top = values
+    floats = kept_values.floats(weights)
+    if len(floats) != len(terms):
+        raise ValueError("as many weights as words")
+    # (marshal reads back interned the words it was given interned, as a report's are)
     return ReportCore(
         id=article_id,
         people=set(people),
         referred=set(referred),
-        vector=kept_values.vocabulary(terms, weights),
+        terms=tuple(terms),
+        weights=floats,
         top=frozenset(top),
     )
 
@@ -135,7 +140,7 @@ def _decoded(core: ReportCore, values: tuple[Any, ...]) -> _Report:
         happened=None,
         people=core.people,
         places=list(places),
-        vector=core.vector,
+        vector=dict(zip(core.terms, core.weights, strict=True)),
         prominent=set(prominent),
         referred=core.referred,
         happening_days=list(map(day, happening_days)),
