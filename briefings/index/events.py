@@ -104,9 +104,10 @@ class _Report:
     happening_sentences: list[str] = field(default_factory=list)
     """Its sentences that name a happening near a locative: where it may have happened."""
     place_readings: PlaceReadings | None = field(default=None, compare=False)
-    """Where its title and those sentences put a happening among its places, when kept with
-    its features (``event_places.place_readings``): worked out from the fields above, so
-    not compared; a kept undated report has none, and its place is read from those."""
+    """Where its title and those sentences put a happening among its places, as kept with
+    its features (``event_places.place_readings``); None when they were kept without
+    them (by an older version), and its place is then read from those fields. Worked out
+    from the fields above, so not compared."""
     name_words: dict[str, set[str]] = field(default_factory=dict)
     """The words of the names it gives each person."""
     partial: tuple[int, int] | None = None
