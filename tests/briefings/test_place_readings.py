@@ -21,7 +21,7 @@ CORPORA = ROOT.parent / "shared" / "corpora"
 
 def _features(folder: Path) -> list[ReportFeatures]:
     taxonomy = Taxonomy.load()
-    found = []
+    found: list[ReportFeatures] = []
     for file in iter_article_files([folder], refused=[]):
         for document in read_documents(file).documents:
             article = analyse(document, taxonomy)
