@@ -92,14 +92,6 @@ _READINGS_KEPT = 8192
 mostly the same reports, and the readings do not depend on the group."""
 
 
-def place_readings(title: str, sentences: Sequence[str], places: Sequence[str]) -> PlaceReadings:
-    """What a report says of where things happened, whatever the group (``PlaceEvidence``):
-    worked out with its features when it is analysed, as it takes a few regular
-    expressions per place and sentence (about 0.2 ms a report), and a big event's place is
-    read from hundreds of reports, in a process that has none of them at hand."""
-    return _read_places(title, tuple(sentences), tuple(places))
-
-
 def readings_fields(readings: PlaceReadings) -> list[object]:
     """Readings as plain values for JSON: [places, [[is title, doers, scores], ...]]."""
     known, found = readings
@@ -125,7 +117,11 @@ def readings_from(fields: object) -> PlaceReadings | None:
         return None
 
 
-def _read_places(title: str, sentences: tuple[str, ...], places: tuple[str, ...]) -> PlaceReadings:
+def place_readings(title: str, sentences: Sequence[str], places: Sequence[str]) -> PlaceReadings:
+    """What a report says of where things happened, whatever the group (``PlaceEvidence``):
+    worked out with its features when it is analysed, as it takes a few regular
+    expressions per place and sentence (about 0.2 ms a report), and a big event's place is
+    read from hundreds of reports, in a process that has none of them at hand."""
     words = happening_words()
     known = tuple(p for p in dict.fromkeys(places) if _usable(p))
     found = []
@@ -145,8 +141,9 @@ def _read_places(title: str, sentences: tuple[str, ...], places: tuple[str, ...]
     return known, tuple(found)
 
 
-_readings = lru_cache(maxsize=_READINGS_KEPT)(_read_places)
-"""Readings of reports kept without theirs, kept for the process."""
+_readings = lru_cache(maxsize=_READINGS_KEPT)(place_readings)
+"""Readings of reports kept without theirs (by an older version), kept for the process
+(called with tuples)."""
 
 
 def event_place(reports: Sequence[PlaceEvidence]) -> str | None:
