@@ -7,7 +7,8 @@ articles of ten): every matching article is ranked or counted. So the scores are
 among the articles of the latest RECENT_EVENTS events (by date, from the events' date index),
 and over the whole corpus only when none of those is about it at all: a common topic or name
 is answered from the recent events, and a rare one, for which the whole corpus is cheap to
-search, from all of them.
+search, from all of them. Which articles are recent, and which of them are in English, is
+read once and kept until the corpus changes (Store.until_changed).
 
 An event's score: two for each of its articles filed under the topic, and one for each of
 its articles matching the words: among the recent events, every match; over the corpus, the
@@ -19,6 +20,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections import Counter
+from dataclasses import dataclass
 
 from briefings.index.store import Store, fts_query
 
@@ -45,30 +47,53 @@ def event_scores(store: Store, query: str) -> Counter[int]:
     return scores
 
 
-def _recent_articles(store: Store) -> dict[int, int] | None:
-    """article id → event id of the latest RECENT_EVENTS dated events' articles (read from
-    the index of articles by event alone), or None when the corpus has no more events than
-    that (then the whole corpus is read at once, as cheaply)."""
+@dataclass(frozen=True)
+class RecentArticles:
+    """The articles of the latest RECENT_EVENTS dated events."""
+
+    events: dict[int, int]
+    """article id → its event's id"""
+    english: frozenset[int]
+    """those of them in English: the only ones words are matched in"""
+
+
+def _recent_articles(store: Store) -> RecentArticles | None:
+    """The recent articles (kept until the corpus changes: every topic and query brief reads
+    them, and reading whether each is in English costs more than a brief's search), or None
+    when the corpus has no more events than RECENT_EVENTS (then the whole corpus is read at
+    once, as cheaply)."""
+    count = RECENT_EVENTS
+    return store.until_changed(
+        f"articles of the latest {count} events", lambda: _read_recent_articles(store, count)
+    )
+
+
+def _read_recent_articles(store: Store, count: int) -> RecentArticles | None:
     with store.lock:
         events = store.db.execute(
             "SELECT id FROM events WHERE date IS NOT NULL ORDER BY date DESC, id DESC LIMIT ?",
-            [RECENT_EVENTS + 1],
+            [count + 1],
         ).fetchall()
-        if len(events) <= RECENT_EVENTS:
+        if len(events) <= count:
             return None
         rows = store.db.execute(
-            "SELECT id, event_id FROM articles WHERE event_id IN (SELECT value FROM json_each(?))",
-            [json.dumps([e[0] for e in events[:RECENT_EVENTS]])],
+            "SELECT id, event_id, language = 'en' FROM articles "
+            "WHERE event_id IN (SELECT value FROM json_each(?))",
+            [json.dumps([e[0] for e in events[:count]])],
         ).fetchall()
-    return dict(rows)
+    return RecentArticles(
+        {article_id: event_id for article_id, event_id, _ in rows},
+        frozenset(article_id for article_id, _, english in rows if english),
+    )
 
 
-def _recent_scores(store: Store, query: str, recent: dict[int, int]) -> Counter[int]:
+def _recent_scores(store: Store, query: str, recent: RecentArticles) -> Counter[int]:
     """Two for each recent article filed under the topic, one for each recent English
     article matching the words: among a few thousand articles every match counts, unranked
     (ranking them all would cost what ranking the corpus's matches costs)."""
     scores: Counter[int] = Counter()
-    recent_ids = json.dumps(list(recent))
+    events = recent.events
+    recent_ids = json.dumps(list(events))
     topic = query.lower()
     with store.lock:
         # Words that are no topic, or a rare one, are answered from the topic's own rows;
@@ -79,7 +104,7 @@ def _recent_scores(store: Store, query: str, recent: dict[int, int]) -> Counter[
             [topic, FEW_FILED + 1],
         ).fetchall()
         if len(few) <= FEW_FILED:
-            filed = sorted(a for (a,) in few if a in recent)
+            filed = sorted(a for (a,) in few if a in events)
         else:
             filed = [
                 r[0]
@@ -90,7 +115,7 @@ def _recent_scores(store: Store, query: str, recent: dict[int, int]) -> Counter[
                 )
             ]
         for article_id in filed:
-            scores[recent[article_id]] += 2
+            scores[events[article_id]] += 2
         match = fts_query(query)
         if not match:
             return scores
@@ -110,11 +135,7 @@ def _recent_scores(store: Store, query: str, recent: dict[int, int]) -> Counter[
             ]
         except sqlite3.OperationalError:
             return scores  # words FTS5 cannot read as a query match nothing
-        english = store.db.execute(
-            "SELECT id FROM articles WHERE language = 'en' "
-            "AND id IN (SELECT value FROM json_each(?))",
-            [json.dumps(recent_matches)],
-        ).fetchall()
-    for (article_id,) in english:
-        scores[recent[article_id]] += 1
+    for article_id in recent_matches:
+        if article_id in recent.english:
+            scores[events[article_id]] += 1
     return scores

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlite_utils
 
@@ -99,6 +99,9 @@ def fts_query(text: str) -> str:
     return " ".join(terms)
 
 
+_Kept = TypeVar("_Kept")
+
+
 class Store:
     """All reads and writes of the index. Takes an open sqlite-utils Database."""
 
@@ -106,8 +109,9 @@ class Store:
         self.db = db
         # One connection shared by the bot's worker threads: serialise access to it.
         self.lock = threading.RLock()
-        self._person_keys: dict[str, str] | None = None
-        self._person_keys_version = -1
+        self._kept: dict[str, Any] = {}
+        """What is worked out from the corpus and read by many calls (see until_changed)."""
+        self._kept_version = -1
         self._name_index: NameIndex | None = None
         self._name_index_of: dict[str, str] | None = None
         """The names the index was last brought up to date with (see person_name_index)."""
@@ -144,8 +148,27 @@ class Store:
         with self.lock, self.db.conn:
             if not self.db.conn.in_transaction:
                 self.db.conn.execute("BEGIN IMMEDIATE")
-            self._person_keys = None  # every write may change who is in the corpus
-            yield
+            # Every write may change the corpus: what was worked out from it is read again,
+            # and not kept from the middle of the write either.
+            self._kept.clear()
+            try:
+                yield
+            finally:
+                self._kept.clear()
+
+    def until_changed(self, name: str, work_out: Callable[[], _Kept]) -> _Kept:
+        """What ``work_out`` reads of the corpus, kept under ``name`` until the corpus may
+        have changed: until this store's next write, or another connection's commit (a CLI
+        ingest, or the bot's own tables in the same file: then it is read again for nothing)."""
+        with self.lock:
+            # data_version changes when another connection commits, never for this one's.
+            version = self.db.execute("PRAGMA data_version").fetchone()[0]
+            if version != self._kept_version:
+                self._kept.clear()
+                self._kept_version = version
+            if name not in self._kept:
+                self._kept[name] = work_out()
+            return self._kept[name]  # type: ignore[no-any-return]
 
     # -- schema -----------------------------------------------------------------------------
     def _migrate(self) -> None:
@@ -653,14 +676,9 @@ class Store:
         return [r["key"] for r in rows]
 
     def person_keys(self) -> dict[str, str]:
-        """Every distinct folded name, with one way an English article writes it (cached)."""
-        with self.lock:
-            # data_version changes when another connection (a CLI ingest) commits.
-            version = self.db.execute("PRAGMA data_version").fetchone()[0]
-            if self._person_keys is None or self._person_keys_version != version:
-                self._person_keys = self._load_person_keys()
-                self._person_keys_version = version
-            return self._person_keys
+        """Every distinct folded name, with one way an English article writes it (kept until
+        the corpus changes)."""
+        return self.until_changed("person keys", self._load_person_keys)
 
     def _load_person_keys(self) -> dict[str, str]:
         if name_counts.exists(self.db.conn):  # one row a spelling, not one a mention

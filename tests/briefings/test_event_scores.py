@@ -62,3 +62,28 @@ def test_many_events_are_scored_among_the_latest_first(
         else:
             assert found == whole, query  # nothing recent: the whole corpus, as before
     assert checked
+
+
+def test_the_latest_events_are_read_again_after_an_ingest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The recent articles are kept between briefs: an ingest that brings a later event
+    makes it one of them."""
+    monkeypatch.setattr(scoring, "RECENT_EVENTS", 1)
+    seeds = sorted(SEEDS.iterdir())
+    with Engine(tmp_path / "news.db") as engine:
+        engine.ingest(seeds)
+        if len([e for e in engine.events() if e.date]) < 2:
+            pytest.skip("the seeds make one dated event")
+        before = scoring.event_scores(engine.store, "minister")
+        later = tmp_path / "later.txt"
+        later.write_text(
+            "Berg meets Sato\n\nOSLO, March 3, 2031 (Reuters) - Norwegian Prime Minister Anna "
+            "Berg met Japanese Foreign Minister Kenji Sato in Oslo on Wednesday.\n",
+            "utf-8",
+        )
+        engine.ingest([later])
+        newest = engine.events()[0]
+        assert newest.date and newest.date.year == 2031
+        after = scoring.event_scores(engine.store, "minister")
+        assert set(after) == {newest.id} != set(before)

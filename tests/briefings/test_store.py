@@ -197,3 +197,33 @@ def test_people_added_by_another_process_are_found(seeded: Engine, tmp_path: Pat
     with Engine(db_file) as second:
         second.ingest([other])
     assert seeded.who("Kenji Sato")[0].name == "Kenji Sato"
+
+
+def test_what_is_worked_out_from_the_corpus_is_kept_until_it_changes(
+    seeded: Engine, tmp_path: Path
+) -> None:
+    store = seeded.store
+    calls: list[int] = []
+
+    def count_articles() -> int:
+        calls.append(1)
+        return store.article_count()
+
+    assert store.until_changed("articles", count_articles) == 5
+    assert store.until_changed("articles", count_articles) == 5
+    assert len(calls) == 1  # kept
+    with store.transaction():  # this store's write, even of nothing
+        pass
+    assert store.until_changed("articles", count_articles) == 5
+    assert len(calls) == 2
+    other = tmp_path / "other.txt"
+    other.write_text(
+        "Berg meets Sato\n\nOSLO, March 3, 2021 (Reuters) - Norwegian Prime Minister Anna Berg "
+        "met Japanese Foreign Minister Kenji Sato in Oslo on Wednesday.\n",
+        "utf-8",
+    )
+    db_file = store.db.execute("PRAGMA database_list").fetchone()[2]
+    with Engine(db_file) as second:  # another connection's commit
+        second.ingest([other])
+    assert store.until_changed("articles", count_articles) == 6
+    assert len(calls) == 3
