@@ -21,16 +21,19 @@ from briefings.index import kept_values
 class Choice(NamedTuple):
     """A dated group an undated report could join, as the reports before it left the group:
     how well it fits (``events.fitting_groups``) and the group's rank (the first started
-    wins a tie). A tuple: each report decided again reads a dozen or so."""
+    wins a tie: its first report's day, as an ordinal, then that report's id). A tuple of
+    numbers: each report decided again reads a dozen or so, and most are read only to see
+    that none of them changed (no date is made of them)."""
 
     founder: int
     score: float
-    rank: tuple[dt.date, int]
+    day: int
+    first: int
 
     @property
-    def order(self) -> tuple[float, dt.date, int, int]:
+    def order(self) -> tuple[float, int, int, int]:
         """Best first: the highest score, then the first started."""
-        return (-self.score, self.rank[0], self.rank[1], self.founder)
+        return (-self.score, self.day, self.first, self.founder)
 
 
 KEPT_CHOICES = 16
@@ -83,8 +86,8 @@ class Choices:
         (10 against 16 us for 16 choices; a report decided again reads its own, and
         thousands are, for one added article)."""
         flat: list[float | int] = []
-        for c in self.choices:
-            flat += (c.founder, c.score, c.rank[0].toordinal(), c.rank[1])
+        for choice in self.choices:
+            flat += choice
         return kept_values.dumps((FORMAT, tuple(flat)))
 
     @classmethod
@@ -93,17 +96,20 @@ class Choices:
         they cannot be read: then they are worked out again from the report's candidates."""
         try:
             if isinstance(record, str):
-                rows = [(f, s, dt.date.fromisoformat(d), r) for f, s, d, r in json.loads(record)]
+                day = dt.date.fromisoformat
+                choices = [Choice(f, s, day(d).toordinal(), r) for f, s, d, r in json.loads(record)]
             else:
                 kept = kept_values.loads(record)
                 if not isinstance(kept, tuple) or len(kept) != 2 or kept[0] != FORMAT:
                     return None
                 flat = kept[1]
-                day = dt.date.fromordinal
-                rows = [
-                    (flat[k], flat[k + 1], day(flat[k + 2]), flat[k + 3])
-                    for k in range(0, len(flat), 4)
-                ]
-            return cls(tuple(Choice(f, s, (d, r)) for f, s, d, r in rows), complete)
+                if len(flat) % 4:
+                    return None
+                # Four numbers a choice, as to_record wrote them (the record is sealed).
+                numbers = iter(flat)
+                choices = list(
+                    map(Choice._make, zip(numbers, numbers, numbers, numbers, strict=True))
+                )
+            return cls(tuple(choices), complete)
         except Exception:  # values of another shape, in any place: worked out again
             return None

@@ -1298,7 +1298,8 @@ class Placement:
 
 def _choice(group: _Group, score: float) -> Choice:
     # A dated group ranks by its first report's (happening date, id).
-    return Choice(group.founder, score, cast(tuple[dt.date, int], group.rank))
+    day, first = cast(tuple[dt.date, int], group.rank)
+    return Choice(group.founder, score, day.toordinal(), first)
 
 
 def _summary_of(group: _Group) -> GroupSummary:

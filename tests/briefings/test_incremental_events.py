@@ -15,6 +15,7 @@ incrementally rather than regrouped with the sample.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import json
 import random
 import shutil
@@ -824,7 +825,10 @@ def test_choices_kept_as_json_are_read_and_damaged_ones_worked_out_again(tmp_pat
         kept = state.choices([i for i, _, _ in rows])
         as_json = {
             i: json.dumps(
-                [[c.founder, c.score, c.rank[0].isoformat(), c.rank[1]] for c in k.choices]
+                [
+                    [c.founder, c.score, dt.date.fromordinal(c.day).isoformat(), c.first]
+                    for c in k.choices
+                ]
             )
             for i, k in kept.items()
         }
