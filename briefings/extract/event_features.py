@@ -3,11 +3,10 @@
 Grouping compares each article with the events it could join (see ``events``). What it
 compares — the words and how often the article uses them, the names it gives and where, the
 places and where its sentences put a happening, the dates its lead gives the happening —
-depends on the article alone, so it is
-worked out at ingest (in the analysing process) and stored beside the article
-(``report_features``). Two things depend on the corpus and are applied when a report is
-loaded: which person each name stands for (``identity``), and how much each word weighs
-(``term_weights``).
+depends on the article alone, so it is worked out at ingest (in the analysing process) and
+stored beside the article (``report_features``). Two things depend on the corpus and are
+applied when a report is loaded: which person each name stands for (``identity``), and how
+much each word weighs (``term_weights``).
 """
 
 from __future__ import annotations
