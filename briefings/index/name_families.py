@@ -24,11 +24,15 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from rapidfuzz import fuzz, process
 
 from briefings.index.identity import TYPO_RATIO, core_tokens, skeleton
+
+Narrowing = Callable[[str, set[str]], set[str]]
+"""A one-word name and the full names it may join by one of their words → those of them
+to weigh besides the targets."""
 
 
 def is_full(key: str) -> bool:
@@ -47,7 +51,7 @@ class Families:
         """surname → the surnames of its block."""
         # The names do not change while an ingest resolves them, and it asks again of the
         # same words and blocks as its targets grow: each is looked up once.
-        self._joinable_by_word: dict[str, set[str]] = {}
+        self._joinable_by_word: dict[str, tuple[bool, set[str]]] = {}
         self._block_keys: dict[str, set[str]] = {}
         self._block_name: dict[str, str] = {}
         """A block's least surname → its full names."""
@@ -59,12 +63,14 @@ class Families:
         full = self.blocks({k for k in keys if is_full(k)})
         return keys | full | self.singles_for(full)
 
-    def context_of(self, targets: Iterable[str]) -> set[str]:
-        """The full names the one-word targets may join, with their blocks."""
-        words = {core_tokens(k)[0] for k in targets if not is_full(k)}
+    def context_of(self, targets: Iterable[str], narrow: Narrowing | None = None) -> set[str]:
+        """The full names the one-word targets may join, with their blocks. ``narrow``
+        (a one-word target and the full names it may join by one of their words → those
+        of them to weigh) leaves out those that cannot win it (see ``person_map``)."""
         joined: set[str] = set()
-        for word in sorted(words):
-            joined |= self._joinable(word)
+        for key in sorted(k for k in targets if not is_full(k)):
+            by_word, names = self._joinable(core_tokens(key)[0])
+            joined |= narrow(key, names) if narrow is not None and by_word else names
         return self.blocks(joined)
 
     def blocks(self, full: Iterable[str]) -> set[str]:
@@ -112,23 +118,24 @@ class Families:
                 close |= self._close_spellings(core[-1])
         return self._keys("surname", words | close, single_only=True)
 
-    def _joinable(self, word: str) -> set[str]:
-        """The full names a one-word name may join (``resolve_people``'s order)."""
+    def _joinable(self, word: str) -> tuple[bool, set[str]]:
+        """The full names a one-word name may join (``resolve_people``'s order), and whether
+        by one of their words (else by a close spelling of their surname)."""
         if word not in self._joinable_by_word:
             self._joinable_by_word[word] = self._joinable_now(word)
         return self._joinable_by_word[word]
 
-    def _joinable_now(self, word: str) -> set[str]:
+    def _joinable_now(self, word: str) -> tuple[bool, set[str]]:
         for column in ("surname", "first"):
             found = self._keys(column, {word}, full_only=True)
             if found:
-                return found
+                return True, found
         inside = {
             r[0] for r in self.conn.execute("SELECT key FROM name_middles WHERE token = ?", [word])
         }
         if inside:
-            return inside
-        return self._keys("surname", self._close_spellings(word), full_only=True)
+            return True, inside
+        return False, self._keys("surname", self._close_spellings(word), full_only=True)
 
     def block_of(self, surname: str) -> str:
         """The name of a surname's block: its least surname."""

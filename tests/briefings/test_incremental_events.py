@@ -428,6 +428,73 @@ def test_one_word_names_follow_their_persons(tmp_path: Path, seed: int) -> None:
     _assert_same(incremental, _regrouped(tmp_path / "steps.db", tmp_path / "full.db"))
 
 
+_IVANS = (("Petrov", 4), ("Sokolov", 3), ("Morozov", 2), ("Volkov", 1))
+"""Persons who share a first name, and how many articles name each."""
+
+
+def _first_name_files(folder: Path, seed: int) -> list[Path]:
+    """Articles naming several persons of one first name, some of them more than others,
+    and articles naming that first name alone, a file each, in an order the seed shuffles."""
+    folder.mkdir()
+    texts = [
+        f"MOSCOW, May {3 + 5 * n}, 2021 - Russian Deputy Minister Ivan {surname} said on Monday "
+        f"that the port of {port} was ready. Mr. {surname} spoke to reporters."
+        for surname, count in _IVANS
+        for n, port in enumerate(("Murmansk", "Arkhangelsk", "Kaliningrad", "Vladivostok")[:count])
+    ]
+    texts += [
+        f"MOSCOW, June {day}, 2021 - Deputy Minister Ivan told reporters on Tuesday that ships "
+        "would come. Ivan said the port was busy."
+        for day in (1, 8, 15)
+    ]
+    files = []
+    for n, text in enumerate(texts):
+        path = folder / f"{n:02d}.txt"
+        path.write_text(f"{text.split(' - ')[1][:40]}\n\n{text}\n", "utf-8")
+        files.append(path)
+    random.Random(seed).shuffle(files)
+    return files
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_a_first_name_alone_follows_the_most_reported_person_of_that_name(
+    tmp_path: Path, seed: int
+) -> None:
+    """Articles only added: a first name alone is weighed only against the person it stood
+    for and those whose names the articles changed (``person_map._narrowing``). As they
+    come, it stands for one person, then another, as a regroup says."""
+    files = _first_name_files(tmp_path / "names", seed)
+    _with_sample(tmp_path / "steps.db", 3)
+    stood_for = []
+    with Engine(tmp_path / "steps.db") as engine:
+        for file in files:
+            engine.ingest([file])
+            row = engine.store.db.execute(
+                "SELECT person FROM person_names WHERE key = 'ivan'"
+            ).fetchone()
+            stood_for.append(row[0] if row else None)
+        incremental = _snapshot(engine)
+    assert stood_for[-1] == "ivan petrov"
+    assert len({p for p in stood_for if p}) >= 2, stood_for  # the order makes it change
+    _assert_same(incremental, _regrouped(tmp_path / "steps.db", tmp_path / "full.db"))
+
+
+def test_a_first_name_alone_follows_its_persons_as_articles_go(tmp_path: Path) -> None:
+    """Once articles are removed, the person a first name alone stood for may be no longer
+    the most reported: it is weighed against every person of that name again."""
+    files = _first_name_files(tmp_path / "names", 0)
+    _with_sample(tmp_path / "steps.db", 3)
+    with Engine(tmp_path / "steps.db") as engine:
+        engine.ingest(files)
+        most_reported = [f for f in files if "Ivan Petrov" in f.read_text("utf-8")]
+        engine.store.delete_paths([str(f) for f in most_reported[:2]])
+        engine.ingest([files[0]])  # the next ingest places the removal
+        row = engine.store.db.execute("SELECT person FROM person_names WHERE key = 'ivan'")
+        assert row.fetchone() == ("ivan sokolov",)
+        incremental = _snapshot(engine)
+    _assert_same(incremental, _regrouped(tmp_path / "steps.db", tmp_path / "full.db"))
+
+
 def test_a_report_cache_smaller_than_the_corpus(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
