@@ -37,7 +37,7 @@ from briefings.index.identity import (
     name_persons,
     skeleton,
 )
-from briefings.index.name_families import Families, Narrowing, is_full
+from briefings.index.name_families import Families, is_full
 from briefings.index.name_families_resolved import BlockResolver, StoredJoins
 from briefings.index.store import Store
 
@@ -164,9 +164,11 @@ def resolve_identity(store: Store, *, changed_articles: set[int] | None) -> Iden
         resolved = name_persons(evidence.values(), joins)
         Families(conn).keep_every_block()
     else:
-        only_added = not _counted_before(conn, changed_articles)
+        # (what the corpus knew of the names these articles give, read before they count)
+        known = None if _counted_before(conn, changed_articles) else _known(conn, changed_articles)
         touched = _count(conn, sorted(changed_articles))
-        family, evidence, resolved, joins = _resolve_targets(conn, touched, only_added)
+        new_names = None if known is None else touched - known
+        family, evidence, resolved, joins = _resolve_targets(conn, touched, new_names)
         full = False
     anchors = _anchors(resolved, evidence)
     old = _stored_names(conn, None if full else family)
@@ -207,16 +209,17 @@ def resolve_identity(store: Store, *, changed_articles: set[int] | None) -> Iden
 
 
 def _resolve_targets(
-    conn: sqlite3.Connection, touched: set[str], only_added: bool
+    conn: sqlite3.Connection, touched: set[str], new_names: set[str] | None
 ) -> tuple[set[str], dict[str, NameEvidence], dict[str, str], dict[str, str]]:
     """The names that may stand for another person now that these names' evidence changed
     (see ``name_families``), what is said of them and their context, who they are, and
-    the joins of the whole blocks joined anew (``_keep_joins``). ``only_added``: the
-    evidence changed only by articles added (see ``_narrowing``)."""
+    the joins of the whole blocks joined anew (``_keep_joins``). ``new_names``: the names
+    the corpus did not know before, when the evidence changed only by articles added
+    (see ``_Narrowing``); else None."""
     families = Families(conn)
     families.forget_blocks(touched)
     targets = families.targets_of(touched)
-    narrow = _narrowing(conn) if only_added else None
+    narrow = None if new_names is None else _Narrowing(conn, new_names)
     evidence: dict[str, NameEvidence] = {}
     # Each round adds a few names to thousands: the blocks of full names they leave alone
     # are not joined again, and those whose names' evidence did not change are joined as
@@ -227,6 +230,8 @@ def _resolve_targets(
         names = targets | families.context_of(targets, narrow)
         evidence.update(_evidence(conn, names - evidence.keys()))
         resolved = resolver.resolve(evidence[k] for k in names if k in evidence)
+        if narrow is not None and narrow.unsettled(resolved):
+            continue
         # A person some target joins or leaves, or one of whose names' evidence changed,
         # as it is and as it was, is a target whole: its spelling and its anchor may change
         # with its names. Any other person of a target keeps the same names, said the same
@@ -247,7 +252,7 @@ def _resolve_targets(
         targets |= families.targets_of(more - targets)
 
 
-def _narrowing(conn: sqlite3.Connection) -> Narrowing:
+class _Narrowing:
     """Which of the full names a one-word name may join by one of their words to weigh,
     besides the targets, when articles were only added: those of the person it stood for.
 
@@ -260,20 +265,60 @@ def _narrowing(conn: sqlite3.Connection) -> Narrowing:
     already. Every other person is as it was, and so no more reported than the person the
     name stood for: only that one can win it besides the targets. (Should the name come
     to stand for another, both persons' names become targets in the next round anyway.)
-    A name that stood for no one known, or that joins by a close spelling (the closest few
-    among those weighed), weighs them all; so does every name once an article is changed or
-    removed, as a person's count may then shrink below another's."""
-    stood_for: dict[str, set[str] | None] = {}
 
-    def narrow(key: str, names: set[str]) -> set[str]:
-        if key not in stood_for:
-            stored = _stored_names(conn, {key}).get(key)
-            person = None if stored is None else _names_of(conn, {stored[0]})
-            stood_for[key] = None if person is None else {k for k in person if is_full(k)}
-        before = stood_for[key]
+    A name that stood for no one (none of the names of what it joined was ever given with
+    evidence of a person) and is given with none itself weighs only the targets, as it
+    keeps standing for no one unless it joins one of them that is someone: should it come
+    to stand for someone among them, it weighs every full name it may join in the next
+    round (``unsettled``). A name new to the corpus, a name given with evidence that stood
+    for no one, or a name that joins by a close spelling (the closest few among those
+    weighed) weighs them all; so does every name once an article is changed or removed, as
+    a person's count may then shrink below another's."""
+
+    def __init__(self, conn: sqlite3.Connection, new_names: set[str]) -> None:
+        self.conn = conn
+        self.new_names = new_names
+        """Names the corpus did not know before: they stood for no one, nor joined anyone."""
+        self._stood_for: dict[str, set[str] | None] = {}
+        self._no_one: set[str] = set()
+        """Names that stood for no one and weigh only the targets."""
+
+    def __call__(self, key: str, names: set[str]) -> set[str]:
+        if key not in self._stood_for:
+            stored = _stored_names(self.conn, {key}).get(key)
+            if stored is not None:
+                person = _names_of(self.conn, {stored[0]})
+                self._stood_for[key] = {k for k in person if is_full(k)}
+            elif key not in self.new_names and not self._given_as_someone(key):
+                self._stood_for[key] = set()
+                self._no_one.add(key)
+            else:
+                self._stood_for[key] = None
+        before = self._stood_for[key]
         return names if before is None else before
 
-    return narrow
+    def unsettled(self, resolved: dict[str, str]) -> bool:
+        """Whether a name that stood for no one came to stand for someone among the targets:
+        then it weighs every full name it may join, and is resolved again."""
+        now_someone = {k for k in self._no_one if k in resolved}
+        for key in now_someone:
+            self._stood_for[key] = None
+        self._no_one -= now_someone
+        return bool(now_someone)
+
+    def _given_as_someone(self, key: str) -> bool:
+        row = self.conn.execute("SELECT strong FROM name_stats WHERE key = ?", [key]).fetchone()
+        return row is None or bool(row[0])
+
+
+def _known(conn: sqlite3.Connection, articles: Iterable[int]) -> set[str]:
+    """The names these articles give that the corpus knows of."""
+    rows = conn.execute(
+        "SELECT DISTINCT s.key FROM mentions m JOIN name_stats s ON s.key = m.key "
+        "WHERE m.article_id IN (SELECT value FROM json_each(?))",
+        [json.dumps(sorted(articles))],
+    )
+    return {r[0] for r in rows}
 
 
 def _counted_before(conn: sqlite3.Connection, articles: Iterable[int]) -> bool:

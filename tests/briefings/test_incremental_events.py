@@ -27,10 +27,17 @@ from typing import Any
 import pytest
 
 from briefings.engine import Engine
-from briefings.index import event_choices, event_replay, kept_values, report_records
+from briefings.index import (
+    event_choices,
+    event_replay,
+    kept_values,
+    person_map,
+    report_records,
+)
 from briefings.index.event_choices import Choices
 from briefings.index.event_state import EventState
 from briefings.index.events import build_report
+from briefings.index.identity import resolve_people
 from briefings.index.name_families import Families
 from briefings.index.person_map import PersonMap
 
@@ -430,23 +437,35 @@ def test_one_word_names_follow_their_persons(tmp_path: Path, seed: int) -> None:
 
 _IVANS = (("Petrov", 4), ("Sokolov", 3), ("Morozov", 2), ("Volkov", 1))
 """Persons who share a first name, and how many articles name each."""
+_PORTS = ("Murmansk", "Arkhangelsk", "Kaliningrad", "Vladivostok")
 
 
-def _first_name_files(folder: Path, seed: int) -> list[Path]:
+def _first_name_files(folder: Path, seed: int, *, weak: tuple[str, ...] = ()) -> list[Path]:
     """Articles naming several persons of one first name, some of them more than others,
-    and articles naming that first name alone, a file each, in an order the seed shuffles."""
-    folder.mkdir()
+    and articles naming that first name alone, a file each, in an order the seed shuffles.
+    The names of ``weak`` (that first name alone, or surnames) are given without evidence
+    of a person: in letters that arrive."""
+
+    def naming(name: str, day: int, port: str) -> str:
+        if name.split()[-1] in weak:
+            return f"MOSCOW, June {day}, 2021 - A letter from {name} arrived in {port} on Tuesday."
+        if name == "Ivan":
+            return (
+                f"MOSCOW, June {day}, 2021 - Deputy Minister Ivan told reporters on Tuesday "
+                f"that ships would come to {port}. Ivan said the port was busy."
+            )
+        return (
+            f"MOSCOW, June {day}, 2021 - Russian Deputy Minister {name} said on Monday "
+            f"that the port of {port} was ready. Mr. {name.split()[-1]} spoke to reporters."
+        )
+
     texts = [
-        f"MOSCOW, May {3 + 5 * n}, 2021 - Russian Deputy Minister Ivan {surname} said on Monday "
-        f"that the port of {port} was ready. Mr. {surname} spoke to reporters."
+        naming(f"Ivan {surname}", 1 + 3 * n, port)
         for surname, count in _IVANS
-        for n, port in enumerate(("Murmansk", "Arkhangelsk", "Kaliningrad", "Vladivostok")[:count])
+        for n, port in enumerate(_PORTS[:count])
     ]
-    texts += [
-        f"MOSCOW, June {day}, 2021 - Deputy Minister Ivan told reporters on Tuesday that ships "
-        "would come. Ivan said the port was busy."
-        for day in (1, 8, 15)
-    ]
+    texts += [naming("Ivan", day, port) for day, port in zip((2, 9, 16), _PORTS, strict=False)]
+    folder.mkdir()
     files = []
     for n, text in enumerate(texts):
         path = folder / f"{n:02d}.txt"
@@ -456,27 +475,54 @@ def _first_name_files(folder: Path, seed: int) -> list[Path]:
     return files
 
 
+def _persons_resolved_from_nothing(engine: Engine) -> dict[str, str]:
+    """Who each name stands for, resolved from what the corpus says of every name."""
+    conn = engine.store.db.conn
+    keys = {r[0] for r in conn.execute("SELECT key FROM name_stats")}
+    return resolve_people(person_map._evidence(conn, keys).values())
+
+
+def _ingest_one_at_a_time(db: Path, files: list[Path]) -> list[str | None]:
+    """Ingest the files one at a time, checking after each that every name stands for whom
+    resolving the corpus from nothing says; who the first name alone stood for each time."""
+    _with_sample(db, 3)
+    stood_for = []
+    with Engine(db) as engine:
+        for file in files:
+            engine.ingest([file])
+            stored = dict(engine.store.db.execute("SELECT key, person FROM person_names"))
+            assert stored == _persons_resolved_from_nothing(engine), file.read_text("utf-8")
+            stood_for.append(stored.get("ivan"))
+    return stood_for
+
+
 @pytest.mark.parametrize("seed", [0, 1, 2, 3])
 def test_a_first_name_alone_follows_the_most_reported_person_of_that_name(
     tmp_path: Path, seed: int
 ) -> None:
     """Articles only added: a first name alone is weighed only against the person it stood
-    for and those whose names the articles changed (``person_map._narrowing``). As they
-    come, it stands for one person, then another, as a regroup says."""
+    for and the names the articles changed (``person_map._Narrowing``). As they come, it
+    stands for one person, then another, as resolving from nothing says."""
     files = _first_name_files(tmp_path / "names", seed)
-    _with_sample(tmp_path / "steps.db", 3)
-    stood_for = []
-    with Engine(tmp_path / "steps.db") as engine:
-        for file in files:
-            engine.ingest([file])
-            row = engine.store.db.execute(
-                "SELECT person FROM person_names WHERE key = 'ivan'"
-            ).fetchone()
-            stood_for.append(row[0] if row else None)
-        incremental = _snapshot(engine)
+    stood_for = _ingest_one_at_a_time(tmp_path / "steps.db", files)
     assert stood_for[-1] == "ivan petrov"
     assert len({p for p in stood_for if p}) >= 2, stood_for  # the order makes it change
+    with Engine(tmp_path / "steps.db") as engine:
+        incremental = _snapshot(engine)
     _assert_same(incremental, _regrouped(tmp_path / "steps.db", tmp_path / "full.db"))
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_a_first_name_given_without_evidence_stands_for_someone_once_it_joins_someone(
+    tmp_path: Path, seed: int
+) -> None:
+    """A first name only ever given without evidence of a person, joined to persons of that
+    name given without evidence either, stands for no one; once the person it joins is
+    someone (named with evidence, and reported more), it stands for that person."""
+    files = _first_name_files(tmp_path / "names", seed, weak=("Ivan", "Sokolov", "Volkov"))
+    stood_for = _ingest_one_at_a_time(tmp_path / "steps.db", files)
+    assert stood_for[-1] == "ivan petrov"
+    assert None in stood_for[:-1], stood_for
 
 
 def test_a_first_name_alone_follows_its_persons_as_articles_go(tmp_path: Path) -> None:
@@ -489,8 +535,9 @@ def test_a_first_name_alone_follows_its_persons_as_articles_go(tmp_path: Path) -
         most_reported = [f for f in files if "Ivan Petrov" in f.read_text("utf-8")]
         engine.store.delete_paths([str(f) for f in most_reported[:2]])
         engine.ingest([files[0]])  # the next ingest places the removal
-        row = engine.store.db.execute("SELECT person FROM person_names WHERE key = 'ivan'")
-        assert row.fetchone() == ("ivan sokolov",)
+        stored = dict(engine.store.db.execute("SELECT key, person FROM person_names"))
+        assert stored["ivan"] == "ivan sokolov"
+        assert stored == _persons_resolved_from_nothing(engine)
         incremental = _snapshot(engine)
     _assert_same(incremental, _regrouped(tmp_path / "steps.db", tmp_path / "full.db"))
 
@@ -656,7 +703,9 @@ def test_blocks_of_names_no_person_stands_for_join_as_kept(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A block of full names holding one no person stands for is read as kept, not joined
-    again by every ingest that comes near it; and names resolve as a regroup has them."""
+    again by every ingest that comes near it; and names resolve as a regroup has them.
+    (Each ingest also changes an article, so that one-word names weigh every full name
+    they may join: with articles only added, they weigh few; see ``_Narrowing``.)"""
     files = _news_corpus(tmp_path / "corpus", 200)
     db = tmp_path / "steps.db"
     _with_sample(db, 40)
@@ -681,8 +730,9 @@ def test_blocks_of_names_no_person_stands_for_join_as_kept(
 
     monkeypatch.setattr(person_map, "_stored_joins", spied)
     with Engine(db) as engine:
-        for file in files[-5:]:
-            engine.ingest([file])
+        for file, changed in zip(files[-5:], files[:5], strict=True):
+            changed.write_text(changed.read_text("utf-8") + "\nThe talks went on.\n", "utf-8")
+            assert engine.ingest([file, changed]).updated
         incremental = _snapshot(engine)
     if SHARED.is_dir():  # the bench corpus built without them names fewer such blocks
         assert kept_unnamed
