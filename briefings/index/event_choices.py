@@ -12,8 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 from briefings.index import kept_values
 
@@ -42,7 +41,6 @@ FORMAT = 1
 """The kept choices' layout, their record's first value: another is worked out again."""
 
 
-@dataclass(frozen=True)
 class Choices:
     """The best choices of an undated report, best first: the first of all its choices,
     in order (every group it could join that is not among them fits it worse than the last
@@ -52,10 +50,53 @@ class Choices:
     (``rechosen``): what stays known is the groups that fit at least as well as the last
     kept one did. A full regroup keeps the first ``KEPT_CHOICES``; after changes fewer
     may be known, never other ones.
+
+    Kept as the flat numbers a record holds (four a choice), each ``Choice`` made only
+    when asked for: most of the choices read for an added article are only looked at to
+    see that none of their groups changed (``founders``), and how well the last fits.
     """
 
-    choices: tuple[Choice, ...]
-    complete: bool
+    __slots__ = ("_numbers", "_choices", "complete")
+
+    def __init__(self, choices: tuple[Choice, ...], complete: bool) -> None:
+        self._numbers: tuple[float | int, ...] = tuple(n for c in choices for n in c)
+        self._choices: tuple[Choice, ...] | None = tuple(choices)
+        self.complete = complete
+
+    @classmethod
+    def _of_numbers(cls, numbers: tuple[float | int, ...], complete: bool) -> Choices:
+        kept = cls.__new__(cls)
+        kept._numbers, kept._choices, kept.complete = numbers, None, complete
+        return kept
+
+    @property
+    def choices(self) -> tuple[Choice, ...]:
+        if self._choices is None:
+            numbers = iter(self._numbers)
+            self._choices = tuple(
+                map(Choice._make, zip(numbers, numbers, numbers, numbers, strict=True))
+            )
+        return self._choices
+
+    @property
+    def founders(self) -> tuple[int, ...]:
+        """The groups of the choices, best first."""
+        return cast(tuple[int, ...], self._numbers[0::4])
+
+    @property
+    def last_score(self) -> float:
+        """How well the last choice fits (there must be one)."""
+        return self._numbers[-3]
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Choices):
+            return NotImplemented
+        return self.complete == other.complete and self._numbers == other._numbers
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"Choices({self.choices!r}, complete={self.complete})"
 
     @classmethod
     def of(cls, choices: Iterable[Choice], *, complete: bool = True) -> Choices:
@@ -85,10 +126,7 @@ class Choices:
         of numbers, read back in about two thirds of the time of JSON with dates in words
         (10 against 16 us for 16 choices; a report decided again reads its own, and
         thousands are, for one added article)."""
-        flat: list[float | int] = []
-        for choice in self.choices:
-            flat += choice
-        return kept_values.dumps((FORMAT, tuple(flat)))
+        return kept_values.dumps((FORMAT, self._numbers))
 
     @classmethod
     def from_record(cls, record: object, complete: bool) -> Choices | None:
@@ -103,13 +141,10 @@ class Choices:
                 if not isinstance(kept, tuple) or len(kept) != 2 or kept[0] != FORMAT:
                     return None
                 flat = kept[1]
-                if len(flat) % 4:
+                if not isinstance(flat, tuple) or len(flat) % 4:
                     return None
                 # Four numbers a choice, as to_record wrote them (the record is sealed).
-                numbers = iter(flat)
-                choices = list(
-                    map(Choice._make, zip(numbers, numbers, numbers, numbers, strict=True))
-                )
+                return cls._of_numbers(flat, complete)
             return cls(tuple(choices), complete)
         except Exception:  # values of another shape, in any place: worked out again
             return None

@@ -794,7 +794,7 @@ class Placement:
                 scored = fitting_groups(report, groups)
             else:
                 # Only a group scoring at least the last kept one can be among those kept.
-                scored = undated_fitting_above(report, groups, stored.choices[-1].score)
+                scored = undated_fitting_above(report, groups, stored.last_score)
             choices = stored.rechosen(changed, [_choice(g, score) for g, score in scored])
         if choices is None:
             candidates = self._joined_candidates(report)
@@ -823,9 +823,9 @@ class Placement:
         rest of it: most of the reports an added article calls for are told so (at 100,000
         bench articles, about 5 in 6). Otherwise the step reads it in full."""
         stored = self.stored_choices(article_id)
-        if stored is None or stored.complete or not stored.choices:
+        if stored is None or stored.complete or not stored.founders:
             return False
-        if old.founder != stored.choices[0].founder:
+        if old.founder != stored.founders[0]:
             return False
         core = self._core(article_id)
         if core is None:
@@ -833,10 +833,10 @@ class Placement:
         changed = self._changed_before(core, article_id, stored)
         if not changed:
             return True  # as the step would find with the report read in full
-        if any(c.founder in changed for c in stored.choices):
+        if not changed.isdisjoint(stored.founders):
             return False
         groups = self._groups_among(core, article_id, changed)
-        return not undated_may_fit_above(core, groups, stored.choices[-1].score)
+        return not undated_may_fit_above(core, groups, stored.last_score)
 
     def _core(self, article_id: int) -> Alike | None:
         """What the likeness of an unchanged undated report needs: the report, when read,
@@ -859,7 +859,7 @@ class Placement:
         stored: those that changed before its step, among its choices and its candidates."""
         if len(self.joined_from) <= FEW_CHANGED_GROUPS:
             return {f for f, since in self.joined_from.items() if since < step}
-        possible = self._joined_candidates(report) | {c.founder for c in stored.choices}
+        possible = self._joined_candidates(report) | set(stored.founders)
         return {f for f in possible if self.joined_from.get(f, NEVER) < step}
 
     def _best_choices(self, report: _Report, step: int, founders: Iterable[int]) -> Choices:
