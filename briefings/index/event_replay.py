@@ -341,6 +341,9 @@ class Placement:
         self.divergent: set[int] = set()
         self.emptied: set[int] = set()
         self._stored_last: dict[int, dt.date] = {}
+        self._dated_near: tuple[dt.date, list[tuple[tuple[dt.date, int], int]]] | None = None
+        """The stored dated members near the last day the walk looked at (see
+        ``_stored_dated_near``)."""
         self.reach = dt.date.min
         """The walk through dated reports can stop past this day."""
         # Undated reports: from which step on each group is not what it was.
@@ -660,18 +663,13 @@ class Placement:
         day = key[0]
         found = {f: g for f, g in self.open.items() if g.members and self._is_open(g, day)}
         if not self.full:
-            since = day - dt.timedelta(days=LATE_DAYS)
             founders = {
                 f
-                for article_id, f, happened in self.state.conn.execute(
-                    "SELECT article_id, founder, happened FROM event_members WHERE phase = 1 "
-                    "AND happened BETWEEN ? AND ?",
-                    [since.isoformat(), day.isoformat()],
-                )
+                for member, f in self._stored_dated_near(day)
                 if f not in found
                 and f not in self.divergent
-                and article_id not in self.changed
-                and (dt.date.fromisoformat(happened), article_id) < key
+                and member[1] not in self.changed
+                and member < key
             }
             if founders and report.people:
                 founders = self.state.founders_sharing(founders, report.people)
@@ -682,6 +680,22 @@ class Placement:
                 if group is not None and self._is_open(group, day):
                     found[founder] = group
         return list(found.values())
+
+    def _stored_dated_near(self, day: dt.date) -> list[tuple[tuple[dt.date, int], int]]:
+        """The stored dated members dated from ``LATE_DAYS`` before the day to the day:
+        (their key, their founder). Read once a day (the walk goes through the days in
+        order, and the members are written once it is done): a replay near a leader's
+        events decides again hundreds of dated reports, most of them on the same few days."""
+        if self._dated_near is None or self._dated_near[0] != day:
+            since = day - dt.timedelta(days=LATE_DAYS)
+            rows = self.state.conn.execute(
+                "SELECT article_id, founder, happened FROM event_members WHERE phase = 1 "
+                "AND happened BETWEEN ? AND ?",
+                [since.isoformat(), day.isoformat()],
+            )
+            members = [((dt.date.fromisoformat(h), a), f) for a, f, h in rows]
+            self._dated_near = (day, members)
+        return self._dated_near[1]
 
     def _materialise(self, founder: int, key: tuple[dt.date, int]) -> _Group | None:
         """A stored dated group as it stood just before ``key``, open in memory from now on."""
