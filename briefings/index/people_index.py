@@ -36,8 +36,11 @@ def _generic_roles() -> frozenset[str]:
     return frozenset(role_key(r) for r in toml("facets.toml")["roles"]["generic"])
 
 
+@lru_cache(maxsize=8192)
 def role_key(role: str) -> str:
-    """A role folded so that wordings of one role compare equal ("Russian Defence Minister")."""
+    """A role folded so that wordings of one role compare equal ("Russian Defence Minister").
+    (Kept for the wordings met: counting names folds the role of every mention, and a few
+    wordings make most of them.)"""
     text = respell(role.lower()).replace("’", "'")
     text = _nationality_words().sub(" ", text)
     text = re.sub(r"\b(the|of the|of)\b", " ", text)

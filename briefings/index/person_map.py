@@ -515,7 +515,7 @@ def _count_chunk(
         role_counts = cast(dict[str, int], entry[1])
         if nationality:
             nationality_counts[nationality] = nationality_counts.get(nationality, 0) + 1
-        for role in json.loads(roles or "[]"):
+        for role in json.loads(roles) if roles and roles != "[]" else ():
             if folded := role_key(role):
                 role_counts[folded] = role_counts.get(folded, 0) + 1
         if not weak:
