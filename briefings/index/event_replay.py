@@ -889,7 +889,7 @@ class Placement:
         groups = [g for f in founders if (g := self._joined_state(f, step))]
         self._states_read.clear()
         if self.narrow:
-            groups = [g for g in groups if g.top & report.top]
+            groups = [g for g in groups if not g.top.isdisjoint(report.top)]
         return groups
 
     def _diverge_joined(self, founder: int, step: int, work: list[int]) -> None:
@@ -1159,7 +1159,7 @@ class Placement:
             return
         groups = [g for f in sorted(candidates) if (g := self._alone_state(f, article_id)).members]
         if self.narrow:
-            groups = [g for g in groups if g.top & report.top]
+            groups = [g for g in groups if not g.top.isdisjoint(report.top)]
         best = best_undated_group(report, groups)
         founder = best.founder if best is not None else article_id
         self._decide(article_id, Membership(founder, ALONE, None))

@@ -510,7 +510,7 @@ def _likeness(report: Alike, group: _Group) -> _Likeness | None:
     similarity = _cosine_of(report.terms, report.weights, group.centroid, group.norm2)
     if similarity < MIN_SIMILARITY_FURTHER:
         return None
-    return _Likeness(shared_principals, similarity, bool(report.referred & principals))
+    return _Likeness(shared_principals, similarity, not principals.isdisjoint(report.referred))
 
 
 def _further_score(report: _Report, group: _Group, likeness: _Likeness) -> float | None:
