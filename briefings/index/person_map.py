@@ -156,7 +156,7 @@ def resolve_identity(store: Store, *, changed_articles: set[int] | None) -> Iden
         conn.execute("DELETE FROM name_counted")
         conn.execute("DELETE FROM surname_blocks")
         articles = [r[0] for r in conn.execute("SELECT article_id FROM report_features")]
-        touched = _count(conn, articles)
+        touched = _count(conn, articles).touched
         family = set(_all_keys(conn))
         full = True
         evidence = _evidence(conn, family)
@@ -164,10 +164,9 @@ def resolve_identity(store: Store, *, changed_articles: set[int] | None) -> Iden
         resolved = name_persons(evidence.values(), joins)
         Families(conn).keep_every_block()
     else:
-        # (what the corpus knew of the names these articles give, read before they count)
-        known = None if _counted_before(conn, changed_articles) else _known(conn, changed_articles)
-        touched = _count(conn, sorted(changed_articles))
-        new_names = None if known is None else touched - known
+        counted = _count(conn, sorted(changed_articles))
+        touched = counted.touched
+        new_names = None if counted.taken_back else counted.new
         family, evidence, resolved, joins = _resolve_targets(conn, touched, new_names)
         full = False
     anchors = _anchors(resolved, evidence)
@@ -311,26 +310,6 @@ class _Narrowing:
         return row is None or bool(row[0])
 
 
-def _known(conn: sqlite3.Connection, articles: Iterable[int]) -> set[str]:
-    """The names these articles give that the corpus knows of."""
-    rows = conn.execute(
-        "SELECT DISTINCT s.key FROM mentions m JOIN name_stats s ON s.key = m.key "
-        "WHERE m.article_id IN (SELECT value FROM json_each(?))",
-        [json.dumps(sorted(articles))],
-    )
-    return {r[0] for r in rows}
-
-
-def _counted_before(conn: sqlite3.Connection, articles: Iterable[int]) -> bool:
-    """Whether any of these articles was counted into the names' evidence already (changed
-    or removed since)."""
-    row = conn.execute(
-        "SELECT 1 FROM name_counted WHERE article_id IN (SELECT value FROM json_each(?)) LIMIT 1",
-        [json.dumps(sorted(articles))],
-    ).fetchone()
-    return row is not None
-
-
 def _stored_joins(conn: sqlite3.Connection, families: Families, changed: set[str]) -> StoredJoins:
     """The joins of full names (``identity.join_full_names``) of blocks none of whose names'
     evidence changed, read from ``person_names``: it holds what resolving the corpus gave
@@ -463,30 +442,46 @@ _Stats = dict[str, dict[str, object]]
 to (first, articles, strong, evidence)."""
 
 
-def _count(conn: sqlite3.Connection, articles: Sequence[int]) -> set[str]:
+@dataclass
+class _Counted:
+    """What counting some articles changed in the names' evidence."""
+
+    touched: set[str] = field(default_factory=set)
+    """The names whose evidence changed."""
+    new: set[str] = field(default_factory=set)
+    """Those of them the corpus did not know before."""
+    taken_back: bool = False
+    """Whether any of the articles had been counted already (changed or removed since)."""
+
+
+def _count(conn: sqlite3.Connection, articles: Sequence[int]) -> _Counted:
     """Take back what these articles added to the names' evidence, add what they say now,
     and return the names whose evidence changed. Each name's row is read once and written
     once, whatever the chunks: a leader's evidence names thousands of others (hundreds of
     KB), and the corpus counted from nothing is a hundred chunks at 100,000 articles."""
-    touched: set[str] = set()
+    counted = _Counted()
     stats: _Stats = {}
     refirst: set[str] = set()
     for start in range(0, len(articles), COUNT_CHUNK):
-        touched |= _count_chunk(conn, articles[start : start + COUNT_CHUNK], stats, refirst)
+        _count_chunk(conn, articles[start : start + COUNT_CHUNK], stats, refirst, counted)
     _write_stats(conn, stats, refirst)
-    return touched
+    return counted
 
 
 def _count_chunk(
-    conn: sqlite3.Connection, articles: Sequence[int], stats: _Stats, refirst: set[str]
-) -> set[str]:
-    """Count a chunk of articles into ``stats`` (see ``_count``); ``refirst``: the names
-    whose first article was one of them."""
+    conn: sqlite3.Connection,
+    articles: Sequence[int],
+    stats: _Stats,
+    refirst: set[str],
+    counted: _Counted,
+) -> None:
+    """Count a chunk of articles into ``stats`` and ``counted`` (see ``_count``);
+    ``refirst``: the names whose first article was one of them."""
     from briefings.index.people_index import role_key
 
-    touched: set[str] = set()
+    touched = counted.touched
     if not articles:
-        return touched
+        return
     ids = json.dumps(list(articles))
     previous = dict(
         conn.execute(
@@ -533,6 +528,7 @@ def _count_chunk(
             ).fetchone()
             if row is None:
                 stats[key] = {"first": None, "articles": 0, "strong": 0, "evidence": _empty()}
+                counted.new.add(key)
             else:
                 stats[key] = {
                     "first": row[0],
@@ -542,6 +538,7 @@ def _count_chunk(
                 }
         return stats[key]
 
+    counted.taken_back = counted.taken_back or bool(previous)
     for article_id, text in previous.items():
         for key, (nationalities, roles, strong, company) in json.loads(text).items():
             s = stat(key)
@@ -567,7 +564,6 @@ def _count_chunk(
         "INSERT INTO name_counted (article_id, names) VALUES (?, ?)",
         [(a, json.dumps(current.get(a, {}), separators=(",", ":"))) for a in sorted(english)],
     )
-    return touched
 
 
 def _write_stats(conn: sqlite3.Connection, stats: _Stats, refirst: set[str]) -> None:
