@@ -15,7 +15,8 @@ only as far as their effects reach:
   the dated phase stops once the divergent groups are out of reach, or goes on from the
   next change (changes years apart leave the reports between them alone);
 - undated reports that may be affected are found through the indexes (the people of a
-  group, and in a big corpus its weighty words), never by reading every undated report;
+  group, and in a big corpus the words that may be among its weightiest as the walk goes
+  on, ``events.weighty_with``), never by reading every undated report;
 - an undated report keeps its best choices of dated group with their scores
   (``event_choices``): decided again, it is scored only against the groups that
   changed before it, unless too little of what it kept stays known (or it kept nothing:
@@ -68,6 +69,7 @@ from briefings.index.events import (
     fitting_groups,
     undated_fitting_above,
     undated_may_fit_above,
+    weighty_with,
 )
 from briefings.index.person_map import PersonMap, resolve_identity
 from briefings.index.store import Store
@@ -307,7 +309,8 @@ class Placement:
         self.persons = persons
         self.weights = weights
         self.narrow = narrow
-        """Undated reports look for events sharing a weighty word (a corpus past the sample)."""
+        """Undated reports look for events by their telling words (a corpus past the sample:
+        see ``events.WEIGHTIEST_TERMS`` and ``term_weights.COMMON_SHARE``)."""
         self.full = full
         """Every report is placed again, from nothing."""
         self._reports: OrderedDict[int, _Report] = OrderedDict()
@@ -889,7 +892,8 @@ class Placement:
         groups = [g for f in founders if (g := self._joined_state(f, step))]
         self._states_read.clear()
         if self.narrow:
-            groups = [g for g in groups if not g.top.isdisjoint(report.top)]
+            telling = report.top - self.weights.common
+            groups = [g for g in groups if not g.weighty.isdisjoint(telling)]
         return groups
 
     def _diverge_joined(self, founder: int, step: int, work: list[int]) -> None:
@@ -945,10 +949,11 @@ class Placement:
             return set()
         founders = self._dated_naming(report.people) - self.emptied
         if self.narrow and founders:
+            telling = report.top - self.weights.common
             if self.full:
-                near = set().union(*(self._founders_by_term.get(t, ()) for t in report.top))
+                near = set().union(*(self._founders_by_term.get(t, ()) for t in telling))
             else:
-                articles = self.state.articles_with_top_terms(report.top, dated=None)
+                articles = self.state.articles_with_top_terms(telling, dated=None)
                 near = {
                     m.founder
                     for m in self.memberships(articles).values()
@@ -1071,7 +1076,10 @@ class Placement:
     def _undated_near(self, founder: int, *, after: int, alone: bool) -> set[int]:
         """Undated reports after a step that may have had, or may now have, the group as a
         candidate: they share a person (and, in a big corpus, a weighty word) with it; to
-        join a dated group, one of its principals (see ``_principals_ever``)."""
+        join a dated group, one of its principals (see ``_principals_ever``) and a telling
+        word that may be among its weightiest (``_weighty_after``). (One that had a dated
+        group as a candidate without keeping it among its choices keeps them, unless the
+        group may now be among them.)"""
         if alone:
             people = self.state.people_of_group(founder)
             progress = self._alone.get(founder)
@@ -1090,13 +1098,27 @@ class Placement:
             return found
         if not self.narrow:
             return found | self.state.undated_with_people(people, after)
-        members = {i for i, _, _ in self.members_of(founder)}
-        for phase in (DATED, JOINED, ALONE):
-            members |= self._decided_into.get((founder, phase), set())
-        terms: set[str] = set()
-        for tops in self.state.top_terms_of(members).values():
-            terms |= tops
+        if alone:
+            members = {i for i, _, _ in self.members_of(founder)}
+            for phase in (DATED, JOINED, ALONE):
+                members |= self._decided_into.get((founder, phase), set())
+            terms: set[str] = set()
+            for tops in self.state.top_terms_of(members).values():
+                terms |= tops
+        else:
+            terms = self._weighty_after(founder, after) - self.weights.common
         return found | self.state.undated_sharing(people, terms, after)
+
+    def _weighty_after(self, founder: int, after: int) -> set[str]:
+        """Every word that may be among the dated group's weighty ones at a step after
+        ``after``, as the walk stands (``weighty_with``): its undated members after the
+        step may join it. (A report that joins it later in the walk calls for the reports
+        after it again, ``_diverge_joined``.)"""
+        group = self._joined_state(founder, after + 1)
+        if group is None:
+            return set()
+        later = sorted(i for i in self._undated_members_now(founder, JOINED) if i > after)
+        return weighty_with(group, self.reports(later).values())
 
     def _principals_ever(self, founder: int) -> set[str]:
         """Everyone who is a principal of the dated group at some step of the undated

@@ -24,6 +24,11 @@ decision depends only on what came before it in that order, a new article can be
 without regrouping the corpus: ``event_replay`` goes through the order again from where the
 article stands, only as far as its effects reach; its ``regroup`` goes through all of it.
 
+In a big corpus (past the word-weight sample), an undated report looks only at the events
+among whose weightiest words is one of its own weighty words that is no common one (a
+leader's name, weighty in most articles about them, would have every article naming them
+look at every event of theirs).
+
 People are compared as the persons the corpus resolved them to (see ``identity``), so
 "Li" and "Li Wei" are one. An undated article takes its event's date, flagged as
 inferred; a dateline's month and day take their year from the event. Event ids are the
@@ -80,6 +85,11 @@ MIN_SIMILARITY_UNDATED = 0.1
 """Undated reports that join no event group with each other on this similarity."""
 TOP_TERMS = 16
 """An article's most weighty words, by which undated articles find events in a big corpus."""
+WEIGHTIEST_TERMS = 48
+"""A group's weightiest words, the largest of its centroid: in a big corpus, an undated
+article has a group as a candidate only if one of its own weighty words is among them
+(``_Group.weighty``). A group of hundreds of reports has thousands of words weighty in one
+of them, so that nearly every undated article naming its leader shares one."""
 
 
 @dataclass
@@ -234,14 +244,52 @@ def build_report(
     )
 
 
-def _top_terms(vector: dict[str, float]) -> frozenset[str]:
-    """The TOP_TERMS weightiest words, the first in alphabetical order of equals."""
-    if len(vector) <= TOP_TERMS:
+def _top_terms(vector: Mapping[str, float], count: int = TOP_TERMS) -> frozenset[str]:
+    """The ``count`` weightiest words, the first in alphabetical order of equals."""
+    if len(vector) <= count:
         return frozenset(vector)
-    cutoff = sorted(vector.values(), reverse=True)[TOP_TERMS - 1]
+    cutoff = sorted(vector.values(), reverse=True)[count - 1]
     above = [t for t, w in vector.items() if w > cutoff]
     equal = sorted(t for t, w in vector.items() if w == cutoff)
-    return frozenset(above + equal[: TOP_TERMS - len(above)])
+    return frozenset(above + equal[: count - len(above)])
+
+
+def _weightiest_after(
+    before: frozenset[str], centroid: Mapping[str, float], added: Mapping[str, float]
+) -> frozenset[str]:
+    """A group's weightiest words once a report's words are added to its centroid, from
+    those before: the weightiest of those and the report's words.
+
+    Weights only grow. A word that is neither among those nor the report's weighs what it
+    did, no more than the least of those, which weigh at least that now: it stays out.
+    Should it weigh just what the least of them still does, it was left out for coming
+    after its equals in alphabetical order, and those equals still fill the places left
+    (each of those that grew took one place more above them)."""
+    return _top_terms({t: centroid[t] for t in before | added.keys()}, WEIGHTIEST_TERMS)
+
+
+def weighty_with(group: _Group, reports: Collection[_Report]) -> set[str]:
+    """Every word that may be among the group's weighty ones (``_Group.weighty``) once any
+    of these reports join it, in any order: an undated report with none of them among its
+    own weighty words does not have the group as a candidate then.
+
+    Reports only add to a centroid, so each word's weight only grows: a word among the
+    weightiest then weighs at least the least of the weightiest now, and at most what it
+    weighs with every report added."""
+    centroid = group.centroid
+    weightiest = group.weightiest
+    enough = (
+        min(centroid[t] for t in weightiest)
+        if len(centroid) > len(weightiest)
+        else -math.inf  # all its words are among them: any word may come to be
+    )
+    enough -= abs(enough) * 1e-9  # (a sum taken in another order may round lower)
+    words = set(group.top).union(*(r.top for r in reports))
+    return {
+        t
+        for t in words
+        if centroid.get(t, 0.0) + sum(r.vector.get(t, 0.0) for r in reports) >= enough
+    }
 
 
 def place_bucket(size: int) -> int:
@@ -290,6 +338,9 @@ class _Group:
     """Places its titles and leads name: where its happening may be."""
     top: set[str] = field(default_factory=set)
     """The weighty words of its reports."""
+    _weightiest: frozenset[str] | None = None
+    """Its centroid's WEIGHTIEST_TERMS largest words: worked out when first asked, then
+    kept up as reports join."""
     _place: tuple[int, str | None] | None = None
     _summary: tuple[int, dt.date | None, frozenset[str]] | None = None
     """(members, date, principals) when it had that many members: asked of every report
@@ -335,6 +386,8 @@ class _Group:
             centroid[term] = old + weight
             norm2 += 2 * old * weight + weight * weight
         self.norm2 = norm2
+        if self._weightiest is not None:
+            self._weightiest = _weightiest_after(self._weightiest, centroid, report.vector)
         self.people.update(report.people)
         self.prominent.update(report.prominent)
         self.places.update(report.places)
@@ -344,6 +397,21 @@ class _Group:
             bisect.insort(self.dates, report.happened)
         for day in set(report.happening_days):
             bisect.insort(self.precise_dates, day)
+
+    @property
+    def weightiest(self) -> frozenset[str]:
+        """Its centroid's WEIGHTIEST_TERMS largest words, the first in alphabetical order
+        of equals."""
+        if self._weightiest is None:
+            self._weightiest = _top_terms(self.centroid, WEIGHTIEST_TERMS)
+        return self._weightiest
+
+    @property
+    def weighty(self) -> frozenset[str]:
+        """The words by which an undated report has it as a candidate, in a big corpus:
+        its weightiest that are weighty in one of its reports (so that the reports with a
+        word among their weighty ones find the group, ``top_terms``)."""
+        return self.weightiest & self.top
 
     @property
     def date(self) -> dt.date | None:

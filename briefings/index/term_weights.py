@@ -17,8 +17,16 @@ import operator
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 
 SAMPLE_ARTICLES = 1000
+COMMON_SHARE = 0.05
+"""A word in this share of the sample's articles or more is a common one: the name of a
+leader in the news every week, "minister", "talks". Weighty as it may be in an article, it
+does not tell one happening from another (``common``)."""
+COMMON_LEAST = 10
+"""…and in this many at least: in a sample of a few dozen articles (a test's), a word in two of
+them is no common one."""
 
 
 @dataclass(frozen=True)
@@ -38,6 +46,14 @@ class TermWeights:
             df.update(set(terms))
             total += 1
         return cls(dict(df), total)
+
+    @cached_property
+    def common(self) -> frozenset[str]:
+        """The words in COMMON_SHARE of the sample's articles or more: in a big corpus, an
+        undated article finds the events it may report by its weighty words other than
+        these (a leader's name is weighty in most articles about them)."""
+        least = max(COMMON_SHARE * self.total, COMMON_LEAST)
+        return frozenset(t for t, n in self.df.items() if n >= least)
 
     def vector(self, counts: Mapping[str, int]) -> dict[str, float]:
         """An article's unit-length tf-idf vector from its word counts."""

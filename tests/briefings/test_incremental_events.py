@@ -30,6 +30,7 @@ from briefings.engine import Engine
 from briefings.index import (
     event_choices,
     event_replay,
+    events,
     kept_values,
     person_map,
     report_records,
@@ -214,6 +215,20 @@ def test_the_benchmark_corpus_one_article_at_a_time(
     # The first 40 articles are the sample: each changes the weights, so it regroups them.
     assert len(regroups) <= 40 + 2
     assert any(len(e[4]) >= 5 for e in incremental[0])
+    _assert_same(incremental, _regrouped(tmp_path / "steps.db", tmp_path / "full.db"))
+
+
+@pytest.mark.parametrize(("weightiest", "batch"), [(2, 1), (5, 3)])
+def test_groups_weightiest_words_change_as_undated_reports_join(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, weightiest: int, batch: int
+) -> None:
+    """With a few weightiest words to a group, an undated report that joins it changes them
+    at its step: a report after it with one of the new ones among its weighty words has the
+    group as a candidate, when placed one ingest at a time as in a regroup."""
+    monkeypatch.setattr(events, "WEIGHTIEST_TERMS", weightiest)
+    files = _news_corpus(tmp_path / "corpus", 160)
+    random.Random(weightiest).shuffle(files)
+    incremental = _ingest_in_steps(tmp_path / "steps.db", files, batch, 40)
     _assert_same(incremental, _regrouped(tmp_path / "steps.db", tmp_path / "full.db"))
 
 
