@@ -357,6 +357,8 @@ class Placement:
         """Dated groups' stored states, read ahead for ``_stored_state``: (as their dated
         reports left them, as all their undated members did when that is what is wanted)."""
         self._alone: OrderedDict[int, _Progress] = OrderedDict()
+        self._alone_tops: dict[int, frozenset[str]] = {}
+        """The weighty words of members of groups of undated reports (``_alone_sharing``)."""
         self.touched: set[int] = set()
         """Founders of the groups whose events must be written again."""
         self._founders_by_person: dict[str, set[int]] = {}
@@ -1215,8 +1217,15 @@ class Placement:
         for a common word)."""
         group_of = {i: f for f in founders for i in self._undated_members_now(f, ALONE)}
         terms = set(terms)
-        tops = self.state.top_terms_of(group_of) if group_of else {}
-        return {group_of[i] for i, top in tops.items() if top & terms}
+        tops = self._alone_tops
+        # (read once a walk: the same members are asked of by every report naming them,
+        # and the walk indexed the changed reports' words before it began)
+        unread = [i for i in group_of if i not in tops]
+        if unread:
+            read = self.state.top_terms_of(unread)
+            for i in unread:
+                tops[i] = frozenset(read.get(i, ()))
+        return {f for i, f in group_of.items() if not tops[i].isdisjoint(terms)}
 
     def _alone_state(self, founder: int, step: int) -> _Group:
         entry = self._alone.get(founder)
