@@ -357,8 +357,10 @@ class Placement:
         """Dated groups' stored states, read ahead for ``_stored_state``: (as their dated
         reports left them, as all their undated members did when that is what is wanted)."""
         self._alone: OrderedDict[int, _Progress] = OrderedDict()
-        self._alone_tops: dict[int, frozenset[str]] = {}
-        """The weighty words of members of groups of undated reports (``_alone_sharing``)."""
+        self._alone_by_term: dict[str, set[int]] = {}
+        """Weighty word → the members of groups of undated reports read so far that have it
+        among theirs (``_alone_sharing``)."""
+        self._alone_read: set[int] = set()
         self.touched: set[int] = set()
         """Founders of the groups whose events must be written again."""
         self._founders_by_person: dict[str, set[int]] = {}
@@ -1216,16 +1218,16 @@ class Placement:
         not among every undated report with one of the words (in a big corpus, thousands
         for a common word)."""
         group_of = {i: f for f in founders for i in self._undated_members_now(f, ALONE)}
-        terms = set(terms)
-        tops = self._alone_tops
         # (read once a walk: the same members are asked of by every report naming them,
         # and the walk indexed the changed reports' words before it began)
-        unread = [i for i in group_of if i not in tops]
+        unread = [i for i in group_of if i not in self._alone_read]
         if unread:
-            read = self.state.top_terms_of(unread)
-            for i in unread:
-                tops[i] = frozenset(read.get(i, ()))
-        return {f for i, f in group_of.items() if not tops[i].isdisjoint(terms)}
+            self._alone_read.update(unread)
+            for i, top in self.state.top_terms_of(unread).items():
+                for term in top:
+                    self._alone_by_term.setdefault(term, set()).add(i)
+        having = set().union(*(self._alone_by_term.get(t, ()) for t in terms))
+        return {group_of[i] for i in having if i in group_of}
 
     def _alone_state(self, founder: int, step: int) -> _Group:
         entry = self._alone.get(founder)
