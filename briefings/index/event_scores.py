@@ -7,8 +7,9 @@ articles of ten): every matching article is ranked or counted. So the scores are
 among the articles of the latest RECENT_EVENTS events (by date, from the events' date index),
 and over the whole corpus only when none of those is about it at all: a common topic or name
 is answered from the recent events, and a rare one, for which the whole corpus is cheap to
-search, from all of them. Which articles are recent, and which of them are in English, is
-read once and kept until the corpus changes (Store.until_changed).
+search, from all of them. Which articles are recent, which of them are in English, and the
+topics they are filed under, are read once and kept until the corpus changes
+(Store.until_changed).
 
 An event's score: two for each of its articles filed under the topic, and one for each of
 its articles matching the words: among the recent events, every match; over the corpus, the
@@ -27,9 +28,6 @@ from briefings.index.store import Store, fts_query
 RECENT_EVENTS = 200
 """Events read first, the latest by date: the shared corpora have far fewer (all are read)."""
 SEARCH_HITS = 200
-FEW_FILED = 500
-"""A topic with at most this many articles in the corpus is read whole, not looked up for each
-recent article (see _recent_scores)."""
 
 
 def event_scores(store: Store, query: str) -> Counter[int]:
@@ -55,6 +53,10 @@ class RecentArticles:
     """article id → its event's id"""
     english: frozenset[int]
     """those of them in English: the only ones words are matched in"""
+    filed: dict[str, list[int]]
+    """topic → those of them filed under it, in id order"""
+    ids: str
+    """their ids as a JSON list, as queries take them"""
 
 
 def _recent_articles(store: Store) -> RecentArticles | None:
@@ -81,9 +83,19 @@ def _read_recent_articles(store: Store, count: int) -> RecentArticles | None:
             "WHERE event_id IN (SELECT value FROM json_each(?))",
             [json.dumps([e[0] for e in events[:count]])],
         ).fetchall()
+        topics = store.db.execute(
+            "SELECT topic, article_id FROM article_topics "
+            "WHERE article_id IN (SELECT value FROM json_each(?)) ORDER BY article_id",
+            [json.dumps([r[0] for r in rows])],
+        ).fetchall()
+    filed: dict[str, list[int]] = {}
+    for topic, article_id in topics:
+        filed.setdefault(topic, []).append(article_id)
     return RecentArticles(
         {article_id: event_id for article_id, event_id, _ in rows},
         frozenset(article_id for article_id, _, english in rows if english),
+        filed,
+        json.dumps([article_id for article_id, _, _ in rows]),
     )
 
 
@@ -93,32 +105,12 @@ def _recent_scores(store: Store, query: str, recent: RecentArticles) -> Counter[
     (ranking them all would cost what ranking the corpus's matches costs)."""
     scores: Counter[int] = Counter()
     events = recent.events
-    recent_ids = json.dumps(list(events))
-    topic = query.lower()
+    for article_id in recent.filed.get(query.lower(), ()):
+        scores[events[article_id]] += 2
+    match = fts_query(query)
+    if not match:
+        return scores
     with store.lock:
-        # Words that are no topic, or a rare one, are answered from the topic's own rows;
-        # a common topic by looking up each recent article (the few thousand of them cost
-        # less than the tens of thousands of articles filed under it).
-        few = store.db.execute(
-            "SELECT article_id FROM article_topics WHERE topic = ? LIMIT ?",
-            [topic, FEW_FILED + 1],
-        ).fetchall()
-        if len(few) <= FEW_FILED:
-            filed = sorted(a for (a,) in few if a in events)
-        else:
-            filed = [
-                r[0]
-                for r in store.db.execute(
-                    "SELECT article_id FROM article_topics WHERE topic = ? "
-                    "AND article_id IN (SELECT value FROM json_each(?)) ORDER BY article_id",
-                    [topic, recent_ids],
-                )
-            ]
-        for article_id in filed:
-            scores[events[article_id]] += 2
-        match = fts_query(query)
-        if not match:
-            return scores
         try:
             # The matches' ids alone, in the index's order: no rank is worked out. The index
             # reads every match in the corpus (a leader's name is in four articles of ten),
@@ -130,7 +122,7 @@ def _recent_scores(store: Store, query: str, recent: RecentArticles) -> Counter[
                 for r in store.db.execute(
                     "SELECT rowid FROM articles_fts WHERE articles_fts MATCH ? "
                     "AND +rowid IN (SELECT value FROM json_each(?))",
-                    [match, recent_ids],
+                    [match, recent.ids],
                 )
             ]
         except sqlite3.OperationalError:
