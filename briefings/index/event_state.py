@@ -135,6 +135,8 @@ LAST_CREATED = (
     "event_members_dated",
     "surname_blocks_block",
     "name_joins",
+    "name_stats_surname_len",
+    "name_stats_bones_len",
 )
 """The last things SCHEMA and ``person_map.SCHEMA`` create, then added to them: when they
 are there, the rest is."""

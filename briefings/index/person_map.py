@@ -53,9 +53,11 @@ CREATE TABLE IF NOT EXISTS name_stats (
     strong INTEGER NOT NULL,
     evidence TEXT NOT NULL
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS name_stats_surname ON name_stats(surname);
+DROP INDEX IF EXISTS name_stats_surname;
+DROP INDEX IF EXISTS name_stats_bones;
+CREATE INDEX IF NOT EXISTS name_stats_surname_len ON name_stats(surname, core_len);
 CREATE INDEX IF NOT EXISTS name_stats_first ON name_stats(first);
-CREATE INDEX IF NOT EXISTS name_stats_bones ON name_stats(bones);
+CREATE INDEX IF NOT EXISTS name_stats_bones_len ON name_stats(bones, core_len, surname);
 CREATE TABLE IF NOT EXISTS name_middles (
     token TEXT NOT NULL,
     key TEXT NOT NULL,
