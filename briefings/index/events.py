@@ -287,11 +287,12 @@ def weighty_with(group: _Group, reports: Collection[_Report]) -> set[str]:
     )
     enough -= abs(enough) * 1e-9  # (a sum taken in another order may round lower)
     words = set(group.top).union(*(r.top for r in reports))
-    return {
-        t
-        for t in words
-        if centroid.get(t, 0.0) + sum(r.vector.get(t, 0.0) for r in reports) >= enough
-    }
+    grown = {t: centroid.get(t, 0.0) for t in words}
+    for report in reports:
+        for term, weight in report.vector.items():
+            if term in grown:
+                grown[term] += weight
+    return {t for t, weight in grown.items() if weight >= enough}
 
 
 def place_bucket(size: int) -> int:
