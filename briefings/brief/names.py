@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from briefings.extract.entities import fold
 from briefings.index.people_index import Person
@@ -67,6 +67,13 @@ class Names:
                 owner[w] for w in tokens if w in owner
             )
         return found
+
+    def named_among(self, people: Iterable[Person], text: str) -> list[Person]:
+        """Those of the people who may be named in a text (``named``), in their order: a
+        briefing asks of each sentence for each of an event's people (hundreds, when its
+        articles name many), and one set answers for all of them."""
+        found = self.named(text)
+        return [p for p in people if p.key in found]
 
     def _text_tokens(self, text: str) -> frozenset[str]:
         tokens = self._tokens.get(text)

@@ -212,7 +212,7 @@ def _third_party_speaks(
     names = material.names
     return any(
         is_subject_of(text, at, speech)
-        for p in material.people
+        for p in names.named_among(material.people, text)
         if p.key not in insiders
         for at in names.positions(p, text)
     )

@@ -403,7 +403,7 @@ def _names_someone(phrase: str, material: Material, names: Names, rules: FacetRu
     return bool(
         resolver.pattern.search(head)
         or resolver.alias_pattern.search(head)
-        or any(names.positions(p, head) for p in material.people)
+        or any(names.positions(p, head) for p in names.named_among(material.people, head))
     )
 
 
@@ -504,7 +504,7 @@ def _name_party(
     for match in resolver.alias_pattern.finditer(phrase):
         countries.append((match.start(), match.end(), resolver.by_alias[match.group(1)]))
     people: list[tuple[int, Person]] = []
-    for person in material.people:
+    for person in names.named_among(material.people, phrase):
         spots = names.positions(person, phrase)
         if spots:
             people.append((spots[0], person))
