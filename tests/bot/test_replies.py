@@ -95,8 +95,10 @@ async def test_typing_is_shown_first_and_kept_up_while_the_work_runs(
         await asyncio.sleep(0.3)
     shown = len(local_api.calls("sendChatAction"))
     assert shown >= 3
-    await asyncio.sleep(0.2)
-    assert len(local_api.calls("sendChatAction")) == shown, "no typing once the work is done"
+    await asyncio.sleep(0.3)
+    # A hint already on its way when the work ended may reach the server after it (on a
+    # loaded machine); a refresh every 0.05 s that went on would send six more.
+    assert len(local_api.calls("sendChatAction")) <= shown + 1, "no typing once the work is done"
 
 
 async def test_a_failed_typing_hint_never_costs_the_answer(
