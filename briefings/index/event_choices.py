@@ -136,15 +136,14 @@ class Choices:
             if isinstance(record, str):
                 day = dt.date.fromisoformat
                 choices = [Choice(f, s, day(d).toordinal(), r) for f, s, d, r in json.loads(record)]
-            else:
-                kept = kept_values.loads(record)
-                if not isinstance(kept, tuple) or len(kept) != 2 or kept[0] != FORMAT:
-                    return None
-                flat = kept[1]
-                if not isinstance(flat, tuple) or len(flat) % 4:
-                    return None
-                # Four numbers a choice, as to_record wrote them (the record is sealed).
-                return cls._of_numbers(flat, complete)
-            return cls(tuple(choices), complete)
+                return cls(tuple(choices), complete)
+            kept = kept_values.loads(record)
+            if not isinstance(kept, tuple) or len(kept) != 2 or kept[0] != FORMAT:
+                return None
+            flat = kept[1]
+            if not isinstance(flat, tuple) or len(flat) % 4:
+                return None
+            # Four numbers a choice, as to_record wrote them (the record is sealed).
+            return cls._of_numbers(flat, complete)
         except Exception:  # values of another shape, in any place: worked out again
             return None

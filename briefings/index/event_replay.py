@@ -896,9 +896,14 @@ class Placement:
         groups = [g for f in founders if (g := self._joined_state(f, step))]
         self._states_read.clear()
         if self.narrow:
-            telling = report.top - self.weights.common
+            telling = self._telling(report)
             groups = [g for g in groups if not g.weighty.isdisjoint(telling)]
         return groups
+
+    def _telling(self, report: Alike) -> frozenset[str]:
+        """A report's weighty words that are no common ones: by one of them, in a big
+        corpus, it has a dated group as a candidate (``events.WEIGHTIEST_TERMS``)."""
+        return report.top - self.weights.common
 
     def _diverge_joined(self, founder: int, step: int, work: list[int]) -> None:
         """From after ``step`` on, the group is not what it was: the undated reports that
@@ -953,7 +958,7 @@ class Placement:
             return set()
         founders = self._dated_naming(report.people) - self.emptied
         if self.narrow and founders:
-            telling = report.top - self.weights.common
+            telling = self._telling(report)
             if self.full:
                 near = set().union(*(self._founders_by_term.get(t, ()) for t in telling))
             else:
@@ -1103,15 +1108,20 @@ class Placement:
         if not self.narrow:
             return found | self.state.undated_with_people(people, after)
         if alone:
-            members = {i for i, _, _ in self.members_of(founder)}
-            for phase in (DATED, JOINED, ALONE):
-                members |= self._decided_into.get((founder, phase), set())
-            terms: set[str] = set()
-            for tops in self.state.top_terms_of(members).values():
-                terms |= tops
+            terms = self._members_weighty(founder)
         else:
             terms = self._weighty_after(founder, after) - self.weights.common
         return found | self.state.undated_sharing(people, terms, after)
+
+    def _members_weighty(self, founder: int) -> set[str]:
+        """The weighty words of a group's members, stored or decided into it in this walk."""
+        members = {i for i, _, _ in self.members_of(founder)}
+        for phase in (DATED, JOINED, ALONE):
+            members |= self._decided_into.get((founder, phase), set())
+        terms: set[str] = set()
+        for tops in self.state.top_terms_of(members).values():
+            terms |= tops
+        return terms
 
     def _weighty_after(self, founder: int, after: int) -> set[str]:
         """Every word that may be among the dated group's weighty ones at a step after

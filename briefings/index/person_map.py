@@ -458,7 +458,7 @@ class _Counted:
 
 def _count(conn: sqlite3.Connection, articles: Sequence[int]) -> _Counted:
     """Take back what these articles added to the names' evidence, add what they say now,
-    and return the names whose evidence changed. Each name's row is read once and written
+    and say what changed (``_Counted``). Each name's row is read once and written
     once, whatever the chunks: a leader's evidence names thousands of others (hundreds of
     KB), and the corpus counted from nothing is a hundred chunks at 100,000 articles."""
     counted = _Counted()
