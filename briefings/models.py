@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 
 
 @dataclass(frozen=True)
@@ -294,9 +295,12 @@ class Briefing:
     articles: tuple[StoredArticle, ...] = ()
     """The articles it was made from (see brief.reports), numbering the items' sources."""
 
-    @property
+    @cached_property
     def citations(self) -> tuple[Citation, ...]:
-        """The articles the items cite, once each, numbered in the order a reader meets them."""
+        """The articles the items cite, once each, numbered in the order a reader meets them.
+
+        Kept: a template asks for each item's markers, and a briefing too long for a message
+        is rendered again with an item fewer, each time a new Briefing."""
         by_path = {a.path: a for a in self.articles}
         numbered: dict[str, Citation] = {}
         for section in self.sections:
@@ -306,9 +310,13 @@ class Briefing:
                         numbered[path] = Citation(len(numbered) + 1, by_path[path])
         return tuple(numbered.values())
 
+    @cached_property
+    def _citation_by_path(self) -> dict[str, Citation]:
+        return {c.article.path: c for c in self.citations}
+
     def markers(self, item: Item) -> tuple[Citation, ...]:
         """The numbered sources of one item, in number order."""
-        by_path = {c.article.path: c for c in self.citations}
+        by_path = self._citation_by_path
         found = {by_path[p].number: by_path[p] for p in item.articles if p in by_path}
         return tuple(found[n] for n in sorted(found))
 
