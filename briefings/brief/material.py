@@ -8,6 +8,7 @@ reactions, context.
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -102,6 +103,7 @@ class Material:
 class Reading:
     """What a briefing reads of an event before it gives its people roles."""
 
+    event: Event
     articles: dict[int, StoredArticle]
     sentences: list[StoredSentence]
     people: list[Person]
@@ -120,20 +122,76 @@ def read_event(store: Store, event: Event) -> Reading:
         english = [a for a in store.articles(event.article_ids) if a.language == "en"]
         articles = {a.id: a for a in representative(english)}
     ids = list(articles)
-    return Reading(articles, store.sentences(ids), merge_people(store.mentions(ids)))
+    return Reading(event, articles, store.sentences(ids), merge_people(store.mentions(ids)))
 
 
 def gather(store: Store, event: Event, rules: FacetRules | None = None) -> Material:
+    """An event's material, its facets' work still to do (Material.worked_out is new)."""
+    shipped = load_rules()
+    rules = rules or shipped
+    if rules is shipped:
+        prepared = _kept_preparation(store, event, rules)
+    else:  # rules of a test's own: prepared afresh, nothing kept
+        prepared = _prepare(store, event, rules)
+    reading = prepared.reading
+    return Material(
+        event,
+        reading.articles,
+        reading.sentences,
+        reading.people,
+        prepared.cast,
+        prepared.prose,
+        prepared.names,
+        prepared.dated,
+    )
+
+
+KEPT_EVENTS = 4
+"""How many events' reading and cast are kept between briefings, the latest asked for, until
+the corpus changes: a bot is asked for the same few events again and again (the latest
+event, a common topic's, the ones a digest leads with, a person's), and reading and casting
+an event is some half of what its briefing costs."""
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """What gather works out of an event before any facet: the same for every briefing of it.
+    ``names`` and ``dated`` only keep answers about texts, which the next briefing reuses."""
+
+    reading: Reading
+    cast: Cast
+    prose: list[StoredSentence]
+    names: Names
+    dated: dict[str, bool]
+
+
+def _kept_preparation(store: Store, event: Event, rules: FacetRules) -> _Prepared:
+    kept: OrderedDict[int, _Prepared] = store.until_changed("prepared events", OrderedDict)
+    with store.lock:  # the bot's threads share the store, and so what it keeps
+        found = kept.get(event.id)
+        if found is not None and found.reading.event == event:
+            kept.move_to_end(event.id)
+            return found
+    found = _prepare(store, event, rules)
+    with store.lock:
+        kept[event.id] = found
+        kept.move_to_end(event.id)
+        while len(kept) > KEPT_EVENTS:
+            kept.popitem(last=False)
+    return found
+
+
+def _prepare(store: Store, event: Event, rules: FacetRules) -> _Prepared:
     reading = read_event(store, event)
-    articles, sentences, people = reading.articles, reading.sentences, reading.people
-    titles = reading.titles
+    sentences, people = reading.sentences, reading.people
     dated: dict[str, bool] = {}
     names = Names(people)
-    rules = rules or load_rules()
-    cast = assign_roles(people, sentences, titles, rules, event.date, event.place, dated, names)
+    cast = assign_roles(
+        people, sentences, reading.titles, rules, event.date, event.place, dated, names
+    )
     reads_as_prose = {text: is_prose(text) for text in dict.fromkeys(s.text for s in sentences)}
     prose = [s for s in sentences if reads_as_prose[s.text]]
-    return Material(event, articles, sentences, people, cast, prose, names, dated)
+    return _Prepared(reading, cast, prose, names, dated)
 
 
 MIN_PROSE_WORDS = 5

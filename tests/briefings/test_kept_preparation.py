@@ -1,0 +1,100 @@
+"""An event's reading and cast are kept between briefings (material.KEPT_EVENTS) until the
+corpus changes: a briefing asked again reads nothing again, reads as the first did, and one
+asked after a write reads the corpus as it now is."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from briefings.brief import material
+from briefings.brief.facets import load_rules
+from briefings.engine import Engine
+
+
+@pytest.fixture
+def reads(monkeypatch: pytest.MonkeyPatch) -> Counter[int]:
+    """How many times each event is read from the store (by id)."""
+    counted: Counter[int] = Counter()
+    read_event = material.read_event
+
+    def counting(store, event):  # type: ignore[no-untyped-def]
+        counted[event.id] += 1
+        return read_event(store, event)
+
+    monkeypatch.setattr(material, "read_event", counting)
+    return counted
+
+
+def _everything(engine: Engine, event_ids: list[int]) -> list[str]:
+    """Each event's briefing as HTML and as JSON, and the latest event's people."""
+    shown = []
+    for event_id in event_ids:
+        briefing = engine.brief(event_id=event_id)
+        shown.append(engine.renderer.briefing(briefing, "html"))
+        shown.append(engine.renderer.briefing(briefing, "json"))
+    shown.append(engine.renderer.people(engine.who(), "html"))
+    return shown
+
+
+def test_a_briefing_asked_again_reads_nothing_again_and_reads_the_same(
+    seeded: Engine, reads: Counter[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    event_ids = [e.id for e in seeded.events()]
+    assert len(event_ids) >= 2
+    monkeypatch.setattr(material, "KEPT_EVENTS", 0)  # nothing kept: every briefing afresh
+    afresh = _everything(seeded, event_ids)
+    assert sum(reads.values()) == len(event_ids) + 1
+    monkeypatch.setattr(material, "KEPT_EVENTS", len(event_ids))
+    reads.clear()
+    first = _everything(seeded, event_ids)
+    # In another order, after the facets of every event have asked their questions.
+    again = _everything(seeded, event_ids[::-1])
+    assert first == afresh
+    backwards = [
+        pair for n in range(len(event_ids) - 1, -1, -1) for pair in afresh[2 * n : 2 * n + 2]
+    ]
+    assert again == [*backwards, afresh[-1]]
+    assert set(reads) == set(event_ids) and set(reads.values()) == {1}
+
+
+def test_only_the_latest_events_asked_for_are_kept(
+    seeded: Engine, reads: Counter[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first, second = [e.id for e in seeded.events()][:2]
+    monkeypatch.setattr(material, "KEPT_EVENTS", 1)
+    for event_id in (first, second, first):
+        seeded.brief(event_id=event_id)
+    assert reads == Counter({first: 2, second: 1})
+    monkeypatch.setattr(material, "KEPT_EVENTS", 2)
+    reads.clear()
+    for event_id in (second, first, second, first):
+        seeded.brief(event_id=event_id)
+    assert reads == Counter({second: 1})  # the first was kept from before
+
+
+def test_a_write_reads_the_event_again(seeded: Engine, reads: Counter[int], tmp_path: Path) -> None:
+    latest = seeded.brief().event
+    seeded.brief()
+    assert reads[latest.id] == 1
+    text = (
+        "Talks opened on Monday\n\nMONTEVERDE, March 3 (Reuters) - A trade minister opened "
+        "talks on Monday with a visiting delegation, the ministry said.\n"
+    )
+    (tmp_path / "more").mkdir()
+    (tmp_path / "more" / "talks.txt").write_text(text, encoding="utf-8")
+    seeded.ingest([tmp_path / "more"])
+    seeded.brief(event_id=latest.id)
+    assert reads[latest.id] == 2
+
+
+def test_rules_of_ones_own_are_not_kept(seeded: Engine, reads: Counter[int]) -> None:
+    from dataclasses import replace
+
+    event = seeded.events()[0]
+    own = replace(load_rules())
+    material.gather(seeded.store, event, own)
+    material.gather(seeded.store, event, own)
+    assert reads[event.id] == 2
