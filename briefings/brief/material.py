@@ -168,6 +168,7 @@ class _Prepared:
 def _kept_preparation(store: Store, event: Event, rules: FacetRules) -> _Prepared:
     kept: OrderedDict[int, _Prepared] = store.until_changed("prepared events", OrderedDict)
     with store.lock:  # the bot's threads share the store, and so what it keeps
+        _trim(kept)  # the bound may have been lowered (a benchmark keeps nothing)
         found = kept.get(event.id)
         if found is not None and found.reading.event == event:
             kept.move_to_end(event.id)
@@ -176,9 +177,13 @@ def _kept_preparation(store: Store, event: Event, rules: FacetRules) -> _Prepare
     with store.lock:
         kept[event.id] = found
         kept.move_to_end(event.id)
-        while len(kept) > KEPT_EVENTS:
-            kept.popitem(last=False)
+        _trim(kept)
     return found
+
+
+def _trim(kept: OrderedDict[int, _Prepared]) -> None:
+    while len(kept) > KEPT_EVENTS:
+        kept.popitem(last=False)  # the one asked for longest ago
 
 
 def _prepare(store: Store, event: Event, rules: FacetRules) -> _Prepared:

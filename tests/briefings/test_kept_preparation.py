@@ -73,6 +73,11 @@ def test_only_the_latest_events_asked_for_are_kept(
     for event_id in (second, first, second, first):
         seeded.brief(event_id=event_id)
     assert reads == Counter({second: 1})  # the first was kept from before
+    monkeypatch.setattr(material, "KEPT_EVENTS", 0)  # lowered: what was kept goes at once
+    reads.clear()
+    for event_id in (first, first):
+        seeded.brief(event_id=event_id)
+    assert reads == Counter({first: 2})
 
 
 def test_a_write_reads_the_event_again(seeded: Engine, reads: Counter[int], tmp_path: Path) -> None:
