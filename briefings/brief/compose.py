@@ -456,22 +456,48 @@ def _took_part_in_any(
     readings: dict[int, Reading],
 ) -> bool:
     """Whether the person is a principal or a participant of one of their latest events,
-    as the events' briefings would cast them (the role of this person alone is worked out)."""
+    as the events' briefings would cast them (the role of this person alone is worked out).
+
+    Each answer is kept until the corpus changes (with the shipped rules): the same names
+    are asked for again and again, and reading an event to cast one person is most of a
+    card's cost."""
+    kept = _took_part_kept(store) if rules is load_rules() else {}
+    if len(kept) > TOOK_PART_KEPT:
+        kept.clear()  # the bound was lowered
     for event in store.events(event_ids)[:PARTICIPATION_EVENTS_CHECKED]:
-        reading = readings.get(event.id)
-        if reading is None:
-            reading = readings[event.id] = read_event(store, event)
-        if takes_part(
-            person.key,
-            reading.people,
-            reading.sentences,
-            reading.titles,
-            rules,
-            event.date,
-            event.place,
-        ):
+        spot = (event.id, person.key)
+        took_part = kept.get(spot)
+        if took_part is None:
+            reading = readings.get(event.id)
+            if reading is None:
+                reading = readings[event.id] = read_event(store, event)
+            took_part = takes_part(
+                person.key,
+                reading.people,
+                reading.sentences,
+                reading.titles,
+                rules,
+                event.date,
+                event.place,
+            )
+            if len(kept) >= TOOK_PART_KEPT:
+                kept.clear()  # a bound on what a long-running bot keeps between writes
+            if len(kept) < TOOK_PART_KEPT:
+                kept[spot] = took_part
+        if took_part:
             return True
     return False
+
+
+TOOK_PART_KEPT = 10_000
+"""How many answers of whether a person took part in an event are kept (about 100 bytes
+each): they are all dropped at once past it, as at every write."""
+
+
+def _took_part_kept(store: Store) -> dict[tuple[int, str], bool]:
+    """(event id, person key) → whether they took part, until the corpus changes."""
+    kept: dict[tuple[int, str], bool] = store.until_changed("took part", dict)
+    return kept
 
 
 def _without_titles(name: str) -> str:

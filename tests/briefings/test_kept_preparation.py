@@ -1,6 +1,7 @@
-"""An event's reading and cast are kept between briefings (material.KEPT_EVENTS) until the
-corpus changes: a briefing asked again reads nothing again, reads as the first did, and one
-asked after a write reads the corpus as it now is."""
+"""An event's reading and cast are kept between briefings (material.KEPT_EVENTS), and
+whether a person took part in an event between cards (compose.TOOK_PART_KEPT), until the
+corpus changes: a briefing or card asked again reads nothing again, reads as the first did,
+and one asked after a write reads the corpus as it now is."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from briefings.brief import material
+from briefings.brief import compose, material
 from briefings.brief.facets import load_rules
 from briefings.engine import Engine
 
@@ -25,6 +26,7 @@ def reads(monkeypatch: pytest.MonkeyPatch) -> Counter[int]:
         return read_event(store, event)
 
     monkeypatch.setattr(material, "read_event", counting)
+    monkeypatch.setattr(compose, "read_event", counting)
     return counted
 
 
@@ -103,3 +105,28 @@ def test_rules_of_ones_own_are_not_kept(seeded: Engine, reads: Counter[int]) -> 
     material.gather(seeded.store, event, own)
     material.gather(seeded.store, event, own)
     assert reads[event.id] == 2
+
+
+def test_a_card_asked_again_reads_no_event_again(
+    seeded: Engine, reads: Counter[int], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(material, "KEPT_EVENTS", 0)  # cards alone: no briefing's reading
+    first = seeded.who("Kochavi")
+    read = sum(reads.values())
+    assert read > 0
+    assert seeded.who("Kochavi") == first
+    assert sum(reads.values()) == read
+    monkeypatch.setattr(compose, "TOOK_PART_KEPT", 0)  # every answer dropped as it is kept
+    assert seeded.who("Kochavi") == first
+    assert sum(reads.values()) == 2 * read
+    monkeypatch.setattr(compose, "TOOK_PART_KEPT", 10)
+    seeded.who("Kochavi")
+    seeded.who("Kochavi")
+    assert sum(reads.values()) == 3 * read
+    (tmp_path / "more").mkdir()
+    (tmp_path / "more" / "note.txt").write_text(
+        "A note\n\nA trade minister opened talks on Monday, the ministry said.\n", "utf-8"
+    )
+    seeded.ingest([tmp_path / "more"])
+    assert seeded.who("Kochavi") == first
+    assert sum(reads.values()) == 4 * read  # the write dropped every answer
