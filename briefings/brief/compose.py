@@ -78,7 +78,7 @@ def compose_briefing(
     rules = rules or load_rules()
     query = (query or "").strip() or None
     event, focus = choose_event(store, query=query, event_id=event_id, on_date=on_date)
-    material = gather(store, event)
+    material = gather(store, event, rules)
     focus_sentences: set[tuple[int, int]] = set()
     if query:
         ids = list(material.articles)  # the articles read: only their sentences are told
@@ -388,7 +388,7 @@ def people_cards(
     rules = rules or load_rules()
     if not name or not name.strip():
         event, _ = choose_event(store, query=None, event_id=None, on_date=None)
-        material = gather(store, event)
+        material = gather(store, event, rules)
         cards = [_card(p, material, rules) for p in material.people]
         return sorted(cards, key=lambda c: (not c.is_participant, -c.mentions))
     return _find_cards(store, name.strip(), rules)

@@ -46,8 +46,9 @@ class Material:
     """Whether each sentence's text writes out another date than the event's (is_elsewhere):
     roles, purposes and stances each ask it of the same sentences."""
     worked_out: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
-    """What the facets work out from the material once a briefing and share (the stances,
-    whom an official speaks for), by name."""
+    """What the facets work out from the material and share (the stances, whom an official
+    speaks for), by name: once an event while it is kept (see KEPT_EVENTS), so only what
+    every briefing of it would work out alike, whatever it was asked."""
 
     @property
     def principals(self) -> tuple[Person, ...]:
@@ -143,6 +144,7 @@ def gather(store: Store, event: Event, rules: FacetRules | None = None) -> Mater
         prepared.prose,
         prepared.names,
         prepared.dated,
+        prepared.worked_out,
     )
 
 
@@ -156,13 +158,15 @@ an event is some half of what its briefing costs."""
 @dataclass(frozen=True)
 class _Prepared:
     """What gather works out of an event before any facet: the same for every briefing of it.
-    ``names`` and ``dated`` only keep answers about texts, which the next briefing reuses."""
+    ``names``, ``dated`` and ``worked_out`` keep answers the facets work out, which the next
+    briefing reuses."""
 
     reading: Reading
     cast: Cast
     prose: list[StoredSentence]
     names: Names
     dated: dict[str, bool]
+    worked_out: dict[str, Any]
 
 
 def _kept_preparation(store: Store, event: Event, rules: FacetRules) -> _Prepared:
@@ -196,7 +200,7 @@ def _prepare(store: Store, event: Event, rules: FacetRules) -> _Prepared:
     )
     reads_as_prose = {text: is_prose(text) for text in dict.fromkeys(s.text for s in sentences)}
     prose = [s for s in sentences if reads_as_prose[s.text]]
-    return _Prepared(reading, cast, prose, names, dated)
+    return _Prepared(reading, cast, prose, names, dated, {})
 
 
 MIN_PROSE_WORDS = 5

@@ -90,9 +90,13 @@ class Stance:
 
 def event_stances(material: Material, rules: FacetRules) -> list[Stance]:
     """Every party's stance in the event's sentences (worked out once a briefing)."""
-    found: list[Stance] | None = material.worked_out.get("stances")
+    worked_out = material.worked_out
+    found: list[Stance] | None = worked_out.get("stances")
     if found is None:
-        found = material.worked_out["stances"] = find_stances(material, rules, set())
+        found = worked_out["stances"] = find_stances(material, rules, set())
+        # Whom officials speak for, as finding the stances read it: the titles' parties
+        # (reactions_section) add more, which the event's next briefing must not see.
+        worked_out["speaks_for_in_stances"] = dict(worked_out.get("speaks_for", {}))
     return found
 
 
@@ -586,7 +590,7 @@ def reactions_section(
         for s in event_stances(material, rules)
         if (s.sentence.article_id, s.sentence.index) in key - shown
     ]
-    speaks_for: dict[str, str] = material.worked_out.get("speaks_for", {})
+    speaks_for: dict[str, str] = material.worked_out["speaks_for_in_stances"]
     by_party: dict[str, list[Stance]] = defaultdict(list)
     for stance in stances:
         party = speaks_for.get(stance.party) or _official_for(stance.party, material, rules)
