@@ -63,6 +63,31 @@ def test_settle_frees_cycles_and_freezes_what_lives(collector_on):
         gc.unfreeze()
 
 
+def test_a_cycle_settled_before_waits_until_the_process_holds_more(collector_on, monkeypatch):
+    """A settle looks only at what was made since the last one (adding a feed's article
+    leaves little else), until the process holds FULL_SETTLE_GROWTH more than after the last
+    full settle: then a cycle settled before and dropped since is freed."""
+
+    class Node:
+        pass
+
+    holder = [Node()]
+    holder[0].self = holder[0]  # type: ignore[attr-defined]
+    gone = weakref.ref(holder[0])
+    try:
+        monkeypatch.setattr(memory, "_held_after_full", 0)
+        memory.settle()  # the first is full: the cycle lives on, frozen
+        holder.clear()  # garbage now, among what was settled
+        memory.settle()
+        assert gone() is not None
+        monkeypatch.setattr(memory, "FULL_SETTLE_GROWTH", 0.0)
+        more = [Node() for _ in range(100)]
+        memory.settle()
+        assert gone() is None and all(gc.is_tracked(n) for n in more)
+    finally:
+        gc.unfreeze()
+
+
 def test_a_walk_leaves_nothing_for_the_collector(tmp_path):
     """Placing articles frees the walk's groups and reports as it ends, without a collection:
     they read their reports through the walk, a cycle that would otherwise wait for one."""
