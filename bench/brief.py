@@ -11,10 +11,11 @@ id; a topic (the corpus's most common); a query of words, and the surname of the
 most articles name (a leader, named across many events); who for the latest event, for
 that surname, and for it misspelt. Target: every p95 <= 50 ms at 100,000 articles.
 
-A bot is asked for the same few events and names again and again, and keeps what it worked
-out of the latest few events asked for (briefings/brief/material.py, KEPT_EVENTS) and who
-took part in which (briefings/brief/compose.py, TOOK_PART_KEPT): the p50 and p95 are of a
-case asked again and again, as a bot's users ask. The two "afresh" columns are the same case
+A bot is asked for the same few events, topics and names again and again, and keeps what it
+worked out of the latest few events asked for (briefings/brief/material.py, KEPT_EVENTS),
+who took part in which (briefings/brief/compose.py, TOOK_PART_KEPT) and which events the
+latest queries are about (briefings/index/event_scores.py, KEPT_QUERIES), until the corpus
+changes: the p50 and p95 are of a case asked again and again, as a bot's users ask. The two "afresh" columns are the same case
 with nothing kept, each call working its events out anew, as for an event or name no one
 asked for lately.
 
@@ -44,6 +45,7 @@ from briefings import memory  # noqa: E402
 from briefings.brief import compose, material  # noqa: E402
 from briefings.engine import Engine  # noqa: E402
 from briefings.errors import BriefingError  # noqa: E402
+from briefings.index import event_scores  # noqa: E402
 from briefings.index.name_index import NameIndex  # noqa: E402
 
 
@@ -147,12 +149,12 @@ def run_one(n: int, runs: int, keep: Path | None, workdir: Path) -> None:
                 fn()
             first = (time.perf_counter() - started) * 1000
             p50, p95, cpu50, cpu95 = measure(fn, runs)
-            kept = material.KEPT_EVENTS, compose.TOOK_PART_KEPT
-            material.KEPT_EVENTS = compose.TOOK_PART_KEPT = 0
+            kept = material.KEPT_EVENTS, compose.TOOK_PART_KEPT, event_scores.KEPT_QUERIES
+            material.KEPT_EVENTS = compose.TOOK_PART_KEPT = event_scores.KEPT_QUERIES = 0
             try:
                 _, fresh95, _, fresh_cpu95 = measure(fn, runs)
             finally:
-                material.KEPT_EVENTS, compose.TOOK_PART_KEPT = kept
+                material.KEPT_EVENTS, compose.TOOK_PART_KEPT, event_scores.KEPT_QUERIES = kept
             print(
                 f"{n:>9} {what:<22} {first:>8.1f} {p50:>8.1f} {p95:>8.1f} "
                 f"{cpu50:>8.1f} {cpu95:>8.1f} {fresh95:>10.1f} {fresh_cpu95:>6.1f}"

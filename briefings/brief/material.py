@@ -8,7 +8,6 @@ reactions, context.
 from __future__ import annotations
 
 import re
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -104,7 +103,6 @@ class Material:
 class Reading:
     """What a briefing reads of an event before it gives its people roles."""
 
-    event: Event
     articles: dict[int, StoredArticle]
     sentences: list[StoredSentence]
     people: list[Person]
@@ -123,7 +121,7 @@ def read_event(store: Store, event: Event) -> Reading:
         english = [a for a in store.articles(event.article_ids) if a.language == "en"]
         articles = {a.id: a for a in representative(english)}
     ids = list(articles)
-    return Reading(event, articles, store.sentences(ids), merge_people(store.mentions(ids)))
+    return Reading(articles, store.sentences(ids), merge_people(store.mentions(ids)))
 
 
 def gather(store: Store, event: Event, rules: FacetRules | None = None) -> Material:
@@ -170,24 +168,9 @@ class _Prepared:
 
 
 def _kept_preparation(store: Store, event: Event, rules: FacetRules) -> _Prepared:
-    kept: OrderedDict[int, _Prepared] = store.until_changed("prepared events", OrderedDict)
-    with store.lock:  # the bot's threads share the store, and so what it keeps
-        _trim(kept)  # the bound may have been lowered (a benchmark keeps nothing)
-        found = kept.get(event.id)
-        if found is not None and found.reading.event == event:
-            kept.move_to_end(event.id)
-            return found
-    found = _prepare(store, event, rules)
-    with store.lock:
-        kept[event.id] = found
-        kept.move_to_end(event.id)
-        _trim(kept)
-    return found
-
-
-def _trim(kept: OrderedDict[int, _Prepared]) -> None:
-    while len(kept) > KEPT_EVENTS:
-        kept.popitem(last=False)  # the one asked for longest ago
+    return store.until_changed_among(
+        "prepared events", event, KEPT_EVENTS, lambda: _prepare(store, event, rules)
+    )
 
 
 def _prepare(store: Store, event: Event, rules: FacetRules) -> _Prepared:

@@ -30,8 +30,21 @@ RECENT_EVENTS = 200
 SEARCH_HITS = 200
 
 
+KEPT_QUERIES = 64
+"""How many queries' scores are kept, the latest asked for, until the corpus changes: a bot's
+users ask about the same topics and names again and again (a topic button is one), and a
+query the recent events do not answer ranks its matches over the whole corpus."""
+
+
 def event_scores(store: Store, query: str) -> Counter[int]:
     """event id → how much it is about the query (see the module's docstring)."""
+    scores = store.until_changed_among(
+        "event scores", (query, RECENT_EVENTS), KEPT_QUERIES, lambda: _scores(store, query)
+    )
+    return Counter(scores)  # a copy: what is kept stays as it was worked out
+
+
+def _scores(store: Store, query: str) -> Counter[int]:
     recent = _recent_articles(store)
     if recent is not None:
         scores = _recent_scores(store, query, recent)

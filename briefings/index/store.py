@@ -15,7 +15,8 @@ import json
 import re
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -169,6 +170,26 @@ class Store:
             if name not in self._kept:
                 self._kept[name] = work_out()
             return self._kept[name]  # type: ignore[no-any-return]
+
+    def until_changed_among(
+        self, name: str, key: Hashable, limit: int, work_out: Callable[[], _Kept]
+    ) -> _Kept:
+        """What ``work_out`` reads of the corpus for one key of many (an event, a query),
+        kept as ``until_changed`` keeps it, for the latest ``limit`` keys asked for: what
+        was asked for longest ago goes first."""
+        kept: OrderedDict[Hashable, Any] = self.until_changed(name, OrderedDict)
+        with self.lock:
+            while len(kept) > limit:  # (the limit may have been lowered since)
+                kept.popitem(last=False)
+            if key in kept:
+                kept.move_to_end(key)
+                return kept[key]  # type: ignore[no-any-return]
+            found = work_out()
+            if limit > 0:
+                kept[key] = found
+                while len(kept) > limit:
+                    kept.popitem(last=False)
+            return found
 
     # -- schema -----------------------------------------------------------------------------
     def _migrate(self) -> None:

@@ -87,3 +87,30 @@ def test_the_latest_events_are_read_again_after_an_ingest(
         assert newest.date and newest.date.year == 2031
         after = scoring.event_scores(engine.store, "minister")
         assert set(after) == {newest.id} != set(before)
+
+
+def test_a_query_asked_again_is_scored_once(
+    corpus: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Scores are kept for the latest KEPT_QUERIES queries until the corpus changes (the
+    ingest above shows a change is seen); each caller gets a copy of its own."""
+    scored: Counter[str] = Counter()
+    score = scoring._scores
+
+    def counting(store, query):  # type: ignore[no-untyped-def]
+        scored[query] += 1
+        return score(store, query)
+
+    monkeypatch.setattr(scoring, "_scores", counting)
+    monkeypatch.setattr(scoring, "KEPT_QUERIES", 0)
+    for _ in range(2):
+        assert scoring.event_scores(corpus.store, "talks") == whole_corpus_scores(corpus, "talks")
+    assert scored == Counter({"talks": 2})
+    monkeypatch.setattr(scoring, "KEPT_QUERIES", 1)
+    first = scoring.event_scores(corpus.store, "talks")
+    first[-1] = 7  # the caller's own
+    assert scoring.event_scores(corpus.store, "talks") == whole_corpus_scores(corpus, "talks")
+    assert scored == Counter({"talks": 3})
+    scoring.event_scores(corpus.store, "visit")  # the one kept now
+    scoring.event_scores(corpus.store, "talks")
+    assert scored == Counter({"talks": 4, "visit": 1})
