@@ -3,26 +3,32 @@
     python bench/fanout.py 2000        # about 70 s
     python bench/fanout.py 10000       # about 6 minutes
     python bench/fanout.py 2000 10000  # both, one after the other
+    python bench/fanout.py 10000 --load 2  # with two processes keeping both cores busy
 
 N chats (one in ten a group) are subscribed to a slot a minute ago, so the slot job that
 post_init runs at start delivers all of them. The local Bot API server enforces Telegram's
 flood limits (30 messages/s overall, 20/min per group, 1/s per chat) in sliding windows and
 answers 429 beyond them; the bot paces itself with its one rate limiter (bot.rate_limit). Prints
 delivered messages/s as a fraction of the 30/s limit, 429s seen, duplicates, losses and the
-peak RSS of the process (the fake server runs in it too).
+peak RSS of the process (the fake server runs in it too). With ``--load N``, N processes
+spin on the CPU meanwhile (a loaded machine: the bot then gets a share of the cores, and its
+pacing must still meet no 429).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import datetime as dt
 import os
 import resource
+import subprocess
 import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 # bench/bot.py would shadow the bot package when this runs as `python bench/fanout.py`.
@@ -119,11 +125,32 @@ def main() -> None:
         "429s, duplicates and losses."
     )
     parser.add_argument("chats", nargs="*", type=int, help="how many chats (default 2000)")
-    counts = parser.parse_args().chats or [2000]
+    parser.add_argument(
+        "--load", type=int, default=0, help="processes spinning on the CPU meanwhile"
+    )
+    args = parser.parse_args()
+    counts = args.chats or [2000]
     os.environ.setdefault("PTB_TIMEDELTA", "true")
-    for count in counts:
-        with tempfile.TemporaryDirectory() as folder:
-            asyncio.run(run(count, Path(folder)))
+    with _spinning(args.load):
+        for count in counts:
+            with tempfile.TemporaryDirectory() as folder:
+                asyncio.run(run(count, Path(folder)))
+
+
+@contextlib.contextmanager
+def _spinning(processes: int) -> Iterator[None]:
+    """``processes`` busy loops, each a process of its own, while the block runs."""
+    spinners = [
+        subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(processes)
+    ]
+    if spinners:
+        print(f"load:                {processes} processes spinning on the CPU")
+    try:
+        yield
+    finally:
+        for spinner in spinners:
+            spinner.kill()
+            spinner.wait()
 
 
 if __name__ == "__main__":
