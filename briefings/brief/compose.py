@@ -461,17 +461,14 @@ def _took_part_in_any(
     Each answer is kept until the corpus changes (with the shipped rules): the same names
     are asked for again and again, and reading an event to cast one person is most of a
     card's cost."""
-    kept = _took_part_kept(store) if rules is load_rules() else {}
-    if len(kept) > TOOK_PART_KEPT:
-        kept.clear()  # the bound was lowered
+    shipped = rules is load_rules()
     for event in store.events(event_ids)[:PARTICIPATION_EVENTS_CHECKED]:
-        spot = (event.id, person.key)
-        took_part = kept.get(spot)
-        if took_part is None:
+
+        def cast(event: Event = event) -> bool:
             reading = readings.get(event.id)
             if reading is None:
                 reading = readings[event.id] = read_event(store, event)
-            took_part = takes_part(
+            return takes_part(
                 person.key,
                 reading.people,
                 reading.sentences,
@@ -480,24 +477,21 @@ def _took_part_in_any(
                 event.date,
                 event.place,
             )
-            if len(kept) >= TOOK_PART_KEPT:
-                kept.clear()  # a bound on what a long-running bot keeps between writes
-            if len(kept) < TOOK_PART_KEPT:
-                kept[spot] = took_part
+
+        spot = (event.id, person.key)
+        took_part = (
+            store.until_changed_among("took part", spot, TOOK_PART_KEPT, cast)
+            if shipped
+            else cast()
+        )
         if took_part:
             return True
     return False
 
 
 TOOK_PART_KEPT = 10_000
-"""How many answers of whether a person took part in an event are kept (about 100 bytes
-each): they are all dropped at once past it, as at every write."""
-
-
-def _took_part_kept(store: Store) -> dict[tuple[int, str], bool]:
-    """(event id, person key) → whether they took part, until the corpus changes."""
-    kept: dict[tuple[int, str], bool] = store.until_changed("took part", dict)
-    return kept
+"""How many answers of whether a person took part in an event are kept, the latest asked
+for (about 200 bytes each)."""
 
 
 def _without_titles(name: str) -> str:

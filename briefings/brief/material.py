@@ -125,7 +125,8 @@ def read_event(store: Store, event: Event) -> Reading:
 
 
 def gather(store: Store, event: Event, rules: FacetRules | None = None) -> Material:
-    """An event's material, its facets' work still to do (Material.worked_out is new)."""
+    """An event's material, with what its facets worked out of it before while it is kept
+    (see KEPT_EVENTS)."""
     shipped = load_rules()
     rules = rules or shipped
     if rules is shipped:
@@ -150,7 +151,7 @@ KEPT_EVENTS = 4
 """How many events' reading and cast are kept between briefings, the latest asked for, until
 the corpus changes: a bot is asked for the same few events again and again (the latest
 event, a common topic's, the ones a digest leads with, a person's), and reading and casting
-an event is some half of what its briefing costs."""
+an event, and finding its stances, are most of what its briefing costs."""
 
 
 @dataclass(frozen=True)

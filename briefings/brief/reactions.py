@@ -89,7 +89,8 @@ class Stance:
 
 
 def event_stances(material: Material, rules: FacetRules) -> list[Stance]:
-    """Every party's stance in the event's sentences (worked out once a briefing)."""
+    """Every party's stance in the event's sentences (worked out once an event while its
+    material is kept: see material.KEPT_EVENTS)."""
     worked_out = material.worked_out
     found: list[Stance] | None = worked_out.get("stances")
     if found is None:
