@@ -295,12 +295,9 @@ class Briefing:
     articles: tuple[StoredArticle, ...] = ()
     """The articles it was made from (see brief.reports), numbering the items' sources."""
 
-    @cached_property
+    @cached_property  # asked for by every item's markers, in each rendering of the briefing
     def citations(self) -> tuple[Citation, ...]:
-        """The articles the items cite, once each, numbered in the order a reader meets them.
-
-        Kept: a template asks for each item's markers, and a briefing too long for a message
-        is rendered again with an item fewer, each time a new Briefing."""
+        """The articles the items cite, once each, numbered in the order a reader meets them."""
         by_path = {a.path: a for a in self.articles}
         numbered: dict[str, Citation] = {}
         for section in self.sections:
@@ -310,13 +307,9 @@ class Briefing:
                         numbered[path] = Citation(len(numbered) + 1, by_path[path])
         return tuple(numbered.values())
 
-    @cached_property
-    def _citation_by_path(self) -> dict[str, Citation]:
-        return {c.article.path: c for c in self.citations}
-
     def markers(self, item: Item) -> tuple[Citation, ...]:
         """The numbered sources of one item, in number order."""
-        by_path = self._citation_by_path
+        by_path = {c.article.path: c for c in self.citations}
         found = {by_path[p].number: by_path[p] for p in item.articles if p in by_path}
         return tuple(found[n] for n in sorted(found))
 
@@ -365,8 +358,7 @@ class PersonCard:
     events: tuple[int, ...] = ()
     quote: Item | None = None
     spellings: tuple[str, ...] = ()
-    """Other ways the articles write the name ("Ekdaal", "Tomas Ekdaal"), most used
-    first: the spellings the card gathers as one person."""
+    """The other spellings of the name the card gathers as one person, most used first."""
     article_total: int | None = None  # articles naming them, if ``articles`` lists the latest
 
     @property
