@@ -372,10 +372,13 @@ class Placement:
         a regroup from nothing never takes back a report's dated group)."""
 
     # -- reading ---------------------------------------------------------------------------
-    def reports(self, ids: Iterable[int]) -> dict[int, _Report]:
+    def reports(self, ids: Iterable[int], *, dated: bool = False) -> dict[int, _Report]:
+        """The reports, as kept (``report_records``) or built from their features; ``dated``:
+        they are all dated reports, of which none is kept."""
         ids = list(ids)
         missing = [i for i in ids if i not in self._reports]
-        unreadable = self._read_records([i for i in missing if self._record_holds(i)])
+        holding = [] if dated else [i for i in missing if self._record_holds(i)]
+        unreadable = self._read_records(holding)
         missing = [i for i in missing if i not in self._reports]
         if missing:
             features = self.state.features(missing)
@@ -625,7 +628,7 @@ class Placement:
 
     def _dated_step(self, key: tuple[dt.date, int]) -> None:
         day, article_id = key
-        report = self.report(article_id)
+        report = self.reports([article_id], dated=True).get(article_id)
         if report is None:
             return
         stored = self.stored_of(article_id)
