@@ -130,3 +130,24 @@ def test_a_card_asked_again_reads_no_event_again(
     seeded.ingest([tmp_path / "more"])
     assert seeded.who("Kochavi") == first
     assert sum(reads.values()) == 4 * read  # the write dropped every answer
+
+
+def test_what_a_briefing_adds_after_its_stances_leaves_the_next_one_alone(seeded: Engine) -> None:
+    """Whom an official speaks for is read by reactions as finding the stances left it:
+    what the titles' parties add afterwards (kept with the event) must not change the
+    event's next briefing."""
+    from briefings.brief.compose import _items
+    from briefings.brief.reactions import event_stances, reactions_section
+
+    rules = load_rules()
+    event = seeded.brief().event
+    material_ = material.gather(seeded.store, event)
+    stances = event_stances(material_, rules)
+    assert stances, "the seeds' latest event has reactions"
+    first = reactions_section(material_, rules, set(), _items)
+    # As a later party found in a title would: its official now "speaks for" somewhere else.
+    speaks_for = material_.worked_out.setdefault("speaks_for", {})
+    for stance in stances:
+        speaks_for[stance.party] = "Elsewhere"
+    again = reactions_section(material.gather(seeded.store, event), rules, set(), _items)
+    assert again == first
