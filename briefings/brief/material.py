@@ -130,7 +130,9 @@ def gather(store: Store, event: Event, rules: FacetRules | None = None) -> Mater
     shipped = load_rules()
     rules = rules or shipped
     if rules is shipped:
-        prepared = _kept_preparation(store, event, rules)
+        prepared = store.until_changed_among(
+            "prepared events", event, KEPT_EVENTS, lambda: _prepare(store, event, rules)
+        )
     else:  # rules of a test's own: prepared afresh, nothing kept
         prepared = _prepare(store, event, rules)
     reading = prepared.reading
@@ -166,12 +168,6 @@ class _Prepared:
     names: Names
     dated: dict[str, bool]
     worked_out: dict[str, Any]
-
-
-def _kept_preparation(store: Store, event: Event, rules: FacetRules) -> _Prepared:
-    return store.until_changed_among(
-        "prepared events", event, KEPT_EVENTS, lambda: _prepare(store, event, rules)
-    )
 
 
 def _prepare(store: Store, event: Event, rules: FacetRules) -> _Prepared:

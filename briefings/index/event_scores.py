@@ -38,6 +38,7 @@ query the recent events do not answer ranks its matches over the whole corpus.""
 
 def event_scores(store: Store, query: str) -> Counter[int]:
     """event id → how much it is about the query (see the module's docstring)."""
+    # (kept by the count of recent events too, as the recent articles are: see below)
     scores = store.until_changed_among(
         "event scores", (query, RECENT_EVENTS), KEPT_QUERIES, lambda: _scores(store, query)
     )
