@@ -344,6 +344,9 @@ class _Group:
     _weightiest: frozenset[str] | None = None
     """Its centroid's WEIGHTIEST_TERMS largest words: worked out when first asked, then
     kept up as reports join."""
+    _weighty: frozenset[str] | None = None
+    """``weighty`` once worked out, until a report joins: every undated report that may
+    join the group asks, hundreds of thousands of times in a big regroup."""
     _place: tuple[int, str | None] | None = None
     _summary: tuple[int, dt.date | None, frozenset[str]] | None = None
     """(members, date, principals) when it had that many members: asked of every report
@@ -389,6 +392,7 @@ class _Group:
             centroid[term] = old + weight
             norm2 += 2 * old * weight + weight * weight
         self.norm2 = norm2
+        self._weighty = None
         if self._weightiest is not None:
             self._weightiest = _weightiest_after(self._weightiest, centroid, report.vector)
         self.people.update(report.people)
@@ -414,7 +418,9 @@ class _Group:
         """The words by which an undated report has it as a candidate, in a big corpus:
         its weightiest that are weighty in one of its reports (so that the reports with a
         word among their weighty ones find the group, ``top_terms``)."""
-        return self.weightiest & self.top
+        if self._weighty is None:
+            self._weighty = self.weightiest & self.top
+        return self._weighty
 
     @property
     def date(self) -> dt.date | None:
