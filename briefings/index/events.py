@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import functools
 import heapq
 import itertools
 import math
@@ -517,7 +518,7 @@ def undated_fitting_above(
     not checked for a group whose likeness bounds its score below it."""
     assert report.happened is None
     found = []
-    for likeness, group in _likely(report, candidates):
+    for likeness, group in _undated_likely(report, candidates):
         if likeness.bound < floor:
             continue
         score = _further_score(report, group, likeness)
@@ -576,13 +577,17 @@ class _Likeness(NamedTuple):
         return self.similarity + 0.05 * min(self.shared_principals, 3) + 0.1 * self.linked + 0.1
 
 
-def _likeness(report: Alike, group: _Group) -> _Likeness | None:
+def _likeness(
+    report: Alike, group: _Group, vetoed: Callable[[_Group], bool] | None = None
+) -> _Likeness | None:
     """Every way to join a group further off needs a shared principal and this much
     likeness: checked first (the cheapest first), as the vetoes may have to work out where
-    the group happened."""
+    the group happened. ``vetoed``: a cheap veto, checked before the words are compared."""
     principals = group.principals
     shared_principals = len(report.people & principals)
     if not shared_principals:
+        return None
+    if vetoed is not None and vetoed(group):
         return None
     similarity = _cosine_of(report.terms, report.weights, group.centroid, group.norm2)
     if similarity < MIN_SIMILARITY_FURTHER:
@@ -609,14 +614,27 @@ def _further_score(report: _Report, group: _Group, likeness: _Likeness) -> float
     return similarity + 0.05 * min(shared_principals, 3) + 0.1 * linked + 0.1 * fits
 
 
-def _likely(report: Alike, candidates: Iterable[_Group]) -> Iterator[tuple[_Likeness, _Group]]:
+def _likely(
+    report: Alike, candidates: Iterable[_Group], vetoed: Callable[[_Group], bool] | None = None
+) -> Iterator[tuple[_Likeness, _Group]]:
     """The groups an undated report shares a principal with (and so a person: a group's
     principals are among its people) and is alike enough to, in order, with their likeness
-    (the vetoes not checked yet)."""
+    (the vetoes not checked yet, but for ``vetoed``)."""
     for group in candidates:
-        likeness = _likeness(report, group)
+        likeness = _likeness(report, group, vetoed)
         if likeness is not None:
             yield likeness, group
+
+
+def _undated_likely(
+    report: _Report, candidates: Iterable[_Group]
+) -> Iterator[tuple[_Likeness, _Group]]:
+    """``_likely``, but for the groups the report's own dates rule out: a group vetoed so
+    scores None whatever its likeness (``_further_score``), and the dates are checked in a
+    fraction of the time the words are compared in. An undated report that names a leader
+    shares a principal with hundreds of groups: in a regroup of the 100,000 bench articles,
+    2,287,825 such pairs, of which its dates rule out 578,314."""
+    return _likely(report, candidates, functools.partial(_dated_otherwise, report))
 
 
 def best_fitting_undated(
@@ -631,7 +649,7 @@ def best_fitting_undated(
     best found (``_Likeness.bound``) once more than ``keep`` are known to fit.
     """
     assert report.happened is None
-    likely = sorted(_likely(report, candidates), key=lambda lg: -lg[0].bound)
+    likely = sorted(_undated_likely(report, candidates), key=lambda lg: -lg[0].bound)
     found: list[tuple[_Group, float]] = []
     best_scores: list[float] = []  # the ``keep`` best scores found, the lowest first
     for likeness, group in likely:
@@ -663,29 +681,35 @@ def _fits(report: _Report, group: _Group) -> bool:
 
 def _contradicts(report: _Report, group: _Group) -> bool:
     """Evidence that the report is about another happening than the group's."""
+    return _dated_otherwise(report, group) or _place_conflict(report, group)
+
+
+def _dated_otherwise(report: _Report, group: _Group) -> bool:
+    """The report's own dates (its photos', its dateline's, a weekday or a day of the year
+    its lead gives the happening) put it on another day than the group's."""
     date = group.date
-    if date is not None:
-        if report.pictures and all(abs((p - date).days) > LATE_DAYS for p in report.pictures):
-            return True  # its photos show another day
-        if report.partial and not report.happened and not _partial_fits(report.partial, date):
+    if date is None:
+        return False
+    if report.pictures and all(abs((p - date).days) > LATE_DAYS for p in report.pictures):
+        return True  # its photos show another day
+    if report.partial and not report.happened and not _partial_fits(report.partial, date):
+        return True
+    if report.happening_weekdays and not report.happened:
+        if group.precise_dates:
+            low, high, slack = group.precise_dates[0], group.precise_dates[-1], 1
+        else:  # only publication dates: previews date a group a few days early
+            low, high, slack = group.dates[0], group.dates[-1], 4
+        span = range(-1, (high - low).days + slack + 1)
+        # (a span of a week or more has every weekday)
+        if len(span) < 7 and not report.happening_weekdays & {
+            (low + dt.timedelta(days=n)).weekday() for n in span
+        }:
             return True
-        if report.happening_weekdays and not report.happened:
-            if group.precise_dates:
-                low, high, slack = group.precise_dates[0], group.precise_dates[-1], 1
-            else:  # only publication dates: previews date a group a few days early
-                low, high, slack = group.dates[0], group.dates[-1], 4
-            span = range(-1, (high - low).days + slack + 1)
-            if not report.happening_weekdays & {
-                (low + dt.timedelta(days=n)).weekday() for n in span
-            }:
-                return True
-        if (
-            report.month_days
-            and not report.happened
-            and not any(_partial_fits(md, date) for md in report.month_days)
-        ):
-            return True  # its lead dates the happening on another day of the year
-    return _place_conflict(report, group)
+    return bool(
+        report.month_days
+        and not report.happened
+        and not any(_partial_fits(md, date) for md in report.month_days)
+    )  # its lead dates the happening on another day of the year
 
 
 def _partial_fits(partial: tuple[int, int], date: dt.date) -> bool:
