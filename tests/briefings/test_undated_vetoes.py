@@ -1,0 +1,104 @@
+"""An undated report's own dates rule groups out before its words are compared with theirs:
+the choices are those that scoring every group in full gives, with fewer comparisons."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from briefings.index import events
+from briefings.index.events import (
+    _Group,
+    _Report,
+    best_fitting_undated,
+    fitting_groups,
+    undated_fitting_above,
+)
+
+MONDAY = dt.date(2024, 3, 4)
+VECTOR = {"talks": 0.8, "port": 0.6}
+
+
+def _group(founder: int, day: dt.date) -> _Group:
+    group = _Group(founder=founder, rank=(day, founder))
+    group.add(
+        _Report(
+            id=founder,
+            title="Leaders meet for port talks",
+            published=day,
+            happened=day,
+            people={"ana lind"},
+            places=[],
+            vector=dict(VECTOR),
+            prominent={"ana lind"},
+            top=frozenset(VECTOR),
+        )
+    )
+    return group
+
+
+def _undated(**dates: object) -> _Report:
+    return _Report(
+        id=99,
+        title="Port talks go on",
+        published=None,
+        happened=None,
+        people={"ana lind"},
+        places=[],
+        vector=dict(VECTOR),
+        prominent={"ana lind"},
+        referred={"ana lind"},
+        top=frozenset(VECTOR),
+        **dates,  # type: ignore[arg-type]
+    )
+
+
+A_MONTH_BEFORE = MONDAY - dt.timedelta(days=30)
+
+
+@pytest.mark.parametrize(
+    ("dates", "ruled_out_on"),
+    [
+        # A Saturday: a group of a Monday's reports spans Sunday to Friday (previews date
+        # a group a few days early), one of the Thursday's spans Wednesday to Monday.
+        ({"happening_weekdays": {5}}, MONDAY),
+        # March 9, two days after the Thursday: weeks after a group of a month before.
+        ({"partial": (3, 9)}, A_MONTH_BEFORE),
+        ({"month_days": {(3, 9)}}, A_MONTH_BEFORE),
+        ({"pictures": [dt.date(2024, 3, 9)]}, A_MONTH_BEFORE),
+    ],
+)
+def test_groups_its_dates_rule_out_are_not_compared(
+    monkeypatch: pytest.MonkeyPatch, dates: dict[str, object], ruled_out_on: dt.date
+) -> None:
+    report = _undated(**dates)
+    ruled_out = _group(1, ruled_out_on)
+    fitting = _group(2, MONDAY + dt.timedelta(days=3))
+    groups = [ruled_out, fitting]
+    every = fitting_groups(report, groups)  # each group scored in full
+    assert [g for g, _ in every] == [fitting]
+
+    compared: list[int] = []
+    cosine_of = events._cosine_of
+
+    def counted(*args: object, **kwargs: object) -> float:
+        compared.append(1)
+        return cosine_of(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(events, "_cosine_of", counted)
+    assert best_fitting_undated(report, groups, 16) == (every, True)
+    assert undated_fitting_above(report, groups, 0.0) == every
+    assert len(compared) == 2  # the fitting group's words, once for each
+
+
+def test_a_weekday_rules_out_no_group_whose_days_span_a_week() -> None:
+    """Every weekday falls within a span of seven days or more: a report that gives its
+    happening a weekday may join such a group, whichever day that is."""
+    report = _undated(happening_weekdays={5})
+    group = _group(1, MONDAY)
+    group.add(_group(8, MONDAY + dt.timedelta(days=7)).reports()[0])
+    other_days = _group(2, MONDAY)  # Sunday to Friday: no Saturday
+    assert [g for g, _ in fitting_groups(report, [group, other_days])] == [group]
+    found, _ = best_fitting_undated(report, [group, other_days], 16)
+    assert [g for g, _ in found] == [group]
