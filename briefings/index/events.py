@@ -629,11 +629,11 @@ def _likely(
 def _undated_likely(
     report: _Report, candidates: Iterable[_Group]
 ) -> Iterator[tuple[_Likeness, _Group]]:
-    """``_likely``, but for the groups the report's own dates rule out: a group vetoed so
-    scores None whatever its likeness (``_further_score``), and the dates are checked in a
-    fraction of the time the words are compared in. An undated report that names a leader
-    shares a principal with hundreds of groups: in a regroup of the 100,000 bench articles,
-    2,287,825 such pairs, of which its dates rule out 578,314."""
+    """``_likely`` without the groups the report's own dates rule out (``_dated_otherwise``):
+    such a group scores None whatever its likeness (``_further_score`` checks the same veto),
+    and dates are checked in a fraction of the time words are compared in. An undated report
+    that names a leader shares a principal with hundreds of groups: in a regroup of the
+    100,000 bench articles, 2,287,825 such pairs, of which the dates rule out 578,314."""
     return _likely(report, candidates, functools.partial(_dated_otherwise, report))
 
 
