@@ -20,38 +20,30 @@ MONDAY = dt.date(2024, 3, 4)
 VECTOR = {"talks": 0.8, "port": 0.6}
 
 
-def _group(founder: int, day: dt.date) -> _Group:
-    group = _Group(founder=founder, rank=(day, founder))
-    group.add(
-        _Report(
-            id=founder,
-            title="Leaders meet for port talks",
-            published=day,
-            happened=day,
-            people={"ana lind"},
-            places=[],
-            vector=dict(VECTOR),
-            prominent={"ana lind"},
-            top=frozenset(VECTOR),
-        )
-    )
-    return group
-
-
-def _undated(**dates: object) -> _Report:
+def _report(article_id: int, title: str, day: dt.date | None, **more: object) -> _Report:
+    """A report naming the same person with the same words: alike to every group."""
     return _Report(
-        id=99,
-        title="Port talks go on",
-        published=None,
-        happened=None,
+        id=article_id,
+        title=title,
+        published=day,
+        happened=day,
         people={"ana lind"},
         places=[],
         vector=dict(VECTOR),
         prominent={"ana lind"},
-        referred={"ana lind"},
         top=frozenset(VECTOR),
-        **dates,  # type: ignore[arg-type]
+        **more,  # type: ignore[arg-type]
     )
+
+
+def _group(founder: int, day: dt.date) -> _Group:
+    group = _Group(founder=founder, rank=(day, founder))
+    group.add(_report(founder, "Leaders meet for port talks", day))
+    return group
+
+
+def _undated(**dates: object) -> _Report:
+    return _report(99, "Port talks go on", None, referred={"ana lind"}, **dates)
 
 
 A_MONTH_BEFORE = MONDAY - dt.timedelta(days=30)
