@@ -158,7 +158,8 @@ def place(store: Store, changed: Iterable[int], *, sample_size: int | None = Non
             _regroup(store, state, weights, identity.map)
             return
         changed |= identity.changed_articles
-        corpus = max(state.feature_count(), 1)
+        # Only whether the corpus is larger than the change's share of it matters.
+        corpus = max(state.feature_count(at_most=int(len(changed) / FULL_REGROUP_SHARE) + 1), 1)
         if len(changed) > FULL_REGROUP_SHARE * corpus:
             _regroup(store, state, weights, identity.map)
             return

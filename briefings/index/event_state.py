@@ -297,8 +297,13 @@ class EventState:
     def feature_ids(self) -> list[int]:
         return [r[0] for r in self.conn.execute("SELECT article_id FROM report_features")]
 
-    def feature_count(self) -> int:
-        row = self.conn.execute("SELECT count(*) FROM report_features").fetchone()
+    def feature_count(self, at_most: int) -> int:
+        """How many reports have features, counted up to at_most: the count is only ever
+        compared with a few changed articles, and counting all of a 100k corpus's reads
+        its whole date index (14 ms, a twentieth of adding one article)."""
+        row = self.conn.execute(
+            "SELECT count(*) FROM (SELECT 1 FROM report_features LIMIT ?)", [at_most]
+        ).fetchone()
         return int(row[0])
 
     def dated_keys(

@@ -1027,3 +1027,31 @@ def test_groups_of_undated_reports_are_found_among_their_members(
         incremental = _snapshot(engine)
     assert any(compared)  # some undated reports had such groups to join
     _assert_same(incremental, _regrouped(db, tmp_path / "full.db"))
+
+
+@pytest.mark.parametrize(("changed", "regrouped"), [(14, False), (15, False), (16, True)])
+def test_more_than_half_the_corpus_changed_is_regrouped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, changed: int, regrouped: bool
+) -> None:
+    """Placing more than FULL_REGROUP_SHARE of the corpus at once regroups it from nothing;
+    the corpus is counted only as far as that needs (the first ids are the word-weight
+    sample, left alone so that the weights do not change)."""
+    db = tmp_path / "news.db"
+    _with_sample(db, SAMPLE)
+    with Engine(db) as engine:
+        engine.ingest(_news_corpus(tmp_path / "corpus", 30))
+        ids = sorted(a.id for a in engine.articles())
+        assert len(ids) == 30
+        state = EventState(engine.store.db.conn)
+        assert state.feature_count(at_most=12) == 12
+        assert state.feature_count(at_most=100) == 30
+        regroups: list[int] = []
+        full = event_replay._regroup
+
+        def counted(*args: Any, **kwargs: Any) -> None:
+            regroups.append(1)
+            full(*args, **kwargs)
+
+        monkeypatch.setattr(event_replay, "_regroup", counted)
+        event_replay.place(engine.store, ids[-changed:])
+        assert bool(regroups) is regrouped
