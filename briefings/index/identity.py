@@ -87,6 +87,13 @@ def same_word(a: str, b: str, *, short_skeleton: bool = False) -> bool:
     return min(len(a), len(b)) >= 5 and fuzz.ratio(a, b) >= TYPO_RATIO
 
 
+def is_initial(word: str) -> bool:
+    """Whether a given name is written as an initial: one letter ("h r smith"), or two
+    run together ("jd vance"). A two-letter word with a vowel is a name of its own ("li",
+    "al"): a "li" and a "liu" of one surname are two people, not an initial and a name."""
+    return len(word) == 1 or (len(word) == 2 and _VOWELS.search(word) is None)
+
+
 def _given_names_agree(a: list[str], b: list[str]) -> tuple[bool, bool]:
     """(compatible, plainly the same) for the given names of two full names."""
     if not a or not b:
@@ -94,7 +101,7 @@ def _given_names_agree(a: list[str], b: list[str]) -> tuple[bool, bool]:
     shorter, longer = sorted((a, b), key=len)
     if all(t in longer for t in shorter):
         return True, True
-    if a[0][0] == b[0][0] and (len(a[0]) <= 2 or len(b[0]) <= 2):
+    if a[0][0] == b[0][0] and (is_initial(a[0]) or is_initial(b[0])):
         return True, True  # an initial: "h r smith" ~ "harold smith"
     if len(a) == len(b) and all(
         same_word(x, y) or fuzz.ratio(x, y) >= GIVEN_NAME_RATIO for x, y in zip(a, b, strict=True)
@@ -303,7 +310,7 @@ def _pairs_to_compare(
             words = set(given[n.key])
             rarest = min(words, key=lambda w: len(by_word.get(w, ())))
             found = [m for m in by_word.get(rarest, ()) if words <= set(given[m])]
-            if len(given[n.key][0]) <= 2:  # an initial
+            if is_initial(given[n.key][0]):
                 found += by_initial.get(given[n.key][0][0], ())
             pairs.update((m, n.key) if flip else (n.key, m) for m in found)
     by_length: dict[int, tuple[list[str], list[str]]] = defaultdict(lambda: ([], []))

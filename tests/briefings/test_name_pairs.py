@@ -4,6 +4,7 @@ pair (``identity._pairs_to_compare``): the persons are the same as comparing eve
 from __future__ import annotations
 
 import random
+from collections import Counter
 
 import pytest
 
@@ -51,3 +52,29 @@ def test_persons_are_those_of_every_pair_compared(
     every_pair = resolve_people(names)
     assert through_words == every_pair
     assert len(set(every_pair.values())) < len(every_pair)  # some spellings were joined
+
+
+def _said_alike(*keys: str) -> list[NameEvidence]:
+    """Names given with the same nationality and role: only their words can tell them apart."""
+    return [
+        NameEvidence(
+            key,
+            articles=3,
+            nationalities=Counter({"chinese": 3}),
+            roles={"minister"},
+            strong=True,
+            first_article=n + 1,
+        )
+        for n, key in enumerate(keys)
+    ]
+
+
+def test_a_two_letter_given_name_is_a_name_not_an_initial() -> None:
+    """ "li" before a surname is a given name: another given name of the same initial is
+    another person. One letter ("h r"), or two without a vowel ("jd"), is an initial."""
+    persons = resolve_people(_said_alike("li qiang", "liu qiang", "ri yong ho", "ri son ho"))
+    assert persons["li qiang"] != persons["liu qiang"]
+    assert persons["ri yong ho"] != persons["ri son ho"]
+    persons = resolve_people(_said_alike("h r smith", "harold smith", "jd vance", "james vance"))
+    assert persons["h r smith"] == persons["harold smith"]
+    assert persons["jd vance"] == persons["james vance"]
