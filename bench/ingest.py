@@ -119,8 +119,10 @@ def cpu_seconds() -> float:
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
-def add_one(db: Path, workdir: Path) -> dict[str, float]:
-    """Median figures of adding each of a few new articles, each in a fresh process."""
+def add_one(db: Path, workdir: Path) -> tuple[dict[str, float], list[float]]:
+    """Median figures of adding each of a few new articles, each in a fresh process (one
+    after the other, into the same database), and each one's CPU ms: the articles differ
+    (one joins a leader's big event, another a small one), and so does what they cost."""
     results = []
     for k in range(NEW_ARTICLES):
         folder = workdir / f"new-{k}"
@@ -136,10 +138,11 @@ def add_one(db: Path, workdir: Path) -> dict[str, float]:
             check=True,
         )
         results.append(json.loads(run.stdout))
-    return {
+    medians = {
         key: statistics.median(r[key] for r in results)
         for key in ("cpu_ms", "wall_ms", "rss_before_mb", "peak_mb")
     }
+    return medians, [r["cpu_ms"] for r in results]
 
 
 def run_one(n: int, workdir: Path, keep: Path | None, renamed: bool) -> None:
@@ -188,7 +191,8 @@ def run_one(n: int, workdir: Path, keep: Path | None, renamed: bool) -> None:
     speed = words / seconds
     print(
         f"ingest {len(report.added)} articles, {words:,} words: {seconds:.1f} s, "
-        f"{n / seconds:.0f} articles/s, {speed:,.0f} words/s, {cpu:.1f} CPU s; "
+        f"{n / seconds:.0f} articles/s, {speed:,.0f} words/s, {cpu:.1f} CPU s "
+        f"({words / cpu:,.0f} words per CPU s); "
         f"floor (sqlite-utils + FTS5) {floor:,.0f} words/s: {speed / floor:.2f} of it"
     )
     print(
@@ -215,9 +219,10 @@ def run_one(n: int, workdir: Path, keep: Path | None, renamed: bool) -> None:
         dated, undated = placement(db, stories)
         print(dated.line("dated"))
         print(undated.line("undated"))
-    added = add_one(db, workdir)
+    added, each = add_one(db, workdir)
     print(
-        f"one added article: {added['cpu_ms']:.0f} ms CPU, {added['wall_ms']:.0f} ms wall; "
+        f"one added article: {added['cpu_ms']:.0f} ms CPU, {added['wall_ms']:.0f} ms wall "
+        f"(median of {len(each)}; each, ms CPU: {', '.join(f'{c:.0f}' for c in each)}); "
         f"process {added['rss_before_mb']:.0f} MB before, peak {added['peak_mb']:.0f} MB"
     )
 
