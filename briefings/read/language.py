@@ -8,6 +8,7 @@ model is loaded once, on first use.
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 from typing import Any
 
@@ -27,7 +28,8 @@ _LETTER = re.compile(r"[^\W\d_]")
 def detect_language(text: str) -> str:
     """Return the ISO 639-1 code of the language ``text`` is written in, or "und"."""
     sample = text[:SAMPLE_CHARS]
-    if len(_LETTER.findall(sample)) < MIN_LETTERS:
+    # Whether it has MIN_LETTERS letters: found one by one up to that many, not all listed.
+    if next(itertools.islice(_LETTER.finditer(sample), MIN_LETTERS - 1, None), None) is None:
         return UNDETERMINED
     if _plainly_english(sample):
         return "en"
