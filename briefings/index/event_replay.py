@@ -353,6 +353,13 @@ class Placement:
         # Undated reports: from which step on each group is not what it was.
         self.joined_from: dict[int, int] = {}
         self.alone_from: dict[int, int] = {}
+        self._dated_prominent: dict[int, Counter[str] | None] = {}
+        """Dated groups' people in titles and leads, as their dated reports left them (None:
+        emptied), read once a walk for ``_principals_ever`` (they are stored as the dated
+        phase closes each group, and do not change after it)."""
+        self._near_asked: dict[int, tuple[int, frozenset[str], frozenset[str], set[int]]] = {}
+        """Dated group → the last search of ``_undated_near`` for it: after which step, by
+        which principals and words, and what it found (see there)."""
         self._joined: OrderedDict[int, _Progress] = OrderedDict()
         self._states_read: dict[int, tuple[GroupSummary | None, GroupSummary | None]] = {}
         """Dated groups' stored states, read ahead for ``_stored_state``: (as their dated
@@ -766,6 +773,7 @@ class Placement:
             group = self.open.pop(founder)
             if founder not in self.divergent:
                 continue
+            self._dated_prominent.pop(founder, None)  # (stored again just below)
             if group.members:
                 self.state.save_summaries([_summary_of(group)])
                 self._add_dated_people(founder, group.people)
@@ -1112,10 +1120,20 @@ class Placement:
         if not self.narrow:
             return found | self.state.undated_with_people(people, after)
         if alone:
-            terms = self._members_weighty(founder)
-        else:
-            terms = self._weighty_after(founder, after) - self.weights.common
-        return found | self.state.undated_sharing(people, terms, after)
+            return found | self.state.undated_sharing(people, self._members_weighty(founder), after)
+        terms = self._weighty_after(founder, after) - self.weights.common
+        # When the undated reports moving one by one into a group from another call for
+        # both groups' reports after each of them, the principals and words searched by are
+        # mostly those of the last search, which then found every report after the step
+        # that has them: those are what it found after the step (a few more reports than
+        # the search would find, should the group have lost some, are only decided again).
+        # The indexes searched do not change while undated reports are decided.
+        last = self._near_asked.get(founder)
+        if last is not None and last[0] <= after and people <= last[1] and terms <= last[2]:
+            return found | {i for i in last[3] if i > after}
+        sharing = self.state.undated_sharing(people, terms, after)
+        self._near_asked[founder] = (after, frozenset(people), frozenset(terms), sharing)
+        return found | sharing
 
     def _members_weighty(self, founder: int) -> set[str]:
         """The weighty words of a group's members, stored or decided into it in this walk."""
@@ -1149,10 +1167,13 @@ class Placement:
         be scored against it. Exact as the walk goes on: a report that joins or leaves the
         group later changes its principals only for the steps after it, and calls for the
         reports after it again (``_diverge_joined``)."""
-        summary = self.state.summaries([founder]).get(founder)
-        if summary is None:
+        if founder not in self._dated_prominent:
+            summary = self.state.summaries([founder]).get(founder)
+            self._dated_prominent[founder] = None if summary is None else Counter(summary.prominent)
+        dated = self._dated_prominent[founder]
+        if dated is None:
             return set()  # emptied: those that kept it are all it concerns
-        prominent = Counter(summary.prominent)
+        prominent = Counter(dated)
         found = _principals(prominent)
         members = self._undated_members_now(founder, JOINED)
         reports = self.reports(sorted(members))
