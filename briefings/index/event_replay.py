@@ -1122,12 +1122,13 @@ class Placement:
         if alone:
             return found | self.state.undated_sharing(people, self._members_weighty(founder), after)
         terms = self._weighty_after(founder, after) - self.weights.common
-        # When the undated reports moving one by one into a group from another call for
-        # both groups' reports after each of them, the principals and words searched by are
-        # mostly those of the last search, which then found every report after the step
-        # that has them: those are what it found after the step (a few more reports than
-        # the search would find, should the group have lost some, are only decided again).
-        # The indexes searched do not change while undated reports are decided.
+        # Undated reports that move one by one from one group into another call, at each
+        # move, for both groups' reports after it: mostly by the principals and words of
+        # the group's last search. Then that search, made at an earlier step, found every
+        # report after this one that has them, and its finds after this step are the answer,
+        # or a few reports more when the group lost some (those are only decided again, to
+        # the same result). The indexes searched do not change while undated reports are
+        # decided.
         last = self._near_asked.get(founder)
         if last is not None and last[0] <= after and people <= last[1] and terms <= last[2]:
             return found | {i for i in last[3] if i > after}
