@@ -198,12 +198,8 @@ def test_the_benchmark_corpus_in_shuffled_batches(tmp_path: Path) -> None:
     _assert_same(incremental, _regrouped(tmp_path / "steps.db", tmp_path / "full.db"))
 
 
-def test_the_benchmark_corpus_one_article_at_a_time(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Past the word-weight sample, each article is placed on its own (no regroup)."""
-    files = _news_corpus(tmp_path / "corpus", 120)
-    random.Random(11).shuffle(files)
+def _count_regroups(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """A list that gets an item each time placing regroups from nothing."""
     regroups: list[int] = []
     full = event_replay._regroup
 
@@ -212,6 +208,16 @@ def test_the_benchmark_corpus_one_article_at_a_time(
         full(*args, **kwargs)
 
     monkeypatch.setattr(event_replay, "_regroup", counted)
+    return regroups
+
+
+def test_the_benchmark_corpus_one_article_at_a_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past the word-weight sample, each article is placed on its own (no regroup)."""
+    files = _news_corpus(tmp_path / "corpus", 120)
+    random.Random(11).shuffle(files)
+    regroups = _count_regroups(monkeypatch)
     incremental = _ingest_in_steps(tmp_path / "steps.db", files, 1, 40)
     # The first 40 articles are the sample: each changes the weights, so it regroups them.
     assert len(regroups) <= 40 + 2
@@ -1045,13 +1051,6 @@ def test_more_than_half_the_corpus_changed_is_regrouped(
         state = EventState(engine.store.db.conn)
         assert state.feature_count(at_most=12) == 12
         assert state.feature_count(at_most=100) == 30
-        regroups: list[int] = []
-        full = event_replay._regroup
-
-        def counted(*args: Any, **kwargs: Any) -> None:
-            regroups.append(1)
-            full(*args, **kwargs)
-
-        monkeypatch.setattr(event_replay, "_regroup", counted)
+        regroups = _count_regroups(monkeypatch)
         event_replay.place(engine.store, ids[-changed:])
         assert bool(regroups) is regrouped
