@@ -313,8 +313,11 @@ class EventState:
         sql = "SELECT happened, article_id FROM report_features WHERE happened IS NOT NULL"
         params: list[object] = []
         if after is not None:
-            sql += " AND (happened > ? OR (happened = ? AND article_id > ?))"
-            params += [after[0].isoformat(), after[0].isoformat(), after[1]]
+            # A row value: the date index is searched for the key. Written as "happened > ?
+            # OR (happened = ? AND …)", it was read from its first date up to the key:
+            # 6-10 ms of adding one article at 100,000, against 0.2 ms.
+            sql += " AND (happened, article_id) > (?, ?)"
+            params += [after[0].isoformat(), after[1]]
         if until is not None:
             sql += " AND happened <= ?"
             params.append(until.isoformat())
