@@ -22,12 +22,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-import sqlite_utils
-
 from briefings import memory
 from briefings.errors import DatabaseError
 from briefings.index import name_counts
 from briefings.index.article_rows import ArticleRows
+from briefings.index.lean_sqlite_utils import sqlite_utils
 from briefings.index.name_index import NameIndex
 from briefings.models import (
     Article,

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -50,3 +52,21 @@ def test_detect_language_reads_only_the_start_of_a_long_text() -> None:
     english = "The president met his Russian counterpart in Sochi on Tuesday. " * 40
     german = "Der Präsident traf seinen russischen Amtskollegen am Dienstag in Sotschi. " * 400
     assert detect_language(english + german) == "en"
+
+
+def test_the_engine_and_the_bot_start_without_numpy_and_the_model_still_loads() -> None:
+    """sqlite-utils is imported without numpy (briefings/index/lean_sqlite_utils.py): a
+    process starts without it, and the language model imports it when a text needs it."""
+    script = (
+        "import sys\n"
+        "import briefings.engine, bot.app\n"
+        "assert 'numpy' not in sys.modules, 'numpy imported at start'\n"
+        "from briefings.read.language import detect_language\n"
+        "print(detect_language('Le président a rencontré son homologue russe à Sotchi mardi soir.'))\n"
+        "assert 'numpy' in sys.modules\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "fr"
