@@ -48,10 +48,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import sqlite_utils
+
 from bot.delivery.filters import ChatFilter
 from bot.delivery.schedule import UTC, Plan, Slot
 from bot.instance import owner_is_alive
-from briefings.index.lean_sqlite_utils import sqlite_utils
 
 SCHEMA_NAME = "digests"
 # Another connection (the engine's) may hold the write lock for a moment: wait, don't fail.

@@ -5,7 +5,8 @@ column types when it makes a table from values. The engine and the bot store Pyt
 numpy is installed for the language model (py3langid), which imports it when a text needs
 the model (about one article in a hundred). Imported with sqlite-utils, it cost every
 process about 150 ms CPU and 11 MB of memory at start: the bot, the CLI, each analysis
-worker. Modules import sqlite-utils from here.
+worker. The engine imports sqlite-utils from here; the bot's storage, which reaches the
+engine only through its facade, imports it after the engine has (its start is tested).
 """
 
 from __future__ import annotations
