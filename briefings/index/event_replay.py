@@ -374,6 +374,10 @@ class Placement:
         self._founders_by_person: dict[str, set[int]] = {}
         """From nothing: person → the dated groups naming them, as written to group_people
         so far (what ``founders_with_people`` would read, without a query per report)."""
+        self._alone_naming: dict[str, set[int]] = {}
+        """Person → the groups of undated reports group_people names them in, read once a
+        person a walk and kept as the walk writes it (each step of that phase asks for its
+        report's people, and a leader's are in thousands of groups)."""
         self._founders_by_term: dict[str, set[int]] = {}
         """From nothing: weighty word → the dated groups whose reports so far have it among
         theirs (what the top-terms index and the decisions say, without reading either;
@@ -534,6 +538,7 @@ class Placement:
             self._reports,
             self._places,
             self._records,
+            self._alone_naming,
         ):
             cache.clear()
 
@@ -1225,7 +1230,7 @@ class Placement:
         best = best_undated_group(report, groups)
         founder = best.founder if best is not None else article_id
         self._decide(article_id, Membership(founder, ALONE, None))
-        self.state.add_group_people(founder, ALONE, report.people)
+        self._add_alone_people(founder, report.people)
         if best is not None:
             best.add(report)
             self._alone[founder].cursor = article_id + 1
@@ -1243,10 +1248,34 @@ class Placement:
     def _alone_candidates(self, report: _Report, step: int) -> set[int]:
         if not report.people:
             return set()
-        founders = {f for f in self.state.founders_with_people(report.people, ALONE) if f < step}
+        founders = {f for f in self._alone_founders(report.people) if f < step}
         if self.narrow and founders:
             founders = self._alone_sharing(founders, report.top)
         return founders
+
+    def _alone_founders(self, people: Iterable[str]) -> set[int]:
+        """Founders of the groups of undated reports indexed with any of the people."""
+        people = set(people)
+        known = self._alone_naming
+        unread = sorted(p for p in people if p not in known)
+        if unread:
+            found = self.state.founders_by_person(unread, ALONE)
+            for person in unread:
+                known[person] = found.get(person, set())
+        return set().union(*(known[p] for p in people))
+
+    def _add_alone_people(self, founder: int, people: Iterable[str]) -> None:
+        """Index the people of a group of undated reports, and keep what ``_alone_founders``
+        read up to date: a person's row for the group is added unless the group has one
+        already, of whatever phase (then it stays as it was)."""
+        people = sorted(people)
+        known = self._alone_naming
+        asked = [p for p in people if p in known and founder not in known[p]]
+        there = self.state.people_in_group(founder, asked) if asked else set()
+        self.state.add_group_people(founder, ALONE, people)
+        for person in asked:
+            if person not in there:
+                known[person].add(founder)
 
     def _alone_sharing(self, founders: Iterable[int], terms: Iterable[str]) -> set[int]:
         """Those of the groups of undated reports with a member, as the walk stands, among
@@ -1285,6 +1314,7 @@ class Placement:
     def _write(self) -> None:
         state = self.state
         conn = state.conn
+        self._alone_naming.clear()  # (the groups' people are written again below)
         if self.gone:
             state.delete_memberships(self.gone)
         # Most reports decided again stay where they were: those are not written again.

@@ -446,6 +446,27 @@ class EventState:
         )
         return {r[0] for r in rows}
 
+    def founders_by_person(self, people: Iterable[str], phase: int) -> dict[str, set[int]]:
+        """Each of the people → the founders of groups of a phase naming them."""
+        found: dict[str, set[int]] = {}
+        rows = self.conn.execute(
+            "SELECT person, founder FROM group_people WHERE phase = ? "
+            "AND person IN (SELECT value FROM json_each(?))",
+            [phase, json.dumps(list(people))],
+        )
+        for person, founder in rows:
+            found.setdefault(person, set()).add(founder)
+        return found
+
+    def people_in_group(self, founder: int, people: Iterable[str]) -> set[str]:
+        """Those of the people a group has a row for (of any phase)."""
+        rows = self.conn.execute(
+            "SELECT person FROM group_people WHERE founder = ? "
+            "AND person IN (SELECT value FROM json_each(?))",
+            [founder, json.dumps(list(people))],
+        )
+        return {r[0] for r in rows}
+
     def founders_sharing(self, founders: Iterable[int], people: Iterable[str]) -> set[int]:
         """Those of the founders whose groups name any of the people."""
         rows = self.conn.execute(
