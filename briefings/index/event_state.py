@@ -51,6 +51,9 @@ CREATE TABLE IF NOT EXISTS report_features (
     features TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS report_features_happened ON report_features(happened, article_id);
+-- The ids alone: the weights' sample is the first thousand, read at every placement (from
+-- the table, that is a thousand pages of features: 4 ms at 100,000 articles, against 0.4).
+CREATE INDEX IF NOT EXISTS report_features_ids ON report_features(article_id);
 CREATE TABLE IF NOT EXISTS event_members (
     article_id INTEGER PRIMARY KEY,
     founder INTEGER NOT NULL,
@@ -137,6 +140,7 @@ LAST_CREATED = (
     "name_joins",
     "name_stats_surname_len",
     "name_stats_bones_len",
+    "report_features_ids",
 )
 """The last things SCHEMA and ``person_map.SCHEMA`` create, then added to them: when they
 are there, the rest is."""

@@ -1054,3 +1054,30 @@ def test_more_than_half_the_corpus_changed_is_regrouped(
         regroups = _count_regroups(monkeypatch)
         event_replay.place(engine.store, ids[-changed:])
         assert bool(regroups) is regrouped
+
+
+def test_the_weights_sample_is_read_from_an_index_of_ids_made_for_an_older_database(
+    tmp_path: Path,
+) -> None:
+    """The first ids of report_features (the weights' sample, read at every placement) come
+    from an index of the ids, not from the table's pages of features; a database written
+    without the index is given it when it is opened."""
+    db = tmp_path / "older.db"
+    with Engine(db) as engine:
+        engine.ingest([ROOT / "seeds"])
+    with sqlite3.connect(db) as conn:
+        conn.execute("DROP INDEX report_features_ids")
+    with Engine(db) as engine:
+        conn = engine.store.db.conn
+        plan = " ".join(
+            str(row[-1])
+            for row in conn.execute(
+                "EXPLAIN QUERY PLAN SELECT article_id FROM report_features "
+                "ORDER BY article_id LIMIT 1000"
+            )
+        )
+        assert "COVERING INDEX report_features_ids" in plan
+        sample = event_replay._sample_ids(EventState(conn), 1000)
+        assert sample == sorted(
+            r[0] for r in conn.execute("SELECT article_id FROM report_features")
+        )
