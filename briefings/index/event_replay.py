@@ -443,12 +443,12 @@ class Placement:
         """The stored decision of an unchanged report (None for a changed one)."""
         if self.full or article_id in self.changed:
             return None
-        if article_id not in self._stored:
-            self._stored.update(self.state.memberships([article_id]))
+        self._read_stored([article_id])
         return self._stored.get(article_id)
 
     def _read_stored(self, ids: Iterable[int]) -> None:
-        """Read the stored decisions of these reports (``stored_of``), in one query."""
+        """Read the stored decisions of these unchanged reports (``stored_of``) not read
+        yet, in one query."""
         if self.full:
             return
         unread = [i for i in ids if i not in self._stored and i not in self.changed]
@@ -1331,7 +1331,6 @@ class Placement:
     def _write(self) -> None:
         state = self.state
         conn = state.conn
-        self._alone_naming.clear()  # (the groups' people are written again below)
         if self.gone:
             state.delete_memberships(self.gone)
         # Most reports decided again stay where they were: those are not written again.

@@ -443,12 +443,7 @@ class EventState:
     # -- indexes ----------------------------------------------------------------------------
     def founders_with_people(self, people: Iterable[str], phase: int) -> set[int]:
         """Founders of groups of a phase (1: dated, 3: undated) naming any of the people."""
-        rows = self.conn.execute(
-            "SELECT DISTINCT founder FROM group_people WHERE phase = ? "
-            "AND person IN (SELECT value FROM json_each(?))",
-            [phase, json.dumps(list(people))],
-        )
-        return {r[0] for r in rows}
+        return set().union(*self.founders_by_person(people, phase).values())
 
     def founders_by_person(self, people: Iterable[str], phase: int) -> dict[str, set[int]]:
         """Each of the people → the founders of groups of a phase naming them."""
