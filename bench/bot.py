@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.corpus import ROOT, build  # noqa: E402
+from bench.corpus import ROOT, build, shared_folders, sources_line  # noqa: E402
 from bot.localapi.server import EXAMPLE_TOKEN, LocalBotApi  # noqa: E402
 from briefings.engine import Engine  # noqa: E402
 
@@ -69,8 +69,8 @@ def briefs_during_reingest(
 
 
 def run_one(n: int, requests: int, during: int) -> None:
-    # One shared corpus, the first by name, when they are beside the project.
-    folders = sorted((ROOT.parent / "shared" / "corpora").glob("*/"))[:1]
+    # One shared corpus, the first by name, when there are any (bench/corpus.py).
+    folders = shared_folders()[:1]
     with tempfile.TemporaryDirectory() as tmp:
         corpus = build(n, Path(tmp) / "corpus", folders)
         db = Path(tmp) / "bot.db"
@@ -141,6 +141,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=60)
     parser.add_argument("--during", type=int, default=1000, help="new articles; 0: skip")
     args = parser.parse_args()
+    print(sources_line())
     print(f"{'articles':>9} {'p50 ms':>8} {'p95 ms':>8} {'peak RSS MB':>13}")
     for n in args.sizes:
         run_one(n, args.requests, args.during)

@@ -9,6 +9,7 @@ a real archive would, and shuffles body paragraphs.
 from __future__ import annotations
 
 import functools
+import os
 import random
 import re
 from pathlib import Path
@@ -18,8 +19,29 @@ from briefings.lexicon import countries, sections
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
+SHARED_CORPORA = Path(os.environ.get("BENCH_SHARED_CORPORA") or ROOT.parent / "shared" / "corpora")
+"""The shared corpora the benches build from: beside the project, or where
+BENCH_SHARED_CORPORA says. A copy of the project elsewhere (an older version, to compare
+with) finds none beside it and builds its corpus from the seeds alone: to compare two
+versions, point both at the same folder."""
 _NAME = re.compile(r"\b([A-Z][a-z]{3,})\b")
 _YEAR = re.compile(r"\b(19[5-9]\d|20[0-4]\d)\b")
+
+
+def shared_folders() -> list[Path]:
+    """The shared corpus folders there are (none when SHARED_CORPORA is missing)."""
+    if not SHARED_CORPORA.is_dir():
+        return []
+    return sorted(p for p in SHARED_CORPORA.iterdir() if p.is_dir())
+
+
+def sources_line() -> str:
+    """What a bench's corpus is built from, printed with its figures: two runs compare only
+    when they say the same."""
+    count = len(shared_folders())
+    if not count:
+        return "sources: the seeds alone (no shared corpora: see BENCH_SHARED_CORPORA)"
+    return f"sources: the seeds and {count} shared corpus folders"
 
 
 def source_texts(folders: list[Path]) -> list[str]:

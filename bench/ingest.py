@@ -42,7 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import sqlite_utils  # noqa: E402
 
-from bench.corpus import build  # noqa: E402
+from bench.corpus import build, shared_folders, sources_line  # noqa: E402
 from bench.news_corpus import (  # noqa: E402
     ROOT,
     STORIES_FILE,
@@ -147,10 +147,8 @@ def add_one(db: Path, workdir: Path) -> tuple[dict[str, float], list[float]]:
 
 def run_one(n: int, workdir: Path, keep: Path | None, renamed: bool) -> None:
     if renamed:
-        corpus = build(
-            n, workdir / "corpus", sorted((ROOT.parent / "shared" / "corpora").glob("*/"))[:1]
-        )
-        print(f"corpus: {n} renamed copies (bench/corpus.py)")
+        corpus = build(n, workdir / "corpus", shared_folders()[:1])
+        print(f"corpus: {n} renamed copies (bench/corpus.py); {sources_line()}")
     else:
         corpus, facts = prepared(n, keep, workdir)
         print(f"corpus: {facts.line()}")

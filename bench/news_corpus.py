@@ -42,12 +42,11 @@ from typing import NamedTuple
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.corpus import _COMMON, SEEDS, _pseudonym  # noqa: E402
+from bench.corpus import _COMMON, SEEDS, _pseudonym, shared_folders  # noqa: E402
 from briefings.extract.dates import MONTH_NAMES, MONTHS  # noqa: E402
 from briefings.extract.entities import lexicon  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED_CORPORA = ROOT.parent / "shared" / "corpora"
 WEEKS_APART = 4
 """Copies of one folder are at least this many weeks apart (an event's reports span ~2)."""
 SLOTS = 400
@@ -91,12 +90,21 @@ class CorpusFacts:
     last_year: int
     top_name: str
     top_name_share: float
+    folders: int | None = None
+    """The source folders it was built from, the seeds' among them (None: a corpus kept
+    before this was counted). Two corpora of N articles compare only when built from the
+    same (see bench/corpus.py, SHARED_CORPORA)."""
 
     def line(self) -> str:
+        built_from = (
+            ""
+            if self.folders is None
+            else f", built from {self.folders} source folder{'' if self.folders == 1 else 's'}"
+        )
         return (
             f"{self.articles} articles in {self.copies} story copies (largest {self.largest_copy} "
             f"articles), dated {self.first_year}-{self.last_year}; the most named person is "
-            f"in {self.top_name_share:.0%} of the articles"
+            f"in {self.top_name_share:.0%} of the articles{built_from}"
         )
 
 
@@ -117,9 +125,7 @@ STORIES_FILE = "stories.json"
 
 def source_folders() -> list[Folder]:
     """The seeds and every shared corpus folder there is."""
-    folders = [SEEDS]
-    if SHARED_CORPORA.is_dir():
-        folders += sorted(p for p in SHARED_CORPORA.iterdir() if p.is_dir())
+    folders = [SEEDS, *shared_folders()]
     found = []
     for folder in folders:
         texts = [p.read_text("utf-8") for p in sorted(folder.glob("*.txt"))]
@@ -328,6 +334,7 @@ def build_news(
         last_year=max(years),
         top_name=top,
         top_name_share=top_count / max(count, 1),
+        folders=len(folders),
     )
 
 

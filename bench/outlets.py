@@ -17,11 +17,17 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from briefings.extract.outlets import KNOWN_OUTLETS, OutletFinding, find_outlet_evidence
-from briefings.read.clean import clean
-from briefings.read.readers import read_documents
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-DEFAULT_CORPORA = Path(__file__).resolve().parents[1].parent / "shared" / "corpora"
+from bench.corpus import SHARED_CORPORA  # noqa: E402
+from briefings.extract.outlets import (  # noqa: E402
+    KNOWN_OUTLETS,
+    OutletFinding,
+    find_outlet_evidence,
+)
+from briefings.read.clean import clean  # noqa: E402
+from briefings.read.readers import read_documents  # noqa: E402
+
 _ROW = re.compile(r"^\|\s*(?P<file>[\w.-]+\.txt)\s*\|[^|]*\|(?P<outlet>[^|]*)\|")
 
 
@@ -72,7 +78,7 @@ def judge(finding: OutletFinding, cell: str) -> str:
 
 
 def main(argv: list[str]) -> int:
-    corpora = Path(argv[1]) if len(argv) > 1 else DEFAULT_CORPORA
+    corpora = Path(argv[1]) if len(argv) > 1 else SHARED_CORPORA
     tables = sorted(p for p in corpora.glob("*.md") if (corpora / p.stem).is_dir())
     if not tables:
         print(f"no NAME.md beside a corpus folder in {corpora}")
