@@ -42,6 +42,10 @@ def cleaned(text: str, **fields: str) -> CleanText:
         ("Two leaders shake hands at their meeting, Monday, Sept. 17, 2018. (AP Photo)", "caption"),
         ("A minister speaks to reporters (AP Photo/John Doe)", "caption"),
         ("© Some Agency / Photographer Name", "caption"),
+        ("  ©", "caption"),  # the sign alone, as a stripped line opens with it
+        ("Leaders at the summit ©Jane Roe", "caption"),
+        ("Leaders in the capital, May 4, 2019. Jane Roe/Agency", "caption"),
+        ("(Some Agency contributed to this report)", "contributors"),
         ("Photo: Jane Roe", "caption"),
         ("This article originally appeared on Some Site, August 20, 2017, and reposted.", "footer"),
         ("This story was first published by Another Site.", "footer"),
@@ -69,6 +73,10 @@ def cleaned(text: str, **fields: str) -> CleanText:
         ("Deconfliction mechanism", None),  # a subhead only where it stands between paragraphs
         ("Some Unknown Outlet", None),
         ("x" * 10_000, None),
+        # Near misses of the rules that look ahead for what they need before the rest.
+        ("The © sign stands for copyright, a lawyer said.", None),
+        ("Leaders in the capital, May 4, 2019. Jane Roe said the talks went well.", None),
+        ("The minister who contributed to the report declined to comment.", None),
     ],
 )
 def test_boilerplate_kind_names_the_kind_of_a_line(line: str, kind: str | None) -> None:
