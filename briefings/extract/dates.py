@@ -112,14 +112,26 @@ _EVENT = re.compile(
 )
 # What every event date contains, one for each of _EVENT's branches (keep them in step): a
 # digit (explicit dates), a full weekday name as the weekday branch spells it, or a relative
-# day. Most sentences have none, and this pass of plain alternatives costs a quarter of
-# _EVENT's, so those skip _EVENT entirely.
-_EVENT_SIGN = re.compile(rf"\d|{_WEEKDAY_FULL}|(?i:today|tonight|yesterday|tomorrow)")
+# day. Most sentences have none, and these searches cost a fraction of _EVENT's, so those
+# skip _EVENT entirely. Three searches, not one alternation: the regex engine skips ahead
+# to the characters each starts with (a digit; a weekday's capital; "t" or "y" in either
+# case, which case-blind match no other character), where it tries an alternation branch by
+# branch at every position. The relative days' other letters stay case-blind.
+_EVENT_SIGNS = (
+    re.compile(r"\d"),
+    re.compile(_WEEKDAY_FULL),
+    re.compile(r"[Tt](?i:oday|onight|omorrow)|[Yy](?i:esterday)"),
+)
 
 
 def _event_matches(sentence: str) -> Iterator[re.Match[str]]:
     """_EVENT's matches in a sentence, found only where a date can be at all."""
-    if _EVENT_SIGN.search(sentence) is None:
+    digit, weekday, relative = _EVENT_SIGNS
+    if (
+        digit.search(sentence) is None
+        and weekday.search(sentence) is None
+        and relative.search(sentence) is None
+    ):
         return iter(())
     return _EVENT.finditer(sentence)
 
