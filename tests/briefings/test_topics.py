@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -51,6 +52,42 @@ def test_cue_positions_lists_every_cue_in_order(taxonomy: Taxonomy) -> None:
         (text.index("trawler"), "fishing"),
         (text.index("storm"), "weather"),
     ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "A GALE hit the Fishing Fleet; one trawler's catch was lost in the Storm.",
+        "Gale warnings: the KATCH and the ſtorm",  # long s matches "s" case-blind
+        "İSTANBUL: the catch and the ıce storm",  # "İ" lowers to two characters
+        "Trawlers—“storm-proof”—and a Kelvin-sign \u212aatch, in Straße and Æther",
+    ],
+)
+def test_cues_are_found_as_case_blind_matching_finds_them(taxonomy: Taxonomy, text: str) -> None:
+    # The taxonomy matches lowercase text when it can (Taxonomy.lowered_pattern): the same
+    # cues at the same positions as the case-blind pattern, whatever the characters.
+    def cue_of(matched: str) -> str:
+        return next(c for c in taxonomy.topic_of_cue if re.fullmatch(re.escape(c), matched, re.I))
+
+    expected = [
+        (m.start(), taxonomy.topic_of_cue[cue_of(m.group(1))])
+        for m in taxonomy.pattern.finditer(text)
+    ]
+    assert taxonomy.lowered_pattern is not None
+    assert taxonomy.cue_positions(text) == expected
+    assert taxonomy.topics_of_text(text) == {topic for _, topic in expected}
+
+
+def test_a_cue_not_in_lowercase_ascii_is_matched_case_blind() -> None:
+    taxonomy = Taxonomy.from_cues({"weather": ("föhn",)})
+    assert taxonomy.lowered_pattern is None
+    assert taxonomy.topics_of_text("A FÖHN wind") == {"weather"}
+
+
+def test_a_cue_spelt_with_a_long_s_is_found_not_failed_on(taxonomy: Taxonomy) -> None:
+    # Case-blind, "ſ" matches "s" but lowers to itself: the cue was looked up as "ſtorm"
+    # and the article failed to be analysed.
+    assert taxonomy.topics_of_text("The ſtorm and the gale") == {"weather"}
 
 
 def test_a_topic_needs_min_hits_and_title_hits_count_double(taxonomy: Taxonomy) -> None:
