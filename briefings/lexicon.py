@@ -195,6 +195,19 @@ def trie_pattern(words: Iterable[str]) -> str:
     return render(trie)
 
 
+# What case-blind matching gives a letter that lowering does not: long "ſ" and dotless "ı"
+# match "s" and "i" and lower to themselves; "İ" matches "i" and lowers to two characters.
+CASE_BLIND_ODD = "ſıİ"
+_CASE_BLIND_LETTERS = str.maketrans({"ſ": "s", "ı": "i", "İ": "i"})
+
+
+def case_key(matched: str) -> str:
+    """The lowercase word a case-blind match of one stands for, to look it up by: the match
+    lowered, with ſ, ı and İ read as the letters they match ("yeſterday" is "yesterday";
+    lowered alone, it is found in no table and failed the text)."""
+    return matched.translate(_CASE_BLIND_LETTERS).lower()
+
+
 @cache
 def word_pattern(name: str, section: str) -> re.Pattern[str]:
     """Any word or phrase of one section of a word list, whole ("met" not in "metro",

@@ -41,7 +41,7 @@ from briefings.brief.similarity import SentenceGroup, group_similar
 from briefings.extract.happenings import happening_words
 from briefings.index.people_index import Person
 from briefings.index.store import StoredSentence
-from briefings.lexicon import lower_words, trie_pattern, words
+from briefings.lexicon import case_key, lower_words, trie_pattern, words
 from briefings.models import Item, Section
 
 if TYPE_CHECKING:
@@ -476,7 +476,7 @@ def _official_for(party: str, material: Material, rules: FacetRules) -> str | No
             if not _OFFICIAL.search(role.lower()) or _OWN_VOICE.search(role):
                 continue
             if found := resolver.pattern.search(role):
-                return resolver.by_word[found.group(1).lower()]
+                return resolver.by_word[case_key(found.group(1))]
             if found := resolver.alias_pattern.search(role):
                 return resolver.by_alias[found.group(1)]
     return None
@@ -505,7 +505,7 @@ def _name_party(
     resolver = rules.party_resolver
     countries: list[tuple[int, int, str]] = []
     for match in resolver.pattern.finditer(phrase):
-        countries.append((match.start(), match.end(), resolver.by_word[match.group(1).lower()]))
+        countries.append((match.start(), match.end(), resolver.by_word[case_key(match.group(1))]))
     for match in resolver.alias_pattern.finditer(phrase):
         countries.append((match.start(), match.end(), resolver.by_alias[match.group(1)]))
     people: list[tuple[int, Person]] = []

@@ -22,6 +22,7 @@ import email.utils
 import re
 from collections.abc import Iterator, Sequence
 
+from briefings.lexicon import case_key
 from briefings.models import CleanText, DateFinding, SourceDocument
 
 # Month and weekday names as English news writes them: full name first, then abbreviations
@@ -275,7 +276,7 @@ def find_event_dates(sentences: Sequence[str], published: dt.date | None) -> tup
         if published is not None:
             # "next week": a week on, as near as the text allows.
             for week in _RELATIVE_WEEK.finditer(sentence):
-                offset = _WEEK_OFFSETS[week.group(1).lower()]
+                offset = _WEEK_OFFSETS[case_key(week.group(1))]
                 found.setdefault(published + dt.timedelta(days=offset), None)
     return tuple(found)
 
@@ -336,7 +337,7 @@ def _resolve(
         return None
     relative = match.group("relative")
     if relative:
-        return published + dt.timedelta(days=_RELATIVE_DAYS[relative.lower()])
+        return published + dt.timedelta(days=_RELATIVE_DAYS[case_key(relative)])
     return resolve_weekday(
         match.group("weekday"), published, _direction(match, sentence, previous_end)
     )

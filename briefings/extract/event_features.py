@@ -30,7 +30,7 @@ from briefings.index.event_places import (
     readings_fields,
     readings_from,
 )
-from briefings.lexicon import lower_words
+from briefings.lexicon import case_key, lower_words
 from briefings.models import Article, PersonMention
 
 LEAD_SENTENCES = 3
@@ -350,7 +350,7 @@ def _read_happening(
                 if any(0 < match.start() - p <= 160 for p in found) and not _said_on(
                     text, match.start()
                 ):
-                    weekdays.add(_WEEKDAY_NAMES[match.group(1).lower()])
+                    weekdays.add(_WEEKDAY_NAMES[case_key(match.group(1))])
     return days, weekdays, month_days, steps
 
 

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from briefings.lexicon import toml, toml_file, trie_pattern
+from briefings.lexicon import CASE_BLIND_ODD, case_key, toml, toml_file, trie_pattern
 from briefings.models import Entities
 
 PLACE_TOPIC_MIN_MENTIONS = 2
@@ -21,9 +21,8 @@ PLACE_TOPIC_MIN_MENTIONS = 2
 # Case-blind matching finds in a text what matching its lowercase finds, at the same
 # positions, for cues of lowercase ASCII: every character lowers to one character of the
 # same word class (\w or not), and an ASCII letter matches case-blind only the characters
-# that lower to it, but for these three ("İ" lowers to two characters; dotless "ı" and long
-# "ſ" match "i" and "s" case-blind, and lower to themselves).
-_LOWERING_DIFFERS = re.compile("[\u0130\u0131\u017f]")
+# that lower to it, but for three (lexicon.CASE_BLIND_ODD).
+_LOWERING_DIFFERS = re.compile(f"[{CASE_BLIND_ODD}]")
 
 
 @dataclass(frozen=True)
@@ -65,9 +64,9 @@ class Taxonomy:
     def _cue_of(self, matched: str) -> str:
         """The cue a case-blind match spelt: itself lowered, but for the few characters that
         match a letter case-blind without lowering to it ("ſ" for "s")."""
-        lowered = matched.lower()
-        if lowered in self.topic_of_cue:
-            return lowered
+        key = case_key(matched)
+        if key in self.topic_of_cue:
+            return key
         return next(cue for cue in self.topic_of_cue if re.fullmatch(re.escape(cue), matched, re.I))
 
     def cue_positions(self, text: str) -> list[tuple[int, str]]:

@@ -150,6 +150,23 @@ def test_find_event_dates(
     assert find_event_dates(sentences, anchor) == expected
 
 
+@pytest.mark.parametrize(
+    ("sentence", "days"),
+    [
+        ("The leaders met yeſterday in the capital.", -1),  # a long s: "s", case-blind
+        ("They will meet tonıght.", 0),  # a dotless i: "i", case-blind
+        ("They will meet thiſ week.", 0),
+        ("They will meet NEXT WEEK.", 7),
+    ],
+)
+def test_a_relative_date_spelt_with_odd_letters_is_read_not_failed_on(
+    sentence: str, days: int
+) -> None:
+    # The words are matched case-blind, then looked up: lowered alone, "yeſterday" was
+    # found in no table and failed the whole article's analysis.
+    assert find_event_dates([sentence], THURSDAY) == (THURSDAY + dt.timedelta(days=days),)
+
+
 # --- find_publication_date: one rule at a time -----------------------------------------------
 
 

@@ -154,3 +154,11 @@ def test_respell_writes_variants_the_one_way_words_are_compared() -> None:
     assert respell("the defence ministry") == "the defense ministry"
     assert respell("coastal defences") == "coastal defenses"  # inside words too
     assert respell("a defense pact") == "a defense pact"
+
+
+def test_case_key_reads_the_letters_case_blind_matching_gives() -> None:
+    assert lexicon.case_key("YEſTERDAY") == "yesterday"
+    assert lexicon.case_key("İSTANBUL") == "istanbul"
+    assert lexicon.case_key("Tonıght") == "tonight"
+    for odd in lexicon.CASE_BLIND_ODD:  # each matches its letter case-blind
+        assert re.fullmatch(lexicon.case_key(odd), odd, re.IGNORECASE)
