@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from briefings.lexicon import Country, countries, toml, trie_pattern
+from briefings.lexicon import Country, case_key, countries, toml, trie_pattern
 
 
 def _cue_pattern(cues: list[str]) -> re.Pattern[str]:
@@ -43,7 +43,7 @@ class PartyResolver:
         for country in world:
             for word in (country.name, country.capital, country.demonym):
                 if word:
-                    self.by_word[word.lower()] = country.name
+                    self.by_word[case_key(word)] = country.name  # as matches are looked up
         # Written as tries (the longest word first, as a longest-first alternation): every
         # subject phrase of a big event is searched, and a flat alternation of hundreds of
         # words is tried word by word at each position.

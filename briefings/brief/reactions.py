@@ -454,7 +454,7 @@ def _principal_lands(material: Material, rules: FacetRules) -> set[str | None]:
     if "principal_lands" not in material.worked_out:
         by_word = rules.party_resolver.by_word
         material.worked_out["principal_lands"] = {
-            by_word.get(m.mention.nationality.lower())
+            by_word.get(case_key(m.mention.nationality))
             for p in material.principals
             for m in p.mentions
             if m.mention.nationality

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from briefings.brief.facets import FacetRules, PartyResolver, load_rules
-from briefings.lexicon import Country, countries
+from briefings.lexicon import Country, case_key, countries
 
 
 @pytest.fixture(scope="module")
@@ -151,6 +151,15 @@ def test_a_party_resolver_built_from_an_invented_table() -> None:
     ]
     assert resolver.alias_pattern.findall("the stone palace, vrd") == []
     assert resolver.pattern.search("Vordianism spread.") is None  # whole words only
+
+
+def test_a_country_spelt_with_a_dotless_i_is_found_however_it_is_written() -> None:
+    # Case-blind, "ı" matches "i" and "I": a match is looked up as lexicon.case_key reads it,
+    # and the table's words are keyed so; lowered alone, either failed the briefing.
+    resolver = PartyResolver([Country("Kırvania", "Kırvanian", "Tolı")])
+    for text in ("Kırvania objected.", "KIRVANIA objected.", "Kirvanian envoys objected."):
+        found = resolver.pattern.search(text)
+        assert found is not None and resolver.by_word[case_key(found.group(1))] == "Kırvania"
 
 
 def test_a_world_table_without_aliases_finds_no_alias() -> None:
