@@ -262,6 +262,8 @@ def _token_class(text: str, word_class: dict[str, int]) -> int:
 def class_of(word: str, word_class: dict[str, int]) -> int:
     """The class of one word as written ("UN" and "Un" differ; "Gen." is "Gen"; "Presidents"
     is a title as "President" is)."""
+    if not word:
+        return 0  # a word of punctuation alone, stripped to nothing ("(" before a name)
     if word.replace(".", "").isupper() and len(word) > 1:
         cls = word_class.get(word, 0) or word_class.get(word.rstrip("."), 0)
         if cls:

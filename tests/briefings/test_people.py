@@ -509,3 +509,11 @@ def test_a_preposition_before_a_name_is_found_from_the_space_before_it() -> None
         for start in range(len(text) + 1):
             expected = _AFTER_PREPOSITION.search(text, 0, start) is not None
             assert _after_preposition(text, start) == expected, (text, start)
+
+
+@pytest.mark.parametrize("mark", ["(", "“", "‘", "«", "'", "...", ","])
+def test_a_name_after_punctuation_standing_alone_is_read_not_failed_on(mark: str) -> None:
+    # The word before a name is read for a role; stripped of its punctuation, this one is
+    # nothing, and looking nothing up failed the whole article's analysis.
+    text = f"The minister met {mark} Lina Varga on Monday. Varga said the talks went well."
+    assert "Lina Varga" in [p.name for p in find_entities(sentences_of(text)).people]
