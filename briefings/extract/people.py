@@ -212,6 +212,20 @@ def _role_before(text: str, start: int) -> tuple[int, str | None, str | None, in
     return kept[0][0], text[kept[0][0] : kept[-1][1]], nationality, _TITLED
 
 
+_DASH_OPENER = re.compile(r"\s+(?:--|–|—)\s+")
+
+
+def _after_opener(text: str, end: int) -> int:
+    """Where the words after a name's apposition opener start: after the next comma and a
+    space, or, with no comma left in the sentence, after the dash that opens it ("X — who
+    serves as envoy — said"; looked for as a comma, it failed the article)."""
+    comma = text.find(",", end)
+    if comma >= 0:
+        return comma + 2
+    dash = _DASH_OPENER.match(text, end)
+    return dash.end() if dash else len(text)
+
+
 def _apposition_role(text: str, end: int) -> str | None:
     """A role given after a name: "X, who also serves as defense minister," / "X, the envoy,"."""
     m = _APPOSITION.match(text, end)
@@ -351,7 +365,7 @@ def _mentions(sentences: Sequence[Sentence], title: str, found: Found) -> list[_
                 if apposition:
                     # "X, the envoy," shows a person only for a full name (places take
                     # appositions too); "X, who serves as envoy," does for a surname as well.
-                    m.titled = len(key) > 1 or text.startswith("who", text.index(",", end) + 2)
+                    m.titled = len(key) > 1 or text.startswith("who", _after_opener(text, end))
                     m.nationality = m.nationality or next(
                         (
                             lex.nationality.get(w.lower())

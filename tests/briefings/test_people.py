@@ -517,3 +517,10 @@ def test_a_name_after_punctuation_standing_alone_is_read_not_failed_on(mark: str
     # nothing, and looking nothing up failed the whole article's analysis.
     text = f"The minister met {mark} Lina Varga on Monday. Varga said the talks went well."
     assert "Lina Varga" in [p.name for p in find_entities(sentences_of(text)).people]
+
+
+def test_a_surname_with_a_dashed_apposition_and_no_comma_is_read_not_failed_on() -> None:
+    # "who serves as" after a dash, with no comma in the sentence: the apposition's opener
+    # was looked for as a comma, and the whole article failed.
+    text = "Talks opened on Monday. Varga — who serves as the envoy — said the talks went well"
+    assert "Varga" in [p.name for p in find_entities(sentences_of(text)).people]
