@@ -69,7 +69,7 @@ def briefs_during_reingest(
 
 
 def run_one(n: int, requests: int, during: int) -> None:
-    # One shared corpus, the first by name, when there are any (bench/corpus.py).
+    # One shared corpus, the first by name, when there are any (bench/corpus.py, as printed).
     folders = shared_folders()[:1]
     with tempfile.TemporaryDirectory() as tmp:
         corpus = build(n, Path(tmp) / "corpus", folders)
@@ -141,7 +141,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=60)
     parser.add_argument("--during", type=int, default=1000, help="new articles; 0: skip")
     args = parser.parse_args()
-    print(sources_line())
+    print(sources_line(shared_folders()[:1]))
     print(f"{'articles':>9} {'p50 ms':>8} {'p95 ms':>8} {'peak RSS MB':>13}")
     for n in args.sizes:
         run_one(n, args.requests, args.during)

@@ -35,13 +35,12 @@ def shared_folders() -> list[Path]:
     return sorted(p for p in SHARED_CORPORA.iterdir() if p.is_dir())
 
 
-def sources_line() -> str:
-    """What a bench's corpus is built from, printed with its figures: two runs compare only
-    when they say the same."""
-    count = len(shared_folders())
-    if not count:
+def sources_line(folders: list[Path]) -> str:
+    """What a bench's corpus is built from (the seeds and these shared folders), printed
+    with its figures: two runs compare only when they say the same."""
+    if not folders:
         return "sources: the seeds alone (no shared corpora: see BENCH_SHARED_CORPORA)"
-    return f"sources: the seeds and {count} shared corpus folders"
+    return f"sources: the seeds and {len(folders)} shared corpus folder(s)"
 
 
 def source_texts(folders: list[Path]) -> list[str]:

@@ -147,8 +147,9 @@ def add_one(db: Path, workdir: Path) -> tuple[dict[str, float], list[float]]:
 
 def run_one(n: int, workdir: Path, keep: Path | None, renamed: bool) -> None:
     if renamed:
-        corpus = build(n, workdir / "corpus", shared_folders()[:1])
-        print(f"corpus: {n} renamed copies (bench/corpus.py); {sources_line()}")
+        folders = shared_folders()[:1]
+        corpus = build(n, workdir / "corpus", folders)
+        print(f"corpus: {n} renamed copies (bench/corpus.py); {sources_line(folders)}")
     else:
         corpus, facts = prepared(n, keep, workdir)
         print(f"corpus: {facts.line()}")
