@@ -133,7 +133,7 @@ class Settings:
             else file_url_for(api_url)
         )
         webhook_url = get("WEBHOOK_URL")
-        if webhook_url is not None and urlsplit(webhook_url).scheme not in ("http", "https"):
+        if webhook_url is not None and _url_scheme(webhook_url) not in ("http", "https"):
             raise ConfigError(f"WEBHOOK_URL must be an https:// URL, got {webhook_url!r}.")
         webhook_secret = get("WEBHOOK_SECRET")
         if webhook_secret is not None and not _SECRET.fullmatch(webhook_secret):
@@ -260,11 +260,20 @@ def _templates_dir(value: str | None) -> Path | None:
     return path
 
 
+def _url_scheme(url: str) -> str:
+    """A URL's scheme, or "" when it cannot be read as a URL at all ("https://[x": urlsplit
+    raises, and the setting was refused with a traceback instead of its fix)."""
+    try:
+        return urlsplit(url).scheme
+    except ValueError:
+        return ""
+
+
 def _digest_settings(get: Callable[[str], str | None]) -> dict[str, Any]:
     """NEWSBOT_FEEDS, …_FEEDS_ALLOW_PRIVATE, …_WATCH, …_POLL_SECONDS, …_DIGEST_TIME, …_WHEN_QUIET."""
     feeds = tuple(u for u in dict.fromkeys(re.split(r"[\s,]+", get("NEWSBOT_FEEDS") or "")) if u)
     for url in feeds:
-        if urlsplit(url).scheme not in ("http", "https"):
+        if _url_scheme(url) not in ("http", "https"):
             raise ConfigError(f"NEWSBOT_FEEDS must hold http(s) URLs; got {url!r}.")
     poll = get("NEWSBOT_POLL_SECONDS") or "300"
     if not poll.isdigit() or int(poll) < 10:

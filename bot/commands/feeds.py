@@ -66,7 +66,10 @@ def feed_handlers() -> list[BaseHandler[Any, Any, Any]]:
 
 
 def is_feed_url(url: str) -> bool:
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # "https://[x": no URL at all, and the command failed on it
+        return False
     return parts.scheme in ("http", "https") and bool(parts.hostname)
 
 

@@ -90,7 +90,8 @@ async def check_feed(
         content = fetched.content
         read = await gate.write(lambda engine: engine.ingest_feed(content, url))
         report, problem = read.report, read.problem
-    except (httpx.HTTPError, FetchError, BriefingError) as error:
+    except (httpx.HTTPError, httpx.InvalidURL, FetchError, BriefingError) as error:
+        # (httpx refuses some addresses, a tab or a NUL in them, without an HTTPError)
         return await _failed(store, url, _describe(error), _reason(error))
     if problem is not None:
         # What could be read is in; the feed is still broken, and its validators are not

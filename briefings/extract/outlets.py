@@ -206,9 +206,18 @@ def find_outlet_evidence(doc: SourceDocument, text: CleanText) -> OutletFinding:
     found = found or _credit(lines, "correspondent") or _credit(lines, "photo credit")
     if found:
         return found
-    if doc.url and (host := urlsplit(doc.url).hostname):
+    if doc.url and (host := _host_of(doc.url)):
         return OutletFinding(host.removeprefix("www."), "web address")
     return OutletFinding(None)
+
+
+def _host_of(url: str) -> str | None:
+    """A web address's host, or None when it cannot be read as one ("https://[x": urlsplit
+    raises, and the article failed its analysis)."""
+    try:
+        return urlsplit(url).hostname
+    except ValueError:
+        return None
 
 
 def _lines(raw: str) -> list[str]:

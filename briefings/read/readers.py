@@ -417,7 +417,12 @@ def _json_type(value: Any) -> str:
 def _read_feed(data: bytes, source: str) -> ReadResult:
     import feedparser  # imported here: only feed files need it
 
-    parsed = feedparser.parse(data)
+    try:
+        parsed = feedparser.parse(_without_bad_char_refs(data))
+    except Exception as error:  # its parser's own failure on a broken feed, of any kind
+        raise UnreadableArticle(
+            f"malformed feed: the feed parser failed ({type(error).__name__})"
+        ) from None
     problem = _malformed(parsed)
     if not parsed.entries:
         if not parsed.get("version"):
@@ -431,7 +436,7 @@ def _read_feed(data: bytes, source: str) -> ReadResult:
     seen: set[str] = set()
     for number, entry in enumerate(parsed.entries, 1):
         label = f"{source}#{entry.get('id') or entry.get('link') or number}"
-        text = html_to_text(_entry_body(entry))
+        text = html_to_text(_entry_body(entry) or "")
         if label in seen:
             rejected.append((label, "the same entry appears twice in the feed"))
         elif not text:
@@ -442,7 +447,7 @@ def _read_feed(data: bytes, source: str) -> ReadResult:
                 SourceDocument(
                     path=label,
                     text=text,
-                    title=html_to_text(entry.get("title", "")) or None,
+                    title=html_to_text(entry.get("title") or "") or None,
                     url=entry.get("link") or None,
                     published=_entry_date(entry),
                     outlet=outlet,
@@ -453,6 +458,27 @@ def _read_feed(data: bytes, source: str) -> ReadResult:
         # feedparser recovered what it could; the feed itself is still broken.
         rejected.insert(0, (source, f"malformed feed: {problem} ({len(documents)} entries read)"))
     return ReadResult(tuple(documents), tuple(rejected))
+
+
+# A numeric character reference: feedparser raises on one to no character (past U+10FFFF,
+# or a UTF-16 surrogate), and the whole feed was lost for one such reference in one entry.
+_CHAR_REF = re.compile(rb"&#(?:[xX]([0-9a-fA-F]+)|([0-9]+));")
+_NO_CHARACTER = b"&#xFFFD;"
+
+
+def _without_bad_char_refs(data: bytes) -> bytes:
+    """The feed with each reference to no character read as U+FFFD, the replacement
+    character (as a decoder reads bytes that are no character)."""
+
+    def checked(ref: re.Match[bytes]) -> bytes:
+        hexadecimal, decimal = ref.groups()
+        digits = (hexadecimal or decimal).lstrip(b"0")
+        if len(digits) > 8:  # past any character, and int() refuses thousands of digits
+            return _NO_CHARACTER
+        value = int(digits or b"0", 16 if hexadecimal else 10)
+        return _NO_CHARACTER if value > 0x10FFFF or 0xD800 <= value <= 0xDFFF else ref[0]
+
+    return _CHAR_REF.sub(checked, data) if b"&#" in data else data
 
 
 def _malformed(parsed: Any) -> str | None:
@@ -469,8 +495,8 @@ def _malformed(parsed: Any) -> str | None:
 
 def _entry_body(entry: Any) -> str:
     # An entry's full content, when given, is longer than its summary.
-    contents = [part.get("value", "") for part in entry.get("content", [])]
-    return max(contents, key=len, default="") or entry.get("summary", "")
+    contents = [part.get("value") or "" for part in entry.get("content") or []]
+    return max(contents, key=len, default="") or entry.get("summary") or ""
 
 
 def _entry_date(entry: Any) -> str | None:

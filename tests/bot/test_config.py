@@ -154,6 +154,8 @@ def test_env_file_line_without_equals_names_file_and_line(tmp_path: Path) -> Non
             "NEWSBOT_FEEDS_ALLOW_PRIVATE must be 1 or 0",
         ),
         ({"WEBHOOK_URL": "example.org/hook"}, "WEBHOOK_URL must be an https:// URL"),
+        ({"WEBHOOK_URL": "https://[hook"}, "WEBHOOK_URL must be an https:// URL"),
+        ({"NEWSBOT_FEEDS": "https://[feed"}, "NEWSBOT_FEEDS must hold http"),
         ({"WEBHOOK_SECRET": "has space"}, "WEBHOOK_SECRET must be 1–256 characters"),
         ({"WEBHOOK_SECRET": "x" * 257}, "WEBHOOK_SECRET must be 1–256 characters"),
         ({"TELEGRAM_BOT_TOKEN": "not a token"}, "does not look like a token from @BotFather"),

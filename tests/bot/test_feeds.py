@@ -39,6 +39,7 @@ class FeedServer:
     def __init__(self) -> None:
         self.requests: list[dict[str, str | None]] = []
         self.status = 200
+        self.body = FEED
         server = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -60,9 +61,9 @@ class FeedServer:
                 self.send_header("Content-Type", "application/rss+xml")
                 self.send_header("ETag", ETAG)
                 self.send_header("Last-Modified", LAST_MODIFIED)
-                self.send_header("Content-Length", str(len(FEED)))
+                self.send_header("Content-Length", str(len(server.body)))
                 self.end_headers()
-                self.wfile.write(FEED)
+                self.wfile.write(server.body)
 
             def log_message(self, *args: object) -> None:
                 pass
@@ -114,6 +115,49 @@ async def test_a_feed_is_ingested_then_fetched_conditionally(
         "Night train returns to the coast line",
     ]
     assert {a.outlet for a in engine.articles()} == {"Harbour Gazette"}
+
+
+async def test_a_feed_its_parser_fails_on_is_recorded_and_the_poll_goes_on(
+    feed_server: FeedServer, store: SubscriptionStore, engine: Engine
+) -> None:
+    # The feed parser raised on these, and the error ended the whole poll of every feed.
+    dead = "http://127.0.0.1:9/nothing-listens-here.xml"
+    live = LiveSources(
+        store, EngineGate(engine, is_owned=False), feeds=[feed_server.url, dead], limits=LOCAL
+    )
+    feed_server.body = b"<rss version='2.0'><channel><item><link>x</item></link></channel></rss>"
+    try:
+        broken = await live.poll()
+        recorded = store.feed_state(feed_server.url).last_error
+        feed_server.body = FEED.replace(b"the islands", b"the islands&#xD800;")
+        read = await live.poll()
+    finally:
+        await live.aclose()
+    assert [(c.status, c.error) for c in broken] == [
+        ("failed", "malformed feed: the feed parser failed (KeyError)"),
+        ("failed", "ConnectError: All connection attempts failed"),
+    ]
+    assert recorded == "malformed feed: the feed parser failed (KeyError)"
+    assert [(c.status, c.added) for c in read] == [("updated", 2), ("failed", 0)]
+    stored = engine.store.db.execute("SELECT text FROM articles WHERE text LIKE '%islands%'")
+    assert ["the islands\ufffd" in text for (text,) in stored] == [True]
+
+
+async def test_an_address_httpx_refuses_fails_that_feed_only(
+    feed_server: FeedServer, store: SubscriptionStore, engine: Engine
+) -> None:
+    # httpx refuses it without an HTTPError, and the error ended the whole poll.
+    refused = "http://127.0.0.1\x00/feed.xml"
+    live = LiveSources(
+        store, EngineGate(engine, is_owned=False), feeds=[refused, feed_server.url], limits=LOCAL
+    )
+    try:
+        checks = await live.poll()
+    finally:
+        await live.aclose()
+    assert [c.status for c in checks] == ["failed", "updated"]
+    assert (checks[0].error or "").startswith("InvalidURL: ")
+    assert store.feed_state(refused).failing_since is not None
 
 
 async def test_a_failing_feed_is_recorded_until_it_recovers(

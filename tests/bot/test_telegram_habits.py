@@ -370,6 +370,9 @@ async def manage_feeds(local_api: LocalBotApi, server: FeedServer) -> None:
     assert added["visible_text"].startswith(f"✓ {server.url}: ")
     [bad] = await ask(local_api, ADMIN, "/feeds add ftp://example.org/feed")
     assert "not an http(s) address" in bad["visible_text"]
+    # No URL at all: urlsplit raised on it, and the command failed.
+    [unreadable] = await ask(local_api, ADMIN, "/feeds add https://[example.org/feed")
+    assert "not an http(s) address" in unreadable["visible_text"]
     [listing] = await ask(local_api, ADMIN, "/feeds")
     assert f"1. {server.url}" in listing["visible_text"]
     [removed] = await ask(local_api, ADMIN, "/feeds remove 1")

@@ -198,6 +198,11 @@ def test_credit_forms(text: str, expected: tuple[str, str]) -> None:
     assert evidence_of(text, **fields) == expected
 
 
+def test_an_address_that_is_no_url_names_no_outlet_and_fails_nothing() -> None:
+    # urlsplit raises on it ("Invalid IPv6 URL"), and the article failed its analysis.
+    assert evidence_of("Headline here now\nText.", url="https://[example.org/a") == (None, "none")
+
+
 @pytest.mark.parametrize(
     "text",
     [

@@ -9,7 +9,13 @@ import pytest
 
 from briefings.errors import UnreadableArticle
 from briefings.models import SourceDocument
-from briefings.read.readers import ReadResult, iter_article_files, parse_feed, read_documents
+from briefings.read.readers import (
+    ReadResult,
+    iter_article_files,
+    parse_feed,
+    read_documents,
+    read_feed,
+)
 
 SEEDS = Path(__file__).parents[2] / "seeds"
 
@@ -350,6 +356,44 @@ def test_read_documents_rejects_feeds_without_entries(
     tmp_path: Path, content: bytes, reason: str
 ) -> None:
     assert unreadable_reason(write(tmp_path, "feed.xml", content)) == reason
+
+
+@pytest.mark.parametrize(
+    "ref", ["&#99999999;", "&#x110000;", "&#xD800;", "&#55296;", "&#" + "9" * 5000 + ";"]
+)
+def test_a_character_reference_to_no_character_does_not_lose_the_feed(ref: str) -> None:
+    # The feed parser raised on such a reference, and every entry of the feed was lost
+    # (and, polled, the whole poll of every feed with it). It reads as U+FFFD.
+    feed = (
+        '<rss version="2.0"><channel><title>Wire</title>'
+        f"<item><title>Talks</title><description>Talks{ref} began.</description></item>"
+        "<item><title>Fair</title><description>It&#8217;s &#x27;fine&#39;.</description></item>"
+        "</channel></rss>"
+    ).encode()
+    talks, fair = parse_feed(feed, "https://wire.example.com/feed")
+    assert talks.text == "Talks\ufffd began."
+    assert fair.text == "It’s 'fine'."  # references to characters are read as ever
+
+
+def test_a_feed_its_parser_fails_on_is_unreadable_with_the_reason() -> None:
+    broken = (
+        b"<rss version='2.0'><channel><item><link>https://e.example/0</item></link></channel></rss>"
+    )
+    with pytest.raises(UnreadableArticle, match="malformed feed: the feed parser failed"):
+        parse_feed(broken, "https://e.example/feed")
+
+
+def test_an_entry_the_parser_left_without_a_body_or_title_is_rejected_not_failed_on() -> None:
+    # A broken title closes nothing: the parser gives the entry a summary of None.
+    feed = (
+        b"<feed xmlns='http://www.w3.org/2005/Atom'><title>x</title>"
+        b"<entry><title>One</title><content type='html'>&lt;p&gt;Body one.&lt;/p&gt;</content></entry>"
+        b"<entry><title>Two</2019title><content type='html'>&lt;p&gt;Two.&lt;/p&gt;</content></entry>"
+        b"</feed>"
+    )
+    result = read_feed(feed, "https://atom.example.com/feed")
+    assert [d.text for d in result.documents] == ["Body one."]
+    assert ("https://atom.example.com/feed#2", "the entry has no text") in result.rejected
 
 
 # --- bad files --------------------------------------------------------------------------------
