@@ -460,9 +460,10 @@ def _read_feed(data: bytes, source: str) -> ReadResult:
     return ReadResult(tuple(documents), tuple(rejected))
 
 
-# A numeric character reference: feedparser raises on one to no character (past U+10FFFF,
-# or a UTF-16 surrogate), and the whole feed was lost for one such reference in one entry.
-_CHAR_REF = re.compile(rb"&#(?:[xX]([0-9a-fA-F]+)|([0-9]+));")
+# A numeric character reference (its ";" optional, as feedparser reads them): feedparser
+# raises on one to no character (past U+10FFFF, or a UTF-16 surrogate), and the whole feed
+# was lost for one such reference in one entry.
+_CHAR_REF = re.compile(rb"&#(?:[xX]([0-9a-fA-F]+)|([0-9]+));?")
 _NO_CHARACTER = b"&#xFFFD;"
 
 
