@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv.parser import parse_stream
@@ -260,13 +260,18 @@ def _templates_dir(value: str | None) -> Path | None:
     return path
 
 
-def _url_scheme(url: str) -> str:
-    """A URL's scheme, or "" when it cannot be read as a URL at all ("https://[x": urlsplit
-    raises, and the setting was refused with a traceback instead of its fix)."""
+def split_url(url: str) -> SplitResult | None:
+    """A URL's parts, or None when it cannot be read as a URL at all ("https://[x": urlsplit
+    raises, and a setting was refused with a traceback, a command failed)."""
     try:
-        return urlsplit(url).scheme
+        return urlsplit(url)
     except ValueError:
-        return ""
+        return None
+
+
+def _url_scheme(url: str) -> str:
+    parts = split_url(url)
+    return parts.scheme if parts else ""
 
 
 def _digest_settings(get: Callable[[str], str | None]) -> dict[str, Any]:

@@ -22,7 +22,6 @@ import re
 import time
 import xml.etree.ElementTree as ElementTree
 from typing import Any
-from urllib.parse import urlsplit
 from xml.sax.saxutils import quoteattr
 
 from telegram import Document, InputFile, Update
@@ -31,6 +30,7 @@ from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
 
 from bot.commands.catalog import usage
 from bot.commands.permissions import is_bot_admin
+from bot.config import split_url
 from bot.delivery.feeds import FEED_CONCURRENCY, LiveSources, check_feed
 from bot.delivery.jobs import digest_runtime, ensure_live
 from bot.i18n import N_, TranslatableError, Translator
@@ -66,11 +66,8 @@ def feed_handlers() -> list[BaseHandler[Any, Any, Any]]:
 
 
 def is_feed_url(url: str) -> bool:
-    try:
-        parts = urlsplit(url)
-    except ValueError:  # "https://[x": no URL at all, and the command failed on it
-        return False
-    return parts.scheme in ("http", "https") and bool(parts.hostname)
+    parts = split_url(url)
+    return parts is not None and parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
 def to_opml(entries: list[tuple[str, str | None]]) -> str:

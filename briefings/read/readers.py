@@ -436,7 +436,7 @@ def _read_feed(data: bytes, source: str) -> ReadResult:
     seen: set[str] = set()
     for number, entry in enumerate(parsed.entries, 1):
         label = f"{source}#{entry.get('id') or entry.get('link') or number}"
-        text = html_to_text(_entry_body(entry) or "")
+        text = html_to_text(_entry_body(entry))
         if label in seen:
             rejected.append((label, "the same entry appears twice in the feed"))
         elif not text:
@@ -479,7 +479,7 @@ def _without_bad_char_refs(data: bytes) -> bytes:
         value = int(digits or b"0", 16 if hexadecimal else 10)
         return _NO_CHARACTER if value > 0x10FFFF or 0xD800 <= value <= 0xDFFF else ref[0]
 
-    return _CHAR_REF.sub(checked, data) if b"&#" in data else data
+    return _CHAR_REF.sub(checked, data)
 
 
 def _malformed(parsed: Any) -> str | None:

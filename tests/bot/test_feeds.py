@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import http.server
 import threading
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -85,6 +86,21 @@ def feed_server() -> Iterator[FeedServer]:
     server.close()
 
 
+DEAD = "http://127.0.0.1:9/nothing-listens-here.xml"
+
+
+@contextlib.asynccontextmanager
+async def live_sources(
+    store: SubscriptionStore, engine: Engine, feeds: list[str]
+) -> AsyncIterator[LiveSources]:
+    """The bot's live sources polling these feeds, closed after the block."""
+    live = LiveSources(store, EngineGate(engine, is_owned=False), feeds=feeds, limits=LOCAL)
+    try:
+        yield live
+    finally:
+        await live.aclose()
+
+
 @pytest.fixture
 def store(db_path: Path, engine: Engine) -> Iterator[SubscriptionStore]:
     opened = SubscriptionStore.open(db_path)
@@ -95,13 +111,8 @@ def store(db_path: Path, engine: Engine) -> Iterator[SubscriptionStore]:
 async def test_a_feed_is_ingested_then_fetched_conditionally(
     feed_server: FeedServer, store: SubscriptionStore, engine: Engine
 ) -> None:
-    live = LiveSources(
-        store, EngineGate(engine, is_owned=False), feeds=[feed_server.url], limits=LOCAL
-    )
-    try:
+    async with live_sources(store, engine, [feed_server.url]) as live:
         checks = [await live.poll(), await live.poll()]
-    finally:
-        await live.aclose()
     assert checks == [
         [SourceCheck(feed_server.url, "updated", added=2)],
         [SourceCheck(feed_server.url, "not modified")],
@@ -121,18 +132,12 @@ async def test_a_feed_its_parser_fails_on_is_recorded_and_the_poll_goes_on(
     feed_server: FeedServer, store: SubscriptionStore, engine: Engine
 ) -> None:
     # The feed parser raised on these, and the error ended the whole poll of every feed.
-    dead = "http://127.0.0.1:9/nothing-listens-here.xml"
-    live = LiveSources(
-        store, EngineGate(engine, is_owned=False), feeds=[feed_server.url, dead], limits=LOCAL
-    )
     feed_server.body = b"<rss version='2.0'><channel><item><link>x</item></link></channel></rss>"
-    try:
+    async with live_sources(store, engine, [feed_server.url, DEAD]) as live:
         broken = await live.poll()
         recorded = store.feed_state(feed_server.url).last_error
         feed_server.body = FEED.replace(b"the islands", b"the islands&#xD800;")
         read = await live.poll()
-    finally:
-        await live.aclose()
     assert [(c.status, c.error) for c in broken] == [
         ("failed", "malformed feed: the feed parser failed (KeyError)"),
         ("failed", "ConnectError: All connection attempts failed"),
@@ -148,13 +153,8 @@ async def test_an_address_httpx_refuses_fails_that_feed_only(
 ) -> None:
     # httpx refuses it without an HTTPError, and the error ended the whole poll.
     refused = "http://127.0.0.1\x00/feed.xml"
-    live = LiveSources(
-        store, EngineGate(engine, is_owned=False), feeds=[refused, feed_server.url], limits=LOCAL
-    )
-    try:
+    async with live_sources(store, engine, [refused, feed_server.url]) as live:
         checks = await live.poll()
-    finally:
-        await live.aclose()
     assert [c.status for c in checks] == ["failed", "updated"]
     assert (checks[0].error or "").startswith("InvalidURL: ")
     assert store.feed_state(refused).failing_since is not None
@@ -163,18 +163,12 @@ async def test_an_address_httpx_refuses_fails_that_feed_only(
 async def test_a_failing_feed_is_recorded_until_it_recovers(
     feed_server: FeedServer, store: SubscriptionStore, engine: Engine
 ) -> None:
-    dead = "http://127.0.0.1:9/nothing-listens-here.xml"
-    live = LiveSources(
-        store, EngineGate(engine, is_owned=False), feeds=[feed_server.url, dead], limits=LOCAL
-    )
     feed_server.status = 500
-    try:
+    async with live_sources(store, engine, [feed_server.url, DEAD]) as live:
         failed = await live.poll()
         first_failure = store.feed_state(feed_server.url).failing_since
         feed_server.status = 200
         recovered = await live.poll()
-    finally:
-        await live.aclose()
     assert [(c.status, c.error) for c in failed] == [
         ("failed", "HTTP 500 Internal Server Error"),
         ("failed", "ConnectError: All connection attempts failed"),
@@ -183,8 +177,8 @@ async def test_a_failing_feed_is_recorded_until_it_recovers(
     assert [c.status for c in recovered] == ["updated", "failed"]
     states = {s.url: s for s in store.feed_states()}
     assert (states[feed_server.url].failing_since, states[feed_server.url].etag) == (None, ETAG)
-    assert states[dead].failing_since is not None
-    assert states[dead].last_error == "ConnectError: All connection attempts failed"
+    assert states[DEAD].failing_since is not None
+    assert states[DEAD].last_error == "ConnectError: All connection attempts failed"
 
 
 async def test_the_watched_folder_ingests_new_and_changed_files_only(
