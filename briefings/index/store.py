@@ -904,19 +904,41 @@ class Store:
         return {(r["article_id"], r["idx"]) for r in rows}
 
     def search_article_ids(self, query: str, *, limit: int = 200) -> list[int]:
-        """English articles matching the query, best first: search without snippets."""
+        """English articles matching the query, best first: search without snippets.
+
+        The matches are ranked by the full-text index alone, then the best are looked up for
+        their language: joined to the articles in one query, SQLite ranks every match through
+        FTS5's own sorter, twice as slow (a two-word query over 4,689 of 100,000 articles:
+        14 ms against 6.5). Equal scores go by id, as the index's order gives them.
+        """
         match = fts_query(query)
         if not match:
             return []
-        try:
-            rows = self._rows(
-                "SELECT f.rowid AS id FROM articles_fts f JOIN articles a ON a.id = f.rowid "
-                "WHERE articles_fts MATCH ? AND a.language = 'en' ORDER BY f.rank LIMIT ?",
-                [match, limit],
-            )
-        except sqlite3.OperationalError:
-            return []
-        return [r["id"] for r in rows]
+        wanted = limit
+        while True:  # more ranked when some of the best are not in English (rare)
+            try:
+                ranked = [
+                    r["id"]
+                    for r in self._rows(
+                        "SELECT rowid AS id FROM articles_fts WHERE articles_fts MATCH ? "
+                        "ORDER BY bm25(articles_fts), rowid LIMIT ?",
+                        [match, wanted],
+                    )
+                ]
+            except sqlite3.OperationalError:
+                return []
+            english = {
+                r["id"]
+                for r in self._rows(
+                    "SELECT id FROM articles WHERE language = 'en' "
+                    "AND id IN (SELECT value FROM json_each(?))",
+                    [_json_ids(ranked)],
+                )
+            }
+            hits = [article_id for article_id in ranked if article_id in english]
+            if len(hits) >= limit or len(ranked) < wanted:
+                return hits[:limit]
+            wanted *= 2
 
     def matching_sentences(self, query: str, article_ids: Sequence[int]) -> set[tuple[int, int]]:
         """(article_id, sentence index) pairs whose text matches the query.

@@ -62,6 +62,30 @@ def test_search_never_fails_on_hostile_queries(seeded: Engine, text: str) -> Non
     assert isinstance(seeded.search(text), list)
 
 
+def test_the_best_english_matches_are_found_past_articles_in_other_languages(
+    seeded: Engine,
+) -> None:
+    """search_article_ids ranks in the full-text index alone and drops the articles not in
+    English after: it finds as many as a ranked query joined to the articles does, in the
+    same order, even when the best ranked are in other languages."""
+    db = seeded.store.db
+    joined = (
+        "SELECT f.rowid FROM articles_fts f JOIN articles a ON a.id = f.rowid "
+        "WHERE articles_fts MATCH ? AND a.language = 'en' ORDER BY f.rank, f.rowid LIMIT ?"
+    )
+    best_first = [r[0] for r in db.execute(joined, [fts_query("annex"), 10])]
+    assert len(best_first) >= 3
+    db.execute(
+        "UPDATE articles SET language = 'fr' WHERE id IN (?, ?)", best_first[:2]
+    )  # the two best
+    for limit in range(1, 6):
+        expected = [r[0] for r in db.execute(joined, [fts_query("annex"), limit])]
+        assert seeded.store.search_article_ids("annex", limit=limit) == expected
+        assert not set(expected) & set(best_first[:2])
+    for hostile in ('"unbalanced', "NEAR(", "*", ""):
+        assert seeded.store.search_article_ids(hostile) == []
+
+
 def test_fts_query_quotes_every_term() -> None:
     assert fts_query('annex "West Bank" valley*') == '"West Bank" "annex" "valley"*'
 
