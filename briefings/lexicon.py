@@ -15,14 +15,15 @@ read once a process, and what is returned must not be changed by its callers.
 from __future__ import annotations
 
 import re
+import sys
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Protocol
 
 
 @cache
@@ -208,9 +209,69 @@ def case_key(matched: str) -> str:
     return matched.translate(_CASE_BLIND_LETTERS).lower()
 
 
+_LOWERING_DIFFERS = re.compile(f"[{CASE_BLIND_ODD}]")
+
+
+class TextPattern(Protocol):
+    """What reads a text for words: a compiled pattern or a WordPattern."""
+
+    def search(
+        self, text: str, pos: int = 0, endpos: int = sys.maxsize
+    ) -> re.Match[str] | None: ...
+
+    def match(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match[str] | None: ...
+
+    def finditer(
+        self, text: str, pos: int = 0, endpos: int = sys.maxsize
+    ) -> Iterator[re.Match[str]]: ...
+
+
+class WordPattern:
+    """A case-blind pattern of lowercase ASCII words, matched in the text's lowercase.
+
+    Case-blind matching tries both cases of every letter at every position; the same
+    pattern without IGNORECASE over the lowered text is about twice as fast (a briefing
+    searches each of its sentences with a dozen word lists, and so does analysis). The two
+    find the same spans: an ASCII letter matches case-blind exactly what lowers to it, and
+    lowering keeps what is a word character and every length, but for ſ, ı and İ (a text
+    holding one is matched case-blind). The matches are of the lowered text: read their
+    positions, not their text.
+    """
+
+    __slots__ = ("_blind", "_lowered")
+
+    def __init__(self, source: str, words: Iterable[str]) -> None:
+        self._blind = re.compile(source, re.IGNORECASE)
+        plain = all(w.isascii() and w == w.lower() for w in words)
+        self._lowered = re.compile(source) if plain else None
+
+    def _pick(self, text: str) -> tuple[re.Pattern[str], str]:
+        if self._lowered is not None and (text.isascii() or not _LOWERING_DIFFERS.search(text)):
+            return self._lowered, text.lower()
+        return self._blind, text
+
+    def search(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match[str] | None:
+        pattern, text = self._pick(text)
+        return pattern.search(text, pos, endpos)
+
+    def match(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match[str] | None:
+        pattern, text = self._pick(text)
+        return pattern.match(text, pos, endpos)
+
+    def fullmatch(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match[str] | None:
+        pattern, text = self._pick(text)
+        return pattern.fullmatch(text, pos, endpos)
+
+    def finditer(
+        self, text: str, pos: int = 0, endpos: int = sys.maxsize
+    ) -> Iterator[re.Match[str]]:
+        pattern, text = self._pick(text)
+        return pattern.finditer(text, pos, endpos)
+
+
 @cache
-def word_pattern(name: str, section: str) -> re.Pattern[str]:
+def word_pattern(name: str, section: str) -> WordPattern:
     """Any word or phrase of one section of a word list, whole ("met" not in "metro",
     "sanction" not in "sanctioned" unless listed), in any case."""
-    entries = trie_pattern(w.lower() for w in words(name, section))
-    return re.compile(rf"(?<![\w-])(?:{entries})(?![\w-])", re.I)
+    lowered = [w.lower() for w in words(name, section)]
+    return WordPattern(rf"(?<![\w-])(?:{trie_pattern(lowered)})(?![\w-])", lowered)

@@ -32,7 +32,7 @@ from briefings.brief.roles import (
 from briefings.extract.happenings import happening_words
 from briefings.index.people_index import Person
 from briefings.index.store import StoredSentence
-from briefings.lexicon import lower_words
+from briefings.lexicon import TextPattern, lower_words
 
 if TYPE_CHECKING:
     from briefings.brief.material import Material
@@ -196,14 +196,14 @@ _INFINITIVE = re.compile(
 )
 
 
-def _principal_speaks(text: str, principals: list, names: Names, speech: re.Pattern[str]) -> bool:  # type: ignore[type-arg]
+def _principal_speaks(text: str, principals: list, names: Names, speech: TextPattern) -> bool:  # type: ignore[type-arg]
     return any(
         is_subject_of(text, at, speech) for p in principals for at in names.positions(p, text)
     )
 
 
 def _third_party_speaks(
-    text: str, referent: object, material: Material, speech: re.Pattern[str], insiders: set[str]
+    text: str, referent: object, material: Material, speech: TextPattern, insiders: set[str]
 ) -> bool:
     """Whether the speaker of a sentence is someone outside the happening (the principals and
     participants are the ``insiders``)."""
@@ -218,7 +218,7 @@ def _third_party_speaks(
     )
 
 
-def _reporting_articles(material: Material, names: Names, happening: re.Pattern[str]) -> set[int]:
+def _reporting_articles(material: Material, names: Names, happening: TextPattern) -> set[int]:
     """Articles that report the happening itself: their title names a principal with a
     happening word, or names two principals."""
     found = set()

@@ -30,7 +30,7 @@ from briefings.extract.dates import MONTHS, WEEKDAY_PATTERN, month_day_mentions
 from briefings.extract.happenings import happening_words
 from briefings.index.people_index import Person
 from briefings.index.store import StoredSentence
-from briefings.lexicon import lower_words, word_pattern
+from briefings.lexicon import TextPattern, WordPattern, lower_words, word_pattern
 
 PRINCIPAL = "principal"
 PARTICIPANT = "participant"
@@ -75,19 +75,19 @@ class Cast:
         return [p for p in people if self.role_of(p) == role]
 
 
-def stance_pattern() -> re.Pattern[str]:
+def stance_pattern() -> WordPattern:
     return word_pattern("stances.txt", "verbs")
 
 
-def stance_noun_pattern() -> re.Pattern[str]:
+def stance_noun_pattern() -> WordPattern:
     return word_pattern("stances.txt", "nouns")
 
 
-def speech_pattern() -> re.Pattern[str]:
+def speech_pattern() -> WordPattern:
     return word_pattern("stances.txt", "speech")
 
 
-def _remote_pattern() -> re.Pattern[str]:
+def _remote_pattern() -> WordPattern:
     return word_pattern("happenings.txt", "remote words")
 
 
@@ -103,7 +103,7 @@ def is_press(person: Person) -> bool:
     )
 
 
-def is_subject_of(text: str, at: int, verbs: re.Pattern[str]) -> bool:
+def is_subject_of(text: str, at: int, verbs: TextPattern) -> bool:
     """Whether the name at ``at`` is the subject of one of the verbs.
 
     The verb follows the name closely: "Kenji Sato backed", "Holm on Monday sharply
@@ -132,7 +132,7 @@ MAX_WORDS_BEFORE_VERB = 3
 _NOT_BEFORE_VERB = lower_words("grammar.txt", "not before a verb")
 
 
-def _is_present(text: str, at: int, presence: re.Pattern[str], speech: re.Pattern[str]) -> bool:
+def _is_present(text: str, at: int, presence: TextPattern, speech: TextPattern) -> bool:
     """Whether the name at ``at`` is put at the happening: named after a presence word
     ("met with X", "accompanied by national-security adviser X and …") or its subject
     ("X held talks")."""
@@ -358,10 +358,10 @@ def _principals(
     sentences: Sequence[StoredSentence],
     titles: Mapping[int, str],
     names: Names,
-    happening: re.Pattern[str],
-    stance: re.Pattern[str],
-    presence: re.Pattern[str],
-    speech: re.Pattern[str],
+    happening: TextPattern,
+    stance: TextPattern,
+    presence: TextPattern,
+    speech: TextPattern,
 ) -> list[Person]:
     """Who the happening is about: named with a happening word in titles (twice the weight)
     and leads, and not there as the subject of a stance; and whom two or more of those

@@ -6,11 +6,9 @@ pattern lives here so that neither module needs the other.
 
 from __future__ import annotations
 
-import re
-
-from briefings.lexicon import word_pattern
+from briefings.lexicon import WordPattern, word_pattern
 
 
-def happening_words() -> re.Pattern[str]:
+def happening_words() -> WordPattern:
     """Words naming a happening: "met", "visit", "summit", "pledge" (data/happenings.txt)."""
     return word_pattern("happenings.txt", "happening words")

@@ -162,3 +162,32 @@ def test_case_key_reads_the_letters_case_blind_matching_gives() -> None:
     assert lexicon.case_key("Tonıght") == "tonight"
     for odd in lexicon.CASE_BLIND_ODD:  # each matches its letter case-blind
         assert re.fullmatch(lexicon.case_key(odd), odd, re.IGNORECASE)
+
+
+def test_a_word_pattern_finds_what_its_words_match_case_blind() -> None:
+    """WordPattern matches the lowered text when that finds the same spans: every other
+    character, before, inside and after the words, gives what case-blind matching gives."""
+    vocabulary = ["met", "summit", "talks", "state visit", "sit-in"]
+    source = rf"(?<![\w-])(?:{lexicon.trie_pattern(vocabulary)})(?![\w-])"
+    found = lexicon.WordPattern(source, vocabulary)
+    blind = re.compile(source, re.IGNORECASE)
+    odd_letters = [chr(c) for c in range(0x80, 0x3000) if chr(c).isalpha()][::7]
+    texts = [
+        "The SUMMIT met; Talks on a State Visit ended in a sit-in, not a sit-inn.",
+        "Meta metro summits: Met-Gala, re-met, met_x, «talks», TALKS.",
+        "yeſterday's ſummit, the İstanbul TALKS and a ſtate viſit met",  # matched case-blind
+        "",
+        *(f"{c}met {c}Met m{c}t talks{c} {c.upper()}SUMMIT" for c in odd_letters),
+    ]
+    for text in texts:
+        spans = [m.span() for m in blind.finditer(text)]
+        assert [m.span() for m in found.finditer(text)] == spans, text
+        first = found.search(text)
+        assert (first.span() if first else None) == (spans[0] if spans else None)
+        for at in range(len(text)):
+            a, b = found.match(text, at), blind.match(text, at)
+            assert (a.span() if a else None) == (b.span() if b else None), (text, at)
+    assert found.fullmatch("Summit") and not found.fullmatch("summits")
+    # A word list with other letters than ASCII lowercase is matched case-blind alone.
+    accented = lexicon.WordPattern(r"(?<!\w)(?:été)(?!\w)", ["été"])
+    assert accented.search("ÉTÉ") is not None
