@@ -86,6 +86,33 @@ def test_the_best_english_matches_are_found_past_articles_in_other_languages(
         assert seeded.store.search_article_ids(hostile) == []
 
 
+def test_search_reads_snippets_of_the_best_matches_alone(seeded: Engine) -> None:
+    """Without a topic or dates, search ranks in the full-text index and reads only the best
+    matches with their snippets: the hits a query joined to the articles gives, in order."""
+    db = seeded.store.db
+    joined = (
+        "SELECT a.path, snippet(articles_fts, 1, '[', ']', '…', 16), bm25(articles_fts) AS score "
+        "FROM articles_fts JOIN articles a ON a.rowid = articles_fts.rowid "
+        "WHERE articles_fts MATCH ? {} ORDER BY score, a.id LIMIT ?"
+    )
+    db.execute("UPDATE articles SET language = 'fr' WHERE id = (SELECT min(id) FROM articles)")
+    compared = 0
+    for query in ("annex", "prime minister", "valley*", '"West Bank"'):
+        for limit in (1, 3, 10):
+            for english_only in (False, True):
+                where = "AND a.language = 'en'" if english_only else ""
+                expected = [
+                    (path, snippet, score)
+                    for path, snippet, score in db.execute(
+                        joined.format(where), [fts_query(query), limit]
+                    )
+                ]
+                hits = seeded.store.search(query, limit=limit, english_only=english_only)
+                assert [(h.path, h.snippet, h.score) for h in hits] == expected, query
+                compared += len(expected)
+    assert compared > 20
+
+
 def test_fts_query_quotes_every_term() -> None:
     assert fts_query('annex "West Bank" valley*') == '"West Bank" "annex" "valley"*'
 
