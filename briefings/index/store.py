@@ -860,9 +860,10 @@ class Store:
         """BM25-ranked articles matching the query, with a highlighted snippet.
 
         Without a topic or dates, the matches are ranked in the full-text index alone and
-        only the best are read with their snippets (see _best_matches): 2.5 times faster
-        on the 100k bench. A topic or dates may keep few of the matches, so they are
-        filtered first, with the articles joined to the index.
+        only the best are read with their snippets (see _best_matches): on the 100k bench,
+        two to three times as fast for most of the ingest bench's queries. A topic or dates
+        may keep few of the matches, so they are filtered first, with the articles joined
+        to the index.
         """
         match = fts_query(query)
         if not match:
@@ -875,7 +876,7 @@ class Store:
                 f"SELECT {self._HIT_COLUMNS} FROM articles_fts "
                 "JOIN articles a ON a.rowid = articles_fts.rowid "
                 "WHERE articles_fts MATCH ? AND articles_fts.rowid IN (SELECT value FROM json_each(?))",
-                [match, _json_ids(best)],
+                [match, _json_ids(best.keys())],
             )
         except sqlite3.OperationalError:
             return []
