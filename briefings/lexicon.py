@@ -209,8 +209,15 @@ def case_key(matched: str) -> str:
     return matched.translate(_CASE_BLIND_LETTERS).lower()
 
 
-LOWERING_DIFFERS = re.compile(f"[{CASE_BLIND_ODD}]")
-"""A character lowering does not read as case-blind matching does (see case_key)."""
+_LOWERING_DIFFERS = re.compile(f"[{CASE_BLIND_ODD}]")
+
+
+def lowers_as_case_blind(text: str) -> bool:
+    """Whether a pattern of lowercase ASCII finds in the text's lowercase what it finds in
+    the text case-blind, at the same positions: unless the text holds ſ, ı or İ (see
+    case_key), every character lowers to one of the same word class, and an ASCII letter
+    matches case-blind only the characters that lower to it."""
+    return text.isascii() or _LOWERING_DIFFERS.search(text) is None
 
 
 class TextPattern(Protocol):
@@ -247,7 +254,7 @@ class WordPattern:
         self._lowered = re.compile(source) if plain else None
 
     def _pick(self, text: str) -> tuple[re.Pattern[str], str]:
-        if self._lowered is not None and (text.isascii() or not LOWERING_DIFFERS.search(text)):
+        if self._lowered is not None and lowers_as_case_blind(text):
             return self._lowered, text.lower()
         return self._blind, text
 

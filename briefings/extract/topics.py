@@ -13,15 +13,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from briefings.lexicon import LOWERING_DIFFERS, case_key, toml, toml_file, trie_pattern
+from briefings.lexicon import case_key, lowers_as_case_blind, toml, toml_file, trie_pattern
 from briefings.models import Entities
 
 PLACE_TOPIC_MIN_MENTIONS = 2
-
-# Case-blind matching finds in a text what matching its lowercase finds, at the same
-# positions, for cues of lowercase ASCII: every character lowers to one character of the
-# same word class (\w or not), and an ASCII letter matches case-blind only the characters
-# that lower to it, but for three (lexicon.LOWERING_DIFFERS; see lexicon.WordPattern).
 
 
 @dataclass(frozen=True)
@@ -56,7 +51,7 @@ class Taxonomy:
 
     def _cues_in(self, text: str) -> Iterator[tuple[int, str]]:
         """(position, cue in lowercase) of every cue in a text."""
-        if self.lowered_pattern is not None and LOWERING_DIFFERS.search(text) is None:
+        if self.lowered_pattern is not None and lowers_as_case_blind(text):
             return ((m.start(), m.group(1)) for m in self.lowered_pattern.finditer(text.lower()))
         return ((m.start(), self._cue_of(m.group(1))) for m in self.pattern.finditer(text))
 
