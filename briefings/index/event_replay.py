@@ -797,6 +797,10 @@ class Placement:
                 continue
             self._dated_prominent.pop(founder, None)  # (stored again just below)
             if group.members:
+                # With where it happened as its reports stand, as the joined states are
+                # stored (``_write``): an undated report that names a town of it asks, and a
+                # leader's big group would be read again report by report for each.
+                group.place()
                 self.state.save_summaries([_summary_of(group)])
                 self._add_dated_people(founder, group.people)
             else:
@@ -1445,6 +1449,7 @@ def _summary_of(group: _Group) -> GroupSummary:
         lead_places=sorted(group.lead_places),
         place=group._place,
         top=sorted(group.top),
+        weightiest=sorted(group.weightiest),
     )
 
 
@@ -1470,4 +1475,6 @@ def _from_summary(
         places_known=places_known,
     )
     group._place = summary.place
+    if summary.weightiest is not None:
+        group._weightiest = frozenset(summary.weightiest)
     return group

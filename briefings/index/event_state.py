@@ -195,6 +195,10 @@ class GroupSummary:
     lead_places: list[str]
     place: tuple[int, str | None] | None = None
     top: list[str] = field(default_factory=list)
+    weightiest: list[str] | None = None
+    """Its centroid's weightiest words (``events._Group.weightiest``), or None as states
+    were stored first: every undated report that may join the group asks for them, and
+    they take sorting its whole vocabulary to find."""
 
     def to_json(self) -> str:
         return json.dumps(
@@ -210,6 +214,7 @@ class GroupSummary:
                 "lead_places": self.lead_places,
                 "place": list(self.place) if self.place else None,
                 "top": self.top,
+                **({"weightiest": self.weightiest} if self.weightiest is not None else {}),
             },
             ensure_ascii=False,
             separators=(",", ":"),
@@ -231,6 +236,7 @@ class GroupSummary:
             lead_places=d["lead_places"],
             place=(d["place"][0], d["place"][1]) if d["place"] else None,
             top=d["top"],
+            weightiest=d.get("weightiest"),
         )
 
 

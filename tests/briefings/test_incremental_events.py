@@ -37,7 +37,7 @@ from briefings.index import (
     term_weights,
 )
 from briefings.index.event_choices import Choices
-from briefings.index.event_state import EventState
+from briefings.index.event_state import EventState, GroupSummary
 from briefings.index.events import build_report
 from briefings.index.identity import resolve_people
 from briefings.index.name_families import Families
@@ -656,9 +656,6 @@ def test_group_states_keep_their_vocabulary_exactly(centroid: dict[str, float]) 
     """A stored group's vocabulary reads back with the same words, order and floats, and
     states stored as a JSON object still read."""
     import datetime as dt
-    import json
-
-    from briefings.index.event_state import GroupSummary
 
     summary = GroupSummary(
         founder=7,
@@ -673,6 +670,7 @@ def test_group_states_keep_their_vocabulary_exactly(centroid: dict[str, float]) 
         lead_places=[],
         place=(2, "x"),
         top=["talks"],
+        weightiest=["talks"],
     )
     again = GroupSummary.from_json(7, summary.to_json())
     assert again == summary
@@ -684,6 +682,51 @@ def test_group_states_keep_their_vocabulary_exactly(centroid: dict[str, float]) 
     stored_first.pop("weights", None)
     stored_first["centroid"] = centroid
     assert GroupSummary.from_json(7, json.dumps(stored_first)) == summary
+    del stored_first["weightiest"]  # as stored before the weightiest words were
+    assert GroupSummary.from_json(7, json.dumps(stored_first)).weightiest is None
+
+
+def test_group_states_keep_their_weightiest_words_and_place(tmp_path: Path) -> None:
+    """A dated group's stored state holds its weightiest words and where it happened as its
+    reports stand, as worked out from it; states stored without them (an older layout)
+    place the articles that come next as those with them do."""
+    files = _news_corpus(tmp_path / "corpus", 160)
+    random.Random(8).shuffle(files)
+    first, later = files[:150], files[150:]
+    db = tmp_path / "steps.db"
+    _with_sample(db, 40)
+    with Engine(db) as engine:
+        engine.ingest(first)
+        rows = engine.store.db.execute("SELECT founder, state FROM group_states").fetchall()
+        assert any(len(json.loads(state)["members"]) >= 5 for _, state in rows)
+        for founder, state in rows:
+            summary = GroupSummary.from_json(founder, state)
+            assert summary.weightiest is not None
+            assert set(summary.weightiest) == events._top_terms(
+                summary.centroid, events.WEIGHTIEST_TERMS
+            )
+            assert summary.place is not None
+            assert summary.place[0] == events.place_bucket(len(summary.members))
+        engine.store.db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    older = tmp_path / "older.db"
+    shutil.copy(db, older)
+    with Engine(older) as engine, engine.store.transaction():
+        for founder, state in rows:
+            fields = json.loads(state)
+            fields.pop("weightiest")
+            fields["place"] = None
+            engine.store.db.execute(
+                "UPDATE group_states SET state = ? WHERE founder = ?",
+                [json.dumps(fields), founder],
+            )
+    snapshots = []
+    for path in (db, older):
+        with Engine(path) as engine:
+            for file in later:
+                engine.ingest([file])
+            snapshots.append(_snapshot(engine))
+    assert snapshots[0] == snapshots[1]
+    _assert_same(snapshots[1], _regrouped(older, tmp_path / "full.db"))
 
 
 @pytest.mark.parametrize(
