@@ -340,20 +340,41 @@ def _alike_word_by_word(
     by_bones: dict[str, list[str]] = defaultdict(list)
     for word in words:
         by_bones[skeleton(word)].append(word)
+    asking = sorted(w for w, (ones, _) in by_word.items() if ones)
+    close_to = _close_given_words(asking, words)
     pairs: set[tuple[str, str]] = set()
-    for word, (ones, _) in sorted(by_word.items()):
-        if not ones:
-            continue
-        close = {
-            w
-            for w, _, _ in process.extract(
-                word, words, scorer=fuzz.ratio, score_cutoff=GIVEN_NAME_RATIO, limit=None
-            )
-        }
-        close |= {w for w in by_bones.get(skeleton(word), ()) if same_word(word, w)}
+    for word in asking:
+        ones = by_word[word][0]
+        close = close_to[word] | {w for w in by_bones.get(skeleton(word), ()) if same_word(word, w)}
         for other in sorted(close):
             pairs |= _alike_word_by_word(ones, by_word[other][1], given, position + 1)
     return pairs
+
+
+def _close_given_words(asking: list[str], words: list[str]) -> dict[str, set[str]]:
+    """Each word asking → the words within ``GIVEN_NAME_RATIO`` of it. When they are the
+    same words, as when a surname's names are compared among themselves, each pair is
+    scored once (the ratio is symmetric): a leader's surname comes with hundreds of given
+    names, compared again whenever an article names the leader."""
+    if asking != words:
+        return {
+            word: {
+                w
+                for w, _, _ in process.extract(
+                    word, words, scorer=fuzz.ratio, score_cutoff=GIVEN_NAME_RATIO, limit=None
+                )
+            }
+            for word in asking
+        }
+    close: dict[str, set[str]] = {word: set() for word in words}
+    for i, word in enumerate(words):
+        found = process.extract(
+            word, words[i:], scorer=fuzz.ratio, score_cutoff=GIVEN_NAME_RATIO, limit=None
+        )
+        for w, _, _ in found:
+            close[word].add(w)
+            close[w].add(word)
+    return close
 
 
 def _maybe_join(a: NameEvidence, b: NameEvidence, same_surname: bool, union: _Union) -> None:

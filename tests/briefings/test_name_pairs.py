@@ -78,3 +78,30 @@ def test_a_two_letter_given_name_is_a_name_not_an_initial() -> None:
     persons = resolve_people(_said_alike("h r smith", "harold smith", "jd vance", "james vance"))
     assert persons["h r smith"] == persons["harold smith"]
     assert persons["jd vance"] == persons["james vance"]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_given_words_compared_among_themselves_once_a_pair(seed: int) -> None:
+    """A surname's given names compared among themselves, each pair scored once, find for
+    each word what scoring it against every word finds; other words asking, the same."""
+    from rapidfuzz import fuzz, process
+
+    rng = random.Random(seed)
+    words = set(GIVEN)
+    while len(words) < 300:
+        word = rng.choice(sorted(words))
+        at = rng.randrange(len(word))
+        words.add(word[:at] + rng.choice("aeioukz") + word[at + rng.randint(0, 1) :])
+    ordered = sorted(words)
+
+    def every_word(word: str) -> set[str]:
+        found = process.extract(
+            word, ordered, scorer=fuzz.ratio, score_cutoff=identity.GIVEN_NAME_RATIO, limit=None
+        )
+        return {w for w, _, _ in found}
+
+    close = identity._close_given_words(ordered, ordered)
+    assert close == {word: every_word(word) for word in ordered}
+    assert sum(len(found) > 1 for found in close.values()) > 50  # typos found
+    asking = ordered[::3]
+    assert identity._close_given_words(asking, ordered) == {w: every_word(w) for w in asking}
