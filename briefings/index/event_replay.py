@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import functools
 import heapq
 import itertools
 import json
@@ -54,7 +55,7 @@ from briefings.extract.event_features import (
 )
 from briefings.index import event_choices, event_state, person_map, report_records
 from briefings.index.event_choices import Choice, Choices
-from briefings.index.event_state import EventState, GroupSummary, Membership
+from briefings.index.event_state import EventState, GroupSummary, Membership, vector_of
 from briefings.index.events import (
     LATE_DAYS,
     Alike,
@@ -1061,12 +1062,15 @@ class Placement:
                 and f not in self.emptied
             ]
         )
-        for founder, (last, summary) in self.state.joined_summaries(unchanged).items():
+        # (their centroids read when asked for: the narrowing leaves most of a leader's out)
+        for founder, (last, summary) in self.state.joined_summaries(
+            unchanged, centroid=False
+        ).items():
             members = self._stored_undated(founder, JOINED)
             # The stored state is that of the stored members, all of them before the step.
             if members and members[-1] == last < step:
                 joined[founder] = summary
-        dated = self.state.summaries([f for f in wanted if f not in joined])
+        dated = self.state.summaries([f for f in wanted if f not in joined], centroid=False)
         for founder in wanted:
             self._states_read[founder] = (dated.get(founder), joined.get(founder))
 
@@ -1195,7 +1199,7 @@ class Placement:
         group later changes its principals only for the steps after it, and calls for the
         reports after it again (``_diverge_joined``)."""
         if founder not in self._dated_prominent:
-            summary = self.state.summaries([founder]).get(founder)
+            summary = self.state.summaries([founder], centroid=False).get(founder)
             self._dated_prominent[founder] = None if summary is None else Counter(summary.prominent)
         dated = self._dated_prominent[founder]
         if dated is None:
@@ -1463,7 +1467,10 @@ def _from_summary(
         rank=(summary.dates[0], summary.members[0]),
         members=list(summary.members),
         loader=loader,
-        centroid=dict(summary.centroid),
+        _centroid=dict(summary.centroid),
+        read_centroid=None
+        if summary.unread_centroid is None
+        else functools.partial(vector_of, summary.unread_centroid),
         norm2=summary.norm2,
         people=Counter(summary.people),
         prominent=Counter(summary.prominent),

@@ -199,6 +199,9 @@ class GroupSummary:
     """Its centroid's weightiest words (``events._Group.weightiest``), or None as states
     were stored first: every undated report that may join the group asks for them, and
     they take sorting its whole vocabulary to find."""
+    unread_centroid: dict[str, object] | None = field(default=None, compare=False, repr=False)
+    """The centroid as stored, when it was read without it (``from_json``): ``centroid``
+    is then empty, and ``vector_of`` reads this."""
 
     def to_json(self) -> str:
         return json.dumps(
@@ -221,12 +224,14 @@ class GroupSummary:
         )
 
     @classmethod
-    def from_json(cls, founder: int, text: str) -> GroupSummary:
+    def from_json(cls, founder: int, text: str, *, centroid: bool = True) -> GroupSummary:
+        """The state ``to_json`` stored; without ``centroid``, its centroid left unread
+        (``unread_centroid``)."""
         d = json.loads(text)
         return cls(
             founder=founder,
             members=d["members"],
-            centroid=vector_of(d),
+            centroid=vector_of(d) if centroid else {},
             norm2=d["norm2"],
             people=d["people"],
             prominent=d["prominent"],
@@ -237,6 +242,9 @@ class GroupSummary:
             place=(d["place"][0], d["place"][1]) if d["place"] else None,
             top=d["top"],
             weightiest=d.get("weightiest"),
+            unread_centroid=None
+            if centroid
+            else {k: d[k] for k in ("centroid", "terms", "weights") if k in d},
         )
 
 
@@ -405,13 +413,17 @@ class EventState:
         )
 
     # -- dated groups -----------------------------------------------------------------------
-    def summaries(self, founders: Iterable[int]) -> dict[int, GroupSummary]:
+    def summaries(
+        self, founders: Iterable[int], *, centroid: bool = True
+    ) -> dict[int, GroupSummary]:
+        """The dated groups' states (without ``centroid``, their centroids left unread:
+        ``GroupSummary.unread_centroid``)."""
         rows = self.conn.execute(
             "SELECT founder, state FROM group_states "
             "WHERE founder IN (SELECT value FROM json_each(?))",
             [_ids(founders)],
         )
-        return {r[0]: GroupSummary.from_json(r[0], r[1]) for r in rows}
+        return {r[0]: GroupSummary.from_json(r[0], r[1], centroid=centroid) for r in rows}
 
     def save_summaries(self, summaries: Iterable[GroupSummary]) -> None:
         self.conn.executemany(
@@ -425,14 +437,17 @@ class EventState:
             [_ids(founders)],
         )
 
-    def joined_summaries(self, founders: Iterable[int]) -> dict[int, tuple[int, GroupSummary]]:
-        """Dated groups as all their undated members left them, each with the last one's id."""
+    def joined_summaries(
+        self, founders: Iterable[int], *, centroid: bool = True
+    ) -> dict[int, tuple[int, GroupSummary]]:
+        """Dated groups as all their undated members left them, each with the last one's id
+        (without ``centroid``, as ``summaries``)."""
         rows = self.conn.execute(
             "SELECT founder, last_member, state FROM joined_states "
             "WHERE founder IN (SELECT value FROM json_each(?))",
             [_ids(founders)],
         )
-        return {r[0]: (r[1], GroupSummary.from_json(r[0], r[2])) for r in rows}
+        return {r[0]: (r[1], GroupSummary.from_json(r[0], r[2], centroid=centroid)) for r in rows}
 
     def save_joined_summaries(self, summaries: Iterable[tuple[int, GroupSummary]]) -> None:
         self.conn.executemany(

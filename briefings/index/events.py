@@ -328,7 +328,11 @@ class _Group:
     """Places already worked out, by the ids of the reports they were worked out from: a
     walk shares one among the copies of a group it rebuilds, so that a group read again
     from its stored state does not read its reports and work out its place again."""
-    centroid: dict[str, float] = field(default_factory=dict)
+    _centroid: dict[str, float] = field(default_factory=dict)
+    read_centroid: Callable[[], dict[str, float]] | None = None
+    """Reads its centroid when it is first asked for (a group rebuilt from its stored
+    state): an undated report that names a leader is compared with hundreds of the
+    leader's groups, and its words with fewer than half of them."""
     norm2: float = 0.0
     """The squared length of the centroid, kept as reports are added."""
     people: Counter[str] = field(default_factory=Counter)
@@ -352,6 +356,14 @@ class _Group:
     _summary: tuple[int, dt.date | None, frozenset[str]] | None = None
     """(members, date, principals) when it had that many members: asked of every report
     compared with it, and the same until a report joins."""
+
+    @property
+    def centroid(self) -> dict[str, float]:
+        """The sum of its reports' vectors."""
+        if self.read_centroid is not None:
+            self._centroid = self.read_centroid()
+            self.read_centroid = None
+        return self._centroid
 
     def reports(self, count: int | None = None) -> list[_Report]:
         """Its first ``count`` reports (all by default), read if need be."""

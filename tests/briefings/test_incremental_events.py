@@ -686,6 +686,34 @@ def test_group_states_keep_their_vocabulary_exactly(centroid: dict[str, float]) 
     assert GroupSummary.from_json(7, json.dumps(stored_first)).weightiest is None
 
 
+@pytest.mark.parametrize("centroid", [{}, {"talks": 0.1 + 0.2, "summit": 2.0 / 3.0}, {"a\nb": 1.0}])
+def test_a_group_state_read_without_its_centroid_reads_it_when_asked(
+    centroid: dict[str, float],
+) -> None:
+    """A group rebuilt from a state read without its centroid reads it once, when first
+    asked for, the same as read with the state."""
+    summary = GroupSummary(
+        founder=7,
+        members=[7],
+        centroid=centroid,
+        norm2=1.0,
+        people={},
+        prominent={},
+        dates=[dt.date(2020, 1, 2)],
+        precise_dates=[],
+        places=[],
+        lead_places=[],
+    )
+    unread = GroupSummary.from_json(7, summary.to_json(), centroid=False)
+    assert unread.centroid == {} and unread.unread_centroid is not None
+    group = event_replay._from_summary(unread, lambda ids: {}, {})
+    assert group.read_centroid is not None
+    assert group.centroid == centroid
+    assert list(group.centroid) == list(centroid)
+    assert group.read_centroid is None
+    assert GroupSummary.from_json(7, summary.to_json()).centroid == centroid
+
+
 def test_group_states_keep_their_weightiest_words_and_place(tmp_path: Path) -> None:
     """A dated group's stored state holds its weightiest words and where it happened as its
     reports stand, as worked out from it; states stored without them (an older layout)
