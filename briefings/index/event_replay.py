@@ -1062,7 +1062,7 @@ class Placement:
                 and f not in self.emptied
             ]
         )
-        # (their centroids read when asked for: the narrowing leaves most of a leader's out)
+        # (their centroids read when asked for: the narrowing leaves out over half of a leader's)
         for founder, (last, summary) in self.state.joined_summaries(
             unchanged, centroid=False
         ).items():
