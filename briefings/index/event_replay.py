@@ -762,7 +762,7 @@ class Placement:
         before = sorted(members)
         group = None
         if before == sorted(stored):
-            summary = self.state.summaries([founder]).get(founder)
+            summary = self.state.summaries([founder], centroid=False).get(founder)
             if summary is not None:
                 group = _from_summary(summary, self._loader, self._places)
         if group is None:
@@ -798,10 +798,6 @@ class Placement:
                 continue
             self._dated_prominent.pop(founder, None)  # (stored again just below)
             if group.members:
-                # With where it happened as its reports stand, as the joined states are
-                # stored (``_write``): an undated report that names a town of it asks, and a
-                # leader's big group would be read again report by report for each.
-                group.place()
                 self.state.save_summaries([_summary_of(group)])
                 self._add_dated_people(founder, group.people)
             else:
@@ -1382,10 +1378,7 @@ class Placement:
                 joined = [i for i, phase, _ in its if phase == JOINED]
                 if group is not None and group.dates and joined:
                     # Its dated reports by date, then its undated ones by id: the walk's
-                    # order, so the same state as the walk's after the last of them; with
-                    # where it happened as a report compared with it asks (most undated
-                    # reports that name a town of it do).
-                    group.place()
+                    # order, so the same state as the walk's after the last of them.
                     joined_states.append((max(joined), _summary_of(group)))
                 if group is None:
                     empty.append(founder)
@@ -1440,6 +1433,10 @@ def _choice(group: _Group, score: float) -> Choice:
 
 
 def _summary_of(group: _Group) -> GroupSummary:
+    """The group's state to store: with where it happened as its reports stand, which an
+    undated report that names a town of it asks (most do), and which a leader's big group
+    would otherwise read its reports again to work out, for each."""
+    group.place()
     return GroupSummary(
         founder=group.founder,
         members=list(group.members),

@@ -200,8 +200,8 @@ class GroupSummary:
     were stored first: every undated report that may join the group asks for them, and
     they take sorting its whole vocabulary to find."""
     unread_centroid: dict[str, object] | None = field(default=None, compare=False, repr=False)
-    """The centroid as stored, when it was read without it (``from_json``): ``centroid``
-    is then empty, and ``vector_of`` reads this."""
+    """The stored fields, when the state was read without its centroid (``from_json``):
+    ``centroid`` is then empty, and ``vector_of`` reads it from these."""
 
     def to_json(self) -> str:
         return json.dumps(
@@ -242,9 +242,7 @@ class GroupSummary:
             place=(d["place"][0], d["place"][1]) if d["place"] else None,
             top=d["top"],
             weightiest=d.get("weightiest"),
-            unread_centroid=None
-            if centroid
-            else {k: d[k] for k in ("centroid", "terms", "weights") if k in d},
+            unread_centroid=None if centroid else d,
         )
 
 
