@@ -59,6 +59,7 @@ from briefings.index.event_state import EventState, GroupSummary, Membership, ve
 from briefings.index.events import (
     LATE_DAYS,
     Alike,
+    ReportCore,
     _Group,
     _principals,
     _Report,
@@ -95,7 +96,7 @@ READ_AHEAD = 256
 READ_AHEAD_PLACING = 8
 """…and a walk placing a few articles: it may stop a few reports on (past the reach of the
 changes), and a report read for nothing costs what a few queries do."""
-RECORDS = ("undated_reports", "5")
+RECORDS = ("undated_reports", "6")
 """The meta entry saying every undated report is kept as built (``report_records``), in the
 records' present layout: a database written before is given them once, at its next
 placement."""
@@ -873,13 +874,14 @@ class Placement:
     def _keeps_choices(self, article_id: int, old: Membership) -> bool:
         """Whether an unchanged undated report that joined a dated group keeps its stored
         choices, and so its group, as its likeness to the groups that changed before it
-        tells: none of them is among its choices, and none is alike enough to score as
-        much as the last of them (``undated_may_fit_above``). Worked out from what
-        likeness needs of the report (``report_records.core_of``), without reading the
-        rest of it: most of the reports an added article calls for are told so (at 100,000
-        bench articles, about 5 in 6). Otherwise the step reads it in full."""
+        and its own dates tell: none of them is among its choices, and none that its dates
+        leave is alike enough to score as much as the last of them, or to fit it at all
+        when they are complete (``undated_may_fit_above``). Worked out from what that
+        needs of the report (``report_records.core_of``), without reading the rest of it:
+        most of the reports an added article calls for are told so. Otherwise the step
+        reads it in full."""
         stored = self.stored_choices(article_id)
-        if stored is None or stored.complete or not stored.founders:
+        if stored is None or not stored.founders:
             return False
         if old.founder != stored.founders[0]:
             return False
@@ -892,11 +894,14 @@ class Placement:
         if not changed.isdisjoint(stored.founders):
             return False
         groups = self._groups_among(core, article_id, changed)
-        return not undated_may_fit_above(core, groups, stored.last_score)
+        # (complete choices are every group that fits it: one more would score above 0.0)
+        floor = 0.0 if stored.complete else stored.last_score
+        return not undated_may_fit_above(core, groups, floor)
 
-    def _core(self, article_id: int) -> Alike | None:
-        """What the likeness of an unchanged undated report needs: the report, when read,
-        or the first part of its kept record; None when that cannot be read."""
+    def _core(self, article_id: int) -> ReportCore | _Report | None:
+        """What the likeness and the dates of an unchanged undated report need: the
+        report, when read, or the first part of its kept record; None when that cannot be
+        read."""
         report = self._reports.get(article_id)
         if report is not None:
             return report

@@ -170,8 +170,10 @@ class Alike(Protocol):
 
 @dataclass(frozen=True)
 class ReportCore:
-    """What an undated report's likeness to groups needs of it (``Alike``), read back
-    without the rest of the report (``report_records.core_of``)."""
+    """What an undated report's likeness to groups needs of it (``Alike``), and what else
+    bounds its score (its dates, which may rule a group out, ``_dated_otherwise``, and
+    its towns, ``_fits``), read back without the rest of the report
+    (``report_records.core_of``)."""
 
     id: int
     people: set[str]
@@ -181,6 +183,16 @@ class ReportCore:
     """The weights of its words, as kept: no dict is made of them to compare it with a few
     groups (thousands of cores are read for one added article)."""
     top: frozenset[str]
+    pictures: list[dt.date]
+    partial: tuple[int, int] | None
+    happening_weekdays: set[int]
+    month_days: set[tuple[int, int]]
+    towns: frozenset[str]
+
+    @property
+    def happened(self) -> None:
+        """An undated report's: none."""
+        return None
 
 
 def build_report(
@@ -539,11 +551,22 @@ def undated_fitting_above(
     return found
 
 
-def undated_may_fit_above(report: Alike, candidates: Iterable[_Group], floor: float) -> bool:
-    """Whether ``undated_fitting_above`` may find any of the groups: one the report is
-    alike enough to that its likeness bounds its score at ``floor`` or more. Worked out
-    from its likeness alone (an undated report's ``ReportCore`` is enough)."""
-    return any(likeness.bound >= floor for likeness, _ in _likely(report, candidates))
+def undated_may_fit_above(
+    report: ReportCore | _Report, candidates: Iterable[_Group], floor: float
+) -> bool:
+    """Whether ``undated_fitting_above`` may find any of the groups: one its own dates do
+    not rule out, and alike enough to it that its likeness bounds its score at ``floor``
+    or more (``_undated_likely``), and whose score but for the vetoes is as much
+    (``_score_unless_contradicted``); with ``floor`` 0.0, whether ``fitting_groups`` may
+    find any (a score is above nothing). Worked out from an undated report's
+    ``ReportCore``, without the rest of it."""
+    for likeness, group in _undated_likely(report, candidates):
+        if likeness.bound < floor:
+            continue  # (before its town may be compared with where the group happened)
+        score = _score_unless_contradicted(report, group, likeness)
+        if score is not None and score >= floor:
+            return True
+    return False
 
 
 def best_undated_group(report: _Report, candidates: Iterable[_Group]) -> _Group | None:
@@ -610,6 +633,14 @@ def _likeness(
 def _further_score(report: _Report, group: _Group, likeness: _Likeness) -> float | None:
     if _contradicts(report, group):
         return None
+    return _score_unless_contradicted(report, group, likeness)
+
+
+def _score_unless_contradicted(
+    report: ReportCore | _Report, group: _Group, likeness: _Likeness
+) -> float | None:
+    """``_further_score`` but for the vetoes (``_contradicts``): never below it, and worked
+    out from what an undated report's ``ReportCore`` holds."""
     similarity, shared_principals, linked = (
         likeness.similarity,
         likeness.shared_principals,
@@ -639,7 +670,7 @@ def _likely(
 
 
 def _undated_likely(
-    report: _Report, candidates: Iterable[_Group]
+    report: ReportCore | _Report, candidates: Iterable[_Group]
 ) -> Iterator[tuple[_Likeness, _Group]]:
     """``_likely`` without the groups the report's own dates rule out (``_dated_otherwise``):
     such a group scores None whatever its likeness (``_further_score`` checks the same veto),
@@ -677,7 +708,7 @@ def best_fitting_undated(
     return found, len(found) <= keep
 
 
-def _fits(report: _Report, group: _Group) -> bool:
+def _fits(report: ReportCore | _Report, group: _Group) -> bool:
     """Positive evidence besides people: the happening's town, or a date that fits it."""
     date = group.date
     if date and any(abs((p - date).days) <= PICTURE_SLACK_DAYS for p in report.pictures):
@@ -696,7 +727,7 @@ def _contradicts(report: _Report, group: _Group) -> bool:
     return _dated_otherwise(report, group) or _place_conflict(report, group)
 
 
-def _dated_otherwise(report: _Report, group: _Group) -> bool:
+def _dated_otherwise(report: ReportCore | _Report, group: _Group) -> bool:
     """The report's own dates (its photos', its dateline's, a weekday or a day of the year
     its lead gives the happening) put it on another day than the group's."""
     date = group.date

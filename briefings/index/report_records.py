@@ -26,14 +26,14 @@ from briefings.index import kept_values
 from briefings.index.event_places import readings_fields, readings_from
 from briefings.index.events import ReportCore, _Report
 
-FORMAT = 4
+FORMAT = 5
 """The record layout's version, its first value: another version is built again."""
 
 
 def record_of(report: _Report) -> bytes:
     """An undated report as ``undated_reports`` keeps it: everything but its id, the same
     words in the same order (a vector's sum is taken in that order). In two parts: what
-    its likeness to a group needs (``core_of``), and the rest."""
+    bounding its score against a group needs (``core_of``), and the rest."""
     assert report.happened is None, "only undated reports are kept"
     core = (
         tuple(sorted(report.people)),
@@ -41,6 +41,11 @@ def record_of(report: _Report) -> bytes:
         tuple(report.vector),
         kept_values.float_bytes(report.vector.values()),
         tuple(sorted(report.top)),
+        tuple(d.toordinal() for d in report.pictures),
+        report.partial or (),
+        tuple(sorted(report.happening_weekdays)),
+        tuple(sorted(report.month_days)),
+        tuple(sorted(report.towns)),
     )
     rest = (
         report.title,
@@ -48,15 +53,10 @@ def record_of(report: _Report) -> bytes:
         tuple(report.places),
         tuple(sorted(report.prominent)),
         tuple(d.toordinal() for d in report.happening_days),
-        tuple(sorted(report.happening_weekdays)),
         tuple(report.title_places),
         tuple(report.happening_sentences),
         {p: tuple(sorted(words)) for p, words in report.name_words.items()},
-        report.partial or (),
-        tuple(sorted(report.month_days)),
-        tuple(d.toordinal() for d in report.pictures),
         tuple(report.lead_places),
-        tuple(sorted(report.towns)),
         None if report.place_readings is None else readings_fields(report.place_readings),
     )
     # (each part a marshal of its own, read only when wanted; the record's seal covers both)
@@ -78,9 +78,9 @@ def report_of(article_id: int, record: object) -> _Report | None:
 
 
 def core_of(article_id: int, record: object) -> ReportCore | None:
-    """What the report's likeness to a group needs, read without the rest (most of the
-    reports an added article calls for are told apart by it alone), or None when the
-    record cannot be read."""
+    """What bounding the report's score against a group needs (``events.ReportCore``),
+    read without the rest (most of the reports an added article calls for are told apart
+    by it alone), or None when the record cannot be read."""
     try:
         parts = _parts(record)
         return None if parts is None else _core(article_id, marshal.loads(parts[0]))
@@ -99,7 +99,7 @@ def _parts(record: object) -> tuple[bytes, bytes] | None:
 
 
 def _core(article_id: int, values: tuple[Any, ...]) -> ReportCore:
-    people, referred, terms, weights, top = values
+    people, referred, terms, weights, top, pictures, partial, weekdays, month_days, towns = values
     floats = kept_values.floats(weights)
     if len(floats) != len(terms):
         raise ValueError("as many weights as words")
@@ -111,6 +111,11 @@ def _core(article_id: int, values: tuple[Any, ...]) -> ReportCore:
         terms=tuple(terms),
         weights=floats,
         top=frozenset(top),
+        pictures=list(map(dt.date.fromordinal, pictures)),
+        partial=(partial[0], partial[1]) if partial else None,
+        happening_weekdays=set(weekdays),
+        month_days={(m, n) for m, n in month_days},
+        towns=frozenset(towns),
     )
 
 
@@ -121,15 +126,10 @@ def _decoded(core: ReportCore, values: tuple[Any, ...]) -> _Report:
         places,
         prominent,
         happening_days,
-        weekdays,
         title_places,
         located,
         name_words,
-        partial,
-        month_days,
-        pictures,
         lead_places,
-        towns,
         readings,
     ) = values
     day = dt.date.fromordinal
@@ -144,15 +144,15 @@ def _decoded(core: ReportCore, values: tuple[Any, ...]) -> _Report:
         prominent=set(prominent),
         referred=core.referred,
         happening_days=list(map(day, happening_days)),
-        happening_weekdays=set(weekdays),
+        happening_weekdays=core.happening_weekdays,
         title_places=list(title_places),
         happening_sentences=list(located),
         name_words={p: set(words) for p, words in name_words.items()},
-        partial=(partial[0], partial[1]) if partial else None,
-        month_days={(m, n) for m, n in month_days},
-        pictures=list(map(day, pictures)),
+        partial=core.partial,
+        month_days=core.month_days,
+        pictures=core.pictures,
         lead_places=list(lead_places),
         top=core.top,
-        towns=frozenset(towns),
+        towns=core.towns,
         place_readings=None if readings is None else readings_from(readings),
     )
