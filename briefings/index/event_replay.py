@@ -23,9 +23,9 @@ only as far as their effects reach:
   a database written before the choices were kept gets them as its reports are decided
   again, or all at once from ``regroup``);
 - an undated report is kept as built (``report_records``): decided again without having
-  changed, it is read back rather than built again from its features; and when what its
-  likeness needs tells that no changed group can enter its choices, only that is read
-  (``_keeps_choices``).
+  changed, it is read back rather than built again from its features; and when what
+  bounds its score (its likeness, dates and towns) tells that no changed group can enter
+  its choices, only that is read (``_keeps_choices``).
 
 Groups are read back from the database as the decisions need them: a dated group from its
 stored state, or from its members when a change falls within its span. ``regroup`` is the
@@ -873,11 +873,11 @@ class Placement:
 
     def _keeps_choices(self, article_id: int, old: Membership) -> bool:
         """Whether an unchanged undated report that joined a dated group keeps its stored
-        choices, and so its group, as its likeness to the groups that changed before it
-        and its own dates tell: none of them is among its choices, and none that its dates
-        leave is alike enough to score as much as the last of them, or to fit it at all
-        when they are complete (``undated_may_fit_above``). Worked out from what that
-        needs of the report (``report_records.core_of``), without reading the rest of it:
+        choices, and so its group, as what bounds its score against the groups that
+        changed before it tells (``undated_may_fit_above``): none of them is among its
+        choices, and none may score as much as the last of them, or fit it at all when
+        they are complete. Worked out from what that needs of the report (its likeness,
+        dates and towns: ``report_records.core_of``), without reading the rest of it:
         most of the reports an added article calls for are told so. Otherwise the step
         reads it in full."""
         stored = self.stored_choices(article_id)
@@ -899,9 +899,8 @@ class Placement:
         return not undated_may_fit_above(core, groups, floor)
 
     def _core(self, article_id: int) -> ReportCore | _Report | None:
-        """What the likeness and the dates of an unchanged undated report need: the
-        report, when read, or the first part of its kept record; None when that cannot be
-        read."""
+        """What bounding the score of an unchanged undated report needs: the report, when
+        read, or the first part of its kept record; None when that cannot be read."""
         report = self._reports.get(article_id)
         if report is not None:
             return report
