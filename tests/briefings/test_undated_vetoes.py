@@ -3,17 +3,21 @@ the choices are those that scoring every group in full gives, with fewer compari
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pytest
 
-from briefings.index import events
+from briefings.index import events, report_records
 from briefings.index.events import (
+    ReportCore,
     _Group,
+    _likely,
     _Report,
     best_fitting_undated,
     fitting_groups,
     undated_fitting_above,
+    undated_may_fit_above,
 )
 
 MONDAY = dt.date(2024, 3, 4)
@@ -94,3 +98,51 @@ def test_a_weekday_rules_out_no_group_whose_days_span_a_week() -> None:
     assert [g for g, _ in fitting_groups(report, [group, other_days])] == [group]
     found, _ = best_fitting_undated(report, [group, other_days], 16)
     assert [g for g, _ in found] == [group]
+
+
+def _kept_core(report: _Report) -> ReportCore:
+    """The first part of the report's kept record, as deciding it again reads it."""
+    core = report_records.core_of(report.id, report_records.record_of(report))
+    assert core is not None
+    return core
+
+
+@pytest.mark.parametrize(
+    ("dates", "ruled_out_on"),
+    [
+        ({"happening_weekdays": {5}}, MONDAY),
+        ({"partial": (3, 9)}, A_MONTH_BEFORE),
+        ({"month_days": {(3, 9)}}, A_MONTH_BEFORE),
+        ({"pictures": [dt.date(2024, 3, 9)]}, A_MONTH_BEFORE),
+    ],
+)
+def test_a_kept_core_says_which_groups_its_dates_rule_out(
+    dates: dict[str, object], ruled_out_on: dt.date
+) -> None:
+    """Decided again, an undated report tells from its kept core alone that a group its
+    dates rule out cannot fit it, however alike; a group that fits, it cannot rule out."""
+    report = _undated(**dates)
+    core = _kept_core(report)
+    ruled_out = _group(1, ruled_out_on)
+    fitting = _group(2, MONDAY + dt.timedelta(days=3))
+    assert [g for _, g in _likely(core, [ruled_out])] == [ruled_out]  # alike enough
+    assert not undated_may_fit_above(core, [ruled_out], 0.0)
+    assert fitting_groups(report, [fitting])
+    assert undated_may_fit_above(core, [fitting], 0.0)
+
+
+def test_a_kept_core_says_when_a_group_alike_but_a_little_fits_only_by_its_date() -> None:
+    """A report a little alike to a group, and naming no principal of it with a happening
+    word, fits it only with evidence besides people (a photo of its day, its town): the
+    core holds that evidence, and tells the two apart."""
+    weakly = {"talks": 0.1, "elsewhere": (1 - 0.1**2) ** 0.5}
+    group = _group(1, MONDAY)
+    without = dataclasses.replace(_report(98, "Other news", None), vector=dict(weakly))
+    with_photo = dataclasses.replace(without, id=99, pictures=[MONDAY])
+    for report in (without, with_photo):
+        assert [g for _, g in _likely(_kept_core(report), [group])] == [group]
+    assert not fitting_groups(without, [group])
+    assert not undated_may_fit_above(_kept_core(without), [group], 0.0)
+    [(_, score)] = fitting_groups(with_photo, [group])
+    assert undated_may_fit_above(_kept_core(with_photo), [group], score)
+    assert not undated_may_fit_above(_kept_core(with_photo), [group], score + 0.01)
