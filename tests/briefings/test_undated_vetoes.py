@@ -53,18 +53,19 @@ def _undated(**dates: object) -> _Report:
 A_MONTH_BEFORE = MONDAY - dt.timedelta(days=30)
 
 
-@pytest.mark.parametrize(
-    ("dates", "ruled_out_on"),
-    [
-        # A Saturday: a group of a Monday's reports spans Sunday to Friday (previews date
-        # a group a few days early), one of the Thursday's spans Wednesday to Monday.
-        ({"happening_weekdays": {5}}, MONDAY),
-        # March 9, two days after the Thursday: weeks after a group of a month before.
-        ({"partial": (3, 9)}, A_MONTH_BEFORE),
-        ({"month_days": {(3, 9)}}, A_MONTH_BEFORE),
-        ({"pictures": [dt.date(2024, 3, 9)]}, A_MONTH_BEFORE),
-    ],
-)
+RULED_OUT_BY_DATES = [
+    # A Saturday: a group of a Monday's reports spans Sunday to Friday (previews date a
+    # group a few days early), one of the Thursday's spans Wednesday to Monday.
+    ({"happening_weekdays": {5}}, MONDAY),
+    # March 9, two days after the Thursday: weeks after a group of a month before.
+    ({"partial": (3, 9)}, A_MONTH_BEFORE),
+    ({"month_days": {(3, 9)}}, A_MONTH_BEFORE),
+    ({"pictures": [dt.date(2024, 3, 9)]}, A_MONTH_BEFORE),
+]
+"""An undated report's dates, and the day of a group they rule out."""
+
+
+@pytest.mark.parametrize(("dates", "ruled_out_on"), RULED_OUT_BY_DATES)
 def test_groups_its_dates_rule_out_are_not_compared(
     monkeypatch: pytest.MonkeyPatch, dates: dict[str, object], ruled_out_on: dt.date
 ) -> None:
@@ -107,15 +108,7 @@ def _kept_core(report: _Report) -> ReportCore:
     return core
 
 
-@pytest.mark.parametrize(
-    ("dates", "ruled_out_on"),
-    [
-        ({"happening_weekdays": {5}}, MONDAY),
-        ({"partial": (3, 9)}, A_MONTH_BEFORE),
-        ({"month_days": {(3, 9)}}, A_MONTH_BEFORE),
-        ({"pictures": [dt.date(2024, 3, 9)]}, A_MONTH_BEFORE),
-    ],
-)
+@pytest.mark.parametrize(("dates", "ruled_out_on"), RULED_OUT_BY_DATES)
 def test_a_kept_core_says_which_groups_its_dates_rule_out(
     dates: dict[str, object], ruled_out_on: dt.date
 ) -> None:
