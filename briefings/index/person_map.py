@@ -30,6 +30,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import cast
 
+from briefings.index import kept_values
 from briefings.index.identity import (
     NameEvidence,
     core_tokens,
@@ -152,24 +153,35 @@ def resolve_identity(store: Store, *, changed_articles: set[int] | None) -> Iden
     """Resolve who is who for the names that may change with those the changed articles
     give (all names with None), store it, and say which articles' persons changed."""
     conn = store.db.conn
-    if changed_articles is None or not _counted_anything(conn):
+    incremental = None
+    damaged = False
+    if changed_articles is not None and _counted_anything(conn):
+        try:
+            counted = _count(conn, sorted(changed_articles))
+            new_names = None if counted.taken_back else counted.new
+            incremental = _resolve_targets(conn, counted, new_names)
+        except _DamagedStats:
+            # A name's kept evidence does not read: it is counted again from the articles,
+            # with every other name's (the whole corpus's names, resolved from nothing); the
+            # articles whose persons changed are said as an incremental ingest says them.
+            damaged = True
+    if incremental is None:
         conn.execute("DELETE FROM name_stats")
         conn.execute("DELETE FROM name_middles")
         conn.execute("DELETE FROM name_counted")
         conn.execute("DELETE FROM surname_blocks")
         articles = [r[0] for r in conn.execute("SELECT article_id FROM report_features")]
-        touched = _count(conn, articles).touched
+        counted = _count(conn, articles)
+        touched = counted.touched
         family = set(_all_keys(conn))
         full = True
-        evidence = _evidence(conn, family)
+        evidence = _evidence(conn, family, counted.stats)
         joins = join_full_names(evidence.values())
         resolved = name_persons(evidence.values(), joins)
         Families(conn).keep_every_block()
     else:
-        counted = _count(conn, sorted(changed_articles))
+        family, evidence, resolved, joins = incremental
         touched = counted.touched
-        new_names = None if counted.taken_back else counted.new
-        family, evidence, resolved, joins = _resolve_targets(conn, touched, new_names)
         full = False
     anchors = _anchors(resolved, evidence)
     old = _stored_names(conn, None if full else family)
@@ -197,26 +209,27 @@ def resolve_identity(store: Store, *, changed_articles: set[int] | None) -> Iden
     )
     _keep_joins(conn, joins, None if full else family | touched)
     affected: set[int] = set()
-    if changed_keys and not full:
+    if changed_keys and (not full or damaged):
         rows = conn.execute(
             "SELECT DISTINCT m.article_id FROM mentions m JOIN report_features f "
             "ON f.article_id = m.article_id WHERE m.key IN (SELECT value FROM json_each(?))",
             [json.dumps(sorted(changed_keys))],
         )
         affected = {r[0] for r in rows}
-    if renamed and not full:
+    if renamed and (not full or damaged):
         _rename_in_events(conn, renamed, old)
     return Identity(PersonMap(store), affected, renamed)
 
 
 def _resolve_targets(
-    conn: sqlite3.Connection, touched: set[str], new_names: set[str] | None
+    conn: sqlite3.Connection, counted: _Counted, new_names: set[str] | None
 ) -> tuple[set[str], dict[str, NameEvidence], dict[str, str], dict[str, str]]:
     """The names that may stand for another person now that these names' evidence changed
     (see ``name_families``), what is said of them and their context, who they are, and
     the joins of the whole blocks joined anew (``_keep_joins``). ``new_names``: the names
     the corpus did not know before, when the evidence changed only by articles added
     (see ``_Narrowing``); else None."""
+    touched = counted.touched
     families = Families(conn)
     families.forget_blocks(touched)
     targets = families.targets_of(touched)
@@ -229,7 +242,7 @@ def _resolve_targets(
     resolver = BlockResolver(families.block_of, _stored_joins(conn, families, changed))
     while True:
         names = targets | families.context_of(targets, narrow)
-        evidence.update(_evidence(conn, names - evidence.keys()))
+        evidence.update(_evidence(conn, names - evidence.keys(), counted.stats))
         resolved = resolver.resolve(evidence[k] for k in names if k in evidence)
         if narrow is not None and narrow.unsettled(resolved):
             continue
@@ -454,6 +467,9 @@ class _Counted:
     """Those of them the corpus did not know before."""
     taken_back: bool = False
     """Whether any of the articles had been counted already (changed or removed since)."""
+    stats: _Stats = field(default_factory=dict)
+    """The rows of the names counted, as written: read again, a leader's evidence costs
+    as much as counting it (its company is thousands of surnames)."""
 
 
 def _count(conn: sqlite3.Connection, articles: Sequence[int]) -> _Counted:
@@ -462,7 +478,7 @@ def _count(conn: sqlite3.Connection, articles: Sequence[int]) -> _Counted:
     once, whatever the chunks: a leader's evidence names thousands of others (hundreds of
     KB), and the corpus counted from nothing is a hundred chunks at 100,000 articles."""
     counted = _Counted()
-    stats: _Stats = {}
+    stats = counted.stats
     refirst: set[str] = set()
     for start in range(0, len(articles), COUNT_CHUNK):
         _count_chunk(conn, articles[start : start + COUNT_CHUNK], stats, refirst, counted)
@@ -536,7 +552,7 @@ def _count_chunk(
                     "first": row[0],
                     "articles": row[1],
                     "strong": row[2],
-                    "evidence": json.loads(row[3]),
+                    "evidence": _stored_evidence(row[3]),
                 }
         return stats[key]
 
@@ -602,7 +618,7 @@ def _write_stats(conn: sqlite3.Connection, stats: _Stats, refirst: set[str]) -> 
                 s["first"],
                 s["articles"],
                 s["strong"],
-                json.dumps(s["evidence"], separators=(",", ":")),
+                kept_values.dumps((s["evidence"],)),
             )
         )
         middles += [(t, key) for t in core[1:-1]]
@@ -642,15 +658,56 @@ def _subtract(evidence: dict[str, dict[str, int]], nationalities, roles, company
             evidence["company"].pop(surname, None)
 
 
-def _evidence(conn: sqlite3.Connection, keys: set[str]) -> dict[str, NameEvidence]:
+class _DamagedStats(Exception):
+    """A name's kept evidence does not read back (its record is damaged)."""
+
+
+def _stored_evidence(stored: object) -> dict[str, dict[str, int]]:
+    """A name's evidence as ``_write_stats`` keeps it: a sealed marshal (``kept_values``),
+    which reads back a leader's (hundreds of KB) several times faster than JSON and writes
+    it ten times faster; or JSON, as written before."""
+    if isinstance(stored, str):
+        try:
+            value: object = json.loads(stored)
+        except ValueError:
+            value = None
+    else:
+        kept = kept_values.loads(stored)
+        value = kept[0] if isinstance(kept, tuple) and len(kept) == 1 else None
+    if not isinstance(value, dict) or not all(
+        isinstance(value.get(table), dict) for table in ("nationalities", "roles", "company")
+    ):
+        raise _DamagedStats
+    return value
+
+
+def _evidence(
+    conn: sqlite3.Connection, keys: set[str], counted: _Stats | None = None
+) -> dict[str, NameEvidence]:
+    """What the corpus says of these names; of those just ``counted``, from their rows as
+    written."""
     found = {}
-    rows = conn.execute(
+    counted = counted or {}
+    known = keys & counted.keys()
+    rows = [
+        (
+            key,
+            cast(int, s["first"]),
+            cast(int, s["articles"]),
+            cast(int, s["strong"]),
+            s["evidence"],
+        )
+        for key in known
+        if cast(int, (s := counted[key])["articles"]) > 0
+    ]
+    stored = conn.execute(
         "SELECT key, first_article, articles, strong, evidence FROM name_stats "
         "WHERE key IN (SELECT value FROM json_each(?))",
-        [json.dumps(sorted(keys))],
+        [json.dumps(sorted(keys - known))],
     )
-    for key, first, articles, strong, text in rows:
-        data = json.loads(text)
+    rows += [(k, f, a, st, _stored_evidence(e)) for k, f, a, st, e in stored]
+    for key, first, articles, strong, evidence in rows:
+        data = cast(dict[str, dict[str, int]], evidence)
         found[key] = NameEvidence(
             key,
             articles=articles,

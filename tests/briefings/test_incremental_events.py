@@ -550,6 +550,50 @@ def test_a_first_name_given_without_evidence_stands_for_someone_once_it_joins_so
     assert None in stood_for[:-1], stood_for
 
 
+def test_names_evidence_kept_as_json_is_read_and_damaged_evidence_counted_again(
+    tmp_path: Path,
+) -> None:
+    """What the corpus says of each name, kept as JSON (as it was kept first), reads as
+    the same evidence; a name's evidence that cannot be read has every name counted and
+    resolved again from the articles: each name stands for whom resolving from nothing
+    says, and the events are a regroup's."""
+    files = _first_name_files(tmp_path / "names", 0)
+    db = tmp_path / "steps.db"
+    _with_sample(db, 3)
+    with Engine(db) as engine:
+        engine.ingest(files[:-3])
+        conn = engine.store.db.conn
+        keys = {r[0] for r in conn.execute("SELECT key FROM name_stats")}
+        kept = person_map._evidence(conn, keys)
+        assert all(isinstance(r[0], bytes) for r in conn.execute("SELECT evidence FROM name_stats"))
+        for key, evidence in kept.items():
+            as_json = {
+                "nationalities": dict(evidence.nationalities),
+                "roles": dict.fromkeys(evidence.roles, 1),
+                "company": dict.fromkeys(evidence.company, 1),
+            }
+            conn.execute(
+                "UPDATE name_stats SET evidence = ? WHERE key = ?", [json.dumps(as_json), key]
+            )
+        assert person_map._evidence(conn, keys) == kept
+        for damaged in (b"\xe9", "[1, 2]", kept_values.dumps(({"roles": {}},))):
+            conn.execute("UPDATE name_stats SET evidence = ? WHERE key = 'ivan'", [damaged])
+            with pytest.raises(person_map._DamagedStats):
+                person_map._evidence(conn, {"ivan"})
+        conn.commit()
+        for file in files[-3:]:
+            engine.ingest([file])
+            # (every name counted again: none is kept as JSON any more)
+            assert all(
+                isinstance(r[0], bytes) for r in conn.execute("SELECT evidence FROM name_stats")
+            )
+            stored = dict(engine.store.db.execute("SELECT key, person FROM person_names"))
+            assert stored == _persons_resolved_from_nothing(engine), file.read_text("utf-8")
+        assert stored["ivan"] == "ivan petrov"
+        incremental = _snapshot(engine)
+    _assert_same(incremental, _regrouped(db, tmp_path / "full.db"))
+
+
 def test_a_first_name_alone_follows_its_persons_as_articles_go(tmp_path: Path) -> None:
     """Once articles are removed, the person a first name alone stood for may be no longer
     the most reported: it is weighed against every person of that name again."""
