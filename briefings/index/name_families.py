@@ -27,6 +27,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable, Iterable
+from typing import Literal
 
 from rapidfuzz import fuzz, process
 
@@ -35,6 +36,11 @@ from briefings.index.identity import TYPO_RATIO, core_tokens, skeleton
 Narrowing = Callable[[str, set[str]], set[str]]
 """A one-word name and the full names it may join by one of their words → those of them
 to weigh besides the targets."""
+
+
+_Names = Literal["full", "single"]
+"""Full names, or one-word names."""
+_CORE_LENGTHS: dict[_Names, str] = {"full": "core_len > 1", "single": "core_len = 1"}
 
 
 def is_full(key: str) -> bool:
@@ -112,12 +118,12 @@ class Families:
         """One-word names that may stand for these full names: one of their words, or a
         spelling of their surname."""
         words: set[str] = set()
-        close: set[str] = set()
+        surnames: set[str] = set()
         for key in full:
             core = core_tokens(key)
             words.update(core)
-            if core[-1] not in close:
-                close |= self._close_spellings(core[-1])
+            surnames.add(core[-1])
+        close = set().union(*(self._close_spellings(s, names="single") for s in surnames))
         return self._keys("surname", words | close, single_only=True)
 
     def _joinable(self, word: str) -> tuple[bool, set[str]]:
@@ -137,7 +143,9 @@ class Families:
         }
         if inside:
             return True, inside
-        return False, self._keys("surname", self._close_spellings(word), full_only=True)
+        return False, self._keys(
+            "surname", self._close_spellings(word, names="full"), full_only=True
+        )
 
     def block_of(self, surname: str) -> str:
         """The name of a surname's block: its least surname."""
@@ -185,7 +193,7 @@ class Families:
             word = queue.pop()
             if word not in block:
                 block.add(word)
-                close = self._close_spellings(word, full_only=True)
+                close = self._close_spellings(word, names="full")
                 given = given or (word == surname and surname in close)
                 queue += close - block
         return block, given
@@ -213,9 +221,22 @@ class Families:
         that comes links its close spellings' blocks, and one that goes may split its own
         (called once the names are counted, before any block is asked for)."""
         surnames = {core_tokens(k)[-1] for k in keys if is_full(k)}
+        # Blocks are made of the surnames full names give: a surname given before (kept in a
+        # block: only given ones are) and given still changes none, whatever its names say.
+        # A surname that stops being given has a name gone, and so comes here to be let go.
+        listed = json.dumps(sorted(surnames))
+        kept = {
+            r[0]
+            for r in self.conn.execute(
+                "SELECT surname FROM surname_blocks WHERE surname IN (SELECT value FROM json_each(?))",
+                [listed],
+            )
+        }
+        given = self._surname_keys(kept).keys()
+        surnames -= kept & given
         near = set(surnames)
         for surname in surnames:
-            near |= self._close_spellings(surname, full_only=True)
+            near |= self._close_spellings(surname, names="full")
         if near:
             self.conn.execute(
                 "DELETE FROM surname_blocks WHERE block IN (SELECT block FROM surname_blocks "
@@ -223,18 +244,17 @@ class Families:
                 [json.dumps(sorted(near))],
             )
 
-    def _typo_candidates(self, word: str, full_only: bool) -> list[str]:
+    def _typo_candidates(self, word: str, names: _Names) -> list[str]:
         """Surnames of five letters or more with the word's initial and a length that lets
         them be within ``TYPO_RATIO`` of it (``fuzz.ratio`` is at most 100 * (1 - d / n) for
         lengths d apart and n in all): rapidfuzz then compares a few hundred, not thousands."""
-        lengths = " AND core_len > 1" if full_only else ""
-        cache = word[0] + ("+" if full_only else "")
+        cache = word[0] + names
         by_length = self._by_initial.get(cache)
         if by_length is None:
             by_length = self._by_initial[cache] = {}
             for (surname,) in self.conn.execute(
                 "SELECT DISTINCT surname FROM name_stats WHERE surname >= ? AND surname < ? "
-                f"AND length(surname) >= 5{lengths}",
+                f"AND length(surname) >= 5 AND {_CORE_LENGTHS[names]}",
                 [word[0], chr(ord(word[0]) + 1)],
             ):
                 by_length.setdefault(len(surname), []).append(surname)
@@ -261,14 +281,13 @@ class Families:
             sql += " AND core_len = 1"
         return {r[0] for r in self.conn.execute(sql, [json.dumps(sorted(values))])}
 
-    def _close_spellings(self, word: str, *, full_only: bool = False) -> set[str]:
-        """Surnames (and one-word names, unless ``full_only``) that may spell the word: the
-        same consonants, or a typo apart."""
-        lengths = " AND core_len > 1" if full_only else ""
+    def _close_spellings(self, word: str, *, names: _Names) -> set[str]:
+        """The surnames of full names (``names`` "full"), or the one-word names ("single"),
+        that may spell the word: the same consonants, or a typo apart."""
         found = {
             r[0]
             for r in self.conn.execute(
-                f"SELECT DISTINCT surname FROM name_stats WHERE bones = ?{lengths}",
+                f"SELECT DISTINCT surname FROM name_stats WHERE bones = ? AND {_CORE_LENGTHS[names]}",
                 [word[0] + skeleton(word)],
             )
         }
@@ -277,7 +296,7 @@ class Families:
                 s
                 for s, _, _ in process.extract(
                     word,
-                    self._typo_candidates(word, full_only),
+                    self._typo_candidates(word, names),
                     scorer=fuzz.ratio,
                     score_cutoff=TYPO_RATIO,
                     limit=None,
