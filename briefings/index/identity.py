@@ -179,6 +179,58 @@ def join_full_names(names: Iterable[NameEvidence]) -> dict[str, str]:
     return {n.key: first[union.find(n.key)] for n in full}
 
 
+def join_full_names_again(
+    names: Iterable[NameEvidence], joined: dict[str, str], grown: set[str]
+) -> dict[str, str]:
+    """``join_full_names`` of names that were joined before (``joined``: each name then
+    → its person's first spelling; the names it lacks were not given then), when only the
+    evidence of the ``grown`` names changed since, by articles added, and their surnames
+    are those they were (the same spelling pairs).
+
+    Two names join when their given names agree and so, unless plainly the same, does
+    their evidence: what two names' articles say only grows as articles come, and so
+    does their agreement. Two names neither of which grew agree as they did, and a join
+    never comes apart: the names join as they did, and more only through a pair with a
+    grown name, the only pairs compared. (A leader's surname comes with a thousand given
+    names, compared pair by pair whenever an article names the leader.)"""
+    full = [n for n in _in_order(names).values() if len(n.core) > 1]
+    union = _Union()
+    for n in full:
+        union.find(n.key)
+    for n in full:
+        if n.key in joined:
+            union.union(joined[n.key], n.key)
+    by_surname: dict[str, list[NameEvidence]] = defaultdict(list)
+    grown_by_surname: dict[str, list[NameEvidence]] = defaultdict(list)
+    for n in full:
+        by_surname[n.core[-1]].append(n)
+        if n.key in grown:
+            grown_by_surname[n.core[-1]].append(n)
+    spelling_pairs = _spelling_pairs(by_surname)
+    if spelling_pairs.cut:
+        # (which close spellings are kept may depend on the names that came: joined anew)
+        return join_full_names(full)
+    for s1, s2 in spelling_pairs:
+        exact = s1 == s2
+        if not exact and not same_word(s1, s2, short_skeleton=True):
+            continue
+        # Each pair compared as ``join_full_names`` compares it (whether given names agree
+        # may depend on which is first): of one surname, the lesser key first; else, the
+        # name of the pair's first surname first.
+        pairs = _pairs_to_compare(grown_by_surname.get(s1, ()), by_surname[s2])
+        if exact:
+            pairs = [(a, b) if a.key < b.key else (b, a) for a, b in pairs if a.key != b.key]
+        else:
+            grown_second = _pairs_to_compare(grown_by_surname.get(s2, ()), by_surname[s1])
+            pairs += [(a, b) for b, a in grown_second]
+        for a, b in pairs:
+            _maybe_join(a, b, exact, union)
+    first: dict[str, str] = {}
+    for n in full:  # in key order: the first seen of a person is its first spelling
+        first.setdefault(union.find(n.key), n.key)
+    return {n.key: first[union.find(n.key)] for n in full}
+
+
 def name_persons(names: Iterable[NameEvidence], joined: dict[str, str]) -> dict[str, str]:
     """The other steps, given the full names' persons (``join_full_names``): each one-word
     name joins a person, and each person is named by its fullest spelling."""
@@ -254,13 +306,19 @@ def name_persons(names: Iterable[NameEvidence], joined: dict[str, str]) -> dict[
     return resolved
 
 
-def _spelling_pairs(by_surname: dict[str, list[NameEvidence]]) -> set[tuple[str, str]]:
+class _SpellingPairs(set[tuple[str, str]]):
+    cut: bool = False
+    """Whether some surname had as many close spellings as are kept (``MAX_SPELLINGS``):
+    which are kept then may depend on the order of the names."""
+
+
+def _spelling_pairs(by_surname: dict[str, list[NameEvidence]]) -> _SpellingPairs:
     """Pairs of surnames that may spell one name: equal, the same consonants, or a typo apart.
 
     Found through blocks, not by comparing every pair: surnames sharing a consonant
     skeleton, and within each first letter, rapidfuzz's matrix of close spellings.
     """
-    pairs = {(s, s) for s in by_surname}
+    pairs = _SpellingPairs((s, s) for s in by_surname)
     by_bones: dict[str, list[str]] = defaultdict(list)
     by_initial: dict[str, list[str]] = defaultdict(list)
     for surname in by_surname:
@@ -275,9 +333,11 @@ def _spelling_pairs(by_surname: dict[str, list[NameEvidence]]) -> set[tuple[str,
         if len(group) < 2:
             continue
         for surname in group:
-            for other, _, _ in process.extract(
+            found = process.extract(
                 surname, group, scorer=fuzz.ratio, score_cutoff=TYPO_RATIO, limit=MAX_SPELLINGS
-            ):
+            )
+            pairs.cut = pairs.cut or len(found) == MAX_SPELLINGS
+            for other, _, _ in found:
                 if other > surname:
                     pairs.add((surname, other))
     return pairs

@@ -63,6 +63,8 @@ class Families:
         self._block_keys: dict[str, set[str]] = {}
         self._block_name: dict[str, str] = {}
         """A block's least surname → its full names."""
+        self._walked: set[str] = set()
+        """The surnames whose blocks were walked here, not read as kept."""
 
     def targets_of(self, keys: Iterable[str]) -> set[str]:
         """The names whose person may change when what the corpus says of these changes
@@ -172,8 +174,14 @@ class Families:
             if surname not in self._blocks:
                 self._walk_and_keep(surname)
 
+    def kept_as_read(self, block: frozenset[str]) -> bool:
+        """Whether these full names' block was read as kept, not walked here: then its
+        surnames are those it had when kept (``forget_blocks`` lets go of any other)."""
+        return all(core_tokens(k)[-1] not in self._walked for k in block)
+
     def _walk_and_keep(self, surname: str) -> None:
         block, given = self._walk_block(surname)
+        self._walked |= block
         for word in block:
             self._blocks[word] = block
         if given:  # (a surname no full name gives any more only links its old block's)

@@ -34,12 +34,17 @@ from briefings.index.identity import (
     TYPO_RATIO,
     NameEvidence,
     join_full_names,
+    join_full_names_again,
     name_persons,
     skeleton,
 )
 
 StoredJoins = Callable[[Sequence[frozenset[str]]], dict[frozenset[str], dict[str, str]]]
 """Blocks → what joining those of them that did not change gives, as stored."""
+GrownJoins = Callable[[frozenset[str]], tuple[dict[str, str], set[str]] | None]
+"""A block that changed → how its names were joined before, as stored, and the names whose
+evidence grew since (``identity.join_full_names_again``); None when it cannot be joined
+so (a name taken back or a surname come or gone, or a name not stored)."""
 
 
 class BlockResolver:
@@ -49,13 +54,19 @@ class BlockResolver:
     ``block_of`` (a surname → its block's name), when given, names the blocks of the whole
     corpus: the names given are cut along them (a block of the corpus that is only partly
     given holds whole blocks of the names given: joined together, they join as apart).
-    ``stored`` gives the joins of blocks that did not change since they were stored."""
+    ``stored`` gives the joins of blocks that did not change since they were stored;
+    ``grown``, of those that did only as articles came (joined again through the names
+    that changed only)."""
 
     def __init__(
-        self, block_of: Callable[[str], str] | None = None, stored: StoredJoins | None = None
+        self,
+        block_of: Callable[[str], str] | None = None,
+        stored: StoredJoins | None = None,
+        grown: GrownJoins | None = None,
     ) -> None:
         self._block_of = block_of
         self._stored = stored
+        self._grown = grown
         self._joined: dict[frozenset[str], dict[str, str]] = {}
         self.joined_anew: dict[frozenset[str], dict[str, str]] = {}
         """The blocks joined here rather than read as stored."""
@@ -73,7 +84,12 @@ class BlockResolver:
         joined: dict[str, str] = {}
         for block in blocks:
             if block not in self._joined:
-                self._joined[block] = join_full_names(evidence[k] for k in block)
+                before = None if self._grown is None else self._grown(block)
+                block_names = (evidence[k] for k in block)
+                if before is None:
+                    self._joined[block] = join_full_names(block_names)
+                else:
+                    self._joined[block] = join_full_names_again(block_names, *before)
                 self.joined_anew[block] = self._joined[block]
             joined.update(self._joined[block])
         return name_persons(evidence.values(), joined)

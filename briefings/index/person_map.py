@@ -39,7 +39,7 @@ from briefings.index.identity import (
     skeleton,
 )
 from briefings.index.name_families import Families, is_full
-from briefings.index.name_families_resolved import BlockResolver, StoredJoins
+from briefings.index.name_families_resolved import BlockResolver, GrownJoins, StoredJoins
 from briefings.index.store import Store
 
 SCHEMA = """
@@ -239,7 +239,8 @@ def _resolve_targets(
     # are not joined again, and those whose names' evidence did not change are joined as
     # stored.
     changed = {families.block_of(core_tokens(k)[-1]) for k in touched if len(core_tokens(k)) > 1}
-    resolver = BlockResolver(families.block_of, _stored_joins(conn, families, changed))
+    grown = None if new_names is None else _grown_joins(conn, families, touched, new_names)
+    resolver = BlockResolver(families.block_of, _stored_joins(conn, families, changed), grown)
     while True:
         names = targets | families.context_of(targets, narrow)
         evidence.update(_evidence(conn, names - evidence.keys(), counted.stats))
@@ -341,30 +342,54 @@ def _stored_joins(conn: sqlite3.Connection, families: Families, changed: set[str
             if families.block_of(core_tokens(next(iter(block)))[-1]) not in changed
             and families.is_whole(block)
         ]
-        keys = json.dumps(sorted(set().union(*whole)))
-        persons = dict(
-            conn.execute(
-                "SELECT key, person FROM person_names WHERE key IN (SELECT value FROM json_each(?))",
-                [keys],
-            ).fetchall()
-        )
-        unnamed = dict(
-            conn.execute(
-                "SELECT key, joined FROM name_joins WHERE key IN (SELECT value FROM json_each(?))",
-                [keys],
-            ).fetchall()
-        )
-        found = {}
-        for block in whole:
-            if all(k in persons or k in unnamed for k in block):
-                first: dict[str, str] = {}
-                for key in sorted(block):
-                    if key in persons:
-                        first.setdefault(persons[key], key)
-                found[block] = {k: first[persons[k]] if k in persons else unnamed[k] for k in block}
-        return found
+        joins = _joins_as_stored(conn, set().union(*whole))
+        return {block: joins for block in whole if block <= joins.keys()}
 
     return stored
+
+
+def _joins_as_stored(conn: sqlite3.Connection, keys: set[str]) -> dict[str, str]:
+    """How these full names (whole blocks) were last joined, as ``_stored_joins`` reads it:
+    each → its person's first spelling among them; a name neither table holds, left out."""
+    listed = json.dumps(sorted(keys))
+    persons = dict(
+        conn.execute(
+            "SELECT key, person FROM person_names WHERE key IN (SELECT value FROM json_each(?))",
+            [listed],
+        ).fetchall()
+    )
+    unnamed = dict(
+        conn.execute(
+            "SELECT key, joined FROM name_joins WHERE key IN (SELECT value FROM json_each(?))",
+            [listed],
+        ).fetchall()
+    )
+    first: dict[str, str] = {}
+    for key in sorted(persons):
+        first.setdefault(persons[key], key)
+    joins = {k: first[p] for k, p in persons.items()}
+    joins.update((k, j) for k, j in unnamed.items() if k not in persons)
+    return joins
+
+
+def _grown_joins(
+    conn: sqlite3.Connection, families: Families, touched: set[str], new_names: set[str]
+) -> GrownJoins:
+    """For a block of full names some of whose evidence changed, with articles only added:
+    how its names were joined before, and those whose evidence grew
+    (``identity.join_full_names_again``); None unless its surnames are those it had
+    (its kept block was read) and every name of it but those new to the corpus
+    (``new_names``) is stored."""
+
+    def grown(block: frozenset[str]) -> tuple[dict[str, str], set[str]] | None:
+        if not families.is_whole(block) or not families.kept_as_read(block):
+            return None
+        joins = _joins_as_stored(conn, set(block))
+        if not block - new_names <= joins.keys():
+            return None
+        return joins, set(block & touched)
+
+    return grown
 
 
 def _keep_joins(conn: sqlite3.Connection, joins: dict[str, str], written: set[str] | None) -> None:
