@@ -15,6 +15,10 @@ The model:
 - A name of one word is the surname of a full name, else its first word (family name first:
   "Li", "Park"), else one of its words ("Sousa"), taking the most reported person that fits.
 - Two people who share only a surname and whose given names differ stay two people.
+
+Over 400 lines: joining full names from nothing (``join_full_names``) and again through the
+names whose evidence grew (``join_full_names_again``) must compare the same pairs the same
+way; apart, one could drift from the other.
 """
 
 from __future__ import annotations
