@@ -126,7 +126,7 @@ class Families:
             words.update(core)
             surnames.add(core[-1])
         close = set().union(*(self._close_spellings(s, names="single") for s in surnames))
-        return self._keys("surname", words | close, single_only=True)
+        return self._keys("surname", words | close, names="single")
 
     def _joinable(self, word: str) -> tuple[bool, set[str]]:
         """The full names a one-word name may join (``resolve_people``'s order), and whether
@@ -137,7 +137,7 @@ class Families:
 
     def _joinable_now(self, word: str) -> tuple[bool, set[str]]:
         for column in ("surname", "first"):
-            found = self._keys(column, {word}, full_only=True)
+            found = self._keys(column, {word}, names="full")
             if found:
                 return True, found
         inside = {
@@ -145,9 +145,7 @@ class Families:
         }
         if inside:
             return True, inside
-        return False, self._keys(
-            "surname", self._close_spellings(word, names="full"), full_only=True
-        )
+        return False, self._keys("surname", self._close_spellings(word, names="full"), names="full")
 
     def block_of(self, surname: str) -> str:
         """The name of a surname's block: its least surname."""
@@ -277,16 +275,15 @@ class Families:
             ]
         return self._near_length[key]
 
-    def _keys(
-        self, column: str, values: set[str], *, full_only: bool = False, single_only: bool = False
-    ) -> set[str]:
+    def _keys(self, column: str, values: set[str], *, names: _Names) -> set[str]:
+        """The full names (``names`` "full"), or the one-word names ("single"), whose
+        ``column`` is one of the values."""
         if not values:
             return set()
-        sql = f"SELECT key FROM name_stats WHERE {column} IN (SELECT value FROM json_each(?))"
-        if full_only:
-            sql += " AND core_len > 1"
-        if single_only:
-            sql += " AND core_len = 1"
+        sql = (
+            f"SELECT key FROM name_stats WHERE {column} IN (SELECT value FROM json_each(?)) "
+            f"AND {_CORE_LENGTHS[names]}"
+        )
         return {r[0] for r in self.conn.execute(sql, [json.dumps(sorted(values))])}
 
     def _close_spellings(self, word: str, *, names: _Names) -> set[str]:
