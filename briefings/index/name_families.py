@@ -231,15 +231,16 @@ class Families:
         # block: only given ones are) and given still changes none, whatever its names say.
         # A surname that stops being given has a name gone, and so comes here to be let go.
         listed = json.dumps(sorted(surnames))
-        kept = {
+        kept_and_given = {
             r[0]
             for r in self.conn.execute(
-                "SELECT surname FROM surname_blocks WHERE surname IN (SELECT value FROM json_each(?))",
+                "SELECT surname FROM surname_blocks WHERE surname IN (SELECT value FROM json_each(?)) "
+                "AND EXISTS (SELECT 1 FROM name_stats n WHERE n.surname = surname_blocks.surname "
+                "AND n.core_len > 1)",
                 [listed],
             )
         }
-        given = self._surname_keys(kept).keys()
-        surnames -= kept & given
+        surnames -= kept_and_given
         near = set(surnames)
         for surname in surnames:
             near |= self._close_spellings(surname, names="full")
