@@ -12,6 +12,7 @@ much each word weighs (``term_weights``).
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import re
 import sys
@@ -113,7 +114,7 @@ class ReportFeatures:
         return (self.happened, self.id)
 
     def to_json(self) -> str:
-        return json.dumps(
+        return _ENCODER.encode(
             {
                 "title": self.title,
                 "published": _iso(self.published),
@@ -135,9 +136,7 @@ class ReportFeatures:
                     if self.place_readings is not None
                     else {}
                 ),
-            },
-            ensure_ascii=False,
-            separators=(",", ":"),
+            }
         )
 
     @classmethod
@@ -166,6 +165,8 @@ class ReportFeatures:
         )
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+"""One encoder for every report's features (``json.dumps`` with options makes one a call)."""
 _WORD_BREAK = " "
 
 
@@ -254,7 +255,7 @@ def features_of(
     """The features of one article from its parts (at ingest, or from the store)."""
     full_text = f"{title} {text}"
     stop = stopwords()
-    terms = Counter(w for w in _WORD.findall(full_text.lower()) if w not in stop)
+    terms = Counter(itertools.filterfalse(stop.__contains__, _WORD.findall(full_text.lower())))
     title_tokens = {fold(w) for w in _TITLE_TOKEN.findall(title)}
     by_key: dict[str, list[PersonMention]] = {}
     for key, mention in mentions:

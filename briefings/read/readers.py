@@ -165,7 +165,11 @@ def _read_bytes(path: Path, max_bytes: int) -> bytes:
         raise UnreadableArticle(_too_big(size, max_bytes))
     try:
         with path.open("rb") as file:
-            raw = file.read(max_bytes + 1)
+            # As much as stat() said, and a byte more to see the file grew: asking for the
+            # limit instead has the whole limit allocated for every file (2 MB, to read 2 KB).
+            raw = file.read(size + 1)
+            if len(raw) > size:  # it grew after stat(): read on, up to the limit
+                raw += file.read(max_bytes + 1 - len(raw))
     except OSError as error:
         raise UnreadableArticle(f"cannot read the file ({error.strerror})") from None
     if len(raw) > max_bytes:  # the file grew after stat()

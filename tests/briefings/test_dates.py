@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import pytest
@@ -374,3 +375,50 @@ def test_date_lines_of_common_site_layouts(text: str, expected: str | None) -> N
     doc = SourceDocument(path="x.txt", text=text)
     found = find_publication_date(doc, clean(doc)).published
     assert (found.isoformat() if found else None) == expected
+
+
+# Written as news writes dates, and what only looks like one: each branch of the event
+# pattern, its look-alikes, both cases, and digits of other scripts.
+EVENT_SENTENCES = [
+    "The talks opened on Monday, March 4, 2019, in the capital.",
+    "Ministers met LATER ON TUESDAY and again on 5 Sept. to sign.",
+    "He arrived last Wednesday's evening; talks resume next Friday.",
+    "Black Friday sales, Good Friday services and Super Tuesday votes are no dates.",
+    "The summit on 2019-09-12 followed one on 12 of June 2018.",
+    "Officials said today, TONIGHT or Yesterday, and tomorrow again.",
+    "Earlier on Sunday the ministry spoke; coming Saturday it votes.",
+    "A meeting on ١٢ March was set; Dec. 3 and DECEMBER 3rd too.",
+    "Talks this Thursday, past Monday, on Thu. and on MON. were held.",
+    "Nothing here: 42 people, 3.5 million dollars, 1990s, the ON switch.",
+    "Monday. Tuesday, and the 31st of January, 2020; JAN 7 2021.",
+]
+
+
+def test_the_event_patterns_first_letter_checks_change_no_match() -> None:
+    """The look-aheads at the start of the event pattern's branches only skip positions
+    where no branch can start: without them, every sentence matches the same."""
+    from briefings.extract import dates
+
+    plain_source = dates._EVENT.pattern.replace(r"(?=[\dJFMASONDTW])", "").replace(
+        r"(?=(?i:[nltcpeo])|[MTWFS])", ""
+    )
+    assert plain_source != dates._EVENT.pattern
+    plain = re.compile(plain_source)
+    texts = EVENT_SENTENCES + [s.lower() for s in EVENT_SENTENCES]
+    texts += [s.upper() for s in EVENT_SENTENCES]
+    found = 0
+    for text in texts:
+        expected = [(m.span(), m.groupdict()) for m in plain.finditer(text)]
+        assert [(m.span(), m.groupdict()) for m in dates._EVENT.finditer(text)] == expected
+        found += len(expected)
+    assert found > 40
+
+
+@pytest.mark.parametrize(
+    "text", ["We meet NEXT WEEK.", "we meet next week.", "We meet Next\nWeek", "this WEEK"]
+)
+def test_relative_weeks_in_any_case(text: str) -> None:
+    """A relative week in any case is read (only a text whose lowercase holds "week" is
+    searched for one)."""
+    anchor = D(2024, 3, 6)
+    assert find_event_dates([text], anchor)
