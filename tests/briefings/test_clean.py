@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -489,3 +490,28 @@ def test_corpus_boilerplate(
 )
 def test_a_sites_date_stamp_leaves_the_headline(headline: str, expected: str) -> None:
     assert cleaned(f"{headline}\n\nThe leaders met on Monday.\n").title == expected
+
+
+def test_the_picture_agencies_rule_finds_what_word_boundaries_find() -> None:
+    """The caption rule naming picture agencies opens each name on its first letter and
+    looks back for a word character, where ``\\b`` before the names would: the same lines
+    match, at the same places."""
+    (rule,) = [p.regex for p in BOILERPLATE if "etty Images" in p.regex.pattern]
+    plain = re.compile(r"\b(?:Getty Images|Shutterstock|EPA-EFE|AFP via Getty)\b")
+    lines = [
+        "Photo: Getty Images",
+        "(AFP via Getty Images)",
+        "EPA-EFE/Lina Varga",
+        "Shutterstock",
+        "xGetty Images",
+        "_Shutterstock",
+        "éEPA-EFE",
+        "Getty Imagesx",
+        "Shutterstocks and more",
+        "A picture by 3Getty Images",
+        "No agency here at all.",
+    ]
+    for line in lines:
+        found, expected = rule.search(line), plain.search(line)
+        assert (found and found.span()) == (expected and expected.span()), line
+    assert sum(1 for line in lines if plain.search(line)) == 4
