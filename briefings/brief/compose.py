@@ -311,7 +311,7 @@ def _context(
     def relevance(text: str) -> int:
         # Ties the happening to what surrounds it: several cues, and the visit itself named.
         if text not in scored:
-            cues = len({m.lower() for m in facet.pattern.findall(text)})
+            cues = len({m.group(1).lower() for m in facet.pattern.finditer(text)})
             scored[text] = (
                 cues
                 + int(rules.requires_happening(text))

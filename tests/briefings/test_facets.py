@@ -6,6 +6,8 @@ invented around them.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from briefings.brief.facets import FacetRules, PartyResolver, load_rules
@@ -53,10 +55,43 @@ def test_cues_match_case_insensitively_at_word_starts_only(rules: FacetRules) ->
     assert not rules.purpose.matches("the reagenda item")  # not inside a word
 
 
+def test_cues_are_found_where_the_case_blind_pattern_finds_them(rules: FacetRules) -> None:
+    # The cues are matched in the text's lowercase (faster); the spans must be those the
+    # same pattern finds case-blind in the text itself, in texts of every case and of the
+    # letters that lower otherwise (ſ, ı, İ: matched case-blind).
+    texts = [
+        "The ministers will MEET to Discuss the Agenda ahead of talks, as before.",
+        "Vordia CONDEMNED the visit; the Merenian envoy Welcomed it last year.",
+        "Tariffs are NOT ON THE AGENDA, and Fishing Will Not Discuss ıt; ſhe LAST TRAVELLED there.",
+        "the two leaders' agendas, a hidden-agenda, the reagenda, AİM and ſummit, ıN TALKS",
+        "Ελλάδα: the premier — accompanied by his deputy — aimed to seek closer ties.",
+    ]
+    cues = [
+        (rules.purpose.pattern, "purpose"),
+        (rules.participants.pattern, "participants"),
+        (rules.reactions.pattern, "reactions"),
+        (rules.context.pattern, "context"),
+        (rules.purpose_requires, "requires"),
+        (rules.purpose_excludes, "excludes"),
+        (rules.elsewhere, "elsewhere"),
+        (rules.principal_references, "principals"),
+    ]
+    for pattern, what in cues:
+        blind = re.compile(pattern._blind.pattern, re.IGNORECASE)  # type: ignore[attr-defined]
+        for text in texts:
+            found = [m.span(1) for m in pattern.finditer(text)]
+            assert found == [m.span(1) for m in blind.finditer(text)], (what, text)
+
+
 def test_first_match_splits_around_the_first_cue(rules: FacetRules) -> None:
     assert rules.reactions.first_match("Vordia strongly condemned the vote.") == (
         "Vordia strongly ",
         "condemned",
+        " the vote.",
+    )
+    assert rules.reactions.first_match("Vordia strongly CONDEMNED the vote.") == (
+        "Vordia strongly ",
+        "CONDEMNED",  # as written
         " the vote.",
     )
     assert rules.reactions.first_match("The harbour froze.") is None
