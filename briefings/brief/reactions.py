@@ -338,7 +338,10 @@ def _party(
     sentence (the last party named), None for nobody (a passive, a negation, a principal's
     own words, no subject to be found)."""
     plain = _unquoted(text)
-    before = _RELATIVE.sub(" ", _PARENTHESES.sub(lambda m: " " * len(m.group()), plain[:start]))
+    before = plain[:start]
+    if "(" in before:  # most texts have none, and the pattern is tried at every space
+        before = _PARENTHESES.sub(lambda m: " " * len(m.group()), before)
+    before = _RELATIVE.sub(" ", before)
     inside = _OPEN_RELATIVE.match(before)
     if inside:  # "China, which claims … and opposes": the relative's antecedent takes it
         before = inside.group(1) + " "
