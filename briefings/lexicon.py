@@ -220,6 +220,22 @@ def lowers_as_case_blind(text: str) -> bool:
     return text.isascii() or _LOWERING_DIFFERS.search(text) is None
 
 
+_last_lowered: tuple[str, str | None] = ("", "")
+"""The last text a WordPattern read and its lowercase (None if matched case-blind): several
+lists are read of one sentence in turn (half the reads of a briefing), each lowering it."""
+
+
+def _lowercase_of(text: str) -> str | None:
+    """The text's lowercase, or None when it must be matched case-blind."""
+    global _last_lowered
+    last = _last_lowered  # one read: another thread may replace it
+    if last[0] is text:
+        return last[1]
+    lowered = text.lower() if lowers_as_case_blind(text) else None
+    _last_lowered = (text, lowered)
+    return lowered
+
+
 class TextPattern(Protocol):
     """What reads a text for words: a compiled pattern or a WordPattern."""
 
@@ -254,9 +270,10 @@ class WordPattern:
         self._lowered = re.compile(source) if plain else None
 
     def _pick(self, text: str) -> tuple[re.Pattern[str], str]:
-        if self._lowered is not None and lowers_as_case_blind(text):
-            return self._lowered, text.lower()
-        return self._blind, text
+        if self._lowered is None:
+            return self._blind, text
+        lowered = _lowercase_of(text)
+        return (self._blind, text) if lowered is None else (self._lowered, lowered)
 
     def search(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match[str] | None:
         pattern, text = self._pick(text)
