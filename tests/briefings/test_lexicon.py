@@ -191,3 +191,23 @@ def test_a_word_pattern_finds_what_its_words_match_case_blind() -> None:
     # A word list with other letters than ASCII lowercase is matched case-blind alone.
     accented = lexicon.WordPattern(r"(?<!\w)(?:été)(?!\w)", ["été"])
     assert accented.search("ÉTÉ") is not None
+
+
+def test_word_patterns_read_texts_in_turn_as_each_alone() -> None:
+    """The last text read is kept lowered for the next list read of it: texts read in any
+    order, by several lists, a text matched case-blind between them, find what each finds
+    alone."""
+    summit = lexicon.WordPattern(r"(?<!\w)(?:summit)(?!\w)", ["summit"])
+    talks = lexicon.WordPattern(r"(?<!\w)(?:talks)(?!\w)", ["talks"])
+    plain = "The SUMMIT ended; Talks go on."
+    odd = "The ſummit ended; TALKS go on in İstanbul."
+    expected = {
+        (id(summit), plain): [(4, 10)],
+        (id(talks), plain): [(18, 23)],
+        (id(summit), odd): [(4, 10)],
+        (id(talks), odd): [(18, 23)],
+    }
+    for text in (plain, odd, plain, "".join(list(plain)), odd, odd, plain):
+        for pattern in (summit, talks, summit):
+            spans = [m.span() for m in pattern.finditer(text)]
+            assert spans == expected[(id(pattern), text)], text
