@@ -3,6 +3,7 @@ when it has few events, the latest events' when it has many and they match."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections import Counter
 from pathlib import Path
 
@@ -114,3 +115,34 @@ def test_a_query_asked_again_is_scored_once(
     scoring.event_scores(corpus.store, "visit")  # the one kept now
     scoring.event_scores(corpus.store, "talks")
     assert scored == Counter({"talks": 4, "visit": 1})
+
+
+def test_reading_the_recent_articles_holds_no_transaction_open(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The recent articles' ids go into a table of the connection's own: filling it commits
+    at once (another connection may write the file meanwhile), and inside a write of the
+    store's it goes with that write."""
+    monkeypatch.setattr(scoring, "RECENT_EVENTS", 1)
+    later = tmp_path / "later.txt"
+    later.write_text(
+        "Berg meets Sato\n\nOSLO, March 3, 2031 (Reuters) - Norwegian Prime Minister Anna "
+        "Berg met Japanese Foreign Minister Kenji Sato in Oslo on Wednesday.\n",
+        "utf-8",
+    )
+    with Engine(tmp_path / "news.db") as engine:
+        engine.ingest([*sorted(SEEDS.iterdir()), later])
+        newest = engine.events()[0]
+        assert len([e for e in engine.events() if e.date]) >= 2
+        first = scoring.event_scores(engine.store, "minister")
+        assert set(first) == {newest.id}
+        assert not engine.store.db.conn.in_transaction
+        other = sqlite3.connect(tmp_path / "news.db", timeout=0)  # fails if the file is locked
+        with other:
+            other.execute("CREATE TABLE elsewhere (x)")
+        other.close()
+        with engine.store.transaction():  # read again: another connection committed
+            assert scoring.event_scores(engine.store, "minister") == first
+        assert not engine.store.db.conn.in_transaction
+        assert scoring.event_scores(engine.store, "minister") == first
+        assert scoring.event_scores(engine.store, "Berg Sato") == first
