@@ -66,12 +66,19 @@ _APPOSITION = re.compile(
     r"had\s+been)\s+(?:as\s+)?)(?:the\s+|an?\s+)?|(?:the\s+|an?\s+)?)"
     r"(?P<role>[^,;.\"“”()–—]{3,80}?)\s*(?=[,;.–—]|\s--|\swho\b|$)"
 )
+_PREDICATE = re.compile(
+    r"\s+(?:is|was|has\s+been|had\s+been|became|remains|remained|serves\s+as|served\s+as)\s+"
+    r"(?:(?:then|now|also|currently|formerly|previously|still|once)\s+)?"
+    r"(?:(?P<article>the|an?)\s+)?(?P<role>[^,;.\"“”()–—]{3,80}?)\s*"
+    r"(?=[,;.–—]|\s--|\s(?:and|who|which|but|when|until|before|after)\s|$)"
+)
+"""A role stated of a name: "X was then foreign minister and…", "X is a senior envoy."."""
 _ROLE_ENDS = re.compile(r"\s+(?:in|at|from|on|since|until|during|with|and|who|which)\s.*$")
 """Where a role given after a name stops: "a vice minister in the capital" is a vice minister."""
 _QUOTE = re.compile(r'"([^"]{2,}?)"|“([^”]{2,}?)”|«([^»]{2,}?)»')
 _PRONOUN_SPEECH = re.compile(r"\b(?:[Hh]e|[Ss]he)\s+" + _ADVERBS + r"(?=\w)")
 _SUBJECT_START = re.compile(r"^[\s\"“«‘'(]*(?:(?:But|And|Yet|However|Meanwhile)\b,?\s+)?$")
-_SPEECH_GAP = re.compile(r"(?:,[^,\"“”]{1,60},)?\s+" + _ADVERBS)
+_SPEECH_GAP = re.compile(r"(?:,[^,\"“”]{1,100},)?\s+" + _ADVERBS)
 _QUOTE_GAP = " \t\n,.;:!?–—-"
 _ACCORDING = re.compile(r"\b[Aa]ccording to\s+$")
 _ACCORDING_GAP = re.compile(r"\s*[,:]?\s*")
@@ -231,16 +238,25 @@ def _apposition_role(text: str, end: int) -> str | None:
     m = _APPOSITION.match(text, end)
     if not m:
         return None
-    role = _ROLE_ENDS.sub("", m.group("role").strip())
+    article = text[m.start() : m.start("role")].rstrip().endswith(("the", "a", "an"))
+    return _role_phrase(m.group("role"), article or bool(m.group("who")))
+
+
+def _predicate_role(text: str, end: int) -> str | None:
+    """A role a name is said to hold: "X was then foreign minister", "X is the envoy"."""
+    m = _PREDICATE.match(text, end)
+    return _role_phrase(m.group("role"), bool(m.group("article"))) if m else None
+
+
+def _role_phrase(phrase: str, introduced: bool) -> str | None:
+    """The role a phrase given of a name is, if it is one: words of roles ending on a
+    title ("a former deputy minister of trade"); without an article or "who is", opening
+    on a title or a country ("Russia's envoy"), not any word."""
+    role = _ROLE_ENDS.sub("", phrase.strip())
     words = role.split()
     if not words or len(words) > 7 or words[0].lower() in _CONNECTORS:
         return None
-    article = text[m.start() : m.start("role")].rstrip().endswith(("the", "a", "an"))
-    if (
-        not article
-        and not m.group("who")
-        and not _word_class(words[0]) & (TITLE | MODIFIER | NATION | COUNTRY)
-    ):
+    if not introduced and not _word_class(words[0]) & (TITLE | MODIFIER | NATION | COUNTRY):
         return None  # without "the"/"a", a role opens on a title or a country ("Russia's")
     for w in words:
         if not _is_role_word(w, w.lower(), _word_class(w)):
@@ -362,24 +378,29 @@ def _mentions(sentences: Sequence[Sentence], title: str, found: Found) -> list[_
                     lex.speech_before.search(text, max(0, m.role_start - 30), m.role_start)
                 )
                 apposition = _apposition_role(text, end)
-                if apposition:
+                stated = None if apposition else _predicate_role(text, end)
+                if apposition or stated:
                     # "X, the envoy," shows a person only for a full name (places take
-                    # appositions too); "X, who serves as envoy," does for a surname as well.
-                    m.titled = len(key) > 1 or text.startswith("who", _after_opener(text, end))
+                    # appositions too); "X, who serves as envoy," and "X was then envoy"
+                    # do for a surname as well.
+                    m.titled = (
+                        bool(stated)
+                        or len(key) > 1
+                        or text.startswith("who", _after_opener(text, end))
+                    )
+                    given = apposition or stated or ""
                     m.nationality = m.nationality or next(
                         (
                             lex.nationality.get(w.lower())
-                            for w in apposition.split()
+                            for w in given.split()
                             if _word_class(w) & NATION
                         ),
                         None,
                     )
                     if m.role:  # a second role for the same mention
-                        out.append(
-                            _Mention(sentence.index, start, end, start, m.name, key, apposition)
-                        )
+                        out.append(_Mention(sentence.index, start, end, start, m.name, key, given))
                     else:
-                        m.role = apposition
+                        m.role = given
                 before = text[max(0, m.role_start - 30) : m.role_start].split()[-2:]
                 after = text[end : end + 30].split()[:1]
                 m.evidence = (

@@ -462,6 +462,28 @@ def test_a_made_up_article_gives_its_people_places_and_organisations() -> None:
         ),
         # an age in commas
         ("Maria Lopez, 54, said the decision was final.", [("Maria Lopez", ())]),
+        # a long apposition between the name and "said"
+        (
+            "Tomas Ekdal, a fisheries studies expert at the Northern Maritime Research "
+            "University in Tromso, said the quotas held.",
+            [("Tomas Ekdal", ())],
+        ),
+        # a role stated of a name, a surname alone as well
+        (
+            "Tomas Ekdal's ties with his counterpart proved pivotal. Ekdal was then Norwegian "
+            "foreign minister and is now the climate envoy.",
+            [("Tomas Ekdal", ("Norwegian foreign minister",))],
+        ),
+        ("Berg became president in 2020.", [("Berg", ("president",))]),
+        (
+            "Anna Berg has been a deputy minister of trade since 2019.",
+            [("Anna Berg", ("deputy minister of trade",))],
+        ),
+        # what is said of a place, an organisation or a deed is no role
+        ("Germany is the largest economy in Europe.", []),
+        ("Vordia was the first country to object.", []),
+        ("Northwind Mining was a supplier of the navy.", []),
+        ("Anna Berg is the first leader to visit the islands.", []),
         # an honorific makes a surname a person, with no role
         ("Mr. Dupont declined to comment.", [("Dupont", ())]),
         # a country's name as a first name
