@@ -415,8 +415,27 @@ def _mentions(sentences: Sequence[Sentence], title: str, found: Found) -> list[_
                         and before[0] in lex.between_people
                     )
                     or bool(after and after[0] in lex.between_people)
+                    or _role_then_comma(text, m.role_start)
                 )
     return out
+
+
+def _role_then_comma(text: str, start: int) -> bool:
+    """Whether a role and a comma come right before a name: "the country's top diplomat,
+    X", "met the head of the party, X". Evidence of a person, not the role: "Like the
+    president, X said" gives X no role."""
+    if text[max(0, start - 2) : start].rstrip()[-1:] != ",":
+        return False
+    opening = max(text.rfind(mark, 0, start - 2) for mark in _CLAUSE_MARKS) + 1
+    segment = text[max(opening, start - 120) : start].rstrip()[:-1]
+    for determiner in _DETERMINER.finditer(segment):
+        if _role_phrase(segment[determiner.end() :], introduced=True):
+            return True
+    return False
+
+
+_CLAUSE_MARKS = tuple(',;:.!?"“”()')
+_DETERMINER = re.compile(r"\b(?:the|its|his|her|their)\s+|\w['’]s\s+")
 
 
 def _resolve(

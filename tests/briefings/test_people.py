@@ -479,6 +479,15 @@ def test_a_made_up_article_gives_its_people_places_and_organisations() -> None:
             "Anna Berg has been a deputy minister of trade since 2019.",
             [("Anna Berg", ("deputy minister of trade",))],
         ),
+        # a role and a comma before a name show a person, but give no role: it may be
+        # another's ("Like the president, X said")
+        (
+            "He then met with the head of the Vordian Workers Party, Lina Varga in Kallavik.",
+            [("Lina Varga", ())],
+        ),
+        ("The country's top diplomat, Lina Varga, arrived.", [("Lina Varga", ())]),
+        ("Like the president, Anna Berg said little.", [("Anna Berg", ())]),
+        ("In the capital, Northwind Mining opened an office.", []),
         # what is said of a place, an organisation or a deed is no role
         ("Germany is the largest economy in Europe.", []),
         ("Vordia was the first country to object.", []),
