@@ -69,12 +69,8 @@ class RecentArticles:
     """those of them in English: the only ones words are matched in"""
     filed: dict[str, list[int]]
     """topic → those of them filed under it, in id order"""
-
-
-RECENT_TABLE = "temp.recent_articles"
-"""Their ids, as queries read them: a table of this connection's own, filled when they are
-read. Handed to each query as a JSON list instead, SQLite built a table of the list anew
-every time (1.5 ms of a query's 2.9 over 100,000 articles)."""
+    table: str
+    """the table of their ids, as queries read them: see _fill_table"""
 
 
 def _recent_articles(store: Store) -> RecentArticles | None:
@@ -106,7 +102,8 @@ def _read_recent_articles(store: Store, count: int) -> RecentArticles | None:
             "WHERE article_id IN (SELECT value FROM json_each(?)) ORDER BY article_id",
             [json.dumps([r[0] for r in rows])],
         ).fetchall()
-        _fill_recent_table(store, [r[0] for r in rows])
+        table = f"temp.recent_articles_{count}"
+        _fill_table(store, table, [r[0] for r in rows])
     filed: dict[str, list[int]] = {}
     for topic, article_id in topics:
         filed.setdefault(topic, []).append(article_id)
@@ -114,18 +111,22 @@ def _read_recent_articles(store: Store, count: int) -> RecentArticles | None:
         {article_id: event_id for article_id, event_id, _ in rows},
         frozenset(article_id for article_id, _, english in rows if english),
         filed,
+        table,
     )
 
 
-def _fill_recent_table(store: Store, ids: list[int]) -> None:
-    """The recent articles' ids into RECENT_TABLE (the store's lock held). Its own
-    transaction, unless a write of the store's is under way (then the table goes with it:
-    what was kept is read again after every write)."""
+def _fill_table(store: Store, table: str, ids: list[int]) -> None:
+    """The recent articles' ids into a temporary table of the store's connection (its lock
+    held), one table for each count of recent events (kept apart as the articles are).
+    Handed to each query as a JSON list instead, SQLite built a table of the list anew every
+    time (1.5 ms of a query's 2.9 over 100,000 articles). Filled in a transaction of its own,
+    unless a write of the store's is under way (then it goes with that write: what was kept
+    is read again after every write)."""
     conn = store.db.conn
     within = conn.in_transaction
-    conn.execute(f"CREATE TABLE IF NOT EXISTS {RECENT_TABLE} (id INTEGER PRIMARY KEY)")
-    conn.execute(f"DELETE FROM {RECENT_TABLE}")
-    conn.executemany(f"INSERT INTO {RECENT_TABLE} (id) VALUES (?)", [(i,) for i in ids])
+    conn.execute(f"CREATE TABLE IF NOT EXISTS {table} (id INTEGER PRIMARY KEY)")
+    conn.execute(f"DELETE FROM {table}")
+    conn.executemany(f"INSERT INTO {table} (id) VALUES (?)", [(i,) for i in ids])
     if not within:
         conn.commit()  # a temporary table's: the corpus's file is not written
 
@@ -152,7 +153,7 @@ def _recent_scores(store: Store, query: str, recent: RecentArticles) -> Counter[
                 r[0]
                 for r in store.db.execute(
                     "SELECT rowid FROM articles_fts WHERE articles_fts MATCH ? "
-                    f"AND +rowid IN {RECENT_TABLE}",
+                    f"AND +rowid IN {recent.table}",
                     [match],
                 )
             ]

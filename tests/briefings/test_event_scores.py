@@ -146,3 +146,27 @@ def test_reading_the_recent_articles_holds_no_transaction_open(
         assert not engine.store.db.conn.in_transaction
         assert scoring.event_scores(engine.store, "minister") == first
         assert scoring.event_scores(engine.store, "Berg Sato") == first
+
+
+def test_each_count_of_recent_events_reads_its_own_articles(
+    corpus: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The recent articles are kept for each count of recent events, each with its own
+    table of ids: asked for with one count, then another, then the first again, each finds
+    what it found the first time."""
+    dated = [e for e in corpus.events() if e.date]  # latest first
+    if len(dated) < 4:
+        pytest.skip("needs the shared corpora's events")
+    monkeypatch.setattr(scoring, "KEPT_QUERIES", 0)
+    found: dict[int, list[dict[str, Counter[int]]]] = {1: [], 2: []}
+    for count in (2, 1, 2, 1):
+        monkeypatch.setattr(scoring, "RECENT_EVENTS", count)
+        latest = {e.id for e in dated[:count]}
+        scores = {query: scoring.event_scores(corpus.store, query) for query in QUERIES}
+        for query, scored in scores.items():
+            if scored.keys() & latest:
+                assert set(scored) <= latest, (count, query)
+        found[count].append(scores)
+    assert found[2][0] == found[2][1]
+    assert found[1][0] == found[1][1]
+    assert found[1][0] != found[2][0]
