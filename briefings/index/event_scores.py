@@ -97,13 +97,12 @@ def _read_recent_articles(store: Store, count: int) -> RecentArticles | None:
             "WHERE event_id IN (SELECT value FROM json_each(?))",
             [json.dumps([e[0] for e in events[:count]])],
         ).fetchall()
-        topics = store.db.execute(
-            "SELECT topic, article_id FROM article_topics "
-            "WHERE article_id IN (SELECT value FROM json_each(?)) ORDER BY article_id",
-            [json.dumps([r[0] for r in rows])],
-        ).fetchall()
         table = f"temp.recent_articles_{count}"
         _fill_table(store, table, [r[0] for r in rows])
+        topics = store.db.execute(
+            "SELECT topic, article_id FROM article_topics "
+            f"WHERE article_id IN {table} ORDER BY article_id"
+        ).fetchall()
     filed: dict[str, list[int]] = {}
     for topic, article_id in topics:
         filed.setdefault(topic, []).append(article_id)
