@@ -1062,6 +1062,7 @@ class Placement:
                 and f not in self.emptied
             ]
         )
+        self._read_undated_members(unchanged, JOINED)
         # (their centroids read when asked for: the narrowing leaves out over half of a leader's)
         for founder, (last, summary) in self.state.joined_summaries(
             unchanged, centroid=False
@@ -1123,6 +1124,18 @@ class Placement:
                 i for i, p, _ in self.members_of(founder) if p == phase
             )
         return self._undated_members[key]
+
+    def _read_undated_members(self, founders: Iterable[int], phase: int) -> None:
+        """Read what ``_stored_undated`` gives of these groups, one query for all of them
+        (hundreds of groups are read for one undated report naming a leader)."""
+        if self.full:
+            return
+        unread = [f for f in founders if (f, phase) not in self._undated_members]
+        for start in range(0, len(unread), 500):
+            chunk = unread[start : start + 500]
+            found = self.state.undated_members(chunk, phase)
+            for founder in chunk:
+                self._undated_members[(founder, phase)] = found.get(founder, [])
 
     def _undated_near(self, founder: int, *, after: int, alone: bool) -> set[int]:
         """Undated reports after a step that may have had, or may now have, the group as a

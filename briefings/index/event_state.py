@@ -382,6 +382,22 @@ class EventState:
             members.sort(key=lambda m: (m[1], m[2] or dt.date.min, m[0]))
         return found
 
+    def undated_members(self, founders: Iterable[int], phase: int) -> dict[int, list[int]]:
+        """founder → the ids of its members of an undated phase, in order: from the index
+        alone (``members_of`` reads every member, and a leader's groups have hundreds of
+        dated ones)."""
+        found: dict[int, list[int]] = {}
+        rows = self.conn.execute(
+            "SELECT founder, article_id FROM event_members "
+            "WHERE founder IN (SELECT value FROM json_each(?)) AND phase = ?",
+            [_ids(founders), phase],
+        )
+        for founder, article_id in rows:
+            found.setdefault(founder, []).append(article_id)
+        for members in found.values():
+            members.sort()
+        return found
+
     def founders_dated_between(self, first: dt.date, last: dt.date) -> dict[int, int]:
         """article id → founder, for dated members dated within [first, last]."""
         rows = self.conn.execute(

@@ -1206,3 +1206,24 @@ def test_the_weights_sample_is_read_from_an_index_of_ids_made_for_an_older_datab
         assert sample == sorted(
             r[0] for r in conn.execute("SELECT article_id FROM report_features")
         )
+
+
+def test_undated_members_read_from_the_index_are_those_of_every_member(tmp_path: Path) -> None:
+    """The undated members of many groups, read at once from the index, are those every
+    member read group by group names, in order; a group without any has none."""
+    files = _news_corpus(tmp_path / "corpus", 160)
+    db = tmp_path / "news.db"
+    _with_sample(db, 40)
+    with Engine(db) as engine:
+        engine.ingest(files)
+        state = EventState(engine.store.db.conn)
+        founders = state.all_founders()
+        every = state.members_of(founders)
+        for phase in (event_replay.JOINED, event_replay.ALONE):
+            read = state.undated_members(founders, phase)
+            expected = {
+                f: sorted(i for i, p, _ in members if p == phase) for f, members in every.items()
+            }
+            assert read == {f: ids for f, ids in expected.items() if ids}
+            assert any(read.values())
+        assert state.undated_members([max(founders) + 1], event_replay.JOINED) == {}
