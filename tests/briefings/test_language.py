@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from briefings.read.language import detect_language
+from briefings.read import language
+from briefings.read.language import SAMPLE_CHARS, detect_language
+from briefings.read.readers import read_documents
 
 ROOT = Path(__file__).parents[2]
 SEEDS = ROOT / "seeds"
@@ -72,3 +74,151 @@ def test_the_bot_starts_without_numpy_and_the_model_still_loads() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "fr"
+
+
+# The same news written in several languages (for these tests): close languages among them.
+PARAGRAPHS = {
+    "de": (
+        "Der Außenminister ist am Montag zu Gesprächen nach Ankara gereist, wo er mit "
+        "seinem Amtskollegen über die Lage in der Region sprechen wollte. Nach Angaben "
+        "des Ministeriums sollen auch die Handelsbeziehungen und die Zusammenarbeit bei "
+        "der Energie auf der Tagesordnung stehen. Die Opposition hatte die Reise zuvor "
+        "kritisiert, weil die Regierung keine klaren Ziele genannt habe. Ein Sprecher "
+        "sagte, man sei zuversichtlich, dass die Gespräche zu Ergebnissen führen würden."
+    ),
+    "fr": (
+        "Le ministre des Affaires étrangères s'est rendu lundi à Ankara pour des "
+        "entretiens avec son homologue sur la situation dans la région. Selon le "
+        "ministère, les relations commerciales et la coopération dans le domaine de "
+        "l'énergie figurent aussi à l'ordre du jour. L'opposition avait critiqué ce "
+        "voyage, estimant que le gouvernement n'avait pas fixé d'objectifs clairs. Un "
+        "porte-parole a déclaré qu'il était confiant dans l'issue des discussions, qui "
+        "doivent se poursuivre mardi."
+    ),
+    "es": (
+        "El ministro de Asuntos Exteriores viajó el lunes a Ankara para mantener "
+        "conversaciones con su homólogo sobre la situación en la región. Según el "
+        "ministerio, las relaciones comerciales y la cooperación en materia de energía "
+        "también están en la agenda. La oposición había criticado el viaje porque el "
+        "gobierno no había fijado objetivos claros. Un portavoz dijo que confiaba en que "
+        "las conversaciones darían resultados, y que se prolongarán hasta el martes."
+    ),
+    "pt": (
+        "O ministro dos Negócios Estrangeiros viajou na segunda-feira para Ancara para "
+        "conversas com o seu homólogo sobre a situação na região. Segundo o ministério, "
+        "as relações comerciais e a cooperação na área da energia também estão na agenda."
+        " A oposição tinha criticado a viagem porque o governo não definiu objetivos "
+        "claros. Um porta-voz disse que estava confiante de que as conversas trariam "
+        "resultados, e que devem continuar na terça-feira."
+    ),
+    "it": (
+        "Il ministro degli Esteri si è recato lunedì ad Ankara per colloqui con il suo "
+        "omologo sulla situazione nella regione. Secondo il ministero, anche le relazioni"
+        " commerciali e la cooperazione nel settore dell'energia sono all'ordine del "
+        "giorno. L'opposizione aveva criticato il viaggio perché il governo non avrebbe "
+        "indicato obiettivi chiari. Un portavoce ha detto di essere fiducioso che i "
+        "colloqui porteranno a risultati, e che proseguiranno martedì."
+    ),
+    "nl": (
+        "De minister van Buitenlandse Zaken is maandag naar Ankara gereisd voor "
+        "gesprekken met zijn ambtgenoot over de situatie in de regio. Volgens het "
+        "ministerie staan ook de handelsbetrekkingen en de samenwerking op het gebied van"
+        " energie op de agenda. De oppositie had de reis eerder bekritiseerd, omdat de "
+        "regering geen duidelijke doelen zou hebben gesteld. Een woordvoerder zei dat hij"
+        " erop vertrouwt dat de gesprekken tot resultaten zullen leiden."
+    ),
+    "ca": (
+        "El ministre d'Afers Exteriors va viatjar dilluns a Ankara per mantenir converses"
+        " amb el seu homòleg sobre la situació a la regió. Segons el ministeri, les "
+        "relacions comercials i la cooperació en matèria d'energia també són a l'agenda. "
+        "L'oposició havia criticat el viatge perquè el govern no havia fixat objectius "
+        "clars. Un portaveu va dir que confiava que les converses donarien resultats, i "
+        "que continuaran dimarts."
+    ),
+    "gl": (
+        "O ministro de Asuntos Exteriores viaxou o luns a Ankara para manter conversas co"
+        " seu homólogo sobre a situación na rexión. Segundo o ministerio, as relacións "
+        "comerciais e a cooperación en materia de enerxía tamén están na axenda. A "
+        "oposición criticara a viaxe porque o goberno non fixou obxectivos claros. Un "
+        "portavoz dixo que confiaba en que as conversas darían resultados, e que "
+        "continuarán o martes."
+    ),
+    "sv": (
+        "Utrikesministern reste på måndagen till Ankara för samtal med sin kollega om "
+        "läget i regionen. Enligt ministeriet står också handelsförbindelserna och "
+        "samarbetet inom energiområdet på dagordningen. Oppositionen hade kritiserat "
+        "resan eftersom regeringen inte har angett några tydliga mål. En talesperson sade"
+        " att man var säker på att samtalen skulle leda till resultat, och att de "
+        "fortsätter på tisdag."
+    ),
+    "ro": (
+        "Ministrul de externe a călătorit luni la Ankara pentru discuții cu omologul său "
+        "despre situația din regiune. Potrivit ministerului, relațiile comerciale și "
+        "cooperarea în domeniul energiei se află de asemenea pe agendă. Opoziția "
+        "criticase vizita, deoarece guvernul nu ar fi stabilit obiective clare. Un "
+        "purtător de cuvânt a spus că este încrezător că discuțiile vor duce la rezultate"
+        " și că acestea vor continua marți."
+    ),
+    "af": (
+        "Die minister van buitelandse sake het Maandag na Ankara gereis vir gesprekke met"
+        " sy eweknie oor die situasie in die streek. Volgens die ministerie is "
+        "handelsbetrekkinge en samewerking op die gebied van energie ook op die agenda. "
+        "Die opposisie het die reis vooraf gekritiseer omdat die regering nie duidelike "
+        "doelwitte gestel het nie. 'n Woordvoerder het gesê hy is vol vertroue dat die "
+        "gesprekke tot resultate sal lei."
+    ),
+}
+PLAINLY = ("de", "fr", "it", "nl")
+"""Those the word tables tell without the model (see data/languages.txt)."""
+
+
+@pytest.mark.parametrize("code", PLAINLY)
+def test_a_text_plainly_in_a_listed_language_is_told_without_the_model(
+    code: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_model() -> None:
+        raise AssertionError("the language model was asked")
+
+    monkeypatch.setattr(language, "_identifier", no_model)
+    assert detect_language(PARAGRAPHS[code]) == code
+
+
+@pytest.mark.parametrize("code", sorted(set(PARAGRAPHS) - set(PLAINLY)))
+def test_close_languages_and_unlisted_ones_are_left_to_the_model(code: str) -> None:
+    """Spanish and Portuguese read much like Catalan and Galician, Dutch like Afrikaans: what
+    the tables cannot tell apart by a wide margin, the model tells (and gets right)."""
+    assert language._plainly_other(PARAGRAPHS[code]) is None
+    assert detect_language(PARAGRAPHS[code]) == code
+
+
+def test_a_german_article_leaves_the_model_unloaded() -> None:
+    """The model and numpy stay out of a process (a bot's) that reads a German text."""
+    script = (
+        "import sys\n"
+        "from briefings.read.language import detect_language, _identifier\n"
+        f"print(detect_language({PARAGRAPHS['de']!r}))\n"
+        "assert 'numpy' not in sys.modules, 'numpy imported'\n"
+        "assert _identifier.cache_info().currsize == 0, 'model loaded'\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "de"
+
+
+@pytest.mark.skipif(not CORPUS.exists(), reason="the shared corpora are not here")
+def test_the_tables_agree_with_the_model_on_every_corpus_article() -> None:
+    """Of the shared corpora's articles that are not plainly English, those the tables tell
+    are told as the model tells them."""
+    told = 0
+    for path in sorted(CORPUS.parent.rglob("*.txt")):
+        for document in read_documents(path).documents:
+            sample = document.text[:SAMPLE_CHARS]
+            if language._plainly_english(sample):
+                continue
+            plainly = language._plainly_other(sample)
+            if plainly is not None:
+                told += 1
+                assert plainly == language._identifier().classify(sample)[0], path
+    assert told
