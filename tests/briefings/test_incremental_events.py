@@ -1219,11 +1219,13 @@ def test_undated_members_read_from_the_index_are_those_of_every_member(tmp_path:
         state = EventState(engine.store.db.conn)
         founders = state.all_founders()
         every = state.members_of(founders)
+        undated = 0
         for phase in (event_replay.JOINED, event_replay.ALONE):
             read = state.undated_members(founders, phase)
             expected = {
                 f: sorted(i for i, p, _ in members if p == phase) for f, members in every.items()
             }
             assert read == {f: ids for f, ids in expected.items() if ids}
-            assert any(read.values())
+            undated += sum(map(len, read.values()))
+        assert undated  # (which phases have some depends on the corpus the bench builds)
         assert state.undated_members([max(founders) + 1], event_replay.JOINED) == {}
