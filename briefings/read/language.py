@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import itertools
 import re
+from collections import Counter
 from typing import Any
 
 from briefings.lexicon import lower_words, sections
@@ -62,9 +63,13 @@ def _english_function_words() -> frozenset[str]:
 
 
 OTHER_MARGIN = 2.0
-"""A text is plainly in one of the other listed languages when its words are this many times
-as often that language's function words as any other's: close languages (Spanish and
-Portuguese, a Catalan text read with either) are left to the model."""
+MIN_TELLING_WORDS = 8
+"""A text is plainly in one of the other listed languages when a quarter of its words are that
+language's function words and, against each other listed language, the words it has of the
+one and not the other are at least MIN_TELLING_WORDS and OTHER_MARGIN times those it has of
+the other and not the one. Close languages share most of their function words ("la", "de",
+"que"): they are told apart by those they do not share ("y", "los" against "i", "els"),
+and a text with too few of them is left to the model."""
 _LETTERS = re.compile(r"[^\W\d_]+")
 
 
@@ -76,14 +81,19 @@ def _plainly_other(sample: str) -> str | None:
     words = _LETTERS.findall(sample.lower())
     if len(words) < MIN_ENGLISH_WORDS:
         return None
-    shares = sorted(
-        ((sum(1 for w in words if w in listed), code) for code, listed in _other_words()),
-        reverse=True,
-    )
-    (best, code), (second, _) = shares[0], shares[1]
-    if best >= ENGLISH_SHARE * len(words) and best >= OTHER_MARGIN * second:
-        return code
-    return None
+    tables = _other_words()
+    listed = Counter(w for w in words if any(w in table for _, table in tables))
+    code, table = max(tables, key=lambda entry: sum(listed[w] for w in entry[1] & listed.keys()))
+    if sum(listed[w] for w in table & listed.keys()) < ENGLISH_SHARE * len(words):
+        return None
+    for other, other_table in tables:
+        if other == code:
+            continue
+        own = sum(n for w, n in listed.items() if w in table and w not in other_table)
+        theirs = sum(n for w, n in listed.items() if w in other_table and w not in table)
+        if own < MIN_TELLING_WORDS or own < OTHER_MARGIN * theirs:
+            return None
+    return code
 
 
 @functools.cache
