@@ -1131,11 +1131,9 @@ class Placement:
         if self.full:
             return
         unread = [f for f in founders if (f, phase) not in self._undated_members]
-        for start in range(0, len(unread), 500):
-            chunk = unread[start : start + 500]
-            found = self.state.undated_members(chunk, phase)
-            for founder in chunk:
-                self._undated_members[(founder, phase)] = found.get(founder, [])
+        found = self.state.undated_members(unread, phase) if unread else {}
+        for founder in unread:
+            self._undated_members[(founder, phase)] = found.get(founder, [])
 
     def _undated_near(self, founder: int, *, after: int, alone: bool) -> set[int]:
         """Undated reports after a step that may have had, or may now have, the group as a

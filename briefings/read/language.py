@@ -83,8 +83,11 @@ def _plainly_other(sample: str) -> str | None:
         return None
     tables = _other_words()
     listed = Counter(w for w in words if any(w in table for _, table in tables))
-    code, table = max(tables, key=lambda entry: sum(listed[w] for w in entry[1] & listed.keys()))
-    if sum(listed[w] for w in table & listed.keys()) < ENGLISH_SHARE * len(words):
+    count, code, table = max(
+        ((sum(n for w, n in listed.items() if w in table), code, table) for code, table in tables),
+        key=lambda counted: counted[0],
+    )
+    if count < ENGLISH_SHARE * len(words):
         return None
     for other, other_table in tables:
         if other == code:

@@ -69,11 +69,16 @@ def test_the_bot_starts_without_numpy_and_the_model_still_loads() -> None:
         "print(detect_language('Le président a rencontré son homologue russe à Sotchi mardi soir.'))\n"
         "assert 'numpy' in sys.modules\n"
     )
+    assert _printed_by(script) == "fr"
+
+
+def _printed_by(script: str) -> str:
+    """What a fresh Python process running the script prints (it must end well)."""
     done = subprocess.run(
         [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120
     )
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "fr"
+    return done.stdout.strip()
 
 
 # The same news written in several languages (for these tests): close languages among them.
@@ -290,11 +295,7 @@ def test_a_german_article_leaves_the_model_unloaded() -> None:
         "assert 'numpy' not in sys.modules, 'numpy imported'\n"
         "assert _identifier.cache_info().currsize == 0, 'model loaded'\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120
-    )
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "de"
+    assert _printed_by(script) == "de"
 
 
 @pytest.mark.skipif(not CORPUS.exists(), reason="the shared corpora are not here")
