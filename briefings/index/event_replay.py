@@ -22,10 +22,10 @@ only as far as their effects reach:
   changed before it, unless too little of what it kept stays known (or it kept nothing:
   a database written before the choices were kept gets them as its reports are decided
   again, or all at once from ``regroup``);
-- an undated report is kept as built (``report_records``): decided again without having
-  changed, it is read back rather than built again from its features; and when what
-  bounds its score (its likeness, dates and towns) tells that no changed group can enter
-  its choices, only that is read (``_keeps_choices``).
+- a report is kept as built (``report_records``): decided again without having changed, it
+  is read back rather than built again from its features; and when what bounds an undated
+  report's score (its likeness, dates and towns) tells that no changed group can enter its
+  choices, only that is read (``_keeps_choices``).
 
 Groups are read back from the database as the decisions need them: a dated group from its
 stored state, or from its members when a change falls within its span. ``regroup`` is the
@@ -96,10 +96,10 @@ READ_AHEAD = 256
 READ_AHEAD_PLACING = 8
 """…and a walk placing a few articles: it may stop a few reports on (past the reach of the
 changes), and a report read for nothing costs what a few queries do."""
-RECORDS = ("undated_reports", "6")
+RECORDS = ("undated_reports", "7")
 """The meta entry saying every undated report is kept as built (``report_records``), in the
 records' present layout: a database written before is given them once, at its next
-placement."""
+placement. (Dated reports are kept as a regroup or a placement builds them.)"""
 NEVER = 1 << 62
 LEFT_OVER = 0
 """The founder of an undated report that joined no dated event, until its own phase."""
@@ -389,21 +389,23 @@ class Placement:
         a regroup from nothing never takes back a report's dated group)."""
 
     # -- reading ---------------------------------------------------------------------------
-    def reports(self, ids: Iterable[int], *, dated: bool = False) -> dict[int, _Report]:
-        """The reports, as kept (``report_records``) or built from their features; ``dated``:
-        they are all dated reports, of which none is kept."""
+    def reports(self, ids: Iterable[int]) -> dict[int, _Report]:
+        """The reports, as kept (``report_records``) or built from their features (then
+        kept: built, a report costs twice what reading it back does, and an added article
+        decides again hundreds of dated reports near a leader's events, each time one is
+        added)."""
         ids = list(ids)
         missing = [i for i in ids if i not in self._reports]
-        holding = [] if dated else [i for i in missing if self._record_holds(i)]
-        unreadable = self._read_records(holding)
+        self._read_records([i for i in missing if self._record_holds(i)])
         missing = [i for i in missing if i not in self._reports]
         if missing:
             features = self.state.features(missing)
             self.persons.prepare(n.key for f in features.values() for n in f.names)
-            for i, f in features.items():
-                self._reports[i] = build_report(f, self.persons.person_of, self.weights)
-            # A kept record that cannot be read is kept again, as built.
-            self._keep_records(r for i in unreadable if (r := self._reports.get(i)) is not None)
+            built = [
+                build_report(f, self.persons.person_of, self.weights) for f in features.values()
+            ]
+            self._reports.update((r.id, r) for r in built)
+            self._keep_records(built)
         found = {i: r for i in ids if (r := self._reports.get(i)) is not None}
         # Only then are the oldest forgotten: some of those just asked for may be among them.
         while len(self._reports) > REPORT_CACHE:
@@ -418,23 +420,19 @@ class Placement:
             return True
         return not self.full and article_id not in self.changed
 
-    def _read_records(self, ids: Sequence[int]) -> list[int]:
-        """Read these reports as kept (``report_records``); say which records could not be
-        read."""
-        unreadable = []
+    def _read_records(self, ids: Sequence[int]) -> None:
+        """Read these reports as kept (``report_records``): those without a record, or
+        with one that cannot be read, are left to be built (and kept again)."""
         records = {i: r for i in ids if (r := self._records.pop(i, None)) is not None}
         unread = [i for i in ids if i not in records]
         records.update(self.state.undated_reports(unread) if unread else {})
         for i, record in records.items():
             if (kept := report_records.report_of(i, record)) is not None:
                 self._reports[i] = kept
-            else:
-                unreadable.append(i)
-        return unreadable
 
     def _keep_records(self, reports: Iterable[_Report]) -> None:
-        """Keep undated reports as built (``report_records``)."""
-        rows = [(r.id, report_records.record_of(r)) for r in reports if r.happened is None]
+        """Keep reports as built (``report_records``), once a walk."""
+        rows = [(r.id, report_records.record_of(r)) for r in reports if r.id not in self._recorded]
         self.state.save_undated_reports(rows)
         self._recorded.update(i for i, _ in rows)
 
@@ -531,8 +529,8 @@ class Placement:
         # From nothing, the dated reports are indexed as the walk reads them (one reading
         # of the corpus fewer); the undated ones before it, as the walk's later phases find
         # them through the indexes.
-        self._index_reports(self.state.undated_ids() if self.full else sorted(present))
         self._complete_records()
+        self._index_reports(self.state.undated_ids() if self.full else sorted(present))
         self._dated_phase(present)
         self._joined_phase(present)
         self._alone_phase()
@@ -571,19 +569,19 @@ class Placement:
                     state.set_undated_people(article_id, report.people)
                 elif not self.full:
                     state.delete_undated_people([article_id])
-                    state.delete_undated_reports([article_id])
-            self._keep_records(reports.values())
 
     def _complete_records(self) -> None:
         """Keep every undated report as built, once, in a database written before they
-        were kept (a regroup from nothing has just kept them all)."""
+        were kept or in another layout (a regroup from nothing has just kept them all); the
+        dated ones kept in another layout are forgotten, to be kept again as built."""
         name, version = RECORDS
         if self.state.meta(name) == version:
             return
         if not self.full:
+            self.state.delete_dated_reports()
             unchanged = [i for i in self.state.undated_ids() if i not in self.changed]
             for chunk in range(0, len(unchanged), 500):
-                self._keep_records(self.reports(unchanged[chunk : chunk + 500]).values())
+                self.reports(unchanged[chunk : chunk + 500])  # (built, when not kept, and kept)
         self.state.set_meta(name, version)
 
     # -- dated reports ---------------------------------------------------------------------
@@ -642,7 +640,7 @@ class Placement:
         if not self.full:
             while chunk := list(itertools.islice(keys, READ_AHEAD_PLACING)):
                 ids = [i for _, i in chunk]
-                self.reports(ids, dated=True)
+                self.reports(ids)
                 self._read_stored(ids)
                 yield from chunk
             return
@@ -660,7 +658,7 @@ class Placement:
 
     def _dated_step(self, key: tuple[dt.date, int]) -> None:
         day, article_id = key
-        report = self.reports([article_id], dated=True).get(article_id)
+        report = self.reports([article_id]).get(article_id)
         if report is None:
             return
         stored = self.stored_of(article_id)

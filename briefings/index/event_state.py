@@ -21,7 +21,8 @@ so that the schema and the code that relies on it are read together.
   reports before it left them) that fit it best, with their scores: a later change
   re-scores only the groups that changed and keeps the others' scores (``event_choices``).
 - ``undated_reports``: each undated report as grouping built it from its features, read
-  back at a fraction of the cost when it is decided again (``report_records``).
+  back at a fraction of the cost when it is decided again (``report_records``); and each
+  dated one grouping built since it last regrouped.
 - ``unplaced_articles``: articles deleted since the last placement (a trigger notes them).
 - ``term_sample``, ``grouping_meta``: the document frequencies words are weighed by
   (``term_weights``) and the sample they were counted over.
@@ -567,7 +568,9 @@ class EventState:
         )
 
     def undated_reports(self, ids: Iterable[int]) -> dict[int, bytes]:
-        """The kept undated reports among these (``report_records``), by article id."""
+        """The kept reports among these (``report_records``), by article id: every
+        undated one, and the dated ones grouping built since it last regrouped or their
+        records changed layout."""
         rows = self.conn.execute(
             "SELECT article_id, report FROM undated_reports "
             "WHERE article_id IN (SELECT value FROM json_each(?))",
@@ -584,6 +587,13 @@ class EventState:
         self.conn.execute(
             "DELETE FROM undated_reports WHERE article_id IN (SELECT value FROM json_each(?))",
             [_ids(ids)],
+        )
+
+    def delete_dated_reports(self) -> None:
+        """Forget every kept dated report (``report_records``): kept again as they are built."""
+        self.conn.execute(
+            "DELETE FROM undated_reports WHERE article_id IN "
+            "(SELECT article_id FROM report_features WHERE happened IS NOT NULL)"
         )
 
     def set_top_terms(self, article_id: int, terms: Iterable[str], is_dated: bool) -> None:

@@ -1,10 +1,14 @@
-"""Undated reports as grouping built them, kept between ingests (``undated_reports``).
+"""Reports as grouping built them, kept between ingests (``undated_reports``).
 
 An added article calls for deciding again every undated report that may have its event as a
 candidate: at 100,000 bench articles, thousands of them, each compared with the few events
-that changed, and each one read. Building a report from its stored features (decoding them,
-weighing its words, finding the weightiest) costs about twice what reading it back built
-does. So each undated report is kept as built, written whenever it is indexed.
+that changed, and each one read. Near a leader's events, it also decides again hundreds of
+dated reports, each joining the event it joined or another. Building a report from its
+stored features (decoding them, weighing its words, finding the weightiest) costs about
+twice what reading it back built does (190 against 90 µs). So each report is kept as built:
+every undated one, written whenever it is indexed; the dated ones as a regroup or a
+placement builds them (a database whose records changed layout keeps its dated ones again
+as they are built).
 
 A record is plain values (``kept_values``: strings, numbers, tuples, one dict), with its
 words' weights as the bytes of 64-bit floats: read back in about half the time of the same
@@ -20,22 +24,23 @@ from __future__ import annotations
 
 import datetime as dt
 import marshal
+from collections.abc import Sequence
 from typing import Any
 
 from briefings.index import kept_values
 from briefings.index.event_places import readings_fields, readings_from
 from briefings.index.events import ReportCore, _Report
 
-FORMAT = 5
+FORMAT = 6
 """The record layout's version, its first value: another version is built again."""
 
 
 def record_of(report: _Report) -> bytes:
-    """An undated report as ``undated_reports`` keeps it: everything but its id, the same
-    words in the same order (a vector's sum is taken in that order). In two parts: what
-    bounding its score against a group needs (``core_of``), and the rest."""
-    assert report.happened is None, "only undated reports are kept"
+    """A report as ``undated_reports`` keeps it: everything but its id, the same words in
+    the same order (a vector's sum is taken in that order). In two parts: what bounding an
+    undated report's score against a group needs (``core_of``), and the rest."""
     core = (
+        report.happened.toordinal() if report.happened else 0,
         tuple(sorted(report.people)),
         tuple(sorted(report.referred)),
         tuple(report.vector),
@@ -71,19 +76,23 @@ def report_of(article_id: int, record: object) -> _Report | None:
         parts = _parts(record)
         if parts is None:
             return None
-        core = _core(article_id, marshal.loads(parts[0]))
-        return _decoded(core, marshal.loads(parts[1]))
+        happened, *core_values = marshal.loads(parts[0])
+        core = _core(article_id, core_values)
+        return _decoded(core, marshal.loads(parts[1]), happened)
     except Exception:  # values of another shape, in any place: built again
         return None
 
 
 def core_of(article_id: int, record: object) -> ReportCore | None:
-    """What bounding the report's score against a group needs (``events.ReportCore``),
+    """What bounding an undated report's score against a group needs (``events.ReportCore``),
     read without the rest (most of the reports an added article calls for are told apart
-    by it alone), or None when the record cannot be read."""
+    by it alone), or None when the record cannot be read or is a dated report's."""
     try:
         parts = _parts(record)
-        return None if parts is None else _core(article_id, marshal.loads(parts[0]))
+        if parts is None:
+            return None
+        happened, *core_values = marshal.loads(parts[0])
+        return None if happened else _core(article_id, core_values)
     except Exception:  # (as in ``report_of``)
         return None
 
@@ -98,7 +107,7 @@ def _parts(record: object) -> tuple[bytes, bytes] | None:
     return core, rest
 
 
-def _core(article_id: int, values: tuple[Any, ...]) -> ReportCore:
+def _core(article_id: int, values: Sequence[Any]) -> ReportCore:
     people, referred, terms, weights, top, pictures, partial, weekdays, month_days, towns = values
     floats = kept_values.floats(weights)
     if len(floats) != len(terms):
@@ -119,7 +128,7 @@ def _core(article_id: int, values: tuple[Any, ...]) -> ReportCore:
     )
 
 
-def _decoded(core: ReportCore, values: tuple[Any, ...]) -> _Report:
+def _decoded(core: ReportCore, values: tuple[Any, ...], happened: int) -> _Report:
     (
         title,
         published,
@@ -137,7 +146,7 @@ def _decoded(core: ReportCore, values: tuple[Any, ...]) -> _Report:
         id=core.id,
         title=title,
         published=day(published) if published else None,
-        happened=None,
+        happened=day(happened) if happened else None,
         people=core.people,
         places=list(places),
         vector=dict(zip(core.terms, core.weights, strict=True)),

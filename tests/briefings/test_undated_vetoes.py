@@ -139,3 +139,15 @@ def test_a_kept_core_says_when_a_group_alike_but_a_little_fits_only_by_its_date(
     [(_, score)] = fitting_groups(with_photo, [group])
     assert undated_may_fit_above(_kept_core(with_photo), [group], score)
     assert not undated_may_fit_above(_kept_core(with_photo), [group], score + 0.01)
+
+
+def test_a_dated_report_is_kept_whole_and_has_no_core_to_bound() -> None:
+    """A dated report read back as kept is the report as built, its date included; what
+    bounds an undated report's score is never read from it (its date decides where it
+    goes)."""
+    report = _report(7, "Port talks open", MONDAY, referred={"ana lind"})
+    record = report_records.record_of(report)
+    assert report_records.report_of(report.id, record) == report
+    assert report_records.core_of(report.id, record) is None
+    undated = _undated()
+    assert report_records.report_of(undated.id, report_records.record_of(undated)) == undated
