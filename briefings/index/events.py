@@ -115,7 +115,8 @@ class _Report:
     title_places: list[str] = field(default_factory=list)
     """Towns its title names."""
     happening_sentences: list[str] = field(default_factory=list)
-    """Its sentences that name a happening near a locative: where it may have happened."""
+    """Its sentences that name a happening near a locative: where it may have happened.
+    Only when it has no ``place_readings`` (they are read from these)."""
     place_readings: PlaceReadings | None = field(default=None, compare=False)
     """Where its title and those sentences put a happening among its places, as kept with
     its features (``event_places.place_readings``); None when they were kept without
@@ -247,7 +248,9 @@ def build_report(
         happening_days=list(features.happening_days),
         happening_weekdays=set(features.weekdays),
         title_places=list(features.title_places),
-        happening_sentences=list(features.located),
+        # Read only for a report kept without its readings (by an older version): else
+        # left out, a fifth of what a kept report weighs (``report_records``).
+        happening_sentences=list(features.located) if features.place_readings is None else [],
         place_readings=features.place_readings,
         name_words=dict(name_words),
         partial=features.partial,
