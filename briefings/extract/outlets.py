@@ -251,6 +251,8 @@ def _credit(lines: list[str], kind: str) -> OutletFinding | None:
         if kind == "photo credit" and _DISTRIBUTED.search(line):
             continue
         for form in forms:
+            if form.cue not in line:
+                continue  # (every match holds its cue, as written)
             for match in form.regex.finditer(line):
                 name = _accepted(match.group("outlet"), form.needs)
                 if name:
