@@ -96,7 +96,7 @@ READ_AHEAD = 256
 READ_AHEAD_PLACING = 8
 """…and a walk placing a few articles: it may stop a few reports on (past the reach of the
 changes), and a report read for nothing costs what a few queries do."""
-RECORDS = ("undated_reports", "7")
+RECORDS = ("kept_reports", "1")
 """The meta entry saying every undated report is kept as built (``report_records``), in the
 records' present layout: a database written before is given them once, at its next
 placement. (Dated reports are kept as a regroup or a placement builds them.)"""
@@ -425,7 +425,7 @@ class Placement:
         with one that cannot be read, are left to be built (and kept again)."""
         records = {i: r for i in ids if (r := self._records.pop(i, None)) is not None}
         unread = [i for i in ids if i not in records]
-        records.update(self.state.undated_reports(unread) if unread else {})
+        records.update(self.state.kept_reports(unread) if unread else {})
         for i, record in records.items():
             if (kept := report_records.report_of(i, record)) is not None:
                 self._reports[i] = kept
@@ -433,7 +433,7 @@ class Placement:
     def _keep_records(self, reports: Iterable[_Report]) -> None:
         """Keep reports as built (``report_records``), once a walk."""
         rows = [(r.id, report_records.record_of(r)) for r in reports if r.id not in self._recorded]
-        self.state.save_undated_reports(rows)
+        self.state.save_kept_reports(rows)
         self._recorded.update(i for i, _ in rows)
 
     def report(self, article_id: int) -> _Report | None:
@@ -560,7 +560,7 @@ class Placement:
         if self.gone:
             state.delete_undated_people(self.gone)
             state.delete_top_terms(self.gone)
-            state.delete_undated_reports(self.gone)
+            state.delete_kept_reports(self.gone)
         for chunk in range(0, len(ids), 500):
             reports = self.reports(ids[chunk : chunk + 500])
             for article_id, report in reports.items():
@@ -578,7 +578,7 @@ class Placement:
         if self.state.meta(name) == version:
             return
         if not self.full:
-            self.state.delete_dated_reports()
+            self.state.delete_kept_dated_reports()
             unchanged = [i for i in self.state.undated_ids() if i not in self.changed]
             for chunk in range(0, len(unchanged), 500):
                 self.reports(unchanged[chunk : chunk + 500])  # (built, when not kept, and kept)
@@ -906,7 +906,7 @@ class Placement:
             return None
         record = self._records.get(article_id)
         if record is None:
-            record = self.state.undated_reports([article_id]).get(article_id)
+            record = self.state.kept_reports([article_id]).get(article_id)
             if record is None:
                 return None
             self._records[article_id] = record
@@ -966,7 +966,7 @@ class Placement:
             chunk = wanted[start : start + 500]
             unread = [i for i in chunk if i not in self._reports and i not in self._records]
             kept = [i for i in unread if self._record_holds(i)]
-            self._records.update(self.state.undated_reports(kept) if kept else {})
+            self._records.update(self.state.kept_reports(kept) if kept else {})
             self.reports(i for i in unread if i not in self._records)  # built, or dated
             self.memberships(chunk)
             unknown = [i for i in chunk if i not in self._stored_choices and i not in self.changed]

@@ -20,7 +20,7 @@ so that the schema and the code that relies on it are read together.
 - ``undated_choices``: for each undated report, the dated groups it could join (as the
   reports before it left them) that fit it best, with their scores: a later change
   re-scores only the groups that changed and keeps the others' scores (``event_choices``).
-- ``undated_reports``: each undated report as grouping built it from its features, read
+- ``kept_reports``: each undated report as grouping built it from its features, read
   back at a fraction of the cost when it is decided again (``report_records``); and each
   dated one grouping built since it last regrouped.
 - ``unplaced_articles``: articles deleted since the last placement (a trigger notes them).
@@ -118,7 +118,10 @@ CREATE TABLE IF NOT EXISTS joined_states (
     last_member INTEGER NOT NULL,
     state TEXT NOT NULL
 );
-CREATE TABLE IF NOT EXISTS undated_reports (
+-- Reports were kept as "undated_reports" when only undated ones were (records of a
+-- layout no longer read): kept again as built, under their present name.
+DROP TABLE IF EXISTS undated_reports;
+CREATE TABLE IF NOT EXISTS kept_reports (
     article_id INTEGER PRIMARY KEY,
     report BLOB NOT NULL
 );
@@ -132,7 +135,7 @@ END;
 
 LAST_CREATED = (
     "joined_states",
-    "undated_reports",
+    "kept_reports",
     "articles_gone_from_grouping",
     "undated_choices",
     "undated_choosing",
@@ -155,7 +158,7 @@ DERIVED_TABLES = (
     "top_terms",
     "undated_choices",
     "undated_choosing",
-    "undated_reports",
+    "kept_reports",
 )
 
 
@@ -567,32 +570,32 @@ class EventState:
             [_ids(ids)],
         )
 
-    def undated_reports(self, ids: Iterable[int]) -> dict[int, bytes]:
+    def kept_reports(self, ids: Iterable[int]) -> dict[int, bytes]:
         """The kept reports among these (``report_records``), by article id: every
         undated one, and the dated ones grouping built since it last regrouped or their
         records changed layout."""
         rows = self.conn.execute(
-            "SELECT article_id, report FROM undated_reports "
+            "SELECT article_id, report FROM kept_reports "
             "WHERE article_id IN (SELECT value FROM json_each(?))",
             [_ids(ids)],
         )
         return dict(rows.fetchall())
 
-    def save_undated_reports(self, rows: Iterable[tuple[int, bytes]]) -> None:
+    def save_kept_reports(self, rows: Iterable[tuple[int, bytes]]) -> None:
         self.conn.executemany(
-            "INSERT OR REPLACE INTO undated_reports (article_id, report) VALUES (?, ?)", rows
+            "INSERT OR REPLACE INTO kept_reports (article_id, report) VALUES (?, ?)", rows
         )
 
-    def delete_undated_reports(self, ids: Iterable[int]) -> None:
+    def delete_kept_reports(self, ids: Iterable[int]) -> None:
         self.conn.execute(
-            "DELETE FROM undated_reports WHERE article_id IN (SELECT value FROM json_each(?))",
+            "DELETE FROM kept_reports WHERE article_id IN (SELECT value FROM json_each(?))",
             [_ids(ids)],
         )
 
-    def delete_dated_reports(self) -> None:
+    def delete_kept_dated_reports(self) -> None:
         """Forget every kept dated report (``report_records``): kept again as they are built."""
         self.conn.execute(
-            "DELETE FROM undated_reports WHERE article_id IN "
+            "DELETE FROM kept_reports WHERE article_id IN "
             "(SELECT article_id FROM report_features WHERE happened IS NOT NULL)"
         )
 

@@ -1,4 +1,4 @@
-"""Reports as grouping built them, kept between ingests (``undated_reports``).
+"""Reports as grouping built them, kept between ingests (``kept_reports``).
 
 An added article calls for deciding again every undated report that may have its event as a
 candidate: at 100,000 bench articles, thousands of them, each compared with the few events
@@ -36,7 +36,7 @@ FORMAT = 6
 
 
 def record_of(report: _Report) -> bytes:
-    """A report as ``undated_reports`` keeps it: everything but its id, the same words in
+    """A report as ``kept_reports`` keeps it: everything but its id, the same words in
     the same order (a vector's sum is taken in that order). In two parts: what bounding an
     undated report's score against a group needs (``core_of``), and the rest."""
     core = (

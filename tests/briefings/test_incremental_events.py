@@ -84,7 +84,7 @@ def _snapshot(
         for founder, (last, summary) in state.joined_summaries(founders).items()
     )
     if records:
-        _assert_undated_reports_kept(engine)
+        _assert_reports_kept(engine)
     # How the full names no person stands for join, where kept.
     unnamed = dict(engine.store.db.execute("SELECT key, joined FROM name_joins").fetchall())
     # Each kept block of surnames is the block its close spellings lead to now.
@@ -98,13 +98,13 @@ def _snapshot(
     return events, articles, names, choices, joined, unnamed
 
 
-def _assert_undated_reports_kept(engine: Engine) -> None:
+def _assert_reports_kept(engine: Engine) -> None:
     """Every undated report is kept, and every kept report (dated ones are kept as a
     regroup or a placement builds them) is kept as it would be built now: none of an
     article that has no features any more."""
     state = EventState(engine.store.db.conn)
     persons, weights = PersonMap(engine.store), state.weights()
-    kept = dict(engine.store.db.execute("SELECT article_id, report FROM undated_reports"))
+    kept = dict(engine.store.db.execute("SELECT article_id, report FROM kept_reports"))
     assert set(state.undated_ids()) <= set(kept)
     features = state.features(sorted(kept))
     assert set(features) == set(kept)
@@ -1018,22 +1018,26 @@ def _all_but_last_ingested(tmp_path: Path, last: int) -> tuple[list[Path], Path]
 
 def _unreadable_records(conn: sqlite3.Connection) -> int:
     """How many kept undated reports cannot be read."""
-    rows = conn.execute("SELECT article_id, report FROM undated_reports")
+    rows = conn.execute("SELECT article_id, report FROM kept_reports")
     return sum(report_records.report_of(i, record) is None for i, record in rows)
 
 
-def test_a_database_written_before_undated_reports_were_kept_gets_them(tmp_path: Path) -> None:
+def test_a_database_written_before_reports_were_kept_gets_them(tmp_path: Path) -> None:
     """Its next placement keeps every undated report as built, once; and the events are
-    a regroup's."""
+    a regroup's. The table an earlier version kept undated reports in goes."""
     files, db = _all_but_last_ingested(tmp_path, 1)
     with Engine(db) as engine:
         assert _undated_files(engine)
-        engine.store.db.execute("DROP TABLE undated_reports")
-        engine.store.db.execute("DELETE FROM grouping_meta WHERE name = 'undated_reports'")
-        engine.store.db.conn.commit()
+        conn = engine.store.db.conn
+        conn.execute("DROP TABLE kept_reports")
+        conn.execute("DELETE FROM grouping_meta WHERE name = 'kept_reports'")
+        conn.execute("CREATE TABLE undated_reports (article_id INTEGER PRIMARY KEY, report BLOB)")
+        conn.execute("INSERT INTO undated_reports VALUES (1, x'00')")
+        conn.commit()
     with Engine(db) as engine:
         engine.ingest(files[-1:])
         incremental = _snapshot(engine)  # every undated report kept, as built
+        assert "undated_reports" not in engine.store.db.table_names()
     _assert_same(incremental, _regrouped(db, tmp_path / "full.db"))
 
 
@@ -1052,14 +1056,14 @@ def test_an_undated_report_kept_unreadable_is_built_again(tmp_path: Path) -> Non
             lambda record: record[:40],
             lambda record: record[:100] + bytes([record[100] ^ 1]) + record[101:],
         )
-        rows = conn.execute("SELECT article_id, report FROM undated_reports").fetchall()
+        rows = conn.execute("SELECT article_id, report FROM kept_reports").fetchall()
         for article_id, record in rows:
             conn.execute(
-                "UPDATE undated_reports SET report = ? WHERE article_id = ?",
+                "UPDATE kept_reports SET report = ? WHERE article_id = ?",
                 [damage[article_id % len(damage)](record), article_id],
             )
         conn.commit()
-        broken = conn.execute("SELECT count(*) FROM undated_reports").fetchone()[0]
+        broken = conn.execute("SELECT count(*) FROM kept_reports").fetchone()[0]
         assert _unreadable_records(conn) == broken
         for file in files[-3:]:
             engine.ingest([file])
@@ -1069,7 +1073,7 @@ def test_an_undated_report_kept_unreadable_is_built_again(tmp_path: Path) -> Non
     _assert_same(incremental, _regrouped(db, tmp_path / "full.db"))
 
 
-def test_undated_reports_kept_in_an_earlier_layout_are_kept_again(tmp_path: Path) -> None:
+def test_reports_kept_in_an_earlier_layout_are_kept_again(tmp_path: Path) -> None:
     """A database whose records are of an earlier layout (its meta entry says which) has
     them all kept again in the present one at its next placement; the events are a
     regroup's."""
@@ -1077,7 +1081,7 @@ def test_undated_reports_kept_in_an_earlier_layout_are_kept_again(tmp_path: Path
     with Engine(db) as engine:
         conn = engine.store.db.conn
         assert _undated_files(engine)
-        conn.execute('UPDATE undated_reports SET report = \'{"title": ""}\'')
+        conn.execute('UPDATE kept_reports SET report = \'{"title": ""}\'')
         name, version = event_replay.RECORDS
         conn.execute(
             "UPDATE grouping_meta SET value = ? WHERE name = ?", [str(int(version) - 1), name]
