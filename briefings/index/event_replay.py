@@ -1215,13 +1215,17 @@ class Placement:
             return set()  # emptied: those that kept it are all it concerns
         prominent = Counter(dated)
         found = _principals(prominent)
+        top = max(prominent.values(), default=0)
         members = self._undated_members_now(founder, JOINED)
         reports = self.reports(sorted(members))
         for article_id in sorted(members):
             report = reports.get(article_id)
             if report is not None and report.prominent:
                 prominent.update(report.prominent)
-                found |= _principals(prominent)
+                # Counts only grow: someone this report does not name counts as before
+                # against a top count as high or higher, so is no new principal.
+                top = max(top, *(prominent[p] for p in report.prominent))
+                found.update(p for p in report.prominent if 2 * prominent[p] >= top)
         return found
 
     # -- undated reports in events of their own --------------------------------------------------

@@ -305,9 +305,10 @@ def weighty_with(group: _Group, reports: Collection[_Report]) -> set[str]:
     words = set(group.top).union(*(r.top for r in reports))
     grown = {t: centroid.get(t, 0.0) for t in words}
     for report in reports:
-        for term, weight in report.vector.items():
-            if term in grown:
-                grown[term] += weight
+        # (each word's weights added in the reports' order, as one loop over all would)
+        vector = report.vector
+        for term in grown.keys() & vector.keys():
+            grown[term] += vector[term]
     return {t for t, weight in grown.items() if weight >= enough}
 
 
