@@ -967,7 +967,7 @@ class Placement:
             unread = [i for i in chunk if i not in self._reports and i not in self._records]
             kept = [i for i in unread if self._record_holds(i)]
             self._records.update(self.state.kept_reports(kept) if kept else {})
-            self.reports(i for i in unread if i not in self._records)  # built, or dated
+            self.reports(i for i in unread if i not in self._records)  # (none kept: built)
             self.memberships(chunk)
             unknown = [i for i in chunk if i not in self._stored_choices and i not in self.changed]
             found = self.state.choices(unknown)
