@@ -123,6 +123,28 @@ def readings_from(fields: object) -> PlaceReadings | None:
         return None
 
 
+ReadingValues = tuple[
+    tuple[str, ...],
+    tuple[tuple[bool, tuple[frozenset[str], ...], tuple[tuple[str, int], ...]], ...],
+]
+"""``PlaceReadings`` as plain values (``readings_values``)."""
+
+
+def readings_values(readings: PlaceReadings) -> ReadingValues:
+    """Readings as values ``marshal`` keeps as they are (tuples, frozensets, strings,
+    numbers): read back by ``readings_of_values`` with nothing converted."""
+    known, found = readings
+    return known, tuple((r.is_title, r.doers, r.scores) for r in found)
+
+
+def readings_of_values(values: object) -> PlaceReadings:
+    """The readings ``readings_values`` kept (values of another shape raise)."""
+    known, found = cast(ReadingValues, values)
+    if not isinstance(known, tuple):
+        raise TypeError("places as a tuple")
+    return known, tuple(_SentenceReading(*reading) for reading in found)
+
+
 def place_readings(title: str, sentences: Sequence[str], places: Sequence[str]) -> PlaceReadings:
     """What a report says of where things happened, whatever the group (``PlaceEvidence``):
     worked out with its features when it is analysed, as it takes a few regular

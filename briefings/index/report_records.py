@@ -10,9 +10,12 @@ every undated one, written whenever it is indexed; the dated ones as a regroup o
 placement builds them (a database whose records changed layout keeps its dated ones again
 as they are built).
 
-A record is plain values (``kept_values``: strings, numbers, tuples, one dict), with its
-words' weights as the bytes of 64-bit floats: read back in about half the time of the same
-record as JSON (a record is 3 to 4 KB; thousands are read for one added article). A record
+A record is plain values (``kept_values``: strings, numbers, tuples, frozensets, one
+dict), with its words' weights as the bytes of 64-bit floats: read back in about half the
+time of the same record as JSON (a record is 2 to 4 KB; thousands are read for one added
+article). Its words are one string, split when read: a hundred strings read one by one
+cost several times as much. What its sentences say of where things happened is kept in
+the very shapes a report holds it, so that nothing is converted when it is read. A record
 that cannot be read (damaged, or of another layout) is built again.
 
 A kept report stays true as long as what it was built from does: its features (a changed
@@ -23,29 +26,36 @@ is a changed one), and the word weights (a new sample regroups everything from n
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import marshal
+import sys
 from collections.abc import Sequence
 from typing import Any
 
 from briefings.index import kept_values
-from briefings.index.event_places import readings_fields, readings_from
+from briefings.index.event_places import readings_of_values, readings_values
 from briefings.index.events import ReportCore, _Report
 
-FORMAT = 6
+FORMAT = 7
 """The record layout's version, its first value: another version is built again."""
+
+_WORD_BREAK = " "
+"""Between a report's words in its record: a word has none (see ``_words_value``)."""
 
 
 def record_of(report: _Report) -> bytes:
     """A report as ``kept_reports`` keeps it: everything but its id, the same words in
     the same order (a vector's sum is taken in that order). In two parts: what bounding an
     undated report's score against a group needs (``core_of``), and the rest."""
+    terms = list(report.vector)
     core = (
         report.happened.toordinal() if report.happened else 0,
         tuple(sorted(report.people)),
         tuple(sorted(report.referred)),
-        tuple(report.vector),
+        _words_value(terms),
         kept_values.float_bytes(report.vector.values()),
-        tuple(sorted(report.top)),
+        # (its weightiest words are among them: by their places)
+        tuple(itertools.compress(range(len(terms)), map(report.top.__contains__, terms))),
         tuple(d.toordinal() for d in report.pictures),
         report.partial or (),
         tuple(sorted(report.happening_weekdays)),
@@ -62,7 +72,7 @@ def record_of(report: _Report) -> bytes:
         tuple(report.happening_sentences),
         {p: tuple(sorted(words)) for p, words in report.name_words.items()},
         tuple(report.lead_places),
-        None if report.place_readings is None else readings_fields(report.place_readings),
+        None if report.place_readings is None else readings_values(report.place_readings),
     )
     # (each part a marshal of its own, read only when wanted; the record's seal covers both)
     version = kept_values.MARSHAL_VERSION
@@ -77,7 +87,7 @@ def report_of(article_id: int, record: object) -> _Report | None:
         if parts is None:
             return None
         happened, *core_values = marshal.loads(parts[0])
-        core = _core(article_id, core_values)
+        core = _core(article_id, core_values, interned=True)
         return _decoded(core, marshal.loads(parts[1]), happened)
     except Exception:  # values of another shape, in any place: built again
         return None
@@ -107,19 +117,36 @@ def _parts(record: object) -> tuple[bytes, bytes] | None:
     return core, rest
 
 
-def _core(article_id: int, values: Sequence[Any]) -> ReportCore:
-    people, referred, terms, weights, top, pictures, partial, weekdays, month_days, towns = values
+def _words_value(terms: list[str]) -> str | tuple[str, ...]:
+    """A report's words as its record keeps them: one string, split when read (a hundred
+    strings read one by one cost twice as much), or, should a word hold the break (none
+    does: see ``event_features._WORD``), each on its own."""
+    joined = _WORD_BREAK.join(terms)
+    if terms and joined.count(_WORD_BREAK) != len(terms) - 1:
+        return tuple(terms)
+    return joined
+
+
+def _core(article_id: int, values: Sequence[Any], *, interned: bool = False) -> ReportCore:
+    """The core of a record. ``interned``: its words as the very strings a report built
+    from its features has (``event_features._terms_of``), for a report kept by the thousand
+    in a walk; a core that only bounds a score, read and dropped, keeps its own copies."""
+    people, referred, words, weights, top, pictures, partial, weekdays, month_days, towns = values
+    if isinstance(words, str):
+        split = words.split(_WORD_BREAK) if words else []
+        terms = tuple(map(sys.intern, split) if interned else split)
+    else:
+        terms = tuple(map(sys.intern, words))
     floats = kept_values.floats(weights)
     if len(floats) != len(terms):
         raise ValueError("as many weights as words")
-    # (marshal reads back interned the words it was given interned, as a report's are)
     return ReportCore(
         id=article_id,
         people=set(people),
         referred=set(referred),
-        terms=tuple(terms),
+        terms=terms,
         weights=floats,
-        top=frozenset(top),
+        top=frozenset(terms[i] for i in top),
         pictures=list(map(dt.date.fromordinal, pictures)),
         partial=(partial[0], partial[1]) if partial else None,
         happening_weekdays=set(weekdays),
@@ -163,5 +190,5 @@ def _decoded(core: ReportCore, values: tuple[Any, ...], happened: int) -> _Repor
         lead_places=list(lead_places),
         top=core.top,
         towns=core.towns,
-        place_readings=None if readings is None else readings_from(readings),
+        place_readings=None if readings is None else readings_of_values(readings),
     )

@@ -9,6 +9,7 @@ import datetime as dt
 import pytest
 
 from briefings.index import events, report_records
+from briefings.index.event_places import place_readings
 from briefings.index.events import (
     ReportCore,
     _Group,
@@ -151,3 +152,45 @@ def test_a_dated_report_is_kept_whole_and_has_no_core_to_bound() -> None:
     assert report_records.core_of(report.id, record) is None
     undated = _undated()
     assert report_records.report_of(undated.id, report_records.record_of(undated)) == undated
+
+
+@pytest.mark.parametrize(
+    "vector",
+    [
+        {"talks": 0.8, "port": 0.6},
+        {},
+        # A word holding a space (features stored before words were joined by one).
+        {"port talks": 0.6, "talks": 0.8},
+    ],
+)
+def test_a_kept_record_gives_back_the_words_their_weights_and_the_weightiest(
+    vector: dict[str, float],
+) -> None:
+    """Kept as one string, the words read back as they were, in their order (a vector's
+    sum is taken in it), each with its weight, the weightiest among them as they were."""
+    report = dataclasses.replace(_undated(), vector=vector, top=frozenset(list(vector)[:1]))
+    record = report_records.record_of(report)
+    read = report_records.report_of(report.id, record)
+    assert read == report
+    assert read is not None and list(read.vector.items()) == list(vector.items())
+    core = report_records.core_of(report.id, record)
+    assert core is not None
+    assert (core.terms, list(core.weights), core.top) == (
+        tuple(vector),
+        list(vector.values()),
+        report.top,
+    )
+
+
+def test_a_kept_record_gives_back_where_its_sentences_put_the_happening() -> None:
+    """What a report's title and sentences say of where things happened (not compared
+    when reports are) reads back from its record as it was worked out."""
+    readings = place_readings(
+        "Leaders meet in Lisbon for port talks",
+        ["The talks in Lisbon opened on Monday.", "Ana Lind flew to Lisbon for the summit."],
+        ["Lisbon", "Portugal"],
+    )
+    assert readings[1], "the example puts a happening somewhere"
+    report = dataclasses.replace(_undated(), place_readings=readings)
+    read = report_records.report_of(report.id, report_records.record_of(report))
+    assert read is not None and read.place_readings == readings
