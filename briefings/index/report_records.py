@@ -14,7 +14,7 @@ A record is plain values (``kept_values``: strings, numbers, tuples, frozensets,
 dict), with its words' weights as the bytes of 64-bit floats: read back in about half the
 time of the same record as JSON (a record is 2 to 4 KB; thousands are read for one added
 article). Its words are one string, split when read: a hundred strings read one by one
-cost several times as much. What its sentences say of where things happened is kept in
+cost about twice as much. What its sentences say of where things happened is kept in
 the very shapes a report holds it, so that nothing is converted when it is read. A record
 that cannot be read (damaged, or of another layout) is built again.
 
