@@ -17,7 +17,7 @@ import json
 import re
 import sys
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple, cast
 
@@ -167,7 +167,23 @@ class ReportFeatures:
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 """One encoder for every report's features (``json.dumps`` with options makes one a call)."""
-_WORD_BREAK = " "
+WORD_BREAK = " "
+"""Between a report's words where they are kept as one string (``joined_words``)."""
+
+
+def joined_words(words: Collection[str]) -> str | None:
+    """Words as one string, split back by ``split_words``: a hundred words read back in a
+    fraction of the time they take one by one. None when a word is empty or holds the
+    break (none of ``_WORD`` does): then they are kept one by one."""
+    joined = WORD_BREAK.join(words)
+    if words and (not all(words) or joined.count(WORD_BREAK) != len(words) - 1):
+        return None
+    return joined
+
+
+def split_words(joined: str) -> list[str]:
+    """The words ``joined_words`` joined."""
+    return joined.split(WORD_BREAK) if joined else []
 
 
 def _terms_fields(terms: dict[str, int]) -> dict[str, object]:
@@ -175,9 +191,10 @@ def _terms_fields(terms: dict[str, int]) -> dict[str, object]:
     read back in under half the time of an object of a hundred keys (grouping reads a
     report's features whenever it compares it); an object if a word is empty or holds the
     break."""
-    if any(not word or _WORD_BREAK in word for word in terms):
+    words = joined_words(terms)
+    if words is None:
         return {"terms": terms}
-    return {"words": _WORD_BREAK.join(terms), "counts": list(terms.values())}
+    return {"words": words, "counts": list(terms.values())}
 
 
 def _terms_of(fields: dict[str, Any]) -> dict[str, int]:
@@ -187,9 +204,7 @@ def _terms_of(fields: dict[str, Any]) -> dict[str, int]:
     counts = cast(list[int], fields["counts"])
     # Interned: grouping looks each up in the vocabularies of hundreds of groups, and a
     # word found there as the very same string is not compared letter by letter.
-    return (
-        dict(zip(map(sys.intern, words.split(_WORD_BREAK)), counts, strict=True)) if words else {}
-    )
+    return dict(zip(map(sys.intern, split_words(words)), counts, strict=True))
 
 
 def _iso(day: dt.date | None) -> str | None:

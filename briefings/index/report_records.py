@@ -32,15 +32,13 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from briefings.extract.event_features import joined_words, split_words
 from briefings.index import kept_values
 from briefings.index.event_places import readings_of_values, readings_values
 from briefings.index.events import ReportCore, _Report
 
 FORMAT = 7
 """The record layout's version, its first value: another version is built again."""
-
-_WORD_BREAK = " "
-"""Between a report's words in its record: a word has none (see ``_words_value``)."""
 
 
 def record_of(report: _Report) -> bytes:
@@ -118,13 +116,10 @@ def _parts(record: object) -> tuple[bytes, bytes] | None:
 
 
 def _words_value(terms: list[str]) -> str | tuple[str, ...]:
-    """A report's words as its record keeps them: one string, split when read (a hundred
-    strings read one by one cost twice as much), or, should a word hold the break (none
-    does: see ``event_features._WORD``), each on its own."""
-    joined = _WORD_BREAK.join(terms)
-    if terms and joined.count(_WORD_BREAK) != len(terms) - 1:
-        return tuple(terms)
-    return joined
+    """A report's words as its record keeps them: one string (``joined_words``), or each on
+    its own should a word hold the break."""
+    joined = joined_words(terms)
+    return tuple(terms) if joined is None else joined
 
 
 def _core(article_id: int, values: Sequence[Any], *, interned: bool = False) -> ReportCore:
@@ -133,7 +128,7 @@ def _core(article_id: int, values: Sequence[Any], *, interned: bool = False) -> 
     in a walk; a core that only bounds a score, read and dropped, keeps its own copies."""
     people, referred, words, weights, top, pictures, partial, weekdays, month_days, towns = values
     if isinstance(words, str):
-        split = words.split(_WORD_BREAK) if words else []
+        split = split_words(words)
         terms = tuple(map(sys.intern, split) if interned else split)
     else:
         terms = tuple(map(sys.intern, words))
