@@ -462,7 +462,7 @@ def _took_part_in_any(
     are asked for again and again, and reading an event to cast one person is most of a
     card's cost."""
     shipped = rules is load_rules()
-    for event in store.events(event_ids)[:PARTICIPATION_EVENTS_CHECKED]:
+    for event in store.events(event_ids, limit=PARTICIPATION_EVENTS_CHECKED):
 
         def cast(event: Event = event) -> bool:
             reading = readings.get(event.id)

@@ -767,9 +767,19 @@ class Store:
                 return []
             sql += "WHERE e.id IN (SELECT value FROM json_each(?)) "
             params = [_json_ids(ids)]
-        sql += "GROUP BY e.id" + self._LATEST_FIRST
         if limit is not None:
-            sql += f" LIMIT {int(limit)}"
+            # The latest few chosen first from the events' own rows: grouped first, every
+            # event's articles would be listed (a leader's card asks for five of hundreds).
+            sql += (
+                ("AND " if ids is not None else "WHERE ")
+                + "e.id IN (SELECT id FROM events e WHERE "
+                + ("id IN (SELECT value FROM json_each(?)) AND " if ids is not None else "")
+                + "EXISTS (SELECT 1 FROM articles a WHERE a.event_id = e.id)"
+                + self._LATEST_FIRST
+                + f" LIMIT {int(limit)}) "
+            )
+            params = params * 2
+        sql += "GROUP BY e.id" + self._LATEST_FIRST
         return [self._event(r) for r in self._rows(sql, params)]
 
     @staticmethod

@@ -278,3 +278,21 @@ def test_what_is_worked_out_from_the_corpus_is_kept_until_it_changes(
         second.ingest([other])
     assert store.until_changed("articles", count_articles) == 6
     assert len(calls) == 3
+
+
+def test_the_latest_few_of_some_events_are_those_all_of_them_list_first(
+    tmp_path: Path, dev_corpus: Path
+) -> None:
+    """events(ids, limit=n) picks the latest n before reading their articles: the same
+    events, in the same order, as the first n of them all (undated ones last)."""
+    with Engine(tmp_path / "news.db") as engine:
+        engine.ingest([SEEDS, dev_corpus])
+        store = engine.store
+        every = store.events()
+        assert len(every) > 4 and any(e.date is None for e in every)
+        assert store.events(limit=3) == every[:3] and store.events(limit=99) == every
+        ids = [e.id for e in every]
+        for chosen in (ids[::2], ids[1::2], ids[-3:], ids[:1], [*ids[-3:], 10**9], ids[::-1]):
+            for limit in (1, 2, 5, len(chosen) + 1):
+                assert store.events(chosen, limit=limit) == store.events(chosen)[:limit]
+        assert store.events([], limit=5) == []
