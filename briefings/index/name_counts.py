@@ -13,6 +13,14 @@ add one when a mention is the first of its name in its article and take one back
 last goes. A card of a leader counts the articles naming them from it, not from the tens of
 thousands of entries the index holds for their name (which grows with the corpus).
 
+``name_key_changes`` lists, in order, each name whose place among the names `who` compares a
+misspelling with may have changed: a way of writing it came or went (a row of the counts),
+or the corpus resolved it to a person or stopped (a row of person_names, which decides
+whether a weak name counts). The store's index of those names reads only the names listed
+since it last looked (Store.person_name_index), not the tens of thousands of names of a big
+corpus after each write. The list keeps its latest CHANGES_KEPT entries: an index further
+behind is built again.
+
 The tables are created, and filled from the mentions already stored, the first time a
 database is opened for them (`ensure`); from then on the triggers keep them. The store reads
 the names `who` compares a misspelling with from the counts (PERSON_KEYS) rather than from
@@ -77,6 +85,21 @@ _TAKE_OLD = f"""
 """
 """What a deleted mention takes back, the name's row gone once nothing counts in it."""
 
+CHANGES_KEPT = 50_000
+"""The latest changes of names listed (see the module's docstring): an ingest of a few
+thousand articles lists fewer, a regroup of a big corpus more (every resolved name twice)."""
+_PRUNE_EVERY = 1_000
+_TRIGGERS = (
+    "name_counts_add",
+    "name_counts_take",
+    "name_counts_change",
+    "name_counts_key_added",
+    "name_counts_key_taken",
+    "name_counts_person_added",
+    "name_counts_person_taken",
+    "name_counts_changes_pruned",
+)
+
 SCHEMA = f"""
 CREATE TABLE name_counts (
     key TEXT NOT NULL,
@@ -101,6 +124,26 @@ CREATE TRIGGER name_counts_take AFTER DELETE ON mentions BEGIN
 CREATE TRIGGER name_counts_change AFTER UPDATE OF key, weak, name, sentences, article_id
 ON mentions BEGIN
 {_TAKE_OLD}{_ARTICLE_OLD}{_COUNT_NEW}{_ARTICLE_NEW}END;
+CREATE TABLE name_key_changes (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    key TEXT NOT NULL
+);
+CREATE TRIGGER name_counts_key_added AFTER INSERT ON name_counts BEGIN
+    INSERT INTO name_key_changes (key) VALUES (NEW.key);
+END;
+CREATE TRIGGER name_counts_key_taken AFTER DELETE ON name_counts BEGIN
+    INSERT INTO name_key_changes (key) VALUES (OLD.key);
+END;
+CREATE TRIGGER name_counts_person_added AFTER INSERT ON person_names BEGIN
+    INSERT INTO name_key_changes (key) VALUES (NEW.key);
+END;
+CREATE TRIGGER name_counts_person_taken AFTER DELETE ON person_names BEGIN
+    INSERT INTO name_key_changes (key) VALUES (OLD.key);
+END;
+CREATE TRIGGER name_counts_changes_pruned AFTER INSERT ON name_key_changes
+WHEN NEW.seq % {_PRUNE_EVERY} = 0 BEGIN
+    DELETE FROM name_key_changes WHERE seq <= NEW.seq - {CHANGES_KEPT};
+END;
 """
 
 FROM_SCRATCH = f"""
@@ -139,10 +182,10 @@ def ensure(store: _Store) -> None:
             return
         # An earlier layout of them (without the language, or without the articles) goes
         # first.
-        for trigger in ("name_counts_add", "name_counts_take", "name_counts_change"):
+        for trigger in _TRIGGERS:
             store.db.execute(f"DROP TRIGGER IF EXISTS {trigger}")
-        store.db.execute("DROP TABLE IF EXISTS name_counts")
-        store.db.execute("DROP TABLE IF EXISTS name_articles")
+        for table in ("name_counts", "name_articles", "name_key_changes"):
+            store.db.execute(f"DROP TABLE IF EXISTS {table}")
         for statement in _statements(SCHEMA):
             store.db.execute(statement)
         store.db.execute(
@@ -150,15 +193,58 @@ def ensure(store: _Store) -> None:
             + FROM_SCRATCH
         )
         store.db.execute("INSERT INTO name_articles (key, articles) " + ARTICLES_FROM_SCRATCH)
+        # Counted from scratch: an index of names is built from them, not from changes.
+        store.db.execute("DELETE FROM name_key_changes")
 
 
 def _exists(store: _Store) -> bool:
     with store.lock:
-        return exists(store.db.conn) and bool(
-            store.db.execute(
-                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'name_articles'"
-            ).fetchone()
+        tables = {
+            r[0] for r in store.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        }
+        return (
+            {"name_articles", "name_key_changes"} <= tables
+            and exists(store.db.conn)
+            and has_changes(store.db.conn)
         )
+
+
+def has_changes(conn: Any) -> bool:
+    """Whether the names' changes are listed in this database (see the module's docstring)."""
+    return any(r[1] == "seq" for r in conn.execute("PRAGMA table_info(name_key_changes)"))
+
+
+def latest_change(conn: Any) -> int:
+    """The number of the latest change of names (0 before the first), listed or let go:
+    AUTOINCREMENT keeps it when the list is emptied."""
+    row = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'name_key_changes'").fetchone()
+    return int(row[0]) if row else 0
+
+
+def keys_changed_since(conn: Any, seen: int) -> tuple[int, set[str]] | None:
+    """The latest change, and the names changed after change ``seen``; None when the list
+    no longer reaches back to it (what was changed since is then unknown)."""
+    latest = latest_change(conn)
+    if latest <= seen:
+        return seen, set()
+    oldest = conn.execute("SELECT min(seq) FROM name_key_changes").fetchone()[0]
+    if oldest is None or oldest > seen + 1:  # numbered one after another: some let go
+        return None
+    rows = conn.execute(
+        "SELECT key FROM name_key_changes WHERE seq > ? AND seq <= ?", [seen, latest]
+    ).fetchall()
+    return int(latest), {r[0] for r in rows}
+
+
+def person_keys_among(conn: Any, keys: set[str]) -> dict[str, str]:
+    """PERSON_KEYS of these names alone: those of them `who` compares, with one way an
+    English article writes each."""
+    rows = conn.execute(
+        "SELECT key, min(name) FROM name_counts WHERE key IN (SELECT value FROM json_each(?)) "
+        f"AND english = 1 AND key != '' AND {_COUNTED} GROUP BY key",
+        [json.dumps(sorted(keys))],
+    ).fetchall()
+    return dict(rows)
 
 
 def exists(conn: Any) -> bool:

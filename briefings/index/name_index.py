@@ -95,6 +95,15 @@ class NameIndex:
             self._add(key)
         self.keys.update(keys)
 
+    def update_names(self, changed: set[str], now: dict[str, str]) -> None:
+        """Bring the index up to date for some names: ``now`` holds those of ``changed``
+        that are names now (with their written form); the others leave."""
+        for key in [k for k in changed if k in self.keys and k not in now]:
+            self._remove(key)
+        for key in sorted(k for k in now if k not in self.keys):
+            self._add(key)
+        self.keys.update(now)
+
     def _add(self, key: str) -> None:
         bisect.insort(self.ordered_keys, key)
         *first, last = key.split(" ")

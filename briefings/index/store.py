@@ -115,6 +115,8 @@ class Store:
         self._name_index: NameIndex | None = None
         self._name_index_of: dict[str, str] | None = None
         """The names the index was last brought up to date with (see person_name_index)."""
+        self._name_index_change = 0
+        """The latest change of names the index holds (name_counts.latest_change)."""
         self._migrate()
         self._add_lookup_indexes()
 
@@ -714,17 +716,42 @@ class Store:
     def person_name_index(self) -> NameIndex:
         """The folded names indexed for `who` (see name_index): built once, then brought up
         to date for the names a change of the corpus added or took away. Read it holding
-        the lock: another thread's call may update it."""
+        the lock: another thread's call may update it.
+
+        Which names changed is read from the list the name counts' triggers keep (see
+        name_counts): a write to a big corpus changes a few of its tens of thousands of
+        names, and reading them all again after each one cost more than a card."""
         with self.lock:
-            keys = self.person_keys()
-            if self._name_index is None:
-                self._name_index = NameIndex.of(keys)
-                memory.keep()  # it lasts until the corpus changes
-            elif self._name_index_of is not keys:
-                self._name_index.update(keys)
-                memory.keep()
-            self._name_index_of = keys
+            conn = self.db.conn
+            if not name_counts.has_changes(conn):  # a store without the counts (tests)
+                return self._name_index_of_every_key()
+            if self._name_index is not None:
+                changes = name_counts.keys_changed_since(conn, self._name_index_change)
+                if changes is not None:
+                    self._name_index_change, changed = changes
+                    if changed:
+                        now = name_counts.person_keys_among(conn, changed)
+                        self._name_index.update_names(changed, now)
+                        memory.keep()
+                    return self._name_index
+            # Built from every name, as they are from this change on (changes made while
+            # they are read are read again next time: bringing a name up to date twice
+            # leaves it as once).
+            self._name_index_change = name_counts.latest_change(conn)
+            self._name_index = NameIndex.of(self.person_keys())
+            memory.keep()  # it lasts until the corpus changes
             return self._name_index
+
+    def _name_index_of_every_key(self) -> NameIndex:
+        keys = self.person_keys()
+        if self._name_index is None:
+            self._name_index = NameIndex.of(keys)
+            memory.keep()
+        elif self._name_index_of is not keys:
+            self._name_index.update(keys)
+            memory.keep()
+        self._name_index_of = keys
+        return self._name_index
 
     def person_keys_ending(self, wanted: str) -> list[str]:
         """Folded names equal to ``wanted`` or ending with it as whole words ("ben shabbat"):

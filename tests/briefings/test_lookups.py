@@ -21,6 +21,7 @@ import pytest
 from rapidfuzz import fuzz, process
 
 from briefings.engine import Engine
+from briefings.index import name_counts
 from briefings.index.name_index import NameIndex, letter_pairs, pairs_needed
 from briefings.index.store import Store, fts_query
 from tests.conftest import ROOT, SEEDS
@@ -170,6 +171,72 @@ def test_the_name_index_follows_an_ingest_without_being_built_again(tmp_path: Pa
             assert updated.closest_surnames(wrong, 80.0, 5) == fresh.closest_surnames(
                 wrong, 80.0, 5
             )
+
+
+def _index_holds_the_corpus(engine: Engine) -> NameIndex:
+    index = engine.store.person_name_index()
+    assert _layout(index) == _layout(NameIndex.of(engine.store.person_keys()))
+    return index
+
+
+def test_the_name_index_follows_names_that_go_and_other_writers(tmp_path: Path) -> None:
+    """Names that leave with a changed or removed article leave the index; another
+    connection's ingest is followed too; all of it read from the names' changes, the index
+    not built again."""
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    for seed_file in sorted(SEEDS.iterdir()):
+        (folder / seed_file.name).write_bytes(seed_file.read_bytes())
+    files = sorted(folder.iterdir())
+    with Engine(tmp_path / "news.db") as engine:
+        engine.ingest(files[:3])
+        first = _index_holds_the_corpus(engine)
+        # An article cut to its first lines: the people of the rest may leave.
+        text = files[0].read_text("utf-8").splitlines()
+        files[0].write_text("\n".join(text[:4]) + "\n", "utf-8")
+        held = set(first.keys)
+        engine.ingest(files[:3])
+        assert _index_holds_the_corpus(engine) is first
+        engine.store.delete_paths(
+            [a.path for a in engine.articles() if a.path.endswith(files[1].name)]
+        )
+        assert _index_holds_the_corpus(engine) is first
+        assert held - set(first.keys)  # some names left
+        with Engine(tmp_path / "news.db") as other:  # another process's ingest
+            other.ingest(files[3:])
+        assert _index_holds_the_corpus(engine) is first
+        assert set(first.keys) - held  # and others came
+
+
+def test_a_name_index_behind_the_changes_kept_is_built_again(tmp_path: Path) -> None:
+    """When the list of changes no longer reaches back to what the index holds (the oldest
+    were let go), the index is built again from every name."""
+    seeds = sorted(SEEDS.iterdir())
+    with Engine(tmp_path / "news.db") as engine:
+        engine.ingest(seeds[:2])
+        first = _index_holds_the_corpus(engine)
+        engine.ingest(seeds[2:])
+        with engine.store.transaction():  # as the list's own trigger lets the oldest go
+            engine.store.db.execute(
+                "DELETE FROM name_key_changes WHERE seq < (SELECT max(seq) FROM name_key_changes)"
+            )
+        rebuilt = _index_holds_the_corpus(engine)
+        assert rebuilt is not first
+
+
+def test_the_list_of_name_changes_lets_the_oldest_go(tmp_path: Path) -> None:
+    with Engine(tmp_path / "news.db") as engine:
+        db = engine.store.db
+        with engine.store.transaction():
+            db.conn.executemany(
+                "INSERT INTO name_key_changes (key) VALUES (?)",
+                [(f"name {n}",) for n in range(name_counts.CHANGES_KEPT + 2_500)],
+            )
+        oldest, latest, count = db.execute(
+            "SELECT min(seq), max(seq), count(*) FROM name_key_changes"
+        ).fetchone()
+        assert latest - oldest + 1 == count  # one after another, the latest kept
+        assert name_counts.CHANGES_KEPT <= count < name_counts.CHANGES_KEPT + 1_000
 
 
 def test_a_misspelt_surname_finds_the_person_through_the_index(corpus: Engine) -> None:
