@@ -26,7 +26,7 @@ from briefings.brief.digest import (
     iso_seconds,
 )
 from briefings.errors import NothingToBrief, UnreadableArticle
-from briefings.index import name_counts
+from briefings.index import name_counts, topic_counts
 from briefings.index.event_replay import ensure_tables, regroup
 from briefings.index.event_scores import event_scores
 from briefings.index.store import Store
@@ -128,6 +128,7 @@ class Engine:
         self.store = Store.open(db_path)
         ensure_tables(self.store)  # what event grouping keeps, beside the store's tables
         name_counts.ensure(self.store)  # how often each name is given, for `who`
+        topic_counts.ensure(self.store)  # each topic's articles and days, for `topics`
         self.renderer = render.Renderer(templates_dir)
 
     def close(self) -> None:

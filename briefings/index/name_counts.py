@@ -186,7 +186,7 @@ def ensure(store: _Store) -> None:
             store.db.execute(f"DROP TRIGGER IF EXISTS {trigger}")
         for table in ("name_counts", "name_articles", "name_key_changes"):
             store.db.execute(f"DROP TABLE IF EXISTS {table}")
-        for statement in _statements(SCHEMA):
+        for statement in statements(SCHEMA):
             store.db.execute(statement)
         store.db.execute(
             "INSERT INTO name_counts (key, weak, name, english, surname, mentions, weight) "
@@ -252,7 +252,7 @@ def exists(conn: Any) -> bool:
     return any(r[1] == "english" for r in conn.execute("PRAGMA table_info(name_counts)"))
 
 
-def _statements(script: str) -> list[str]:
+def statements(script: str) -> list[str]:
     """The script's statements, a trigger's body kept whole (it holds semicolons)."""
     found, current = [], ""
     for line in script.strip().splitlines():

@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 
 from briefings import memory
 from briefings.errors import DatabaseError
-from briefings.index import name_counts
+from briefings.index import name_counts, topic_counts
 from briefings.index.article_rows import ArticleRows
 from briefings.index.lean_sqlite_utils import sqlite_utils
 from briefings.index.name_index import NameIndex
@@ -869,12 +869,13 @@ class Store:
         return int(self._rows("SELECT count(*) AS n FROM events")[0]["n"])
 
     def topics(self) -> list[Topic]:
-        rows = self._rows(
-            "SELECT t.topic, count(*) AS n, min(coalesce(a.published, a.inferred_date)) AS first, max(coalesce(a.published, a.inferred_date)) AS last "
-            "FROM article_topics t JOIN articles a ON a.id = t.article_id "
-            "WHERE a.language = 'en' GROUP BY t.topic ORDER BY n DESC, t.topic"
-        )
-        return [Topic(r["topic"], r["n"], _date(r["first"]), _date(r["last"])) for r in rows]
+        """Every topic English articles are filed under, with how many and their first and
+        last day, the most filed first (read from topic_counts where they are kept)."""
+        with self.lock:
+            kept = topic_counts.exists(self.db.conn)
+            sql = topic_counts.TOPICS if kept else topic_counts.TOPICS_FROM_ARTICLES
+            rows = self.db.execute(sql).fetchall()
+        return [Topic(topic, n, _date(first), _date(last)) for topic, n, first, last in rows]
 
     def article_ids_for_topic(self, topic: str) -> list[int]:
         return [
