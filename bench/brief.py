@@ -9,7 +9,8 @@ the corpus is built and ingested first, which takes long at 100,000: the time is
 The cases are what users ask: the latest event; the middle event and the largest one by
 id; a topic (the corpus's most common); a query of words, and the surname of the person
 most articles name (a leader, named across many events); who for the latest event, for
-that surname, and for it misspelt. Target: every p95 <= 50 ms at 100,000 articles.
+that surname, and for it misspelt; the topics and the sources as a chat is shown them.
+Target: every p95 <= 50 ms at 100,000 articles.
 
 A bot is asked for the same few events, topics and names again and again, and keeps what it
 worked out of the latest few events asked for (briefings/brief/material.py, KEPT_EVENTS),
@@ -156,6 +157,11 @@ def run_one(n: int, runs: int, keep: Path | None, workdir: Path) -> None:
             "who (latest)": lambda: engine.renderer.people(engine.who(), "html"),
             "who <name>": lambda: engine.who(surname),
             "who <misspelt>": lambda: engine.who(wrong),
+            # What /topics and /sources show a chat (bot.commands.general's bounds).
+            "topics": lambda: engine.renderer.topics(engine.topics(), "html", shown=40),
+            "sources": lambda: engine.renderer.sources_overview(
+                engine.sources_overview(12, 3), "html"
+            ),
         }
         print(
             f"{'articles':>9} {'what':<22} {'first ms':>8} {'p50 ms':>8} {'p95 ms':>8} "

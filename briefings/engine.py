@@ -39,6 +39,7 @@ from briefings.models import (
     IngestReport,
     PersonCard,
     SearchHit,
+    SourcesOverview,
     StoredArticle,
     Topic,
 )
@@ -183,6 +184,12 @@ class Engine:
 
     def article_count(self) -> int:
         return self.store.article_count()
+
+    def sources_overview(self, outlets: int = 20, articles: int = 3) -> SourcesOverview:
+        """The outlets most articles come from, with their counts and latest articles (see
+        Store.sources_overview): what a chat is shown of the sources, whatever the size of
+        the corpus."""
+        return self.store.sources_overview(outlets, articles)
 
     def articles_ingested_since(self, since: str) -> list[StoredArticle]:
         """Articles ingested after an ISO instant (`iso_seconds`), oldest first."""

@@ -29,10 +29,13 @@ from briefings.index.article_rows import ArticleRows
 from briefings.index.lean_sqlite_utils import sqlite_utils
 from briefings.index.name_index import NameIndex
 from briefings.models import (
+    INFERRED_OUTLET_SOURCES,
     Article,
     Event,
+    OutletArticles,
     PersonMention,
     SearchHit,
+    SourcesOverview,
     StoredArticle,
     Topic,
 )
@@ -68,6 +71,13 @@ class StoredMention:
     """The name folded for matching (see person_key), stored at ingest."""
     person: str = ""
     """The folded name of the person this name stands for in the corpus (see identity)."""
+
+
+def _cited_outlet(outlet: str | None, source: str | None) -> str | None:
+    """An outlet as StoredArticle.source_name cites it (None when the article names none)."""
+    if not outlet:
+        return None
+    return f"{outlet} (inferred)" if source in INFERRED_OUTLET_SOURCES else outlet
 
 
 def _date(value: str | None) -> dt.date | None:
@@ -243,6 +253,11 @@ class Store:
                 [(_surname_of(key or ""), row_id) for row_id, key in missing],
             )
             self.db.execute("CREATE INDEX IF NOT EXISTS events_date ON events(date)")
+            # The outlets' counts and latest articles (sources_overview), without reading
+            # every article's row (its text comes before its outlet).
+            self.db.execute(
+                "CREATE INDEX IF NOT EXISTS articles_outlet ON articles(outlet, outlet_source)"
+            )
 
     def _upgrade_to_v4(self) -> None:
         """Derived facts get columns and tables of their own, apart from what articles say.
@@ -535,6 +550,43 @@ class Store:
             params = [_json_ids(id_list)]
         sql += " ORDER BY path"
         return [self._article(r) for r in self._rows(sql, params)]
+
+    def sources_overview(self, outlets: int, articles: int) -> SourcesOverview:
+        """The ``outlets`` outlets most articles come from, each with its count and its
+        latest ``articles`` articles stored; and how many outlets and articles that leaves
+        out. Articles naming no outlet are counted as one outlet (None), always shown."""
+        with self.lock:
+            groups = self.db.execute(
+                "SELECT outlet, outlet_source, count(*) FROM articles "
+                "GROUP BY outlet, outlet_source"
+            ).fetchall()
+        # As briefings cite them: an outlet and the same outlet inferred are apart.
+        by_name: dict[str | None, list[tuple[str | None, str | None, int]]] = {}
+        for outlet, source, count in groups:
+            name = _cited_outlet(outlet, source)
+            by_name.setdefault(name, []).append((outlet, source, count))
+        counts = {name: sum(c for _, _, c in rows) for name, rows in by_name.items()}
+        named = sorted((n for n in counts if n is not None), key=lambda n: (-counts[n], n))
+        shown = sorted(named[:outlets]) + ([None] if None in counts else [])
+        left_out = named[outlets:]
+        overview = []
+        for name in shown:
+            latest_ids: list[int] = []
+            for outlet, source, _ in by_name[name]:
+                with self.lock:
+                    latest_ids += [
+                        r[0]
+                        for r in self.db.execute(
+                            "SELECT id FROM articles WHERE outlet IS ? AND outlet_source IS ? "
+                            "ORDER BY id DESC LIMIT ?",
+                            [outlet, source, articles],
+                        )
+                    ]
+            chosen = sorted(latest_ids, reverse=True)[:articles]
+            found = {a.id: a for a in self.articles(chosen)}
+            latest = tuple(found[i] for i in chosen if i in found)
+            overview.append(OutletArticles(name, counts[name], latest))
+        return SourcesOverview(tuple(overview), len(left_out), sum(counts[n] for n in left_out))
 
     def english_article_heads(self, ids: Iterable[int]) -> list[ArticleHead]:
         """Id, path, title and date of these articles in English, in path order: what

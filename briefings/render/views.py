@@ -38,6 +38,7 @@ from briefings.models import (
     EventRoles,
     PersonCard,
     SearchHit,
+    SourcesOverview,
     StoredArticle,
     Topic,
 )
@@ -313,11 +314,23 @@ class Renderer:
         return self._render(f"person.{_ext(fmt)}.j2", translate, card=card, events=list(events))
 
     def topics(
-        self, topics: Sequence[Topic], fmt: str = "text", *, translate: Translate | None = None
+        self,
+        topics: Sequence[Topic],
+        fmt: str = "text",
+        *,
+        translate: Translate | None = None,
+        shown: int | None = None,
     ) -> str:
+        """The topics, or the first ``shown`` of them (the most filed) and how many more."""
         if fmt == "json":
             return json.dumps(to_jsonable(list(topics)), ensure_ascii=False, indent=2)
-        return self._render(f"topics.{_ext(fmt)}.j2", translate, topics=list(topics))
+        listed = list(topics if shown is None else topics[:shown])
+        return self._render(
+            f"topics.{_ext(fmt)}.j2",
+            translate,
+            topics=listed,
+            more_topics=len(topics) - len(listed),
+        )
 
     def search(
         self,
@@ -345,7 +358,32 @@ class Renderer:
         for article in articles:
             grouped[article.source_name if article.outlet else unstated].append(article)
         outlets = sorted(grouped.items(), key=lambda kv: (kv[0] == unstated, kv[0]))
-        return self._render(f"sources.{_ext(fmt)}.j2", translate, outlets=outlets)
+        return self._render(
+            f"sources.{_ext(fmt)}.j2",
+            translate,
+            outlets=outlets,
+            counts={name: len(listed) for name, listed in outlets},
+            more_outlets=0,
+            more_articles=0,
+        )
+
+    def sources_overview(
+        self, overview: SourcesOverview, fmt: str = "text", *, translate: Translate | None = None
+    ) -> str:
+        """The outlets most articles come from, each with its count and latest articles,
+        and how many outlets and articles are left out (the sources templates)."""
+        if fmt == "json":
+            return json.dumps(to_jsonable(overview), ensure_ascii=False, indent=2)
+        unstated = (translate or _identity)("Outlet not stated")
+        outlets = [(o.outlet or unstated, list(o.latest)) for o in overview.outlets]
+        return self._render(
+            f"sources.{_ext(fmt)}.j2",
+            translate,
+            outlets=outlets,
+            counts={o.outlet or unstated: o.article_count for o in overview.outlets},
+            more_outlets=overview.outlets_left_out,
+            more_articles=overview.articles_left_out,
+        )
 
     def articles(self, articles: Sequence[StoredArticle], fmt: str = "text") -> str:
         if fmt == "json":

@@ -240,6 +240,28 @@ async def test_sources_lists_the_outlets(local_api: LocalBotApi, bot_app: Applic
     assert answer[0]["visible_text"].startswith("Sources")
 
 
+async def test_a_big_corpus_gets_its_topics_and_sources_in_brief(
+    local_api: LocalBotApi, bot_app: Application, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """/topics lists the most filed topics and counts the rest; /sources the outlets most
+    articles come from, with their latest articles, and counts the rest (here the seeds'
+    few, with the bounds lowered)."""
+    from bot.commands import general
+
+    monkeypatch.setattr(general, "TOPICS_LISTED", 2)
+    monkeypatch.setattr(general, "SOURCES_OUTLETS", 1)
+    monkeypatch.setattr(general, "SOURCES_ARTICLES", 1)
+    [listing] = await ask(local_api, USER, "/topics")
+    lines = listing["visible_text"].splitlines()
+    assert len([line for line in lines if line.startswith("• ")]) == 2
+    assert lines[-1].startswith("More topics: ")
+    buttons = [button for row in listing["reply_markup"]["inline_keyboard"] for button in row]
+    assert len(buttons) > 2  # every topic still has its button
+    [sources] = await ask(local_api, USER, "/sources")
+    shown = sources["visible_text"]
+    assert "the latest:" in shown and "More outlets: " in shown.splitlines()[-1]
+
+
 async def test_unknown_command_points_to_help(local_api: LocalBotApi, bot_app: Application) -> None:
     [answer] = await ask(local_api, USER, "/frobnicate now")
     public = " ".join(f"/{c.name}" for c in COMMANDS if not c.is_admin and c.name != "start")

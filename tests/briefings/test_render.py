@@ -21,10 +21,12 @@ from briefings.models import (
     Event,
     EventRoles,
     Item,
+    OutletArticles,
     PersonCard,
     RoleClaim,
     SearchHit,
     Section,
+    SourcesOverview,
     StoredArticle,
     Topic,
 )
@@ -365,3 +367,39 @@ def test_a_template_cannot_call_unsafe_methods(tmp_path: Path) -> None:
     assert rendered == Renderer().briefing(briefing(), "text")
     (problem,) = renderer.problems
     assert problem.name == "brief.txt.j2" and "unsafe" in problem.message
+
+
+def test_a_sources_overview_says_what_it_leaves_out(renderer: Renderer) -> None:
+    """Outlets listed with their latest articles say how many they have, and the outlets
+    left out are counted; an outlet listed whole reads as in the full list."""
+    overview = SourcesOverview(
+        (
+            OutletArticles("Kallavik Herald", 40, (article(9, title="Latest"),)),
+            OutletArticles("Vordia Today", 1, (article(2, outlet="Vordia Today"),)),
+            OutletArticles(None, 7, (article(5, outlet=None, title="Unsigned"),)),
+        ),
+        outlets_left_out=12,
+        articles_left_out=30,
+    )
+    html = renderer.sources_overview(overview, "html")
+    validate_telegram_html(html)
+    lines = visible_text(html).splitlines()
+    assert "Kallavik Herald · articles: 40, the latest:" in lines
+    assert "Vordia Today" in lines  # listed whole: no count
+    assert "Outlet not stated · articles: 7, the latest:" in lines
+    assert lines[-1] == "More outlets: 12 · articles: 30"
+    text = renderer.sources_overview(overview, "text")
+    assert "More outlets: 12 (articles: 30)" in text
+    whole = visible_text(renderer.sources([article(2, outlet="Vordia Today")], "html"))
+    assert "More outlets" not in whole and "the latest" not in whole
+
+
+def test_topics_beyond_those_shown_are_counted(renderer: Renderer) -> None:
+    topics = [Topic(f"topic {n}", 10 - n, DAY, DAY) for n in range(5)]
+    html = renderer.topics(topics, "html", shown=2)
+    validate_telegram_html(html)
+    shown = visible_text(html)
+    assert "topic 1" in shown and "topic 2" not in shown
+    assert shown.splitlines()[-1] == "More topics: 3"
+    assert "More topics" not in visible_text(renderer.topics(topics, "html"))
+    assert renderer.topics(topics, "text", shown=2).splitlines()[-1] == "More topics: 3"

@@ -296,3 +296,29 @@ def test_the_latest_few_of_some_events_are_those_all_of_them_list_first(
             for limit in (1, 2, 5, len(chosen) + 1):
                 assert store.events(chosen, limit=limit) == store.events(chosen)[:limit]
         assert store.events([], limit=5) == []
+
+
+def test_the_sources_overview_counts_outlets_as_their_articles_cite_them(
+    tmp_path: Path, dev_corpus: Path
+) -> None:
+    """The outlets most articles come from, each with its count and its latest articles,
+    as counted from every article (an inferred outlet apart, the unstated ones as one)."""
+    with Engine(tmp_path / "news.db") as engine:
+        engine.ingest([SEEDS, dev_corpus])
+        articles = engine.articles()
+        by_outlet: dict[str | None, list[int]] = {}
+        for a in articles:
+            by_outlet.setdefault(a.source_name if a.outlet else None, []).append(a.id)
+        named = sorted((n for n in by_outlet if n), key=lambda n: (-len(by_outlet[n]), n))
+        assert len(named) > 3 and None in by_outlet
+        for outlets, latest in ((2, 1), (3, 2), (len(named) + 5, 10)):
+            overview = engine.sources_overview(outlets, latest)
+            shown = [o.outlet for o in overview.outlets]
+            assert shown == sorted(named[:outlets]) + [None]
+            for o in overview.outlets:
+                ids = sorted(by_outlet[o.outlet], reverse=True)
+                assert o.article_count == len(ids)
+                assert [a.id for a in o.latest] == ids[:latest]
+            left = named[outlets:]
+            assert overview.outlets_left_out == len(left)
+            assert overview.articles_left_out == sum(len(by_outlet[n]) for n in left)
