@@ -127,7 +127,7 @@ def corpus_health(engine: Engine, *, database: Path) -> CorpusHealth:
     return CorpusHealth(
         database=database,
         articles=engine.article_count(),
-        events=len(engine.events()),
+        events=engine.event_count(),
         last_ingest=last,
         template_problems=tuple(p.message for p in engine.renderer.problems),
     )

@@ -33,6 +33,7 @@ from briefings.index.store import Store
 from briefings.ingest import ingest_documents, ingest_paths
 from briefings.models import (
     Briefing,
+    CorpusFigures,
     Event,
     EventRoles,
     IngestProgress,
@@ -184,6 +185,13 @@ class Engine:
 
     def article_count(self) -> int:
         return self.store.article_count()
+
+    def corpus_figures(self) -> CorpusFigures:
+        """How big the corpus is: articles, English ones, outlets, events and topics."""
+        return self.store.corpus_figures()
+
+    def event_count(self) -> int:
+        return self.store.event_count()
 
     def sources_overview(self, outlets: int = 20, articles: int = 3) -> SourcesOverview:
         """The outlets most articles come from, with their counts and latest articles (see

@@ -209,6 +209,18 @@ class StoredArticle:
 
 
 @dataclass(frozen=True)
+class CorpusFigures:
+    """How big the corpus is, in the figures an admin is shown."""
+
+    articles: int
+    english: int
+    outlets: int
+    """Outlets as briefings cite them (an inferred one apart from the same outlet stated)."""
+    events: int
+    topics: int
+
+
+@dataclass(frozen=True)
 class OutletArticles:
     """An outlet's articles in the corpus: how many, and the latest stored of them."""
 

@@ -62,9 +62,7 @@ async def stats(update: Update, context: BotContext) -> None:
     translate = await tr(update, context)
 
     def work(engine: Engine) -> str:
-        articles = engine.articles()
-        english = sum(1 for article in articles if article.language == "en")
-        outlets = {article.outlet for article in articles if article.outlet}
+        figures = engine.corpus_figures()
         heading = translate("Corpus")
         return f"<b>{heading}</b>\n" + translate(
             "articles: {articles} ({english} in English)\n"
@@ -72,11 +70,11 @@ async def stats(update: Update, context: BotContext) -> None:
             "events: {events}\n"
             "topics: {topics}"
         ).format(
-            articles=len(articles),
-            english=english,
-            outlets=len(outlets),
-            events=len(engine.events()),
-            topics=len(engine.topics()),
+            articles=figures.articles,
+            english=figures.english,
+            outlets=figures.outlets,
+            events=figures.events,
+            topics=figures.topics,
         )
 
     await reply(update, context.bot, await slow(update, context, work))

@@ -322,3 +322,17 @@ def test_the_sources_overview_counts_outlets_as_their_articles_cite_them(
             left = named[outlets:]
             assert overview.outlets_left_out == len(left)
             assert overview.articles_left_out == sum(len(by_outlet[n]) for n in left)
+
+
+def test_the_corpus_figures_are_those_counted_from_every_article(
+    tmp_path: Path, dev_corpus: Path
+) -> None:
+    with Engine(tmp_path / "news.db") as engine:
+        engine.ingest([SEEDS, dev_corpus])
+        articles = engine.articles()
+        figures = engine.corpus_figures()
+        assert figures.english < figures.articles == len(articles)
+        assert figures.english == sum(a.language == "en" for a in articles)
+        assert figures.outlets == len({a.source_name for a in articles if a.outlet}) > 1
+        assert figures.events == len(engine.events()) == engine.event_count()
+        assert figures.topics == len(engine.topics())
