@@ -240,7 +240,8 @@ class Store:
     def _add_lookup_indexes(self) -> None:
         """Indexes that keep lookups from scanning the corpus, derived from what is stored (so
         they need no schema version of their own): each mention's surname (the last word of
-        its folded name) for `who`, and the events by date for the latest one."""
+        its folded name) for `who`, the events by date for the latest one, and the articles
+        by outlet, language and when they came in."""
         with self.db.conn:
             if "surname" not in self.db.table("mentions").columns_dict:
                 self.db.execute("ALTER TABLE mentions ADD COLUMN surname TEXT")
@@ -260,6 +261,9 @@ class Store:
                 "CREATE INDEX IF NOT EXISTS articles_outlet ON articles(outlet, outlet_source)"
             )
             self.db.execute("CREATE INDEX IF NOT EXISTS articles_language ON articles(language)")
+            # What came in since an instant (digests, alerts, filters): read from the instant
+            # on, not by a scan of every article (99 ms on the 100k bench, a filter each).
+            self.db.execute("CREATE INDEX IF NOT EXISTS articles_ingested ON articles(ingested_at)")
 
     def _upgrade_to_v4(self) -> None:
         """Derived facts get columns and tables of their own, apart from what articles say.
@@ -1184,10 +1188,13 @@ class Store:
         return rows[0] if rows else None
 
     def articles_ingested_since(self, since: str) -> list[StoredArticle]:
+        # "+id": sorted after, so that SQLite reads the instants' index from ``since`` on
+        # rather than every article in id order (not knowing how few came in since).
         return [
             self._article(r)
             for r in self._rows(
-                f"SELECT {self._ARTICLE_COLUMNS} FROM articles WHERE ingested_at > ? ORDER BY id",
+                f"SELECT {self._ARTICLE_COLUMNS} FROM articles WHERE ingested_at > ? "
+                "ORDER BY +id",
                 [since],
             )
         ]

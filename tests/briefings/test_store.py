@@ -336,3 +336,21 @@ def test_the_corpus_figures_are_those_counted_from_every_article(
         assert figures.outlets == len({a.source_name for a in articles if a.outlet}) > 1
         assert figures.events == len(engine.events()) == engine.event_count()
         assert figures.topics == len(engine.topics())
+
+
+def test_what_came_in_since_an_instant_is_read_from_the_instants_index(seeded: Engine) -> None:
+    """Digests, alerts and filters ask for what came in since an instant, again and again:
+    read from the index of instants, in id order, not by a scan of every article."""
+    store = seeded.store
+    every = sorted(a.id for a in seeded.articles())
+    assert [a.id for a in store.articles_ingested_since("")] == every
+    assert store.articles_ingested_since("9999") == []
+    asked: list[str] = []
+    store.db.conn.set_trace_callback(asked.append)
+    try:
+        store.articles_ingested_since("2000")
+    finally:
+        store.db.conn.set_trace_callback(None)
+    [sql] = [s for s in asked if "ingested_at >" in s]
+    plan = " ".join(str(row) for row in store.db.execute("EXPLAIN QUERY PLAN " + sql).fetchall())
+    assert "articles_ingested" in plan and "SCAN articles" not in plan
