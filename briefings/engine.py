@@ -207,8 +207,9 @@ class Engine:
         """The ingest log's latest row (at, added, updated, unchanged, rejected, errors)."""
         return self.store.last_ingest()
 
-    def events(self) -> list[Event]:
-        return self.store.events()
+    def events(self, ids: Sequence[int] | None = None) -> list[Event]:
+        """Events (all, or those with these ids), latest first and undated last."""
+        return self.store.events(ids)
 
     def topics(self) -> list[Topic]:
         return self.store.topics()

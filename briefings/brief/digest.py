@@ -53,7 +53,7 @@ class DigestSource(Protocol):
 
     def article_count(self) -> int: ...
 
-    def events(self) -> list[Event]: ...
+    def events(self, ids: Sequence[int] | None = None) -> list[Event]: ...
 
     def brief(
         self, query: str | None = None, *, event_id: int | None = None, on_date: Any = None
@@ -167,7 +167,8 @@ def _entries(engine: DigestSource, fresh: Sequence[StoredArticle]) -> list[Diges
     for article in fresh:
         by_event[article.event_id].append(article)
     entries: list[DigestEntry] = []
-    for event in engine.events():  # latest first
+    # Latest first: the events of these articles alone (not every event of the corpus).
+    for event in engine.events([e for e in by_event if e is not None]):
         articles = by_event.pop(event.id, None)
         if not articles:
             continue

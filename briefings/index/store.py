@@ -1193,8 +1193,7 @@ class Store:
         return [
             self._article(r)
             for r in self._rows(
-                f"SELECT {self._ARTICLE_COLUMNS} FROM articles WHERE ingested_at > ? "
-                "ORDER BY +id",
+                f"SELECT {self._ARTICLE_COLUMNS} FROM articles WHERE ingested_at > ? ORDER BY +id",
                 [since],
             )
         ]
