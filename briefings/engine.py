@@ -27,20 +27,19 @@ from briefings.brief.digest import (
 )
 from briefings.errors import NothingToBrief, UnreadableArticle
 from briefings.index import name_counts, topic_counts
+from briefings.index.corpus_overview import CorpusFigures, SourcesOverview
 from briefings.index.event_replay import ensure_tables, regroup
 from briefings.index.event_scores import event_scores
 from briefings.index.store import Store
 from briefings.ingest import ingest_documents, ingest_paths
 from briefings.models import (
     Briefing,
-    CorpusFigures,
     Event,
     EventRoles,
     IngestProgress,
     IngestReport,
     PersonCard,
     SearchHit,
-    SourcesOverview,
     StoredArticle,
     Topic,
 )

@@ -26,17 +26,15 @@ from briefings import memory
 from briefings.errors import DatabaseError
 from briefings.index import name_counts, topic_counts
 from briefings.index.article_rows import ArticleRows
+from briefings.index.corpus_overview import CorpusFigures, OutletArticles, SourcesOverview
 from briefings.index.lean_sqlite_utils import sqlite_utils
 from briefings.index.name_index import NameIndex
 from briefings.models import (
     INFERRED_OUTLET_SOURCES,
     Article,
-    CorpusFigures,
     Event,
-    OutletArticles,
     PersonMention,
     SearchHit,
-    SourcesOverview,
     StoredArticle,
     Topic,
 )

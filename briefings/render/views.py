@@ -33,12 +33,12 @@ from jinja2 import nodes
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
+from briefings.index.corpus_overview import SourcesOverview
 from briefings.models import (
     Briefing,
     EventRoles,
     PersonCard,
     SearchHit,
-    SourcesOverview,
     StoredArticle,
     Topic,
 )

@@ -16,17 +16,16 @@ import pytest
 
 from bot.telegram_html import validate_telegram_html, visible_text
 from bot.telegram_html import visible_length as telegram_visible_length
+from briefings.index.corpus_overview import OutletArticles, SourcesOverview
 from briefings.models import (
     Briefing,
     Event,
     EventRoles,
     Item,
-    OutletArticles,
     PersonCard,
     RoleClaim,
     SearchHit,
     Section,
-    SourcesOverview,
     StoredArticle,
     Topic,
 )
