@@ -18,12 +18,14 @@ from typing import Any
 from briefings import memory
 from briefings.brief import compose
 from briefings.brief.digest import (
+    EVENT_LINES_KEPT,
     UNMATCHED_HTML,
     Digest,
     DigestEntry,
     WhenQuiet,
     compose_digest,
     iso_seconds,
+    one_line,
 )
 from briefings.errors import NothingToBrief, UnreadableArticle
 from briefings.index import name_counts, topic_counts
@@ -254,6 +256,13 @@ class Engine:
             include=include,
             exclude=exclude,
             translate=translate,
+        )
+
+    def event_line(self, event_id: int) -> str | None:
+        """An event's briefing in one line, as a digest tells it (None when it cannot be
+        briefed), kept until the corpus changes (see briefings.brief.digest)."""
+        return self.store.until_changed_among(
+            "event lines", event_id, EVENT_LINES_KEPT, lambda: one_line(self, event_id)
         )
 
     # -- briefings ------------------------------------------------------------------------

@@ -90,6 +90,30 @@ def test_a_digest_lists_new_stories_with_sources_and_buttons(engine: Engine) -> 
     assert [button.text for button in keyboard.inline_keyboard[0]] == ["Full briefing", "Who"]
 
 
+def test_each_events_line_is_worked_out_once_for_every_digest_until_the_corpus_changes(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fan-out composes a digest for each group of chats: they tell the same events, each
+    briefed once for its line while the corpus stays as it is."""
+    briefed: list[int | None] = []
+    brief = Engine.brief
+
+    def counted(self: Engine, *args: Any, **kwargs: Any) -> Any:
+        briefed.append(kwargs.get("event_id"))
+        return brief(self, *args, **kwargs)
+
+    monkeypatch.setattr(Engine, "brief", counted)
+    first = engine.digest(now=dt.datetime.now(dt.UTC), since="")
+    events = len(briefed)
+    assert first is not None and events == len(set(briefed)) > 1
+    again = engine.digest(now=dt.datetime.now(dt.UTC), since="", include=["Netanyahu"])
+    assert again is not None and len(briefed) == events  # no event briefed again
+    with engine.store.transaction():  # the corpus may have changed
+        pass
+    last = engine.digest(now=dt.datetime.now(dt.UTC), since="")
+    assert last is not None and last.html == first.html and len(briefed) == 2 * events
+
+
 @pytest.mark.parametrize(
     ("when_quiet", "lead"),
     [
