@@ -69,15 +69,27 @@ CREATE TABLE topic_counts (
 ) WITHOUT ROWID;
 CREATE TRIGGER topic_counts_stored AFTER INSERT ON articles BEGIN
 {_ADD}END;
-CREATE TRIGGER topic_counts_changed AFTER UPDATE OF topics, language, published, inferred_date
-ON articles WHEN OLD.topics IS NOT NEW.topics OR OLD.language IS NOT NEW.language
-    OR {_DAY.format(row="OLD")} IS NOT {_DAY.format(row="NEW")} BEGIN
+CREATE TRIGGER topic_counts_changed AFTER UPDATE OF topics, language ON articles
+WHEN OLD.topics IS NOT NEW.topics OR OLD.language IS NOT NEW.language BEGIN
 {_TAKE}{_ADD}END;
+CREATE TRIGGER topic_counts_redated AFTER UPDATE OF published, inferred_date ON articles
+WHEN OLD.topics IS NEW.topics AND OLD.language IS NEW.language
+    AND {_DAY.format(row="OLD")} IS NOT {_DAY.format(row="NEW")} BEGIN
+    UPDATE topic_days SET day = {_DAY.format(row="NEW")}
+    WHERE topic IN {_TOPICS.format(row="NEW")} AND article_id = NEW.id;
+END;
 CREATE TRIGGER topic_counts_gone AFTER DELETE ON articles BEGIN
 {_TAKE}END;
 """
 
-_TRIGGERS = ("topic_counts_stored", "topic_counts_changed", "topic_counts_gone")
+_TRIGGERS = (
+    "topic_counts_stored",
+    "topic_counts_changed",
+    "topic_counts_redated",
+    "topic_counts_gone",
+)
+"""(An article's day changes most: grouping clears and sets again the days it inferred of
+the articles of each event it writes. Its own trigger moves the day alone.)"""
 
 DAYS_FROM_SCRATCH = f"""
 SELECT DISTINCT t.value, a.id, {_DAY.format(row="a")} FROM articles a, json_each(a.topics) t
