@@ -44,6 +44,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.news_corpus import prepared  # noqa: E402
+from bot.commands.general import SOURCES_ARTICLES, SOURCES_OUTLETS, TOPICS_LISTED  # noqa: E402
 from briefings import memory  # noqa: E402
 from briefings.brief import compose, material  # noqa: E402
 from briefings.engine import Engine  # noqa: E402
@@ -157,10 +158,10 @@ def run_one(n: int, runs: int, keep: Path | None, workdir: Path) -> None:
             "who (latest)": lambda: engine.renderer.people(engine.who(), "html"),
             "who <name>": lambda: engine.who(surname),
             "who <misspelt>": lambda: engine.who(wrong),
-            # What /topics and /sources show a chat (bot.commands.general's bounds).
-            "topics": lambda: engine.renderer.topics(engine.topics(), "html", shown=40),
+            # What /topics and /sources show a chat, within the bot's bounds.
+            "topics": lambda: engine.renderer.topics(engine.topics(), "html", shown=TOPICS_LISTED),
             "sources": lambda: engine.renderer.sources_overview(
-                engine.sources_overview(12, 3), "html"
+                engine.sources_overview(SOURCES_OUTLETS, SOURCES_ARTICLES), "html"
             ),
         }
         print(

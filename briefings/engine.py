@@ -194,7 +194,7 @@ class Engine:
     def event_count(self) -> int:
         return self.store.event_count()
 
-    def sources_overview(self, outlets: int = 20, articles: int = 3) -> SourcesOverview:
+    def sources_overview(self, outlets: int, articles: int) -> SourcesOverview:
         """The outlets most articles come from, with their counts and latest articles (see
         Store.sources_overview): what a chat is shown of the sources, whatever the size of
         the corpus."""

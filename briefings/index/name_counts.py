@@ -30,12 +30,13 @@ every mention.
 from __future__ import annotations
 
 import json
+import re
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 
-class _Store(Protocol):
+class CountedStore(Protocol):
     """What of the store these reads need (the store reads this module: no import back)."""
 
     lock: Any
@@ -89,16 +90,6 @@ CHANGES_KEPT = 50_000
 """The latest changes of names listed (see the module's docstring): an ingest of a few
 thousand articles lists fewer, a regroup of a big corpus more (every resolved name twice)."""
 _PRUNE_EVERY = 1_000
-_TRIGGERS = (
-    "name_counts_add",
-    "name_counts_take",
-    "name_counts_change",
-    "name_counts_key_added",
-    "name_counts_key_taken",
-    "name_counts_person_added",
-    "name_counts_person_taken",
-    "name_counts_changes_pruned",
-)
 
 SCHEMA = f"""
 CREATE TABLE name_counts (
@@ -145,6 +136,7 @@ WHEN NEW.seq % {_PRUNE_EVERY} = 0 BEGIN
     DELETE FROM name_key_changes WHERE seq <= NEW.seq - {CHANGES_KEPT};
 END;
 """
+_TRIGGERS = tuple(re.findall(r"CREATE TRIGGER (\w+)", SCHEMA))
 
 FROM_SCRATCH = f"""
 SELECT coalesce(key, '') AS key, weak, coalesce(name, '') AS name,
@@ -171,7 +163,7 @@ GROUP BY key
 """Every folded name English articles give a person, with one way they write it."""
 
 
-def ensure(store: _Store) -> None:
+def ensure(store: CountedStore) -> None:
     """Create the counts and their triggers, filled from the mentions stored so far."""
     if _exists(store):
         return
@@ -197,16 +189,12 @@ def ensure(store: _Store) -> None:
         store.db.execute("DELETE FROM name_key_changes")
 
 
-def _exists(store: _Store) -> bool:
+def _exists(store: CountedStore) -> bool:
     with store.lock:
         tables = {
             r[0] for r in store.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
         }
-        return (
-            {"name_articles", "name_key_changes"} <= tables
-            and exists(store.db.conn)
-            and has_changes(store.db.conn)
-        )
+        return "name_articles" in tables and exists(store.db.conn) and has_changes(store.db.conn)
 
 
 def has_changes(conn: Any) -> bool:
@@ -266,7 +254,7 @@ def statements(script: str) -> list[str]:
     return found
 
 
-def keys_ending(store: _Store, wanted: str) -> list[str]:
+def keys_ending(store: CountedStore, wanted: str) -> list[str]:
     """Folded names equal to ``wanted`` or ending with it as whole words ("ben shabbat"),
     as Store.person_keys_ending finds them, read from the counts (one row a spelling)."""
     escaped = wanted.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -287,7 +275,7 @@ class NameTotals:
     articles: int
 
 
-def totals(store: _Store, keys: list[str]) -> NameTotals:
+def totals(store: CountedStore, keys: list[str]) -> NameTotals:
     with store.lock:
         weight = store.db.execute(
             "SELECT coalesce(sum(weight), 0) FROM name_counts "
@@ -298,7 +286,7 @@ def totals(store: _Store, keys: list[str]) -> NameTotals:
     return NameTotals(int(weight), int(articles))
 
 
-def _articles_naming(store: _Store, keys: list[str]) -> int:
+def _articles_naming(store: CountedStore, keys: list[str]) -> int:
     """How many articles name any of these names: those naming the most given one, as
     name_articles counts them, then those naming the others but not it. A leader's name is
     in tens of thousands of articles, each under one of its spellings mostly: only the
@@ -329,7 +317,7 @@ def _articles_naming(store: _Store, keys: list[str]) -> int:
     return int(naming_it) + int(naming_others)
 
 
-def latest_articles(store: _Store, keys: list[str], limit: int) -> tuple[list[int], bool]:
+def latest_articles(store: CountedStore, keys: list[str], limit: int) -> tuple[list[int], bool]:
     """The latest ``limit`` articles naming any of these names (by when they were stored,
     oldest first), and whether any article naming them was left out."""
     latest: set[int] = set()

@@ -73,7 +73,8 @@ class StoredMention:
 
 
 def _cited_outlet(outlet: str | None, source: str | None) -> str | None:
-    """An outlet as StoredArticle.source_name cites it (None when the article names none)."""
+    """An outlet as StoredArticle.source_name cites it (None when the article names none),
+    from its row's columns without making the article (a test holds the two alike)."""
     if not outlet:
         return None
     return f"{outlet} (inferred)" if source in INFERRED_OUTLET_SOURCES else outlet
@@ -628,9 +629,9 @@ class Store:
         with self.lock:
             db = self.db
             articles = db.execute("SELECT count(*) FROM articles").fetchone()[0]
-            english = db.execute("SELECT count(*) FROM articles WHERE language = 'en'").fetchone()[
-                0
-            ]
+            (english,) = db.execute(
+                "SELECT count(*) FROM articles WHERE language = 'en'"
+            ).fetchone()
             outlets = {
                 _cited_outlet(outlet, source)
                 for outlet, source in db.execute(

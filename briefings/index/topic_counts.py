@@ -17,18 +17,10 @@ stored, the first time a database is opened for them (`ensure`).
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager
-from typing import Any, Protocol
+import re
+from typing import Any
 
-from briefings.index.name_counts import statements
-
-
-class _Store(Protocol):
-    lock: Any
-    db: Any
-
-    def transaction(self) -> AbstractContextManager[None]: ...
-
+from briefings.index.name_counts import CountedStore, statements
 
 _DAY = "coalesce({row}.published, {row}.inferred_date)"
 _TOPICS = "(SELECT value FROM json_each({row}.topics))"
@@ -81,15 +73,9 @@ END;
 CREATE TRIGGER topic_counts_gone AFTER DELETE ON articles BEGIN
 {_TAKE}END;
 """
-
-_TRIGGERS = (
-    "topic_counts_stored",
-    "topic_counts_changed",
-    "topic_counts_redated",
-    "topic_counts_gone",
-)
 """(An article's day changes most: grouping clears and sets again the days it inferred of
 the articles of each event it writes. Its own trigger moves the day alone.)"""
+_TRIGGERS = tuple(re.findall(r"CREATE TRIGGER (\w+)", SCHEMA))
 
 DAYS_FROM_SCRATCH = f"""
 SELECT DISTINCT t.value, a.id, {_DAY.format(row="a")} FROM articles a, json_each(a.topics) t
@@ -114,7 +100,7 @@ FROM topic_counts c ORDER BY c.articles DESC, c.topic
 """Topic, its English articles, their first and last day, the most filed first."""
 
 
-def ensure(store: _Store) -> None:
+def ensure(store: CountedStore) -> None:
     """Create the topics' days and counts and their triggers, filled from what is stored."""
     if exists(store.db.conn):
         return
