@@ -240,7 +240,7 @@ class Store:
         """Indexes that keep lookups from scanning the corpus, derived from what is stored (so
         they need no schema version of their own): each mention's surname (the last word of
         its folded name) for `who`, the events by date for the latest one, and the articles
-        by outlet, language and when they came in."""
+        by event (with their language), outlet, language and when they came in."""
         with self.db.conn:
             if "surname" not in self.db.table("mentions").columns_dict:
                 self.db.execute("ALTER TABLE mentions ADD COLUMN surname TEXT")
@@ -260,6 +260,15 @@ class Store:
                 "CREATE INDEX IF NOT EXISTS articles_outlet ON articles(outlet, outlet_source)"
             )
             self.db.execute("CREATE INDEX IF NOT EXISTS articles_language ON articles(language)")
+            # An event's articles with their language, read from the index alone: a topic or
+            # query brief reads those of the latest events whenever the corpus changed, and
+            # the language comes after the text in each row (4,624 articles of the 100k
+            # bench: 8.1 ms read from the rows, 1.6 from this index). It takes the place of
+            # the index by event alone, which it begins with.
+            self.db.execute(
+                "CREATE INDEX IF NOT EXISTS articles_event_language ON articles(event_id, language)"
+            )
+            self.db.execute("DROP INDEX IF EXISTS idx_articles_event_id")
             # What came in since an instant (digests, alerts, filters): read from the instant
             # on, not by a scan of every article (99 ms on the 100k bench, a filter each).
             self.db.execute("CREATE INDEX IF NOT EXISTS articles_ingested ON articles(ingested_at)")
@@ -351,7 +360,6 @@ class Store:
             if_not_exists=True,
         )
         db.table("articles").create_index(["path"], unique=True, if_not_exists=True)
-        db.table("articles").create_index(["event_id"], if_not_exists=True)
         db.table("articles").create_index(["published"], if_not_exists=True)
         db.table("sentences").create(
             {

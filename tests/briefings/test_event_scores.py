@@ -170,3 +170,57 @@ def test_each_count_of_recent_events_reads_its_own_articles(
     assert found[2][0] == found[2][1]
     assert found[1][0] == found[1][1]
     assert found[1][0] != found[2][0]
+
+
+def test_the_recent_articles_filed_under_a_topic_are_read_for_that_topic(
+    corpus: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each topic's recent articles, read for it alone, are those the topics' table files
+    under it (in id order); words that are no topic read none."""
+    dated = [e for e in corpus.events() if e.date]
+    if len(dated) < 4:
+        pytest.skip("needs the shared corpora's events")
+    monkeypatch.setattr(scoring, "RECENT_EVENTS", 3)
+    store = corpus.store
+    recent = scoring._recent_articles(store)
+    assert recent is not None
+    filed: dict[str, list[int]] = {}
+    for topic, article_id in store.db.execute(
+        "SELECT topic, article_id FROM article_topics ORDER BY article_id"
+    ):
+        if article_id in recent.events:
+            filed.setdefault(topic, []).append(article_id)
+    assert filed
+    for topic in [t.name for t in corpus.topics()] + ["defense minister", "no such topic"]:
+        assert scoring._filed_under(store, topic, recent) == filed.get(topic, []), topic
+
+
+def test_an_events_articles_and_their_language_are_read_from_an_index(
+    corpus: Engine, tmp_path: Path
+) -> None:
+    """The recent articles' events and languages come from the index by event and language,
+    not from the articles' rows (where the language comes after the text); the index by
+    event alone, which it begins with, is dropped, also from a file that has it."""
+    asked: list[str] = []
+    store = corpus.store
+    store.db.conn.set_trace_callback(asked.append)
+    try:
+        scoring._read_recent_articles(store, 1)
+    finally:
+        store.db.conn.set_trace_callback(None)
+    [sql] = [s for s in asked if "language = 'en'" in s]
+    plan = " ".join(str(row) for row in store.db.execute("EXPLAIN QUERY PLAN " + sql).fetchall())
+    assert "COVERING INDEX articles_event_language" in plan
+    path = tmp_path / "older.db"
+    with Engine(path) as engine:
+        engine.ingest([SEEDS])
+        engine.store.db.execute('CREATE INDEX "idx_articles_event_id" ON "articles" ("event_id")')
+        engine.store.db.conn.commit()
+    with Engine(path) as engine:
+        indexes = {
+            r[0]
+            for r in engine.store.db.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'articles'"
+            )
+        }
+        assert "articles_event_language" in indexes and "idx_articles_event_id" not in indexes
