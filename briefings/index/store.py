@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 
 from briefings import memory
 from briefings.errors import DatabaseError
-from briefings.index import name_counts, topic_counts
+from briefings.index import corpus_version, name_counts, topic_counts
 from briefings.index.article_rows import ArticleRows
 from briefings.index.corpus_overview import CorpusFigures, OutletArticles, SourcesOverview
 from briefings.index.lean_sqlite_utils import sqlite_utils
@@ -122,6 +122,10 @@ class Store:
         self._kept: dict[str, Any] = {}
         """What is worked out from the corpus and read by many calls (see until_changed)."""
         self._kept_version = -1
+        """SQLite's data_version when the kept was last looked at: another connection's commit
+        changes it (this one's never do)."""
+        self._kept_corpus: int | None = None
+        """The corpus's version what is kept was worked out from (see corpus_version)."""
         self._name_index: NameIndex | None = None
         self._name_index_of: dict[str, str] | None = None
         """The names the index was last brought up to date with (see person_name_index)."""
@@ -129,6 +133,8 @@ class Store:
         """The latest change of names the index holds (name_counts.latest_change)."""
         self._migrate()
         self._add_lookup_indexes()
+        with self.db.conn:
+            corpus_version.ensure(self.db.conn)
 
     @classmethod
     def open(cls, path: str | Path) -> Store:
@@ -157,26 +163,34 @@ class Store:
         transaction that read first and wrote later would then fail at once with "database
         is locked", where one taken at once just waits its turn.
         """
-        with self.lock, self.db.conn:
-            if not self.db.conn.in_transaction:
-                self.db.conn.execute("BEGIN IMMEDIATE")
-            # Every write may change the corpus: what was worked out from it is read again,
-            # and not kept from the middle of the write either.
-            self._kept.clear()
-            try:
-                yield
-            finally:
+        with self.lock:
+            with self.db.conn:
+                if not self.db.conn.in_transaction:
+                    self.db.conn.execute("BEGIN IMMEDIATE")
+                # Every write may change the corpus: what was worked out from it is read
+                # again, and not kept from the middle of the write either.
                 self._kept.clear()
+                try:
+                    yield
+                finally:
+                    self._kept.clear()
+            # What is kept from now on is of the corpus as written (or as another
+            # connection left it since: then that is what will be read).
+            self._kept_corpus = corpus_version.read(self.db.conn)
 
     def until_changed(self, name: str, work_out: Callable[[], _Kept]) -> _Kept:
         """What ``work_out`` reads of the corpus, kept under ``name`` until the corpus may
-        have changed: until this store's next write, or another connection's commit (a CLI
-        ingest, or the bot's own tables in the same file: then it is read again for nothing)."""
+        have changed: until this store's next write, or another connection's commit that
+        wrote the corpus (a CLI ingest; not the bot's own tables in the same file, which
+        leave the corpus's version as it was: see corpus_version)."""
         with self.lock:
             # data_version changes when another connection commits, never for this one's.
             version = self.db.execute("PRAGMA data_version").fetchone()[0]
             if version != self._kept_version:
-                self._kept.clear()
+                corpus = corpus_version.read(self.db.conn)
+                if corpus != self._kept_corpus:
+                    self._kept.clear()
+                    self._kept_corpus = corpus
                 self._kept_version = version
             if name not in self._kept:
                 self._kept[name] = work_out()

@@ -280,6 +280,59 @@ def test_what_is_worked_out_from_the_corpus_is_kept_until_it_changes(
     assert len(calls) == 3
 
 
+def test_what_is_kept_outlives_other_commits_that_leave_the_corpus_as_it_was(
+    seeded: Engine,
+) -> None:
+    """The bot keeps its own tables in the same file: another connection's commit to them
+    leaves what the store worked out kept. A commit that writes any row of the articles,
+    the events or the persons names stand for makes it worked out again, as does this
+    store's own write."""
+    store = seeded.store
+    calls: list[int] = []
+
+    def work_out() -> int:
+        calls.append(1)
+        return len(calls)
+
+    db_file = store.db.execute("PRAGMA database_list").fetchone()[2]
+    other = sqlite3.connect(db_file)
+    try:
+        assert store.until_changed("probe", work_out) == 1
+        with other:
+            other.execute("CREATE TABLE IF NOT EXISTS chats_of_a_bot (chat_id INTEGER)")
+        with other:
+            other.execute("INSERT INTO chats_of_a_bot VALUES (42)")
+        assert store.until_changed("probe", work_out) == 1  # kept
+        writes = [
+            "UPDATE articles SET word_count = word_count WHERE id = (SELECT min(id) FROM articles)",
+            "UPDATE events SET title = title WHERE id = (SELECT min(id) FROM events)",
+            "INSERT INTO person_names (key, person, anchor) VALUES ('nobody here', 'Nobody', "
+            "'nobody here')",
+            "DELETE FROM person_names WHERE key = 'nobody here'",
+            "DELETE FROM events WHERE id = (SELECT max(id) FROM events)",
+        ]
+        for sql in writes:
+            worked = len(calls)
+            with other:
+                other.execute(sql)
+            store.until_changed("probe", work_out)
+            assert len(calls) == worked + 1, sql  # worked out again
+            with other:
+                other.execute("DELETE FROM chats_of_a_bot")
+            store.until_changed("probe", work_out)
+            assert len(calls) == worked + 1, sql  # and then kept again
+        with store.transaction():  # this store's write, even of nothing
+            pass
+        store.until_changed("probe", work_out)
+        assert len(calls) == len(writes) + 2
+        with other:
+            other.execute("INSERT INTO chats_of_a_bot VALUES (7)")
+        store.until_changed("probe", work_out)
+        assert len(calls) == len(writes) + 2  # what this store wrote is what it keeps
+    finally:
+        other.close()
+
+
 def test_the_latest_few_of_some_events_are_those_all_of_them_list_first(
     tmp_path: Path, dev_corpus: Path
 ) -> None:
