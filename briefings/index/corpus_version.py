@@ -14,33 +14,42 @@ writer needs to know of them.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 
 TABLES = ("articles", "events", "person_names")
 """What briefings, scores and cards are worked out from (with the rows written alongside)."""
 OPERATIONS = ("INSERT", "UPDATE", "DELETE")
-
-
-def _triggers() -> list[str]:
-    return [
+_TRIGGERS = {
+    f"corpus_changed_{table}_{operation.lower()}": (
         f"CREATE TRIGGER IF NOT EXISTS corpus_changed_{table}_{operation.lower()} "
         f"AFTER {operation} ON {table} BEGIN "
         "UPDATE corpus_version SET version = version + 1; END"
-        for table in TABLES
-        for operation in OPERATIONS
-    ]
+    )
+    for table in TABLES
+    for operation in OPERATIONS
+}
 
 
 def ensure(conn: sqlite3.Connection) -> None:
-    """Create the number and its triggers if the file has them not (in the caller's
-    transaction): the triggers are created once a file, and fire for every writer after."""
-    conn.execute(
-        "CREATE TABLE IF NOT EXISTS corpus_version "
-        "(id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL)"
-    )
-    conn.execute("INSERT OR IGNORE INTO corpus_version (id, version) VALUES (1, 0)")
-    for trigger in _triggers():
-        conn.execute(trigger)
+    """Create the number and its triggers if the file has them not: once a file, and they
+    fire for every writer after. Looked for first, so that opening a file that has them
+    writes nothing (and never waits on another connection's long write)."""
+    wanted = ["corpus_version", *_TRIGGERS]
+    present = conn.execute(
+        "SELECT count(*) FROM sqlite_master WHERE name IN (SELECT value FROM json_each(?))",
+        [json.dumps(wanted)],
+    ).fetchone()[0]
+    if present == len(wanted):
+        return
+    with conn:
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS corpus_version "
+            "(id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL)"
+        )
+        conn.execute("INSERT OR IGNORE INTO corpus_version (id, version) VALUES (1, 0)")
+        for trigger in _TRIGGERS.values():
+            conn.execute(trigger)
 
 
 def read(conn: sqlite3.Connection) -> int:

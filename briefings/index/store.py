@@ -133,8 +133,7 @@ class Store:
         """The latest change of names the index holds (name_counts.latest_change)."""
         self._migrate()
         self._add_lookup_indexes()
-        with self.db.conn:
-            corpus_version.ensure(self.db.conn)
+        corpus_version.ensure(self.db.conn)
 
     @classmethod
     def open(cls, path: str | Path) -> Store:
