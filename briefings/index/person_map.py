@@ -184,7 +184,8 @@ def resolve_identity(store: Store, *, changed_articles: set[int] | None) -> Iden
         touched = counted.touched
         full = False
     anchors = _anchors(resolved, evidence)
-    old = _stored_names(conn, None if full else family)
+    stored = _stored_names(conn, None if full else family)
+    old = {k: (p, p if a is None else a) for k, (p, a) in stored.items()}
     new = {k: (resolved[k], anchors[k]) for k in resolved if k in family}
     changed_keys = {
         k
@@ -196,16 +197,16 @@ def resolve_identity(store: Store, *, changed_articles: set[int] | None) -> Iden
         for k, (person, anchor) in new.items()
         if k == anchor and k in old and old[k][0] != person
     }
-    if full:
-        conn.execute("DELETE FROM person_names")
-    else:
-        conn.execute(
-            "DELETE FROM person_names WHERE key IN (SELECT value FROM json_each(?))",
-            [json.dumps(sorted(family))],
-        )
+    # Only the names resolved otherwise are written: each write tells the store that every
+    # event giving the name may read otherwise (corpus_version), and an article's family of
+    # names takes in the names of leaders, given across most of the corpus's events.
+    conn.execute(
+        "DELETE FROM person_names WHERE key IN (SELECT value FROM json_each(?))",
+        [json.dumps(sorted(set(stored) - set(new)))],
+    )
     conn.executemany(
         "INSERT OR REPLACE INTO person_names (key, person, anchor) VALUES (?, ?, ?)",
-        [(k, p, a) for k, (p, a) in new.items()],
+        [(k, p, a) for k, (p, a) in new.items() if stored.get(k) != (p, a)],
     )
     _keep_joins(conn, joins, None if full else family | touched)
     affected: set[int] = set()
@@ -429,12 +430,16 @@ def _all_keys(conn: sqlite3.Connection) -> list[str]:
     return [r[0] for r in conn.execute("SELECT key FROM name_stats")]
 
 
-def _stored_names(conn: sqlite3.Connection, keys: set[str] | None) -> dict[str, tuple[str, str]]:
+def _stored_names(
+    conn: sqlite3.Connection, keys: set[str] | None
+) -> dict[str, tuple[str, str | None]]:
+    """Each stored name's person and anchor, as stored (a file of an older newsbot may lack
+    the anchor)."""
     if keys is None:
-        rows = conn.execute("SELECT key, person, coalesce(anchor, person) FROM person_names")
+        rows = conn.execute("SELECT key, person, anchor FROM person_names")
     else:
         rows = conn.execute(
-            "SELECT key, person, coalesce(anchor, person) FROM person_names "
+            "SELECT key, person, anchor FROM person_names "
             "WHERE key IN (SELECT value FROM json_each(?))",
             [json.dumps(sorted(keys))],
         )
