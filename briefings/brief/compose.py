@@ -458,17 +458,18 @@ def _took_part_in_any(
     """Whether the person is a principal or a participant of one of their latest events,
     as the events' briefings would cast them (the role of this person alone is worked out).
 
-    Each answer is kept until the corpus changes (with the shipped rules): the same names
+    Each answer is kept until a write changes the event or a name it gives (with the
+    shipped rules; see Store.until_event_changed): the same names
     are asked for again and again, and reading an event to cast one person is most of a
     card's cost."""
     shipped = rules is load_rules()
     for event in store.events(event_ids, limit=PARTICIPATION_EVENTS_CHECKED):
 
-        def cast(event: Event = event) -> bool:
+        def cast(event: Event = event) -> tuple[bool, frozenset[str]]:
             reading = readings.get(event.id)
             if reading is None:
                 reading = readings[event.id] = read_event(store, event)
-            return takes_part(
+            found = takes_part(
                 person.key,
                 reading.people,
                 reading.sentences,
@@ -477,12 +478,13 @@ def _took_part_in_any(
                 event.date,
                 event.place,
             )
+            return found, reading.names
 
         spot = (event.id, person.key)
         took_part = (
-            store.until_changed_among("took part", spot, TOOK_PART_KEPT, cast)
+            store.until_event_changed("took part", spot, TOOK_PART_KEPT, event.id, cast)
             if shipped
-            else cast()
+            else cast()[0]
         )
         if took_part:
             return True

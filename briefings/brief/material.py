@@ -106,6 +106,9 @@ class Reading:
     articles: dict[int, StoredArticle]
     sentences: list[StoredSentence]
     people: list[Person]
+    names: frozenset[str]
+    """The folded names the articles give, weak ones included: what is worked out of the
+    reading is kept until one of them is resolved to another person (Store.until_event_changed)."""
 
     @property
     def titles(self) -> dict[int, str]:
@@ -121,7 +124,9 @@ def read_event(store: Store, event: Event) -> Reading:
         english = [a for a in store.articles(event.article_ids) if a.language == "en"]
         articles = {a.id: a for a in representative(english)}
     ids = list(articles)
-    return Reading(articles, store.sentences(ids), merge_people(store.mentions(ids)))
+    return Reading(
+        articles, store.sentences(ids), merge_people(store.mentions(ids)), store.mention_keys(ids)
+    )
 
 
 def gather(store: Store, event: Event, rules: FacetRules | None = None) -> Material:
@@ -130,8 +135,13 @@ def gather(store: Store, event: Event, rules: FacetRules | None = None) -> Mater
     shipped = load_rules()
     rules = rules or shipped
     if rules is shipped:
-        prepared = store.until_changed_among(
-            "prepared events", event, KEPT_EVENTS, lambda: _prepare(store, event, rules)
+
+        def prepare() -> tuple[_Prepared, frozenset[str]]:
+            prepared = _prepare(store, event, rules)
+            return prepared, prepared.reading.names
+
+        prepared = store.until_event_changed(
+            "prepared events", event, KEPT_EVENTS, event.id, prepare
         )
     else:  # rules of a test's own: prepared afresh, nothing kept
         prepared = _prepare(store, event, rules)
@@ -151,7 +161,7 @@ def gather(store: Store, event: Event, rules: FacetRules | None = None) -> Mater
 
 KEPT_EVENTS = 4
 """How many events' reading and cast are kept between briefings, the latest asked for, until
-the corpus changes: a bot is asked for the same few events again and again (the latest
+a write changes the event or a name it gives (see Store.until_event_changed): a bot is asked for the same few events again and again (the latest
 event, a common topic's, the ones a digest leads with, a person's), and reading and casting
 an event, and finding its stances, are most of what its briefing costs."""
 

@@ -112,6 +112,33 @@ def fts_query(text: str) -> str:
 _Kept = TypeVar("_Kept")
 
 
+@dataclass(frozen=True)
+class _OfEvent:
+    """What is kept of one event, with what it was read from."""
+
+    found: Any
+    event_id: int
+    names: frozenset[str]
+
+
+def _latest(
+    kept: OrderedDict[Hashable, Any], key: Hashable, limit: int, work_out: Callable[[], _Kept]
+) -> _Kept:
+    """``kept[key]``, worked out if missing, for the latest ``limit`` keys asked for: what
+    was asked for longest ago goes first."""
+    while len(kept) > limit:  # (the limit may have been lowered since)
+        kept.popitem(last=False)
+    if key in kept:
+        kept.move_to_end(key)
+        return kept[key]  # type: ignore[no-any-return]
+    found = work_out()
+    if limit > 0:
+        kept[key] = found
+        while len(kept) > limit:
+            kept.popitem(last=False)
+    return found
+
+
 class Store:
     """All reads and writes of the index. Takes an open sqlite-utils Database."""
 
@@ -126,6 +153,9 @@ class Store:
         changes it (this one's never do)."""
         self._kept_corpus: int | None = None
         """The corpus's version what is kept was worked out from (see corpus_version)."""
+        self._kept_of_events: dict[str, OrderedDict[Hashable, _OfEvent]] = {}
+        """What is worked out of one event each, kept across writes that leave the event as
+        it was (see until_event_changed)."""
         self._name_index: NameIndex | None = None
         self._name_index_of: dict[str, str] | None = None
         """The names the index was last brought up to date with (see person_name_index)."""
@@ -163,8 +193,15 @@ class Store:
         is locked", where one taken at once just waits its turn.
         """
         with self.lock:
+            # What was kept of single events is set aside, and after the write kept again
+            # if the write left their events as they were (a transaction within another
+            # leaves that to the outer one).
+            outermost = not self.db.conn.in_transaction
+            of_events, since = self._kept_of_events, self._kept_corpus
+            if outermost:
+                self._kept_of_events = {}
             with self.db.conn:
-                if not self.db.conn.in_transaction:
+                if outermost:
                     self.db.conn.execute("BEGIN IMMEDIATE")
                 # Every write may change the corpus: what was worked out from it is read
                 # again, and not kept from the middle of the write either.
@@ -173,9 +210,13 @@ class Store:
                     yield
                 finally:
                     self._kept.clear()
-            # What is kept from now on is of the corpus as written (or as another
-            # connection left it since: then that is what will be read).
-            self._kept_corpus = corpus_version.read(self.db.conn)
+                    if outermost:
+                        self._kept_of_events = {}
+            if outermost:
+                # What is kept from now on is of the corpus as written (or as another
+                # connection left it since: then that is what will be read).
+                self._kept_corpus = corpus_version.read(self.db.conn)
+                self._kept_of_events = self._untouched(of_events, since)
 
     def until_changed(self, name: str, work_out: Callable[[], _Kept]) -> _Kept:
         """What ``work_out`` reads of the corpus, kept under ``name`` until the corpus may
@@ -183,17 +224,22 @@ class Store:
         wrote the corpus (a CLI ingest; not the bot's own tables in the same file, which
         leave the corpus's version as it was: see corpus_version)."""
         with self.lock:
-            # data_version changes when another connection commits, never for this one's.
-            version = self.db.execute("PRAGMA data_version").fetchone()[0]
-            if version != self._kept_version:
-                corpus = corpus_version.read(self.db.conn)
-                if corpus != self._kept_corpus:
-                    self._kept.clear()
-                    self._kept_corpus = corpus
-                self._kept_version = version
+            self._look_for_changes()
             if name not in self._kept:
                 self._kept[name] = work_out()
             return self._kept[name]  # type: ignore[no-any-return]
+
+    def _look_for_changes(self) -> None:
+        """Let go what another connection's commit to the corpus may have changed."""
+        # data_version changes when another connection commits, never for this one's.
+        version = self.db.execute("PRAGMA data_version").fetchone()[0]
+        if version != self._kept_version:
+            corpus = corpus_version.read(self.db.conn)
+            if corpus != self._kept_corpus:
+                self._kept.clear()
+                self._kept_of_events = self._untouched(self._kept_of_events, self._kept_corpus)
+                self._kept_corpus = corpus
+            self._kept_version = version
 
     def until_changed_among(
         self, name: str, key: Hashable, limit: int, work_out: Callable[[], _Kept]
@@ -203,17 +249,43 @@ class Store:
         was asked for longest ago goes first."""
         kept: OrderedDict[Hashable, Any] = self.until_changed(name, OrderedDict)
         with self.lock:
-            while len(kept) > limit:  # (the limit may have been lowered since)
-                kept.popitem(last=False)
-            if key in kept:
-                kept.move_to_end(key)
-                return kept[key]  # type: ignore[no-any-return]
-            found = work_out()
-            if limit > 0:
-                kept[key] = found
-                while len(kept) > limit:
-                    kept.popitem(last=False)
-            return found
+            return _latest(kept, key, limit, work_out)
+
+    def until_event_changed(
+        self,
+        name: str,
+        key: Hashable,
+        limit: int,
+        event_id: int,
+        work_out: Callable[[], tuple[_Kept, frozenset[str]]],
+    ) -> _Kept:
+        """What ``work_out`` reads of one event, kept as ``until_changed_among`` keeps it
+        but across writes of the corpus that leave the event as it was: neither the event
+        nor any of its articles written, and none of the names ``work_out`` gives with what
+        it found (the folded names its articles give) resolved to another person. A bot's
+        feed poll adds an article to one event or two: the others' briefings stay kept."""
+        with self.lock:
+            self._look_for_changes()
+            kept = self._kept_of_events.setdefault(name, OrderedDict())
+
+            def work_out_of_event() -> _OfEvent:
+                found, names = work_out()
+                return _OfEvent(found, event_id, names)
+
+            return _latest(kept, key, limit, work_out_of_event).found  # type: ignore[no-any-return]
+
+    def _untouched(
+        self, kept: dict[str, OrderedDict[Hashable, _OfEvent]], since: int | None
+    ) -> dict[str, OrderedDict[Hashable, _OfEvent]]:
+        """What is kept of events that the corpus's writes after version ``since`` left as
+        they were."""
+        if since is None or not any(kept.values()):
+            return {}
+        changes = corpus_version.changed_since(self.db.conn, since)
+        for of_events in kept.values():
+            for key in [k for k, e in of_events.items() if changes.touch(e.event_id, e.names)]:
+                del of_events[key]
+        return kept
 
     # -- schema -----------------------------------------------------------------------------
     def _migrate(self) -> None:
@@ -754,6 +826,16 @@ class Store:
             )
             for article_id, name, key, roles, nationality, sentences, quotes, person in rows
         ]
+
+    def mention_keys(self, article_ids: Sequence[int]) -> frozenset[str]:
+        """The folded names these articles give, weak ones included (whether the corpus
+        resolves a weak name to a person decides whether it is one)."""
+        rows = self._rows(
+            "SELECT DISTINCT key FROM mentions WHERE key IS NOT NULL "
+            "AND article_id IN (SELECT value FROM json_each(?))",
+            [_json_ids(article_ids)],
+        )
+        return frozenset(r["key"] for r in rows)
 
     def raw_mentions(
         self, article_ids: Sequence[int]

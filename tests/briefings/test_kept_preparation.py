@@ -1,7 +1,8 @@
 """An event's reading and cast are kept between briefings (material.KEPT_EVENTS), and
-whether a person took part in an event between cards (compose.TOOK_PART_KEPT), until the
-corpus changes: a briefing or card asked again reads nothing again, reads as the first did,
-and one asked after a write reads the corpus as it now is."""
+whether a person took part in an event between cards (compose.TOOK_PART_KEPT), until a
+write changes the event: a briefing or card asked again reads nothing again, reads as the
+first did, and one asked after a write reads the corpus as it now is (what a write leaves
+as it was: test_kept_across_writes)."""
 
 from __future__ import annotations
 
@@ -129,7 +130,8 @@ def test_a_card_asked_again_reads_no_event_again(
     )
     seeded.ingest([tmp_path / "more"])
     assert seeded.who("Kochavi") == first
-    assert sum(reads.values()) == 4 * read  # the write dropped every answer
+    # The note was placed against each of the seeds' few events: every answer is dropped.
+    assert sum(reads.values()) == 4 * read
 
 
 def test_what_a_briefing_adds_after_its_stances_leaves_the_next_one_alone(seeded: Engine) -> None:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import sqlite3
+from collections import Counter
 from pathlib import Path
 
 import pytest
 
 from briefings.engine import Engine
 from briefings.errors import DatabaseError
+from briefings.index import corpus_version
 from briefings.index.store import SCHEMA_VERSION, Store, fts_query
 from tests.conftest import SEEDS, seed
 
@@ -407,3 +409,109 @@ def test_what_came_in_since_an_instant_is_read_from_the_instants_index(seeded: E
     [sql] = [s for s in asked if "ingested_at >" in s]
     plan = " ".join(str(row) for row in store.db.execute("EXPLAIN QUERY PLAN " + sql).fetchall())
     assert "articles_ingested" in plan and "SCAN articles" not in plan
+
+
+def test_what_is_kept_of_an_event_outlives_writes_that_leave_the_event_as_it_was(
+    seeded: Engine,
+) -> None:
+    """A write of the corpus makes what was worked out of an event worked out again only if
+    it wrote the event, one of its articles, or the person of a name its articles give."""
+    store = seeded.store
+    first, second = seeded.events()[:2]
+    calls: Counter[int] = Counter()
+
+    def keep(event_id: int, article_ids: tuple[int, ...]) -> int:
+        def work_out() -> tuple[int, frozenset[str]]:
+            calls[event_id] += 1
+            return calls[event_id], store.mention_keys(article_ids)
+
+        return store.until_event_changed("probe", event_id, 10, event_id, work_out)
+
+    def worked_out_again() -> set[int]:
+        before = calls.copy()
+        keep(first.id, first.article_ids)
+        keep(second.id, second.article_ids)
+        return {event_id for event_id in calls if calls[event_id] != before[event_id]}
+
+    assert worked_out_again() == {first.id, second.id}
+    assert worked_out_again() == set()
+    # A name the second event's articles give and the first's do not.
+    only_second = sorted(
+        store.mention_keys(second.article_ids) - store.mention_keys(first.article_ids)
+    )[0]
+    db_file = store.db.execute("PRAGMA database_list").fetchone()[2]
+    other = sqlite3.connect(db_file)
+    try:
+        writes = [
+            ("CREATE TABLE chats_of_a_bot (chat_id INTEGER)", set()),
+            ("INSERT INTO chats_of_a_bot VALUES (42)", set()),
+            (
+                f"UPDATE articles SET word_count = word_count WHERE id = {second.article_ids[0]}",
+                {second.id},
+            ),
+            (f"UPDATE events SET title = title WHERE id = {first.id}", {first.id}),
+            (
+                "INSERT OR REPLACE INTO person_names (key, person, anchor) "
+                f"VALUES ('{only_second}', 'somebody else', '{only_second}')",
+                {second.id},
+            ),
+            (f"DELETE FROM person_names WHERE key = '{only_second}'", {second.id}),
+            ("INSERT INTO person_names VALUES ('nobody here', 'nobody', 'nobody here')", set()),
+            (  # an article moves from one event to the other
+                f"UPDATE articles SET event_id = {second.id} WHERE id = {first.article_ids[-1]}",
+                {first.id, second.id},
+            ),
+            (f"DELETE FROM events WHERE id = {second.id}", {second.id}),
+        ]
+        for sql, changed in writes:
+            with other:
+                other.execute(sql)
+            assert worked_out_again() == changed, sql
+            assert worked_out_again() == set(), sql  # and then kept again
+        # This store's own write, of one article of the first event.
+        with store.transaction():
+            store.db.execute(
+                "UPDATE articles SET title = title WHERE id = ?", [first.article_ids[0]]
+            )
+        assert worked_out_again() == {first.id}
+        with store.transaction():  # a write of nothing
+            pass
+        assert worked_out_again() == set()
+        # What is kept of the corpus as a whole goes at every write of it, as before.
+        assert store.until_changed("whole", lambda: 1) == 1
+        with other:
+            other.execute(f"UPDATE events SET title = title WHERE id = {first.id}")
+        assert store.until_changed("whole", lambda: 2) == 2
+    finally:
+        other.close()
+
+
+def test_a_file_with_the_earlier_corpus_triggers_gets_the_logged_ones(tmp_path: Path) -> None:
+    db_file = tmp_path / "earlier.db"
+    with Engine(db_file) as engine:
+        engine.ingest([seed("001")])
+        event_id = engine.events()[0].id
+    conn = sqlite3.connect(db_file)
+    with conn:
+        for (name,) in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'corpus_logged_%'"
+        ).fetchall():
+            conn.execute(f"DROP TRIGGER {name}")
+        conn.execute("DROP TABLE corpus_event_changes")
+        conn.execute(
+            "CREATE TRIGGER corpus_changed_events_update AFTER UPDATE ON events BEGIN "
+            "UPDATE corpus_version SET version = version + 1; END"
+        )
+    conn.close()
+    with Engine(db_file) as engine:
+        conn = engine.store.db.conn
+        triggers = {
+            r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        }
+        assert "corpus_changed_events_update" not in triggers
+        assert {f"corpus_logged_events_{op}" for op in ("insert", "update", "delete")} <= triggers
+        version = corpus_version.read(conn)
+        with engine.store.transaction():
+            conn.execute("UPDATE events SET title = title WHERE id = ?", [event_id])
+        assert corpus_version.read(conn) == version + 1
+        assert corpus_version.changed_since(conn, version).events == {event_id}
