@@ -260,9 +260,14 @@ class Engine:
 
     def event_line(self, event_id: int) -> str | None:
         """An event's briefing in one line, as a digest tells it (None when it cannot be
-        briefed), kept until the corpus changes (see briefings.brief.digest)."""
-        return self.store.until_changed_among(
-            "event lines", event_id, EVENT_LINES_KEPT, lambda: one_line(self, event_id)
+        briefed), kept until a write changes the event (see briefings.brief.digest)."""
+
+        def work_out() -> tuple[str | None, frozenset[str]]:
+            line, read = one_line(self, event_id)
+            return line, self.store.mention_keys(read)
+
+        return self.store.until_event_changed(
+            "event lines", event_id, EVENT_LINES_KEPT, event_id, work_out
         )
 
     # -- briefings ------------------------------------------------------------------------

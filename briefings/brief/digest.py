@@ -206,23 +206,25 @@ def numbered(entries: Sequence[DigestEntry]) -> list[DigestEntry]:
 
 
 EVENT_LINES_KEPT = 512
-"""How many events' lines are kept (Engine.event_line), the latest asked for, until the
-corpus changes: a fan-out composes a digest for each group of chats that got the same
+"""How many events' lines are kept (Engine.event_line), the latest asked for, until a write
+changes the event or a name its articles give (Store.until_event_changed): a fan-out composes a digest for each group of chats that got the same
 previous digest with the same filter, and their digests tell the same latest events.
 Briefing an event for its line is most of a digest's cost (a digest of 9 new events on the
 100k bench: 525 to 584 ms, each event's line worked out anew)."""
 
 
-def one_line(engine: DigestSource, event_id: int) -> str | None:
-    """The event's briefing in one line: its first item, else its headline."""
+def one_line(engine: DigestSource, event_id: int) -> tuple[str | None, tuple[int, ...]]:
+    """The event's briefing in one line: its first item, else its headline (None when it
+    cannot be briefed); and the articles the briefing was made from."""
     try:
         briefing = engine.brief(event_id=event_id)
     except BriefingError:
-        return None
+        return None, ()
+    read = tuple(a.id for a in briefing.articles)
     for section in briefing.sections:
         for item in section.items:
-            return item.text
-    return briefing.headline
+            return item.text, read
+    return briefing.headline, read
 
 
 def _sources(articles: Sequence[StoredArticle]) -> tuple[str, ...]:

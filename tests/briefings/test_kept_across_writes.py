@@ -49,11 +49,13 @@ def _names(events: list[Event]) -> list[str]:
 
 
 def _shown(engine: Engine, names: list[str]) -> list[str]:
-    """Each event's briefing as HTML and JSON, and the card of each name."""
+    """Each event's briefing as HTML and JSON and as a digest's line, and the card of each
+    name."""
     shown = []
     for event in engine.events():
         briefing = engine.brief(event_id=event.id)
         shown += [engine.renderer.briefing(briefing, f) for f in ("html", "json")]
+        shown.append(engine.event_line(event.id) or "")  # as a digest tells it
     for name in names:
         shown.append(engine.renderer.people(engine.who(name), "html"))
     return shown
