@@ -22,10 +22,10 @@ asked for lately. The "bot wrote" column is the CPU p95 of the case asked again 
 another connection commits to a table of the bot's own in the same file, as a bot does
 whenever it polls a feed, delivers a digest or subscribes a chat: what the engine keeps
 outlives such a commit (briefings/index/corpus_version.py). The "corpus wrote" column is the
-CPU p95 of the case asked again right after another connection writes the row of an event
-no case briefs, as a feed poll that adds an article to another event does: what is kept of
-the events a write left as they were outlives it (Store.until_event_changed), what is kept
-of the corpus as a whole (which events a query is about, the name index) does not.
+CPU p95 of the case asked again right after another connection writes the row of the latest
+event no case briefs, as a feed poll that adds an article to a recent event does: what is
+kept of the events a write left as they were outlives it (Store.until_event_changed); which
+events a topic or query is about is worked out again.
 
 The engine is settled first as the bot is once its start-up ingest is done (what the process
 holds is frozen out of the garbage collector's walks: briefings/memory.py). Each case's
@@ -195,10 +195,10 @@ def run_one(n: int, runs: int, keep: Path | None, workdir: Path) -> None:
             f"{'CPU p50':>8} {'CPU p95':>8} {'afresh p95':>10} {'CPU':>6} {'bot wrote':>9} "
             f"{'corpus wrote':>12}"
         )
-        # An event none of the cases briefs: the one the corpus wrote writes.
+        # The latest event none of the cases briefs: the one the corpus wrote writes.
         briefed = {engine.brief().event.id, middle, largest.id}
         briefed |= {engine.brief(q).event.id for q in (topic, "defense minister", surname)}
-        untouched = next(e.id for e in reversed(events) if e.id not in briefed)
+        untouched = next(e.id for e in events if e.id not in briefed)
         bot = sqlite3.connect(db)  # as the bot's own connection to the file
         with bot:
             bot.execute("CREATE TABLE IF NOT EXISTS bench_bot_writes (at REAL)")
