@@ -153,6 +153,11 @@ class Store:
         changes it (this one's never do)."""
         self._kept_corpus: int | None = None
         """The corpus's version what is kept was worked out from (see corpus_version)."""
+        self._kept_stale: dict[str, tuple[Any, int]] = {}
+        """What was kept under a name that can be brought up to date with a write's changes
+        (see until_changed's ``update``), with the corpus's version it was of."""
+        self._updated_by: dict[str, Callable[[Any, corpus_version.Changes], Any]] = {}
+        """The names so kept, and how each is brought up to date."""
         self._kept_of_events: dict[str, OrderedDict[Hashable, _OfEvent]] = {}
         """What is worked out of one event each, kept across writes that leave the event as
         it was (see until_event_changed)."""
@@ -204,12 +209,12 @@ class Store:
                 if outermost:
                     self.db.conn.execute("BEGIN IMMEDIATE")
                 # Every write may change the corpus: what was worked out from it is read
-                # again, and not kept from the middle of the write either.
-                self._kept.clear()
+                # again (or brought up to date), and not kept from the middle of the write.
+                self._let_go()
                 try:
                     yield
                 finally:
-                    self._kept.clear()
+                    self._kept.clear()  # (what was set aside before the write stays so)
                     if outermost:
                         self._kept_of_events = {}
             if outermost:
@@ -218,16 +223,44 @@ class Store:
                 self._kept_corpus = corpus_version.read(self.db.conn)
                 self._kept_of_events = self._untouched(of_events, since)
 
-    def until_changed(self, name: str, work_out: Callable[[], _Kept]) -> _Kept:
+    def until_changed(
+        self,
+        name: str,
+        work_out: Callable[[], _Kept],
+        *,
+        update: Callable[[_Kept, corpus_version.Changes], _Kept | None] | None = None,
+    ) -> _Kept:
         """What ``work_out`` reads of the corpus, kept under ``name`` until the corpus may
         have changed: until this store's next write, or another connection's commit that
         wrote the corpus (a CLI ingest; not the bot's own tables in the same file, which
-        leave the corpus's version as it was: see corpus_version)."""
+        leave the corpus's version as it was: see corpus_version).
+
+        With ``update``, what was kept is not dropped then but brought up to date when next
+        asked for: ``update`` is given it and the changes of the writes since (the events
+        and names they changed), and gives it as it now is, or None to work it out anew."""
         with self.lock:
             self._look_for_changes()
+            if update is not None:
+                self._updated_by[name] = update
             if name not in self._kept:
-                self._kept[name] = work_out()
+                stale = self._kept_stale.pop(name, None)
+                found = None
+                if stale is not None and update is not None and not self.db.conn.in_transaction:
+                    kept, since = stale
+                    found = update(kept, corpus_version.changed_since(self.db.conn, since))
+                self._kept[name] = work_out() if found is None else found
             return self._kept[name]  # type: ignore[no-any-return]
+
+    def _let_go(self) -> None:
+        """Drop what is kept of the corpus as a whole; what can be brought up to date is
+        set aside with the version it was of (the earliest, if it was set aside before)."""
+        if self._kept_corpus is not None:
+            for name, kept in self._kept.items():
+                if name in self._updated_by and name not in self._kept_stale:
+                    self._kept_stale[name] = (kept, self._kept_corpus)
+        else:
+            self._kept_stale.clear()
+        self._kept.clear()
 
     def _look_for_changes(self) -> None:
         """Let go what another connection's commit to the corpus may have changed."""
@@ -236,18 +269,28 @@ class Store:
         if version != self._kept_version:
             corpus = corpus_version.read(self.db.conn)
             if corpus != self._kept_corpus:
-                self._kept.clear()
+                self._let_go()
                 self._kept_of_events = self._untouched(self._kept_of_events, self._kept_corpus)
                 self._kept_corpus = corpus
             self._kept_version = version
 
     def until_changed_among(
-        self, name: str, key: Hashable, limit: int, work_out: Callable[[], _Kept]
+        self,
+        name: str,
+        key: Hashable,
+        limit: int,
+        work_out: Callable[[], _Kept],
+        *,
+        update: Callable[
+            [OrderedDict[Hashable, _Kept], corpus_version.Changes], OrderedDict[Hashable, _Kept]
+        ]
+        | None = None,
     ) -> _Kept:
         """What ``work_out`` reads of the corpus for one key of many (an event, a query),
         kept as ``until_changed`` keeps it, for the latest ``limit`` keys asked for: what
-        was asked for longest ago goes first."""
-        kept: OrderedDict[Hashable, Any] = self.until_changed(name, OrderedDict)
+        was asked for longest ago goes first. ``update`` brings all the keys' up to date
+        at once (see until_changed)."""
+        kept: OrderedDict[Hashable, Any] = self.until_changed(name, OrderedDict, update=update)
         with self.lock:
             return _latest(kept, key, limit, work_out)
 

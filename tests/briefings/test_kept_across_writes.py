@@ -16,7 +16,9 @@ import pytest
 
 from briefings.brief import compose, material
 from briefings.engine import Engine
+from briefings.errors import BriefingError
 from briefings.index import corpus_version
+from briefings.index import event_scores as scoring
 from briefings.index.event_state import EventState
 from briefings.models import Event
 
@@ -43,15 +45,54 @@ def reads(monkeypatch: pytest.MonkeyPatch) -> Counter[int]:
     return counted
 
 
+@pytest.fixture
+def recent_read(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many times the recent events' articles are read whole (their count), and a
+    query's scores worked out anew (-1), with few recent events (so that a topic or query
+    is scored among them) and every query's scores kept."""
+    read: list[int] = []
+    read_recent = scoring._read_recent_articles
+    scores = scoring._scores
+
+    def counting(store, count):  # type: ignore[no-untyped-def]
+        read.append(count)
+        return read_recent(store, count)
+
+    def scoring_anew(store, query):  # type: ignore[no-untyped-def]
+        read.append(-1)  # a query's scores worked out anew
+        return scores(store, query)
+
+    monkeypatch.setattr(scoring, "_read_recent_articles", counting)
+    monkeypatch.setattr(scoring, "_scores", scoring_anew)
+    monkeypatch.setattr(scoring, "RECENT_EVENTS", 6)
+    monkeypatch.setattr(scoring, "KEPT_QUERIES", 10_000)
+    return read
+
+
+QUERIES = ["talks", "visit", "sanctions", "minister", "president", "minist*", "war"]
+
+
 def _names(events: list[Event]) -> list[str]:
     """A name from each event, as a user asks `who` for them."""
     return sorted({e.people[0] for e in events if e.people})
 
 
 def _shown(engine: Engine, names: list[str]) -> list[str]:
-    """Each event's briefing as HTML and JSON and as a digest's line, and the card of each
-    name."""
+    """Each event's briefing as HTML and JSON and as a digest's line, the card of each
+    name; which events each topic, query and name is about, and its briefing; and the
+    recent events' articles, as kept and as the table queries read them."""
     shown = []
+    for query in [t.name for t in engine.topics()] + QUERIES + names:
+        shown.append(f"{query}: {sorted(scoring.event_scores(engine.store, query).items())}")
+        try:
+            shown.append(engine.renderer.briefing(engine.brief(query), "html"))
+        except BriefingError as error:
+            shown.append(str(error))
+    recent = scoring._recent_articles(engine.store)
+    assert recent is not None
+    shown.append(f"{sorted(recent.events.items())} {sorted(recent.english)} {recent.event_ids}")
+    table = engine.store.db.execute(f"SELECT id FROM {recent.table} ORDER BY id").fetchall()
+    assert [r[0] for r in table] == sorted(recent.events)
     for event in engine.events():
         briefing = engine.brief(event_id=event.id)
         shown += [engine.renderer.briefing(briefing, f) for f in ("html", "json")]
@@ -68,7 +109,7 @@ def _afresh(db: Path, names: list[str]) -> list[str]:
 
 @needs_shared
 def test_kept_briefings_and_cards_read_as_afresh_after_every_kind_of_write(
-    tmp_path: Path, reads: Counter[int]
+    tmp_path: Path, reads: Counter[int], recent_read: list[int]
 ) -> None:
     corpus = tmp_path / "corpus"
     files = []
@@ -87,6 +128,7 @@ def test_kept_briefings_and_cards_read_as_afresh_after_every_kind_of_write(
         kept.ingest(first)
         names = _names(kept.events())
         assert len(names) > 10
+        asked = len(kept.topics()) + len(QUERIES) + len(names)
         before = _shown(kept, names)
         assert _shown(kept, names) == before == _afresh(db, names)
         conn = kept.store.db.conn
@@ -98,8 +140,13 @@ def test_kept_briefings_and_cards_read_as_afresh_after_every_kind_of_write(
             write()
             changed = corpus_version.changed_since(conn, version).events
             reads.clear()
+            recent_read.clear()
             shown = _shown(kept, names)
             read_again = len(reads)
+            # The recent events' articles are brought up to date, not read whole again, and
+            # so are the scores read among them (those read over the corpus are not).
+            assert recent_read.count(scoring.RECENT_EVENTS) == 0
+            anew.append(recent_read.count(-1))
             assert shown == _afresh(db, names)
             return len(changed), read_again
 
@@ -107,6 +154,7 @@ def test_kept_briefings_and_cards_read_as_afresh_after_every_kind_of_write(
             return set(conn.execute("SELECT key, person, anchor FROM person_names").fetchall())
 
         kept_through = 0
+        anew: list[int] = []
         for path in later[:4]:  # added one at a time, as feeds bring them
             version, was = corpus_version.read(conn), persons()
             changed, read_again = write_then_compare(lambda path=path: kept.ingest([path]))
@@ -144,5 +192,7 @@ def test_kept_briefings_and_cards_read_as_afresh_after_every_kind_of_write(
             assert write_then_compare(lambda: None) == (0, 0)
         finally:
             bot.close()
-    # Most events were left as they were by the articles added, and kept through them.
+    # Most events were left as they were by the articles added, and kept through them; and
+    # each write's scores were worked out anew for fewer queries than were asked.
     assert kept_through > 0
+    assert anew and max(anew) < asked
