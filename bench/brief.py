@@ -25,7 +25,8 @@ outlives such a commit (briefings/index/corpus_version.py). The "corpus wrote" c
 CPU p95 of the case asked again right after another connection writes the row of the latest
 event no case briefs, as a feed poll that adds an article to a recent event does: what is
 kept of the events a write left as they were outlives it (Store.until_event_changed); which
-events a topic or query is about is worked out again.
+events a topic or query is about is brought up to date from the events the write changed
+when it was read among the latest events, else worked out again (index/event_scores.py).
 
 The engine is settled first as the bot is once its start-up ingest is done (what the process
 holds is frozen out of the garbage collector's walks: briefings/memory.py). Each case's
