@@ -31,6 +31,7 @@ import sqlite3
 from collections import Counter, OrderedDict
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
+from typing import cast
 
 from briefings.index.corpus_version import Changes
 from briefings.index.store import Store, fts_query
@@ -41,7 +42,8 @@ SEARCH_HITS = 200
 
 
 KEPT_QUERIES = 64
-"""How many queries' scores are kept, the latest asked for, until the corpus changes: a bot's
+"""How many queries' scores are kept, the latest asked for, until the corpus changes (then
+those read among the recent events are brought up to date: see the module's docstring): a bot's
 users ask about the same topics and names again and again (a topic button is one), and a
 query the recent events do not answer ranks its matches over the whole corpus."""
 
@@ -93,9 +95,9 @@ def _scores_updated(
     if recent is None:
         return updated
     for key, found in kept.items():
-        if found.among is None:
+        query, count = cast(tuple[str, int], key)  # as event_scores keeps them
+        if found.among is None or count != RECENT_EVENTS:  # (another count's: let go)
             continue
-        query = key[0]  # type: ignore[index]
         before, now = set(found.among.event_ids), set(recent.event_ids)
         again = (before ^ now) | (changes.events & (before | now))
         scores = Counter({e: s for e, s in found.scores.items() if e not in again})

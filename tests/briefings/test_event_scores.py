@@ -224,3 +224,33 @@ def test_an_events_articles_and_their_language_are_read_from_an_index(
             )
         }
         assert "articles_event_language" in indexes and "idx_articles_event_id" not in indexes
+
+
+def test_scores_kept_for_each_count_of_recent_events_read_as_afresh_after_a_write(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Scores kept for one count of recent events are brought up to date, after a write,
+    with that count's recent articles (not another count's)."""
+    monkeypatch.setattr(scoring, "KEPT_QUERIES", 10)
+    texts = {
+        "later.txt": "Berg meets Sato\n\nOSLO, March 3, 2031 (Reuters) - Norwegian Prime "
+        "Minister Anna Berg met Japanese Foreign Minister Kenji Sato in Oslo on Wednesday.\n",
+        "latest.txt": "Sato meets Lind\n\nTOKYO, May 5, 2032 (Reuters) - Japanese Foreign "
+        "Minister Kenji Sato met Swedish Defence Minister Eva Lind in Tokyo on Monday.\n",
+    }
+    for name, text in texts.items():
+        (tmp_path / name).write_text(text, "utf-8")
+    queries = ["minister", "Sato", "visit", "talks"]
+    path = tmp_path / "news.db"
+    with Engine(path) as engine:
+        engine.ingest([*sorted(SEEDS.iterdir()), tmp_path / "later.txt"])
+        for count in (1, 2, 1):
+            monkeypatch.setattr(scoring, "RECENT_EVENTS", count)
+            for query in queries:
+                scoring.event_scores(engine.store, query)
+        engine.ingest([tmp_path / "latest.txt"])
+        for count in (2, 1):
+            monkeypatch.setattr(scoring, "RECENT_EVENTS", count)
+            kept = {q: scoring.event_scores(engine.store, q) for q in queries}
+            with Engine(path) as fresh:
+                assert kept == {q: scoring.event_scores(fresh.store, q) for q in queries}, count
