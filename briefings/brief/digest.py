@@ -207,8 +207,9 @@ def numbered(entries: Sequence[DigestEntry]) -> list[DigestEntry]:
 
 EVENT_LINES_KEPT = 512
 """How many events' lines are kept (Engine.event_line), the latest asked for, until a write
-changes the event or a name its articles give (Store.until_event_changed): a fan-out composes a digest for each group of chats that got the same
-previous digest with the same filter, and their digests tell the same latest events.
+changes the event or a name its articles give (Store.until_event_changed): a fan-out
+composes a digest for each group of chats that got the same previous digest with the same
+filter, and their digests tell the same latest events.
 Briefing an event for its line is most of a digest's cost (a digest of 9 new events on the
 100k bench: 525 to 584 ms, each event's line worked out anew)."""
 

@@ -108,7 +108,8 @@ class Reading:
     people: list[Person]
     names: frozenset[str]
     """The folded names the articles give, weak ones included: what is worked out of the
-    reading is kept until one of them is resolved to another person (Store.until_event_changed)."""
+    reading is kept until one of them is resolved to another person
+    (Store.until_event_changed)."""
 
     @property
     def titles(self) -> dict[int, str]:
@@ -161,9 +162,10 @@ def gather(store: Store, event: Event, rules: FacetRules | None = None) -> Mater
 
 KEPT_EVENTS = 4
 """How many events' reading and cast are kept between briefings, the latest asked for, until
-a write changes the event or a name it gives (see Store.until_event_changed): a bot is asked for the same few events again and again (the latest
-event, a common topic's, the ones a digest leads with, a person's), and reading and casting
-an event, and finding its stances, are most of what its briefing costs."""
+a write changes the event or a name it gives (see Store.until_event_changed): a bot is
+asked for the same few events again and again (the latest event, a common topic's, the ones
+a digest leads with, a person's), and reading and casting an event, and finding its
+stances, are most of what its briefing costs."""
 
 
 @dataclass(frozen=True)

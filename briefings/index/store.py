@@ -121,6 +121,13 @@ class _OfEvent:
     names: frozenset[str]
 
 
+def _untouched_events(
+    kept: OrderedDict[Hashable, _OfEvent], changes: corpus_version.Changes
+) -> OrderedDict[Hashable, _OfEvent]:
+    """What is kept of events that the changes left as they were (see until_event_changed)."""
+    return OrderedDict((k, e) for k, e in kept.items() if not changes.touch(e.event_id, e.names))
+
+
 def _latest(
     kept: OrderedDict[Hashable, Any], key: Hashable, limit: int, work_out: Callable[[], _Kept]
 ) -> _Kept:
@@ -158,9 +165,6 @@ class Store:
         (see until_changed's ``update``), with the corpus's version it was of."""
         self._updated_by: dict[str, Callable[[Any, corpus_version.Changes], Any]] = {}
         """The names so kept, and how each is brought up to date."""
-        self._kept_of_events: dict[str, OrderedDict[Hashable, _OfEvent]] = {}
-        """What is worked out of one event each, kept across writes that leave the event as
-        it was (see until_event_changed)."""
         self._name_index: NameIndex | None = None
         self._name_index_of: dict[str, str] | None = None
         """The names the index was last brought up to date with (see person_name_index)."""
@@ -198,15 +202,8 @@ class Store:
         is locked", where one taken at once just waits its turn.
         """
         with self.lock:
-            # What was kept of single events is set aside, and after the write kept again
-            # if the write left their events as they were (a transaction within another
-            # leaves that to the outer one).
-            outermost = not self.db.conn.in_transaction
-            of_events, since = self._kept_of_events, self._kept_corpus
-            if outermost:
-                self._kept_of_events = {}
             with self.db.conn:
-                if outermost:
+                if not self.db.conn.in_transaction:
                     self.db.conn.execute("BEGIN IMMEDIATE")
                 # Every write may change the corpus: what was worked out from it is read
                 # again (or brought up to date), and not kept from the middle of the write.
@@ -215,13 +212,9 @@ class Store:
                     yield
                 finally:
                     self._kept.clear()  # (what was set aside before the write stays so)
-                    if outermost:
-                        self._kept_of_events = {}
-            if outermost:
-                # What is kept from now on is of the corpus as written (or as another
-                # connection left it since: then that is what will be read).
-                self._kept_corpus = corpus_version.read(self.db.conn)
-                self._kept_of_events = self._untouched(of_events, since)
+            # What is kept from now on is of the corpus as written (or as another
+            # connection left it since: then that is what will be read).
+            self._kept_corpus = corpus_version.read(self.db.conn)
 
     def until_changed(
         self,
@@ -270,7 +263,6 @@ class Store:
             corpus = corpus_version.read(self.db.conn)
             if corpus != self._kept_corpus:
                 self._let_go()
-                self._kept_of_events = self._untouched(self._kept_of_events, self._kept_corpus)
                 self._kept_corpus = corpus
             self._kept_version = version
 
@@ -307,28 +299,15 @@ class Store:
         nor any of its articles written, and none of the names ``work_out`` gives with what
         it found (the folded names its articles give) resolved to another person. A bot's
         feed poll adds an article to one event or two: the others' briefings stay kept."""
-        with self.lock:
-            self._look_for_changes()
-            kept = self._kept_of_events.setdefault(name, OrderedDict())
 
-            def work_out_of_event() -> _OfEvent:
-                found, names = work_out()
-                return _OfEvent(found, event_id, names)
+        def work_out_of_event() -> _OfEvent:
+            found, names = work_out()
+            return _OfEvent(found, event_id, names)
 
-            return _latest(kept, key, limit, work_out_of_event).found  # type: ignore[no-any-return]
-
-    def _untouched(
-        self, kept: dict[str, OrderedDict[Hashable, _OfEvent]], since: int | None
-    ) -> dict[str, OrderedDict[Hashable, _OfEvent]]:
-        """What is kept of events that the corpus's writes after version ``since`` left as
-        they were."""
-        if since is None or not any(kept.values()):
-            return {}
-        changes = corpus_version.changed_since(self.db.conn, since)
-        for of_events in kept.values():
-            for key in [k for k, e in of_events.items() if changes.touch(e.event_id, e.names)]:
-                del of_events[key]
-        return kept
+        kept: _OfEvent = self.until_changed_among(
+            name, key, limit, work_out_of_event, update=_untouched_events
+        )
+        return kept.found  # type: ignore[no-any-return]
 
     # -- schema -----------------------------------------------------------------------------
     def _migrate(self) -> None:

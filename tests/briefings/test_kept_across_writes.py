@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from briefings.brief import compose, material
+from briefings.brief import material
 from briefings.engine import Engine
 from briefings.errors import BriefingError
 from briefings.index import corpus_version
@@ -30,19 +30,11 @@ needs_shared = pytest.mark.skipif(
 
 
 @pytest.fixture
-def reads(monkeypatch: pytest.MonkeyPatch) -> Counter[int]:
-    """How many times each event is read from the store (by id), everything kept."""
-    counted: Counter[int] = Counter()
-    read_event = material.read_event
-
-    def counting(store, event):  # type: ignore[no-untyped-def]
-        counted[event.id] += 1
-        return read_event(store, event)
-
-    monkeypatch.setattr(material, "read_event", counting)
-    monkeypatch.setattr(compose, "read_event", counting)
+def everything_kept(reads: Counter[int], monkeypatch: pytest.MonkeyPatch) -> Counter[int]:
+    """How many times each event is read from the store (by id), every event's material
+    kept."""
     monkeypatch.setattr(material, "KEPT_EVENTS", 10_000)
-    return counted
+    return reads
 
 
 @pytest.fixture
@@ -109,7 +101,7 @@ def _afresh(db: Path, names: list[str]) -> list[str]:
 
 @needs_shared
 def test_kept_briefings_and_cards_read_as_afresh_after_every_kind_of_write(
-    tmp_path: Path, reads: Counter[int], recent_read: list[int]
+    tmp_path: Path, everything_kept: Counter[int], recent_read: list[int]
 ) -> None:
     corpus = tmp_path / "corpus"
     files = []
@@ -139,10 +131,10 @@ def test_kept_briefings_and_cards_read_as_afresh_after_every_kind_of_write(
             version = corpus_version.read(conn)
             write()
             changed = corpus_version.changed_since(conn, version).events
-            reads.clear()
+            everything_kept.clear()
             recent_read.clear()
             shown = _shown(kept, names)
-            read_again = len(reads)
+            read_again = len(everything_kept)
             # The recent events' articles are brought up to date, not read whole again, and
             # so are the scores read among them (those read over the corpus are not).
             assert recent_read.count(scoring.RECENT_EVENTS) == 0

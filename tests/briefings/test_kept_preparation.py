@@ -16,21 +16,6 @@ from briefings.brief.facets import load_rules
 from briefings.engine import Engine
 
 
-@pytest.fixture
-def reads(monkeypatch: pytest.MonkeyPatch) -> Counter[int]:
-    """How many times each event is read from the store (by id)."""
-    counted: Counter[int] = Counter()
-    read_event = material.read_event
-
-    def counting(store, event):  # type: ignore[no-untyped-def]
-        counted[event.id] += 1
-        return read_event(store, event)
-
-    monkeypatch.setattr(material, "read_event", counting)
-    monkeypatch.setattr(compose, "read_event", counting)
-    return counted
-
-
 def _everything(engine: Engine, event_ids: list[int]) -> list[str]:
     """Each event's briefing as HTML and as JSON, and the latest event's people."""
     shown = []
