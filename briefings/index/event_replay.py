@@ -30,7 +30,9 @@ only as far as their effects reach:
 Groups are read back from the database as the decisions need them: a dated group from its
 stored state, or from its members when a change falls within its span. ``regroup`` is the
 same walk over every report, from nothing: the maintenance command (``briefings regroup``),
-and what a corpus smaller than the word-weight sample gets on each change.
+and what a change gets when it changes the word-weight sample (a corpus of FIRST_STEP
+articles or fewer at every change, a bigger one as its sample grows a step: see
+``term_weights``).
 """
 
 from __future__ import annotations
@@ -53,7 +55,7 @@ from briefings.extract.event_features import (
     encoded_features_of,
     features_of,
 )
-from briefings.index import event_choices, event_state, person_map, report_records
+from briefings.index import event_choices, event_state, person_map, report_records, term_weights
 from briefings.index.event_choices import Choice, Choices
 from briefings.index.event_state import EventState, GroupSummary, Membership, vector_of
 from briefings.index.events import (
@@ -168,7 +170,7 @@ def place(store: Store, changed: Iterable[int], *, sample_size: int | None = Non
         if len(changed) > FULL_REGROUP_SHARE * corpus:
             _regroup(store, state, weights, identity.map)
             return
-        Placement(store, state, identity.map, weights, narrow=True).run(changed)
+        Placement(store, state, identity.map, weights, narrow=_narrow(state, weights)).run(changed)
 
 
 def _regroup(store: Store, state: EventState, weights: TermWeights, persons: PersonMap) -> None:
@@ -178,12 +180,15 @@ def _regroup(store: Store, state: EventState, weights: TermWeights, persons: Per
         "UPDATE articles SET event_id = NULL, inferred_date = NULL, inferred_source = NULL "
         "WHERE event_id IS NOT NULL OR inferred_date IS NOT NULL"
     )
-    # Weighty words find events once the sample is full: in a corpus that size, words
-    # of one article alone stop being what its weights are made of.
-    narrow = weights.total >= int(state.meta("sample_limit") or SAMPLE_ARTICLES)
-    Placement(store, state, persons, weights, narrow=narrow, full=True).run(
+    Placement(store, state, persons, weights, narrow=_narrow(state, weights), full=True).run(
         set(state.feature_ids())
     )
+
+
+def _narrow(state: EventState, weights: TermWeights) -> bool:
+    # Weighty words find events once the sample is full: in a corpus that size, words
+    # of one article alone stop being what its weights are made of.
+    return weights.total >= int(state.meta("sample_limit") or SAMPLE_ARTICLES)
 
 
 # -- the words' weights -------------------------------------------------------------------------
@@ -200,7 +205,9 @@ def _sample_weights(
     return _refresh_sample(state, size, force=True), True
 
 
-def _sample_ids(state: EventState, size: int) -> list[int]:
+def _sample_ids(state: EventState, limit: int) -> list[int]:
+    """The first articles (by id) of the sample a corpus this size has (``sample_size``)."""
+    size = term_weights.sample_size(state.feature_count(at_most=limit), limit)
     rows = state.conn.execute(
         "SELECT article_id FROM report_features ORDER BY article_id LIMIT ?", [size]
     )

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import itertools
 import json
 import random
 import shutil
@@ -225,6 +226,59 @@ def test_the_benchmark_corpus_one_article_at_a_time(
     assert len(regroups) <= 40 + 2
     assert any(len(e[4]) >= 5 for e in incremental[0])
     _assert_same(incremental, _regrouped(tmp_path / "steps.db", tmp_path / "full.db"))
+
+
+def test_a_corpus_smaller_than_the_sample_regroups_at_its_steps_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Below SAMPLE_ARTICLES, the weights are counted over the corpus's first articles, a
+    sample that grows by steps (term_weights.sample_size): an article added one at a time is
+    placed on its own between steps, with the words of its event's articles alone (not
+    narrowed as in a big corpus), and gets the events a regroup gives."""
+    files = _news_corpus(tmp_path / "corpus", 210)
+    random.Random(13).shuffle(files)
+    db = tmp_path / "steps.db"
+    regroups = _count_regroups(monkeypatch)
+    narrowed: list[bool] = []
+    placement = event_replay.Placement.__init__
+
+    def spied(self: event_replay.Placement, *args: Any, **kwargs: Any) -> None:
+        placement(self, *args, **kwargs)
+        narrowed.append(self.narrow)
+
+    monkeypatch.setattr(event_replay.Placement, "__init__", spied)
+    with Engine(db) as engine:
+        state = EventState(engine.store.db.conn)
+        engine.ingest(files[:100])
+        sizes = [term_weights.sample_size(state.feature_count(at_most=10_000))]
+        for file in files[100:]:
+            engine.ingest([file])
+            sizes.append(term_weights.sample_size(state.feature_count(at_most=10_000)))
+        # Every English article is the sample's up to 128 of them, then the steps to 200.
+        assert sizes[0] < 128 and {128, 160, 200} <= set(sizes) and sizes[-1] == 200
+        # The first ingest, then a regroup each time the sample grew, and only then.
+        grew = sum(1 for before, now in itertools.pairwise(sizes) if now != before)
+        assert len(regroups) == 1 + grew
+        assert len(regroups) < len(files) - 100 - 40
+        assert len(narrowed) == len(files) - 100 + 1 and not any(narrowed)
+        english = sorted(
+            r[0] for r in engine.store.db.execute("SELECT article_id FROM report_features")
+        )
+        assert state.sample_members() == english[:200]
+        incremental = _snapshot(engine)
+    assert any(len(e[4]) >= 5 for e in incremental[0])
+    _assert_same(incremental, _regrouped(db, tmp_path / "full.db"))
+
+
+def test_the_sample_grows_by_steps() -> None:
+    size = term_weights.sample_size
+    assert [size(n) for n in (0, 1, 69, 128)] == [0, 1, 69, 128]  # the corpus
+    assert [size(n) for n in (129, 159, 160, 199, 200, 249)] == [128, 128, 160, 160, 200, 200]
+    assert size(999) == 950 and size(1000) == 1000 and size(100_000) == 1000
+    # every step is most of the corpus
+    assert all(size(n) >= n / term_weights.STEP_GROWTH for n in range(1, 1000))
+    # a test's smaller sample is reached as before
+    assert size(30, 40) == 30 and size(500, 40) == 40
 
 
 @pytest.mark.parametrize(("weightiest", "batch"), [(2, 1), (5, 3)])
