@@ -2,8 +2,9 @@
 
     python bench/ingest.py [N ...] [--big] [--keep DIR] [--renamed]
 
-Defaults to N = 1,000 and 10,000 articles of the news-like corpus (bench/news_corpus.py);
-``--big`` adds 100,000 (about 65 million words: many minutes, its time is printed).
+Defaults to N = 500, 1,000 and 10,000 articles of the news-like corpus (bench/news_corpus.py):
+500 is below the word-weight sample's size, where an added article is placed on its own only
+between the sample's steps (briefings/index/term_weights.py); ``--big`` adds 100,000 (about 65 million words: many minutes, its time is printed).
 ``--keep DIR`` keeps each corpus and its database in DIR/news-N, for bench/brief.py and
 later runs; ``--renamed`` uses the older corpus of renamed copies (bench/corpus.py).
 
@@ -238,7 +239,7 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, help="keep corpora and databases here")
     parser.add_argument("--renamed", action="store_true", help="the renamed-copies corpus")
     args = parser.parse_args()
-    sizes = args.sizes or [1000, 10000]
+    sizes = args.sizes or [500, 1000, 10000]
     if args.big:
         sizes.append(100_000)
     for n in sizes:
