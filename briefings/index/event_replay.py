@@ -43,6 +43,7 @@ import functools
 import heapq
 import itertools
 import json
+import sqlite3
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -174,12 +175,9 @@ def place(store: Store, changed: Iterable[int], *, sample_size: int | None = Non
 
 
 def _regroup(store: Store, state: EventState, weights: TermWeights, persons: PersonMap) -> None:
+    # The events and the articles' places in them are left as they are until the walk
+    # writes what changed (``Placement._write``): nothing the walk reads comes from them.
     state.clear_derived()
-    store.db.execute("DELETE FROM events")
-    store.db.execute(
-        "UPDATE articles SET event_id = NULL, inferred_date = NULL, inferred_source = NULL "
-        "WHERE event_id IS NOT NULL OR inferred_date IS NOT NULL"
-    )
     Placement(store, state, persons, weights, narrow=_narrow(state, weights), full=True).run(
         set(state.feature_ids())
     )
@@ -1366,23 +1364,7 @@ class Placement:
         state.delete_choices(self.changed - set(self.choices))
         state.save_choices(self.choices)
         touched = sorted(self.touched)
-        old_events = [
-            r[0]
-            for r in conn.execute(
-                "SELECT id FROM events WHERE founder IN (SELECT value FROM json_each(?))",
-                [json.dumps(touched)],
-            )
-        ]
-        if old_events:
-            conn.execute(
-                "UPDATE articles SET event_id = NULL, inferred_date = NULL, inferred_source = NULL "
-                "WHERE event_id IN (SELECT value FROM json_each(?))",
-                [json.dumps(old_events)],
-            )
-            conn.execute(
-                "DELETE FROM events WHERE id IN (SELECT value FROM json_each(?))",
-                [json.dumps(old_events)],
-            )
+        written = _Written.read(conn, None if self.full else touched)
         members = state.members_of(touched)
         empty: list[int] = []
         # A group the walk changed keeps no stored state as its undated members left it
@@ -1391,10 +1373,10 @@ class Placement:
             state.delete_joined_summaries(
                 sorted(set(self.joined_from) | self.divergent | self.emptied | self.touched)
             )
+        rows: list[_EventRow] = []
+        assignments: dict[int, int] = {}
+        inferred: dict[int, tuple[dt.date, str]] = {}
         for chunk in range(0, len(touched), 200):
-            rows = []
-            assignments = []
-            inferred: dict[int, tuple[dt.date, str]] = {}
             joined_states: list[tuple[int, GroupSummary]] = []
             for founder in touched[chunk : chunk + 200]:
                 its = members.get(founder, [])
@@ -1419,19 +1401,10 @@ class Placement:
                         founder,
                     )
                 )
-                assignments += [(event.id, a) for a in event.article_ids]
+                assignments.update((a, event.id) for a in event.article_ids)
                 state.set_group_people(founder, DATED if group.dates else ALONE, group.people)
-            conn.executemany(
-                "INSERT OR REPLACE INTO events (id, title, date, place, people, founder) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                rows,
-            )
-            conn.executemany("UPDATE articles SET event_id = ? WHERE id = ?", assignments)
-            conn.executemany(
-                "UPDATE articles SET inferred_date = ?, inferred_source = ? WHERE id = ?",
-                [(d.isoformat(), how, a) for a, (d, how) in inferred.items()],
-            )
             state.save_joined_summaries(joined_states)
+        written.write_changes(conn, rows, assignments, inferred)
         if empty:
             state.delete_group_people(empty)
             state.delete_summaries(empty)
@@ -1448,6 +1421,98 @@ class Placement:
         ):
             group.add(report)
         return group
+
+
+_EventRow = tuple[int, str, str | None, str | None, str, int]
+"""An event's row as written: id, title, date, place, people (JSON), founder."""
+_Placed = tuple[int | None, str | None, str | None]
+"""Where an article stands: its event's id, and the date inferred for it and how."""
+
+
+@dataclass
+class _Written:
+    """The events a walk writes again, and where their articles stood, as stored before it.
+
+    Only what changed is written: every event written is logged as changed (corpus_version),
+    and what the engine keeps of it is worked out again. A regroup of a corpus that did not
+    change, or one at a step of the word-weight sample, leaves most events as they were."""
+
+    events: dict[int, _EventRow]
+    placed: dict[int, _Placed]
+    """article id → where it stood, for the articles of those events"""
+    whole: bool
+    """Every event was read, and every article placed in one or given a date: any other
+    article stood nowhere."""
+
+    @classmethod
+    def read(cls, conn: sqlite3.Connection, founders: Sequence[int] | None) -> _Written:
+        """The events of the groups of these founders (every event, with None)."""
+        columns = "id, title, date, place, people, founder"
+        if founders is None:
+            events = conn.execute(f"SELECT {columns} FROM events").fetchall()
+            placed = conn.execute(
+                "SELECT id, event_id, inferred_date, inferred_source FROM articles "
+                "WHERE event_id IS NOT NULL OR inferred_date IS NOT NULL"
+            ).fetchall()
+        else:
+            events = conn.execute(
+                f"SELECT {columns} FROM events WHERE founder IN (SELECT value FROM json_each(?))",
+                [json.dumps(list(founders))],
+            ).fetchall()
+            placed = conn.execute(
+                "SELECT id, event_id, inferred_date, inferred_source FROM articles "
+                "WHERE event_id IN (SELECT value FROM json_each(?))",
+                [json.dumps([r[0] for r in events])],
+            ).fetchall()
+        return cls(
+            {r[0]: tuple(r) for r in events},
+            {r[0]: tuple(r[1:]) for r in placed},
+            whole=founders is None,
+        )
+
+    def write_changes(
+        self,
+        conn: sqlite3.Connection,
+        rows: Sequence[_EventRow],
+        assignments: dict[int, int],
+        inferred: dict[int, tuple[dt.date, str]],
+    ) -> None:
+        """Write the events as the walk made them (``rows``: those of the same groups), and
+        each article's event and inferred date, where they differ from what was stored."""
+        made = {row[0]: row for row in rows}
+        gone = [event_id for event_id in self.events if event_id not in made]
+        if gone:
+            conn.execute(
+                "DELETE FROM events WHERE id IN (SELECT value FROM json_each(?))",
+                [json.dumps(gone)],
+            )
+        conn.executemany(
+            "INSERT OR REPLACE INTO events (id, title, date, place, people, founder) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [row for row in rows if self.events.get(row[0]) != row],
+        )
+        # (an article the walk places that none of these events held: as stored)
+        elsewhere = [] if self.whole else [a for a in assignments if a not in self.placed]
+        before = dict(self.placed)
+        for start in range(0, len(elsewhere), 10_000):
+            before.update(
+                (r[0], tuple(r[1:]))
+                for r in conn.execute(
+                    "SELECT id, event_id, inferred_date, inferred_source FROM articles "
+                    "WHERE id IN (SELECT value FROM json_each(?))",
+                    [json.dumps(elsewhere[start : start + 10_000])],
+                )
+            )
+        changes = []
+        for article_id in sorted(before.keys() | assignments.keys()):
+            day, how = inferred.get(article_id, (None, None))
+            now = (assignments.get(article_id), day.isoformat() if day else None, how)
+            if before.get(article_id, (None, None, None)) != now:
+                changes.append((*now, article_id))
+        conn.executemany(
+            "UPDATE articles SET event_id = ?, inferred_date = ?, inferred_source = ? WHERE id = ?",
+            changes,
+        )
 
 
 def _choice(group: _Group, score: float) -> Choice:

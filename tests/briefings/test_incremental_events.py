@@ -29,6 +29,7 @@ import pytest
 
 from briefings.engine import Engine
 from briefings.index import (
+    corpus_version,
     event_choices,
     event_replay,
     events,
@@ -268,6 +269,58 @@ def test_a_corpus_smaller_than_the_sample_regroups_at_its_steps_only(
         incremental = _snapshot(engine)
     assert any(len(e[4]) >= 5 for e in incremental[0])
     _assert_same(incremental, _regrouped(db, tmp_path / "full.db"))
+
+
+def _stored_events(engine: Engine) -> dict[int, tuple]:
+    """Each event's row and where its articles stand (event, inferred date and how)."""
+    db = engine.store.db
+    rows = {r[0]: r[1:] for r in db.execute("SELECT * FROM events")}
+    placed: dict[int, list] = {}
+    for article in db.execute(
+        "SELECT event_id, id, inferred_date, inferred_source FROM articles ORDER BY id"
+    ):
+        placed.setdefault(article[0], []).append(article[1:])
+    return {e: (row, placed.get(e, [])) for e, row in rows.items()}
+
+
+def test_a_regroup_writes_only_the_events_it_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A regroup of a corpus that did not change writes no event and no article: the
+    corpus version's log names none, so nothing the engine keeps is let go. A corpus small
+    enough to be regrouped at every ingest logs only the events an added article changed."""
+    files = _news_corpus(tmp_path / "corpus", 70)
+    with Engine(tmp_path / "news.db") as engine:
+        engine.ingest(files[:-1])
+        conn = engine.store.db.conn
+        before, version = _stored_events(engine), corpus_version.read(conn)
+        engine.regroup()
+        assert _stored_events(engine) == before
+        assert corpus_version.changed_since(conn, version).events == frozenset()
+
+        regroups = _count_regroups(monkeypatch)
+        version = corpus_version.read(conn)
+        engine.ingest(files[-1:])
+        assert regroups  # (70 articles: the sample is the corpus)
+        after = _stored_events(engine)
+        changed = {e for e in before.keys() | after.keys() if before.get(e) != after.get(e)}
+        assert changed and len(changed) < len(after) / 4
+        assert corpus_version.changed_since(conn, version).events == changed
+    # and what it wrote is what a regroup from nothing writes
+    copy = tmp_path / "copy.db"
+    with Engine(tmp_path / "news.db") as engine:
+        engine.store.db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        stored = _stored_events(engine)
+    shutil.copy(tmp_path / "news.db", copy)
+    with Engine(copy) as engine:
+        conn = engine.store.db.conn
+        conn.execute("DELETE FROM events")
+        conn.execute(
+            "UPDATE articles SET event_id = NULL, inferred_date = NULL, inferred_source = NULL"
+        )
+        conn.commit()
+        engine.regroup()
+        assert _stored_events(engine) == stored
 
 
 def test_the_sample_grows_by_steps() -> None:
