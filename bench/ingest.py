@@ -4,7 +4,8 @@
 
 Defaults to N = 500, 1,000 and 10,000 articles of the news-like corpus (bench/news_corpus.py):
 500 is below the word-weight sample's size, where an added article is placed on its own only
-between the sample's steps (briefings/index/term_weights.py); ``--big`` adds 100,000 (about 65 million words: many minutes, its time is printed).
+between the sample's steps (briefings/index/term_weights.py). ``--big`` adds 100,000 (about
+65 million words: many minutes, its time is printed).
 ``--keep DIR`` keeps each corpus and its database in DIR/news-N, for bench/brief.py and
 later runs; ``--renamed`` uses the older corpus of renamed copies (bench/corpus.py).
 
