@@ -144,6 +144,7 @@ LAST_CREATED = (
     "name_joins",
     "name_stats_surname_len",
     "name_stats_bones_len",
+    "name_company",
     "report_features_ids",
 )
 """The last things SCHEMA and ``person_map.SCHEMA`` create, then added to them: when they

@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -53,9 +54,10 @@ class NameEvidence:
     strong: bool = False
     """Some article gives evidence that it names a person (a title, a speech verb…); a name
     only ever seen without evidence is a person only if it joins one that is."""
-    company: set[str] = field(default_factory=set)
+    company: AbstractSet[str] = field(default_factory=set)
     """The surnames of the others its articles name: two spellings met in the same
-    company are one person's."""
+    company are one person's. Only asked when neither nationality nor role settles it, so
+    the store may hand a set it reads when first asked (a leader's is thousands)."""
     first_article: int = 0
     """The first article (by id) that gives it."""
 
@@ -118,7 +120,7 @@ def _evidence_agrees(a: NameEvidence, b: NameEvidence) -> bool:
     """The same nationality, the same role, or the same people around them."""
     if a.nationalities and b.nationalities and set(a.nationalities) & set(b.nationalities):
         return True
-    return bool(a.roles & b.roles) or bool(a.company & b.company)
+    return bool(a.roles & b.roles) or not a.company.isdisjoint(b.company)
 
 
 class _Union:

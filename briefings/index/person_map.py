@@ -26,7 +26,8 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import cast
 
@@ -64,6 +65,12 @@ CREATE TABLE IF NOT EXISTS name_middles (
     key TEXT NOT NULL,
     PRIMARY KEY (token, key)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS name_company (
+    key TEXT NOT NULL,
+    surname TEXT NOT NULL,
+    articles INTEGER NOT NULL,
+    PRIMARY KEY (key, surname)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS name_counted (
     article_id INTEGER PRIMARY KEY,
     names TEXT NOT NULL
@@ -84,6 +91,15 @@ person), each with the first spelling of its join (``identity.join_full_names``)
 each ingest that comes near it (at 100,000 bench articles, 231 blocks for an article whose
 one-word names bring in a few thousand full names).
 
+``name_company``: the company of each name (``identity.NameEvidence.company``): each surname
+named beside it, with how many articles do. Kept apart from the rest of what the corpus says
+of a name (``name_stats.evidence``), which every ingest reads and writes again for each name
+its articles give: a leader's company is tens of thousands of surnames (a quarter of a MB),
+read and written again for each article naming the leader (at 100,000 bench articles, a
+sixth of what adding one cost), to compare two names by their company about twice an
+ingest. Now an article adds a row or one to each of its names' counts, and a name's company
+is read only when compared (``_StoredCompany``).
+
 ``surname_blocks``: the blocks of close surnames (``name_families``), by their least
 surname: all of them once the corpus is resolved from nothing; those the changed names may
 have changed are let go at each ingest, and kept again as they are worked out.
@@ -92,11 +108,83 @@ its one-word names may join (4,063 surnames for that article)."""
 
 
 def create_tables(conn: sqlite3.Connection) -> None:
+    had_company = _has_table(conn, "name_company")
     conn.executescript(SCHEMA)
+    if not had_company:
+        _move_company_out(conn)
     columns = {r[1] for r in conn.execute("PRAGMA table_info(person_names)")}
     if "anchor" not in columns:
         conn.execute("ALTER TABLE person_names ADD COLUMN anchor TEXT")
         conn.execute("UPDATE person_names SET anchor = person")
+
+
+def _has_table(conn: sqlite3.Connection, name: str) -> bool:
+    found = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", [name])
+    return found.fetchone() is not None
+
+
+def _move_company_out(conn: sqlite3.Connection) -> None:
+    """A file of an older newsbot kept each name's company in its evidence: moved to
+    ``name_company``, once. Evidence that does not read is left as it is (the next ingest
+    counts every name again, see ``resolve_identity``)."""
+    rows = conn.execute("SELECT key, evidence FROM name_stats").fetchall()
+    company = []
+    rewritten = []
+    for key, stored in rows:
+        try:
+            evidence = _stored_evidence(stored)
+        except _DamagedStats:
+            continue
+        company += [(key, surname, n) for surname, n in evidence.pop("company", {}).items()]
+        rewritten.append((kept_values.dumps((evidence,)), key))
+    conn.executemany("INSERT INTO name_company (key, surname, articles) VALUES (?, ?, ?)", company)
+    conn.executemany("UPDATE name_stats SET evidence = ? WHERE key = ?", rewritten)
+
+
+class _StoredCompany(AbstractSet[str]):
+    """A name's company as ``name_company`` keeps it, read when first asked: identity
+    compares two names by their company only when neither their nationalities nor their
+    roles settle it (about twice an ingest), and a leader's is tens of thousands of
+    surnames. Asked within the ingest's transaction, as what it reads was written."""
+
+    __slots__ = ("_articles", "_conn", "_key", "_surnames")
+
+    def __init__(self, conn: sqlite3.Connection, key: str, articles: int) -> None:
+        self._conn = conn
+        self._key = key
+        self._articles = articles
+        """how many articles give the name: of two, the one given less names fewer"""
+        self._surnames: frozenset[str] | None = None
+
+    def _read(self) -> frozenset[str]:
+        if self._surnames is None:
+            rows = self._conn.execute("SELECT surname FROM name_company WHERE key = ?", [self._key])
+            self._surnames = frozenset(r[0] for r in rows)
+        return self._surnames
+
+    def __contains__(self, surname: object) -> bool:
+        return surname in self._read()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._read())
+
+    def __len__(self) -> int:
+        return len(self._read())
+
+    def isdisjoint(self, other: Iterable[object]) -> bool:
+        if isinstance(other, _StoredCompany) and other._conn is self._conn:
+            if self._surnames is None and other._surnames is None:
+                # Neither read: the index answers, walking the company of the name given
+                # less (a leader's is never read whole for it).
+                few, many = sorted((self, other), key=lambda c: (c._articles, c._key))
+                shared = self._conn.execute(
+                    "SELECT 1 FROM name_company a WHERE a.key = ? AND EXISTS (SELECT 1 "
+                    "FROM name_company b WHERE b.key = ? AND b.surname = a.surname) LIMIT 1",
+                    [few._key, many._key],
+                ).fetchone()
+                return shared is None
+            return self._read().isdisjoint(other._read())
+        return self._read().isdisjoint(other)
 
 
 class PersonMap:
@@ -167,6 +255,7 @@ def resolve_identity(store: Store, *, changed_articles: set[int] | None) -> Iden
             damaged = True
     if incremental is None:
         conn.execute("DELETE FROM name_stats")
+        conn.execute("DELETE FROM name_company")
         conn.execute("DELETE FROM name_middles")
         conn.execute("DELETE FROM name_counted")
         conn.execute("DELETE FROM surname_blocks")
@@ -498,8 +587,10 @@ class _Counted:
     taken_back: bool = False
     """Whether any of the articles had been counted already (changed or removed since)."""
     stats: _Stats = field(default_factory=dict)
-    """The rows of the names counted, as written: read again, a leader's evidence costs
-    as much as counting it (its company is thousands of surnames)."""
+    """The rows of the names counted, as written (not read again)."""
+    company: dict[str, dict[str, int]] = field(default_factory=dict)
+    """How the names' companies changed: name → surname → articles added (or taken back,
+    below zero), written to ``name_company`` with the rows."""
 
 
 def _count(conn: sqlite3.Connection, articles: Sequence[int]) -> _Counted:
@@ -513,6 +604,7 @@ def _count(conn: sqlite3.Connection, articles: Sequence[int]) -> _Counted:
     for start in range(0, len(articles), COUNT_CHUNK):
         _count_chunk(conn, articles[start : start + COUNT_CHUNK], stats, refirst, counted)
     _write_stats(conn, stats, refirst)
+    _write_company(conn, counted.company, stats)
     return counted
 
 
@@ -592,7 +684,10 @@ def _count_chunk(
             s = stat(key)
             s["articles"] = int(s["articles"]) - 1  # type: ignore[call-overload]
             s["strong"] = int(s["strong"]) - strong  # type: ignore[call-overload]
-            _subtract(s["evidence"], nationalities, roles, company)  # type: ignore[arg-type]
+            _subtract(s["evidence"], nationalities, roles)  # type: ignore[arg-type]
+            changes = counted.company.setdefault(key, {})
+            for surname in company:
+                changes[surname] = changes.get(surname, 0) - 1
             if s["first"] == article_id:
                 refirst.add(key)
             touched.add(key)
@@ -601,7 +696,10 @@ def _count_chunk(
             s = stat(key)
             s["articles"] = int(s["articles"]) + 1  # type: ignore[call-overload]
             s["strong"] = int(s["strong"]) + strong  # type: ignore[call-overload]
-            _add(s["evidence"], nationalities, roles, company)  # type: ignore[arg-type]
+            _add(s["evidence"], nationalities, roles)  # type: ignore[arg-type]
+            changes = counted.company.setdefault(key, {})
+            for surname in cast(list[str], company):
+                changes[surname] = changes.get(surname, 0) + 1
             if s["first"] is None or article_id < int(s["first"]):  # type: ignore[call-overload]
                 s["first"] = article_id
             touched.add(key)
@@ -660,19 +758,39 @@ def _write_stats(conn: sqlite3.Connection, stats: _Stats, refirst: set[str]) -> 
     conn.executemany("INSERT OR IGNORE INTO name_middles (token, key) VALUES (?, ?)", middles)
 
 
+def _write_company(
+    conn: sqlite3.Connection, changes: dict[str, dict[str, int]], stats: _Stats
+) -> None:
+    """Add the counted changes to ``name_company``; drop the surnames no article names
+    beside a name any more, and the company of the names no article gives."""
+    rows = [(k, s, n) for k, counts in changes.items() for s, n in counts.items() if n]
+    conn.executemany(
+        "INSERT INTO name_company (key, surname, articles) VALUES (?, ?, ?) "
+        "ON CONFLICT (key, surname) DO UPDATE SET articles = articles + excluded.articles",
+        rows,
+    )
+    conn.executemany(
+        "DELETE FROM name_company WHERE key = ? AND surname = ? AND articles <= 0",
+        [(k, s) for k, s, n in rows if n < 0],
+    )
+    gone = [k for k, s in stats.items() if int(s["articles"]) <= 0]  # type: ignore[call-overload]
+    conn.execute(
+        "DELETE FROM name_company WHERE key IN (SELECT value FROM json_each(?))",
+        [json.dumps(gone)],
+    )
+
+
 def _empty() -> dict[str, dict[str, int]]:
-    return {"nationalities": {}, "roles": {}, "company": {}}
+    return {"nationalities": {}, "roles": {}}
 
 
-def _add(evidence: dict[str, dict[str, int]], nationalities, roles, company) -> None:  # type: ignore[no-untyped-def]
+def _add(evidence: dict[str, dict[str, int]], nationalities, roles) -> None:  # type: ignore[no-untyped-def]
     for table, counts in (("nationalities", nationalities), ("roles", roles)):
         for name, n in counts.items():
             evidence[table][name] = evidence[table].get(name, 0) + n
-    for surname in company:
-        evidence["company"][surname] = evidence["company"].get(surname, 0) + 1
 
 
-def _subtract(evidence: dict[str, dict[str, int]], nationalities, roles, company) -> None:  # type: ignore[no-untyped-def]
+def _subtract(evidence: dict[str, dict[str, int]], nationalities, roles) -> None:  # type: ignore[no-untyped-def]
     for table, counts in (("nationalities", nationalities), ("roles", roles)):
         for name, n in counts.items():
             left = evidence[table].get(name, 0) - n
@@ -680,12 +798,6 @@ def _subtract(evidence: dict[str, dict[str, int]], nationalities, roles, company
                 evidence[table][name] = left
             else:
                 evidence[table].pop(name, None)
-    for surname in company:
-        left = evidence["company"].get(surname, 0) - 1
-        if left > 0:
-            evidence["company"][surname] = left
-        else:
-            evidence["company"].pop(surname, None)
 
 
 class _DamagedStats(Exception):
@@ -694,8 +806,8 @@ class _DamagedStats(Exception):
 
 def _stored_evidence(stored: object) -> dict[str, dict[str, int]]:
     """A name's evidence as ``_write_stats`` keeps it: a sealed marshal (``kept_values``),
-    which reads back a leader's (hundreds of KB) several times faster than JSON and writes
-    it ten times faster; or JSON, as written before."""
+    which reads back several times faster than JSON and writes ten times faster; or JSON,
+    as written before. One written before ``name_company`` also holds its company."""
     if isinstance(stored, str):
         try:
             value: object = json.loads(stored)
@@ -705,7 +817,7 @@ def _stored_evidence(stored: object) -> dict[str, dict[str, int]]:
         kept = kept_values.loads(stored)
         value = kept[0] if isinstance(kept, tuple) and len(kept) == 1 else None
     if not isinstance(value, dict) or not all(
-        isinstance(value.get(table), dict) for table in ("nationalities", "roles", "company")
+        isinstance(value.get(table), dict) for table in ("nationalities", "roles")
     ):
         raise _DamagedStats
     return value
@@ -744,7 +856,7 @@ def _evidence(
             nationalities=Counter(data["nationalities"]),
             roles=set(data["roles"]),
             strong=strong > 0,
-            company=set(data["company"]),
+            company=_StoredCompany(conn, key, articles),
             first_article=first,
         )
     return found

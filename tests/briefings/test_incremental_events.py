@@ -65,7 +65,7 @@ def _events_and_articles(engine: Engine) -> tuple[list[tuple], list[tuple]]:
 
 def _snapshot(
     engine: Engine, *, records: bool = True
-) -> tuple[list[tuple], list[tuple], list[tuple], dict, list, dict]:
+) -> tuple[list[tuple], list[tuple], list[tuple], dict, list, dict, list[tuple]]:
     events, articles = _events_and_articles(engine)
     names = sorted(
         engine.store.db.execute("SELECT key, person, anchor FROM person_names").fetchall()
@@ -97,7 +97,10 @@ def _snapshot(
     for block, surnames in kept.items():
         assert block == min(surnames)
         assert all(families._walk_block(s) == (surnames, True) for s in surnames), block
-    return events, articles, names, choices, joined, unnamed
+    # What the corpus says of each name (its company among it), counted as articles came
+    # and went.
+    said = _said_of_names(engine)
+    return events, articles, names, choices, joined, unnamed, said
 
 
 def _assert_reports_kept(engine: Engine) -> None:
@@ -119,9 +122,21 @@ def _assert_reports_kept(engine: Engine) -> None:
         assert report is not None and report.place_readings == built.place_readings
 
 
+def _said_of_names(engine: Engine) -> list[tuple]:
+    conn = engine.store.db.conn
+    said = [
+        (key, first, articles, strong, sorted(kept_values.loads(evidence)[0].items()))  # type: ignore[index]
+        for key, first, articles, strong, evidence in conn.execute(
+            "SELECT key, first_article, articles, strong, evidence FROM name_stats"
+        )
+    ]
+    company = conn.execute("SELECT key, surname, articles FROM name_company").fetchall()
+    return sorted(said) + sorted(company)
+
+
 def _regrouped(
     db: Path, copy: Path
-) -> tuple[list[tuple], list[tuple], list[tuple], dict, list, dict]:
+) -> tuple[list[tuple], list[tuple], list[tuple], dict, list, dict, list[tuple]]:
     with Engine(db) as engine:
         engine.store.db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     shutil.copy(db, copy)
@@ -139,7 +154,8 @@ def _ingest_in_steps(db: Path, files: list[Path], batch: int, sample: int) -> tu
 
 
 def _assert_same(incremental: tuple, regrouped: tuple) -> None:
-    events, articles, names, choices, joined, unnamed = incremental
+    events, articles, names, choices, joined, unnamed, said = incremental
+    assert said == regrouped[6]  # what counting the corpus from nothing says
     assert events == regrouped[0]
     assert articles == regrouped[1]
     assert names == regrouped[2]
@@ -662,8 +678,9 @@ def test_a_first_name_given_without_evidence_stands_for_someone_once_it_joins_so
 def test_names_evidence_kept_as_json_is_read_and_damaged_evidence_counted_again(
     tmp_path: Path,
 ) -> None:
-    """What the corpus says of each name, kept as JSON (as it was kept first), reads as
-    the same evidence; a name's evidence that cannot be read has every name counted and
+    """What the corpus says of each name, kept as JSON with its company (as it was kept
+    first), reads as the same evidence once the file is opened, its companies moved to a
+    table of their own; a name's evidence that cannot be read has every name counted and
     resolved again from the articles: each name stands for whom resolving from nothing
     says, and the events are a regroup's."""
     files = _first_name_files(tmp_path / "names", 0)
@@ -675,16 +692,26 @@ def test_names_evidence_kept_as_json_is_read_and_damaged_evidence_counted_again(
         keys = {r[0] for r in conn.execute("SELECT key FROM name_stats")}
         kept = person_map._evidence(conn, keys)
         assert all(isinstance(r[0], bytes) for r in conn.execute("SELECT evidence FROM name_stats"))
+        company = sorted(conn.execute("SELECT key, surname, articles FROM name_company"))
+        assert company and all(n > 0 for _, _, n in company)
         for key, evidence in kept.items():
             as_json = {
                 "nationalities": dict(evidence.nationalities),
                 "roles": dict.fromkeys(evidence.roles, 1),
-                "company": dict.fromkeys(evidence.company, 1),
+                "company": {s: n for k, s, n in company if k == key},
             }
             conn.execute(
                 "UPDATE name_stats SET evidence = ? WHERE key = ?", [json.dumps(as_json), key]
             )
+        conn.execute("DROP TABLE name_company")
+        conn.commit()
+        event_replay.ensure_tables(engine.store)  # as when the file is opened
+        assert sorted(conn.execute("SELECT key, surname, articles FROM name_company")) == company
+        assert all(isinstance(r[0], bytes) for r in conn.execute("SELECT evidence FROM name_stats"))
         assert person_map._evidence(conn, keys) == kept
+        assert {k: set(e.company) for k, e in kept.items()} == {
+            k: {s for n, s, _ in company if n == k} for k in kept
+        }
         for damaged in (b"\xe9", "[1, 2]", kept_values.dumps(({"roles": {}},))):
             conn.execute("UPDATE name_stats SET evidence = ? WHERE key = 'ivan'", [damaged])
             with pytest.raises(person_map._DamagedStats):
