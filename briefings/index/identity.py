@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -49,15 +49,19 @@ class NameEvidence:
 
     key: str
     articles: int = 0
-    nationalities: Counter[str] = field(default_factory=Counter)
-    roles: set[str] = field(default_factory=set)
+    nationalities: Mapping[str, int] = field(default_factory=Counter)
+    """How many articles give it each nationality."""
+    roles: AbstractSet[str] = field(default_factory=set)
     strong: bool = False
     """Some article gives evidence that it names a person (a title, a speech verb…); a name
     only ever seen without evidence is a person only if it joins one that is."""
     company: AbstractSet[str] = field(default_factory=set)
     """The surnames of the others its articles name: two spellings met in the same
-    company are one person's. Only asked when neither nationality nor role settles it, so
-    the store may hand a set it reads when first asked (a leader's is thousands)."""
+    company are one person's.
+
+    Nationalities, roles and company are only asked of two names whose given names are not
+    plainly the same (``_evidence_agrees``), about twice an ingest: the store may hand
+    collections it reads when first asked (a leader's company is thousands of surnames)."""
     first_article: int = 0
     """The first article (by id) that gives it."""
 
@@ -118,9 +122,9 @@ def _given_names_agree(a: list[str], b: list[str]) -> tuple[bool, bool]:
 
 def _evidence_agrees(a: NameEvidence, b: NameEvidence) -> bool:
     """The same nationality, the same role, or the same people around them."""
-    if a.nationalities and b.nationalities and set(a.nationalities) & set(b.nationalities):
+    if not a.nationalities.keys().isdisjoint(b.nationalities.keys()):
         return True
-    return bool(a.roles & b.roles) or not a.company.isdisjoint(b.company)
+    return not a.roles.isdisjoint(b.roles) or not a.company.isdisjoint(b.company)
 
 
 class _Union:

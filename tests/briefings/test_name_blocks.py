@@ -69,7 +69,8 @@ def _grown(rng: random.Random, name: NameEvidence) -> NameEvidence:
     return NameEvidence(
         name.key,
         articles=name.articles + rng.randint(1, 3),
-        nationalities=name.nationalities + Counter(rng.sample(["ukrainian", "russian"], 1)),
+        nationalities=Counter(name.nationalities)
+        + Counter(rng.sample(["ukrainian", "russian"], 1)),
         roles=name.roles | {rng.choice(["minister", "spokesman", "businessman"])},
         strong=name.strong or rng.random() < 0.5,
         company=name.company | {rng.choice(SURNAMES)},
