@@ -132,9 +132,9 @@ def find_stances(
             continue
         # A reaction days later calls the happening "last week": only a date written out
         # puts a sentence at another time.
-        if is_elsewhere(
+        if not (about or near) or is_elsewhere(
             text, rules, material.event.date, phrases=False, dated=material.dated_elsewhere
-        ) or not (about or near):
+        ):
             continue
         reading = readings.get((text, about))
         if reading is None:
