@@ -51,18 +51,26 @@ def test_many_events_are_scored_among_the_latest_first(
     if len(dated) < 4:
         pytest.skip("needs the shared corpora's events")
     monkeypatch.setattr(scoring, "RECENT_EVENTS", 2)
+    if len(dated) <= 2 * scoring.WIDENING:
+        pytest.skip("needs more events than the wider window")
     latest = {e.id for e in dated[:2]}
-    checked = 0
+    wider = {e.id for e in dated[: 2 * scoring.WIDENING]}
+    checked: Counter[str] = Counter()
     for query in QUERIES + [t.name for t in corpus.topics()]:
         whole = whole_corpus_scores(corpus, query)
         found = scoring.event_scores(corpus.store, query)
         if whole.keys() & latest:
             # Every recent article filed under the topic or matching the words counts.
             assert found and set(found) <= latest, query
-            checked += 1
+            checked["latest"] += 1
+        elif whole.keys() & wider:
+            # None of the latest is about it: the wider window's articles are read next.
+            assert found and set(found) <= wider and not found.keys() & latest, query
+            checked["wider"] += 1
         else:
             assert found == whole, query  # nothing recent: the whole corpus, as before
-    assert checked
+            checked["whole"] += 1
+    assert checked["latest"] and checked["wider"], checked
 
 
 def test_the_latest_events_are_read_again_after_an_ingest(
@@ -182,7 +190,7 @@ def test_the_recent_articles_filed_under_a_topic_are_read_for_that_topic(
         pytest.skip("needs the shared corpora's events")
     monkeypatch.setattr(scoring, "RECENT_EVENTS", 3)
     store = corpus.store
-    recent = scoring._recent_articles(store)
+    recent = scoring._recent_articles(store, scoring.RECENT_EVENTS)
     assert recent is not None
     filed: dict[str, list[int]] = {}
     for topic, article_id in store.db.execute(

@@ -57,6 +57,7 @@ def recent_read(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     monkeypatch.setattr(scoring, "_read_recent_articles", counting)
     monkeypatch.setattr(scoring, "_scores", scoring_anew)
     monkeypatch.setattr(scoring, "RECENT_EVENTS", 6)
+    monkeypatch.setattr(scoring, "WIDENING", 2)  # a wider window of fewer events than there are
     monkeypatch.setattr(scoring, "KEPT_QUERIES", 10_000)
     return read
 
@@ -80,7 +81,7 @@ def _shown(engine: Engine, names: list[str]) -> list[str]:
             shown.append(engine.renderer.briefing(engine.brief(query), "html"))
         except BriefingError as error:
             shown.append(str(error))
-    recent = scoring._recent_articles(engine.store)
+    recent = scoring._recent_articles(engine.store, scoring.RECENT_EVENTS)
     assert recent is not None
     shown.append(f"{sorted(recent.events.items())} {sorted(recent.english)} {recent.event_ids}")
     table = engine.store.db.execute(f"SELECT id FROM {recent.table} ORDER BY id").fetchall()
@@ -128,6 +129,10 @@ def test_kept_briefings_and_cards_read_as_afresh_after_every_kind_of_write(
         def write_then_compare(write) -> tuple[int, int]:  # type: ignore[no-untyped-def]
             """(events changed, events read again) by a write, once shown through what was
             kept and compared with the same worked out afresh."""
+            wider = scoring.RECENT_EVENTS * scoring.WIDENING
+            # (kept before the write, as a query leaves it; None: no more events than that)
+            wider_kept = scoring._recent_articles(kept.store, wider) is not None
+            widened.append(wider_kept)
             version = corpus_version.read(conn)
             write()
             changed = corpus_version.changed_since(conn, version).events
@@ -138,6 +143,7 @@ def test_kept_briefings_and_cards_read_as_afresh_after_every_kind_of_write(
             # The recent events' articles are brought up to date, not read whole again, and
             # so are the scores read among them (those read over the corpus are not).
             assert recent_read.count(scoring.RECENT_EVENTS) == 0
+            assert not wider_kept or recent_read.count(wider) == 0
             anew.append(recent_read.count(-1))
             assert shown == _afresh(db, names)
             return len(changed), read_again
@@ -147,6 +153,7 @@ def test_kept_briefings_and_cards_read_as_afresh_after_every_kind_of_write(
 
         kept_through = 0
         anew: list[int] = []
+        widened: list[bool] = []
         for path in later[:4]:  # added one at a time, as feeds bring them
             version, was = corpus_version.read(conn), persons()
             changed, read_again = write_then_compare(lambda path=path: kept.ingest([path]))
@@ -188,3 +195,4 @@ def test_kept_briefings_and_cards_read_as_afresh_after_every_kind_of_write(
     # each write's scores were worked out anew for fewer queries than were asked.
     assert kept_through > 0
     assert anew and max(anew) < asked
+    assert any(widened)  # the wider window was kept, and brought up to date after writes
