@@ -199,8 +199,11 @@ def test_the_recent_articles_filed_under_a_topic_are_read_for_that_topic(
         if article_id in recent.events:
             filed.setdefault(topic, []).append(article_id)
     assert filed
-    for topic in [t.name for t in corpus.topics()] + ["defense minister", "no such topic"]:
-        assert scoring._filed_under(store, topic, recent) == filed.get(topic, []), topic
+    # Read by seeks for each recent article, and from the topic's own index: the same.
+    for share in (0.0, 1e9, scoring.FEW_FILED_SHARE):
+        monkeypatch.setattr(scoring, "FEW_FILED_SHARE", share)
+        for topic in [t.name for t in corpus.topics()] + ["defense minister", "no such topic"]:
+            assert scoring._filed_under(store, topic, recent) == filed.get(topic, []), topic
 
 
 def test_an_events_articles_and_their_language_are_read_from_an_index(
