@@ -5,14 +5,15 @@ compose.choose_event). Scoring every event of the corpus costs as much as the co
 the words are common (a topic most articles are filed under, a leader's name in four
 articles of ten): every matching article is ranked or counted. So the scores are read first
 among the articles of the latest RECENT_EVENTS events (by date, from the events' date index),
-then among those of the latest WIDER_EVENTS, and over the whole corpus only when none of
-those is about it at all: a common topic or name is answered from the recent events, one of
-last year's news from the wider window, and a rare one, for which the whole corpus is cheap
-to search, from all of them. (Ranking the corpus's matches costs what ranking thousands of
-them costs: two words in one article of twenty of 100,000 took 8.3 ms to rank, and 2.3 to
-count among the latest 800 events' 22,096 articles, which found the same event.) Which articles are recent, and which of them are in English, are
-read once and kept until the corpus changes (Store.until_changed); which of them a topic is
-filed under is read for that topic (and its scores are kept as a query's are).
+then among those of the latest RECENT_EVENTS × WIDENING, and over the whole corpus only when
+none of those is about it at all: a common topic or name is answered from the recent events,
+one of last year's news from the wider window, and a rare one, for which the whole corpus is
+cheap to search, from all of them. (Ranking the corpus's matches costs what ranking
+thousands of them costs: two words in one article of twenty of 100,000 took 8.3 ms to rank,
+and 2.3 to count among the latest 800 events' 22,096 articles, which found the same event.)
+Which articles are recent, and which of them are in English, are read once and kept until
+the corpus changes (Store.until_changed); which of them a topic is filed under is read for
+that topic (and its scores are kept as a query's are).
 
 A bot's corpus changes at every feed poll that brings an article, which joins one recent
 event or two, or makes a new one. So the recent articles are brought up to date after a
@@ -133,10 +134,18 @@ class RecentArticles:
     """article id → its event's id"""
     english: frozenset[int]
     """those of them in English: the only ones words are matched in"""
-    table: str
-    """the table of their ids, as queries read them: see _fill_table"""
     event_ids: tuple[int, ...]
     """the recent events, latest first"""
+
+    @property
+    def table(self) -> str:
+        """The table of their ids, as queries read them: see _fill_table."""
+        return _table_of(self.count)
+
+
+def _table_of(count: int) -> str:
+    """The temporary table of the ids of the latest ``count`` events' articles."""
+    return f"temp.recent_articles_{count}"
 
 
 def _recent_articles(store: Store, count: int) -> RecentArticles | None:
@@ -176,13 +185,11 @@ def _read_recent_articles(store: Store, count: int) -> RecentArticles | None:
         if latest is None:
             return None
         rows = _articles_of(store, latest)
-        table = f"temp.recent_articles_{count}"
-        _fill_table(store, table, [r[0] for r in rows])
+        _fill_table(store, _table_of(count), [r[0] for r in rows])
     return RecentArticles(
         count,
         {article_id: event_id for article_id, event_id, _ in rows},
         frozenset(article_id for article_id, _, english in rows if english),
-        table,
         tuple(latest),
     )
 
@@ -203,7 +210,7 @@ def _recent_updated(
         gone = (before - now) | (before & changes.events)
         came = (now - before) | (now & changes.events)
         if not gone and not came:
-            return RecentArticles(count, kept.events, kept.english, kept.table, tuple(latest))
+            return RecentArticles(count, kept.events, kept.english, tuple(latest))
         events = {a: e for a, e in kept.events.items() if e not in gone}
         english = {a for a in kept.english if a in events}
         rows = _articles_of(store, came)
@@ -212,7 +219,7 @@ def _recent_updated(
             if is_english:
                 english.add(article_id)
         _change_table(store, kept.table, set(kept.events) - set(events), [r[0] for r in rows])
-    return RecentArticles(count, events, frozenset(english), kept.table, tuple(latest))
+    return RecentArticles(count, events, frozenset(english), tuple(latest))
 
 
 def _fill_table(store: Store, table: str, ids: list[int]) -> None:
