@@ -32,15 +32,16 @@ from briefings.extract.event_features import EncodedFeatures  # noqa: E402
 from briefings.extract.topics import Taxonomy  # noqa: E402
 from briefings.index.event_replay import ensure_tables, keep_features  # noqa: E402
 from briefings.index.store import Store  # noqa: E402
-from briefings.ingest import BATCH, POOL_CHUNK, Analysed, _analyse_one, _cores  # noqa: E402
+from briefings.ingest import BATCH, POOL_CHUNK, Analysed, _analyse_one  # noqa: E402
 from briefings.models import Article  # noqa: E402
+from briefings.processes import cores  # noqa: E402
 from briefings.read.readers import read_documents  # noqa: E402
 
 
 def analysed(corpus: Path) -> list[Analysed]:
     taxonomy = Taxonomy.load()
     documents = [d for f in sorted(corpus.glob("*.txt")) for d in read_documents(f).documents]
-    with ProcessPoolExecutor(max_workers=min(_cores(), 4)) as pool:
+    with ProcessPoolExecutor(max_workers=min(cores(), 4)) as pool:
         results = pool.map(
             _analyse_one, documents, [taxonomy] * len(documents), chunksize=POOL_CHUNK
         )

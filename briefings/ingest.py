@@ -13,7 +13,6 @@ features, encoded as stored) is worked out with its analysis, leaving the writer
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
@@ -27,6 +26,8 @@ from briefings.extract.topics import Taxonomy
 from briefings.index.event_replay import ensure_tables, keep_features, place
 from briefings.index.store import Store
 from briefings.models import Article, IngestProgress, IngestReport, SourceDocument
+from briefings.processes import cores as _cores
+from briefings.processes import helper_context
 from briefings.read.readers import iter_article_files, read_documents
 
 BATCH = 200
@@ -216,18 +217,8 @@ def _analyse_one(document: SourceDocument, taxonomy: Taxonomy) -> Analysed | str
         return _failure("analysed", error)
 
 
-def _cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
-
-
 def _analysis_pool() -> Executor:
-    # "spawn": a fork of a process running threads (the bot's) may inherit a held lock.
-    return ProcessPoolExecutor(
-        max_workers=min(_cores(), 4), mp_context=multiprocessing.get_context("spawn")
-    )
+    return ProcessPoolExecutor(max_workers=min(_cores(), 4), mp_context=helper_context())
 
 
 def _change_of(store: Store, document: SourceDocument) -> str:

@@ -39,13 +39,12 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-import functools
 import heapq
 import itertools
 import json
 import sqlite3
 from collections import Counter, OrderedDict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import cast
 
@@ -58,7 +57,7 @@ from briefings.extract.event_features import (
 )
 from briefings.index import event_choices, event_state, person_map, report_records, term_weights
 from briefings.index.event_choices import Choice, Choices
-from briefings.index.event_state import EventState, GroupSummary, Membership, vector_of
+from briefings.index.event_state import EventState, GroupSummary, Membership, group_of
 from briefings.index.events import (
     LATE_DAYS,
     Alike,
@@ -768,7 +767,7 @@ class Placement:
         if before == sorted(stored):
             summary = self.state.summaries([founder], centroid=False).get(founder)
             if summary is not None:
-                group = _from_summary(summary, self._loader, self._places)
+                group = group_of(summary, self._loader, self._places)
         if group is None:
             group = _Group(
                 founder=founder, rank=before[0], loader=self._loader, places_known=self._places
@@ -1036,10 +1035,10 @@ class Placement:
             self._read_states([founder], step)
         summary, joined = self._states_read.pop(founder)
         if joined is not None:
-            return _Progress(_from_summary(joined, self._loader, self._places), step)
+            return _Progress(group_of(joined, self._loader, self._places), step)
         if summary is None:
             return None
-        return _Progress(_from_summary(summary, self._loader, self._places), 0)
+        return _Progress(group_of(summary, self._loader, self._places), 0)
 
     def _read_states(self, founders: Sequence[int], step: int) -> None:
         """Read what ``_stored_state`` needs of the groups without a state in this walk, a
@@ -1541,33 +1540,3 @@ def _summary_of(group: _Group) -> GroupSummary:
         top=sorted(group.top),
         weightiest=sorted(group.weightiest),
     )
-
-
-def _from_summary(
-    summary: GroupSummary,
-    loader: Callable[[Sequence[int]], dict[int, _Report]],
-    places_known: dict[tuple[int, ...], str | None],
-) -> _Group:
-    group = _Group(
-        founder=summary.founder,
-        rank=(summary.dates[0], summary.members[0]),
-        members=list(summary.members),
-        loader=loader,
-        _centroid=dict(summary.centroid),
-        read_centroid=None
-        if summary.unread_centroid is None
-        else functools.partial(vector_of, summary.unread_centroid),
-        norm2=summary.norm2,
-        people=Counter(summary.people),
-        prominent=Counter(summary.prominent),
-        dates=list(summary.dates),
-        precise_dates=list(summary.precise_dates),
-        places=set(summary.places),
-        lead_places=set(summary.lead_places),
-        top=set(summary.top),
-        places_known=places_known,
-    )
-    group._place = summary.place
-    if summary.weightiest is not None:
-        group._weightiest = frozenset(summary.weightiest)
-    return group

@@ -34,15 +34,18 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import cast
 
 from briefings.extract.event_features import EncodedFeatures, ReportFeatures
 from briefings.index import kept_values
 from briefings.index.event_choices import Choices
+from briefings.index.events import _Group, _Report
 from briefings.index.term_weights import TermWeights
 
 SCHEMA = """
@@ -723,3 +726,35 @@ class EventState:
         for table in DERIVED_TABLES:
             self.conn.execute(f"DELETE FROM {table}")
         self.clear_unplaced()
+
+
+def group_of(
+    summary: GroupSummary,
+    loader: Callable[[Sequence[int]], dict[int, _Report]],
+    places_known: dict[tuple[int, ...], str | None],
+) -> _Group:
+    """The group a stored state is: its centroid read when first asked for, its reports
+    through ``loader``."""
+    group = _Group(
+        founder=summary.founder,
+        rank=(summary.dates[0], summary.members[0]),
+        members=list(summary.members),
+        loader=loader,
+        _centroid=dict(summary.centroid),
+        read_centroid=None
+        if summary.unread_centroid is None
+        else functools.partial(vector_of, summary.unread_centroid),
+        norm2=summary.norm2,
+        people=Counter(summary.people),
+        prominent=Counter(summary.prominent),
+        dates=list(summary.dates),
+        precise_dates=list(summary.precise_dates),
+        places=set(summary.places),
+        lead_places=set(summary.lead_places),
+        top=set(summary.top),
+        places_known=places_known,
+    )
+    group._place = summary.place
+    if summary.weightiest is not None:
+        group._weightiest = frozenset(summary.weightiest)
+    return group

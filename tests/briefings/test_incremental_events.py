@@ -39,7 +39,7 @@ from briefings.index import (
     term_weights,
 )
 from briefings.index.event_choices import Choices
-from briefings.index.event_state import EventState, GroupSummary
+from briefings.index.event_state import EventState, GroupSummary, group_of
 from briefings.index.events import build_report
 from briefings.index.identity import resolve_people
 from briefings.index.name_families import Families
@@ -898,7 +898,7 @@ def test_a_group_state_read_without_its_centroid_reads_it_when_asked(
     )
     unread = GroupSummary.from_json(7, summary.to_json(), centroid=False)
     assert unread.centroid == {} and unread.unread_centroid is not None
-    group = event_replay._from_summary(unread, lambda ids: {}, {})
+    group = group_of(unread, lambda ids: {}, {})
     assert group.read_centroid is not None
     assert group.centroid == centroid
     assert list(group.centroid) == list(centroid)
