@@ -635,6 +635,8 @@ class Placement:
             self._diverge(self.old[removals[removal_at][1]].founder, removals[removal_at])
             removal_at += 1
         self._close_groups(dt.date.max)
+        if self.full:
+            self.state.add_staged_top_terms()
 
     def _read_ahead(self, keys: Iterator[tuple[dt.date, int]]) -> Iterator[tuple[dt.date, int]]:
         """From nothing, the walk reads every dated report: a chunk at a time, ahead of it,
@@ -650,7 +652,8 @@ class Placement:
             return
         while chunk := list(itertools.islice(keys, READ_AHEAD)):
             reports = self.reports([i for _, i in chunk])
-            self.state.add_top_terms((i, r.top, True) for i, r in reports.items())
+            # (indexed all at once as the phase ends: nothing reads them before)
+            self.state.stage_top_terms((i, r.top, True) for i, r in reports.items())
             yield from chunk
 
     def _skip_to(self, key: tuple[dt.date, int]) -> None:

@@ -153,6 +153,10 @@ LAST_CREATED = (
 """The last things SCHEMA and ``person_map.SCHEMA`` create, then added to them: when they
 are there, the rest is."""
 
+TOP_TERMS_BY_ARTICLE = "CREATE INDEX IF NOT EXISTS top_terms_article ON top_terms(article_id)"
+"""The index of weighty words by article, as the schema makes it (made again after a bulk
+insert: ``add_staged_top_terms``)."""
+
 DERIVED_TABLES = (
     "event_members",
     "group_states",
@@ -610,12 +614,35 @@ class EventState:
             [(t, article_id, int(is_dated)) for t in terms],
         )
 
-    def add_top_terms(self, rows: Iterable[tuple[int, Iterable[str], bool]]) -> None:
-        """Index the weighty words of reports not indexed yet: (id, words, is dated)."""
+    def stage_top_terms(self, rows: Iterable[tuple[int, Iterable[str], bool]]) -> None:
+        """Index the weighty words of reports not indexed yet, (id, words, is dated), once
+        ``add_staged_top_terms`` is called: until then they are kept aside (in a temporary
+        table). A regroup from nothing indexes the weighty words of a whole corpus. Inserted
+        in the walk's order, by date, each of them lands somewhere else in the index (at
+        100,000 bench articles, 1.6 million rows: 16.6 s of CPU); sorted, and the index by
+        article made again after, 4.4 s."""
+        self.conn.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS staged_top_terms (term, article_id, is_dated)"
+        )
         self.conn.executemany(
-            "INSERT OR IGNORE INTO top_terms (term, article_id, is_dated) VALUES (?, ?, ?)",
+            "INSERT INTO temp.staged_top_terms (term, article_id, is_dated) VALUES (?, ?, ?)",
             [(t, article_id, int(is_dated)) for article_id, terms, is_dated in rows for t in terms],
         )
+
+    def add_staged_top_terms(self) -> None:
+        """Index the weighty words ``stage_top_terms`` kept aside."""
+        conn = self.conn
+        conn.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS staged_top_terms (term, article_id, is_dated)"
+        )
+        conn.execute("DROP INDEX IF EXISTS top_terms_article")
+        conn.execute(
+            "INSERT OR IGNORE INTO top_terms (term, article_id, is_dated) "
+            "SELECT term, article_id, is_dated FROM temp.staged_top_terms "
+            "ORDER BY term, article_id"
+        )
+        conn.execute(TOP_TERMS_BY_ARTICLE)
+        conn.execute("DELETE FROM temp.staged_top_terms")
 
     def delete_top_terms(self, ids: Iterable[int]) -> None:
         self.conn.execute(

@@ -106,17 +106,26 @@ def _snapshot(
 def _assert_reports_kept(engine: Engine) -> None:
     """Every undated report is kept, and every kept report (dated ones are kept as a
     regroup or a placement builds them) is kept as it would be built now: none of an
-    article that has no features any more."""
+    article that has no features any more. Its weighty words are indexed as it has them
+    (through both indexes of them)."""
     state = EventState(engine.store.db.conn)
     persons, weights = PersonMap(engine.store), state.weights()
     kept = dict(engine.store.db.execute("SELECT article_id, report FROM kept_reports"))
     assert set(state.undated_ids()) <= set(kept)
     features = state.features(sorted(kept))
     assert set(features) == set(kept)
+    indexed = state.top_terms_of(kept)
     for article_id in kept:
         built = build_report(features[article_id], persons.person_of, weights)
         report = report_records.report_of(article_id, kept[article_id])
         assert report == built, article_id
+        assert indexed.get(article_id, set()) == set(built.top), article_id
+        dated = engine.store.db.execute(
+            "SELECT DISTINCT is_dated FROM top_terms WHERE term IN (SELECT value FROM json_each(?))"
+            " AND article_id = ?",
+            [json.dumps(sorted(built.top)), article_id],
+        ).fetchall()
+        assert dated == ([] if not built.top else [(int(built.happened is not None),)])
         # (derived from its fields, so left out of the comparison above)
         assert built.place_readings is not None, "readings are kept with the features"
         assert report is not None and report.place_readings == built.place_readings
