@@ -13,7 +13,9 @@ For each N it prints:
 - the engine's ingest: seconds, articles/s, words/s, CPU seconds (the process and its
   workers), and the floor: sqlite-utils inserting the same files' text into a table with
   an FTS5 index, measured in the same run, with the engine's share of it; how much of the
-  ingest was grouping, which runs in one process once every article is written;
+  ingest was grouping, which runs once every article is written (in this process, with a
+  helper process comparing undated reports with events when there are thousands: its CPU
+  is counted);
 - analysis alone (read, clean, extract; nothing written) in one process, on the first
   1,000 articles: the words/s one core gives before the store and grouping;
 - the peak memory of the process (workers apart), and what it was before the ingest (after
@@ -201,7 +203,7 @@ def run_one(n: int, workdir: Path, keep: Path | None, renamed: bool) -> None:
         f"floor (sqlite-utils + FTS5) {floor:,.0f} words/s: {speed / floor:.2f} of it"
     )
     print(
-        f"  of which grouping (one process, after the last article is written): "
+        f"  of which grouping (after the last article is written; CPU with its helper's): "
         f"{start + seconds - grouped_at:.1f} s, {end_cpu - grouped_cpu:.1f} CPU s"
     )
     analysed = min(n, ANALYSED)

@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import functools
 import heapq
 import itertools
 import json
@@ -55,7 +56,14 @@ from briefings.extract.event_features import (
     encoded_features_of,
     features_of,
 )
-from briefings.index import event_choices, event_state, person_map, report_records, term_weights
+from briefings.index import (
+    event_choices,
+    event_state,
+    likeness_ahead,
+    person_map,
+    report_records,
+    term_weights,
+)
 from briefings.index.event_choices import Choice, Choices
 from briefings.index.event_state import EventState, GroupSummary, Membership, group_of
 from briefings.index.events import (
@@ -387,6 +395,11 @@ class Placement:
         """Person → the groups of undated reports group_people names them in, read once a
         person a walk and kept as the walk writes it (each step of that phase asks for its
         report's people, and a leader's are in thousands of groups)."""
+        self._ahead: likeness_ahead.LikenessAhead | None = None
+        """From nothing, in a big corpus: the helper comparing undated reports with dated
+        groups while the walk goes through the dated reports (``likeness_ahead``)."""
+        self._figures: dict[int, likeness_ahead.Figures] = {}
+        """What the helper worked out, by undated report, for the undated phase."""
         self._founders_by_term: dict[str, set[int]] = {}
         """From nothing: weighty word → the dated groups whose reports so far have it among
         theirs (what the top-terms index and the decisions say, without reading either;
@@ -534,9 +547,24 @@ class Placement:
         # of the corpus fewer); the undated ones before it, as the walk's later phases find
         # them through the indexes.
         self._complete_records()
-        self._index_reports(self.state.undated_ids() if self.full else sorted(present))
-        self._dated_phase(present)
-        self._joined_phase(present)
+        undated = self.state.undated_ids() if self.full else []
+        self._index_reports(undated if self.full else sorted(present))
+        try:
+            if self.full and likeness_ahead.worth_starting(len(undated)):
+                # (their records were all just kept, by ``_index_reports``)
+                records = self.state.kept_reports(undated)
+                self._ahead = likeness_ahead.LikenessAhead(
+                    records, self.weights.common, self.narrow
+                )
+            self._dated_phase(present)
+            if self._ahead is not None:
+                self._figures = self._ahead.figures()
+            self._joined_phase(present)
+        finally:
+            self._figures = {}
+            if self._ahead is not None:
+                self._ahead.close()
+                self._ahead = None
         self._alone_phase()
         self._write()
         self._forget()
@@ -804,7 +832,11 @@ class Placement:
                 continue
             self._dated_prominent.pop(founder, None)  # (stored again just below)
             if group.members:
-                self.state.save_summaries([_summary_of(group)])
+                summary = _summary_of(group)
+                text = summary.to_json()
+                self.state.save_summary_texts([(summary, text)])
+                if self._ahead is not None:
+                    self._ahead.group_closed(founder, text)
                 self._add_dated_people(founder, group.people)
             else:
                 self.emptied.add(founder)
@@ -930,8 +962,22 @@ class Placement:
     def _best_choices(self, report: _Report, step: int, founders: Iterable[int]) -> Choices:
         """The report's choices among these groups, as the reports before it left them
         (only those that may be among the best are scored in full)."""
-        groups = self._groups_among(report, step, founders)
-        found, complete = best_fitting_undated(report, groups, event_choices.KEPT_CHOICES)
+        figures = self._figures.pop(report.id, None) if self._figures else None
+        if figures is None:
+            groups = self._groups_among(report, step, founders)
+            found, complete = best_fitting_undated(report, groups, event_choices.KEPT_CHOICES)
+        else:
+            # The groups no undated report joined before this step are as the helper
+            # compared them: only the others are read and compared here, and of those only
+            # the likeliest few are read, to be scored.
+            changed = [f for f in founders if self.joined_from.get(f, NEVER) < step]
+            found, complete = best_fitting_undated(
+                report,
+                self._groups_among(report, step, changed),
+                event_choices.KEPT_CHOICES,
+                likeness_ahead.known_likeness(figures, self.joined_from, step, NEVER),
+                functools.partial(self._joined_state, step=step),
+            )
         return Choices.of((_choice(group, score) for group, score in found), complete=complete)
 
     def _groups_among(self, report: Alike, step: int, founders: Iterable[int]) -> list[_Group]:

@@ -452,9 +452,13 @@ class EventState:
         return {r[0]: GroupSummary.from_json(r[0], r[1], centroid=centroid) for r in rows}
 
     def save_summaries(self, summaries: Iterable[GroupSummary]) -> None:
+        self.save_summary_texts((s, s.to_json()) for s in summaries)
+
+    def save_summary_texts(self, summaries: Iterable[tuple[GroupSummary, str]]) -> None:
+        """Store states whose text (``to_json``) is made already."""
         self.conn.executemany(
             "INSERT OR REPLACE INTO group_states (founder, last_day, state) VALUES (?, ?, ?)",
-            [(s.founder, s.dates[-1].isoformat(), s.to_json()) for s in summaries],
+            [(s.founder, s.dates[-1].isoformat(), text) for s, text in summaries],
         )
 
     def delete_summaries(self, founders: Iterable[int]) -> None:

@@ -600,6 +600,14 @@ def _join_score(report: _Report, group: _Group) -> float | None:
     return None if likeness is None else _further_score(report, group, likeness)
 
 
+class KnownLikeness(NamedTuple):
+    """A report's likeness to a group, worked out already (``best_fitting_undated``)."""
+
+    founder: int
+    likeness: tuple[int, float, bool]
+    """As ``_Likeness``: shared principals, similarity, linked."""
+
+
 class _Likeness(NamedTuple):
     """What a report further off than the group's dates shares with it, before the vetoes.
     (A tuple: an undated report's likeness is worked out for each of hundreds of groups.)"""
@@ -685,7 +693,11 @@ def _undated_likely(
 
 
 def best_fitting_undated(
-    report: _Report, candidates: Iterable[_Group], keep: int
+    report: _Report,
+    candidates: Iterable[_Group],
+    keep: int,
+    known: Iterable[KnownLikeness] = (),
+    group_of: Callable[[int], _Group | None] | None = None,
 ) -> tuple[list[tuple[_Group, float]], bool]:
     """Of the groups an undated report may join (``fitting_groups``), at least those that
     may be among the ``keep`` best, each with how well it fits; and whether they are all
@@ -694,14 +706,27 @@ def best_fitting_undated(
     The vetoes, which may have to work out where a group happened, are checked from the
     likeliest group down, and not for a group whose score cannot reach the ``keep``-th
     best found (``_Likeness.bound``) once more than ``keep`` are known to fit.
+
+    ``known``: the likeness of other groups the report may join, worked out already
+    (``likeness_ahead``), by founder; ``group_of`` reads such a group, should its score
+    be wanted. The candidates and those groups are taken together as if all were
+    candidates, in the order of their founders.
     """
     assert report.happened is None
-    likely = sorted(_undated_likely(report, candidates), key=lambda lg: -lg[0].bound)
+    likely: list[tuple[_Likeness, int, _Group | None]] = [
+        (likeness, group.founder, group) for likeness, group in _undated_likely(report, candidates)
+    ]
+    likely += [(_Likeness(*k.likeness), k.founder, None) for k in known]
+    # (by bound, then by founder as the candidates come: the first founded of equals first)
+    likely.sort(key=lambda entry: (-entry[0].bound, entry[1]))
     found: list[tuple[_Group, float]] = []
     best_scores: list[float] = []  # the ``keep`` best scores found, the lowest first
-    for likeness, group in likely:
+    for likeness, founder, read in likely:
         if len(found) > keep and likeness.bound < best_scores[0]:
             return found, False
+        group = read if read is not None else group_of(founder) if group_of else None
+        if group is None:
+            raise LookupError(f"no group {founder} for a likeness worked out with it")
         score = _further_score(report, group, likeness)
         if score is not None and score > 0.0:
             found.append((group, score))
