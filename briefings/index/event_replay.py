@@ -398,7 +398,7 @@ class Placement:
         self._closed_events: dict[int, _ClosedEvent] = {}
         """From nothing: the event each dated group makes as the dated phase closes it, with
         its reports still in memory. One that no undated report joins is written as it is
-        (most are: at 100,000 bench articles, 3,200 of 3,683), not built again from its
+        (most are: at 100,000 bench articles, 3,199 of 3,666), not built again from its
         reports read back (``_write``)."""
         self._ahead: likeness_ahead.LikenessAhead | None = None
         """From nothing, in a big corpus: the helper comparing undated reports with dated
