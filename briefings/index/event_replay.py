@@ -65,7 +65,13 @@ from briefings.index import (
     term_weights,
 )
 from briefings.index.event_choices import Choice, Choices
-from briefings.index.event_state import EventState, GroupSummary, Membership, group_of
+from briefings.index.event_state import (
+    EventState,
+    GroupSummary,
+    Membership,
+    group_of,
+    summary_of,
+)
 from briefings.index.events import (
     LATE_DAYS,
     Alike,
@@ -838,7 +844,7 @@ class Placement:
                 continue
             self._dated_prominent.pop(founder, None)  # (stored again just below)
             if group.members:
-                summary = _summary_of(group)
+                summary = summary_of(group)
                 text = summary.to_json()
                 self.state.save_summary_texts([(summary, text)])
                 if self._ahead is not None:
@@ -984,7 +990,7 @@ class Placement:
                 report,
                 self._groups_among(report, step, changed),
                 event_choices.KEPT_CHOICES,
-                likeness_ahead.known_likeness(figures, self.joined_from, step, NEVER),
+                likeness_ahead.known_likeness(figures, self.joined_from, step),
                 functools.partial(self._joined_state, step=step),
             )
         return Choices.of((_choice(group, score) for group, score in found), complete=complete)
@@ -1452,7 +1458,7 @@ class Placement:
                 if group is not None and group.dates and joined:
                     # Its dated reports by date, then its undated ones by id: the walk's
                     # order, so the same state as the walk's after the last of them.
-                    joined_states.append((max(joined), _summary_of(group)))
+                    joined_states.append((max(joined), summary_of(group)))
                 if group is None:
                     empty.append(founder)
                     continue
@@ -1597,25 +1603,3 @@ def _choice(group: _Group, score: float) -> Choice:
     # A dated group ranks by its first report's (happening date, id).
     day, first = cast(tuple[dt.date, int], group.rank)
     return Choice(group.founder, score, day.toordinal(), first)
-
-
-def _summary_of(group: _Group) -> GroupSummary:
-    """The group's state to store: with where it happened as its reports stand, which an
-    undated report that names a town of it asks (most do), and which a leader's big group
-    would otherwise read its reports again to work out, for each."""
-    group.place()
-    return GroupSummary(
-        founder=group.founder,
-        members=list(group.members),
-        centroid=dict(group.centroid),
-        norm2=group.norm2,
-        people=dict(group.people),
-        prominent=dict(group.prominent),
-        dates=list(group.dates),
-        precise_dates=list(group.precise_dates),
-        places=sorted(group.places),
-        lead_places=sorted(group.lead_places),
-        place=group._place,
-        top=sorted(group.top),
-        weightiest=sorted(group.weightiest),
-    )

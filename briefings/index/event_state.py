@@ -48,7 +48,14 @@ from briefings.index.event_choices import Choices
 from briefings.index.events import _Group, _Report
 from briefings.index.term_weights import TermWeights
 
-SCHEMA = """
+TOP_TERMS_BY_ARTICLE = "CREATE INDEX IF NOT EXISTS top_terms_article ON top_terms(article_id)"
+"""The index of weighty words by article, as SCHEMA makes it (made again after a bulk
+insert: ``add_staged_top_terms``)."""
+
+_STAGED_TOP_TERMS = "CREATE TEMP TABLE IF NOT EXISTS staged_top_terms (term, article_id, is_dated)"
+"""Where ``stage_top_terms`` keeps weighty words aside: the connection's own."""
+
+SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS report_features (
     article_id INTEGER PRIMARY KEY,
     happened TEXT,
@@ -91,7 +98,7 @@ CREATE TABLE IF NOT EXISTS top_terms (
     is_dated INTEGER NOT NULL,
     PRIMARY KEY (term, article_id)
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS top_terms_article ON top_terms(article_id);
+{TOP_TERMS_BY_ARTICLE};
 CREATE TABLE IF NOT EXISTS term_sample (
     term TEXT PRIMARY KEY,
     df INTEGER NOT NULL
@@ -152,10 +159,6 @@ LAST_CREATED = (
 )
 """The last things SCHEMA and ``person_map.SCHEMA`` create, then added to them: when they
 are there, the rest is."""
-
-TOP_TERMS_BY_ARTICLE = "CREATE INDEX IF NOT EXISTS top_terms_article ON top_terms(article_id)"
-"""The index of weighty words by article, as the schema makes it (made again after a bulk
-insert: ``add_staged_top_terms``)."""
 
 DERIVED_TABLES = (
     "event_members",
@@ -625,9 +628,7 @@ class EventState:
         in the walk's order, by date, each of them lands somewhere else in the index (at
         100,000 bench articles, 1.6 million rows: 16.6 s of CPU); sorted, and the index by
         article made again after, 4.4 s."""
-        self.conn.execute(
-            "CREATE TEMP TABLE IF NOT EXISTS staged_top_terms (term, article_id, is_dated)"
-        )
+        self.conn.execute(_STAGED_TOP_TERMS)
         self.conn.executemany(
             "INSERT INTO temp.staged_top_terms (term, article_id, is_dated) VALUES (?, ?, ?)",
             [(t, article_id, int(is_dated)) for article_id, terms, is_dated in rows for t in terms],
@@ -636,9 +637,7 @@ class EventState:
     def add_staged_top_terms(self) -> None:
         """Index the weighty words ``stage_top_terms`` kept aside."""
         conn = self.conn
-        conn.execute(
-            "CREATE TEMP TABLE IF NOT EXISTS staged_top_terms (term, article_id, is_dated)"
-        )
+        conn.execute(_STAGED_TOP_TERMS)
         conn.execute("DROP INDEX IF EXISTS top_terms_article")
         conn.execute(
             "INSERT OR IGNORE INTO top_terms (term, article_id, is_dated) "
@@ -759,13 +758,35 @@ class EventState:
         self.clear_unplaced()
 
 
+def summary_of(group: _Group) -> GroupSummary:
+    """The group's state to store: with where it happened as its reports stand, which an
+    undated report that names a town of it asks (most do), and which a leader's big group
+    would otherwise read its reports again to work out, for each."""
+    group.place()
+    return GroupSummary(
+        founder=group.founder,
+        members=list(group.members),
+        centroid=dict(group.centroid),
+        norm2=group.norm2,
+        people=dict(group.people),
+        prominent=dict(group.prominent),
+        dates=list(group.dates),
+        precise_dates=list(group.precise_dates),
+        places=sorted(group.places),
+        lead_places=sorted(group.lead_places),
+        place=group._place,
+        top=sorted(group.top),
+        weightiest=sorted(group.weightiest),
+    )
+
+
 def group_of(
     summary: GroupSummary,
     loader: Callable[[Sequence[int]], dict[int, _Report]],
     places_known: dict[tuple[int, ...], str | None],
 ) -> _Group:
-    """The group a stored state is: its centroid read when first asked for, its reports
-    through ``loader``."""
+    """The group a stored state is (``summary_of`` the other way): its centroid read when
+    first asked for, its reports through ``loader``."""
     group = _Group(
         founder=summary.founder,
         rank=(summary.dates[0], summary.members[0]),

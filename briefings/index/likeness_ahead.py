@@ -130,7 +130,7 @@ class LikenessAhead:
 
 
 def known_likeness(
-    figures: Figures, changed_since: Mapping[int, int], step: int, never: int
+    figures: Figures, changed_since: Mapping[int, int], step: int
 ) -> list[KnownLikeness]:
     """A report's likeness to the groups that no undated report joined before its step
     (``changed_since``: founder → the first step at which the group changed)."""
@@ -141,7 +141,7 @@ def known_likeness(
     return [
         KnownLikeness(f, (s >> 1, c, bool(s & 1)))
         for f, c, s in zip(founders, cosines, shared, strict=True)
-        if changed_since.get(f, never) >= step
+        if changed_since.get(f, step) >= step  # (one not there never changed)
     ]
 
 
@@ -196,10 +196,10 @@ class _Comparer:
 
     def compare(self, founder: int, state_text: str) -> None:
         group = group_of(GroupSummary.from_json(founder, state_text), _no_reports, {})
-        reports: set[int] = set()
-        for person in group.principals:
-            reports.update(self.by_person.get(person, ()))
         principals = group.principals
+        reports: set[int] = set()
+        for person in principals:
+            reports.update(self.by_person.get(person, ()))
         weighty = group.weighty if self.narrow else None
         for article_id in sorted(reports):
             core = self.cores[article_id]
